@@ -1,0 +1,28 @@
+//! The command line. Each area owns its own argument structs; this file only assembles them.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "kedatui", version, about = "A terminal console for live KEDA + Azure Service Bus demos", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Commands>,
+
+    /// Options of the console (used when no subcommand is given).
+    #[command(flatten)]
+    pub console: crate::tui::ConsoleArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Commands {
+    /// Run the simulator headless and print the time series.
+    Simulate(crate::sim::cli::SimulateArgs),
+    /// Send N messages to the queue (live Service Bus).
+    Send(crate::servicebus::cli::SendArgs),
+    /// Print the queue's counts (live Service Bus management API).
+    Queue(crate::servicebus::cli::QueueArgs),
+    /// Drain the queue with a receive-and-delete loop (live Service Bus).
+    Purge(crate::servicebus::cli::PurgeArgs),
+    /// Preflight checks before going on stage.
+    Doctor(crate::kube::cli::DoctorArgs),
+}

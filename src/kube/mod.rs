@@ -1,0 +1,3 @@
+//! Live Kubernetes: watchers and reflectors, pure row builders (pod status like kubectl).
+
+pub mod cli;

@@ -1,0 +1,23 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use kedatui::cli::{Cli, Commands};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Commands::Simulate(args)) => kedatui::sim::cli::run(args),
+        Some(Commands::Send(args)) => kedatui::servicebus::cli::run_send(args),
+        Some(Commands::Queue(args)) => kedatui::servicebus::cli::run_queue(args),
+        Some(Commands::Purge(args)) => kedatui::servicebus::cli::run_purge(args),
+        Some(Commands::Doctor(args)) => kedatui::kube::cli::run_doctor(args),
+        None => kedatui::tui::run(cli.console),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("kedatui: {err:?}");
+            ExitCode::FAILURE
+        }
+    }
+}

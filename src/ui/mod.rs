@@ -1,0 +1,1 @@
+//! Drawing: `impl Widget for &App`, one module per panel.
