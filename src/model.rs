@@ -172,3 +172,22 @@ pub struct ClusterEvent {
     pub source: String,
     pub count: u32,
 }
+
+/// The demo's object names. yaml/, scripts/ and every default in kedatui use these (a test checks).
+pub mod names {
+    pub const NAMESPACE: &str = "keda-demo";
+    pub const QUEUE: &str = "kedaqueue";
+    pub const DEPLOYMENT: &str = "kedasbreceiver";
+    pub const CONTAINER: &str = "receiver";
+    pub const SCALED_OBJECT: &str = "kedasbreceiver-scaler";
+    pub const SCALED_JOB: &str = "kedasbreceiver-job";
+    pub const TRIGGER_AUTHENTICATION: &str = "kedasbreceiver-auth";
+    /// The Secret holding KEDA's (Manage) connection string, and the receiver's (Listen) one.
+    pub const SECRET: &str = "servicebus-connection";
+    /// Key in the Secret read by the TriggerAuthentication (`parameter: connection`).
+    pub const SECRET_KEY_KEDA: &str = "connection";
+    /// Key in the Secret the receiver's env var reads.
+    pub const SECRET_KEY_RECEIVER: &str = "receiver-connection";
+    /// The HPA KEDA creates: `keda-hpa-<scaledobject>`.
+    pub const HPA: &str = "keda-hpa-kedasbreceiver-scaler";
+}

@@ -1,1 +1,4 @@
-//! Loopback fakes.
+//! Loopback fakes for kedatui's tests, each also runnable as a binary for manual live-mode runs.
+
+pub mod kube;
+pub mod servicebus;

@@ -1,0 +1,1 @@
+//! A loopback Kubernetes API server the real kube client reaches through a kubeconfig.

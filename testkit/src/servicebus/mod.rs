@@ -1,0 +1,1 @@
+//! A loopback Azure Service Bus: AMQP 1.0 broker (Service Bus dialect) + management REST.
