@@ -1,0 +1,295 @@
+//! The I/O loop: connects, receives in peek-lock, lets the [`Pump`] decide, settles what it
+//! hands back. It never cancels a receive call (messages delivered into a dropped call would sit
+//! locked until their lock expires); a SIGTERM is noticed between calls, which the pump keeps
+//! short (`max_receive_wait`).
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use azservicebus::authorization::AzureNamedKeyCredential;
+use azservicebus::core::BasicRetryPolicy;
+use azservicebus::prelude::*;
+use fe2o3_amqp_types::primitives::SimpleValue;
+use jiff::Timestamp;
+use serde_json::json;
+use tokio::sync::watch;
+
+use crate::config::Config;
+use crate::failure::{self, Failure};
+use crate::message::{self, PropValue, Received};
+use crate::pump::{Key, Phase, Pump, Settings};
+
+/// Longest receive call while waiting for messages: bounds how late a SIGTERM is noticed.
+const MAX_RECEIVE_WAIT: Duration = Duration::from_millis(500);
+/// Transient receive failures in a row before giving up (Kubernetes then restarts the pod).
+const MAX_CONSECUTIVE_FAILURES: u32 = 5;
+/// Limit on closing the link and connection at exit.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why the receiver stopped early: printed as one line, then the exit code.
+#[derive(Debug)]
+pub struct Fatal {
+    pub failure: Failure,
+    pub reason: String,
+}
+
+fn log_event(level: &str, event: &str, fields: serde_json::Value) {
+    println!("{}", message::event_line(level, event, fields));
+}
+
+pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<(), Fatal> {
+    let conn = &config.connection;
+    let namespace = conn.host.clone();
+    let queue = config.queue_name.clone();
+    let fatal = |failure: Failure, detail: String| Fatal {
+        failure,
+        reason: failure::reason(failure, &queue, &namespace, &detail),
+    };
+
+    let credential = AzureNamedKeyCredential::new(conn.key_name.clone(), conn.key.expose());
+    let options = ServiceBusClientOptions::default();
+    // azservicebus drops a connection string's port; the named-key constructor keeps it
+    // (servicebus-amqp.md §1). Azure itself is always TLS on 5671, named by host alone.
+    let connect = async {
+        if conn.use_development_emulator {
+            ServiceBusClient::<BasicRetryPolicy>::unsecured()
+                .new_from_named_key_credential(conn.amqp_host_port(), credential, options)
+                .await
+        } else {
+            ServiceBusClient::new_from_named_key_credential(conn.host.clone(), credential, options)
+                .await
+        }
+    };
+    // Create calls have no overall timeout of their own (servicebus-amqp.md §4).
+    let mut client = match tokio::time::timeout(config.create_timeout, connect).await {
+        Ok(Ok(client)) => client,
+        Ok(Err(e)) => {
+            return Err(fatal(
+                failure::classify(&format!("{e} {e:?}")),
+                e.to_string(),
+            ));
+        }
+        Err(_) => {
+            return Err(fatal(
+                Failure::Other,
+                format!("connecting timed out after {:?}", config.create_timeout),
+            ));
+        }
+    };
+    let receiver_options = ServiceBusReceiverOptions {
+        prefetch_count: config.prefetch,
+        receive_mode: ServiceBusReceiveMode::PeekLock,
+        ..Default::default()
+    };
+    let created = tokio::time::timeout(
+        config.create_timeout,
+        client.create_receiver_for_queue(config.queue_name.clone(), receiver_options),
+    )
+    .await;
+    let mut receiver = match created {
+        Ok(Ok(receiver)) => receiver,
+        Ok(Err(e)) => {
+            return Err(fatal(
+                failure::classify(&format!("{e} {e:?}")),
+                e.to_string(),
+            ));
+        }
+        Err(_) => {
+            // A missing queue can make the attach hang rather than fail (servicebus-amqp.md §2).
+            return Err(fatal(
+                Failure::NotFound,
+                format!(
+                    "attaching the receiver timed out after {:?}; does the queue exist and does the rule have Listen?",
+                    config.create_timeout
+                ),
+            ));
+        }
+    };
+
+    let pod = std::env::var("HOSTNAME").ok();
+    log_event(
+        "info",
+        "started",
+        json!({
+            "queue": config.queue_name,
+            "namespace": namespace,
+            "processing_ms": config.processing.as_millis() as u64,
+            "concurrency": config.concurrency,
+            "prefetch": config.prefetch,
+            "once": config.once,
+            "pod": pod,
+        }),
+    );
+
+    let mut pump = Pump::new(Settings {
+        concurrency: config.concurrency,
+        processing: config.processing,
+        shutdown_grace: config.shutdown_grace,
+        once: config.once,
+        exit_when_done: config.exit_when_done,
+        max_receive_wait: MAX_RECEIVE_WAIT,
+    });
+    let mut held: HashMap<Key, (ServiceBusReceivedMessage, Received, Timestamp)> = HashMap::new();
+    let mut next_key: Key = 0;
+    let mut failures = 0u32;
+    let mut draining_logged = false;
+    let mut outcome = Ok(());
+
+    loop {
+        if *shutdown.borrow() {
+            pump.shutdown(Instant::now());
+            if !draining_logged {
+                draining_logged = true;
+                log_event(
+                    "info",
+                    "draining",
+                    json!({"in_flight": pump.in_flight(), "grace_ms": config.shutdown_grace.as_millis() as u64}),
+                );
+            }
+        }
+
+        let settle = pump.poll(Instant::now());
+        for key in settle.complete {
+            let (msg, info, started) = held
+                .remove(&key)
+                .expect("the pump returns only accepted keys");
+            match receiver.complete_message(&msg).await {
+                Ok(()) => {
+                    let line = message::describe(&info, started, Timestamp::now(), pod.as_deref());
+                    println!(
+                        "{}",
+                        serde_json::to_string(&line).expect("plain data serialises")
+                    );
+                }
+                // The lock is lost (expired, or the link dropped): the broker redelivers the
+                // message, so it is processed again but never completed twice.
+                Err(e) => log_event(
+                    "warn",
+                    "complete_failed",
+                    json!({"id": info.message_id, "sequence_number": info.sequence_number, "error": e.to_string()}),
+                ),
+            }
+        }
+        for key in settle.abandon {
+            let (msg, info, _) = held
+                .remove(&key)
+                .expect("the pump returns only accepted keys");
+            let result = receiver.abandon_message(&msg, None).await;
+            log_event(
+                if result.is_ok() { "info" } else { "warn" },
+                "abandoned",
+                json!({
+                    "id": info.message_id,
+                    "sequence_number": info.sequence_number,
+                    "reason": "shutdown before the work could finish",
+                    "error": result.err().map(|e| e.to_string()),
+                }),
+            );
+        }
+        if pump.stopped() {
+            break;
+        }
+
+        let wanted = pump.wanted();
+        let wait = pump.wait(Instant::now());
+        if wait.is_zero() {
+            continue; // something is due: settle it first
+        }
+        if wanted == 0 {
+            if pump.phase() == Phase::Idle && *shutdown.borrow() {
+                continue;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = shutdown.changed() => {}
+            }
+            continue;
+        }
+
+        match receiver
+            .receive_messages_with_max_wait_time(wanted, wait)
+            .await
+        {
+            Ok(batch) => {
+                failures = 0;
+                let now = Instant::now();
+                let started = Timestamp::now();
+                for msg in batch {
+                    let info = received(&msg);
+                    next_key += 1;
+                    held.insert(next_key, (msg, info, started));
+                    pump.accept([next_key], now);
+                }
+            }
+            Err(e) => {
+                let detail = e.to_string();
+                let failure = failure::classify(&format!("{e} {e:?}"));
+                failures += 1;
+                log_event(
+                    "error",
+                    "receive_failed",
+                    json!({"error": detail, "attempt": failures}),
+                );
+                if failure != Failure::Other || failures >= MAX_CONSECUTIVE_FAILURES {
+                    // Settle nothing more: in-flight messages go back when their locks expire.
+                    outcome = Err(fatal(failure, detail));
+                    break;
+                }
+                let backoff = Duration::from_millis(200 << failures.min(5));
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        }
+    }
+
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, receiver.dispose()).await;
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, client.dispose()).await;
+    if outcome.is_ok() {
+        log_event("info", "stopped", json!({"pod": pod}));
+    }
+    outcome
+}
+
+/// Copies what the log line needs out of the azservicebus message.
+fn received(msg: &ServiceBusReceivedMessage) -> Received {
+    let properties = msg
+        .application_properties()
+        .map(|props| {
+            props
+                .0
+                .iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        SimpleValue::Long(n) => PropValue::Int(*n),
+                        SimpleValue::Int(n) => PropValue::Int(i64::from(*n)),
+                        SimpleValue::Short(n) => PropValue::Int(i64::from(*n)),
+                        SimpleValue::Uint(n) => PropValue::Int(i64::from(*n)),
+                        SimpleValue::Ushort(n) => PropValue::Int(i64::from(*n)),
+                        SimpleValue::Ubyte(n) => PropValue::Int(i64::from(*n)),
+                        SimpleValue::Ulong(n) => {
+                            i64::try_from(*n).map_or(PropValue::Other, PropValue::Int)
+                        }
+                        SimpleValue::String(s) => PropValue::Text(s.clone()),
+                        _ => PropValue::Other,
+                    };
+                    (k.clone(), v)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // azservicebus answers a default date when the broker stamped none.
+    let enqueued = msg.enqueued_time();
+    let enqueued_at = Timestamp::from_nanosecond(enqueued.unix_timestamp_nanos())
+        .ok()
+        .filter(|t| t.as_second() > 0);
+    Received {
+        message_id: msg.message_id().map(|id| id.into_owned()),
+        sequence_number: msg.sequence_number(),
+        delivery_count: msg.delivery_count(),
+        enqueued_at,
+        properties,
+        body: msg.body().ok().map(<[u8]>::to_vec),
+    }
+}
