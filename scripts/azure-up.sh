@@ -8,7 +8,7 @@ SCRIPTS_DIR="${BASH_SOURCE[0]%/*}"
 source "$SCRIPTS_DIR/lib.sh"
 
 usage() {
-  cat <<HELP
+  print_text <<HELP
 Usage: scripts/azure-up.sh [--dry-run]
 
 Creates, in order (skipping what already exists):

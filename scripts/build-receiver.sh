@@ -9,7 +9,7 @@ source "$SCRIPTS_DIR/lib.sh"
 : "${BUILD_MODE:=acr}"
 
 usage() {
-  cat <<HELP
+  print_text <<HELP
 Usage: scripts/build-receiver.sh [--dry-run]
 
 Builds receiver/Dockerfile from the repository root and pushes

@@ -11,7 +11,7 @@ source "$SCRIPTS_DIR/lib.sh"
 : "${IMAGE_REGISTRY:=}"
 
 usage() {
-  cat <<HELP
+  print_text <<HELP
 Usage: scripts/deploy.sh [--dry-run]
 
   1. reads the connection strings of the queue's SAS rules from Azure: $LISTEN_RULE for the

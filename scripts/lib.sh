@@ -180,9 +180,17 @@ write_file() {
   fi
 }
 
+# cat without cat: --help must work with nothing on PATH.
+print_text() {
+  local line
+  while IFS= read -r line; do
+    printf '%s\n' "$line"
+  done
+}
+
 # The environment every script documents in --help.
 common_env_help() {
-  cat <<HELP
+  print_text <<HELP
 Environment (current value):
   DEMO_PREFIX=$DEMO_PREFIX            prefix of the Azure names below
   LOCATION=$LOCATION

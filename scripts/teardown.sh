@@ -11,7 +11,7 @@ CLUSTER_ONLY=0
 DRY_RUN_ASSUME_EXISTS=1
 
 usage() {
-  cat <<HELP
+  print_text <<HELP
 Usage: scripts/teardown.sh [--dry-run] [--cluster-only]
 
 Default: deletes resource group $RESOURCE_GROUP and everything in it (no undo, runs in the
