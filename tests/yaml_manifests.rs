@@ -724,3 +724,46 @@ fn the_scaledjob_overlay_replaces_the_deployment_and_scaled_object() {
         ]
     );
 }
+
+#[test]
+fn the_simulator_loads_yaml_scaledobject_yaml_and_agrees_with_it() {
+    use kedatui::sim::{HpaBehavior, SimConfig};
+    let text = std::fs::read_to_string(repo().join("yaml/scaledobject.yaml")).unwrap();
+    let c = SimConfig::from_scaled_object_yaml(&text, SimConfig::demo())
+        .unwrap_or_else(|e| panic!("the simulator cannot load yaml/scaledobject.yaml: {e}"));
+    assert_eq!(c.polling_interval, jiff::SignedDuration::from_secs(5));
+    assert_eq!(c.cooldown_period, jiff::SignedDuration::from_secs(30));
+    assert_eq!((c.min_replicas, c.max_replicas), (0, 20));
+    assert_eq!((c.message_count, c.activation_message_count), (5, 0));
+    assert!(matches!(c.hpa_behavior, HpaBehavior::Legacy));
+    assert_eq!(c.names.queue, names::QUEUE);
+    assert_eq!(c.names.namespace, names::NAMESPACE);
+    assert_eq!(c.names.deployment, names::DEPLOYMENT);
+    assert_eq!(c.names.scaled_object, names::SCALED_OBJECT);
+    // The simulator's built-in demo settings are this file's, and the receiver's pace is the
+    // Deployment's PROCESSING_MS / CONCURRENCY.
+    let demo = SimConfig::demo();
+    assert_eq!(
+        (
+            demo.polling_interval,
+            demo.cooldown_period,
+            demo.max_replicas
+        ),
+        (c.polling_interval, c.cooldown_period, c.max_replicas)
+    );
+    let deployment = load(&manifests()).deployments.remove(0);
+    let receiver = &containers_of_deployment(&deployment)[0];
+    let processing_ms: i64 = env_value(receiver, "PROCESSING_MS")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(demo.processing_time.as_millis() as i64, processing_ms);
+    let grace = deployment
+        .spec
+        .unwrap()
+        .template
+        .spec
+        .unwrap()
+        .termination_grace_period_seconds;
+    assert_eq!(Some(demo.pod.termination_grace_period.as_secs()), grace);
+}
