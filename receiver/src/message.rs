@@ -23,6 +23,8 @@ pub struct Received {
     pub sequence_number: i64,
     pub delivery_count: Option<u32>,
     pub enqueued_at: Option<Timestamp>,
+    /// Until when the broker holds the lock for us (the queue's lock duration, 1 min by default).
+    pub locked_until: Option<Timestamp>,
     pub properties: Vec<(String, PropValue)>,
     /// The data section, when the body is one.
     pub body: Option<Vec<u8>>,
@@ -86,6 +88,23 @@ pub fn describe(
     }
 }
 
+/// True when the work would outlast the message's lock: completing it would then fail and the
+/// broker would deliver the message again. The fix is configuration (the queue's lock duration or
+/// PROCESSING_MS), so the receiver warns instead of renewing locks.
+pub fn lock_expires_first(
+    msg: &Received,
+    started: Timestamp,
+    processing: std::time::Duration,
+) -> bool {
+    let Ok(processing) = jiff::SignedDuration::try_from(processing) else {
+        return true;
+    };
+    match (msg.locked_until, started.checked_add(processing)) {
+        (Some(until), Ok(done)) => until < done,
+        _ => false,
+    }
+}
+
 /// Any other structured event (start, draining, abandon, settle failures), one JSON line each.
 pub fn event_line(level: &str, event: &str, fields: serde_json::Value) -> String {
     let mut line = serde_json::json!({
@@ -113,6 +132,7 @@ mod tests {
             sequence_number: 42,
             delivery_count: Some(1),
             enqueued_at: Some(ts("2026-11-27T10:00:00Z")),
+            locked_until: Some(ts("2026-11-27T10:01:00Z")),
             properties: properties
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), v))
@@ -215,6 +235,34 @@ mod tests {
         assert_eq!(v["queue_latency_ms"], 1000);
         assert_eq!(v["pod"], "kedasbreceiver-abc");
         assert_eq!(v["ts"], "2026-11-27T10:00:02Z");
+    }
+
+    #[test]
+    fn a_lock_shorter_than_the_work_is_noticed() {
+        let m = msg(vec![], None); // locked until 10:01:00
+        let cases = [
+            ("2026-11-27T10:00:00Z", 59_000, false),
+            ("2026-11-27T10:00:00Z", 60_000, false),
+            ("2026-11-27T10:00:00Z", 60_001, true),
+            ("2026-11-27T10:00:30Z", 31_000, true),
+        ];
+        for (started, ms, expected) in cases {
+            let d = std::time::Duration::from_millis(ms);
+            assert_eq!(
+                lock_expires_first(&m, ts(started), d),
+                expected,
+                "{started} {ms}"
+            );
+        }
+        let unknown = Received {
+            locked_until: None,
+            ..m
+        };
+        assert!(!lock_expires_first(
+            &unknown,
+            ts("2026-11-27T10:00:00Z"),
+            std::time::Duration::from_secs(600)
+        ));
     }
 
     #[test]

@@ -216,6 +216,18 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
                 let started = Timestamp::now();
                 for msg in batch {
                     let info = received(&msg);
+                    if message::lock_expires_first(&info, started, config.processing) {
+                        log_event(
+                            "warn",
+                            "lock_too_short",
+                            json!({
+                                "id": info.message_id,
+                                "locked_until": info.locked_until,
+                                "processing_ms": config.processing.as_millis() as u64,
+                                "hint": "raise the queue's lock duration or lower PROCESSING_MS",
+                            }),
+                        );
+                    }
                     next_key += 1;
                     held.insert(next_key, (msg, info, started));
                     pump.accept([next_key], now);
@@ -280,15 +292,21 @@ fn received(msg: &ServiceBusReceivedMessage) -> Received {
         })
         .unwrap_or_default();
     // azservicebus answers a default date when the broker stamped none.
-    let enqueued = msg.enqueued_time();
-    let enqueued_at = Timestamp::from_nanosecond(enqueued.unix_timestamp_nanos())
-        .ok()
-        .filter(|t| t.as_second() > 0);
+    let timestamp = |nanos: i128| {
+        Timestamp::from_nanosecond(nanos)
+            .ok()
+            .filter(|t| t.as_second() > 0)
+    };
+    let enqueued_at = timestamp(msg.enqueued_time().unix_timestamp_nanos());
+    let locked_until = msg
+        .locked_until()
+        .and_then(|t| timestamp(t.unix_timestamp_nanos()));
     Received {
         message_id: msg.message_id().map(|id| id.into_owned()),
         sequence_number: msg.sequence_number(),
         delivery_count: msg.delivery_count(),
         enqueued_at,
+        locked_until,
         properties,
         body: msg.body().ok().map(<[u8]>::to_vec),
     }
