@@ -17,7 +17,7 @@ use tokio::sync::watch;
 use crate::config::Config;
 use crate::failure::{self, Failure};
 use crate::message::{self, PropValue, Received};
-use crate::pump::{Key, Phase, Pump, Settings};
+use crate::pump::{Key, Pump, Settings};
 
 /// Longest receive call while waiting for messages: bounds how late a SIGTERM is noticed.
 const MAX_RECEIVE_WAIT: Duration = Duration::from_millis(500);
@@ -196,13 +196,7 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
             continue; // something is due: settle it first
         }
         if wanted == 0 {
-            if pump.phase() == Phase::Idle && *shutdown.borrow() {
-                continue;
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                _ = shutdown.changed() => {}
-            }
+            sleep_or_signal(wait, &mut shutdown).await;
             continue;
         }
 
@@ -248,10 +242,7 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
                     break;
                 }
                 let backoff = Duration::from_millis(200 << failures.min(5));
-                tokio::select! {
-                    _ = tokio::time::sleep(backoff) => {}
-                    _ = shutdown.changed() => {}
-                }
+                sleep_or_signal(backoff, &mut shutdown).await;
             }
         }
     }
@@ -262,6 +253,19 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         log_event("info", "stopped", json!({"pod": pod}));
     }
     outcome
+}
+
+/// Sleeps, waking early for the first signal. Once signalled, only sleeps: the signal task has
+/// then dropped its sender, and `changed()` would return at once for ever (a busy loop).
+async fn sleep_or_signal(duration: Duration, shutdown: &mut watch::Receiver<bool>) {
+    if *shutdown.borrow() {
+        tokio::time::sleep(duration).await;
+    } else {
+        tokio::select! {
+            _ = tokio::time::sleep(duration) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
 }
 
 /// Copies what the log line needs out of the azservicebus message.
