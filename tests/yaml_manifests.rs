@@ -758,6 +758,8 @@ fn the_simulator_loads_yaml_scaledobject_yaml_and_agrees_with_it() {
         .parse()
         .unwrap();
     assert_eq!(demo.processing_time.as_millis() as i64, processing_ms);
+    let concurrency: u32 = env_value(receiver, "CONCURRENCY").unwrap().parse().unwrap();
+    assert_eq!(demo.concurrency, concurrency);
     let grace = deployment
         .spec
         .unwrap()
