@@ -1,8 +1,8 @@
-//! Which failures end the process, and with which exit code and one-line reason.
-//!
-//! azservicebus returns `azure_core::Error`s whose text is all we have (servicebus-amqp.md §4:
-//! only the last attempt's error is shown), so the classification is by the AMQP error
-//! conditions and HTTP-like status codes that appear in it.
+//! Which failures end the process, and with which exit code. The classification itself is
+//! kedatui's (`kedatui::servicebus::errors::classify`, which also reads the broker's logged
+//! reason, since azservicebus's errors show only the last local error: servicebus-amqp.md §4).
+
+use kedatui::event::ErrorKind;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Failure {
@@ -15,6 +15,14 @@ pub enum Failure {
 }
 
 impl Failure {
+    pub fn from_kind(kind: &ErrorKind) -> Self {
+        match kind {
+            ErrorKind::Unauthorized | ErrorKind::Forbidden { .. } => Failure::Unauthorized,
+            ErrorKind::NotFound => Failure::NotFound,
+            _ => Failure::Other,
+        }
+    }
+
     pub fn exit_code(self) -> u8 {
         match self {
             Failure::Unauthorized => 3,
@@ -22,54 +30,16 @@ impl Failure {
             Failure::Other => 1,
         }
     }
-}
 
-pub fn classify(error_text: &str) -> Failure {
-    let t = error_text.to_ascii_lowercase();
-    let any = |needles: &[&str]| needles.iter().any(|n| t.contains(n));
-    if any(&[
-        "unauthorized",
-        "unauthorised",
-        "status-code: 401",
-        "status_code: 401",
-        "statuscode: 401",
-        "invalidsignature",
-        "invalid signature",
-        "authentication failed",
-        "put-token",
-        "puttoken",
-        "forbidden",
-    ]) {
-        Failure::Unauthorized
-    } else if any(&[
-        "amqp:not-found",
-        "notfound",
-        "not found",
-        "not-found",
-        "status-code: 404",
-        "does not exist",
-        "could not be found",
-        "failed to lookup address",
-        "name or service not known",
-        "no such host",
-    ]) {
-        Failure::NotFound
-    } else {
-        Failure::Other
+    /// Retrying cannot fix a wrong key or a missing queue.
+    pub fn is_permanent(self) -> bool {
+        self != Failure::Other
     }
 }
 
-/// The one line printed before exiting, naming what to check.
-pub fn reason(failure: Failure, queue: &str, namespace: &str, detail: &str) -> String {
-    match failure {
-        Failure::Unauthorized => format!(
-            "unauthorised on queue {queue} in {namespace}: check the key and that the rule has Listen rights ({detail})"
-        ),
-        Failure::NotFound => format!(
-            "not found: queue {queue} in {namespace} (check QUEUE_NAME and the connection string's Endpoint) ({detail})"
-        ),
-        Failure::Other => format!("receiving from queue {queue} in {namespace} failed: {detail}"),
-    }
+/// One line, whatever the detail held.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
@@ -77,46 +47,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn failures_are_classified_by_their_text() {
+    fn error_kinds_map_to_documented_exit_codes() {
         let cases = [
-            (
-                "CBS put-token failed: status-code: 401, status-description: InvalidSignature",
-                Failure::Unauthorized,
-            ),
-            (
-                "Error { condition: AmqpError(UnauthorizedAccess), description: Some(\"Unauthorized access. 'Listen' claim(s) are required\") }",
-                Failure::Unauthorized,
-            ),
-            (
-                "amqp:not-found The messaging entity 'sb://x/kedaqueue' could not be found",
-                Failure::NotFound,
-            ),
-            (
-                "failed to lookup address information: Name or service not known",
-                Failure::NotFound,
-            ),
-            ("Connection refused (os error 111)", Failure::Other),
-            ("Local error: ExpectImmediateDetach", Failure::Other),
+            (ErrorKind::Unauthorized, 3, true),
+            (ErrorKind::NotFound, 4, true),
+            (ErrorKind::Unreachable, 1, false),
+            (ErrorKind::Timeout, 1, false),
+            (ErrorKind::Throttled, 1, false),
+            (ErrorKind::Other, 1, false),
         ];
-        for (text, expected) in cases {
-            assert_eq!(classify(text), expected, "{text}");
+        for (kind, code, permanent) in cases {
+            let f = Failure::from_kind(&kind);
+            assert_eq!(
+                (f.exit_code(), f.is_permanent()),
+                (code, permanent),
+                "{kind:?}"
+            );
         }
+        let usage = crate::config::USAGE;
+        assert!(
+            usage.contains("3 unauthorised") && usage.contains("4 queue or namespace not found")
+        );
     }
 
     #[test]
-    fn exit_codes_are_distinct_and_documented() {
-        assert_eq!(Failure::Unauthorized.exit_code(), 3);
-        assert_eq!(Failure::NotFound.exit_code(), 4);
-        assert_eq!(Failure::Other.exit_code(), 1);
-        assert!(crate::config::USAGE.contains("3 unauthorised"));
-    }
-
-    #[test]
-    fn reasons_are_one_line() {
-        for f in [Failure::Unauthorized, Failure::NotFound, Failure::Other] {
-            let r = reason(f, "kedaqueue", "ns.servicebus.windows.net", "detail");
-            assert!(!r.contains('\n'));
-            assert!(r.contains("kedaqueue"));
-        }
+    fn reasons_become_one_line() {
+        assert_eq!(one_line("a\n  b\tc\n"), "a b c");
     }
 }

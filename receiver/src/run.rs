@@ -6,13 +6,13 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use azservicebus::authorization::AzureNamedKeyCredential;
-use azservicebus::core::BasicRetryPolicy;
 use azservicebus::prelude::*;
 use fe2o3_amqp_types::primitives::SimpleValue;
 use jiff::Timestamp;
 use serde_json::json;
 use tokio::sync::watch;
+
+use kedatui::servicebus::{client, errors};
 
 use crate::config::Config;
 use crate::failure::{self, Failure};
@@ -38,42 +38,32 @@ fn log_event(level: &str, event: &str, fields: serde_json::Value) {
 }
 
 pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<(), Fatal> {
-    let conn = &config.connection;
-    let namespace = conn.host.clone();
+    // The broker's own reason (amqp:not-found, unauthorized-access) reaches only `log`.
+    errors::install_log_bridge();
+    let namespace = config.connection.host.clone();
     let queue = config.queue_name.clone();
-    let fatal = |failure: Failure, detail: String| Fatal {
-        failure,
-        reason: failure::reason(failure, &queue, &namespace, &detail),
+    let fatal = |operation: errors::Operation, detail: String, since: Instant| {
+        let broker = errors::broker_reason_since(since);
+        let error = errors::classify(operation, &queue, &detail, broker.as_deref());
+        Fatal {
+            failure: Failure::from_kind(&error.kind),
+            reason: failure::one_line(&error.message),
+        }
     };
 
-    let credential = AzureNamedKeyCredential::new(conn.key_name.clone(), conn.key.expose());
-    let options = ServiceBusClientOptions::default();
-    // azservicebus drops a connection string's port; the named-key constructor keeps it
-    // (servicebus-amqp.md §1). Azure itself is always TLS on 5671, named by host alone.
-    let connect = async {
-        if conn.use_development_emulator {
-            ServiceBusClient::<BasicRetryPolicy>::unsecured()
-                .new_from_named_key_credential(conn.amqp_host_port(), credential, options)
-                .await
-        } else {
-            ServiceBusClient::new_from_named_key_credential(conn.host.clone(), credential, options)
-                .await
-        }
-    };
-    // Create calls have no overall timeout of their own (servicebus-amqp.md §4).
+    // kedatui's builder keeps the connection string's port, which azservicebus's own parser drops
+    // (servicebus-amqp.md §1). Create calls have no overall timeout of their own (§4).
+    let since = Instant::now();
+    let connect = client::connect(&config.connection, client::retry_options());
     let mut client = match tokio::time::timeout(config.create_timeout, connect).await {
         Ok(Ok(client)) => client,
-        Ok(Err(e)) => {
-            return Err(fatal(
-                failure::classify(&format!("{e} {e:?}")),
-                e.to_string(),
-            ));
-        }
+        Ok(Err(e)) => return Err(fatal(errors::Operation::Connect, e.to_string(), since)),
         Err(_) => {
-            return Err(fatal(
-                Failure::Other,
-                format!("connecting timed out after {:?}", config.create_timeout),
-            ));
+            let detail = format!(
+                "connecting to {namespace} timed out after {:?} (queue {queue})",
+                config.create_timeout
+            );
+            return Err(fatal(errors::Operation::Connect, detail, since));
         }
     };
     let receiver_options = ServiceBusReceiverOptions {
@@ -88,21 +78,15 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
     .await;
     let mut receiver = match created {
         Ok(Ok(receiver)) => receiver,
-        Ok(Err(e)) => {
-            return Err(fatal(
-                failure::classify(&format!("{e} {e:?}")),
-                e.to_string(),
-            ));
-        }
+        Ok(Err(e)) => return Err(fatal(errors::Operation::Receive, e.to_string(), since)),
         Err(_) => {
-            // A missing queue can make the attach hang rather than fail (servicebus-amqp.md §2).
-            return Err(fatal(
-                Failure::NotFound,
-                format!(
-                    "attaching the receiver timed out after {:?}; does the queue exist and does the rule have Listen?",
-                    config.create_timeout
-                ),
-            ));
+            // A missing queue can make the attach hang rather than fail (servicebus-amqp.md §2);
+            // the broker's logged reason, if any, still classifies it.
+            let detail = format!(
+                "attaching a receiver to queue {queue} timed out after {:?}; does the queue exist and does the rule have Listen?",
+                config.create_timeout
+            );
+            return Err(fatal(errors::Operation::Receive, detail, since));
         }
     };
 
@@ -166,7 +150,7 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
                 Err(e) => log_event(
                     "warn",
                     "complete_failed",
-                    json!({"id": info.message_id, "sequence_number": info.sequence_number, "error": e.to_string()}),
+                    json!({"id": info.message_id, "sequence_number": info.sequence_number, "error": errors::redact(&e.to_string())}),
                 ),
             }
         }
@@ -182,7 +166,7 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
                     "id": info.message_id,
                     "sequence_number": info.sequence_number,
                     "reason": "shutdown before the work could finish",
-                    "error": result.err().map(|e| e.to_string()),
+                    "error": result.err().map(|e| errors::redact(&e.to_string())),
                 }),
             );
         }
@@ -200,6 +184,7 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
             continue;
         }
 
+        let call_started = Instant::now();
         match receiver
             .receive_messages_with_max_wait_time(wanted, wait)
             .await
@@ -228,17 +213,16 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
                 }
             }
             Err(e) => {
-                let detail = e.to_string();
-                let failure = failure::classify(&format!("{e} {e:?}"));
+                let error = fatal(errors::Operation::Receive, e.to_string(), call_started);
                 failures += 1;
                 log_event(
                     "error",
                     "receive_failed",
-                    json!({"error": detail, "attempt": failures}),
+                    json!({"error": error.reason, "attempt": failures}),
                 );
-                if failure != Failure::Other || failures >= MAX_CONSECUTIVE_FAILURES {
+                if error.failure.is_permanent() || failures >= MAX_CONSECUTIVE_FAILURES {
                     // Settle nothing more: in-flight messages go back when their locks expire.
-                    outcome = Err(fatal(failure, detail));
+                    outcome = Err(error);
                     break;
                 }
                 let backoff = Duration::from_millis(200 << failures.min(5));
