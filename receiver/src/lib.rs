@@ -6,3 +6,4 @@ pub mod failure;
 pub mod message;
 pub mod pump;
 pub mod run;
+pub mod watchdog;

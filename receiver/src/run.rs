@@ -18,9 +18,12 @@ use crate::config::Config;
 use crate::failure::{self, Failure};
 use crate::message::{self, PropValue, Received};
 use crate::pump::{Key, Pump, Settings};
+use crate::watchdog::Watchdog;
 
 /// Longest receive call while waiting for messages: bounds how late a SIGTERM is noticed.
 const MAX_RECEIVE_WAIT: Duration = Duration::from_millis(500);
+/// How much longer than its own wait a receive call may take before it counts as failed.
+const RECEIVE_OVERRUN: Duration = Duration::from_secs(10);
 /// Transient receive failures in a row before giving up (Kubernetes then restarts the pod).
 const MAX_CONSECUTIVE_FAILURES: u32 = 5;
 /// Limit on closing the link and connection at exit.
@@ -39,7 +42,12 @@ fn log_event(level: &str, event: &str, fields: serde_json::Value) {
 
 pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<(), Fatal> {
     // The broker's own reason (amqp:not-found, unauthorized-access) reaches only `log`.
+    // Without a tracing subscriber, tracing hands events back to `log`, and the bridge (which
+    // logs through tracing) would call itself until the stack overflowed. The receiver's output
+    // is its own JSON lines; the bridge still keeps the broker's last reason.
+    let _ = tracing::subscriber::set_global_default(tracing::subscriber::NoSubscriber::default());
     errors::install_log_bridge();
+    let watchdog = Watchdog::start(config.queue_name.clone());
     let namespace = config.connection.host.clone();
     let queue = config.queue_name.clone();
     let fatal = |operation: errors::Operation, detail: String, since: Instant| {
@@ -185,10 +193,13 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         }
 
         let call_started = Instant::now();
-        match receiver
+        // A receive on a link the broker refused never returns (see `watchdog`).
+        watchdog.arm(errors::Operation::Receive, wait + RECEIVE_OVERRUN);
+        let result = receiver
             .receive_messages_with_max_wait_time(wanted, wait)
-            .await
-        {
+            .await;
+        watchdog.disarm();
+        match result.map_err(|e| e.to_string()) {
             Ok(batch) => {
                 failures = 0;
                 let now = Instant::now();
@@ -212,8 +223,8 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
                     pump.accept([next_key], now);
                 }
             }
-            Err(e) => {
-                let error = fatal(errors::Operation::Receive, e.to_string(), call_started);
+            Err(detail) => {
+                let error = fatal(errors::Operation::Receive, detail, call_started);
                 failures += 1;
                 log_event(
                     "error",
