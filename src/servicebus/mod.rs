@@ -56,6 +56,7 @@ pub async fn check_send_rights(cfg: &ServiceBusConfig) -> Result<(), SourceError
     let (tx, rx) = tokio::sync::oneshot::channel();
     let spawned = std::thread::Builder::new()
         .name("servicebus-check".into())
+        .stack_size(source::SOURCE_STACK)
         .spawn(move || {
             let result = match tokio::runtime::Builder::new_current_thread()
                 .enable_all()

@@ -196,7 +196,7 @@ impl LiveSender {
         &mut self,
         burst: u64,
         seqs: std::ops::Range<u64>,
-    ) -> Result<(), SourceError> {
+    ) -> Result<u64, SourceError> {
         self.ensure_sender().await?;
         let since = Instant::now();
         let mut sender = self.sender.take().expect("ensured");
@@ -211,20 +211,22 @@ impl LiveSender {
                 kind: ErrorKind::Other,
                 message: format!("cannot create a batch: {e}"),
             })?;
+        let mut added = 0u64;
         for seq in seqs.clone() {
             if batch
                 .try_add_message(build_message(&self.run, burst, seq))
                 .is_err()
             {
-                self.sender = Some(sender);
-                return Err(SourceError {
-                    kind: ErrorKind::Other,
-                    message: format!(
-                        "{} messages do not fit in one batch of {max} bytes",
-                        seqs.end - seqs.start
-                    ),
-                });
+                break;
             }
+            added += 1;
+        }
+        if added == 0 {
+            self.sender = Some(sender);
+            return Err(SourceError {
+                kind: ErrorKind::Other,
+                message: format!("one message does not fit in a batch of {max} bytes"),
+            });
         }
         // In its own task: a panic inside azservicebus ends the task, not the app.
         let task = tokio::spawn(async move {
@@ -234,7 +236,7 @@ impl LiveSender {
         match task.await {
             Ok((sender, Ok(Ok(())))) => {
                 self.sender = Some(sender);
-                Ok(())
+                Ok(added)
             }
             Ok((_, Ok(Err(e)))) => {
                 let err = self.error(Operation::Send, &e.to_string(), since);
@@ -271,12 +273,10 @@ impl LiveSender {
         }
     }
 
-    /// How many messages the next batch carries: as many as fit (about 1 800 of ~130 B in
-    /// 256 KiB), capped by `batch_size` and, when rate-limited, by a tenth of a second's worth.
+    /// The most messages the next batch may carry (fewer go when fewer fit): capped by
+    /// `batch_size` and, when rate-limited, by a tenth of a second's worth.
     fn batch_len(&self, spec: &BurstSpec, remaining: u64) -> u64 {
-        let per_message = 140;
-        let fit = safe_batch_bytes(self.link_max.unwrap_or(262_144), per_message) / per_message;
-        let mut n = fit.max(1);
+        let mut n = u64::MAX;
         if let Some(b) = spec.batch_size {
             n = n.min(b.max(1) as u64);
         }
@@ -324,7 +324,7 @@ impl LiveSender {
             let outcome = loop {
                 attempt += 1;
                 match self.send_batch(spec.burst, seqs.clone()).await {
-                    Ok(()) => break Ok(()),
+                    Ok(added) => break Ok(added),
                     Err(e) if attempt < BATCH_ATTEMPTS && is_transient(&e.kind) && !cancelled() => {
                         report.retrying = Some(e);
                         progress(&report);
@@ -334,7 +334,7 @@ impl LiveSender {
             };
             report.retrying = None;
             match outcome {
-                Ok(()) => report.sent += n,
+                Ok(added) => report.sent += added,
                 Err(e) => {
                     report.error = Some(e);
                     break;

@@ -20,6 +20,8 @@ use crate::model::QueueSample;
 
 /// Longest pause between count reads after repeated errors.
 pub const MAX_COUNT_BACKOFF: Duration = Duration::from_secs(30);
+/// azservicebus's futures are large (debug builds overflow the default 2 MiB thread stack).
+pub const SOURCE_STACK: usize = 32 * 1024 * 1024;
 /// Burst id used for trickle messages.
 pub const TRICKLE_BURST: u64 = 0;
 
@@ -56,6 +58,7 @@ pub fn spawn_queue_source(
         .build()?;
     std::thread::Builder::new()
         .name("servicebus-source".into())
+        .stack_size(SOURCE_STACK)
         .spawn(move || runtime.block_on(run(cfg, events, rx)))?;
     Ok(commands)
 }
