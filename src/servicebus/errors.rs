@@ -2,13 +2,17 @@
 //! the broker's real reason: azservicebus's errors show only the last retry's local error, the
 //! broker's condition and description reach only its `log` output (servicebus-amqp.md §4 "Errors").
 
+use std::collections::VecDeque;
 use std::sync::{Mutex, Once};
 use std::time::Instant;
 
 use crate::event::{ErrorKind, SourceError};
 
-/// The latest error-level line azservicebus or fe2o3 logged, and when (already redacted).
-static LAST_BROKER_ERROR: Mutex<Option<(Instant, String)>> = Mutex::new(None);
+/// The latest warn/error lines azservicebus or fe2o3 logged, and when (already redacted). The
+/// broker's condition (`amqp:not-found …`) is often followed by less telling retry messages, so
+/// keep several.
+static RECENT_BROKER_ERRORS: Mutex<VecDeque<(Instant, String)>> = Mutex::new(VecDeque::new());
+const RECENT_KEPT: usize = 16;
 
 struct Bridge;
 
@@ -18,13 +22,37 @@ impl log::Log for Bridge {
     }
 
     fn log(&self, record: &log::Record<'_>) {
-        if !self.enabled(record.metadata()) {
+        // With tracing's `log` feature and no subscriber, our tracing events come back here as
+        // `log` records: drop them, and never re-enter.
+        if !self.enabled(record.metadata()) || record.target().starts_with(BRIDGE_TARGET) {
             return;
         }
+        if IN_BRIDGE.with(|b| b.replace(true)) {
+            return;
+        }
+        self.forward(record);
+        IN_BRIDGE.with(|b| b.set(false));
+    }
+
+    fn flush(&self) {}
+}
+
+const BRIDGE_TARGET: &str = "servicebus::amqp";
+
+thread_local! {
+    static IN_BRIDGE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+impl Bridge {
+    fn forward(&self, record: &log::Record<'_>) {
         // fe2o3 and azservicebus may print CBS frames that carry tokens: redact before anything else.
         let text = redact(&record.args().to_string());
         if record.level() <= log::Level::Warn {
-            *LAST_BROKER_ERROR.lock().unwrap() = Some((Instant::now(), text.clone()));
+            let mut recent = RECENT_BROKER_ERRORS.lock().unwrap();
+            if recent.len() == RECENT_KEPT {
+                recent.pop_front();
+            }
+            recent.push_back((Instant::now(), text.clone()));
         }
         let target = record.target();
         match record.level() {
@@ -37,8 +65,6 @@ impl log::Log for Bridge {
             _ => tracing::debug!(target: "servicebus::amqp", source = target, "{text}"),
         }
     }
-
-    fn flush(&self) {}
 }
 
 /// Routes the `log` crate (azservicebus, fe2o3) into tracing, redacted, keeping the last error.
@@ -52,14 +78,21 @@ pub fn install_log_bridge() {
     });
 }
 
-/// The broker's last logged error since `since`, if any.
+/// What azservicebus/fe2o3 logged as warnings or errors since `since` (distinct lines, oldest
+/// first, at most ~600 characters), if anything.
 pub fn broker_reason_since(since: Instant) -> Option<String> {
-    LAST_BROKER_ERROR
-        .lock()
-        .unwrap()
-        .as_ref()
-        .filter(|(at, _)| *at >= since)
-        .map(|(_, text)| text.clone())
+    let recent = RECENT_BROKER_ERRORS.lock().unwrap();
+    let mut lines: Vec<&str> = Vec::new();
+    for (_, text) in recent.iter().filter(|(at, _)| *at >= since) {
+        if !lines.contains(&text.as_str()) {
+            lines.push(text);
+        }
+    }
+    if lines.is_empty() {
+        return None;
+    }
+    let joined = lines.join(" | ");
+    Some(joined.chars().take(600).collect())
 }
 
 /// Removes SAS signatures and keys from text that may be shown or logged.
