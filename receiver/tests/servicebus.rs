@@ -304,3 +304,54 @@ fn a_missing_queue_ends_with_exit_4() {
     let (status, _, stderr) = spawn(&conn, &[("QUEUE_NAME", "no-such-queue")], &[]).finish();
     assert_clear_exit(status, &stderr, 4, "not found", &key);
 }
+
+#[test]
+fn messages_from_kedatuis_sender_are_logged_with_their_id_burst_and_seq() {
+    use kedatui::servicebus::{connection, sender};
+    let bus = bus();
+    let n = 5;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let report = runtime.block_on(async {
+        let cs = connection::parse(&bus.connection_string_for("kedatui-send")).unwrap();
+        let mut tx = sender::LiveSender::new(cs, QUEUE);
+        let spec = sender::BurstSpec {
+            burst: 7,
+            count: n,
+            batch_size: None,
+            rate: None,
+        };
+        let report = tx.send_burst(&spec, &|| false, &mut |_| {}).await;
+        tx.dispose().await;
+        report
+    });
+    assert_eq!((report.sent, report.failed), (n, 0), "{report:?}");
+
+    let rx = spawn(
+        &bus.connection_string_for("receiver-listen"),
+        &[("PROCESSING_MS", "0"), ("CONCURRENCY", "5")],
+        &[],
+    );
+    assert!(
+        bus.wait_for_counts(QUEUE, WAIT, |c| c.completed_total == n)
+            .is_some()
+    );
+    rx.sigterm();
+    let (status, lines, stderr) = rx.finish();
+    assert!(status.success(), "{stderr}");
+    let mut seqs: Vec<u64> = events(&lines, "completed")
+        .iter()
+        .map(|l| {
+            assert_eq!(l["burst"], 7);
+            let id = l["id"].as_str().expect("kedatui sets a message id");
+            assert!(id.ends_with(&format!("-7-{}", l["seq"])), "{id}");
+            l["seq"].as_u64().unwrap()
+        })
+        .collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs.len() as u64, n);
+    seqs.dedup();
+    assert_eq!(seqs.len() as u64, n);
+}
