@@ -161,4 +161,11 @@ run kubectl apply -k "$REPO_ROOT/yaml/.deploy"
 run kubectl wait --namespace "$K8S_NAMESPACE" --for=condition=Ready --timeout="$WAIT_TIMEOUT" "$scaler_kind/$scaler_name"
 run kubectl get --namespace "$K8S_NAMESPACE" "$scaler_kind,triggerauthentication,deployment,hpa,pods"
 
-step "Done. Watch it: kedatui (live mode) or kubectl get pods --namespace $K8S_NAMESPACE --watch"
+step "Done. Watch it: kubectl get pods --namespace $K8S_NAMESPACE --watch, or kedatui in live mode."
+# The console sends with Send, purges with Listen and reads counts with Manage (keda-semantics
+# §6.6): only the Manage rule has all three. The command is shown, never the secret.
+print_text >&2 <<HINT
+    For kedatui's live mode run this (the key goes into the variable, not onto the screen):
+    export SERVICEBUS_CONNECTION_STRING="\$(az servicebus queue authorization-rule keys list --resource-group $RESOURCE_GROUP --namespace-name $SERVICEBUS_NAMESPACE --queue-name $QUEUE_NAME --name $MANAGE_RULE --query primaryConnectionString --output tsv)"
+    ($SEND_RULE alone can send bursts but cannot read the queue's counts.)
+HINT
