@@ -628,7 +628,13 @@ fn kedatui_gets_read_only_access_and_no_secrets() {
 
 #[test]
 fn kustomizations_list_every_manifest_and_nothing_missing() {
+    assert_eq!(
+        kustomization("yaml").resources,
+        ["base"],
+        "kubectl apply -k yaml/"
+    );
     for dir in [
+        "yaml",
         "yaml/base",
         "yaml/overlays/scaledjob",
         "yaml/overlays/workload-identity",
