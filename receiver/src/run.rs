@@ -41,10 +41,10 @@ fn log_event(level: &str, event: &str, fields: serde_json::Value) {
 }
 
 pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<(), Fatal> {
-    // The broker's own reason (amqp:not-found, unauthorized-access) reaches only `log`.
-    // Without a tracing subscriber, tracing hands events back to `log`, and the bridge (which
-    // logs through tracing) would call itself until the stack overflowed. The receiver's output
-    // is its own JSON lines; the bridge still keeps the broker's last reason.
+    // The broker's own reason (amqp:not-found, unauthorized-access) reaches only `log`; kedatui's
+    // bridge keeps it for the classification. The receiver prints its own JSON lines, so tracing
+    // gets a subscriber that drops everything: with none, tracing hands the bridge's events back
+    // to `log` (that recursion overflowed the stack before the bridge learnt to refuse it).
     let _ = tracing::subscriber::set_global_default(tracing::subscriber::NoSubscriber::default());
     errors::install_log_bridge();
     let watchdog = Watchdog::start(config.queue_name.clone());
