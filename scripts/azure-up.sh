@@ -51,7 +51,9 @@ else
 fi
 
 step "SAS rules on the queue (least privilege for each party)"
-# A Manage rule must also carry Send and Listen (keda-semantics §6.6).
+# Queue-level rules: each key opens this queue only (KEDA's scaler accepts such a connection
+# string, EntityPath included: kedacore/keda#4656). A Manage rule must also carry Send and
+# Listen (keda-semantics §6.6).
 run az servicebus queue authorization-rule create --resource-group "$RESOURCE_GROUP" \
   --namespace-name "$SERVICEBUS_NAMESPACE" --queue-name "$QUEUE_NAME" --name "$SEND_RULE" --rights Send --output none
 run az servicebus queue authorization-rule create --resource-group "$RESOURCE_GROUP" \
