@@ -581,7 +581,14 @@ fn config() -> impl Strategy<Value = SimConfig> {
         1u32..4,
         1i64..8,
         any::<bool>(),
-        (1i64..40, 0i64..400, 0i64..40, 0i64..5),
+        (
+            1i64..40,
+            0i64..400,
+            0i64..40,
+            0i64..5,
+            any::<bool>(),
+            0u32..6,
+        ),
     )
         .prop_map(
             |(
@@ -593,10 +600,14 @@ fn config() -> impl Strategy<Value = SimConfig> {
                 concurrency,
                 processing,
                 in_flight,
-                (poll, cooldown, shutdown, delay),
+                (poll, cooldown, shutdown, delay, idle, initial),
             )| {
                 let mut c = SimConfig::keda_defaults();
                 c.min_replicas = min;
+                // idleReplicaCount must be below minReplicaCount; 0 is the only documented value.
+                c.idle_replicas = (idle && min > 0).then_some(0);
+                // May exceed max: the HPA's first sync clamps it (§4.2).
+                c.initial_replicas = initial;
                 c.max_replicas = min + extra;
                 c.message_count = message_count;
                 c.activation_message_count = activation;
@@ -652,4 +663,28 @@ proptest! {
             prop_assert_eq!(ready, d.ready_replicas);
         }
     }
+}
+
+/// §4.2: a target above `maxReplicas` is brought down without the metric's arithmetic.
+#[test]
+fn hpa_clamps_a_target_above_max() {
+    let mut config = paused(SimConfig::keda_defaults());
+    (
+        config.min_replicas,
+        config.max_replicas,
+        config.initial_replicas,
+    ) = (1, 3, 5);
+    let mut world = World::new(config, 1, START);
+    let outcome = world.step(SignedDuration::ZERO);
+    let rescale = outcome
+        .events
+        .iter()
+        .find(|e| e.reason == "SuccessfulRescale")
+        .expect("rescaled at the first sync");
+    assert_eq!(
+        rescale.message,
+        "New size: 3; reason: Current number of replicas above Spec.MaxReplicas"
+    );
+    assert_eq!(world.deployment().spec_replicas, 3);
+    assert_eq!(world.next_hpa_sync(), START + secs(15));
 }

@@ -782,13 +782,13 @@ impl World {
         let max = self.config.max_replicas;
         self.hpa.history.record_initial(current, now);
         self.hpa.current_replicas = self.status_replicas;
+        self.hpa.able_to_scale = Some(condition(
+            "AbleToScale",
+            "True",
+            "SucceededGetScale",
+            "the HPA controller was able to get the target's current scale",
+        ));
         if current == 0 {
-            self.hpa.able_to_scale = Some(condition(
-                "AbleToScale",
-                "True",
-                "SucceededGetScale",
-                "the HPA controller was able to get the target's current scale",
-            ));
             self.hpa.scaling_active = Some(condition(
                 "ScalingActive",
                 "False",
@@ -970,6 +970,11 @@ impl World {
             (threshold - next) / self.polling_interval + 1
         };
         Some(self.at(next + polls * self.polling_interval))
+    }
+
+    /// When the HPA syncs next (every 15 s from the ScaledObject's creation).
+    pub fn next_hpa_sync(&self) -> Timestamp {
+        self.at(self.hpa.next_sync)
     }
 
     /// True when the last KEDA poll found the trigger active.
