@@ -235,8 +235,11 @@ pub struct PodTimings {
     pub container_creating: SignedDuration,
     /// Running 0/1 → Running 1/1 (readiness probe).
     pub readiness: SignedDuration,
-    /// How long the receiver takes to exit after SIGTERM.
+    /// How long the receiver takes to exit once its in-flight work is settled.
     pub shutdown: SignedDuration,
+    /// How long the receiver keeps finishing in-flight messages after SIGTERM before it
+    /// abandons the rest (the demo receiver's `SHUTDOWN_GRACE_MS`, 25 s).
+    pub drain_limit: SignedDuration,
     /// `terminationGracePeriodSeconds`: SIGKILL after this (default 30 s).
     pub termination_grace_period: SignedDuration,
 }
@@ -332,6 +335,7 @@ impl SimConfig {
                 container_creating: SignedDuration::from_secs(3),
                 readiness: SignedDuration::from_secs(2),
                 shutdown: SignedDuration::from_secs(1),
+                drain_limit: SignedDuration::from_secs(25),
                 termination_grace_period: SignedDuration::from_secs(30),
             },
             initial_replicas: 0,
@@ -350,6 +354,7 @@ impl SimConfig {
                 container_creating: SignedDuration::from_secs(2),
                 readiness: SignedDuration::from_secs(1),
                 shutdown: SignedDuration::from_secs(1),
+                drain_limit: SignedDuration::from_secs(25),
                 termination_grace_period: SignedDuration::from_secs(30),
             },
             ..Self::keda_defaults()
@@ -537,6 +542,7 @@ impl SimConfig {
             ("container creating delay", self.pod.container_creating),
             ("readiness delay", self.pod.readiness),
             ("shutdown time", self.pod.shutdown),
+            ("drain limit", self.pod.drain_limit),
             (
                 "terminationGracePeriodSeconds",
                 self.pod.termination_grace_period,

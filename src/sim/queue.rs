@@ -86,6 +86,12 @@ impl Queue {
         self.lock_expiries.push_back((unlock_at, u64::from(count)));
     }
 
+    /// A receiver abandons `count` locked messages: deliverable again at once.
+    pub fn abandon(&mut self, count: u32) {
+        self.in_flight -= u64::from(count);
+        self.active += u64::from(count);
+    }
+
     /// Expired locks put their messages back in the queue. Returns how many came back.
     pub fn release_expired_locks(&mut self, now: i64) -> u64 {
         let mut released = 0;

@@ -271,6 +271,8 @@ fn killed_receivers_leave_locked_messages_until_the_lock_expires() {
     let mut config = SimConfig::demo();
     config.processing_time = secs(100);
     config.pod.shutdown = secs(1);
+    // The receiver would drain for longer than the grace period: the kubelet kills it first.
+    config.pod.drain_limit = secs(60);
     let mut world = World::new(config, 1, START);
     world.send(1);
     world.step(secs(20));
@@ -279,7 +281,7 @@ fn killed_receivers_leave_locked_messages_until_the_lock_expires() {
     // Nothing active: KEDA's cooldown (30 s) runs out while the message is still locked, the
     // pod is killed, and its lock expires 60 s later (the queue's LockDuration).
     let (mut killed_at, mut back_at) = (None, None);
-    for _ in 0..100 {
+    for _ in 0..130 {
         world.step(secs(1));
         if killed_at.is_none() && world.pods().is_empty() {
             killed_at = Some(t(&world));
@@ -295,6 +297,8 @@ fn killed_receivers_leave_locked_messages_until_the_lock_expires() {
         assert_eq!(world.accounted_messages(), 1);
     }
     let killed_at = killed_at.expect("scaled to zero");
+    // Deactivated at 40 s, SIGKILL at 40 + 30 s grace.
+    assert_eq!(killed_at, 70);
     assert_eq!(back_at, Some(killed_at + 60));
     assert_eq!(world.stats().completed, 0);
 }
@@ -620,6 +624,7 @@ fn config() -> impl Strategy<Value = SimConfig> {
                 c.polling_interval = secs(poll);
                 c.cooldown_period = secs(cooldown);
                 c.pod.shutdown = secs(shutdown);
+                c.pod.drain_limit = secs(delay * 10);
                 c.pod.scheduling = secs(delay);
                 c.pod.readiness = secs(delay);
                 c
@@ -687,4 +692,42 @@ fn hpa_clamps_a_target_above_max() {
     );
     assert_eq!(world.deployment().spec_replicas, 3);
     assert_eq!(world.next_hpa_sync(), START + secs(15));
+}
+
+/// A terminating receiver finishes its in-flight work within its drain limit (25 s), then exits
+/// (1 s); work that would take longer is abandoned at the limit and is deliverable again at once.
+#[test]
+fn terminating_receivers_drain_or_abandon() {
+    // The message is locked at 8.5 s (pod Ready), the last active poll is 5 s, so KEDA
+    // deactivates at 40 s: SIGTERM at 40 s, drain limit at 65 s.
+    // (name, processing, pod gone at, completed at 70 s, active at 65 s)
+    let cases = [
+        ("finishes its work, then exits", 35, 45, 1, 0),
+        ("abandons at the drain limit", 100, 66, 0, 1),
+    ];
+    for (name, processing, gone_at, completed, active_at_65) in cases {
+        let mut config = SimConfig::demo();
+        config.processing_time = secs(processing);
+        let mut world = World::new(config, 1, START);
+        world.send(1);
+        let mut gone = None;
+        while t(&world) < 70 {
+            world.step(secs(1));
+            let pods = world.pods();
+            if t(&world) == 41 {
+                assert_eq!(pods.len(), 1, "{name}");
+                assert_eq!(pods[0].status, "Terminating", "{name}");
+                assert_eq!(world.deployment().status_replicas, 0, "{name}");
+            }
+            if t(&world) == 65 {
+                assert_eq!(world.queue_sample().counts.active, active_at_65, "{name}");
+            }
+            if gone.is_none() && t(&world) > 40 && pods.iter().all(|p| !p.deleting) {
+                gone = Some(t(&world));
+            }
+            assert_eq!(world.accounted_messages(), 1, "{name}");
+        }
+        assert_eq!(gone, Some(gone_at), "{name}");
+        assert_eq!(world.stats().completed, completed, "{name}");
+    }
 }

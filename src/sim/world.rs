@@ -74,6 +74,8 @@ enum PodStep {
     Scheduled,
     ContainerStarted,
     Ready,
+    /// A terminating receiver's drain limit: it abandons what it still holds.
+    Abandon,
     Removed,
 }
 
@@ -392,10 +394,14 @@ impl World {
         }
         let mut completed = false;
         while let Some(c) = self.queue.pop_due_completion(t) {
-            // A batch of a removed pod was already handed to the lock-expiry queue.
+            // A removed pod's batches were handed to the lock-expiry queue, an abandoning pod's
+            // back to the queue.
             let Some(pod) = self.pods.get_mut(c.pod as usize).and_then(Option::as_mut) else {
                 continue;
             };
+            if pod.abandoned {
+                continue;
+            }
             pod.in_flight -= c.count;
             self.queue.complete(c.count);
             self.stats.completed += u64::from(c.count);
@@ -451,6 +457,7 @@ impl World {
             }
             let take = u64::from(concurrency - pod.in_flight).min(self.queue.active) as u32;
             pod.in_flight += take;
+            pod.last_done_at = done_at;
             self.queue.lock(done_at, serial, take);
             if pod.in_flight < concurrency {
                 pod.in_idle = true;
@@ -514,6 +521,8 @@ impl World {
             ready_at: None,
             deleted_at: None,
             in_flight: 0,
+            last_done_at: 0,
+            abandoned: false,
             in_idle: false,
             node,
         }));
@@ -553,6 +562,14 @@ impl World {
                 self.oldest_pod += 1;
             }
             out.pods_changed = true;
+            return;
+        }
+        if step == PodStep::Abandon {
+            if pod.in_flight > 0 {
+                self.queue.abandon(pod.in_flight);
+                pod.in_flight = 0;
+                pod.abandoned = true;
+            }
             return;
         }
         if pod.deleted_at.is_some() {
@@ -600,7 +617,7 @@ impl World {
                 out.deployment_changed = true;
                 return;
             }
-            PodStep::Removed => unreachable!("handled above"),
+            PodStep::Abandon | PodStep::Removed => unreachable!("handled above"),
         };
         if let Some((delay, step)) = next {
             self.timeline
@@ -667,7 +684,8 @@ impl World {
         candidates.sort_unstable();
         let rs = format!("ReplicaSet/{}", self.replica_set);
         let grace = to_nanos(self.config.pod.termination_grace_period);
-        let shutdown = to_nanos(self.config.pod.shutdown).min(grace);
+        let shutdown = to_nanos(self.config.pod.shutdown);
+        let drain_limit = to_nanos(self.config.pod.drain_limit);
         for (_, serial) in candidates {
             let now = self.now;
             let pod = self.pods[serial as usize]
@@ -675,15 +693,28 @@ impl World {
                 .expect("candidate exists");
             pod.deleted_at = Some(now);
             let name = pod.name.to_string();
-            let stage = pod.stage;
+            let (stage, in_flight, last_done_at) = (pod.stage, pod.in_flight, pod.last_done_at);
             self.status_replicas -= 1;
             if stage == PodStage::Ready {
                 self.ready_replicas -= 1;
             }
+            // SIGTERM: the receiver stops taking messages, finishes its in-flight work up to its
+            // drain limit, abandons the rest, then exits; the kubelet SIGKILLs it at the grace
+            // period, and whatever it still holds stays locked until the locks expire.
             let remove_at = match stage {
                 PodStage::Pending => now,
                 PodStage::ContainerCreating => now + SANDBOX_TEARDOWN.min(grace),
-                PodStage::Running | PodStage::Ready => now + shutdown,
+                PodStage::Running | PodStage::Ready => {
+                    let deadline = now + drain_limit;
+                    let work_ends = if in_flight == 0 { now } else { last_done_at };
+                    let finish = work_ends.min(deadline);
+                    let remove_at = (finish + shutdown).min(now + grace);
+                    if work_ends > deadline && deadline <= remove_at {
+                        self.timeline
+                            .push(Reverse((deadline, serial, PodStep::Abandon)));
+                    }
+                    remove_at
+                }
             };
             self.timeline
                 .push(Reverse((remove_at, serial, PodStep::Removed)));
