@@ -110,7 +110,6 @@ struct KedaState {
 struct HpaState {
     next_sync: i64,
     history: HpaHistory,
-    synced: bool,
     decision: Option<HpaDecision>,
     current_replicas: u32,
     desired_replicas: u32,
@@ -173,7 +172,8 @@ fn condition(type_: &str, status: &str, reason: &str, message: impl Into<String>
 
 impl World {
     /// Creating the world creates the ScaledObject: KEDA's first poll and the HPA's first sync
-    /// run at `start` (their events come out of the first `step`).
+    /// run at `start` (their events come out of the first `step`). `config` should have passed
+    /// [`SimConfig::validate`] (as [`crate::sim::cli::SimArgs::apply`] ensures).
     pub fn new(config: SimConfig, seed: u64, start: Timestamp) -> Self {
         let mut rng = fastrand::Rng::with_seed(seed);
         let replica_set = format!(
@@ -215,7 +215,6 @@ impl World {
             hpa: HpaState {
                 next_sync: 0,
                 history: HpaHistory::default(),
-                synced: false,
                 decision: None,
                 current_replicas: 0,
                 desired_replicas: 0,
@@ -806,7 +805,6 @@ impl World {
     /// One `reconcileAutoscaler` (§4.2).
     fn hpa_sync(&mut self, out: &mut StepOutcome) {
         out.hpa_changed = true;
-        self.hpa.synced = true;
         let now = self.now;
         let current = self.spec_replicas;
         let min = self.config.hpa_min_replicas();
