@@ -76,6 +76,9 @@ pub struct SimArgs {
     /// How long a terminating receiver finishes in-flight work before abandoning the rest.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub drain_limit: Option<SignedDuration>,
+    /// The queue's MaxDeliveryCount: failed deliveries before a message is dead-lettered.
+    #[arg(long, value_name = "N")]
+    pub max_delivery_count: Option<u32>,
     /// Deployment replicas before the ScaledObject exists.
     #[arg(long, value_name = "N")]
     pub initial_replicas: Option<u32>,
@@ -144,6 +147,9 @@ impl SimArgs {
         }
         if let Some(v) = self.drain_limit {
             c.pod.drain_limit = v;
+        }
+        if let Some(v) = self.max_delivery_count {
+            c.max_delivery_count = v;
         }
         if let Some(v) = self.initial_replicas {
             c.initial_replicas = v;

@@ -274,6 +274,9 @@ pub struct SimConfig {
     pub count_in_flight_as_active: bool,
     /// The queue's `LockDuration`: a message locked by a killed receiver comes back after this.
     pub lock_duration: SignedDuration,
+    /// The queue's `MaxDeliveryCount`: a message whose delivery failed this many times (abandoned
+    /// or lock expired) is dead-lettered.
+    pub max_delivery_count: u32,
     pub pod: PodTimings,
     /// `spec.replicas` of the Deployment before the ScaledObject exists.
     pub initial_replicas: u32,
@@ -298,6 +301,8 @@ pub enum ConfigError {
     },
     #[error("concurrency must be at least 1")]
     ConcurrencyZero,
+    #[error("MaxDeliveryCount must be at least 1")]
+    MaxDeliveryCountZero,
     #[error("HPA tolerance must be between 0 and 1, got {0}")]
     Tolerance(f64),
     #[error("invalid HPA behavior: {0}")]
@@ -330,6 +335,7 @@ impl SimConfig {
             consumers_paused: false,
             count_in_flight_as_active: false,
             lock_duration: SignedDuration::from_secs(60),
+            max_delivery_count: 10,
             pod: PodTimings {
                 scheduling: SignedDuration::from_secs(1),
                 container_creating: SignedDuration::from_secs(3),
@@ -510,6 +516,9 @@ impl SimConfig {
         }
         if self.concurrency == 0 {
             return Err(ConfigError::ConcurrencyZero);
+        }
+        if self.max_delivery_count == 0 {
+            return Err(ConfigError::MaxDeliveryCountZero);
         }
         if !(0.0..1.0).contains(&self.hpa_tolerance) {
             return Err(ConfigError::Tolerance(self.hpa_tolerance));

@@ -625,6 +625,8 @@ fn config() -> impl Strategy<Value = SimConfig> {
                 c.cooldown_period = secs(cooldown);
                 c.pod.shutdown = secs(shutdown);
                 c.pod.drain_limit = secs(delay * 10);
+                // Few deliveries, so abandoned messages reach the dead-letter queue.
+                c.max_delivery_count = 1 + (delay as u32 % 3);
                 c.pod.scheduling = secs(delay);
                 c.pod.readiness = secs(delay);
                 c
@@ -642,6 +644,7 @@ proptest! {
     fn invariants_hold_in_random_scenarios(config in config(), seed in any::<u64>(), ops in proptest::collection::vec(op(), 1..60)) {
         let max = config.max_replicas;
         let floor = config.hpa_min_replicas();
+        let counts_in_flight = config.count_in_flight_as_active;
         let mut world = World::new(config, seed, START);
         for op in ops {
             match op {
@@ -659,7 +662,10 @@ proptest! {
             let s = world.stats();
             let q = world.queue_sample().counts;
             prop_assert_eq!(world.accounted_messages(), s.sent);
-            prop_assert_eq!(s.sent, s.completed + s.purged + s.dead_lettered + q.total.unwrap());
+            let in_flight = q.in_flight.unwrap();
+            let active = if counts_in_flight { q.active - in_flight } else { q.active };
+            prop_assert_eq!(s.dead_lettered, q.dead_letter);
+            prop_assert_eq!(s.sent, s.completed + active + in_flight + s.dead_lettered + s.purged);
             let pods = world.pods();
             let alive = pods.iter().filter(|p| !p.deleting).count() as u32;
             prop_assert_eq!(alive, d.status_replicas);
@@ -730,4 +736,38 @@ fn terminating_receivers_drain_or_abandon() {
         assert_eq!(gone, Some(gone_at), "{name}");
         assert_eq!(world.stats().completed, completed, "{name}");
     }
+}
+
+/// A message abandoned by terminating receivers comes back each time, one delivery more, until
+/// MaxDeliveryCount: then it is dead-lettered.
+#[test]
+fn repeatedly_abandoned_messages_are_dead_lettered() {
+    let mut config = SimConfig::demo();
+    config.processing_time = secs(100);
+    config.pod.drain_limit = secs(1);
+    config.cooldown_period = SignedDuration::ZERO;
+    config.max_delivery_count = 3;
+    let mut world = World::new(config, 1, START);
+    world.send(1);
+    // Each cycle: activation at a poll, the pod locks the message 3.5 s later, the next poll
+    // deactivates (cooldown 0), the receiver abandons it 1 s after SIGTERM.
+    let mut activations = 0;
+    let mut dead_at = None;
+    while t(&world) < 60 {
+        let outcome = world.step(secs(1));
+        activations += outcome
+            .events
+            .iter()
+            .filter(|e| e.reason == "KEDAScaleTargetActivated")
+            .count();
+        if dead_at.is_none() && world.queue_sample().counts.dead_letter == 1 {
+            dead_at = Some(t(&world));
+        }
+        assert_eq!(world.accounted_messages(), 1);
+    }
+    assert_eq!(activations, 3);
+    assert_eq!(dead_at, Some(31));
+    let s = world.stats();
+    assert_eq!((s.completed, s.dead_lettered), (0, 1));
+    assert_eq!(world.queue_sample().counts.active, 0);
 }

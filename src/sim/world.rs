@@ -193,7 +193,7 @@ impl World {
             rng,
             start,
             now: 0,
-            queue: Queue::default(),
+            queue: Queue::new(config.max_delivery_count),
             trickle: None,
             pods: Vec::new(),
             oldest_pod: 0,
@@ -384,6 +384,7 @@ impl World {
                 self.keda_poll(out);
             }
             self.dispatch();
+            self.stats.dead_lettered = self.queue.dead_letter();
         }
     }
 
@@ -416,7 +417,7 @@ impl World {
     }
 
     fn note_queue_level(&mut self) {
-        if self.queue.active + self.queue.in_flight == 0
+        if self.queue.active() + self.queue.in_flight() == 0
             && self.stats.sent > 0
             && self.stats.drained.is_none()
         {
@@ -443,7 +444,7 @@ impl World {
         }
         let done_at = self.now + self.processing;
         let concurrency = self.config.concurrency;
-        while self.queue.active > 0 {
+        while self.queue.active() > 0 {
             let Some(serial) = self.idle.pop() else {
                 break;
             };
@@ -454,7 +455,7 @@ impl World {
             if !pod.takes_messages() || pod.in_flight >= concurrency {
                 continue;
             }
-            let take = u64::from(concurrency - pod.in_flight).min(self.queue.active) as u32;
+            let take = u64::from(concurrency - pod.in_flight).min(self.queue.active()) as u32;
             pod.in_flight += take;
             pod.last_done_at = done_at;
             self.queue.lock(done_at, serial, take);
@@ -554,7 +555,7 @@ impl World {
             let pod = self.pods[serial as usize].take().expect("checked above");
             if pod.in_flight > 0 {
                 self.queue
-                    .orphan(now + to_nanos(self.config.lock_duration), pod.in_flight);
+                    .orphan_pod(serial, now + to_nanos(self.config.lock_duration));
             }
             self.used_suffixes.remove(&pod.suffix);
             while self.oldest_pod < self.pods.len() && self.pods[self.oldest_pod].is_none() {
@@ -565,7 +566,7 @@ impl World {
         }
         if step == PodStep::Abandon {
             if pod.in_flight > 0 {
-                self.queue.abandon(pod.in_flight);
+                self.queue.abandon_pod(serial);
                 pod.in_flight = 0;
                 pod.abandoned = true;
             }
@@ -931,15 +932,15 @@ impl World {
 
     pub fn queue_sample(&self) -> QueueSample {
         let active = self.metric();
-        let in_flight = self.queue.in_flight;
+        let in_flight = self.queue.in_flight();
         QueueSample {
             at: self.now(),
             counts: QueueCounts {
                 active,
                 in_flight: Some(in_flight),
-                dead_letter: self.queue.dead_letter,
+                dead_letter: self.queue.dead_letter(),
                 scheduled: 0,
-                total: Some(self.queue.active + in_flight + self.queue.dead_letter),
+                total: Some(self.queue.active() + in_flight + self.queue.dead_letter()),
             },
         }
     }
@@ -1141,9 +1142,9 @@ impl World {
 
     /// Messages in every state; equals `stats().sent` (conservation).
     pub fn accounted_messages(&self) -> u64 {
-        self.queue.active
-            + self.queue.in_flight
-            + self.queue.dead_letter
+        self.queue.active()
+            + self.queue.in_flight()
+            + self.queue.dead_letter()
             + self.stats.completed
             + self.stats.purged
     }
