@@ -771,3 +771,22 @@ fn repeatedly_abandoned_messages_are_dead_lettered() {
     assert_eq!((s.completed, s.dead_lettered), (0, 1));
     assert_eq!(world.queue_sample().counts.active, 0);
 }
+
+/// §5.2: the ReplicaSet deletes the newest, least-ready pods first; the oldest survives.
+#[test]
+fn scale_down_keeps_the_oldest_ready_pod() {
+    let mut config = paused(SimConfig::keda_defaults());
+    config.min_replicas = 1;
+    let mut world = World::new(config, 1, START);
+    world.step(secs(1));
+    let oldest = world.pods()[0].name.clone();
+    world.send(40);
+    world.step(secs(120));
+    assert_eq!(world.pods().len(), 8);
+    world.purge();
+    world.step(secs(320)); // the 300 s window after the last proposal of 8 (120 s) ends at 435 s
+    let pods = world.pods();
+    let alive: Vec<_> = pods.iter().filter(|p| !p.deleting).collect();
+    assert_eq!(alive.len(), 1);
+    assert_eq!(alive[0].name, oldest);
+}
