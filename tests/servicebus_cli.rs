@@ -22,7 +22,11 @@ fn kedatui(args: &[&str], connection_string: Option<&str>, management_url: Optio
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 #[test]
@@ -30,10 +34,17 @@ fn send_queue_purge_round_trip() {
     let bus = FakeServiceBus::start(FakeServiceBusOptions::default()).unwrap();
     let cs = bus.connection_string();
     let url = bus.management_url();
-    let out = kedatui(&["send", "--count", "2500", "--json"], Some(&cs), Some(&url));
+    let out = kedatui(
+        &["send", "--count", "2500", "--json"],
+        Some(&cs),
+        Some(&url),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!((summary["sent"].as_u64(), summary["failed"].as_u64()), (Some(2500), Some(0)));
+    assert_eq!(
+        (summary["sent"].as_u64(), summary["failed"].as_u64()),
+        (Some(2500), Some(0))
+    );
     assert_eq!(bus.counts("kedaqueue").unwrap().total, 2500);
 
     let out = kedatui(&["queue", "--json"], Some(&cs), Some(&url));
@@ -48,7 +59,11 @@ fn send_queue_purge_round_trip() {
 
     let out = kedatui(&["purge", "--yes"], Some(&cs), Some(&url));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("removed 2500"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("removed 2500"),
+        "{}",
+        text(&out)
+    );
     assert_eq!(bus.counts("kedaqueue").unwrap().total, 0);
 }
 
@@ -61,7 +76,11 @@ fn rate_limited_send_with_small_batches() {
         Some(&bus.management_url()),
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("sent 50 of 50"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("sent 50 of 50"),
+        "{}",
+        text(&out)
+    );
     assert_eq!(bus.counts("kedaqueue").unwrap().total, 50);
 }
 
@@ -70,12 +89,27 @@ fn bad_input_exits_2_with_a_specific_message() {
     let key = random_key();
     let cases: &[(Option<String>, &str)] = &[
         (None, "no Service Bus configured"),
-        (Some(format!("SharedAccessKeyName=k;SharedAccessKey={key}")), "no Endpoint"),
-        (Some("Endpoint=sb://h/;SharedAccessKeyName=k".into()), "no SharedAccessKey"),
-        (Some(format!("Endpoint=http://h/;SharedAccessKeyName=k;SharedAccessKey={key}")), "scheme `http`"),
+        (
+            Some(format!("SharedAccessKeyName=k;SharedAccessKey={key}")),
+            "no Endpoint",
+        ),
+        (
+            Some("Endpoint=sb://h/;SharedAccessKeyName=k".into()),
+            "no SharedAccessKey",
+        ),
+        (
+            Some(format!(
+                "Endpoint=http://h/;SharedAccessKeyName=k;SharedAccessKey={key}"
+            )),
+            "scheme `http`",
+        ),
     ];
     for (cs, expected) in cases {
-        for command in [&["send", "--count", "1"][..], &["queue"], &["purge", "--yes"]] {
+        for command in [
+            &["send", "--count", "1"][..],
+            &["queue"],
+            &["purge", "--yes"],
+        ] {
             let out = kedatui(command, cs.as_deref(), None);
             let all = text(&out);
             assert_eq!(out.status.code(), Some(2), "{command:?} {cs:?}: {all}");
@@ -83,7 +117,17 @@ fn bad_input_exits_2_with_a_specific_message() {
             assert!(!all.contains(&key), "the key leaked: {all}");
         }
     }
-    let out = kedatui(&["send", "--count", "1", "--connection-string-file", "/nonexistent/kedatui-cs"], None, None);
+    let out = kedatui(
+        &[
+            "send",
+            "--count",
+            "1",
+            "--connection-string-file",
+            "/nonexistent/kedatui-cs",
+        ],
+        None,
+        None,
+    );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("/nonexistent/kedatui-cs"));
 }
@@ -99,10 +143,22 @@ fn failures_exit_1_without_secrets() {
     );
     let url = bus.management_url();
     for (args, cs, expected) in [
-        (&["send", "--count", "3"][..], wrong.as_str(), "refused the credentials"),
+        (
+            &["send", "--count", "3"][..],
+            wrong.as_str(),
+            "refused the credentials",
+        ),
         (&["queue"], wrong.as_str(), "refused"),
-        (&["send", "--count", "3", "--queue", "missing"], bus.connection_string().as_str(), "not found"),
-        (&["queue", "--queue", "missing"], bus.connection_string().as_str(), "not found"),
+        (
+            &["send", "--count", "3", "--queue", "missing"],
+            bus.connection_string().as_str(),
+            "not found",
+        ),
+        (
+            &["queue", "--queue", "missing"],
+            bus.connection_string().as_str(),
+            "not found",
+        ),
     ] {
         let out = kedatui(args, Some(cs), Some(&url));
         let all = text(&out);
