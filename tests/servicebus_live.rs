@@ -259,3 +259,63 @@ async fn errors_are_classified_clearly_and_carry_no_secret() {
 
     assert_no_secret(&seen, &[&root_key, &wrong_key, &send_only.key]);
 }
+
+#[tokio::test]
+async fn bursts_queue_up_cancel_and_trickle() {
+    let bus = FakeServiceBus::start(FakeServiceBusOptions::default()).unwrap();
+    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let commands =
+        spawn_queue_source(config(&bus, "RootManageSharedAccessKey", "kedaqueue"), tx).unwrap();
+    // Two bursts queue behind each other; cancelling stops the running one and drops the queued one.
+    commands
+        .send(Command::Burst {
+            burst: 1,
+            count: 200_000,
+        })
+        .unwrap();
+    commands
+        .send(Command::Burst {
+            burst: 2,
+            count: 10,
+        })
+        .unwrap();
+    next_matching(&mut events, Duration::from_secs(60), |e| match e {
+        SourceEvent::Send(p) if p.burst == 1 && p.sent > 0 => Some(()),
+        _ => None,
+    })
+    .await;
+    commands.send(Command::CancelBursts).unwrap();
+    let first = next_matching(&mut events, Duration::from_secs(60), done_burst(1)).await;
+    assert!(first.cancelled && first.sent < 200_000, "{first:?}");
+    assert_eq!(first.sent + first.failed, 200_000);
+    let second = next_matching(&mut events, Duration::from_secs(60), done_burst(2)).await;
+    assert!(second.cancelled && second.sent == 0, "{second:?}");
+    assert_eq!(bus.counts("kedaqueue").unwrap().total, first.sent);
+    // A burst after the cancel goes out.
+    commands
+        .send(Command::Burst {
+            burst: 3,
+            count: 10,
+        })
+        .unwrap();
+    let third = next_matching(&mut events, Duration::from_secs(60), done_burst(3)).await;
+    assert_eq!((third.sent, third.cancelled), (10, false));
+
+    // The trickle: on, messages arrive, off.
+    let before = bus.counts("kedaqueue").unwrap().total;
+    commands.send(Command::SetTrickle(Some(50.0))).unwrap();
+    next_matching(&mut events, Duration::from_secs(10), |e| {
+        (e == &SourceEvent::Trickle(Some(50.0))).then_some(())
+    })
+    .await;
+    bus.wait_for_counts_async("kedaqueue", Duration::from_secs(20), |c| {
+        c.total >= before + 20
+    })
+    .await
+    .expect("the trickle sends");
+    commands.send(Command::SetTrickle(None)).unwrap();
+    next_matching(&mut events, Duration::from_secs(10), |e| {
+        (e == &SourceEvent::Trickle(None)).then_some(())
+    })
+    .await;
+}
