@@ -518,9 +518,8 @@ fn no_connection_string_is_inline() {
             let value = &text[i + "SharedAccessKey=".len()..];
             assert!(
                 value.starts_with('$') || value.starts_with('<'),
-                "{} writes out a key: {}",
+                "{} writes out a key after byte {i} (not shown)",
                 file.display(),
-                &value[..value.len().min(12)]
             );
         }
         assert!(
