@@ -25,7 +25,8 @@ Environment:
   QUEUE_NAME           queue to receive from (default kedaqueue)
   PROCESSING_MS        simulated work per message, 0..=600000 (default 1000)
   CONCURRENCY          messages worked on at once, 1..=256 (default 1)
-  PREFETCH             messages the client may buffer ahead, 0..=1000 (default 0)
+  PREFETCH             messages the client may buffer ahead, 0..=1000 (default 0); buffered
+                       messages stay locked after SIGTERM until their lock expires
   SHUTDOWN_GRACE_MS    time to finish in-flight work after SIGTERM (default 25000; keep it
                        below the pod's terminationGracePeriodSeconds)
   CREATE_TIMEOUT_MS    limit on connecting and attaching the receiver (default 30000)
