@@ -1,0 +1,49 @@
+//! KEDA, HPA, Deployment, ReplicaSet and pod events, newest first.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+
+use super::theme;
+use crate::app::App;
+use crate::app::format::kubectl_age;
+use crate::model::EventType;
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .title(Span::styled(" Events (newest first) ", theme::title()));
+    let visible = usize::from(area.height.saturating_sub(2));
+    let lines: Vec<Line> = app
+        .events
+        .iter()
+        .take(visible)
+        .map(|e| {
+            let age = app
+                .now
+                .map_or_else(|| "0s".into(), |now| kubectl_age(now.duration_since(e.at)));
+            let reason_style = match e.type_ {
+                EventType::Warning => theme::bad(),
+                EventType::Normal => theme::value(),
+            };
+            let object = e.object.split('/').next().unwrap_or("");
+            Line::from(vec![
+                Span::styled(format!("{age:>4} "), theme::dim()),
+                Span::styled(e.reason.clone(), reason_style),
+                Span::styled(format!(" {object}: "), theme::dim()),
+                Span::styled(e.message.clone(), theme::label()),
+            ])
+        })
+        .collect();
+    if lines.is_empty() {
+        Paragraph::new(Line::styled(
+            "no events yet: press 1-5 to fire a burst",
+            theme::dim(),
+        ))
+        .block(block)
+        .render(area, buf);
+    } else {
+        Paragraph::new(lines).block(block).render(area, buf);
+    }
+}
