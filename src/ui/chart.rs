@@ -20,7 +20,10 @@ pub const WINDOW: SignedDuration = SignedDuration::from_mins(5);
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let frozen = app.frozen_at.is_some();
     let title = Line::from(vec![
-        Span::styled(format!(" Last {} ", short_duration(WINDOW)), theme::title()),
+        Span::styled(
+            format!(" Last {} min ", WINDOW.as_secs() / 60),
+            theme::title(),
+        ),
         Span::styled("━ depth ", Style::new().fg(theme::DEPTH)),
         Span::styled("━ spec ", Style::new().fg(theme::SPEC_REPLICAS)),
         Span::styled("━ ready ", Style::new().fg(theme::READY_REPLICAS)),
@@ -117,8 +120,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Axis::default()
                 .bounds([0.0, depth_top])
                 .labels(vec![
-                    Span::raw("0"),
-                    Span::styled(format!("{depth_top:.0}"), Style::new().fg(theme::DEPTH)),
+                    Span::raw(format!("{:>5}", 0)),
+                    Span::styled(format!("{depth_top:>5.0}"), Style::new().fg(theme::DEPTH)),
                 ])
                 .style(theme::dim()),
         )
@@ -146,8 +149,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Axis::default()
                 .bounds([0.0, replicas_top])
                 .labels(vec![
-                    Span::raw("0"),
-                    Span::styled(format!("{replicas_top:.0}"), Style::new().fg(Color::Yellow)),
+                    Span::raw(format!("{:>5}", 0)),
+                    Span::styled(
+                        format!("{replicas_top:>5.0}"),
+                        Style::new().fg(Color::Yellow),
+                    ),
                 ])
                 .style(theme::dim()),
         )

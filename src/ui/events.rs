@@ -27,11 +27,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 EventType::Warning => theme::bad(),
                 EventType::Normal => theme::value(),
             };
-            let object = e.object.split('/').next().unwrap_or("");
             Line::from(vec![
-                Span::styled(format!("{age:>4} "), theme::dim()),
+                Span::styled(format!("{age:>5} "), theme::dim()),
                 Span::styled(e.reason.clone(), reason_style),
-                Span::styled(format!(" {object}: "), theme::dim()),
+                Span::raw(" "),
                 Span::styled(e.message.clone(), theme::label()),
             ])
         })

@@ -58,16 +58,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             format!("{}/s", rate(rates.drain_per_second)),
             theme::value(),
         ),
-        Span::styled("   empty in ", theme::label()),
-        Span::styled(
-            match rates.time_to_empty {
-                Some(d) if d.is_zero() => "empty".to_owned(),
-                Some(d) => short_duration(d),
-                None => "—".to_owned(),
-            },
-            theme::value(),
-        ),
     ];
+    match rates.time_to_empty {
+        Some(d) if d.is_zero() => second.push(Span::styled("   queue empty", theme::good())),
+        other => {
+            second.push(Span::styled("   empty in ", theme::label()));
+            second.push(Span::styled(
+                other.map_or_else(|| "—".to_owned(), short_duration),
+                theme::value(),
+            ));
+        }
+    }
     second.extend(activity(app));
 
     if inner.height >= 3 {

@@ -35,19 +35,31 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             theme::warn(),
         ));
     }
-    let left = vec![
-        Span::styled(" kedatui ", theme::title()),
-        mode,
-        Span::styled("  ns ", theme::label()),
-        Span::styled(app.config.namespace.clone(), theme::value()),
-        Span::styled("  queue ", theme::label()),
-        Span::styled(app.config.queue.clone(), theme::value()),
-        Span::styled("  ScaledObject ", theme::label()),
-        Span::styled(app.config.scaled_object.clone(), theme::value()),
-    ];
+    let right = Line::from(right).right_aligned();
+    let right_w = right.width() as u16 + 1;
+    let left_with = |labels: [&'static str; 3]| {
+        Line::from(vec![
+            Span::styled(" kedatui ", theme::title()),
+            mode.clone(),
+            Span::styled(labels[0], theme::label()),
+            Span::styled(app.config.namespace.clone(), theme::value()),
+            Span::styled(labels[1], theme::label()),
+            Span::styled(app.config.queue.clone(), theme::value()),
+            Span::styled(labels[2], theme::label()),
+            Span::styled(app.config.scaled_object.clone(), theme::value()),
+        ])
+    };
+    let mut left = left_with(["  ns ", "  queue ", "  ScaledObject "]);
+    if left.width() as u16 + right_w > area.width {
+        left = left_with([" ", " q ", " so "]);
+    }
     let first = Rect { height: 1, ..area };
-    Paragraph::new(Line::from(left)).render(first, buf);
-    Paragraph::new(Line::from(right).right_aligned()).render(first, buf);
+    Paragraph::new(right).render(first, buf);
+    let left_area = Rect {
+        width: first.width.saturating_sub(right_w),
+        ..first
+    };
+    Paragraph::new(left).render(left_area, buf);
 
     if area.height < 2 {
         return;
@@ -84,8 +96,8 @@ fn settings_line(app: &App) -> Line<'static> {
         return Line::from(spans);
     };
     let behavior = match so.hpa_behavior {
-        HpaBehaviorKind::Legacy => "legacy (×2 or +4 per sync, 5m down window)",
-        HpaBehaviorKind::Configured => "behavior (k8s policies)",
+        HpaBehaviorKind::Legacy => "legacy",
+        HpaBehaviorKind::Configured => "behavior",
     };
     let prefix = if app.is_simulator() {
         "demo settings "

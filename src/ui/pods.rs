@@ -12,7 +12,7 @@ use crate::app::{App, PodRow};
 const STATUS_W: u16 = 17; // "ContainerCreating"
 const READY_W: u16 = 5;
 const RESTARTS_W: u16 = 8;
-const AGE_W: u16 = 6;
+const AGE_W: u16 = 5;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let total = app.pods.len();

@@ -15,155 +15,190 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let block = Block::new()
         .borders(Borders::ALL)
         .title(Span::styled(" Scaling: why ", theme::title()));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let width = usize::from(inner.width);
+    // On a short panel keep what explains the decision; drop the context lines.
+    let roomy = inner.height >= 10;
+    let short = inner.height < 8;
+    let indent = if width >= 44 { 7 } else { 2 };
     let mut lines = Vec::new();
     match (&app.scaled_object, app.now) {
         (Some(so), Some(now)) => {
-            lines.extend(keda_lines(
-                so,
-                app.depth_active(),
-                app.deployment_spec(),
-                now,
-            ));
+            for (i, mut pieces) in keda_lines(so, app.depth_active(), app.deployment_spec(), now)
+                .into_iter()
+                .enumerate()
+            {
+                if i > 0 {
+                    pieces.insert(0, Span::raw(" ".repeat(indent)));
+                }
+                lines.extend(flow(pieces, width, indent));
+            }
         }
         _ => lines.push(Line::styled(
             "KEDA   waiting for the ScaledObject…",
             theme::dim(),
         )),
     }
-    lines.push(Line::raw(""));
+    if roomy {
+        lines.push(Line::raw(""));
+    }
     let behavior = app
         .scaled_object
         .as_ref()
         .map_or(HpaBehaviorKind::Legacy, |so| so.hpa_behavior);
+    let hpa_label = Span::styled("HPA    ", theme::title());
     match &app.hpa {
         None => lines.push(Line::styled("HPA    not created yet", theme::dim())),
-        Some(hpa) => {
-            let spec = app.deployment_spec();
-            if spec == Some(0) {
-                lines.push(Line::from(vec![
-                    Span::styled("HPA    ", theme::title()),
-                    Span::styled("idle: target at 0 replicas (ScalingDisabled)", theme::dim()),
-                ]));
-                lines.push(Line::styled(
-                    "       KEDA scales 0 → 1; the HPA takes over from 1",
-                    theme::dim(),
-                ));
-            } else if let Some(d) = &hpa.decision {
+        Some(_) if app.deployment_spec() == Some(0) => {
+            let pieces = vec![
+                hpa_label,
+                Span::styled("idle: target at 0 ", theme::dim()),
+                Span::styled("(ScalingDisabled); ", theme::dim()),
+                Span::styled("KEDA scales 0 → 1, ", theme::dim()),
+                Span::styled("the HPA 1 → N", theme::dim()),
+            ];
+            lines.extend(flow(pieces, width, indent));
+        }
+        Some(hpa) => match &hpa.decision {
+            Some(d) => {
                 let ago = app.now.map(|n| n.duration_since(d.at)).unwrap_or_default();
-                lines.push(Line::from(vec![
-                    Span::styled("HPA    ", theme::title()),
+                let pieces = vec![
+                    hpa_label,
                     Span::styled(
-                        format!("last sync {} ago", short_duration(ago)),
+                        format!("synced {} ago ", short_duration(ago)),
                         theme::label(),
                     ),
                     Span::styled(
                         format!(
-                            " · current {} · status {}",
+                            "· current {} · status {}",
                             d.current_replicas, d.status_replicas
                         ),
                         theme::dim(),
                     ),
-                ]));
-                lines.push(Line::from(vec![
-                    Span::raw("       "),
-                    Span::styled(hpa_arithmetic(d, behavior), theme::value()),
-                ]));
-            } else {
-                lines.push(Line::from(vec![
-                    Span::styled("HPA    ", theme::title()),
+                ];
+                if !short {
+                    lines.extend(flow(pieces, width, indent));
+                }
+                let mut steps = vec![Span::raw(" ".repeat(indent))];
+                steps.extend(
+                    hpa_steps(d, behavior)
+                        .into_iter()
+                        .map(|s| Span::styled(s + " ", theme::value())),
+                );
+                lines.extend(flow(steps, width, indent));
+            }
+            None => {
+                let pieces = vec![
+                    hpa_label,
+                    Span::styled(format!("desired {} ", hpa.desired_replicas), theme::value()),
                     Span::styled(
                         format!(
-                            "desired {} · current {} (min {}, max {})",
-                            hpa.desired_replicas,
-                            hpa.current_replicas,
-                            hpa.min_replicas,
-                            hpa.max_replicas
+                            "· current {} (min {}, max {})",
+                            hpa.current_replicas, hpa.min_replicas, hpa.max_replicas
                         ),
-                        theme::value(),
+                        theme::label(),
                     ),
-                ]));
+                ];
+                lines.extend(flow(pieces, width, indent));
             }
+        },
+    }
+    if let Some(d) = app.deployment.as_ref().filter(|_| !short) {
+        if roomy {
+            lines.push(Line::raw(""));
         }
-    }
-    if let Some(d) = &app.deployment {
-        lines.push(Line::from(vec![
+        let pieces = vec![
             Span::styled("Pods   ", theme::title()),
-            Span::styled(
-                format!(
-                    "spec {} · status {} · ready {}",
-                    d.spec_replicas, d.status_replicas, d.ready_replicas
-                ),
-                theme::label(),
-            ),
-        ]));
+            Span::styled(format!("spec {} ", d.spec_replicas), theme::label()),
+            Span::styled(format!("· status {} ", d.status_replicas), theme::label()),
+            Span::styled(format!("· ready {}", d.ready_replicas), theme::label()),
+        ];
+        lines.extend(flow(pieces, width, indent));
     }
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .block(block)
-        .render(area, buf);
+    Paragraph::new(lines).render(inner, buf);
+}
+
+/// Pack spans into lines of `width`, breaking only between spans; continuation lines are indented.
+fn flow(pieces: Vec<Span<'static>>, width: usize, indent: usize) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let mut current: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    for piece in pieces {
+        let w = piece.width();
+        if used + w > width && used > indent {
+            lines.push(Line::from(std::mem::take(&mut current)));
+            current.push(Span::raw(" ".repeat(indent)));
+            used = indent;
+        }
+        used += w;
+        current.push(piece);
+    }
+    if !current.is_empty() {
+        lines.push(Line::from(current));
+    }
+    lines
 }
 
 /// KEDA: active or not and why, when it polls next, how much cooldown is left (keda-semantics §1.2).
+/// Each inner Vec is one logical line, as spans that may wrap between them.
 pub fn keda_lines(
     so: &ScaledObjectView,
     active_messages: u64,
     spec_replicas: Option<u32>,
     now: Timestamp,
-) -> Vec<Line<'static>> {
+) -> Vec<Vec<Span<'static>>> {
     let active = so.conditions.iter().find(|c| c.type_ == "Active");
     let (state, style) = match active.map(|c| (c.status.as_str(), c.reason.as_str())) {
-        Some(("True", _)) => ("● active".to_owned(), theme::good()),
-        Some(("False", "ScalerCooldown")) => ("◐ cooling down".to_owned(), theme::warn()),
-        Some(("False", _)) => ("○ inactive".to_owned(), theme::dim()),
-        _ => ("? unknown".to_owned(), theme::dim()),
+        Some(("True", _)) => ("● active ", theme::good()),
+        Some(("False", "ScalerCooldown")) => ("◐ cooling down ", theme::warn()),
+        Some(("False", _)) => ("○ inactive ", theme::dim()),
+        _ => ("? unknown ", theme::dim()),
     };
     let cmp = if active_messages > so.activation_message_count {
         ">"
     } else {
         "≤"
     };
-    let mut out = vec![Line::from(vec![
+    let first = vec![
         Span::styled("KEDA   ", theme::title()),
         Span::styled(state, style),
         Span::styled(
             format!(
-                "  queue {active_messages} {cmp} activation {}",
+                " queue {active_messages} {cmp} activation {}",
                 so.activation_message_count
             ),
             theme::label(),
         ),
-    ])];
-    let mut timers = vec![Span::raw("       ")];
+    ];
+    let mut timers = Vec::new();
     match so.next_poll {
         Some(next) => {
             let left = next.duration_since(now).max(SignedDuration::ZERO);
             timers.push(Span::styled(
-                format!("next poll in {}", ceil_secs(left)),
+                format!("next poll in {} ", ceil_secs(left)),
                 theme::value(),
             ));
         }
         None => timers.push(Span::styled(
-            format!("polls every {}", short_duration(so.polling_interval)),
+            format!("polls every {} ", short_duration(so.polling_interval)),
             theme::label(),
         )),
     }
-    timers.push(Span::styled(" · ", theme::dim()));
-    match cooldown_left(so, active_messages, spec_replicas, now) {
-        Some(left) if left.is_positive() => timers.push(Span::styled(
-            format!("cooldown {} left → 0", ceil_secs(left)),
-            theme::warn(),
-        )),
-        Some(_) => timers.push(Span::styled(
-            "cooldown over: → 0 at next poll",
-            theme::warn(),
-        )),
-        None => timers.push(Span::styled(
-            format!("cooldown {}", short_duration(so.cooldown_period)),
-            theme::dim(),
-        )),
-    }
-    out.push(Line::from(timers));
-    out
+    timers.push(
+        match cooldown_left(so, active_messages, spec_replicas, now) {
+            Some(left) if left.is_positive() => Span::styled(
+                format!("· cooldown {} left → 0", ceil_secs(left)),
+                theme::warn(),
+            ),
+            Some(_) => Span::styled("· cooldown over: → 0 at next poll", theme::warn()),
+            None => Span::styled(
+                format!("· cooldown {}", short_duration(so.cooldown_period)),
+                theme::dim(),
+            ),
+        },
+    );
+    vec![first, timers]
 }
 
 /// Whole seconds, rounded up, as the audience counts them: `3s`.
@@ -192,44 +227,49 @@ pub fn cooldown_left(
 /// The HPA's last decision as the sum the audience can check (keda-semantics §4.3–4.5), e.g.
 /// `desired = ceil(437 / 5) = 88 → limit 2×8 = 16 → 16 (max 20)`.
 pub fn hpa_arithmetic(d: &HpaDecision, behavior: HpaBehaviorKind) -> String {
-    let mut s = if d.within_tolerance {
+    hpa_steps(d, behavior).join(" ")
+}
+
+/// The same, one step per piece, so the panel can wrap between steps.
+pub fn hpa_steps(d: &HpaDecision, behavior: HpaBehaviorKind) -> Vec<String> {
+    let mut steps = Vec::new();
+    if d.within_tolerance {
         let ratio = if d.status_replicas == 0 {
             0.0
         } else {
             d.metric as f64 / (d.target as f64 * f64::from(d.status_replicas))
         };
-        format!(
-            "{} / ({} × {}) = {ratio:.2}, within ±10% → keep {}",
-            d.metric, d.target, d.status_replicas, d.proposal
-        )
+        steps.push(format!(
+            "{} / ({} × {}) = {ratio:.2},",
+            d.metric, d.target, d.status_replicas
+        ));
+        steps.push(format!("within ±10% → keep {}", d.proposal));
     } else {
-        format!(
+        steps.push(format!(
             "desired = ceil({} / {}) = {}",
             d.metric, d.target, d.proposal
-        )
-    };
+        ));
+    }
     if d.stabilized != d.proposal {
-        s.push_str(&format!(" → held at {} by the 5m window", d.stabilized));
+        steps.push(format!("→ held at {} by the 5m window", d.stabilized));
     }
     match d.limit {
-        Some((LimitReason::ScaleUpLimit, v)) => match behavior {
+        Some((LimitReason::ScaleUpLimit, v)) => steps.push(match behavior {
             HpaBehaviorKind::Legacy if v == 2 * d.current_replicas => {
-                s.push_str(&format!(" → limit 2×{} = {v}", d.current_replicas));
+                format!("→ limit 2×{} = {v}", d.current_replicas)
             }
-            HpaBehaviorKind::Legacy => {
-                s.push_str(&format!(" → limit max(2×{}, 4) = {v}", d.current_replicas));
-            }
-            HpaBehaviorKind::Configured => s.push_str(&format!(" → scale-up policy limit {v}")),
-        },
+            HpaBehaviorKind::Legacy => format!("→ limit max(2×{}, 4) = {v}", d.current_replicas),
+            HpaBehaviorKind::Configured => format!("→ scale-up policy limit {v}"),
+        }),
         Some((LimitReason::ScaleDownLimit, v)) => {
-            s.push_str(&format!(" → scale-down policy limit {v}"))
+            steps.push(format!("→ scale-down policy limit {v}"))
         }
-        Some((LimitReason::TooManyReplicas, v)) => s.push_str(&format!(" → capped at max {v}")),
-        Some((LimitReason::TooFewReplicas, v)) => s.push_str(&format!(" → raised to min {v}")),
+        Some((LimitReason::TooManyReplicas, v)) => steps.push(format!("→ capped at max {v}")),
+        Some((LimitReason::TooFewReplicas, v)) => steps.push(format!("→ raised to min {v}")),
         None => {}
     }
-    s.push_str(&format!(" → {} (max {})", d.desired, d.max_replicas));
-    s
+    steps.push(format!("→ {} (max {})", d.desired, d.max_replicas));
+    steps
 }
 
 #[cfg(test)]
@@ -409,7 +449,10 @@ mod tests {
     #[test]
     fn keda_lines_show_poll_countdown_and_cooldown() {
         let lines = keda_lines(&so("False", "ScalerCooldown", Some(t(0))), 0, Some(4), t(1));
-        let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        let text: Vec<String> = lines
+            .iter()
+            .map(|spans| spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect();
         assert!(text[0].contains("cooling down"), "{text:?}");
         assert!(text[1].contains("next poll in 2s"), "{text:?}");
         assert!(text[1].contains("cooldown 29s left"), "{text:?}");
