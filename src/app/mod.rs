@@ -296,8 +296,14 @@ impl App {
                 Vec::new()
             }
             Event::Source(source) => {
+                // A queue sample arrives every frame; redraw only when the counts moved
+                // (the once-a-second tick redraw covers the sliding rates).
+                let unchanged = matches!((&source, &self.queue),
+                    (SourceEvent::Queue(new), Some(old)) if new.counts == old.counts);
                 self.on_source(source);
-                self.needs_redraw = true;
+                if !unchanged {
+                    self.needs_redraw = true;
+                }
                 Vec::new()
             }
             Event::Input(TermEvent::Key(key)) if key.kind != KeyEventKind::Release => {

@@ -367,6 +367,17 @@ fn resize_requests_a_redraw() {
 }
 
 #[test]
+fn unchanged_queue_samples_do_not_redraw() {
+    let mut a = app();
+    a.update(queue(0, 5, 0));
+    assert!(a.take_redraw());
+    a.update(queue(0, 5, 0));
+    assert!(!a.take_redraw(), "same counts");
+    a.update(queue(0, 4, 1));
+    assert!(a.take_redraw());
+}
+
+#[test]
 fn ticks_redraw_once_per_second_of_clock() {
     let mut a = app();
     a.take_redraw();
