@@ -456,6 +456,20 @@ impl App {
         if let Some(kind) = kind {
             self.history.mark(Marker { at: e.at, kind });
         }
+        // A burst of identical kubelet/ReplicaSet events (one per pod) becomes one row with a
+        // count, like `kubectl get events` does, so KEDA's and the HPA's stay on screen.
+        if let Some(front) = self.events.front_mut()
+            && front.reason == e.reason
+            && front.type_ == e.type_
+            && front.source == e.source
+            && e.at.duration_since(front.at).abs() <= SignedDuration::from_secs(1)
+        {
+            front.count += e.count.max(1);
+            front.at = front.at.max(e.at);
+            front.message = e.message;
+            front.object = e.object;
+            return;
+        }
         self.events.push_front(e);
         self.events.truncate(EVENTS_KEPT);
     }

@@ -550,9 +550,33 @@ fn cluster_events_are_newest_first_capped_and_mark_keda_transitions() {
         vec![MarkerKind::KedaActivated, MarkerKind::KedaDeactivated]
     );
     for i in 0..(EVENTS_KEPT as i64 + 10) {
-        a.update(ev(4 + i, "Killing"));
+        a.update(ev(4 + 2 * i, "Killing"));
     }
     assert_eq!(a.events.len(), EVENTS_KEPT);
+}
+
+#[test]
+fn repeated_events_within_a_second_fold_into_one_row() {
+    let mut a = app();
+    let started = |ms: i64, pod: &str| {
+        Event::Source(SourceEvent::ClusterEvent(ClusterEvent {
+            at: t(10) + SignedDuration::from_millis(ms),
+            type_: EventType::Normal,
+            reason: "Started".into(),
+            object: format!("Pod/{pod}"),
+            message: "Started container receiver".into(),
+            source: "kubelet".into(),
+            count: 1,
+        }))
+    };
+    for (ms, pod) in [(0, "a"), (300, "b"), (900, "c")] {
+        a.update(started(ms, pod));
+    }
+    assert_eq!(a.events.len(), 1);
+    assert_eq!(a.events[0].count, 3);
+    assert_eq!(a.events[0].object, "Pod/c");
+    a.update(started(3000, "d"));
+    assert_eq!(a.events.len(), 2, "more than a second later: a new row");
 }
 
 #[test]

@@ -186,7 +186,7 @@ pub fn nice_ceiling(v: f64) -> f64 {
         return 1.0;
     }
     let magnitude = 10f64.powf(v.log10().floor());
-    for step in [1.0, 2.0, 5.0, 10.0] {
+    for step in [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0] {
         if step * magnitude >= v {
             return step * magnitude;
         }
@@ -200,11 +200,12 @@ mod tests {
     fn nice_ceiling_rounds_up() {
         for (v, want) in [
             (0.5, 1.0),
-            (11.0, 20.0),
+            (11.0, 12.0),
             (20.0, 20.0),
             (437.0, 500.0),
-            (5500.0, 10000.0),
-            (1.2, 2.0),
+            (5500.0, 6000.0),
+            (1.1, 1.2),
+            (1100.0, 1200.0),
         ] {
             assert_eq!(super::nice_ceiling(v), want, "{v}");
         }

@@ -23,13 +23,22 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             let age = app
                 .now
                 .map_or_else(|| "0s".into(), |now| kubectl_age(now.duration_since(e.at)));
-            let reason_style = match e.type_ {
-                EventType::Warning => theme::bad(),
-                EventType::Normal => theme::value(),
+            let reason_style = match (e.type_, e.reason.as_str()) {
+                (EventType::Warning, _) => theme::bad(),
+                (_, "KEDAScaleTargetActivated") => theme::good(),
+                (_, "KEDAScaleTargetDeactivated") => theme::bad().fg(theme::DEACTIVATED_MARKER),
+                (_, "SuccessfulRescale") => theme::warn(),
+                _ => theme::value(),
+            };
+            let count = if e.count > 1 {
+                format!(" ×{}", e.count)
+            } else {
+                String::new()
             };
             Line::from(vec![
                 Span::styled(format!("{age:>5} "), theme::dim()),
                 Span::styled(e.reason.clone(), reason_style),
+                Span::styled(count, theme::warn()),
                 Span::raw(" "),
                 Span::styled(e.message.clone(), theme::label()),
             ])

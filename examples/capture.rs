@@ -1,0 +1,70 @@
+//! Text capture of the console for the README: runs kedatui in a pseudo-terminal, presses keys,
+//! waits until the screen shows a given text, prints the screen, then quits.
+//!
+//! `cargo run --example capture -- KEYS UNTIL [kedatui flags...]`, e.g.
+//! `cargo run --example capture -- 4 "spec 8" --warp 10 --seed 7`
+
+use std::io::{Read, Write};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let keys = args
+        .next()
+        .expect("usage: capture KEYS UNTIL [kedatui flags...]");
+    let until = args
+        .next()
+        .expect("usage: capture KEYS UNTIL [kedatui flags...]");
+    let rest: Vec<String> = args.collect();
+    let (rows, cols) = (40, 120);
+
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows,
+            cols,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("open a pty");
+    let exe = std::env::var("KEDATUI_BIN").unwrap_or_else(|_| "target/debug/kedatui".into());
+    let exe = std::fs::canonicalize(&exe).unwrap_or_else(|_| exe.into());
+    let mut cmd = CommandBuilder::new(exe);
+    cmd.args(&rest);
+    cmd.env("TERM", "xterm-256color");
+    let mut child = pair.slave.spawn_command(cmd).expect("spawn kedatui");
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut parser = vt100::Parser::new(rows, cols, 0);
+    let wait_for = |parser: &mut vt100::Parser, text: &str| {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !parser.screen().contents().contains(text) {
+            assert!(Instant::now() < deadline, "timed out waiting for {text:?}");
+            if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(100)) {
+                parser.process(&chunk);
+            }
+        }
+    };
+    wait_for(&mut parser, "Queue kedaqueue");
+    writer.write_all(keys.as_bytes()).unwrap();
+    writer.flush().unwrap();
+    wait_for(&mut parser, &until);
+    for row in parser.screen().rows(0, cols) {
+        println!("{}", row.trim_end());
+    }
+    writer.write_all(b"q").unwrap();
+    writer.flush().unwrap();
+    let _ = child.wait();
+}
