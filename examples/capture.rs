@@ -48,23 +48,44 @@ fn main() {
         }
     });
     let mut parser = vt100::Parser::new(rows, cols, 0);
-    let wait_for = |parser: &mut vt100::Parser, text: &str| {
-        let deadline = Instant::now() + Duration::from_secs(120);
+    let mut raw = Vec::new();
+    let wait_for = |parser: &mut vt100::Parser, raw: &mut Vec<u8>, text: &str| {
+        let deadline = Instant::now() + Duration::from_secs(30);
         while !parser.screen().contents().contains(text) {
-            assert!(Instant::now() < deadline, "timed out waiting for {text:?}");
-            if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(100)) {
-                parser.process(&chunk);
+            if Instant::now() > deadline {
+                eprintln!("timed out waiting for {text:?}");
+                break;
+            }
+            match rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(chunk) => {
+                    parser.process(&chunk);
+                    raw.extend_from_slice(&chunk);
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
         }
     };
-    wait_for(&mut parser, "Queue kedaqueue");
+    wait_for(&mut parser, &mut raw, "Queue kedaqueue");
     writer.write_all(keys.as_bytes()).unwrap();
     writer.flush().unwrap();
-    wait_for(&mut parser, &until);
+    wait_for(&mut parser, &mut raw, &until);
+    // Let the frame being written finish: read until the output pauses.
+    while let Ok(chunk) = rx.recv_timeout(Duration::from_millis(50)) {
+        parser.process(&chunk);
+        raw.extend_from_slice(&chunk);
+    }
     for row in parser.screen().rows(0, cols) {
         println!("{}", row.trim_end());
     }
     writer.write_all(b"q").unwrap();
     writer.flush().unwrap();
     let _ = child.wait();
+    // The exit summary is plain text after the alternate screen was left.
+    wait_for(&mut parser, &mut raw, "\u{0}never");
+    let output = String::from_utf8_lossy(&raw);
+    if let Some(at) = output.rfind("kedatui summary") {
+        println!();
+        print!("{}", output[at..].replace("\r\n", "\n"));
+    }
 }

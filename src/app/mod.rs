@@ -32,6 +32,8 @@ pub const MAX_BURST: u64 = 1_000_000;
 pub const TRICKLE_BURST: u64 = 0;
 /// How many cluster events are kept for the events panel.
 pub const EVENTS_KEPT: usize = 500;
+/// How many of the newest event rows a repeated event may fold into.
+const FOLD_LOOKBACK: usize = 4;
 /// How long (in wall-clock terms) a new pod row flashes.
 pub const FLASH: SignedDuration = SignedDuration::from_millis(1500);
 
@@ -458,16 +460,18 @@ impl App {
         }
         // A burst of identical kubelet/ReplicaSet events (one per pod) becomes one row with a
         // count, like `kubectl get events` does, so KEDA's and the HPA's stay on screen.
-        if let Some(front) = self.events.front_mut()
-            && front.reason == e.reason
-            && front.type_ == e.type_
-            && front.source == e.source
-            && e.at.duration_since(front.at).abs() <= SignedDuration::from_secs(1)
-        {
-            front.count += e.count.max(1);
-            front.at = front.at.max(e.at);
-            front.message = e.message;
-            front.object = e.object;
+        // Pod events come interleaved (SuccessfulDelete, Killing, SuccessfulDelete, …), so look
+        // a few rows back.
+        if let Some(row) = self.events.iter_mut().take(FOLD_LOOKBACK).find(|row| {
+            row.reason == e.reason
+                && row.type_ == e.type_
+                && row.source == e.source
+                && e.at.duration_since(row.at).abs() <= SignedDuration::from_secs(1)
+        }) {
+            row.count += e.count.max(1);
+            row.at = row.at.max(e.at);
+            row.message = e.message;
+            row.object = e.object;
             return;
         }
         self.events.push_front(e);

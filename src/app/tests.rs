@@ -577,6 +577,23 @@ fn repeated_events_within_a_second_fold_into_one_row() {
     assert_eq!(a.events[0].object, "Pod/c");
     a.update(started(3000, "d"));
     assert_eq!(a.events.len(), 2, "more than a second later: a new row");
+    // Interleaved reasons still fold.
+    for (i, reason) in ["SuccessfulDelete", "Killing", "SuccessfulDelete", "Killing"]
+        .into_iter()
+        .enumerate()
+    {
+        a.update(Event::Source(SourceEvent::ClusterEvent(ClusterEvent {
+            at: t(20) + SignedDuration::from_millis(10 * i as i64),
+            type_: EventType::Normal,
+            reason: reason.into(),
+            object: "Pod/x".into(),
+            message: String::new(),
+            source: "kubelet".into(),
+            count: 1,
+        })));
+    }
+    assert_eq!(a.events.len(), 4);
+    assert_eq!((a.events[0].count, a.events[1].count), (2, 2));
 }
 
 #[test]
