@@ -41,6 +41,12 @@ pub struct ConsoleArgs {
     /// The simulator's settings; unset ones take the demo defaults shown in the header.
     #[command(flatten)]
     pub sim: SimArgs,
+    /// Live Service Bus connection (wired by the live-mode work; the console runs the simulator).
+    #[command(flatten)]
+    pub servicebus: crate::servicebus::cli::ServiceBusArgs,
+    /// Live cluster to watch (wired by the live-mode work).
+    #[command(flatten)]
+    pub cluster: crate::kube::cli::ClusterArgs,
 }
 
 /// `--bursts`: the sizes behind keys 1-9.
@@ -240,6 +246,36 @@ fn init_logging(path: &std::path::Path) -> Result<tracing_appender::non_blocking
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        // Catches flag clashes between the areas' flattened Args (clap's own checks).
+        use clap::CommandFactory;
+        crate::cli::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn console_flags_parse() {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from([
+            "kedatui",
+            "--bursts",
+            "1,2",
+            "--trickle",
+            "30/m",
+            "--warp",
+            "10",
+            "--max",
+            "7",
+        ])
+        .unwrap();
+        assert_eq!(cli.console.bursts.0, vec![1, 2]);
+        assert_eq!(cli.console.trickle, 0.5);
+        assert_eq!(cli.console.warp, 10.0);
+        assert_eq!(cli.console.sim.max, Some(7));
+        let err = crate::cli::Cli::try_parse_from(["kedatui", "--warp", "0"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "bad input exits 2");
+    }
 
     #[test]
     fn bursts_flag_table() {

@@ -52,102 +52,151 @@ impl Screen {
     }
 }
 
-#[test]
-fn burst_scale_out_and_quit_in_a_real_terminal() {
-    let pty = native_pty_system();
-    let pair = pty
-        .openpty(PtySize {
-            rows: ROWS,
-            cols: COLS,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .expect("open a pty");
-    let cooked = pair.master.get_termios().expect("termios of the fresh pty");
+fn local_flags(master: &dyn portable_pty::MasterPty) -> String {
+    format!(
+        "{:?}",
+        master
+            .get_termios()
+            .expect("termios of the pty")
+            .local_flags
+    )
+}
 
-    let log = tempfile::NamedTempFile::new().unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_kedatui"));
-    cmd.args(["--warp", "20", "--seed", "42", "--log-file"]);
-    cmd.arg(log.path());
-    cmd.env("TERM", "xterm-256color");
-    let mut child = pair.slave.spawn_command(cmd).expect("spawn kedatui");
-    drop(pair.slave);
+struct Console {
+    screen: Screen,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    master: Box<dyn portable_pty::MasterPty + Send>,
+    /// The fresh pty's line-discipline flags (ICANON, ECHO, …), as text: nix's type is not re-exported.
+    cooked: String,
+    _log: tempfile::NamedTempFile,
+}
 
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        loop {
-            match reader.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    if tx.send(buf[..n].to_vec()).is_err() {
-                        break;
+impl Console {
+    /// Start kedatui at warp ×20 in a fresh 120×40 pty and wait for its first frame.
+    fn start() -> Console {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open a pty");
+        let cooked = local_flags(&*pair.master);
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_kedatui"));
+        cmd.args(["--warp", "20", "--seed", "42", "--log-file"]);
+        cmd.arg(log.path());
+        cmd.env("TERM", "xterm-256color");
+        let child = pair.slave.spawn_command(cmd).expect("spawn kedatui");
+        drop(pair.slave);
+
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if tx.send(buf[..n].to_vec()).is_err() {
+                            break;
+                        }
                     }
                 }
             }
-        }
-    });
-    let mut writer = pair.master.take_writer().unwrap();
-    let mut screen = Screen {
-        parser: vt100::Parser::new(ROWS, COLS, 0),
-        raw: Vec::new(),
-        chunks: rx,
-        closed: false,
-    };
-
-    screen.wait_for("the first frame", |s| {
-        s.contains("Queue kedaqueue") && s.contains("no pods")
-    });
-    assert!(
-        screen.parser.screen().alternate_screen(),
-        "the console draws on the alternate screen"
-    );
-    // Raw mode: the line discipline no longer echoes or buffers lines.
-    let raw = pair.master.get_termios().unwrap();
-    assert_ne!(
-        raw.local_flags, cooked.local_flags,
-        "raw mode is on while running"
-    );
-
-    writer.write_all(b"3").unwrap();
-    writer.flush().unwrap();
-    screen.wait_for("a Running, Ready pod and 500 messages sent", |s| {
-        s.contains("sent 500")
-            && s.lines().any(|l| {
-                l.contains("kedasbreceiver-") && l.contains("Running") && l.contains("1/1")
-            })
-    });
-
-    writer.write_all(b"q").unwrap();
-    writer.flush().unwrap();
-    let deadline = Instant::now() + TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "kedatui did not exit after q");
-        screen.pump(Duration::from_millis(50));
-    };
-    while !screen.closed {
-        screen.pump(Duration::from_millis(200));
+        });
+        let writer = pair.master.take_writer().unwrap();
+        let screen = Screen {
+            parser: vt100::Parser::new(ROWS, COLS, 0),
+            raw: Vec::new(),
+            chunks: rx,
+            closed: false,
+        };
+        let mut console = Console {
+            screen,
+            writer,
+            child,
+            master: pair.master,
+            cooked,
+            _log: log,
+        };
+        console.screen.wait_for("the first frame", |s| {
+            s.contains("Queue kedaqueue") && s.contains("no pods")
+        });
+        assert!(
+            console.screen.parser.screen().alternate_screen(),
+            "the console draws on the alternate screen"
+        );
+        // Raw mode: the line discipline no longer echoes or buffers lines.
+        assert_ne!(
+            local_flags(&*console.master),
+            console.cooked,
+            "raw mode is on while running"
+        );
+        console
     }
-    assert!(status.success(), "exit status {status:?}");
-    assert!(
-        !screen.parser.screen().alternate_screen(),
-        "the alternate screen was left"
-    );
-    let after = pair.master.get_termios().unwrap();
-    assert_eq!(
-        after.local_flags, cooked.local_flags,
-        "raw mode was turned off (ICANON/ECHO back)"
-    );
 
-    let output = String::from_utf8_lossy(&screen.raw);
-    let summary_at = output
-        .rfind("kedatui summary")
-        .expect("the exit summary is printed");
-    let summary = &output[summary_at..];
+    fn press(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Wait for the exit, check the terminal is back to normal, return the exit code and the summary.
+    fn finish(mut self) -> (u32, String) {
+        let deadline = Instant::now() + TIMEOUT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "kedatui did not exit");
+            self.screen.pump(Duration::from_millis(50));
+        };
+        while !self.screen.closed {
+            self.screen.pump(Duration::from_millis(200));
+        }
+        assert!(
+            !self.screen.parser.screen().alternate_screen(),
+            "the alternate screen was left"
+        );
+        assert_eq!(
+            local_flags(&*self.master),
+            self.cooked,
+            "raw mode was turned off (ICANON/ECHO back)"
+        );
+
+        let output = String::from_utf8_lossy(&self.screen.raw).into_owned();
+        let summary_at = output
+            .rfind("kedatui summary")
+            .expect("the exit summary is printed");
+        // The summary comes after the alternate screen was left, so it stays in the scrollback.
+        let leave_alt = output
+            .rfind("\u{1b}[?1049l")
+            .expect("LeaveAlternateScreen was written");
+        assert!(
+            leave_alt < summary_at,
+            "summary printed after the terminal was restored"
+        );
+        (status.exit_code(), output[summary_at..].to_owned())
+    }
+}
+
+#[test]
+fn burst_scale_out_and_quit_in_a_real_terminal() {
+    let mut console = Console::start();
+    console.press(b"3");
+    console
+        .screen
+        .wait_for("a Running, Ready pod and 500 messages sent", |s| {
+            s.contains("sent 500")
+                && s.lines().any(|l| {
+                    l.contains("kedasbreceiver-") && l.contains("Running") && l.contains("1/1")
+                })
+        });
+    console.press(b"q");
+    let (code, summary) = console.finish();
+    assert_eq!(code, 0);
     assert!(summary.contains("bursts fired         1"), "{summary}");
     assert!(summary.contains("messages sent        500"), "{summary}");
     assert!(
@@ -160,12 +209,27 @@ fn burst_scale_out_and_quit_in_a_real_terminal() {
         .and_then(|v| v.trim().parse().ok())
         .expect("peak replicas line");
     assert!(peak >= 1, "{summary}");
-    // The summary comes after the alternate screen was left, so it stays in the scrollback.
-    let leave_alt = output
-        .rfind("\u{1b}[?1049l")
-        .expect("LeaveAlternateScreen was written");
-    assert!(
-        leave_alt < summary_at,
-        "summary printed after the terminal was restored"
-    );
+}
+
+#[test]
+fn ctrl_c_restores_the_terminal() {
+    let mut console = Console::start();
+    console.press(b"\x03");
+    let (code, summary) = console.finish();
+    assert_eq!(code, 0, "Ctrl-C is a key in raw mode: a normal quit");
+    assert!(summary.contains("bursts fired         0"), "{summary}");
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let console = Console::start();
+    let pid = console.child.process_id().expect("child pid");
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let (code, summary) = console.finish();
+    assert_eq!(code, 143, "128 + SIGTERM");
+    assert!(summary.contains("messages sent        0"), "{summary}");
 }
