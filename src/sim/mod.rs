@@ -15,3 +15,6 @@ pub mod world;
 
 pub use config::{ConfigError, HpaBehavior, SimConfig};
 pub use world::{SimStats, StepOutcome, World};
+
+#[cfg(test)]
+mod tests;

@@ -947,6 +947,31 @@ impl World {
         }
     }
 
+    /// The poll at which KEDA will scale to 0 (or idle) if the trigger stays inactive: the first
+    /// poll strictly after `lastActiveTime + cooldownPeriod` (§1.2). `None` when KEDA has nothing
+    /// to scale in (active, already at 0/idle, or `minReplicaCount` > 0 without an idle count).
+    pub fn expected_deactivation(&self) -> Option<Timestamp> {
+        let c = &self.config;
+        let scalable = match c.idle_replicas {
+            Some(idle) => self.spec_replicas > idle,
+            None => self.spec_replicas > 0 && c.min_replicas == 0,
+        };
+        if !scalable || self.keda_active() {
+            return None;
+        }
+        let threshold = match self.keda.last_active {
+            Some(last) => last + to_nanos(c.cooldown_period),
+            None => self.keda.created + to_nanos(c.initial_cooldown_period),
+        };
+        let next = self.keda.next_poll;
+        let polls = if threshold < next {
+            0
+        } else {
+            (threshold - next) / self.polling_interval + 1
+        };
+        Some(self.at(next + polls * self.polling_interval))
+    }
+
     /// True when the last KEDA poll found the trigger active.
     pub fn keda_active(&self) -> bool {
         self.keda.active == Some(ActiveCondition::ScalerActive)
