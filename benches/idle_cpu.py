@@ -2,12 +2,15 @@
 """Idle CPU and memory of the console: run kedatui in a 120x40 pseudo-terminal, let it settle,
 then measure CPU time used over 30 s with nothing happening, and resident memory (current and peak).
 
-    python3 benches/idle_cpu.py target/release/kedatui [seconds]
+    python3 benches/idle_cpu.py target/release/kedatui [seconds] [keys]
+
+With `keys` (e.g. `5++++`: a 5 000-message burst at warp x20) it measures a busy console instead.
 """
 import fcntl, os, pty, select, struct, sys, termios, time
 
 exe = sys.argv[1] if len(sys.argv) > 1 else "target/release/kedatui"
 seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 30.0
+keys = sys.argv[3].encode() if len(sys.argv) > 3 else b""
 ticks = os.sysconf("SC_CLK_TCK")
 
 pid, fd = pty.fork()
@@ -41,10 +44,13 @@ def status(key):
                 return line.split()[1] + " kB"
 
 drain(time.monotonic() + 3)  # start-up and first frames
+for k in keys:
+    os.write(fd, bytes([k]))
+    drain(time.monotonic() + 0.2)
 c0, t0 = cpu_seconds(), time.monotonic()
 drain(t0 + seconds)
 c1, t1 = cpu_seconds(), time.monotonic()
-print(f"idle CPU over {t1 - t0:.1f} s: {100 * (c1 - c0) / (t1 - t0):.2f} % of one core "
+print(f"{'busy' if keys else 'idle'} CPU over {t1 - t0:.1f} s: {100 * (c1 - c0) / (t1 - t0):.2f} % of one core "
       f"({c1 - c0:.2f} s CPU)")
 print(f"resident memory: {status('VmRSS:')} now, {status('VmHWM:')} peak")
 os.write(fd, b"q")
