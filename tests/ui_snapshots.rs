@@ -359,3 +359,80 @@ fn burst_prompt_with_validation_error() {
         "{last}"
     );
 }
+
+#[test]
+fn live_mode_shows_health_and_disables_simulator_keys() {
+    use kedatui::app::Mode;
+    use kedatui::event::{ErrorKind, Health, SourceError, SourceKind};
+    let mut app = App::new(AppConfig {
+        mode: Mode::Live,
+        ..AppConfig::default()
+    });
+    app.update(tick(0));
+    app.update(src(SourceEvent::Health {
+        source: SourceKind::ServiceBus,
+        health: Health::Reconnecting("AMQP connection".into()),
+    }));
+    app.update(src(SourceEvent::Health {
+        source: SourceKind::Cluster,
+        health: Health::Down(SourceError {
+            kind: ErrorKind::Unreachable,
+            message: "cannot reach the API server at 127.0.0.1:6443".into(),
+        }),
+    }));
+    let screen = render(&app, 120, 40);
+    let lines: Vec<&str> = screen.lines().collect();
+    assert!(lines[0].contains(" LIVE "), "{}", lines[0]);
+    assert!(
+        !lines[0].contains("warp"),
+        "no warp in live mode: {}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains("ServiceBus: reconnecting (AMQP connection)"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[1].contains("Cluster: cannot reach the API server"),
+        "{}",
+        lines[1]
+    );
+    // Pressing a simulator-only key explains itself in the key bar.
+    app.update(key('+'));
+    let screen = render(&app, 120, 40);
+    assert!(
+        screen
+            .lines()
+            .last()
+            .unwrap()
+            .contains("time warp is simulator-only"),
+        "{screen}"
+    );
+    // The help overlay marks them disabled.
+    app.update(key('?'));
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("disabled in live mode"), "{screen}");
+}
+
+#[test]
+fn frozen_chart_says_so() {
+    let mut app = mid_burst();
+    app.update(key(' '));
+    assert!(render(&app, 120, 40).contains(" FROZEN "));
+    app.update(key(' '));
+    assert!(!render(&app, 120, 40).contains(" FROZEN "));
+}
+
+#[test]
+fn purge_confirmation_names_the_count_and_queue() {
+    let mut app = mid_burst();
+    app.update(key('p'));
+    let screen = render(&app, 120, 40);
+    let last = screen.lines().last().unwrap();
+    assert!(
+        last.contains("Purge 438 active messages from kedaqueue?"),
+        "{last}"
+    );
+    assert!(last.contains(" y ") && last.contains("n/Esc"), "{last}");
+}
