@@ -188,6 +188,11 @@ async fn event_loop(
         .wrap_err("installing the SIGTERM handler")?;
     let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
         .wrap_err("installing the SIGINT handler")?;
+    let size = terminal.size().wrap_err("reading the terminal size")?;
+    app.update(Event::Input(crossterm::event::Event::Resize(
+        size.width,
+        size.height,
+    )));
     draw(terminal, &app)?;
     loop {
         let first = tokio::select! {

@@ -117,6 +117,8 @@ pub struct App {
     pub frozen_at: Option<Timestamp>,
     pub pods: Vec<PodRow>,
     pub pod_scroll: usize,
+    /// The terminal's size, from resize events (the loop sends one at start).
+    pub screen: Option<(u16, u16)>,
     pub deployment: Option<DeploymentView>,
     pub scaled_object: Option<ScaledObjectView>,
     pub hpa: Option<HpaView>,
@@ -183,6 +185,7 @@ impl App {
             frozen_at: None,
             pods: Vec::new(),
             pod_scroll: 0,
+            screen: None,
             deployment: None,
             scaled_object: None,
             hpa: None,
@@ -320,7 +323,8 @@ impl App {
                 }
                 Vec::new()
             }
-            Event::Input(TermEvent::Resize(..)) => {
+            Event::Input(TermEvent::Resize(width, height)) => {
+                self.screen = Some((width, height));
                 self.needs_redraw = true;
                 Vec::new()
             }
@@ -630,14 +634,25 @@ impl App {
             }
             Action::ScrollUp => self.scroll(-1),
             Action::ScrollDown => self.scroll(1),
-            Action::PageUp => self.scroll(-10),
-            Action::PageDown => self.scroll(10),
+            Action::PageUp => self.scroll(-(self.page_size() as isize)),
+            Action::PageDown => self.scroll(self.page_size() as isize),
             Action::Quit | Action::Confirm | Action::Cancel => Vec::new(),
         }
     }
 
+    /// Pod rows on screen, when the terminal size is known.
+    fn pod_rows_visible(&self) -> Option<usize> {
+        self.screen.map(|(w, h)| crate::ui::pod_rows_visible(w, h))
+    }
+
+    fn page_size(&self) -> usize {
+        self.pod_rows_visible().unwrap_or(10).max(1)
+    }
+
     fn scroll(&mut self, by: isize) -> Vec<Command> {
-        let max = self.pods.len().saturating_sub(1);
+        // Never scroll past the point where the last row is at the bottom, so ↑ acts at once.
+        let visible = self.pod_rows_visible().unwrap_or(1).max(1);
+        let max = self.pods.len().saturating_sub(visible);
         self.pod_scroll = self.pod_scroll.saturating_add_signed(by).min(max);
         Vec::new()
     }

@@ -349,6 +349,24 @@ fn arrows_scroll_the_pod_table_within_bounds() {
 }
 
 #[test]
+fn scrolling_stops_when_the_last_pod_is_on_screen() {
+    let mut a = app();
+    a.update(Event::Input(TermEvent::Resize(120, 40)));
+    let visible = crate::ui::pod_rows_visible(120, 40);
+    assert_eq!(visible, 13, "the pod table at 120×40");
+    let pods = (0..30)
+        .map(|i| pod(&format!("p-{i:02}"), "Running", 1, i))
+        .collect();
+    a.update(Event::Source(SourceEvent::Pods(pods)));
+    a.update(key(KeyCode::PageDown));
+    assert_eq!(a.pod_scroll, 13, "a page is what fits");
+    a.update(key(KeyCode::PageDown));
+    assert_eq!(a.pod_scroll, 30 - 13);
+    a.update(key(KeyCode::Up));
+    assert_eq!(a.pod_scroll, 30 - 13 - 1, "↑ moves at once");
+}
+
+#[test]
 fn unbound_keys_do_nothing() {
     let mut a = app();
     for c in ['x', 'z', '0', '9'] {
