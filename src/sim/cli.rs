@@ -70,9 +70,15 @@ pub struct SimArgs {
     /// Running 0/1 → Running 1/1.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub readiness: Option<SignedDuration>,
-    /// Receiver exit time after SIGTERM (capped by the 30 s grace period).
+    /// Receiver exit time once its work is settled after SIGTERM.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub shutdown: Option<SignedDuration>,
+    /// How long a terminating receiver finishes in-flight work before abandoning the rest.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub drain_limit: Option<SignedDuration>,
+    /// The queue's MaxDeliveryCount: failed deliveries before a message is dead-lettered.
+    #[arg(long, value_name = "N")]
+    pub max_delivery_count: Option<u32>,
     /// Deployment replicas before the ScaledObject exists.
     #[arg(long, value_name = "N")]
     pub initial_replicas: Option<u32>,
@@ -138,6 +144,12 @@ impl SimArgs {
         }
         if let Some(v) = self.shutdown {
             c.pod.shutdown = v;
+        }
+        if let Some(v) = self.drain_limit {
+            c.pod.drain_limit = v;
+        }
+        if let Some(v) = self.max_delivery_count {
+            c.max_delivery_count = v;
         }
         if let Some(v) = self.initial_replicas {
             c.initial_replicas = v;

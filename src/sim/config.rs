@@ -235,8 +235,11 @@ pub struct PodTimings {
     pub container_creating: SignedDuration,
     /// Running 0/1 → Running 1/1 (readiness probe).
     pub readiness: SignedDuration,
-    /// How long the receiver takes to exit after SIGTERM.
+    /// How long the receiver takes to exit once its in-flight work is settled.
     pub shutdown: SignedDuration,
+    /// How long the receiver keeps finishing in-flight messages after SIGTERM before it
+    /// abandons the rest (the demo receiver's `SHUTDOWN_GRACE_MS`, 25 s).
+    pub drain_limit: SignedDuration,
     /// `terminationGracePeriodSeconds`: SIGKILL after this (default 30 s).
     pub termination_grace_period: SignedDuration,
 }
@@ -271,6 +274,9 @@ pub struct SimConfig {
     pub count_in_flight_as_active: bool,
     /// The queue's `LockDuration`: a message locked by a killed receiver comes back after this.
     pub lock_duration: SignedDuration,
+    /// The queue's `MaxDeliveryCount`: a message whose delivery failed this many times (abandoned
+    /// or lock expired) is dead-lettered.
+    pub max_delivery_count: u32,
     pub pod: PodTimings,
     /// `spec.replicas` of the Deployment before the ScaledObject exists.
     pub initial_replicas: u32,
@@ -295,6 +301,8 @@ pub enum ConfigError {
     },
     #[error("concurrency must be at least 1")]
     ConcurrencyZero,
+    #[error("MaxDeliveryCount must be at least 1")]
+    MaxDeliveryCountZero,
     #[error("HPA tolerance must be between 0 and 1, got {0}")]
     Tolerance(f64),
     #[error("invalid HPA behavior: {0}")]
@@ -327,11 +335,13 @@ impl SimConfig {
             consumers_paused: false,
             count_in_flight_as_active: false,
             lock_duration: SignedDuration::from_secs(60),
+            max_delivery_count: 10,
             pod: PodTimings {
                 scheduling: SignedDuration::from_secs(1),
                 container_creating: SignedDuration::from_secs(3),
                 readiness: SignedDuration::from_secs(2),
                 shutdown: SignedDuration::from_secs(1),
+                drain_limit: SignedDuration::from_secs(25),
                 termination_grace_period: SignedDuration::from_secs(30),
             },
             initial_replicas: 0,
@@ -350,6 +360,7 @@ impl SimConfig {
                 container_creating: SignedDuration::from_secs(2),
                 readiness: SignedDuration::from_secs(1),
                 shutdown: SignedDuration::from_secs(1),
+                drain_limit: SignedDuration::from_secs(25),
                 termination_grace_period: SignedDuration::from_secs(30),
             },
             ..Self::keda_defaults()
@@ -506,6 +517,9 @@ impl SimConfig {
         if self.concurrency == 0 {
             return Err(ConfigError::ConcurrencyZero);
         }
+        if self.max_delivery_count == 0 {
+            return Err(ConfigError::MaxDeliveryCountZero);
+        }
         if !(0.0..1.0).contains(&self.hpa_tolerance) {
             return Err(ConfigError::Tolerance(self.hpa_tolerance));
         }
@@ -537,6 +551,7 @@ impl SimConfig {
             ("container creating delay", self.pod.container_creating),
             ("readiness delay", self.pod.readiness),
             ("shutdown time", self.pod.shutdown),
+            ("drain limit", self.pod.drain_limit),
             (
                 "terminationGracePeriodSeconds",
                 self.pod.termination_grace_period,

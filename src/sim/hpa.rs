@@ -538,6 +538,37 @@ mod tests {
         assert_eq!(n.desired, 3);
     }
 
+    /// §4.5: a scale-up window takes the minimum of recent proposals (strictly after the cutoff).
+    #[test]
+    fn behavior_scale_up_window_holds_the_lowest_recent_proposal() {
+        let mut b = Behavior::kubernetes_default();
+        b.scale_up.stabilization_window = jiff::SignedDuration::from_secs(60);
+        let mut h = HpaHistory::default();
+        // (time, proposal, desired, AbleToScale reason, limit)
+        let cases = [
+            (0, 2, 2, "ReadyForNewScale", None),
+            (15, 10, 2, "ScaleUpStabilized", None),
+            (59, 10, 2, "ScaleUpStabilized", None),
+            // The 2 at 0 s sits exactly on the cutoff: out. 10 is then capped by the policies
+            // (the larger of 2 + 4 pods and 2 + 100%).
+            (
+                60,
+                10,
+                6,
+                "ReadyForNewScale",
+                Some((LimitReason::ScaleUpLimit, 6)),
+            ),
+        ];
+        for (t, proposal, desired, reason, limit) in cases {
+            let n = h.normalize_with_behavior(t * S, &b, 2, proposal, 1, 30);
+            assert_eq!(
+                (n.desired, n.able_to_scale.0, n.limit),
+                (desired, reason, limit),
+                "t={t}"
+            );
+        }
+    }
+
     #[test]
     fn disabled_select_policy_freezes_that_direction() {
         let mut b = Behavior::kubernetes_default();

@@ -30,6 +30,10 @@ pub struct Pod {
     /// `metadata.deletionTimestamp`.
     pub deleted_at: Option<i64>,
     pub in_flight: u32,
+    /// When the last message it locked is due (its in-flight work ends then).
+    pub last_done_at: i64,
+    /// It abandoned its in-flight messages while terminating: their completions never come.
+    pub abandoned: bool,
     /// On the dispatcher's idle stack.
     pub in_idle: bool,
     pub node: u8,
@@ -107,6 +111,8 @@ mod tests {
             ready_at,
             deleted_at: None,
             in_flight: 0,
+            last_done_at: 0,
+            abandoned: false,
             in_idle: false,
             node: 0,
         }

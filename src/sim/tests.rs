@@ -271,6 +271,8 @@ fn killed_receivers_leave_locked_messages_until_the_lock_expires() {
     let mut config = SimConfig::demo();
     config.processing_time = secs(100);
     config.pod.shutdown = secs(1);
+    // The receiver would drain for longer than the grace period: the kubelet kills it first.
+    config.pod.drain_limit = secs(60);
     let mut world = World::new(config, 1, START);
     world.send(1);
     world.step(secs(20));
@@ -279,7 +281,7 @@ fn killed_receivers_leave_locked_messages_until_the_lock_expires() {
     // Nothing active: KEDA's cooldown (30 s) runs out while the message is still locked, the
     // pod is killed, and its lock expires 60 s later (the queue's LockDuration).
     let (mut killed_at, mut back_at) = (None, None);
-    for _ in 0..100 {
+    for _ in 0..130 {
         world.step(secs(1));
         if killed_at.is_none() && world.pods().is_empty() {
             killed_at = Some(t(&world));
@@ -295,6 +297,8 @@ fn killed_receivers_leave_locked_messages_until_the_lock_expires() {
         assert_eq!(world.accounted_messages(), 1);
     }
     let killed_at = killed_at.expect("scaled to zero");
+    // Deactivated at 40 s, SIGKILL at 40 + 30 s grace.
+    assert_eq!(killed_at, 70);
     assert_eq!(back_at, Some(killed_at + 60));
     assert_eq!(world.stats().completed, 0);
 }
@@ -581,7 +585,14 @@ fn config() -> impl Strategy<Value = SimConfig> {
         1u32..4,
         1i64..8,
         any::<bool>(),
-        (1i64..40, 0i64..400, 0i64..40, 0i64..5),
+        (
+            1i64..40,
+            0i64..400,
+            0i64..40,
+            0i64..5,
+            any::<bool>(),
+            0u32..6,
+        ),
     )
         .prop_map(
             |(
@@ -593,10 +604,14 @@ fn config() -> impl Strategy<Value = SimConfig> {
                 concurrency,
                 processing,
                 in_flight,
-                (poll, cooldown, shutdown, delay),
+                (poll, cooldown, shutdown, delay, idle, initial),
             )| {
                 let mut c = SimConfig::keda_defaults();
                 c.min_replicas = min;
+                // idleReplicaCount must be below minReplicaCount; 0 is the only documented value.
+                c.idle_replicas = (idle && min > 0).then_some(0);
+                // May exceed max: the HPA's first sync clamps it (§4.2).
+                c.initial_replicas = initial;
                 c.max_replicas = min + extra;
                 c.message_count = message_count;
                 c.activation_message_count = activation;
@@ -609,6 +624,9 @@ fn config() -> impl Strategy<Value = SimConfig> {
                 c.polling_interval = secs(poll);
                 c.cooldown_period = secs(cooldown);
                 c.pod.shutdown = secs(shutdown);
+                c.pod.drain_limit = secs(delay * 10);
+                // Few deliveries, so abandoned messages reach the dead-letter queue.
+                c.max_delivery_count = 1 + (delay as u32 % 3);
                 c.pod.scheduling = secs(delay);
                 c.pod.readiness = secs(delay);
                 c
@@ -626,6 +644,7 @@ proptest! {
     fn invariants_hold_in_random_scenarios(config in config(), seed in any::<u64>(), ops in proptest::collection::vec(op(), 1..60)) {
         let max = config.max_replicas;
         let floor = config.hpa_min_replicas();
+        let counts_in_flight = config.count_in_flight_as_active;
         let mut world = World::new(config, seed, START);
         for op in ops {
             match op {
@@ -643,7 +662,10 @@ proptest! {
             let s = world.stats();
             let q = world.queue_sample().counts;
             prop_assert_eq!(world.accounted_messages(), s.sent);
-            prop_assert_eq!(s.sent, s.completed + s.purged + s.dead_lettered + q.total.unwrap());
+            let in_flight = q.in_flight.unwrap();
+            let active = if counts_in_flight { q.active - in_flight } else { q.active };
+            prop_assert_eq!(s.dead_lettered, q.dead_letter);
+            prop_assert_eq!(s.sent, s.completed + active + in_flight + s.dead_lettered + s.purged);
             let pods = world.pods();
             let alive = pods.iter().filter(|p| !p.deleting).count() as u32;
             prop_assert_eq!(alive, d.status_replicas);
@@ -652,4 +674,119 @@ proptest! {
             prop_assert_eq!(ready, d.ready_replicas);
         }
     }
+}
+
+/// §4.2: a target above `maxReplicas` is brought down without the metric's arithmetic.
+#[test]
+fn hpa_clamps_a_target_above_max() {
+    let mut config = paused(SimConfig::keda_defaults());
+    (
+        config.min_replicas,
+        config.max_replicas,
+        config.initial_replicas,
+    ) = (1, 3, 5);
+    let mut world = World::new(config, 1, START);
+    let outcome = world.step(SignedDuration::ZERO);
+    let rescale = outcome
+        .events
+        .iter()
+        .find(|e| e.reason == "SuccessfulRescale")
+        .expect("rescaled at the first sync");
+    assert_eq!(
+        rescale.message,
+        "New size: 3; reason: Current number of replicas above Spec.MaxReplicas"
+    );
+    assert_eq!(world.deployment().spec_replicas, 3);
+    assert_eq!(world.next_hpa_sync(), START + secs(15));
+}
+
+/// A terminating receiver finishes its in-flight work within its drain limit (25 s), then exits
+/// (1 s); work that would take longer is abandoned at the limit and is deliverable again at once.
+#[test]
+fn terminating_receivers_drain_or_abandon() {
+    // The message is locked at 8.5 s (pod Ready), the last active poll is 5 s, so KEDA
+    // deactivates at 40 s: SIGTERM at 40 s, drain limit at 65 s.
+    // (name, processing, pod gone at, completed at 70 s, active at 65 s)
+    let cases = [
+        ("finishes its work, then exits", 35, 45, 1, 0),
+        ("abandons at the drain limit", 100, 66, 0, 1),
+    ];
+    for (name, processing, gone_at, completed, active_at_65) in cases {
+        let mut config = SimConfig::demo();
+        config.processing_time = secs(processing);
+        let mut world = World::new(config, 1, START);
+        world.send(1);
+        let mut gone = None;
+        while t(&world) < 70 {
+            world.step(secs(1));
+            let pods = world.pods();
+            if t(&world) == 41 {
+                assert_eq!(pods.len(), 1, "{name}");
+                assert_eq!(pods[0].status, "Terminating", "{name}");
+                assert_eq!(world.deployment().status_replicas, 0, "{name}");
+            }
+            if t(&world) == 65 {
+                assert_eq!(world.queue_sample().counts.active, active_at_65, "{name}");
+            }
+            if gone.is_none() && t(&world) > 40 && pods.iter().all(|p| !p.deleting) {
+                gone = Some(t(&world));
+            }
+            assert_eq!(world.accounted_messages(), 1, "{name}");
+        }
+        assert_eq!(gone, Some(gone_at), "{name}");
+        assert_eq!(world.stats().completed, completed, "{name}");
+    }
+}
+
+/// A message abandoned by terminating receivers comes back each time, one delivery more, until
+/// MaxDeliveryCount: then it is dead-lettered.
+#[test]
+fn repeatedly_abandoned_messages_are_dead_lettered() {
+    let mut config = SimConfig::demo();
+    config.processing_time = secs(100);
+    config.pod.drain_limit = secs(1);
+    config.cooldown_period = SignedDuration::ZERO;
+    config.max_delivery_count = 3;
+    let mut world = World::new(config, 1, START);
+    world.send(1);
+    // Each cycle: activation at a poll, the pod locks the message 3.5 s later, the next poll
+    // deactivates (cooldown 0), the receiver abandons it 1 s after SIGTERM.
+    let mut activations = 0;
+    let mut dead_at = None;
+    while t(&world) < 60 {
+        let outcome = world.step(secs(1));
+        activations += outcome
+            .events
+            .iter()
+            .filter(|e| e.reason == "KEDAScaleTargetActivated")
+            .count();
+        if dead_at.is_none() && world.queue_sample().counts.dead_letter == 1 {
+            dead_at = Some(t(&world));
+        }
+        assert_eq!(world.accounted_messages(), 1);
+    }
+    assert_eq!(activations, 3);
+    assert_eq!(dead_at, Some(31));
+    let s = world.stats();
+    assert_eq!((s.completed, s.dead_lettered), (0, 1));
+    assert_eq!(world.queue_sample().counts.active, 0);
+}
+
+/// §5.2: the ReplicaSet deletes the newest, least-ready pods first; the oldest survives.
+#[test]
+fn scale_down_keeps_the_oldest_ready_pod() {
+    let mut config = paused(SimConfig::keda_defaults());
+    config.min_replicas = 1;
+    let mut world = World::new(config, 1, START);
+    world.step(secs(1));
+    let oldest = world.pods()[0].name.clone();
+    world.send(40);
+    world.step(secs(120));
+    assert_eq!(world.pods().len(), 8);
+    world.purge();
+    world.step(secs(320)); // the 300 s window after the last proposal of 8 (120 s) ends at 435 s
+    let pods = world.pods();
+    let alive: Vec<_> = pods.iter().filter(|p| !p.deleting).collect();
+    assert_eq!(alive.len(), 1);
+    assert_eq!(alive[0].name, oldest);
 }

@@ -74,6 +74,8 @@ enum PodStep {
     Scheduled,
     ContainerStarted,
     Ready,
+    /// A terminating receiver's drain limit: it abandons what it still holds.
+    Abandon,
     Removed,
 }
 
@@ -108,7 +110,6 @@ struct KedaState {
 struct HpaState {
     next_sync: i64,
     history: HpaHistory,
-    synced: bool,
     decision: Option<HpaDecision>,
     current_replicas: u32,
     desired_replicas: u32,
@@ -171,7 +172,8 @@ fn condition(type_: &str, status: &str, reason: &str, message: impl Into<String>
 
 impl World {
     /// Creating the world creates the ScaledObject: KEDA's first poll and the HPA's first sync
-    /// run at `start` (their events come out of the first `step`).
+    /// run at `start` (their events come out of the first `step`). `config` should have passed
+    /// [`SimConfig::validate`] (as [`crate::sim::cli::SimArgs::apply`] ensures).
     pub fn new(config: SimConfig, seed: u64, start: Timestamp) -> Self {
         let mut rng = fastrand::Rng::with_seed(seed);
         let replica_set = format!(
@@ -191,7 +193,7 @@ impl World {
             rng,
             start,
             now: 0,
-            queue: Queue::default(),
+            queue: Queue::new(config.max_delivery_count),
             trickle: None,
             pods: Vec::new(),
             oldest_pod: 0,
@@ -213,7 +215,6 @@ impl World {
             hpa: HpaState {
                 next_sync: 0,
                 history: HpaHistory::default(),
-                synced: false,
                 decision: None,
                 current_replicas: 0,
                 desired_replicas: 0,
@@ -383,6 +384,7 @@ impl World {
                 self.keda_poll(out);
             }
             self.dispatch();
+            self.stats.dead_lettered = self.queue.dead_letter();
         }
     }
 
@@ -392,10 +394,14 @@ impl World {
         }
         let mut completed = false;
         while let Some(c) = self.queue.pop_due_completion(t) {
-            // A batch of a removed pod was already handed to the lock-expiry queue.
+            // A removed pod's batches were handed to the lock-expiry queue, an abandoning pod's
+            // back to the queue.
             let Some(pod) = self.pods.get_mut(c.pod as usize).and_then(Option::as_mut) else {
                 continue;
             };
+            if pod.abandoned {
+                continue;
+            }
             pod.in_flight -= c.count;
             self.queue.complete(c.count);
             self.stats.completed += u64::from(c.count);
@@ -411,7 +417,7 @@ impl World {
     }
 
     fn note_queue_level(&mut self) {
-        if self.queue.active + self.queue.in_flight == 0
+        if self.queue.active() + self.queue.in_flight() == 0
             && self.stats.sent > 0
             && self.stats.drained.is_none()
         {
@@ -438,7 +444,7 @@ impl World {
         }
         let done_at = self.now + self.processing;
         let concurrency = self.config.concurrency;
-        while self.queue.active > 0 {
+        while self.queue.active() > 0 {
             let Some(serial) = self.idle.pop() else {
                 break;
             };
@@ -449,8 +455,9 @@ impl World {
             if !pod.takes_messages() || pod.in_flight >= concurrency {
                 continue;
             }
-            let take = u64::from(concurrency - pod.in_flight).min(self.queue.active) as u32;
+            let take = u64::from(concurrency - pod.in_flight).min(self.queue.active()) as u32;
             pod.in_flight += take;
+            pod.last_done_at = done_at;
             self.queue.lock(done_at, serial, take);
             if pod.in_flight < concurrency {
                 pod.in_idle = true;
@@ -514,6 +521,8 @@ impl World {
             ready_at: None,
             deleted_at: None,
             in_flight: 0,
+            last_done_at: 0,
+            abandoned: false,
             in_idle: false,
             node,
         }));
@@ -546,13 +555,21 @@ impl World {
             let pod = self.pods[serial as usize].take().expect("checked above");
             if pod.in_flight > 0 {
                 self.queue
-                    .orphan(now + to_nanos(self.config.lock_duration), pod.in_flight);
+                    .orphan_pod(serial, now + to_nanos(self.config.lock_duration));
             }
             self.used_suffixes.remove(&pod.suffix);
             while self.oldest_pod < self.pods.len() && self.pods[self.oldest_pod].is_none() {
                 self.oldest_pod += 1;
             }
             out.pods_changed = true;
+            return;
+        }
+        if step == PodStep::Abandon {
+            if pod.in_flight > 0 {
+                self.queue.abandon_pod(serial);
+                pod.in_flight = 0;
+                pod.abandoned = true;
+            }
             return;
         }
         if pod.deleted_at.is_some() {
@@ -600,7 +617,7 @@ impl World {
                 out.deployment_changed = true;
                 return;
             }
-            PodStep::Removed => unreachable!("handled above"),
+            PodStep::Abandon | PodStep::Removed => unreachable!("handled above"),
         };
         if let Some((delay, step)) = next {
             self.timeline
@@ -667,7 +684,8 @@ impl World {
         candidates.sort_unstable();
         let rs = format!("ReplicaSet/{}", self.replica_set);
         let grace = to_nanos(self.config.pod.termination_grace_period);
-        let shutdown = to_nanos(self.config.pod.shutdown).min(grace);
+        let shutdown = to_nanos(self.config.pod.shutdown);
+        let drain_limit = to_nanos(self.config.pod.drain_limit);
         for (_, serial) in candidates {
             let now = self.now;
             let pod = self.pods[serial as usize]
@@ -675,15 +693,28 @@ impl World {
                 .expect("candidate exists");
             pod.deleted_at = Some(now);
             let name = pod.name.to_string();
-            let stage = pod.stage;
+            let (stage, in_flight, last_done_at) = (pod.stage, pod.in_flight, pod.last_done_at);
             self.status_replicas -= 1;
             if stage == PodStage::Ready {
                 self.ready_replicas -= 1;
             }
+            // SIGTERM: the receiver stops taking messages, finishes its in-flight work up to its
+            // drain limit, abandons the rest, then exits; the kubelet SIGKILLs it at the grace
+            // period, and whatever it still holds stays locked until the locks expire.
             let remove_at = match stage {
                 PodStage::Pending => now,
                 PodStage::ContainerCreating => now + SANDBOX_TEARDOWN.min(grace),
-                PodStage::Running | PodStage::Ready => now + shutdown,
+                PodStage::Running | PodStage::Ready => {
+                    let deadline = now + drain_limit;
+                    let work_ends = if in_flight == 0 { now } else { last_done_at };
+                    let finish = work_ends.min(deadline);
+                    let remove_at = (finish + shutdown).min(now + grace);
+                    if work_ends > deadline && deadline <= remove_at {
+                        self.timeline
+                            .push(Reverse((deadline, serial, PodStep::Abandon)));
+                    }
+                    remove_at
+                }
             };
             self.timeline
                 .push(Reverse((remove_at, serial, PodStep::Removed)));
@@ -775,20 +806,19 @@ impl World {
     /// One `reconcileAutoscaler` (§4.2).
     fn hpa_sync(&mut self, out: &mut StepOutcome) {
         out.hpa_changed = true;
-        self.hpa.synced = true;
         let now = self.now;
         let current = self.spec_replicas;
         let min = self.config.hpa_min_replicas();
         let max = self.config.max_replicas;
         self.hpa.history.record_initial(current, now);
         self.hpa.current_replicas = self.status_replicas;
+        self.hpa.able_to_scale = Some(condition(
+            "AbleToScale",
+            "True",
+            "SucceededGetScale",
+            "the HPA controller was able to get the target's current scale",
+        ));
         if current == 0 {
-            self.hpa.able_to_scale = Some(condition(
-                "AbleToScale",
-                "True",
-                "SucceededGetScale",
-                "the HPA controller was able to get the target's current scale",
-            ));
             self.hpa.scaling_active = Some(condition(
                 "ScalingActive",
                 "False",
@@ -902,15 +932,15 @@ impl World {
 
     pub fn queue_sample(&self) -> QueueSample {
         let active = self.metric();
-        let in_flight = self.queue.in_flight;
+        let in_flight = self.queue.in_flight();
         QueueSample {
             at: self.now(),
             counts: QueueCounts {
                 active,
                 in_flight: Some(in_flight),
-                dead_letter: self.queue.dead_letter,
+                dead_letter: self.queue.dead_letter(),
                 scheduled: 0,
-                total: Some(self.queue.active + in_flight + self.queue.dead_letter),
+                total: Some(self.queue.active() + in_flight + self.queue.dead_letter()),
             },
         }
     }
@@ -970,6 +1000,11 @@ impl World {
             (threshold - next) / self.polling_interval + 1
         };
         Some(self.at(next + polls * self.polling_interval))
+    }
+
+    /// When the HPA syncs next (every 15 s from the ScaledObject's creation).
+    pub fn next_hpa_sync(&self) -> Timestamp {
+        self.at(self.hpa.next_sync)
     }
 
     /// True when the last KEDA poll found the trigger active.
@@ -1107,9 +1142,9 @@ impl World {
 
     /// Messages in every state; equals `stats().sent` (conservation).
     pub fn accounted_messages(&self) -> u64 {
-        self.queue.active
-            + self.queue.in_flight
-            + self.queue.dead_letter
+        self.queue.active()
+            + self.queue.in_flight()
+            + self.queue.dead_letter()
             + self.stats.completed
             + self.stats.purged
     }
