@@ -436,3 +436,10 @@ fn purge_confirmation_names_the_count_and_queue() {
     );
     assert!(last.contains(" y ") && last.contains("n/Esc"), "{last}");
 }
+
+#[test]
+fn help_overlay_at_80x24() {
+    let mut app = mid_burst();
+    app.update(key('?'));
+    insta::assert_snapshot!(render(&app, 80, 24));
+}

@@ -48,11 +48,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        " Chart: depth = active + in-flight messages; spec/ready = Deployment replicas.",
+        " Chart: depth = active + in-flight messages; spec/ready = replicas.",
         theme::dim(),
     ));
     lines.push(Line::styled(
-        " KEDA scales 0↔1 at its polls (activation, cooldown); the HPA scales 1↔N every 15s.",
+        " KEDA scales 0↔1 at its polls; the HPA scales 1↔N every 15 s.",
         theme::dim(),
     ));
     let height = (lines.len() as u16 + 2).min(area.height);
