@@ -326,3 +326,40 @@ mod tests {
         assert!((95..=105).contains(&last), "trickled {last}");
     }
 }
+
+#[cfg(test)]
+mod app_tests {
+    use std::time::Duration;
+
+    use jiff::Timestamp;
+
+    use super::*;
+    use crate::app::{App, AppConfig};
+    use crate::sim::SimConfig;
+
+    #[test]
+    fn the_app_sees_a_burst_through_the_driver() {
+        let start = Timestamp::from_second(1_790_000_000).unwrap();
+        let mut d = SimDriver::new(World::new(SimConfig::demo(), 7, start), 5.0);
+        let mut app = App::new(AppConfig::default());
+        for e in d.start() {
+            app.update(e);
+        }
+        for _ in 0..5 {
+            for e in d.advance(Duration::from_millis(100)) {
+                app.update(e);
+            }
+        }
+        for e in d.apply(Command::Burst {
+            burst: 1,
+            count: 250,
+        }) {
+            app.update(e);
+        }
+        // The burst lands inside the rate window that the earlier frames opened.
+        let r = app.rates();
+        assert!(r.send_per_second > 0.0, "{r:?}");
+        assert_eq!(app.rates.sent_total(), 250);
+        assert_eq!(app.depth(), 250);
+    }
+}

@@ -135,7 +135,10 @@ fn activity(app: &App) -> Vec<Span<'static>> {
         }
     }
     if let Some(t) = app.trickle {
-        push(format!("trickle {}/s", rate(t)), theme::warn());
+        push(
+            format!("trickle {}/s", crate::app::keymap::format_warp(t)),
+            theme::warn(),
+        );
     }
     if app.consumers_paused {
         push("consumers PAUSED".into(), theme::bad());
