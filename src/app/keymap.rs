@@ -156,7 +156,7 @@ pub fn bindings(context: KeyContext, s: &KeyMapState<'_>) -> Vec<Binding> {
             let mut warp = binding(
                 vec![Char('+'), Char('='), Char('-'), Char('_')],
                 "+/-",
-                format!("warp ×{}", format_warp(s.warp)),
+                format!("warp ×{}", format_factor(s.warp)),
                 "speed the clock up / slow it down (simulator only)".into(),
                 Action::WarpUp,
             );
@@ -280,8 +280,8 @@ pub fn action_for(key: &KeyEvent, context: KeyContext, s: &KeyMapState<'_>) -> O
     })
 }
 
-/// `10` → `10`, `0.5` → `0.5`.
-pub fn format_warp(warp: f64) -> String {
+/// A warp or rate without a useless `.0`: `10` → `10`, `0.5` → `0.5`.
+pub fn format_factor(warp: f64) -> String {
     if (warp - warp.round()).abs() < 1e-9 {
         format!("{}", warp.round() as i64)
     } else {

@@ -231,7 +231,7 @@ impl App {
     }
 
     pub fn trickle_label(&self) -> String {
-        format!("{}/s", keymap::format_warp(self.config.trickle_per_second))
+        format!("{}/s", keymap::format_factor(self.config.trickle_per_second))
     }
 
     /// The active key map (drives the key bar, the help overlay and key dispatch).

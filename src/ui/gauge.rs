@@ -136,7 +136,7 @@ fn activity(app: &App) -> Vec<Span<'static>> {
     }
     if let Some(t) = app.trickle {
         push(
-            format!("trickle {}/s", crate::app::keymap::format_warp(t)),
+            format!("trickle {}/s", crate::app::keymap::format_factor(t)),
             theme::warn(),
         );
     }

@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use super::theme;
 use crate::app::format::short_duration;
-use crate::app::keymap::format_warp;
+use crate::app::keymap::format_factor;
 use crate::app::{App, Mode};
 use crate::event::Health;
 use crate::model::HpaBehaviorKind;
@@ -31,7 +31,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let mut right = vec![Span::styled(clock, theme::value())];
     if app.is_simulator() {
         right.push(Span::styled(
-            format!("  warp ×{}", format_warp(app.warp)),
+            format!("  warp ×{}", format_factor(app.warp)),
             theme::warn(),
         ));
     }
