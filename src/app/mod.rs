@@ -231,7 +231,10 @@ impl App {
     }
 
     pub fn trickle_label(&self) -> String {
-        format!("{}/s", keymap::format_factor(self.config.trickle_per_second))
+        format!(
+            "{}/s",
+            keymap::format_factor(self.config.trickle_per_second)
+        )
     }
 
     /// The active key map (drives the key bar, the help overlay and key dispatch).

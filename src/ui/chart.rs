@@ -10,7 +10,7 @@ use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Widget};
 
 use super::theme;
 use crate::app::App;
-use crate::app::format::short_duration;
+use crate::app::format::kubectl_age;
 use crate::app::history::MarkerKind;
 use jiff::SignedDuration;
 
@@ -162,21 +162,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 fn x_labels(width: u16) -> Vec<Span<'static>> {
+    let ago = |secs: i64| Span::raw(format!("-{}", kubectl_age(SignedDuration::from_secs(secs))));
     let w = WINDOW.as_secs();
     if width >= 60 {
-        vec![
-            Span::raw(format!("-{}", short_duration(SignedDuration::from_secs(w)))),
-            Span::raw(format!(
-                "-{}",
-                short_duration(SignedDuration::from_secs(w / 2))
-            )),
-            Span::raw("now"),
-        ]
+        vec![ago(w), ago(w / 2), Span::raw("now")]
     } else {
-        vec![
-            Span::raw(format!("-{}", short_duration(SignedDuration::from_secs(w)))),
-            Span::raw("now"),
-        ]
+        vec![ago(w), Span::raw("now")]
     }
 }
 
