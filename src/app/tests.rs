@@ -376,6 +376,16 @@ fn unbound_keys_do_nothing() {
 }
 
 #[test]
+fn focus_and_mouse_events_are_ignored() {
+    let mut a = app();
+    a.take_redraw();
+    for e in [TermEvent::FocusGained, TermEvent::FocusLost] {
+        assert_eq!(a.update(Event::Input(e)), vec![]);
+    }
+    assert!(!a.take_redraw());
+}
+
+#[test]
 fn resize_requests_a_redraw() {
     let mut a = app();
     a.take_redraw();
