@@ -28,8 +28,7 @@ pub use summary::Summary;
 pub const DEFAULT_BURSTS: [u64; 5] = [10, 100, 500, 1000, 5000];
 /// The largest burst the `b` prompt and `--bursts` accept.
 pub const MAX_BURST: u64 = 1_000_000;
-/// `SendProgress::burst` id used for the trickle's running total (App bursts start at 1).
-pub const TRICKLE_BURST: u64 = 0;
+pub use crate::event::TRICKLE_BURST;
 /// How many cluster events are kept for the events panel.
 pub const EVENTS_KEPT: usize = 500;
 /// How many of the newest event rows a repeated event may fold into.
