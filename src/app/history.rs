@@ -185,3 +185,29 @@ mod tests {
         assert_eq!(secs, vec![0, 1, 2]);
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Whatever the clock does (jumps, stalls, sub-second steps), the history stays one point
+        /// per second, in order, within the retention.
+        #[test]
+        fn one_sorted_point_per_second_within_retention(steps in proptest::collection::vec(0i64..120_000, 1..300)) {
+            let mut h = History::default();
+            let mut now = Timestamp::from_second(1_700_000_000).unwrap();
+            for ms in steps {
+                now += SignedDuration::from_millis(ms);
+                h.advance(now);
+                h.set_depth(ms as u64);
+            }
+            let all: Vec<_> = h.window(i64::MIN, i64::MAX).map(|p| p.second).collect();
+            prop_assert!(all.windows(2).all(|w| w[1] == w[0] + 1), "contiguous seconds");
+            prop_assert!(all.len() as i64 <= RETENTION.as_secs() + 1);
+            prop_assert_eq!(*all.last().unwrap(), now.as_second());
+        }
+    }
+}

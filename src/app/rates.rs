@@ -201,3 +201,37 @@ mod tests {
         assert!((rates.drain_per_second - 1.0).abs() < 0.01, "{rates:?}");
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Rates are never negative or NaN, whatever order sends, purges and samples come in.
+        #[test]
+        fn rates_are_finite_and_non_negative(
+            ops in proptest::collection::vec((0u8..3, 0u64..1000, 0i64..3000), 1..200)
+        ) {
+            let mut r = RateTracker::default();
+            let mut at = Timestamp::from_second(1_700_000_000).unwrap();
+            let mut queue = 0u64;
+            for (op, n, ms) in ops {
+                at += SignedDuration::from_millis(ms);
+                match op {
+                    0 => { r.record_sent(n); queue += n; }
+                    1 => { let p = n.min(queue); r.record_purged(p); queue -= p; }
+                    _ => { queue = queue.saturating_sub(n); }
+                }
+                r.record_queue(at, queue);
+                let rates = r.rates(queue);
+                prop_assert!(rates.send_per_second.is_finite() && rates.send_per_second >= 0.0);
+                prop_assert!(rates.drain_per_second.is_finite() && rates.drain_per_second >= 0.0);
+                if queue == 0 {
+                    prop_assert_eq!(rates.time_to_empty, Some(SignedDuration::ZERO));
+                }
+            }
+        }
+    }
+}
