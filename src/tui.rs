@@ -144,10 +144,10 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
         .build()
         .wrap_err("starting the async runtime")?;
     let (app, ended_by) = runtime.block_on(async move {
-        let (tx, rx) = mpsc::channel(1024);
+        let (tx, rx) = mpsc::unbounded_channel();
         let mut sources = Sources::default();
         let (commands, task) = source::sim::spawn(SimDriver::new(world, args.warp), tx.clone());
-        sources.add("simulator", source::simulator_accepts, commands, task);
+        sources.add("simulator", source::simulator_accepts, commands, Some(task));
 
         let mut terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
         let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableBracketedPaste);
@@ -181,7 +181,7 @@ enum EndedBy {
 async fn event_loop(
     terminal: &mut DefaultTerminal,
     mut app: App,
-    mut events: mpsc::Receiver<Event>,
+    mut events: mpsc::UnboundedReceiver<Event>,
     sources: &Sources,
 ) -> Result<(App, EndedBy)> {
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use crate::event::Event;
 
 /// Sends `Event::Tick { now }` every `period` until the receiver is gone.
-pub fn spawn_wall_clock(events: mpsc::Sender<Event>, period: Duration) -> JoinHandle<()> {
+pub fn spawn_wall_clock(events: mpsc::UnboundedSender<Event>, period: Duration) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(period);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -20,7 +20,6 @@ pub fn spawn_wall_clock(events: mpsc::Sender<Event>, period: Duration) -> JoinHa
                 .send(Event::Tick {
                     now: Timestamp::now(),
                 })
-                .await
                 .is_err()
             {
                 break;
@@ -30,7 +29,7 @@ pub fn spawn_wall_clock(events: mpsc::Sender<Event>, period: Duration) -> JoinHa
 }
 
 /// Forwards key presses, pastes and resizes from the terminal.
-pub fn spawn_input(events: mpsc::Sender<Event>) -> JoinHandle<()> {
+pub fn spawn_input(events: mpsc::UnboundedSender<Event>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut stream = crossterm::event::EventStream::new();
         while let Some(item) = stream.next().await {
@@ -46,7 +45,7 @@ pub fn spawn_input(events: mpsc::Sender<Event>) -> JoinHandle<()> {
                     break;
                 }
             };
-            if events.send(Event::Input(event)).await.is_err() {
+            if events.send(Event::Input(event)).is_err() {
                 break;
             }
         }

@@ -3,6 +3,10 @@
 //! A source is a task that sends [`Event`]s over the one channel and takes [`Command`]s from its
 //! own. The simulator is one; the live Service Bus sender and the cluster watchers are others. The
 //! main loop does not know which is which: it hands every command to [`Sources::route`].
+//!
+//! Live mode plugs in the same way: the Service Bus source takes the event sender and returns its
+//! command sender (`sources.add("servicebus", live_queue_accepts, commands, None)`), the cluster
+//! watchers only send events, and [`clock::spawn_wall_clock`] replaces the simulator's clock.
 
 pub mod clock;
 pub mod sim;
@@ -16,6 +20,7 @@ use crate::event::Command;
 pub type Accepts = fn(&Command) -> bool;
 
 struct Route {
+    /// For logs.
     name: &'static str,
     accepts: Accepts,
     commands: mpsc::UnboundedSender<Command>,
@@ -25,6 +30,8 @@ struct Route {
 #[derive(Default)]
 pub struct Sources {
     routes: Vec<Route>,
+    /// Tasks on this runtime; sources on their own thread (the live Service Bus source) have none
+    /// and stop when their command channel closes.
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -35,14 +42,14 @@ impl Sources {
         name: &'static str,
         accepts: Accepts,
         commands: mpsc::UnboundedSender<Command>,
-        task: JoinHandle<()>,
+        task: Option<JoinHandle<()>>,
     ) {
         self.routes.push(Route {
             name,
             accepts,
             commands,
         });
-        self.tasks.push(task);
+        self.tasks.extend(task);
     }
 
     /// A task without commands (input, wall clock).
@@ -83,6 +90,15 @@ pub fn simulator_accepts(_: &Command) -> bool {
     true
 }
 
+/// What a live queue source does: sending, the trickle, purging. Time warp and pausing the
+/// receivers are simulator-only (the App disables those keys in live mode).
+pub fn live_queue_accepts(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Burst { .. } | Command::CancelBursts | Command::SetTrickle(_) | Command::Purge
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,13 +107,32 @@ mod tests {
         matches!(c, Command::SetWarp(_))
     }
 
+    #[test]
+    fn live_queue_sources_take_no_simulator_commands() {
+        for (command, want) in [
+            (Command::Burst { burst: 1, count: 5 }, true),
+            (Command::CancelBursts, true),
+            (Command::SetTrickle(Some(5.0)), true),
+            (Command::Purge, true),
+            (Command::SetWarp(2.0), false),
+            (Command::SetConsumersPaused(true), false),
+        ] {
+            assert_eq!(live_queue_accepts(&command), want, "{command:?}");
+        }
+    }
+
     #[tokio::test]
     async fn commands_go_only_to_sources_that_accept_them() {
         let mut sources = Sources::default();
         let (all_tx, mut all_rx) = mpsc::unbounded_channel();
         let (warp_tx, mut warp_rx) = mpsc::unbounded_channel();
-        sources.add("all", simulator_accepts, all_tx, tokio::spawn(async {}));
-        sources.add("warp", warp_only, warp_tx, tokio::spawn(async {}));
+        sources.add(
+            "all",
+            simulator_accepts,
+            all_tx,
+            Some(tokio::spawn(async {})),
+        );
+        sources.add("warp", warp_only, warp_tx, None);
         assert!(sources.route(&Command::Purge));
         assert!(sources.route(&Command::SetWarp(2.0)));
         assert_eq!(all_rx.recv().await, Some(Command::Purge));

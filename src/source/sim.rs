@@ -148,12 +148,12 @@ impl SimDriver {
 /// Returns the command sender to register with [`super::Sources`].
 pub fn spawn(
     mut driver: SimDriver,
-    events: mpsc::Sender<Event>,
+    events: mpsc::UnboundedSender<Event>,
 ) -> (mpsc::UnboundedSender<Command>, JoinHandle<()>) {
     let (command_tx, mut commands) = mpsc::unbounded_channel();
     let task = tokio::spawn(async move {
         for e in driver.start() {
-            if events.send(e).await.is_err() {
+            if events.send(e).is_err() {
                 return;
             }
         }
@@ -177,7 +177,7 @@ pub fn spawn(
                 }
             };
             for e in batch {
-                if events.send(e).await.is_err() {
+                if events.send(e).is_err() {
                     return;
                 }
             }
