@@ -6,7 +6,8 @@
 //! changed. The terminal is restored on quit, on error, on panic (ratatui's hook), and on SIGTERM
 //! or SIGINT; only then is the summary printed.
 
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -16,7 +17,10 @@ use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 
 use crate::app::{App, AppConfig, MAX_BURST, Mode, parse_burst_size};
-use crate::event::Event;
+use crate::event::{Command, Event};
+use crate::presenter::{PresenterCommand, PresenterEvent};
+use crate::record::replay::{self, ReplayArgs, ReplayCursor};
+use crate::record::{Recorder, Recording};
 use crate::sim::SimConfig;
 use crate::sim::cli::SimArgs;
 use crate::source::{self, Sources, sim::SimDriver};
@@ -47,6 +51,9 @@ pub struct ConsoleArgs {
     /// Live cluster to watch (wired by the live-mode work).
     #[command(flatten)]
     pub cluster: crate::kube::cli::ClusterArgs,
+    /// Recording, themes, big numbers, slide snapshots.
+    #[command(flatten)]
+    pub presenter: crate::presenter::PresenterArgs,
 }
 
 /// `--bursts`: the sizes behind keys 1-9.
@@ -137,8 +144,71 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
         deployment: sim_config.names.deployment.clone(),
     };
     let seed = args.sim.seed.unwrap_or_else(|| fastrand::u64(..));
-    let world = crate::sim::World::new(sim_config, seed, Timestamp::now());
+    let started_at = Timestamp::now();
+    let world = crate::sim::World::new(sim_config, seed, started_at);
+    let recorder = match &args.presenter.record {
+        Some(path) => match Recorder::create(path, &app_config, started_at) {
+            Ok(r) => Some(r),
+            Err(err) => {
+                eprintln!(
+                    "kedatui: cannot create the recording {}: {err}",
+                    path.display()
+                );
+                return Ok(ExitCode::from(BAD_INPUT));
+            }
+        },
+        None => None,
+    };
+    let mut app = App::new(app_config);
+    app.presenter.theme = args.presenter.view.theme;
+    app.presenter.big = args.presenter.view.big;
+    let session = Session {
+        recorder,
+        snapshot_dir: args.presenter.view.snapshot_dir.clone(),
+    };
+    let warp = args.warp;
+    run_session(app, session, &log_file, move |tx, sources| {
+        let (commands, task) = source::sim::spawn(SimDriver::new(world, warp), tx);
+        sources.add("simulator", source::simulator_accepts, commands, Some(task));
+    })
+}
 
+/// `kedatui replay`: the recording through the same App and UI, driven by the replay source.
+pub fn run_replay(args: ReplayArgs, recording: Recording) -> Result<ExitCode> {
+    let log_file = args
+        .log_file
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("kedatui.log"));
+    let _log_guard = init_logging(&log_file)?;
+    tracing::info!(file = %args.file.display(), events = recording.entries.len(), "replay starting");
+    let cursor = ReplayCursor::new(&recording, args.speed);
+    let mut app = App::new(recording.header.config.app_config());
+    app.presenter.theme = args.view.theme;
+    app.presenter.big = args.view.big;
+    app.presenter.replay = Some(cursor.status());
+    let session = Session {
+        recorder: None,
+        snapshot_dir: args.view.snapshot_dir.clone(),
+    };
+    run_session(app, session, &log_file, move |tx, sources| {
+        let (commands, task) = replay::spawn(cursor, tx);
+        sources.add("replay", replay::replay_accepts, commands, Some(task));
+    })
+}
+
+/// What the loop does besides driving the App.
+struct Session {
+    recorder: Option<Recorder<BufWriter<File>>>,
+    snapshot_dir: PathBuf,
+}
+
+/// Set up the terminal, start the sources, run the loop, restore, print the summary.
+fn run_session(
+    app: App,
+    mut session: Session,
+    log_file: &std::path::Path,
+    start_sources: impl FnOnce(mpsc::UnboundedSender<Event>, &mut Sources),
+) -> Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -146,16 +216,20 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
     let (app, ended_by) = runtime.block_on(async move {
         let (tx, rx) = mpsc::unbounded_channel();
         let mut sources = Sources::default();
-        let (commands, task) = source::sim::spawn(SimDriver::new(world, args.warp), tx.clone());
-        sources.add("simulator", source::simulator_accepts, commands, Some(task));
+        start_sources(tx.clone(), &mut sources);
 
         let mut terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
         let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableBracketedPaste);
         sources.add_task(source::clock::spawn_input(tx));
-        let result = event_loop(&mut terminal, App::new(app_config), rx, &sources).await;
+        let result = event_loop(&mut terminal, app, rx, &sources, &mut session).await;
         let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableBracketedPaste);
         ratatui::restore();
         sources.shutdown().await;
+        if let Some(recorder) = session.recorder.take()
+            && let Err(err) = recorder.finish()
+        {
+            eprintln!("kedatui: the recording is incomplete: {err}");
+        }
         result
     })?;
 
@@ -183,6 +257,7 @@ async fn event_loop(
     mut app: App,
     mut events: mpsc::UnboundedReceiver<Event>,
     sources: &Sources,
+    session: &mut Session,
 ) -> Result<(App, EndedBy)> {
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .wrap_err("installing the SIGTERM handler")?;
@@ -207,8 +282,14 @@ async fn event_loop(
         // Apply everything already waiting, then draw once.
         let mut next = Some(first);
         while let Some(event) = next {
+            if let Some(recorder) = &mut session.recorder {
+                recorder.record(&event);
+            }
             for command in app.update(event) {
-                if !sources.route(&command) {
+                if command == Command::Presenter(PresenterCommand::Snapshot) {
+                    let saved = snapshot(terminal, &app, &session.snapshot_dir);
+                    app.update(Event::Presenter(saved));
+                } else if !sources.route(&command) {
                     tracing::warn!(?command, "no source can carry this out");
                 }
             }
@@ -220,6 +301,26 @@ async fn event_loop(
         if app.take_redraw() {
             draw(terminal, &app)?;
         }
+    }
+}
+
+/// `S`: draw the App off-screen at the terminal's size and write it as text and SVG.
+fn snapshot(terminal: &DefaultTerminal, app: &App, dir: &std::path::Path) -> PresenterEvent {
+    let size = match terminal.size() {
+        Ok(s) => s,
+        Err(err) => {
+            return PresenterEvent::SnapshotFailed(format!("reading the terminal size: {err}"));
+        }
+    };
+    let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    ratatui::widgets::Widget::render(app, area, &mut buf);
+    match crate::presenter::snapshot::write(dir, Timestamp::now(), &buf) {
+        Ok((text, svg)) => {
+            tracing::info!(text = %text.display(), svg = %svg.display(), "snapshot written");
+            PresenterEvent::SnapshotSaved { text, svg }
+        }
+        Err(err) => PresenterEvent::SnapshotFailed(format!("writing to {}: {err}", dir.display())),
     }
 }
 

@@ -29,7 +29,28 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .map(|t| t.strftime("%H:%M:%S UTC").to_string())
         .unwrap_or_else(|| "--:--:--".into());
     let mut right = vec![Span::styled(clock, theme::value())];
-    if app.is_simulator() {
+    if let Some(replay) = &app.presenter.replay {
+        // A replay says so first, so nobody takes it for today's run.
+        let state = if replay.finished() {
+            "end"
+        } else if replay.paused {
+            "paused"
+        } else {
+            "playing"
+        };
+        right.insert(
+            0,
+            Span::styled(
+                format!(
+                    " REPLAY {state} {} ×{} ",
+                    crate::presenter::replay_position(replay),
+                    replay.speed
+                ),
+                Style::new().fg(Color::Black).bg(Color::Magenta).bold(),
+            ),
+        );
+        right.insert(1, Span::raw("  "));
+    } else if app.is_simulator() {
         right.push(Span::styled(
             format!("  warp ×{}", format_factor(app.warp)),
             theme::warn(),
