@@ -92,7 +92,7 @@ fn recorded_run(secs: u64) -> (App, BTreeMap<u64, Vec<String>>, Vec<u8>) {
                 apply(&mut app, &mut driver, ms, key(c));
             }
         }
-        if CHECKPOINTS.contains(&(ms / 1000)) && ms % 1000 == 0 {
+        if CHECKPOINTS.contains(&(ms / 1000)) && ms.is_multiple_of(1000) {
             screens.insert(ms / 1000, text(&render(&app, 120, 40)));
         }
     }
