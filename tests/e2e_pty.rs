@@ -75,6 +75,13 @@ struct Console {
 impl Console {
     /// Start kedatui at warp ×20 in a fresh 120×40 pty and wait for its first frame.
     fn start() -> Console {
+        Console::spawn(&["--warp", "20", "--seed", "42"], &[], |s| {
+            s.contains("Queue kedaqueue") && s.contains("no pods")
+        })
+    }
+
+    /// Start kedatui with `args` (and `env`) and wait until `first_frame` holds.
+    fn spawn(args: &[&str], env: &[(&str, &str)], first_frame: impl Fn(&str) -> bool) -> Console {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -86,9 +93,13 @@ impl Console {
         let cooked = local_flags(&*pair.master);
         let log = tempfile::NamedTempFile::new().unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_kedatui"));
-        cmd.args(["--warp", "20", "--seed", "42", "--log-file"]);
+        cmd.args(args);
+        cmd.arg("--log-file");
         cmd.arg(log.path());
         cmd.env("TERM", "xterm-256color");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).expect("spawn kedatui");
         drop(pair.slave);
 
@@ -122,9 +133,7 @@ impl Console {
             cooked,
             _log: log,
         };
-        console.screen.wait_for("the first frame", |s| {
-            s.contains("Queue kedaqueue") && s.contains("no pods")
-        });
+        console.screen.wait_for("the first frame", first_frame);
         assert!(
             console.screen.parser.screen().alternate_screen(),
             "the console draws on the alternate screen"
@@ -186,6 +195,10 @@ impl Console {
 fn burst_scale_out_and_quit_in_a_real_terminal() {
     let mut console = Console::start();
     console.press(b"3");
+    // The key echo tells the audience what was pressed.
+    console
+        .screen
+        .wait_for("the key echo", |s| s.contains("3 → burst of 500"));
     console
         .screen
         .wait_for("a Running, Ready pod and 500 messages sent", |s| {
@@ -232,4 +245,113 @@ fn sigterm_restores_the_terminal() {
     let (code, summary) = console.finish();
     assert_eq!(code, 143, "128 + SIGTERM");
     assert!(summary.contains("messages sent        0"), "{summary}");
+}
+
+/// A connection string with a key made up at run time (never a real one).
+fn fake_connection_string() -> (String, String) {
+    let key: String = (0..44).map(|_| fastrand::alphanumeric()).collect();
+    (
+        format!(
+            "Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=kedatui-test;SharedAccessKey={key}"
+        ),
+        key,
+    )
+}
+
+#[test]
+fn record_snapshot_and_replay_in_a_real_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("demo.jsonl");
+    let (connection_string, key) = fake_connection_string();
+    let mut console = Console::spawn(
+        &[
+            "--warp",
+            "20",
+            "--seed",
+            "42",
+            "--record",
+            recording.to_str().unwrap(),
+            "--snapshot-dir",
+            dir.path().to_str().unwrap(),
+            "--theme",
+            "presenter",
+        ],
+        &[("SERVICEBUS_CONNECTION_STRING", &connection_string)],
+        |s| s.contains("Queue kedaqueue"),
+    );
+    console.press(b"3");
+    console.screen.wait_for("a Running, Ready pod", |s| {
+        s.lines()
+            .any(|l| l.contains("kedasbreceiver-") && l.contains("Running") && l.contains("1/1"))
+    });
+    console.press(b"S");
+    console
+        .screen
+        .wait_for("the snapshot notice", |s| s.contains("screen saved:"));
+    console.press(b"q");
+    let (code, recorded_summary) = console.finish();
+    assert_eq!(code, 0);
+
+    let text = std::fs::read_to_string(&recording).unwrap();
+    assert!(
+        text.starts_with("{\"kedatui_recording\":1,"),
+        "versioned header"
+    );
+    assert!(text.lines().count() > 10, "events were recorded");
+    for secret in [key.as_str(), "SharedAccessKey", "127.0.0.1:1"] {
+        assert!(!text.contains(secret), "the recording holds {secret:?}");
+    }
+    let shots: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("kedatui-")
+        })
+        .collect();
+    assert_eq!(shots.len(), 2, "{shots:?}");
+    let txt = shots
+        .iter()
+        .find(|p| p.extension().unwrap() == "txt")
+        .unwrap();
+    let svg = shots
+        .iter()
+        .find(|p| p.extension().unwrap() == "svg")
+        .unwrap();
+    assert!(
+        std::fs::read_to_string(txt)
+            .unwrap()
+            .contains("Queue kedaqueue")
+    );
+    assert!(std::fs::read_to_string(svg).unwrap().contains("kedaqueue"));
+
+    // Replay it at ×8: the same run, marked REPLAY, with the world-changing keys disabled.
+    let mut replay = Console::spawn(
+        &["replay", recording.to_str().unwrap(), "--speed", "8"],
+        &[],
+        |s| s.contains("REPLAY"),
+    );
+    replay
+        .screen
+        .wait_for("the recorded burst", |s| s.contains("sent 500"));
+    replay.press(b"1");
+    replay
+        .screen
+        .wait_for("the refusal", |s| s.contains("disabled in replay"));
+    replay
+        .screen
+        .wait_for("the end of the recording", |s| s.contains("REPLAY end"));
+    replay.press(b"q");
+    let (code, replayed_summary) = replay.finish();
+    assert_eq!(code, 0);
+    let body = |s: &str| -> String {
+        s.lines()
+            .filter(|l| !l.contains("log "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(body(&replayed_summary), body(&recorded_summary));
 }
