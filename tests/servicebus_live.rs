@@ -192,10 +192,17 @@ async fn errors_are_classified_clearly_and_carry_no_secret() {
     seen.push(e);
     let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
     let commands = spawn_queue_source(missing, tx).unwrap();
+    let started = Instant::now();
     commands
         .send(Command::Burst { burst: 7, count: 5 })
         .unwrap();
     let done = next_matching(&mut events, Duration::from_secs(60), done_burst(7)).await;
+    // Reported as soon as the broker says so, not after azservicebus's retry budget.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     let e = done.error.expect("sending to a missing queue fails");
     assert_eq!(
         (e.kind.clone(), done.sent, done.failed),

@@ -16,7 +16,9 @@ use fe2o3_amqp_types::primitives::SimpleValue;
 
 use super::client::{self, Client};
 use super::connection::ConnectionString;
-use super::errors::{Operation, broker_reason_since, classify, install_log_bridge, is_transient};
+use super::errors::{
+    Operation, broker_reason_since, classify, install_log_bridge, is_transient, join_unless_fatal,
+};
 use crate::event::{ErrorKind, SourceError};
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -229,11 +231,23 @@ impl LiveSender {
             });
         }
         // In its own task: a panic inside azservicebus ends the task, not the app.
-        let task = tokio::spawn(async move {
+        let mut task = tokio::spawn(async move {
             let result = tokio::time::timeout(SEND_TIMEOUT, sender.send_message_batch(batch)).await;
             (sender, result)
         });
-        match task.await {
+        let joined = match join_unless_fatal(&mut task, since).await {
+            Ok(joined) => joined,
+            Err(reason) => {
+                self.reset().await;
+                return Err(classify(
+                    Operation::Send,
+                    &self.queue,
+                    "the broker refused the batch",
+                    Some(&reason),
+                ));
+            }
+        };
+        match joined {
             Ok((sender, Ok(Ok(())))) => {
                 self.sender = Some(sender);
                 Ok(added)

@@ -76,10 +76,10 @@ async fn run(
     let counts = tokio::spawn(count_loop(cfg.clone(), events.clone()));
     let generation = Arc::new(AtomicU64::new(0));
     let (jobs, job_rx) = unbounded_channel();
-    let sender = tokio::spawn(send_loop(
+    let sender = tokio::spawn(supervise_sending(
         cfg.clone(),
         events.clone(),
-        job_rx,
+        Arc::new(tokio::sync::Mutex::new(job_rx)),
         generation.clone(),
     ));
     let purging = Arc::new(AtomicBool::new(false));
@@ -215,12 +215,46 @@ fn progress_event(burst: &BurstSpec, r: &BurstReport) -> SourceEvent {
     })
 }
 
+type Jobs = Arc<tokio::sync::Mutex<UnboundedReceiver<Job>>>;
+
+/// Restarts the send loop if azservicebus panics outside a send (connecting, attaching), so
+/// later bursts still go out; the panic is reported in the header.
+async fn supervise_sending(
+    cfg: ServiceBusConfig,
+    events: UnboundedSender<Event>,
+    jobs: Jobs,
+    generation: Arc<AtomicU64>,
+) {
+    loop {
+        let run = tokio::spawn(send_loop(
+            cfg.clone(),
+            events.clone(),
+            jobs.clone(),
+            generation.clone(),
+        ));
+        match run.await {
+            Err(e) if e.is_panic() => {
+                let error = SourceError {
+                    kind: crate::event::ErrorKind::Other,
+                    message: "the Service Bus sender panicked and was restarted; queued bursts were dropped".into(),
+                };
+                if !health(&events, Health::Down(error)) {
+                    return;
+                }
+            }
+            _ => return,
+        }
+    }
+}
+
 async fn send_loop(
     cfg: ServiceBusConfig,
     events: UnboundedSender<Event>,
-    mut jobs: UnboundedReceiver<Job>,
+    jobs: Jobs,
     generation: Arc<AtomicU64>,
 ) {
+    // Held for the loop's life; a panic releases it for the restarted loop.
+    let mut jobs = jobs.lock().await;
     let mut sender = LiveSender::new(cfg.connection.clone(), cfg.queue.clone());
     let mut pending: VecDeque<(BurstSpec, u64)> = VecDeque::new();
     let mut trickle: Option<f64> = None;
