@@ -245,12 +245,33 @@ pub fn is_about(target: &Target, kind: &str, name: &str) -> bool {
     }
 }
 
-/// The pods as rows, oldest first (the order `kubectl get pods` uses for one Deployment's pods is
-/// by name; creation order reads better while scaling).
-pub fn pod_rows(pods: &[std::sync::Arc<Pod>]) -> Vec<PodView> {
-    let mut rows: Vec<PodView> = pods.iter().map(|p| rows::pod_view(p)).collect();
-    rows.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.name.cmp(&b.name)));
-    rows
+/// The pods as rows, oldest first (creation order reads better than names while scaling).
+/// Rows are cached by resourceVersion: with 500 pods churning, a snapshot re-derives only the
+/// pods that changed.
+#[derive(Debug, Default)]
+pub struct PodRows {
+    cache: HashMap<String, (String, PodView)>,
+}
+
+impl PodRows {
+    pub fn snapshot(&mut self, pods: &[std::sync::Arc<Pod>]) -> Vec<PodView> {
+        let mut rows = Vec::with_capacity(pods.len());
+        let mut fresh = HashMap::with_capacity(pods.len());
+        for pod in pods {
+            let name = pod.metadata.name.clone().unwrap_or_default();
+            let rv = pod.metadata.resource_version.clone().unwrap_or_default();
+            let row = match self.cache.remove(&name) {
+                Some((cached_rv, row)) if cached_rv == rv && !rv.is_empty() => row,
+                _ => rows::pod_view(pod),
+            };
+            rows.push(row.clone());
+            fresh.insert(name, (rv, row));
+        }
+        // Whatever is left in the old cache is gone from the store.
+        self.cache = fresh;
+        rows.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.name.cmp(&b.name)));
+        rows
+    }
 }
 
 async fn watch_target(
@@ -312,6 +333,7 @@ async fn watch_target(
     let mut ever_synced = false;
     // Event uid → resourceVersion last shown, so re-lists do not repeat events.
     let mut shown_events: HashMap<String, String> = HashMap::new();
+    let mut pod_rows = PodRows::default();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let send = |e: SourceEvent| events.send(Event::Source(e)).is_ok();
@@ -374,7 +396,7 @@ async fn watch_target(
         if states.iter().all(|(_, s)| *s == WatchState::Synced) {
             ever_synced = true;
         }
-        if dirty[0] && !send(SourceEvent::Pods(pod_rows(&pods.state()))) {
+        if dirty[0] && !send(SourceEvent::Pods(pod_rows.snapshot(&pods.state()))) {
             return Exit::Closed;
         }
         if dirty[1] {
@@ -466,6 +488,39 @@ mod tests {
             pod_selector: "app=kedasbreceiver".into(),
             hpa: "keda-hpa-kedasbreceiver-scaler".into(),
         }
+    }
+
+    fn pod(name: &str, rv: &str, phase: &str, created: &str) -> std::sync::Arc<Pod> {
+        std::sync::Arc::new(
+            serde_json::from_value(serde_json::json!({
+                "metadata": {"name": name, "resourceVersion": rv, "creationTimestamp": created},
+                "spec": {"containers": [{"name": "receiver"}]}, "status": {"phase": phase}}))
+            .unwrap(),
+        )
+    }
+
+    #[test]
+    fn pod_rows_follow_the_store_oldest_first() {
+        let mut rows = PodRows::default();
+        let a = pod("a", "1", "Pending", "2026-11-27T21:00:02Z");
+        let b = pod("b", "2", "Pending", "2026-11-27T21:00:01Z");
+        let names = |v: &[PodView]| {
+            v.iter()
+                .map(|p| format!("{}={}", p.name, p.status))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(&rows.snapshot(&[a.clone(), b])),
+            ["b=Pending", "a=Pending"]
+        );
+        // b changed (new resourceVersion) and a is unchanged; then b is gone: no ghost.
+        let b2 = pod("b", "3", "Running", "2026-11-27T21:00:01Z");
+        assert_eq!(
+            names(&rows.snapshot(&[a.clone(), b2])),
+            ["b=Running", "a=Pending"]
+        );
+        assert_eq!(names(&rows.snapshot(&[a])), ["a=Pending"]);
+        assert_eq!(rows.cache.len(), 1);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kedatui::event::{Event, Health, SourceEvent, SourceKind};
@@ -12,7 +13,7 @@ use testkit::kube::{FakeApiServer, Options};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 pub struct Harness {
-    pub server: FakeApiServer,
+    pub server: Arc<FakeApiServer>,
     pub dir: tempfile::TempDir,
     pub events: UnboundedReceiver<Event>,
     pub task: Option<tokio::task::JoinHandle<()>>,
@@ -36,7 +37,7 @@ impl Harness {
         let path = dir.path().join("kubeconfig");
         server.write_kubeconfig(&path, "default").unwrap();
         let mut h = Self {
-            server,
+            server: Arc::new(server),
             dir,
             events: unbounded_channel().1,
             task: None,
