@@ -7,6 +7,7 @@ use std::time::Duration;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 
+use super::doctor::{Check, Report, cluster_checks};
 use super::errors::unreachable_error;
 use super::watch::ClusterConfig;
 use crate::event::{ErrorKind, SourceError};
@@ -93,8 +94,42 @@ impl ClusterArgs {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct DoctorArgs {}
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub servicebus: crate::servicebus::cli::ServiceBusArgs,
+    /// Print the results as JSON (`{"ok": bool, "checks": [{name, outcome, detail, fix}]}`).
+    #[arg(long)]
+    pub json: bool,
+}
 
-pub fn run_doctor(_args: DoctorArgs) -> color_eyre::Result<ExitCode> {
-    color_eyre::eyre::bail!("`kedatui doctor` is not built yet")
+/// Every check, Service Bus side then cluster side.
+pub async fn doctor_report(args: &DoctorArgs) -> Report {
+    let mut checks = servicebus_checks(&args.servicebus).await;
+    checks.extend(cluster_checks(&args.cluster).await);
+    Report::new(checks)
+}
+
+async fn servicebus_checks(_args: &crate::servicebus::cli::ServiceBusArgs) -> Vec<Check> {
+    Vec::new()
+}
+
+/// Exit 0 only if every check passed, 1 otherwise.
+pub fn run_doctor(args: DoctorArgs) -> color_eyre::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let report = runtime.block_on(doctor_report(&args));
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.render_text());
+    }
+    Ok(if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod discovery;
+pub mod doctor;
 pub mod errors;
 pub mod rows;
 pub mod watch;
