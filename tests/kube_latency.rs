@@ -19,9 +19,9 @@ use testkit::kube::PODS;
 use testkit::kube::demo::{self, PodStage};
 
 const PODS_N: usize = 500;
-const CHANGES: u32 = 3000;
+const CHANGES: u32 = 2000;
 /// Changes per second.
-const RATE: u32 = 500;
+const RATE: u32 = 200;
 const GOAL_P99: Duration = Duration::from_millis(100);
 /// Unoptimised builds (plain `cargo test`, on a shared 2-core CI box) parse JSON several times
 /// slower; there the test guards against gross regressions (a re-list per change, O(n²)

@@ -250,25 +250,38 @@ pub fn is_about(target: &Target, kind: &str, name: &str) -> bool {
 /// pods that changed.
 #[derive(Debug, Default)]
 pub struct PodRows {
-    cache: HashMap<String, (String, PodView)>,
+    /// name → (resourceVersion, row, the snapshot that last saw the pod).
+    cache: HashMap<String, (String, PodView, u64)>,
+    snapshot: u64,
 }
 
 impl PodRows {
     pub fn snapshot(&mut self, pods: &[std::sync::Arc<Pod>]) -> Vec<PodView> {
+        self.snapshot += 1;
         let mut rows = Vec::with_capacity(pods.len());
-        let mut fresh = HashMap::with_capacity(pods.len());
         for pod in pods {
-            let name = pod.metadata.name.clone().unwrap_or_default();
-            let rv = pod.metadata.resource_version.clone().unwrap_or_default();
-            let row = match self.cache.remove(&name) {
-                Some((cached_rv, row)) if cached_rv == rv && !rv.is_empty() => row,
-                _ => rows::pod_view(pod),
-            };
-            rows.push(row.clone());
-            fresh.insert(name, (rv, row));
+            let name = pod.metadata.name.as_deref().unwrap_or_default();
+            let rv = pod.metadata.resource_version.as_deref().unwrap_or_default();
+            match self.cache.get_mut(name) {
+                Some((cached_rv, row, seen)) => {
+                    if cached_rv != rv || rv.is_empty() {
+                        *cached_rv = rv.to_string();
+                        *row = rows::pod_view(pod);
+                    }
+                    *seen = self.snapshot;
+                    rows.push(row.clone());
+                }
+                None => {
+                    let row = rows::pod_view(pod);
+                    rows.push(row.clone());
+                    self.cache
+                        .insert(name.to_string(), (rv.to_string(), row, self.snapshot));
+                }
+            }
         }
-        // Whatever is left in the old cache is gone from the store.
-        self.cache = fresh;
+        // Pods no longer in the store leave the cache too.
+        let current = self.snapshot;
+        self.cache.retain(|_, (_, _, seen)| *seen == current);
         rows.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.name.cmp(&b.name)));
         rows
     }
