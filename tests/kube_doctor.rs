@@ -64,7 +64,9 @@ async fn all_cluster_checks_pass_on_a_ready_demo() {
         checks[3].detail
     );
     assert!(
-        checks[4].detail.contains("pods app=kedasbreceiver"),
+        checks[4]
+            .detail
+            .contains("pods app.kubernetes.io/name=kedasbreceiver"),
         "{}",
         checks[4].detail
     );

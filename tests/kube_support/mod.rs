@@ -119,7 +119,11 @@ impl Harness {
         .await
     }
 
+    /// The latest health already received counts too.
     pub async fn connected(&mut self) {
+        if self.latest_health() == Some(Health::Connected) {
+            return;
+        }
         self.wait_health(Duration::from_secs(10), "Health::Connected", |h| {
             *h == Health::Connected
         })
@@ -157,6 +161,16 @@ impl Drop for Harness {
 }
 
 impl Harness {
+    pub fn latest_health(&self) -> Option<Health> {
+        self.seen.iter().rev().find_map(|e| match e {
+            SourceEvent::Health {
+                source: SourceKind::Cluster,
+                health,
+            } => Some(health.clone()),
+            _ => None,
+        })
+    }
+
     pub fn latest_pods(&self) -> Option<Vec<PodView>> {
         self.seen.iter().rev().find_map(|e| match e {
             SourceEvent::Pods(p) => Some(p.clone()),

@@ -10,8 +10,8 @@ pub const DEPLOYMENT: &str = "kedasbreceiver";
 pub const SCALED_OBJECT: &str = "kedasbreceiver-scaler";
 pub const HPA: &str = "keda-hpa-kedasbreceiver-scaler";
 pub const QUEUE: &str = "kedaqueue";
-/// The Deployment's pod selector (`app=kedasbreceiver`).
-pub const APP_LABEL: (&str, &str) = ("app", "kedasbreceiver");
+/// The Deployment's pod selector, as yaml/base/deployment.yaml sets it.
+pub const APP_LABEL: (&str, &str) = ("app.kubernetes.io/name", "kedasbreceiver");
 
 /// Create the Namespace, KEDA's CRDs, the Deployment (0 replicas), a Ready ScaledObject and its HPA.
 pub fn seed(server: &FakeApiServer, namespace: &str) {

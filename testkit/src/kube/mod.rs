@@ -120,7 +120,7 @@ const KEDA_GROUP: &str = "keda.sh";
 const HISTORY: usize = 20_000;
 
 /// The identity the fake's 403 messages name (kedatui's ServiceAccount in the demo).
-pub const USER: &str = "system:serviceaccount:keda-demo:kedatui";
+pub const USER: &str = "system:serviceaccount:keda-demo:kedatui-viewer";
 
 #[derive(Clone, Debug)]
 pub struct Options {
