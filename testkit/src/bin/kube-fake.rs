@@ -1,6 +1,7 @@
 //! A loopback Kubernetes API server for manual live-mode runs:
 //! `cargo run -p testkit --bin kube-fake -- --port 8001 --kubeconfig /tmp/fake.kubeconfig`,
 //! then `kedatui --kubeconfig /tmp/fake.kubeconfig`. Seeded with the demo's objects unless `--empty`.
+//! Loopback only; it also accepts requests without the token, since kubectl sends none over http.
 
 use std::path::PathBuf;
 
@@ -28,7 +29,7 @@ async fn main() -> std::io::Result<()> {
     let args = Args::parse();
     let server = FakeApiServer::start_with(Options {
         port: args.port,
-        seed_demo: false,
+        anonymous: true,
         ..Options::default()
     })
     .await?;
@@ -42,7 +43,8 @@ async fn main() -> std::io::Result<()> {
         args.kubeconfig.display()
     );
     println!(
-        "kube-fake: create objects with `kubectl --kubeconfig {} apply -f …` or curl; Ctrl-C stops",
+        "kube-fake: `KUBECONFIG={} kubectl get pods` works (NAME and AGE only: no server-side tables); \
+         create objects with `kubectl create --validate=false -f …` or curl (POST/PUT/PATCH merge-patch/DELETE); Ctrl-C stops",
         args.kubeconfig.display()
     );
     tokio::signal::ctrl_c().await?;

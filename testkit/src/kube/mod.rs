@@ -130,6 +130,8 @@ pub struct Options {
     pub bookmark_interval: Duration,
     /// Create the demo's Namespace, Deployment, ScaledObject, HPA and KEDA's CRDs.
     pub seed_demo: bool,
+    /// Accept requests without the bearer token too (kubectl sends no token over plain http).
+    pub anonymous: bool,
 }
 
 impl Default for Options {
@@ -138,6 +140,7 @@ impl Default for Options {
             port: 0,
             bookmark_interval: Duration::from_secs(5),
             seed_demo: false,
+            anonymous: false,
         }
     }
 }
@@ -180,6 +183,7 @@ struct Shared {
     store: Mutex<Store>,
     notices: broadcast::Sender<Notice>,
     token: String,
+    anonymous: bool,
     bookmark_interval: Duration,
     /// Bumped on restart: every watch stream ends.
     generation: watch::Sender<u64>,
@@ -221,6 +225,7 @@ impl FakeApiServer {
             store: Mutex::new(Store::default()),
             notices,
             token: format!("fake-token-{}", uuid::Uuid::new_v4().simple()),
+            anonymous: opts.anonymous,
             bookmark_interval: opts.bookmark_interval,
             generation: watch::channel(0).0,
         });
@@ -683,6 +688,7 @@ fn parse_path(path: &str, keda_installed: bool) -> Path {
                 .filter(|r| r.group == group && r.version == version)
                 .map(|r| {
                     json!({"name": r.plural, "singularName": r.kind.to_lowercase(), "namespaced": r.namespaced,
+                           "shortNames": short_names(r.plural),
                            "kind": r.kind, "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"]})
                 })
                 .collect();
@@ -725,6 +731,22 @@ fn parse_path(path: &str, keda_installed: bool) -> Path {
     Path::Resource(route)
 }
 
+/// kubectl resolves `deploy`, `hpa`, `so`, … through discovery.
+fn short_names(plural: &str) -> Vec<&'static str> {
+    match plural {
+        "pods" => vec!["po"],
+        "events" => vec!["ev"],
+        "namespaces" => vec!["ns"],
+        "deployments" => vec!["deploy"],
+        "horizontalpodautoscalers" => vec!["hpa"],
+        "scaledobjects" => vec!["so"],
+        "scaledjobs" => vec!["sj"],
+        "triggerauthentications" => vec!["ta", "triggerauth"],
+        "customresourcedefinitions" => vec!["crd", "crds"],
+        _ => vec![],
+    }
+}
+
 fn group_list(keda_installed: bool) -> Value {
     let mut groups: Vec<(&str, &str)> = RESOURCES
         .iter()
@@ -752,11 +774,14 @@ fn query_map(query: Option<&str>) -> BTreeMap<String, String> {
 async fn handle(AxState(shared): AxState<Arc<Shared>>, request: Request) -> Response {
     let method = request.method().clone();
     let uri = request.uri().clone();
-    let authorized = request
+    let authorization = request
         .headers()
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == format!("Bearer {}", shared.token));
+        .and_then(|v| v.to_str().ok());
+    let authorized = match authorization {
+        Some(v) => v == format!("Bearer {}", shared.token),
+        None => shared.anonymous,
+    };
     let body = axum::body::to_bytes(request.into_body(), 64 << 20)
         .await
         .unwrap_or_default();
