@@ -8,7 +8,6 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 
 use super::doctor::{Check, Report, cluster_checks};
-use super::errors::unreachable_error;
 use super::watch::ClusterConfig;
 use crate::event::{ErrorKind, SourceError};
 use crate::model::names;
@@ -82,7 +81,10 @@ impl ClusterArgs {
     /// A client and the cluster source's configuration.
     pub async fn client(&self) -> Result<(Client, ClusterConfig), SourceError> {
         let config = self.kube_config().await?;
-        let client = Client::try_from(config).map_err(|e| unreachable_error(&e.to_string()))?;
+        let client = Client::try_from(config).map_err(|e| SourceError {
+            kind: ErrorKind::Other,
+            message: format!("cannot build the Kubernetes client (TLS or proxy settings): {e}"),
+        })?;
         let cluster = ClusterConfig {
             client: client.clone(),
             namespace: self.namespace.clone(),

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::cli::ClusterArgs;
 use super::discovery::{deployment_name, hpa_name, selector_string};
-use super::errors::{Access, classify, keda_not_installed, unreachable_error};
+use super::errors::{Access, classify, keda_not_installed};
 use super::rows::{deployment_view, scaled_object_view};
 use crate::crd::ScaledObject;
 use crate::event::{ErrorKind, SourceError};
@@ -183,8 +183,8 @@ pub async fn cluster_checks(args: &ClusterArgs) -> Vec<Check> {
             let url = config.cluster_url.to_string();
             match Client::try_from(config) {
                 Err(e) => Err((
-                    unreachable_error(&e.to_string()).message,
-                    "check the kubeconfig's server and certificates",
+                    format!("cannot build the Kubernetes client: {e}"),
+                    "check the kubeconfig's server, certificates and proxy settings",
                 )),
                 Ok(client) => match timed(client.apiserver_version()).await {
                     Ok(v) => Ok((client, format!("Kubernetes {} at {url}", v.git_version))),
