@@ -185,6 +185,13 @@ async fn expired_resource_version_relists_with_no_ghosts() {
         s.apply(demo::pod(NS, "kedasbreceiver-a-4", PodStage::Pending));
     });
     h.server.expire_resource_versions();
+    // The header says so while the watcher backs off and re-lists.
+    h.wait_health(
+        SLOW,
+        "re-listing",
+        |h| matches!(h, Health::Reconnecting(m) if m.contains("listing pods")),
+    )
+    .await;
     let (pods, _) = h
         .wait_pods(Instant::now(), SLOW, "re-listed pods", |p| {
             pod_names(p)

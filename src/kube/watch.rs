@@ -391,6 +391,10 @@ async fn watch_target(
                         }
                     }
                 }
+                // 410 Expired: the watcher re-lists after its backoff; that is a re-list, not a fault.
+                Err(watcher::Error::WatchError(status)) if status.code == 410 => {
+                    *state = WatchState::Listing
+                }
                 Err(err) => {
                     let error = classify_watcher(
                         &err,
