@@ -216,6 +216,15 @@ async fn unreachable_cluster_fails_first_and_skips_the_rest() {
         "{}",
         checks[0].detail
     );
+
+    // So is a context the kubeconfig does not have.
+    let wrong_context = ClusterArgs {
+        context: Some("prod".into()),
+        ..args
+    };
+    let checks = cluster_checks(&wrong_context).await;
+    assert_eq!(checks[0].outcome, Outcome::Fail);
+    assert!(checks[0].detail.contains("prod"), "{}", checks[0].detail);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
