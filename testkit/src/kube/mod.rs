@@ -457,6 +457,9 @@ fn spawn_server(listener: TcpListener, shared: Arc<Shared>) -> JoinSetGuard {
             tokio::select! {
                 accepted = listener.accept() => {
                     let Ok((stream, _)) = accepted else { continue };
+                    // Go's net package (so the real API server) disables Nagle; without this,
+                    // watch events sit behind delayed ACKs for up to 40 ms.
+                    let _ = stream.set_nodelay(true);
                     let service = hyper_util::service::TowerToHyperService::new(app.clone());
                     connections.spawn(async move {
                         let io = hyper_util::rt::TokioIo::new(stream);
