@@ -1,28 +1,449 @@
 //! `kedatui send`, `kedatui queue`, `kedatui purge`, and the connection options the console shares.
 
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use url::Url;
+
+use super::ServiceBusConfig;
+use super::connection::{self, ConnectionStringError};
+use super::sender::{BurstReport, BurstSpec, LiveSender};
+use crate::model::names;
+
+/// The environment variable holding the connection string (never a flag: flags show in `ps`).
+pub const CONNECTION_STRING_ENV: &str = "SERVICEBUS_CONNECTION_STRING";
+
+/// Exit code for bad input (a malformed connection string, a bad flag value).
+pub const EXIT_BAD_INPUT: u8 = 2;
 
 /// Where the Service Bus connection comes from (shared by the console and the headless commands).
-#[derive(Debug, Clone, clap::Args)]
-pub struct ServiceBusArgs {}
-
-#[derive(Debug, clap::Args)]
-pub struct SendArgs {}
-
-#[derive(Debug, clap::Args)]
-pub struct QueueArgs {}
-
-#[derive(Debug, clap::Args)]
-pub struct PurgeArgs {}
-
-pub fn run_send(_args: SendArgs) -> color_eyre::Result<ExitCode> {
-    color_eyre::eyre::bail!("`kedatui send` is not built yet")
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServiceBusArgs {
+    /// Read the Service Bus connection string from FILE instead of $SERVICEBUS_CONNECTION_STRING.
+    #[arg(long, value_name = "FILE")]
+    pub connection_string_file: Option<PathBuf>,
+    /// The queue [default: the connection string's EntityPath, else kedaqueue].
+    #[arg(long, value_name = "NAME", env = "SERVICEBUS_QUEUE")]
+    pub queue: Option<String>,
+    /// Where queue counts are read [default: https://<namespace>/; http://<host>:5300/ with
+    /// UseDevelopmentEmulator=true].
+    #[arg(long, value_name = "URL", env = "SERVICEBUS_MANAGEMENT_URL")]
+    pub management_url: Option<String>,
+    /// How often queue counts are read: `1s`, `500ms`, `2` (seconds).
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_interval)]
+    pub count_interval: Duration,
 }
 
-pub fn run_queue(_args: QueueArgs) -> color_eyre::Result<ExitCode> {
-    color_eyre::eyre::bail!("`kedatui queue` is not built yet")
+/// `1s`, `500ms`, `1.5s`, `2m`, or plain seconds; between 100 ms and 10 min.
+pub fn parse_interval(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (number, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => (&t[..i], &t[i..]),
+        None => (t, "s"),
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration (try 1s, 500ms, 2m)"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" | "min" => value * 60.0,
+        _ => return Err(format!("`{text}`: unknown unit `{unit}` (use ms, s or m)")),
+    };
+    if !(0.1..=600.0).contains(&seconds) {
+        return Err(format!(
+            "`{text}`: the count interval must be between 100ms and 10m"
+        ));
+    }
+    Ok(Duration::from_secs_f64(seconds))
 }
 
-pub fn run_purge(_args: PurgeArgs) -> color_eyre::Result<ExitCode> {
-    color_eyre::eyre::bail!("`kedatui purge` is not built yet")
+/// `200`, `200/s`, `600/m`: messages per second.
+pub fn parse_rate(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let (number, per) = match t.split_once('/') {
+        Some((n, u)) => (n, u.trim()),
+        None => (t, "s"),
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a rate (try 200 or 200/s)"))?;
+    let per_second = match per {
+        "s" | "sec" => value,
+        "m" | "min" => value / 60.0,
+        _ => return Err(format!("`{text}`: unknown unit `/{per}` (use /s or /m)")),
+    };
+    if !(per_second > 0.0 && per_second.is_finite()) {
+        return Err(format!("`{text}`: the rate must be positive"));
+    }
+    Ok(per_second)
+}
+
+impl ServiceBusArgs {
+    /// `None` when nothing is configured (the console then runs the simulator).
+    pub fn resolve(&self) -> Result<Option<ServiceBusConfig>, ConnectionStringError> {
+        self.resolve_with(std::env::var(CONNECTION_STRING_ENV).ok())
+    }
+
+    /// [`resolve`](Self::resolve) with the environment variable's value given.
+    pub fn resolve_with(
+        &self,
+        env_value: Option<String>,
+    ) -> Result<Option<ServiceBusConfig>, ConnectionStringError> {
+        let text = match &self.connection_string_file {
+            Some(path) => {
+                std::fs::read_to_string(path).map_err(|e| ConnectionStringError::File {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                })?
+            }
+            None => match env_value {
+                Some(v) if !v.trim().is_empty() => v,
+                _ => return Ok(None),
+            },
+        };
+        let connection = connection::parse(&text)?;
+        let queue = self
+            .queue
+            .clone()
+            .or_else(|| connection.entity_path.clone())
+            .unwrap_or_else(|| names::QUEUE.to_owned());
+        if queue.trim().is_empty() {
+            return Err(ConnectionStringError::EmptyQueue);
+        }
+        let mut cfg = ServiceBusConfig::new(connection, queue.trim());
+        if let Some(url) = &self.management_url {
+            let parsed = Url::parse(url).map_err(|e| ConnectionStringError::BadManagementUrl {
+                reason: e.to_string(),
+            })?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(ConnectionStringError::BadManagementUrl {
+                    reason: format!("scheme `{}` is not http or https", parsed.scheme()),
+                });
+            }
+            cfg.management_url = parsed;
+        }
+        cfg.count_interval = self.count_interval;
+        Ok(Some(cfg))
+    }
+
+    /// For the headless commands: a configuration, or the exit code 2 with a specific message.
+    fn require(&self) -> Result<ServiceBusConfig, ExitCode> {
+        match self.resolve() {
+            Ok(Some(cfg)) => Ok(cfg),
+            Ok(None) => {
+                eprintln!(
+                    "kedatui: no Service Bus configured: set {CONNECTION_STRING_ENV} or pass --connection-string-file FILE"
+                );
+                Err(ExitCode::from(EXIT_BAD_INPUT))
+            }
+            Err(e) => {
+                eprintln!("kedatui: {e}");
+                Err(ExitCode::from(EXIT_BAD_INPUT))
+            }
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SendArgs {
+    #[command(flatten)]
+    pub servicebus: ServiceBusArgs,
+    /// How many messages to send.
+    #[arg(long, short = 'n', value_name = "N")]
+    pub count: u64,
+    /// At most B messages per batch [default: as many as fit in the link's max-message-size].
+    #[arg(long, value_name = "B", value_parser = clap::value_parser!(u64).range(1..))]
+    pub batch_size: Option<u64>,
+    /// Limit the rate: `200`, `200/s`, `600/m` [default: as fast as the broker accepts].
+    #[arg(long, value_name = "R/s", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+    /// Print the summary as JSON on stdout: {"sent","failed","elapsed_s","rate","error"}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct QueueArgs {
+    #[command(flatten)]
+    pub servicebus: ServiceBusArgs,
+    /// Print the counts as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PurgeArgs {
+    #[command(flatten)]
+    pub servicebus: ServiceBusArgs,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+/// All azservicebus I/O on a `current_thread` runtime (servicebus-amqp.md §2 gotcha 2).
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
+fn progress_line(sent: u64, total: u64, started: Instant) -> String {
+    let width = 30usize;
+    let filled = if total == 0 {
+        width
+    } else {
+        (sent as f64 / total as f64 * width as f64) as usize
+    };
+    let elapsed = started.elapsed().as_secs_f64().max(1e-9);
+    format!(
+        "[{}{}] {sent}/{total}  {:.0} msg/s",
+        "#".repeat(filled.min(width)),
+        " ".repeat(width - filled.min(width)),
+        sent as f64 / elapsed
+    )
+}
+
+pub fn run_send(args: SendArgs) -> color_eyre::Result<ExitCode> {
+    let cfg = match args.servicebus.require() {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let spec = BurstSpec {
+        burst: 1,
+        count: args.count,
+        batch_size: args.batch_size.map(|b| b as usize),
+        rate: args.rate,
+    };
+    let tty = std::io::stderr().is_terminal();
+    let rt = runtime()?;
+    let (report, elapsed) = rt.block_on(async {
+        let mut sender = LiveSender::new(cfg.connection.clone(), cfg.queue.clone());
+        // Connect before the clock starts, as a batch send would.
+        if let Err(e) = sender.ensure_sender().await {
+            let report = BurstReport {
+                sent: 0,
+                failed: spec.count,
+                done: true,
+                cancelled: false,
+                error: Some(e),
+                retrying: None,
+            };
+            return (report, Duration::ZERO);
+        }
+        let started = Instant::now();
+        let mut last_print = Instant::now();
+        let mut progress = |r: &BurstReport| {
+            if let Some(e) = &r.retrying {
+                eprintln!("\nkedatui: retrying after: {}", e.message);
+            }
+            if tty && (last_print.elapsed() > Duration::from_millis(100) || r.done) {
+                eprint!("\r{}", progress_line(r.sent, spec.count, started));
+                let _ = std::io::stderr().flush();
+                last_print = Instant::now();
+            }
+        };
+        let report = sender.send_burst(&spec, &|| false, &mut progress).await;
+        let elapsed = started.elapsed();
+        sender.dispose().await;
+        if tty {
+            eprintln!();
+        }
+        (report, elapsed)
+    });
+    let rate = if elapsed.is_zero() {
+        0.0
+    } else {
+        report.sent as f64 / elapsed.as_secs_f64()
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "sent": report.sent,
+                "failed": report.failed,
+                "elapsed_s": elapsed.as_secs_f64(),
+                "rate": rate,
+                "queue": cfg.queue,
+                "error": report.error.as_ref().map(|e| e.message.clone()),
+            })
+        );
+    } else {
+        println!(
+            "sent {} of {} to {}, failed {}, in {:.3}s ({:.0} msg/s)",
+            report.sent,
+            args.count,
+            cfg.queue,
+            report.failed,
+            elapsed.as_secs_f64(),
+            rate
+        );
+    }
+    if let Some(e) = &report.error {
+        eprintln!("kedatui: {}", e.message);
+    }
+    Ok(if report.sent == args.count && report.error.is_none() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+pub fn run_queue(args: QueueArgs) -> color_eyre::Result<ExitCode> {
+    let cfg = match args.servicebus.require() {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let result = runtime()?.block_on(super::check_manage_rights(&cfg));
+    match result {
+        Ok(counts) => {
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "queue": cfg.queue,
+                        "active": counts.active,
+                        "dead_letter": counts.dead_letter,
+                        "scheduled": counts.scheduled,
+                        "total": counts.total,
+                        "at": jiff::Timestamp::now().to_string(),
+                    })
+                );
+            } else {
+                let total = counts
+                    .total
+                    .map(|t| t.to_string())
+                    .unwrap_or_else(|| "?".into());
+                println!(
+                    "{}: active {}  dead-letter {}  scheduled {}  total {}",
+                    cfg.queue, counts.active, counts.dead_letter, counts.scheduled, total
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("kedatui: {}", e.message);
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+pub fn run_purge(args: PurgeArgs) -> color_eyre::Result<ExitCode> {
+    let cfg = match args.servicebus.require() {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            eprintln!(
+                "kedatui: refusing to purge `{}` without --yes (stdin is not a terminal)",
+                cfg.queue
+            );
+            return Ok(ExitCode::from(EXIT_BAD_INPUT));
+        }
+        eprint!("Delete every receivable message in `{}`? [y/N] ", cfg.queue);
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            eprintln!("not purged");
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    let tty = std::io::stderr().is_terminal();
+    let result = runtime()?.block_on(async {
+        let mut progress = |removed: u64| {
+            if tty {
+                eprint!("\rremoved {removed}");
+                let _ = std::io::stderr().flush();
+            }
+        };
+        super::purge::purge(&cfg.connection, &cfg.queue, &|| false, &mut progress).await
+    });
+    if tty {
+        eprintln!();
+    }
+    match result {
+        Ok(n) => {
+            println!("removed {n} messages from {}", cfg.queue);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("kedatui: {}", e.message);
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> ServiceBusArgs {
+        ServiceBusArgs {
+            count_interval: Duration::from_secs(1),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn nothing_configured_means_simulator() {
+        assert!(args().resolve_with(None).unwrap().is_none());
+        assert!(args().resolve_with(Some("  ".into())).unwrap().is_none());
+    }
+
+    #[test]
+    fn queue_and_management_url_defaults() {
+        let cs =
+            "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=a=";
+        let cfg = args().resolve_with(Some(cs.into())).unwrap().unwrap();
+        assert_eq!(cfg.queue, names::QUEUE);
+        assert_eq!(
+            cfg.management_url.as_str(),
+            "https://ns.servicebus.windows.net/"
+        );
+        let cfg = args()
+            .resolve_with(Some(format!("{cs};EntityPath=orders")))
+            .unwrap()
+            .unwrap();
+        assert_eq!(cfg.queue, "orders");
+        let explicit = ServiceBusArgs {
+            queue: Some("other".into()),
+            management_url: Some("http://127.0.0.1:9/".into()),
+            ..args()
+        };
+        let cfg = explicit
+            .resolve_with(Some(format!("{cs};EntityPath=orders")))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (cfg.queue.as_str(), cfg.management_url.as_str()),
+            ("other", "http://127.0.0.1:9/")
+        );
+        let bad = ServiceBusArgs {
+            management_url: Some("ftp://x/".into()),
+            ..args()
+        };
+        assert!(matches!(
+            bad.resolve_with(Some(cs.into())),
+            Err(ConnectionStringError::BadManagementUrl { .. })
+        ));
+    }
+
+    #[test]
+    fn flag_values() {
+        assert_eq!(parse_interval("1s"), Ok(Duration::from_secs(1)));
+        assert_eq!(parse_interval("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_interval("2"), Ok(Duration::from_secs(2)));
+        assert!(parse_interval("10ms").is_err());
+        assert!(parse_interval("1h").is_err());
+        assert_eq!(parse_rate("200"), Ok(200.0));
+        assert_eq!(parse_rate("600/m"), Ok(10.0));
+        assert!(parse_rate("0").is_err());
+        assert!(parse_rate("5/h").is_err());
+    }
 }

@@ -1,3 +1,103 @@
 //! Live Azure Service Bus: connection strings, SAS, batched sends, REST counts, purge.
+//!
+//! Rights (keda-semantics.md §6.6): kedatui's sends need **Send**, its counts (and KEDA's) need
+//! **Manage**, purge and the receiver need **Listen**.
 
 pub mod cli;
+pub mod client;
+pub mod connection;
+pub mod counts;
+pub mod errors;
+pub mod purge;
+pub mod sas;
+pub mod sender;
+pub mod source;
+
+use std::time::Duration;
+
+use url::Url;
+
+pub use connection::{ConnectionString, ConnectionStringError};
+pub use source::spawn_queue_source;
+
+use crate::event::{ErrorKind, SourceError};
+use crate::model::QueueCounts;
+
+/// Everything live mode needs to talk to one queue.
+#[derive(Clone, Debug)]
+pub struct ServiceBusConfig {
+    pub connection: ConnectionString,
+    pub queue: String,
+    /// Where counts are read (default `https://<namespace>/`).
+    pub management_url: Url,
+    pub count_interval: Duration,
+}
+
+impl ServiceBusConfig {
+    pub fn new(connection: ConnectionString, queue: impl Into<String>) -> Self {
+        let management_url = connection.default_management_url();
+        Self {
+            connection,
+            queue: queue.into(),
+            management_url,
+            count_interval: Duration::from_secs(1),
+        }
+    }
+
+    pub fn count_probe(&self) -> Result<counts::CountProbe, SourceError> {
+        counts::CountProbe::new(self.connection.clone(), &self.management_url, &self.queue)
+    }
+}
+
+/// For `kedatui doctor`: AMQP connect + CBS + sender attach, under timeouts. Runs on its own
+/// `current_thread` runtime whatever runtime the caller uses (servicebus-amqp.md §2 gotcha 2).
+pub async fn check_send_rights(cfg: &ServiceBusConfig) -> Result<(), SourceError> {
+    let cfg = cfg.clone();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("servicebus-check".into())
+        .stack_size(source::SOURCE_STACK)
+        .spawn(move || {
+            let result = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt.block_on(async {
+                    let mut sender =
+                        sender::LiveSender::new(cfg.connection.clone(), cfg.queue.clone());
+                    let result = sender.ensure_sender().await;
+                    sender.dispose().await;
+                    result
+                }),
+                Err(e) => Err(SourceError {
+                    kind: ErrorKind::Other,
+                    message: format!("cannot start a runtime: {e}"),
+                }),
+            };
+            let _ = tx.send(result);
+        });
+    if let Err(e) = spawned {
+        return Err(SourceError {
+            kind: ErrorKind::Other,
+            message: format!("cannot start a thread: {e}"),
+        });
+    }
+    rx.await.unwrap_or_else(|_| {
+        Err(SourceError {
+            kind: ErrorKind::Other,
+            message: "the Service Bus check panicked".into(),
+        })
+    })
+}
+
+/// For `kedatui doctor`: one REST counts read (needs Manage).
+pub async fn check_manage_rights(cfg: &ServiceBusConfig) -> Result<QueueCounts, SourceError> {
+    let probe = cfg.count_probe()?;
+    match tokio::time::timeout(Duration::from_secs(15), probe.read()).await {
+        Ok(r) => r,
+        Err(_) => Err(SourceError {
+            kind: ErrorKind::Timeout,
+            message: format!("reading counts from {} timed out", cfg.management_url),
+        }),
+    }
+}
