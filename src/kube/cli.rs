@@ -7,7 +7,7 @@ use std::time::Duration;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 
-use super::doctor::{Check, Report, cluster_checks};
+use super::doctor::{Report, cluster_checks, servicebus_checks};
 use super::watch::ClusterConfig;
 use crate::event::{ErrorKind, SourceError};
 use crate::model::names;
@@ -108,13 +108,9 @@ pub struct DoctorArgs {
 
 /// Every check, Service Bus side then cluster side.
 pub async fn doctor_report(args: &DoctorArgs) -> Report {
-    let mut checks = servicebus_checks(&args.servicebus).await;
+    let mut checks = servicebus_checks(args.servicebus.resolve()).await;
     checks.extend(cluster_checks(&args.cluster).await);
     Report::new(checks)
-}
-
-async fn servicebus_checks(_args: &crate::servicebus::cli::ServiceBusArgs) -> Vec<Check> {
-    Vec::new()
 }
 
 /// Exit 0 only if every check passed, 1 otherwise.

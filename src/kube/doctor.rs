@@ -18,6 +18,10 @@ use super::errors::{Access, classify, keda_not_installed};
 use super::rows::{deployment_view, scaled_object_view};
 use crate::crd::ScaledObject;
 use crate::event::{ErrorKind, SourceError};
+use crate::servicebus::cli::CONNECTION_STRING_ENV;
+use crate::servicebus::{
+    ConnectionStringError, ServiceBusConfig, check_manage_rights, check_send_rights,
+};
 
 /// No single check may hang the preflight.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
@@ -114,6 +118,9 @@ impl Report {
 }
 
 pub mod names {
+    pub const CONNECTION_STRING: &str = "connection string parses";
+    pub const SEND: &str = "AMQP connect + CBS (send rights)";
+    pub const MANAGE: &str = "REST counts (manage rights)";
     pub const REACHABLE: &str = "cluster reachable";
     pub const NAMESPACE: &str = "namespace exists";
     pub const CRDS: &str = "KEDA CRDs present";
@@ -158,6 +165,91 @@ fn fix_for(error: &SourceError, otherwise: &str) -> String {
         ErrorKind::Unauthorized => "refresh the kubeconfig's credentials (e.g. `az aks get-credentials …`)".into(),
         _ => otherwise.into(),
     }
+}
+
+/// The Service Bus checks, in order, for what `ServiceBusArgs::resolve` produced.
+pub async fn servicebus_checks(
+    resolved: Result<Option<ServiceBusConfig>, ConnectionStringError>,
+) -> Vec<Check> {
+    let skip_rest = |why: &str| {
+        vec![
+            Check::skip(names::SEND, why),
+            Check::skip(names::MANAGE, why),
+        ]
+    };
+    let cfg = match resolved {
+        Ok(Some(cfg)) => cfg,
+        Ok(None) => {
+            let mut checks = vec![Check::fail(
+                names::CONNECTION_STRING,
+                format!("no connection string: {CONNECTION_STRING_ENV} is not set"),
+                format!(
+                    "export {CONNECTION_STRING_ENV}='<a SAS policy's connection string>' (scripts/azure-up.sh prints it), \
+                     or pass --connection-string-file FILE"
+                ),
+            )];
+            checks.extend(skip_rest("skipped: no connection string"));
+            return checks;
+        }
+        Err(e) => {
+            let mut checks = vec![Check::fail(
+                names::CONNECTION_STRING,
+                e.to_string(),
+                "use a SAS policy's connection string: Endpoint=sb://<namespace>.servicebus.windows.net/;\
+                 SharedAccessKeyName=<policy>;SharedAccessKey=<key>",
+            )];
+            checks.extend(skip_rest("skipped: the connection string does not parse"));
+            return checks;
+        }
+    };
+    let mut checks = vec![Check::pass(
+        names::CONNECTION_STRING,
+        format!(
+            "{} (policy {}), queue {}",
+            cfg.connection.namespace_uri(),
+            cfg.connection.key_name,
+            cfg.queue
+        ),
+    )];
+    let queue = cfg.queue.as_str();
+    let policy = cfg.connection.key_name.as_str();
+    checks.push(match check_send_rights(&cfg).await {
+        Ok(()) => Check::pass(names::SEND, format!("a sender attached to {queue} (policy {policy} may Send)")),
+        Err(e) => {
+            let fix = match e.kind {
+                ErrorKind::Unauthorized | ErrorKind::Forbidden { .. } => {
+                    format!("policy {policy} needs Send rights on {queue} (or the key is wrong/rotated): use a policy with Send")
+                }
+                ErrorKind::NotFound => format!("create queue {queue} (scripts/azure-up.sh) or pass --queue"),
+                ErrorKind::Unreachable | ErrorKind::Timeout => {
+                    "check the network: AMQP uses TCP 5671 to <namespace>.servicebus.windows.net (blocked on some venue Wi-Fi)".into()
+                }
+                _ => "retry; `kedatui send 1` shows the broker's full reason".into(),
+            };
+            Check::fail(names::SEND, e.message, fix)
+        }
+    });
+    checks.push(match check_manage_rights(&cfg).await {
+        Ok(c) => Check::pass(
+            names::MANAGE,
+            format!("{queue}: {} active, {} dead-lettered, {} scheduled", c.active, c.dead_letter, c.scheduled),
+        ),
+        Err(e) => {
+            let fix = match e.kind {
+                ErrorKind::Unauthorized | ErrorKind::Forbidden { .. } => format!(
+                    "policy {policy} needs Manage rights to read counts (KEDA's TriggerAuthentication needs them too): \
+                     use RootManageSharedAccessKey or a policy with Manage"
+                ),
+                ErrorKind::NotFound => format!("create queue {queue} (scripts/azure-up.sh) or pass --queue"),
+                ErrorKind::Unreachable | ErrorKind::Timeout => {
+                    "check the network: counts use HTTPS 443 to the namespace (or --management-url)".into()
+                }
+                _ => "retry; `kedatui queue` shows the full reason".into(),
+            };
+            Check::fail(names::MANAGE, e.message, fix)
+        }
+    });
+    checks
 }
 
 /// The cluster-side checks, in order.
