@@ -323,7 +323,7 @@ pub async fn cluster_checks(args: &ClusterArgs) -> Vec<Check> {
                 ErrorKind::NotFound => Check::fail(
                     names::NAMESPACE,
                     format!("namespace {ns} not found"),
-                    format!("kubectl apply -k yaml/ (creates {ns}), or pass -n with the demo's namespace"),
+                    format!("scripts/deploy.sh (or kubectl apply -k yaml/) creates {ns}; or pass -n with the demo's namespace"),
                 ),
                 // kedatui's Role is namespaced; reading Namespaces needs a ClusterRole it does not ask for.
                 ErrorKind::Forbidden { .. } => Check::pass(
@@ -411,7 +411,7 @@ pub async fn cluster_checks(args: &ClusterArgs) -> Vec<Check> {
             }
             Err(e) => {
                 let err = explain(e, Access::scaled_objects("get", ns, Some(so_name)));
-                let fix = fix_for(&err, &format!("kubectl apply -k yaml/ (creates ScaledObject {so_name} in {ns}), or pass --scaledobject"));
+                let fix = fix_for(&err, &format!("scripts/deploy.sh (or kubectl apply -k yaml/) creates ScaledObject {so_name} in {ns}; or pass --scaledobject"));
                 Check::fail(names::SCALED_OBJECT, err.message.clone(), fix)
             }
         });
@@ -446,7 +446,7 @@ pub async fn cluster_checks(args: &ClusterArgs) -> Vec<Check> {
                 let err = explain(e, Access::deployments("get", ns, Some(&deployment)));
                 let fix = fix_for(
                     &err,
-                    &format!("kubectl apply -k yaml/ (creates Deployment {deployment} in {ns})"),
+                    &format!("scripts/deploy.sh (or kubectl apply -k yaml/) creates Deployment {deployment} in {ns}"),
                 );
                 Check::fail(names::DEPLOYMENT, err.message.clone(), fix)
             }
