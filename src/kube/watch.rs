@@ -464,9 +464,10 @@ async fn watch_target(
 
 /// A watcher cannot tell us it has reconnected until something changes; so while transport
 /// errors are outstanding, ask the API server directly. Once it answers, the watchers resume
-/// from their resourceVersion at their next retry (and re-list if it has expired).
+/// from their resourceVersion at their next retry (and re-list if it has expired). Other
+/// failures (e.g. an object that does not decode) stay until the watcher itself succeeds.
 async fn probe_transport_failures(client: &Client, states: &mut [(Watched, WatchState)]) {
-    let transport = |s: &WatchState| matches!(s, WatchState::Failed { error, .. } if matches!(error.kind, ErrorKind::Unreachable | ErrorKind::Timeout | ErrorKind::Other));
+    let transport = |s: &WatchState| matches!(s, WatchState::Failed { error, .. } if matches!(error.kind, ErrorKind::Unreachable | ErrorKind::Timeout));
     if !states.iter().any(|(_, s)| transport(s)) {
         return;
     }
