@@ -420,3 +420,20 @@ async fn events_about_the_demo_arrive_once() {
             .any(|e| matches!(e, SourceEvent::ClusterEvent(ev) if ev.object == "Pod/web-1"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keda_uninstalled_while_watching_says_so() {
+    let mut h = Harness::new(server().await).await;
+    h.connected().await;
+    h.server.set_keda_installed(false);
+    let health = h
+        .wait_health(
+            SLOW,
+            "Down(KedaNotInstalled)",
+            |h| matches!(h, Health::Down(e) if e.kind == ErrorKind::KedaNotInstalled),
+        )
+        .await;
+    assert!(
+        matches!(health, Health::Down(ref e) if e.message.starts_with("KEDA is not installed"))
+    );
+}
