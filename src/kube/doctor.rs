@@ -159,7 +159,7 @@ fn fix_for(error: &SourceError, otherwise: &str) -> String {
         ErrorKind::Forbidden { grant_file, .. } => format!("kubectl apply -f {grant_file}"),
         ErrorKind::KedaNotInstalled => {
             "helm repo add kedacore https://kedacore.github.io/charts && helm install keda kedacore/keda \
-             --namespace keda --create-namespace (or scripts/deploy.sh)"
+             --namespace keda --create-namespace (scripts/azure-up.sh does this)"
                 .into()
         }
         ErrorKind::Unauthorized => "refresh the kubeconfig's credentials (e.g. `az aks get-credentials …`)".into(),
@@ -184,7 +184,7 @@ pub async fn servicebus_checks(
                 names::CONNECTION_STRING,
                 format!("no connection string: {CONNECTION_STRING_ENV} is not set"),
                 format!(
-                    "export {CONNECTION_STRING_ENV}='<a SAS policy's connection string>' (scripts/azure-up.sh prints it), \
+                    "export {CONNECTION_STRING_ENV}='<the keda-manage policy's connection string>' (scripts/deploy.sh says how), \
                      or pass --connection-string-file FILE"
                 ),
             )];

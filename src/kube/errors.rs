@@ -92,7 +92,7 @@ pub fn keda_not_installed() -> SourceError {
     SourceError {
         kind: ErrorKind::KedaNotInstalled,
         message: "KEDA is not installed: the cluster has no keda.sh/v1alpha1 ScaledObject resource \
-                  (install KEDA: scripts/deploy.sh, or `helm install keda kedacore/keda -n keda --create-namespace`)"
+                  (scripts/azure-up.sh installs it; or `helm install keda kedacore/keda -n keda --create-namespace`)"
             .into(),
     }
 }

@@ -22,6 +22,9 @@ struct Args {
     /// Start without the demo's Namespace, CRDs, Deployment, ScaledObject and HPA.
     #[arg(long)]
     empty: bool,
+    /// Serve no keda.sh API, as a cluster without KEDA (for `kedatui doctor` rehearsals).
+    #[arg(long)]
+    no_keda: bool,
 }
 
 #[tokio::main]
@@ -35,6 +38,9 @@ async fn main() -> std::io::Result<()> {
     .await?;
     if !args.empty {
         demo::seed(&server, &args.namespace);
+    }
+    if args.no_keda {
+        server.set_keda_installed(false);
     }
     server.write_kubeconfig(&args.kubeconfig, &args.namespace)?;
     println!(
