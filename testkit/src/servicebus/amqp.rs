@@ -99,10 +99,16 @@ async fn handle_connection(
     let state: Shared = Arc::default();
     let session_acceptor = SessionAcceptor::new();
     while let Some(incoming) = connection.next_incoming_session().await {
-        let session = session_acceptor
+        // One failed session must not close the connection (and its other sessions).
+        match session_acceptor
             .accept_incoming_session(incoming, &mut connection)
-            .await?;
-        tokio::spawn(handle_session(session, broker.clone(), state.clone()));
+            .await
+        {
+            Ok(session) => {
+                tokio::spawn(handle_session(session, broker.clone(), state.clone()));
+            }
+            Err(e) => tracing::warn!("servicebus-fake: refused a session: {e}"),
+        }
     }
     let _ = connection.close().await;
     Ok(())
