@@ -13,6 +13,8 @@ pub struct Cli {
     pub console: crate::tui::ConsoleArgs,
 }
 
+// Parsed once at start-up: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Commands {
     /// Run the simulator headless and print the time series.

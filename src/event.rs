@@ -45,6 +45,10 @@ pub enum SourceEvent {
     },
 }
 
+/// `SendProgress::burst` of the steady trickle: `sent` is its running total (`size` 0, never done).
+/// The console numbers bursts from 1.
+pub const TRICKLE_BURST: u64 = 0;
+
 /// Progress of one burst (sent in batches); several may be queued.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SendProgress {

@@ -9,5 +9,6 @@ pub mod kube;
 pub mod model;
 pub mod servicebus;
 pub mod sim;
+pub mod source;
 pub mod tui;
 pub mod ui;

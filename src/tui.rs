@@ -1,10 +1,356 @@
-//! The console: terminal set-up and restore, the event loop, mode selection.
+//! The console: flags, terminal set-up and restore, the event loop, and the exit summary.
+//!
+//! One task owns the [`App`]; the sources (simulator, and later the live adapters), the terminal
+//! input and the wall clock are tasks that send [`Event`]s over one channel. The loop applies every
+//! pending event, routes the commands `update` returns, and redraws only when something visible
+//! changed. The terminal is restored on quit, on error, on panic (ratatui's hook), and on SIGTERM
+//! or SIGINT; only then is the summary printed.
 
+use std::io::{self, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(Debug, clap::Args)]
-pub struct ConsoleArgs {}
+use color_eyre::eyre::{Context, Result};
+use jiff::Timestamp;
+use ratatui::DefaultTerminal;
+use tokio::sync::mpsc;
 
-pub fn run(_args: ConsoleArgs) -> color_eyre::Result<ExitCode> {
-    color_eyre::eyre::bail!("the console is not built yet")
+use crate::app::{App, AppConfig, MAX_BURST, Mode, parse_burst_size};
+use crate::event::Event;
+use crate::sim::SimConfig;
+use crate::sim::cli::SimArgs;
+use crate::source::{self, Sources, sim::SimDriver};
+
+/// Exit code for bad input (flags, config), before the terminal is touched.
+pub const BAD_INPUT: u8 = 2;
+
+#[derive(Debug, clap::Args)]
+pub struct ConsoleArgs {
+    /// Burst sizes for keys 1-9, comma-separated (1 to 9 sizes, each 1..=1000000).
+    #[arg(long, value_name = "N,N,...", default_value = "10,100,500,1000,5000", value_parser = parse_bursts)]
+    pub bursts: BurstSizes,
+    /// Rate of the steady trickle `t` toggles: `5/s`, `30/m` or a plain number per second.
+    #[arg(long, value_name = "RATE", default_value = "5/s", value_parser = parse_rate)]
+    pub trickle: f64,
+    /// Initial time warp of the simulator (1 = real time; up to 1000).
+    #[arg(long, value_name = "N", default_value = "1", value_parser = parse_warp)]
+    pub warp: f64,
+    /// Where the console logs (never to the screen). Default: kedatui.log in the temp directory.
+    #[arg(long, value_name = "FILE", env = "KEDATUI_LOG_FILE")]
+    pub log_file: Option<PathBuf>,
+    /// The simulator's settings; unset ones take the demo defaults shown in the header.
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Take the simulator's numbers from a ScaledObject YAML (e.g. yaml/scaledobject.yaml).
+    #[arg(long, value_name = "FILE")]
+    pub scaledobject_file: Option<std::path::PathBuf>,
+    /// Live Service Bus connection (wired by the live-mode work; the console runs the simulator).
+    #[command(flatten)]
+    pub servicebus: crate::servicebus::cli::ServiceBusArgs,
+    /// Live cluster to watch (wired by the live-mode work).
+    #[command(flatten)]
+    pub cluster: crate::kube::cli::ClusterArgs,
+}
+
+/// `--bursts`: the sizes behind keys 1-9.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BurstSizes(pub Vec<u64>);
+
+pub fn parse_bursts(text: &str) -> Result<BurstSizes, String> {
+    let sizes = text
+        .split(',')
+        .enumerate()
+        .map(|(i, part)| {
+            parse_burst_size(part).map_err(|e| format!("burst {} ({:?}): {e}", i + 1, part.trim()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if sizes.len() > 9 {
+        return Err(format!("at most 9 bursts (keys 1-9), got {}", sizes.len()));
+    }
+    Ok(BurstSizes(sizes))
+}
+
+/// `--trickle`: `5/s`, `0.5/s`, `30/m`, `120/min` or `5`.
+pub fn parse_rate(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let (number, per) = match t.split_once('/') {
+        Some((n, "s" | "sec")) => (n, 1.0),
+        Some((n, "m" | "min")) => (n, 60.0),
+        Some((_, unit)) => {
+            return Err(format!(
+                "unknown rate unit {unit:?}: write it like 5/s or 30/m"
+            ));
+        }
+        None => (t, 1.0),
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("invalid rate {text:?}: write it like 5/s or 30/m"))?;
+    let per_second = value / per;
+    if !per_second.is_finite() || per_second <= 0.0 {
+        return Err(format!("invalid rate {text:?}: it must be more than 0"));
+    }
+    if per_second > MAX_BURST as f64 {
+        return Err(format!("invalid rate {text:?}: at most {MAX_BURST}/s"));
+    }
+    Ok(per_second)
+}
+
+/// `--warp`: a positive factor up to 1000.
+pub fn parse_warp(text: &str) -> Result<f64, String> {
+    let w: f64 = text
+        .trim()
+        .trim_start_matches(['x', '×'])
+        .parse()
+        .map_err(|_| format!("invalid warp {text:?}: a number like 1, 10 or 0.5"))?;
+    if !w.is_finite() || w <= 0.0 || w > source::sim::MAX_WARP {
+        return Err(format!(
+            "invalid warp {text:?}: it must be more than 0 and at most {}",
+            source::sim::MAX_WARP
+        ));
+    }
+    Ok(w)
+}
+
+pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
+    // Bad input is reported before the terminal changes, with exit code 2.
+    let mut sim_args = args.sim.clone();
+    sim_args.scaledobject = args.scaledobject_file.clone();
+    let sim_config = match sim_args.apply(SimConfig::demo()) {
+        Ok(c) => c,
+        Err(err) => {
+            eprintln!("kedatui: {err}");
+            return Ok(ExitCode::from(BAD_INPUT));
+        }
+    };
+    let log_file = args
+        .log_file
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("kedatui.log"));
+    let _log_guard = init_logging(&log_file)?;
+    tracing::info!(?sim_config, bursts = ?args.bursts.0, warp = args.warp, "console starting (simulator)");
+
+    let app_config = AppConfig {
+        mode: Mode::Simulator,
+        bursts: args.bursts.0.clone(),
+        trickle_per_second: args.trickle,
+        warp: args.warp,
+        namespace: sim_config.names.namespace.clone(),
+        queue: sim_config.names.queue.clone(),
+        scaled_object: sim_config.names.scaled_object.clone(),
+        deployment: sim_config.names.deployment.clone(),
+    };
+    let seed = args.sim.seed.unwrap_or_else(|| fastrand::u64(..));
+    let world = crate::sim::World::new(sim_config, seed, Timestamp::now());
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .wrap_err("starting the async runtime")?;
+    let (app, ended_by) = runtime.block_on(async move {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut sources = Sources::default();
+        let (commands, task) = source::sim::spawn(SimDriver::new(world, args.warp), tx.clone());
+        sources.add("simulator", source::simulator_accepts, commands, Some(task));
+
+        let mut terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
+        let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableBracketedPaste);
+        sources.add_task(source::clock::spawn_input(tx));
+        let result = event_loop(&mut terminal, App::new(app_config), rx, &sources).await;
+        let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableBracketedPaste);
+        ratatui::restore();
+        sources.shutdown().await;
+        result
+    })?;
+
+    tracing::info!(?ended_by, summary = %app.summary(), "console stopped");
+    let mut out = io::stdout().lock();
+    writeln!(out, "{}", app.summary())?;
+    writeln!(out, "  log                  {}", log_file.display())?;
+    Ok(match ended_by {
+        EndedBy::Quit => ExitCode::SUCCESS,
+        EndedBy::Signal(code) => ExitCode::from(code),
+        EndedBy::SourcesGone => ExitCode::FAILURE,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EndedBy {
+    Quit,
+    /// 128 + signal number, as shells report it.
+    Signal(u8),
+    SourcesGone,
+}
+
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    mut app: App,
+    mut events: mpsc::UnboundedReceiver<Event>,
+    sources: &Sources,
+) -> Result<(App, EndedBy)> {
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .wrap_err("installing the SIGTERM handler")?;
+    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .wrap_err("installing the SIGINT handler")?;
+    let size = terminal.size().wrap_err("reading the terminal size")?;
+    app.update(Event::Input(crossterm::event::Event::Resize(
+        size.width,
+        size.height,
+    )));
+    draw(terminal, &app)?;
+    loop {
+        let first = tokio::select! {
+            e = events.recv() => e,
+            _ = sigterm.recv() => return Ok((app, EndedBy::Signal(143))),
+            _ = sigint.recv() => return Ok((app, EndedBy::Signal(130))),
+        };
+        let Some(first) = first else {
+            tracing::error!("every event source stopped");
+            return Ok((app, EndedBy::SourcesGone));
+        };
+        // Apply everything already waiting, then draw once.
+        let mut next = Some(first);
+        while let Some(event) = next {
+            for command in app.update(event) {
+                if !sources.route(&command) {
+                    tracing::warn!(?command, "no source can carry this out");
+                }
+            }
+            if app.should_quit() {
+                return Ok((app, EndedBy::Quit));
+            }
+            next = events.try_recv().ok();
+        }
+        if app.take_redraw() {
+            draw(terminal, &app)?;
+        }
+    }
+}
+
+fn draw(terminal: &mut DefaultTerminal, app: &App) -> Result<()> {
+    terminal
+        .draw(|frame| frame.render_widget(app, frame.area()))
+        .wrap_err("drawing the screen")?;
+    Ok(())
+}
+
+fn init_logging(path: &std::path::Path) -> Result<tracing_appender::non_blocking::WorkerGuard> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .wrap_err_with(|| format!("opening the log file {}", path.display()))?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KEDATUI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false)
+        .try_init()
+        .map_err(|e| color_eyre::eyre::eyre!("setting up logging: {e}"))?;
+    Ok(guard)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        // Catches flag clashes between the areas' flattened Args (clap's own checks).
+        use clap::CommandFactory;
+        crate::cli::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn console_flags_parse() {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from([
+            "kedatui",
+            "--bursts",
+            "1,2",
+            "--trickle",
+            "30/m",
+            "--warp",
+            "10",
+            "--max",
+            "7",
+        ])
+        .unwrap();
+        assert_eq!(cli.console.bursts.0, vec![1, 2]);
+        assert_eq!(cli.console.trickle, 0.5);
+        assert_eq!(cli.console.warp, 10.0);
+        assert_eq!(cli.console.sim.max, Some(7));
+        let err = crate::cli::Cli::try_parse_from(["kedatui", "--warp", "0"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "bad input exits 2");
+    }
+
+    #[test]
+    fn bursts_flag_table() {
+        let cases: &[(&str, Result<&[u64], &str>)] = &[
+            ("10,100,500,1000,5000", Ok(&[10, 100, 500, 1000, 5000])),
+            ("10, 50", Ok(&[10, 50])),
+            ("7", Ok(&[7])),
+            ("1,2,3,4,5,6,7,8,9", Ok(&[1, 2, 3, 4, 5, 6, 7, 8, 9])),
+            ("1,2,3,4,5,6,7,8,9,10", Err("at most 9 bursts")),
+            ("10,,50", Err("burst 2")),
+            ("10,0", Err("at least 1 message")),
+            ("10,abc", Err("not a whole number")),
+            ("2000000", Err("at most 1 000 000")),
+        ];
+        for (input, want) in cases {
+            match (parse_bursts(input), want) {
+                (Ok(got), Ok(w)) => assert_eq!(got.0, *w, "{input}"),
+                (Err(e), Err(w)) => assert!(e.contains(w), "{input}: {e}"),
+                (got, want) => panic!("{input}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn trickle_flag_table() {
+        let cases: &[(&str, Result<f64, &str>)] = &[
+            ("5/s", Ok(5.0)),
+            ("0.5/s", Ok(0.5)),
+            ("30/m", Ok(0.5)),
+            ("120/min", Ok(2.0)),
+            ("7", Ok(7.0)),
+            ("0/s", Err("more than 0")),
+            ("-1/s", Err("more than 0")),
+            ("5/h", Err("unknown rate unit")),
+            ("fast", Err("write it like 5/s")),
+            ("2000000/s", Err("at most")),
+        ];
+        for (input, want) in cases {
+            match (parse_rate(input), want) {
+                (Ok(got), Ok(w)) => assert!((got - w).abs() < 1e-9, "{input}: {got}"),
+                (Err(e), Err(w)) => assert!(e.contains(w), "{input}: {e}"),
+                (got, want) => panic!("{input}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn warp_flag_table() {
+        let cases: &[(&str, Result<f64, &str>)] = &[
+            ("1", Ok(1.0)),
+            ("10", Ok(10.0)),
+            ("x20", Ok(20.0)),
+            ("0.5", Ok(0.5)),
+            ("1000", Ok(1000.0)),
+            ("0", Err("more than 0")),
+            ("1001", Err("at most 1000")),
+            ("NaN", Err("more than 0")),
+            ("fast", Err("a number")),
+        ];
+        for (input, want) in cases {
+            match (parse_warp(input), want) {
+                (Ok(got), Ok(w)) => assert_eq!(got, *w, "{input}"),
+                (Err(e), Err(w)) => assert!(e.contains(w), "{input}: {e}"),
+                (got, want) => panic!("{input}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
 }

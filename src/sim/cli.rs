@@ -1,10 +1,556 @@
-//! `kedatui simulate`.
+//! The simulator's flags (shared with the console) and `kedatui simulate`.
 
+use std::io::{self, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(Debug, clap::Args)]
-pub struct SimulateArgs {}
+use jiff::{SignedDuration, Timestamp};
 
-pub fn run(_args: SimulateArgs) -> color_eyre::Result<ExitCode> {
-    color_eyre::eyre::bail!("`kedatui simulate` is not built yet")
+use super::config::{Behavior, ConfigError, HpaBehavior, SimConfig};
+use super::world::{StepOutcome, World};
+use crate::duration::{DurationError, format_duration, parse_duration};
+use crate::model::{ClusterEvent, EventType};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum HpaBehaviorArg {
+    /// No `behavior` (KEDA's default): 300 s stabilisation, scale-up cap max(2×current, 4).
+    Legacy,
+    /// A `behavior` with the Kubernetes default policies (4 pods or 100% per 15 s).
+    Default,
+}
+
+/// Every simulator knob. Each is optional: when unset, the caller's base config wins.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SimArgs {
+    /// A ScaledObject YAML to take the numbers from (e.g. yaml/scaledobject.yaml); flags override it.
+    /// Not a flag here: `simulate` spells it `--scaledobject FILE`, the console `--scaledobject-file FILE`
+    /// (its `--scaledobject NAME` names the live cluster's object).
+    #[arg(skip)]
+    pub scaledobject: Option<PathBuf>,
+    /// KEDA's pollingInterval.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub polling_interval: Option<SignedDuration>,
+    /// KEDA's cooldownPeriod (only N→0).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub cooldown: Option<SignedDuration>,
+    /// minReplicaCount.
+    #[arg(long, value_name = "N")]
+    pub min: Option<u32>,
+    /// maxReplicaCount.
+    #[arg(long, value_name = "N")]
+    pub max: Option<u32>,
+    /// messageCount: the HPA's target of messages per pod.
+    #[arg(long, value_name = "N")]
+    pub message_count: Option<u64>,
+    /// activationMessageCount: active when the queue holds more than this.
+    #[arg(long, value_name = "N")]
+    pub activation: Option<u64>,
+    /// The HPA's normalisation: legacy (no behavior, KEDA's default) or default (k8s default behavior).
+    #[arg(long, value_name = "KIND", value_enum)]
+    pub hpa_behavior: Option<HpaBehaviorArg>,
+    /// Time a receiver needs per message.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub processing: Option<SignedDuration>,
+    /// Messages a Ready pod processes at once.
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<u32>,
+    /// Receivers take nothing: shows scale-out without draining.
+    #[arg(long)]
+    pub no_consume: bool,
+    /// Count locked (in-flight) messages as active, as some observations suggest.
+    #[arg(long)]
+    pub count_in_flight: bool,
+    /// Seed for pod names.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Pending → ContainerCreating.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub scheduling_delay: Option<SignedDuration>,
+    /// ContainerCreating → Running 0/1.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub container_creating: Option<SignedDuration>,
+    /// Running 0/1 → Running 1/1.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub readiness: Option<SignedDuration>,
+    /// Receiver exit time once its work is settled after SIGTERM.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub shutdown: Option<SignedDuration>,
+    /// How long a terminating receiver finishes in-flight work before abandoning the rest.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub drain_limit: Option<SignedDuration>,
+    /// The queue's MaxDeliveryCount: failed deliveries before a message is dead-lettered.
+    #[arg(long, value_name = "N")]
+    pub max_delivery_count: Option<u32>,
+    /// Deployment replicas before the ScaledObject exists.
+    #[arg(long, value_name = "N")]
+    pub initial_replicas: Option<u32>,
+}
+
+impl SimArgs {
+    /// `base`, then the ScaledObject file if given, then each flag that is set; validated.
+    pub fn apply(&self, base: SimConfig) -> Result<SimConfig, ConfigError> {
+        let mut c = match &self.scaledobject {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                })?;
+                SimConfig::from_scaled_object_yaml(&text, base)?
+            }
+            None => base,
+        };
+        if let Some(v) = self.polling_interval {
+            c.polling_interval = v;
+        }
+        if let Some(v) = self.cooldown {
+            c.cooldown_period = v;
+        }
+        if let Some(v) = self.min {
+            c.min_replicas = v;
+        }
+        if let Some(v) = self.max {
+            c.max_replicas = v;
+        }
+        if let Some(v) = self.message_count {
+            c.message_count = v;
+        }
+        if let Some(v) = self.activation {
+            c.activation_message_count = v;
+        }
+        if let Some(kind) = self.hpa_behavior {
+            c.hpa_behavior = match kind {
+                HpaBehaviorArg::Legacy => HpaBehavior::Legacy,
+                HpaBehaviorArg::Default => HpaBehavior::Configured(Behavior::kubernetes_default()),
+            };
+        }
+        if let Some(v) = self.processing {
+            c.processing_time = v;
+        }
+        if let Some(v) = self.concurrency {
+            c.concurrency = v;
+        }
+        if self.no_consume {
+            c.consumers_paused = true;
+        }
+        if self.count_in_flight {
+            c.count_in_flight_as_active = true;
+        }
+        if let Some(v) = self.scheduling_delay {
+            c.pod.scheduling = v;
+        }
+        if let Some(v) = self.container_creating {
+            c.pod.container_creating = v;
+        }
+        if let Some(v) = self.readiness {
+            c.pod.readiness = v;
+        }
+        if let Some(v) = self.shutdown {
+            c.pod.shutdown = v;
+        }
+        if let Some(v) = self.drain_limit {
+            c.pod.drain_limit = v;
+        }
+        if let Some(v) = self.max_delivery_count {
+            c.max_delivery_count = v;
+        }
+        if let Some(v) = self.initial_replicas {
+            c.initial_replicas = v;
+        }
+        c.validate()?;
+        Ok(c)
+    }
+}
+
+/// `--burst AT:COUNT`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Burst {
+    pub at: SignedDuration,
+    pub count: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BurstError {
+    #[error("expected AT:COUNT, e.g. 0s:100 or 2m:500, got {0:?}")]
+    Shape(String),
+    #[error("invalid COUNT {0:?}: expected a whole number of messages")]
+    Count(String),
+    #[error(transparent)]
+    At(#[from] DurationError),
+}
+
+/// `AT` is a duration (`90s`, `1m30s`) or whole seconds (`0`, `90`).
+pub fn parse_at(text: &str) -> Result<SignedDuration, DurationError> {
+    match text.trim().parse::<u32>() {
+        Ok(seconds) => Ok(SignedDuration::from_secs(i64::from(seconds))),
+        Err(_) => parse_duration(text),
+    }
+}
+
+pub fn parse_burst(text: &str) -> Result<Burst, BurstError> {
+    let (at, count) = text
+        .split_once(':')
+        .ok_or_else(|| BurstError::Shape(text.to_string()))?;
+    let count = count
+        .trim()
+        .parse::<u64>()
+        .map_err(|_| BurstError::Count(count.to_string()))?;
+    Ok(Burst {
+        at: parse_at(at)?,
+        count,
+    })
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// `t,active,in_flight,spec_replicas,status_replicas,ready,hpa_desired,keda_active`.
+    #[default]
+    Csv,
+    /// The CSV fields plus the step's events, one JSON object per line.
+    Jsonl,
+    /// For people: the rows where something changed, and the events.
+    Table,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Take the numbers from a ScaledObject YAML (e.g. yaml/scaledobject.yaml); flags override it.
+    #[arg(long, value_name = "FILE")]
+    pub scaledobject: Option<PathBuf>,
+    /// Send COUNT messages at AT (e.g. 0:100, 2m:500); repeatable.
+    #[arg(long = "burst", value_name = "AT:COUNT", value_parser = parse_burst)]
+    pub bursts: Vec<Burst>,
+    /// Purge the queue at AT; repeatable.
+    #[arg(long = "purge", value_name = "AT", value_parser = parse_at)]
+    pub purges: Vec<SignedDuration>,
+    /// Virtual time to simulate.
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
+    pub duration: SignedDuration,
+    /// One output row per STEP of virtual time.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub step: SignedDuration,
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    pub format: Format,
+}
+
+/// Exit code for bad input (flags, files).
+const BAD_INPUT: u8 = 2;
+
+pub fn run(args: SimulateArgs) -> color_eyre::Result<ExitCode> {
+    let mut sim = args.sim.clone();
+    sim.scaledobject = args.scaledobject.clone();
+    let config = match sim.apply(SimConfig::keda_defaults()) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("kedatui simulate: {err}");
+            return Ok(ExitCode::from(BAD_INPUT));
+        }
+    };
+    if args.step <= SignedDuration::ZERO {
+        eprintln!("kedatui simulate: --step must be greater than 0s");
+        return Ok(ExitCode::from(BAD_INPUT));
+    }
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    // CSV and JSONL stay machine-readable on stdout; their summary goes to stderr.
+    let result = if args.format == Format::Table {
+        simulate(&args, config, &mut out, None)
+    } else {
+        simulate(&args, config, &mut out, Some(&mut io::stderr().lock()))
+    };
+    match result.and_then(|()| out.flush()) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        // `kedatui simulate | head` is fine.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(e.into()),
+    }
+}
+
+enum Action {
+    Burst(u64),
+    Purge,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Row {
+    active: u64,
+    in_flight: u64,
+    spec_replicas: u32,
+    status_replicas: u32,
+    ready: u32,
+    hpa_desired: u32,
+    keda_active: bool,
+}
+
+fn row(world: &World) -> Row {
+    let q = world.queue_sample();
+    let d = world.deployment();
+    Row {
+        active: q.counts.active,
+        in_flight: q.counts.in_flight.unwrap_or(0),
+        spec_replicas: d.spec_replicas,
+        status_replicas: d.status_replicas,
+        ready: d.ready_replicas,
+        hpa_desired: world.hpa().map_or(0, |h| h.desired_replicas),
+        keda_active: world.keda_active(),
+    }
+}
+
+/// Runs the scenario and writes the series to `out`, the summary to `summary` (or `out`).
+pub fn simulate(
+    args: &SimulateArgs,
+    config: SimConfig,
+    out: &mut dyn Write,
+    summary: Option<&mut dyn Write>,
+) -> io::Result<()> {
+    let start = Timestamp::UNIX_EPOCH;
+    let mut world = World::new(config, args.sim.seed.unwrap_or(0), start);
+    let mut actions: Vec<(SignedDuration, Action)> = args
+        .bursts
+        .iter()
+        .map(|b| (b.at, Action::Burst(b.count)))
+        .chain(args.purges.iter().map(|&at| (at, Action::Purge)))
+        .collect();
+    actions.sort_by_key(|(at, _)| *at);
+    let mut actions = actions.into_iter().peekable();
+
+    match args.format {
+        Format::Csv => writeln!(
+            out,
+            "t,active,in_flight,spec_replicas,status_replicas,ready,hpa_desired,keda_active"
+        )?,
+        Format::Table => writeln!(
+            out,
+            "{:>8} {:>8} {:>9} {:>5} {:>7} {:>6} {:>4}  keda",
+            "t", "active", "in_flight", "spec", "status", "ready", "hpa"
+        )?,
+        Format::Jsonl => {}
+    }
+    let mut previous: Option<Row> = None;
+    let mut elapsed = SignedDuration::ZERO;
+    loop {
+        let mut outcome = StepOutcome::default();
+        while let Some((at, _)) = actions.peek() {
+            if *at > elapsed {
+                break;
+            }
+            let now = world.now().duration_since(start);
+            outcome.merge(world.step(*at - now));
+            match actions.next().expect("peeked").1 {
+                Action::Burst(count) => world.send(count),
+                Action::Purge => {
+                    world.purge();
+                }
+            }
+        }
+        let now = world.now().duration_since(start);
+        outcome.merge(world.step(elapsed - now));
+        let current = row(&world);
+        write_row(
+            out,
+            args.format,
+            elapsed,
+            &current,
+            previous.as_ref(),
+            &outcome.events,
+            start,
+        )?;
+        previous = Some(current);
+        if elapsed >= args.duration {
+            break;
+        }
+        elapsed = (elapsed + args.step).min(args.duration);
+    }
+    match summary {
+        Some(s) => write_summary(s, &world, start),
+        None => write_summary(out, &world, start),
+    }
+}
+
+fn write_row(
+    out: &mut dyn Write,
+    format: Format,
+    t: SignedDuration,
+    r: &Row,
+    previous: Option<&Row>,
+    events: &[ClusterEvent],
+    start: Timestamp,
+) -> io::Result<()> {
+    match format {
+        Format::Csv => writeln!(
+            out,
+            "{},{},{},{},{},{},{},{}",
+            t.as_secs(),
+            r.active,
+            r.in_flight,
+            r.spec_replicas,
+            r.status_replicas,
+            r.ready,
+            r.hpa_desired,
+            r.keda_active
+        ),
+        Format::Jsonl => {
+            let events: Vec<_> = events
+                .iter()
+                .map(|e| {
+                    serde_json::json!({
+                        "t": e.at.duration_since(start).as_secs_f64(),
+                        "type": match e.type_ { EventType::Normal => "Normal", EventType::Warning => "Warning" },
+                        "reason": e.reason,
+                        "object": e.object,
+                        "message": e.message,
+                        "source": e.source,
+                    })
+                })
+                .collect();
+            let line = serde_json::json!({
+                "t": t.as_secs(),
+                "active": r.active,
+                "in_flight": r.in_flight,
+                "spec_replicas": r.spec_replicas,
+                "status_replicas": r.status_replicas,
+                "ready": r.ready,
+                "hpa_desired": r.hpa_desired,
+                "keda_active": r.keda_active,
+                "events": events,
+            });
+            writeln!(out, "{line}")
+        }
+        Format::Table => {
+            if previous != Some(r) {
+                writeln!(
+                    out,
+                    "{:>8} {:>8} {:>9} {:>5} {:>7} {:>6} {:>4}  {}",
+                    format_duration(t),
+                    r.active,
+                    r.in_flight,
+                    r.spec_replicas,
+                    r.status_replicas,
+                    r.ready,
+                    r.hpa_desired,
+                    if r.keda_active { "active" } else { "inactive" }
+                )?;
+            }
+            for e in events {
+                writeln!(
+                    out,
+                    "{:>8}   {} {}: {}",
+                    format_duration(e.at.duration_since(start)),
+                    e.reason,
+                    e.object,
+                    e.message
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn write_summary(out: &mut dyn Write, world: &World, start: Timestamp) -> io::Result<()> {
+    let s = world.stats();
+    let since = |t: Timestamp| format_duration(t.duration_since(start));
+    let after = |t: Option<Timestamp>, from: Option<Timestamp>, what: &str| match (t, from) {
+        (Some(t), Some(from)) if t >= from => {
+            format!(
+                "t={} ({} after {what})",
+                since(t),
+                format_duration(t.duration_since(from))
+            )
+        }
+        (Some(t), _) => format!("t={}", since(t)),
+        (None, _) => "not within the run".to_string(),
+    };
+    let q = world.queue_sample();
+    writeln!(out, "summary:")?;
+    writeln!(
+        out,
+        "  messages: sent {}, completed {}, purged {}, dead-lettered {}, still queued {}, in flight {}",
+        s.sent,
+        s.completed,
+        s.purged,
+        s.dead_lettered,
+        q.counts.active,
+        q.counts.in_flight.unwrap_or(0)
+    )?;
+    writeln!(
+        out,
+        "  first Ready pod: {}",
+        after(s.first_ready, s.first_send, "the first send")
+    )?;
+    writeln!(
+        out,
+        "  peak replicas: {} (spec.replicas), {} Ready",
+        s.peak_spec_replicas, s.peak_ready_replicas
+    )?;
+    writeln!(
+        out,
+        "  queue drained: {}",
+        after(s.drained, s.first_send, "the first send")
+    )?;
+    let back = if world.deployment().spec_replicas == 0 {
+        after(s.back_to_zero, s.drained, "draining")
+    } else {
+        "not within the run".to_string()
+    };
+    writeln!(out, "  back to 0 replicas: {back}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bursts_parse_and_reject_clearly() {
+        assert_eq!(
+            parse_burst("2m:500").unwrap(),
+            Burst {
+                at: SignedDuration::from_secs(120),
+                count: 500
+            }
+        );
+        assert_eq!(parse_burst("0:100").unwrap().at, SignedDuration::ZERO);
+        assert!(matches!(parse_burst("100"), Err(BurstError::Shape(_))));
+        assert!(matches!(parse_burst("1m:lots"), Err(BurstError::Count(_))));
+        assert!(matches!(parse_burst("1x:5"), Err(BurstError::At(_))));
+    }
+
+    #[test]
+    fn flags_override_the_base_and_are_validated() {
+        let args = SimArgs {
+            min: Some(2),
+            max: Some(8),
+            polling_interval: Some(SignedDuration::from_secs(5)),
+            hpa_behavior: Some(HpaBehaviorArg::Default),
+            no_consume: true,
+            ..SimArgs::default()
+        };
+        let c = args.apply(SimConfig::keda_defaults()).unwrap();
+        assert_eq!((c.min_replicas, c.max_replicas), (2, 8));
+        assert_eq!(c.polling_interval, SignedDuration::from_secs(5));
+        assert!(c.consumers_paused);
+        assert_eq!(
+            c.hpa_behavior,
+            HpaBehavior::Configured(Behavior::kubernetes_default())
+        );
+        // Unset flags keep the base.
+        assert_eq!(c.cooldown_period, SignedDuration::from_secs(300));
+        let bad = SimArgs {
+            min: Some(9),
+            max: Some(3),
+            ..SimArgs::default()
+        };
+        assert_eq!(
+            bad.apply(SimConfig::keda_defaults()),
+            Err(ConfigError::MinAboveMax { min: 9, max: 3 })
+        );
+        let missing = SimArgs {
+            scaledobject: Some("/nonexistent/so.yaml".into()),
+            ..SimArgs::default()
+        };
+        assert!(matches!(
+            missing.apply(SimConfig::keda_defaults()),
+            Err(ConfigError::Read { .. })
+        ));
+    }
 }

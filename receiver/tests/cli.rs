@@ -1,0 +1,112 @@
+//! The receiver binary's start-up: bad input exits 2 with one line naming the problem, never the
+//! key; a broker that never answers is given up on after CREATE_TIMEOUT_MS.
+
+use std::net::TcpListener;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn fake_key() -> String {
+    format!("fake{}=", uuid::Uuid::new_v4().simple())
+}
+
+fn receiver(env: &[(&str, String)], args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_receiver"));
+    cmd.args(args).env_clear();
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn one_line(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    assert_eq!(
+        text.trim_end().lines().count(),
+        1,
+        "one line expected: {text:?}"
+    );
+    text
+}
+
+#[test]
+fn help_exits_zero() {
+    let out = receiver(&[], &["--help"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("SERVICEBUS_CONNECTION_STRING"));
+}
+
+#[test]
+fn bad_configuration_exits_2_with_one_line_and_no_key() {
+    let key = fake_key();
+    let good =
+        format!("Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=listen;SharedAccessKey={key}");
+    let cases: Vec<(Vec<(&str, String)>, &str)> = vec![
+        (
+            vec![],
+            "set SERVICEBUS_CONNECTION_STRING or SERVICEBUS_CONNECTION_STRING_FILE",
+        ),
+        (
+            vec![(
+                "SERVICEBUS_CONNECTION_STRING",
+                format!("SharedAccessKeyName=listen;SharedAccessKey={key}"),
+            )],
+            "has no Endpoint",
+        ),
+        (
+            vec![
+                ("SERVICEBUS_CONNECTION_STRING", good.clone()),
+                ("CONCURRENCY", "lots".into()),
+            ],
+            "CONCURRENCY must be a whole number",
+        ),
+        (
+            vec![(
+                "SERVICEBUS_CONNECTION_STRING_FILE",
+                "/nonexistent/connection".into(),
+            )],
+            "cannot read SERVICEBUS_CONNECTION_STRING_FILE /nonexistent/connection",
+        ),
+    ];
+    for (env, expected) in cases {
+        let out = receiver(&env, &[]);
+        assert_eq!(out.status.code(), Some(2), "{expected}");
+        let err = one_line(&out.stderr);
+        assert!(
+            err.contains(expected),
+            "{err:?} should contain {expected:?}"
+        );
+        assert!(!err.contains(&key), "the key leaked: {err}");
+    }
+}
+
+#[test]
+fn a_broker_that_never_answers_is_given_up_on() {
+    // Accepts TCP and then says nothing: without the create timeout the receiver would hang.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let key = fake_key();
+    let started = Instant::now();
+    let out = receiver(
+        &[
+            (
+                "SERVICEBUS_CONNECTION_STRING",
+                format!(
+                    "Endpoint=sb://127.0.0.1:{port}/;SharedAccessKeyName=listen;SharedAccessKey={key};UseDevelopmentEmulator=true"
+                ),
+            ),
+            ("CREATE_TIMEOUT_MS", "300".into()),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = one_line(&out.stderr);
+    assert!(err.contains("timed out"), "{err}");
+    assert!(err.contains("kedaqueue"), "{err}");
+    assert!(!err.contains(&key));
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "gave up late: {:?}",
+        started.elapsed()
+    );
+    drop(silent);
+}

@@ -1,0 +1,357 @@
+//! The receiver binary against the testkit Service Bus over 127.0.0.1: every message completed
+//! exactly once; SIGTERM mid-work loses nothing (completed + still queued = N); a bad key, a rule
+//! without Listen and a missing queue each end it with a clear one-line reason.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use testkit::servicebus::{FakeCounts, FakeServiceBus, FakeServiceBusOptions, Rights, SasRule};
+
+const QUEUE: &str = "kedaqueue";
+const WAIT: Duration = Duration::from_secs(30);
+
+fn bus() -> FakeServiceBus {
+    FakeServiceBus::start(FakeServiceBusOptions {
+        rules: vec![
+            SasRule {
+                name: "receiver-listen".into(),
+                key: testkit::servicebus::random_key(),
+                rights: Rights::LISTEN,
+            },
+            SasRule {
+                name: "kedatui-send".into(),
+                key: testkit::servicebus::random_key(),
+                rights: Rights::SEND,
+            },
+        ],
+        ..FakeServiceBusOptions::default()
+    })
+    .expect("the fake starts")
+}
+
+/// `n` kedatui-shaped messages of burst 1.
+fn preload(bus: &FakeServiceBus, n: u64) {
+    let bodies = (0..n).map(|seq| format!(r#"{{"burst":1,"seq":{seq}}}"#).into_bytes());
+    assert_eq!(bus.preload(QUEUE, bodies), n as usize);
+}
+
+struct Receiver {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<Value>,
+}
+
+fn spawn(connection: &str, env: &[(&str, &str)], args: &[&str]) -> Receiver {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_receiver"));
+    cmd.args(args)
+        .env_clear()
+        .env("SERVICEBUS_CONNECTION_STRING", connection)
+        .env("QUEUE_NAME", QUEUE)
+        .env("CREATE_TIMEOUT_MS", "10000")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    Receiver {
+        child,
+        lines,
+        seen: Vec::new(),
+    }
+}
+
+impl Receiver {
+    /// Waits for a log line with this `event`.
+    fn wait_event(&mut self, event: &str) -> Value {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(v) = self.seen.iter().find(|v| v["event"] == event) {
+                return v.clone();
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => self.seen.push(
+                    serde_json::from_str(&line)
+                        .unwrap_or_else(|e| panic!("not one JSON line: {line:?}: {e}")),
+                ),
+                Err(_) => panic!("no {event} line; saw {:?}", self.seen),
+            }
+        }
+    }
+
+    fn sigterm(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for the exit, then returns the status, every stdout line, and stderr.
+    fn finish(mut self) -> (ExitStatus, Vec<Value>, String) {
+        let deadline = Instant::now() + WAIT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                panic!("the receiver did not exit; saw {:?}", self.seen);
+            }
+            std::thread::park_timeout(Duration::from_millis(10));
+        };
+        // The reader thread ends at EOF, so this drains every line.
+        for line in self.lines.iter() {
+            self.seen.push(serde_json::from_str(&line).unwrap());
+        }
+        let mut stderr = String::new();
+        use std::io::Read;
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        (status, self.seen, stderr)
+    }
+}
+
+fn events<'a>(lines: &'a [Value], event: &str) -> Vec<&'a Value> {
+    lines.iter().filter(|v| v["event"] == event).collect()
+}
+
+fn counts(bus: &FakeServiceBus) -> FakeCounts {
+    bus.counts(QUEUE).unwrap()
+}
+
+#[test]
+fn n_messages_are_consumed_and_completed_exactly_once() {
+    let bus = bus();
+    let n = 40;
+    preload(&bus, n);
+    let mut rx = spawn(
+        &bus.connection_string_for("receiver-listen"),
+        &[("PROCESSING_MS", "20"), ("CONCURRENCY", "4")],
+        &[],
+    );
+    rx.wait_event("started");
+    let done = bus.wait_for_counts(QUEUE, WAIT, |c| c.completed_total == n);
+    assert!(done.is_some(), "not all completed: {:?}", counts(&bus));
+    rx.sigterm();
+    let (status, lines, stderr) = rx.finish();
+    assert!(status.success(), "{status:?} {stderr}");
+
+    let c = counts(&bus);
+    assert_eq!(
+        (c.active, c.locked, c.dead_letter, c.completed_total),
+        (0, 0, 0, n)
+    );
+    // One log line per message, each message once.
+    let mut per_seq: BTreeMap<u64, u32> = BTreeMap::new();
+    for line in events(&lines, "completed") {
+        assert_eq!(line["burst"], 1);
+        assert!(line["queue_latency_ms"].as_i64().unwrap() >= 0);
+        *per_seq.entry(line["seq"].as_u64().unwrap()).or_default() += 1;
+    }
+    assert_eq!(per_seq.len() as u64, n, "{per_seq:?}");
+    assert!(per_seq.values().all(|&k| k == 1), "{per_seq:?}");
+    assert!(events(&lines, "abandoned").is_empty());
+    assert_eq!(events(&lines, "stopped").len(), 1);
+}
+
+#[test]
+fn sigterm_mid_work_abandons_what_cannot_finish_and_loses_nothing() {
+    let bus = bus();
+    let n = 10;
+    preload(&bus, n);
+    // Work far longer than the grace period: nothing in flight can finish.
+    let rx = spawn(
+        &bus.connection_string_for("receiver-listen"),
+        &[
+            ("PROCESSING_MS", "60000"),
+            ("CONCURRENCY", "3"),
+            ("SHUTDOWN_GRACE_MS", "200"),
+        ],
+        &[],
+    );
+    assert!(
+        bus.wait_for_counts(QUEUE, WAIT, |c| c.locked == 3)
+            .is_some()
+    );
+    rx.sigterm();
+    let (status, lines, stderr) = rx.finish();
+    assert!(status.success(), "{status:?} {stderr}");
+
+    let c = counts(&bus);
+    // Abandoned at once, not left to lock expiry: every message is back in the queue.
+    assert_eq!(c.locked, 0, "{c:?}");
+    assert_eq!(c.completed_total + c.active, n, "{c:?}");
+    assert_eq!(c.completed_total, 0);
+    assert_eq!(events(&lines, "abandoned").len(), 3);
+    assert_eq!(events(&lines, "draining")[0]["in_flight"], 3);
+}
+
+#[test]
+fn sigterm_mid_work_finishes_what_fits_in_the_grace_period() {
+    let bus = bus();
+    let n = 10;
+    preload(&bus, n);
+    let rx = spawn(
+        &bus.connection_string_for("receiver-listen"),
+        &[
+            ("PROCESSING_MS", "1000"),
+            ("CONCURRENCY", "2"),
+            ("SHUTDOWN_GRACE_MS", "20000"),
+        ],
+        &[],
+    );
+    assert!(
+        bus.wait_for_counts(QUEUE, WAIT, |c| c.locked == 2)
+            .is_some()
+    );
+    rx.sigterm();
+    let (status, lines, stderr) = rx.finish();
+    assert!(status.success(), "{status:?} {stderr}");
+
+    let c = counts(&bus);
+    assert_eq!(c.locked, 0, "{c:?}");
+    assert_eq!(c.completed_total + c.active, n, "{c:?}");
+    // The two in flight were finished; no new message was taken after the signal.
+    assert!(c.completed_total >= 2 && c.completed_total < n, "{c:?}");
+    assert_eq!(events(&lines, "completed").len() as u64, c.completed_total);
+    assert!(events(&lines, "abandoned").is_empty());
+}
+
+#[test]
+fn once_with_exit_when_done_takes_exactly_one_message() {
+    let bus = bus();
+    preload(&bus, 3);
+    let rx = spawn(
+        &bus.connection_string_for("receiver-listen"),
+        &[("PROCESSING_MS", "10"), ("CONCURRENCY", "4")],
+        &["--once", "--exit-when-done"],
+    );
+    let (status, lines, stderr) = rx.finish();
+    assert!(status.success(), "{status:?} {stderr}");
+    let c = counts(&bus);
+    assert_eq!((c.completed_total, c.active, c.locked), (1, 2, 0), "{c:?}");
+    assert_eq!(events(&lines, "completed").len(), 1);
+}
+
+fn assert_clear_exit(status: ExitStatus, stderr: &str, code: i32, expected: &str, key: &str) {
+    assert_eq!(status.code(), Some(code), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr:?}");
+    assert!(
+        stderr.contains(expected),
+        "{stderr:?} should say {expected:?}"
+    );
+    assert!(!stderr.contains(key), "the key leaked: {stderr}");
+}
+
+#[test]
+fn a_bad_key_ends_with_exit_3_and_one_clear_line() {
+    let bus = bus();
+    preload(&bus, 1);
+    let good = bus.connection_string_for("receiver-listen");
+    let wrong_key = testkit::servicebus::random_key();
+    let real_key = good
+        .split("SharedAccessKey=")
+        .nth(1)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap();
+    let bad = good.replace(real_key, &wrong_key);
+    let (status, _, stderr) = spawn(&bad, &[], &[]).finish();
+    assert_clear_exit(status, &stderr, 3, "refused the credentials", &wrong_key);
+    assert_eq!(counts(&bus).active, 1, "nothing was taken");
+}
+
+#[test]
+fn a_rule_without_listen_ends_with_exit_3() {
+    let bus = bus();
+    preload(&bus, 1);
+    let send_only = bus.connection_string_for("kedatui-send");
+    let key = send_only
+        .split("SharedAccessKey=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let (status, _, stderr) = spawn(&send_only, &[], &[]).finish();
+    assert_clear_exit(status, &stderr, 3, "Listen", &key);
+}
+
+#[test]
+fn a_missing_queue_ends_with_exit_4() {
+    let bus = bus();
+    let conn = bus.connection_string_for("receiver-listen");
+    let key = conn.split("SharedAccessKey=").nth(1).unwrap().to_owned();
+    let (status, _, stderr) = spawn(&conn, &[("QUEUE_NAME", "no-such-queue")], &[]).finish();
+    assert_clear_exit(status, &stderr, 4, "not found", &key);
+}
+
+#[test]
+fn messages_from_kedatuis_sender_are_logged_with_their_id_burst_and_seq() {
+    use kedatui::servicebus::{connection, sender};
+    let bus = bus();
+    let n = 5;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let report = runtime.block_on(async {
+        let cs = connection::parse(&bus.connection_string_for("kedatui-send")).unwrap();
+        let mut tx = sender::LiveSender::new(cs, QUEUE);
+        let spec = sender::BurstSpec {
+            burst: 7,
+            count: n,
+            batch_size: None,
+            rate: None,
+        };
+        let report = tx.send_burst(&spec, &|| false, &mut |_| {}).await;
+        tx.dispose().await;
+        report
+    });
+    assert_eq!((report.sent, report.failed), (n, 0), "{report:?}");
+
+    let rx = spawn(
+        &bus.connection_string_for("receiver-listen"),
+        &[("PROCESSING_MS", "0"), ("CONCURRENCY", "5")],
+        &[],
+    );
+    assert!(
+        bus.wait_for_counts(QUEUE, WAIT, |c| c.completed_total == n)
+            .is_some()
+    );
+    rx.sigterm();
+    let (status, lines, stderr) = rx.finish();
+    assert!(status.success(), "{stderr}");
+    let mut seqs: Vec<u64> = events(&lines, "completed")
+        .iter()
+        .map(|l| {
+            assert_eq!(l["burst"], 7);
+            let id = l["id"].as_str().expect("kedatui sets a message id");
+            assert!(id.ends_with(&format!("-7-{}", l["seq"])), "{id}");
+            l["seq"].as_u64().unwrap()
+        })
+        .collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs.len() as u64, n);
+    seqs.dedup();
+    assert_eq!(seqs.len() as u64, n);
+}

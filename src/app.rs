@@ -1,1 +1,0 @@
-//! App state and `update`.

@@ -1,0 +1,343 @@
+//! The active key map: one table that both decides what a key does and generates the key bar and
+//! the help overlay, so what is shown is always what works (gitui's command bar).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What a key asks the App to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Fire the burst bound to this key (index into `--bursts`).
+    Burst(usize),
+    /// Ask for a custom burst size.
+    CustomBurst,
+    ToggleTrickle,
+    ToggleConsumers,
+    /// Ask for confirmation, then purge.
+    Purge,
+    WarpUp,
+    WarpDown,
+    FreezeChart,
+    ToggleHelp,
+    Quit,
+    ScrollUp,
+    ScrollDown,
+    PageUp,
+    PageDown,
+    /// In a prompt or confirmation.
+    Confirm,
+    Cancel,
+}
+
+/// Which keys are live right now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyContext {
+    Normal,
+    Help,
+    BurstPrompt,
+    ConfirmPurge,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Binding {
+    pub keys: Vec<KeyCode>,
+    /// How the keys are written in the bar, e.g. `1-5`, `+/-`.
+    pub key_label: String,
+    /// Short text for the key bar.
+    pub hint: String,
+    /// Longer text for the help overlay.
+    pub help: String,
+    pub action: Action,
+    /// False when the current mode cannot do it (e.g. time warp in live mode): shown dimmed,
+    /// and pressing it explains why.
+    pub enabled: bool,
+    /// Shown in the key bar (scrolling keys only appear in help).
+    pub in_bar: bool,
+}
+
+/// What the key map needs to know about the App.
+#[derive(Clone, Debug)]
+pub struct KeyMapState<'a> {
+    pub bursts: &'a [u64],
+    pub simulator: bool,
+    pub trickle_on: bool,
+    pub trickle_label: &'a str,
+    pub consumers_paused: bool,
+    pub frozen: bool,
+    pub warp: f64,
+}
+
+fn binding(
+    keys: Vec<KeyCode>,
+    key_label: &str,
+    hint: String,
+    help: String,
+    action: Action,
+) -> Binding {
+    Binding {
+        keys,
+        key_label: key_label.to_owned(),
+        hint,
+        help,
+        action,
+        enabled: true,
+        in_bar: true,
+    }
+}
+
+/// `1000` → `1k`, `5000` → `5k`, `1500` → `1500`.
+pub fn short_count(n: u64) -> String {
+    if n >= 1000 && n.is_multiple_of(1000) {
+        format!("{}k", n / 1000)
+    } else {
+        n.to_string()
+    }
+}
+
+pub fn bindings(context: KeyContext, s: &KeyMapState<'_>) -> Vec<Binding> {
+    use KeyCode::*;
+    match context {
+        KeyContext::Normal => {
+            let mut v = Vec::new();
+            if !s.bursts.is_empty() {
+                let n = s.bursts.len();
+                let keys = (0..n).map(|i| Char(char::from(b'1' + i as u8))).collect();
+                let sizes: Vec<String> = s.bursts.iter().map(|&b| short_count(b)).collect();
+                let label = if n == 1 {
+                    "1".to_owned()
+                } else {
+                    format!("1-{n}")
+                };
+                v.push(binding(
+                    keys,
+                    &label,
+                    format!("burst {}", sizes.join("/")),
+                    "fire a burst of that many messages".to_owned(),
+                    Action::Burst(0),
+                ));
+            }
+            v.push(binding(
+                vec![Char('b')],
+                "b",
+                "custom".into(),
+                "fire a burst of a size you type".into(),
+                Action::CustomBurst,
+            ));
+            v.push(binding(
+                vec![Char('t')],
+                "t",
+                if s.trickle_on {
+                    "stop trickle".into()
+                } else {
+                    format!("trickle {}", s.trickle_label)
+                },
+                format!("start/stop a steady trickle of {}", s.trickle_label),
+                Action::ToggleTrickle,
+            ));
+            let mut consumers = binding(
+                vec![Char('c')],
+                "c",
+                if s.consumers_paused {
+                    "resume consumers".into()
+                } else {
+                    "pause consumers".into()
+                },
+                "pause/resume the receivers (simulator only)".into(),
+                Action::ToggleConsumers,
+            );
+            consumers.enabled = s.simulator;
+            v.push(consumers);
+            v.push(binding(
+                vec![Char('p')],
+                "p",
+                "purge".into(),
+                "remove every active message (asks first)".into(),
+                Action::Purge,
+            ));
+            let mut warp = binding(
+                vec![Char('+'), Char('='), Char('-'), Char('_')],
+                "+/-",
+                format!("warp ×{}", format_factor(s.warp)),
+                "speed the clock up / slow it down (simulator only)".into(),
+                Action::WarpUp,
+            );
+            warp.enabled = s.simulator;
+            v.push(warp);
+            v.push(binding(
+                vec![Char(' ')],
+                "space",
+                if s.frozen {
+                    "unfreeze".into()
+                } else {
+                    "freeze".into()
+                },
+                "freeze/unfreeze the chart (the world keeps running)".into(),
+                Action::FreezeChart,
+            ));
+            v.push(binding(
+                vec![Char('?')],
+                "?",
+                "help".into(),
+                "this help".into(),
+                Action::ToggleHelp,
+            ));
+            v.push(binding(
+                vec![Char('q'), Esc],
+                "q",
+                "quit".into(),
+                "quit (also Esc, Ctrl-C) and print a summary".into(),
+                Action::Quit,
+            ));
+            for (keys, label, help, action) in [
+                (
+                    vec![Up, Char('k')],
+                    "↑/k",
+                    "scroll the pod table up",
+                    Action::ScrollUp,
+                ),
+                (
+                    vec![Down, Char('j')],
+                    "↓/j",
+                    "scroll the pod table down",
+                    Action::ScrollDown,
+                ),
+                (vec![PageUp], "PgUp", "pod table: page up", Action::PageUp),
+                (
+                    vec![PageDown],
+                    "PgDn",
+                    "pod table: page down",
+                    Action::PageDown,
+                ),
+            ] {
+                let mut b = binding(keys, label, String::new(), help.into(), action);
+                b.in_bar = false;
+                v.push(b);
+            }
+            v
+        }
+        KeyContext::Help => vec![
+            binding(
+                vec![Char('?'), Esc],
+                "?/Esc",
+                "close help".into(),
+                "close this help".into(),
+                Action::ToggleHelp,
+            ),
+            binding(
+                vec![Char('q')],
+                "q",
+                "quit".into(),
+                "quit".into(),
+                Action::Quit,
+            ),
+        ],
+        KeyContext::BurstPrompt => vec![
+            binding(
+                vec![Enter],
+                "Enter",
+                "fire".into(),
+                "fire the burst".into(),
+                Action::Confirm,
+            ),
+            binding(
+                vec![Esc],
+                "Esc",
+                "cancel".into(),
+                "cancel".into(),
+                Action::Cancel,
+            ),
+        ],
+        KeyContext::ConfirmPurge => vec![
+            binding(
+                vec![Char('y'), Enter],
+                "y",
+                "purge".into(),
+                "purge the queue".into(),
+                Action::Confirm,
+            ),
+            binding(
+                vec![Char('n'), Esc],
+                "n/Esc",
+                "cancel".into(),
+                "keep the messages".into(),
+                Action::Cancel,
+            ),
+        ],
+    }
+}
+
+/// The action bound to `key` in `context`, if any. Ctrl-C always quits.
+pub fn action_for(key: &KeyEvent, context: KeyContext, s: &KeyMapState<'_>) -> Option<Action> {
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        return matches!(key.code, KeyCode::Char('c') | KeyCode::Char('C')).then_some(Action::Quit);
+    }
+    let found = bindings(context, s)
+        .into_iter()
+        .find(|b| b.keys.contains(&key.code))?;
+    Some(match (found.action, key.code) {
+        (Action::Burst(_), KeyCode::Char(c)) => Action::Burst(usize::from(c as u8 - b'1')),
+        (Action::WarpUp, KeyCode::Char('-' | '_')) => Action::WarpDown,
+        (action, _) => action,
+    })
+}
+
+/// A warp or rate without a useless `.0`: `10` → `10`, `0.5` → `0.5`.
+pub fn format_factor(warp: f64) -> String {
+    if (warp - warp.round()).abs() < 1e-9 {
+        format!("{}", warp.round() as i64)
+    } else {
+        format!("{warp:.1}")
+    }
+}
+
+/// The time-warp ladder `+`/`-` walk.
+pub const WARP_STEPS: [f64; 9] = [0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0];
+
+pub fn warp_up(current: f64) -> f64 {
+    WARP_STEPS
+        .iter()
+        .copied()
+        .find(|&w| w > current + 1e-9)
+        .unwrap_or(current)
+}
+
+pub fn warp_down(current: f64) -> f64 {
+    WARP_STEPS
+        .iter()
+        .rev()
+        .copied()
+        .find(|&w| w < current - 1e-9)
+        .unwrap_or(current)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warp_ladder() {
+        let cases = [
+            (1.0, 2.0, 0.5),
+            (0.5, 1.0, 0.5),
+            (200.0, 200.0, 100.0),
+            (3.0, 5.0, 2.0),
+            (1000.0, 1000.0, 200.0),
+        ];
+        for (cur, up, down) in cases {
+            assert_eq!(warp_up(cur), up, "up from {cur}");
+            assert_eq!(warp_down(cur), down, "down from {cur}");
+        }
+    }
+
+    #[test]
+    fn short_counts() {
+        for (n, s) in [
+            (10, "10"),
+            (1000, "1k"),
+            (5000, "5k"),
+            (1500, "1500"),
+            (0, "0"),
+        ] {
+            assert_eq!(short_count(n), s);
+        }
+    }
+}

@@ -1,0 +1,707 @@
+//! The console's state and `update`: the one owner of everything the screen shows.
+//!
+//! `update` is pure: it applies one [`Event`] and answers with the [`Command`]s the sources must
+//! carry out. It never reads a clock (time only arrives in `Event::Tick` and in the sources'
+//! timestamps) and never does I/O, so every key and event is unit-tested without a terminal.
+
+pub mod format;
+pub mod history;
+pub mod keymap;
+pub mod rates;
+pub mod summary;
+
+use std::collections::{BTreeMap, HashMap};
+
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind};
+use jiff::{SignedDuration, Timestamp};
+
+use crate::event::{Command, Event, Health, PurgeProgress, SendProgress, SourceEvent, SourceKind};
+use crate::model::{
+    ClusterEvent, DeploymentView, HpaView, PodView, QueueSample, ScaledObjectView, names,
+};
+use history::{History, Marker, MarkerKind};
+use keymap::{Action, Binding, KeyContext, KeyMapState};
+use rates::{RateTracker, Rates};
+pub use summary::Summary;
+
+/// Burst sizes of keys `1`–`5` unless `--bursts` says otherwise.
+pub const DEFAULT_BURSTS: [u64; 5] = [10, 100, 500, 1000, 5000];
+/// The largest burst the `b` prompt and `--bursts` accept.
+pub const MAX_BURST: u64 = 1_000_000;
+pub use crate::event::TRICKLE_BURST;
+/// How many cluster events are kept for the events panel.
+pub const EVENTS_KEPT: usize = 500;
+/// How many of the newest event rows a repeated event may fold into.
+const FOLD_LOOKBACK: usize = 4;
+/// How long (in wall-clock terms) a new pod row flashes.
+pub const FLASH: SignedDuration = SignedDuration::from_millis(1500);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Simulator,
+    Live,
+}
+
+/// What the console starts with (from the command line).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppConfig {
+    pub mode: Mode,
+    pub bursts: Vec<u64>,
+    pub trickle_per_second: f64,
+    pub warp: f64,
+    pub namespace: String,
+    pub queue: String,
+    pub scaled_object: String,
+    pub deployment: String,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            mode: Mode::Simulator,
+            bursts: DEFAULT_BURSTS.to_vec(),
+            trickle_per_second: 5.0,
+            warp: 1.0,
+            namespace: names::NAMESPACE.into(),
+            queue: names::QUEUE.into(),
+            scaled_object: names::SCALED_OBJECT.into(),
+            deployment: names::DEPLOYMENT.into(),
+        }
+    }
+}
+
+/// What keys currently do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InputMode {
+    Normal,
+    /// `b`: typing a burst size.
+    BurstPrompt {
+        input: String,
+        error: Option<String>,
+    },
+    /// `p`: waiting for y/n.
+    ConfirmPurge,
+}
+
+/// One row of the pod table, with when the console first saw it (for the flash).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PodRow {
+    pub pod: PodView,
+    pub first_seen: Timestamp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoticeLevel {
+    Info,
+    Warning,
+}
+
+/// A one-line message in the key bar area, until the next key press.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub level: NoticeLevel,
+    pub text: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct App {
+    pub config: AppConfig,
+    pub now: Option<Timestamp>,
+    pub started_at: Option<Timestamp>,
+    pub warp: f64,
+    pub queue: Option<QueueSample>,
+    pub rates: RateTracker,
+    pub history: History,
+    /// The chart shows the window ending here while frozen.
+    pub frozen_at: Option<Timestamp>,
+    pub pods: Vec<PodRow>,
+    pub pod_scroll: usize,
+    /// The terminal's size, from resize events (the loop sends one at start).
+    pub screen: Option<(u16, u16)>,
+    pub deployment: Option<DeploymentView>,
+    pub scaled_object: Option<ScaledObjectView>,
+    pub hpa: Option<HpaView>,
+    /// Newest first.
+    pub events: std::collections::VecDeque<ClusterEvent>,
+    /// Bursts still being sent, and the last finished one.
+    pub sends: BTreeMap<u64, SendProgress>,
+    pub last_send: Option<SendProgress>,
+    sent_by_burst: HashMap<u64, u64>,
+    pub purge: Option<PurgeProgress>,
+    purge_seen: u64,
+    pub consumers_paused: bool,
+    pub trickle: Option<f64>,
+    pub health: BTreeMap<SourceKindKey, Health>,
+    pub input: InputMode,
+    pub show_help: bool,
+    pub notice: Option<Notice>,
+    should_quit: bool,
+    needs_redraw: bool,
+    next_burst: u64,
+    stats: RunStats,
+}
+
+/// `SourceKind` with an order, for a stable header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SourceKindKey {
+    Simulator,
+    ServiceBus,
+    Cluster,
+}
+
+impl From<SourceKind> for SourceKindKey {
+    fn from(k: SourceKind) -> Self {
+        match k {
+            SourceKind::Simulator => SourceKindKey::Simulator,
+            SourceKind::ServiceBus => SourceKindKey::ServiceBus,
+            SourceKind::Cluster => SourceKindKey::Cluster,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+struct RunStats {
+    bursts_fired: u64,
+    peak_replicas: u32,
+    peak_depth: u64,
+    first_burst_at: Option<Timestamp>,
+    first_ready_after: Option<SignedDuration>,
+    /// When the queue last went from empty to non-empty.
+    queue_busy_since: Option<Timestamp>,
+    last_drain: Option<SignedDuration>,
+}
+
+impl App {
+    pub fn new(config: AppConfig) -> Self {
+        App {
+            warp: config.warp,
+            config,
+            now: None,
+            started_at: None,
+            queue: None,
+            rates: RateTracker::default(),
+            history: History::default(),
+            frozen_at: None,
+            pods: Vec::new(),
+            pod_scroll: 0,
+            screen: None,
+            deployment: None,
+            scaled_object: None,
+            hpa: None,
+            events: Default::default(),
+            sends: BTreeMap::new(),
+            last_send: None,
+            sent_by_burst: HashMap::new(),
+            purge: None,
+            purge_seen: 0,
+            consumers_paused: false,
+            trickle: None,
+            health: BTreeMap::new(),
+            input: InputMode::Normal,
+            show_help: false,
+            notice: None,
+            should_quit: false,
+            needs_redraw: true,
+            next_burst: 1,
+            stats: RunStats::default(),
+        }
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.should_quit
+    }
+
+    /// True once after anything visible changed; the loop redraws only then.
+    pub fn take_redraw(&mut self) -> bool {
+        std::mem::take(&mut self.needs_redraw)
+    }
+
+    pub fn is_simulator(&self) -> bool {
+        self.config.mode == Mode::Simulator
+    }
+
+    pub fn key_context(&self) -> KeyContext {
+        match (&self.input, self.show_help) {
+            (InputMode::BurstPrompt { .. }, _) => KeyContext::BurstPrompt,
+            (InputMode::ConfirmPurge, _) => KeyContext::ConfirmPurge,
+            (InputMode::Normal, true) => KeyContext::Help,
+            (InputMode::Normal, false) => KeyContext::Normal,
+        }
+    }
+
+    pub fn trickle_label(&self) -> String {
+        format!(
+            "{}/s",
+            keymap::format_factor(self.config.trickle_per_second)
+        )
+    }
+
+    /// The active key map (drives the key bar, the help overlay and key dispatch).
+    pub fn bindings(&self, context: KeyContext) -> Vec<Binding> {
+        let label = self.trickle_label();
+        keymap::bindings(context, &self.keymap_state(&label))
+    }
+
+    fn keymap_state<'a>(&'a self, trickle_label: &'a str) -> KeyMapState<'a> {
+        KeyMapState {
+            bursts: &self.config.bursts,
+            simulator: self.is_simulator(),
+            trickle_on: self.trickle.is_some(),
+            trickle_label,
+            consumers_paused: self.consumers_paused,
+            frozen: self.frozen_at.is_some(),
+            warp: self.warp,
+        }
+    }
+
+    /// Messages in the queue that are not finished: active + in flight.
+    pub fn depth(&self) -> u64 {
+        self.queue
+            .as_ref()
+            .map_or(0, |q| q.counts.active + q.counts.in_flight.unwrap_or(0))
+    }
+
+    /// `ActiveMessageCount`: what KEDA and the HPA see.
+    pub fn depth_active(&self) -> u64 {
+        self.queue.as_ref().map_or(0, |q| q.counts.active)
+    }
+
+    pub fn deployment_spec(&self) -> Option<u32> {
+        self.deployment.as_ref().map(|d| d.spec_replicas)
+    }
+
+    pub fn peak_depth(&self) -> u64 {
+        self.stats.peak_depth
+    }
+
+    pub fn rates(&self) -> Rates {
+        self.rates.rates(self.depth())
+    }
+
+    pub fn summary(&self) -> Summary {
+        Summary {
+            mode: self.config.mode,
+            bursts: self.stats.bursts_fired,
+            messages_sent: self.rates.sent_total(),
+            peak_replicas: self.stats.peak_replicas,
+            peak_depth: self.stats.peak_depth,
+            first_ready_after_first_burst: self.stats.first_ready_after,
+            last_drain: self.stats.last_drain,
+            still_queued: self.depth(),
+            ran_for: match (self.started_at, self.now) {
+                (Some(a), Some(b)) => Some(b.duration_since(a)),
+                _ => None,
+            },
+        }
+    }
+
+    /// Apply one event; return what the sources should do.
+    pub fn update(&mut self, event: Event) -> Vec<Command> {
+        match event {
+            Event::Tick { now } => {
+                self.on_tick(now);
+                Vec::new()
+            }
+            Event::Source(source) => {
+                // A queue sample arrives every frame; redraw only when the counts moved
+                // (the once-a-second tick redraw covers the sliding rates).
+                let unchanged = matches!((&source, &self.queue),
+                    (SourceEvent::Queue(new), Some(old)) if new.counts == old.counts);
+                self.on_source(source);
+                if !unchanged {
+                    self.needs_redraw = true;
+                }
+                Vec::new()
+            }
+            Event::Input(TermEvent::Key(key)) if key.kind != KeyEventKind::Release => {
+                self.needs_redraw = true;
+                self.on_key(key)
+            }
+            Event::Input(TermEvent::Paste(text)) => {
+                if let InputMode::BurstPrompt { input, error } = &mut self.input {
+                    input.extend(text.chars().filter(|c| !c.is_control()));
+                    *error = None;
+                    self.needs_redraw = true;
+                }
+                Vec::new()
+            }
+            Event::Input(TermEvent::Resize(width, height)) => {
+                self.screen = Some((width, height));
+                self.needs_redraw = true;
+                Vec::new()
+            }
+            Event::Input(_) => Vec::new(),
+        }
+    }
+
+    fn on_tick(&mut self, now: Timestamp) {
+        let previous = self.now.replace(now);
+        self.started_at.get_or_insert(now);
+        self.history.advance(now);
+        let second_changed = previous.is_none_or(|p| p.as_second() != now.as_second());
+        let flashing = self.pods.iter().any(|p| self.flash_active_at(p, now))
+            || previous.is_some_and(|p| self.pods.iter().any(|r| self.flash_active_at(r, p)));
+        if second_changed || flashing {
+            self.needs_redraw = true;
+        }
+        self.check_first_ready();
+    }
+
+    /// Virtual time a flash lasts: FLASH of wall time, stretched by the warp.
+    fn flash_span(&self) -> SignedDuration {
+        SignedDuration::from_secs_f64(FLASH.as_secs_f64() * self.warp.max(1.0))
+    }
+
+    fn flash_active_at(&self, row: &PodRow, at: Timestamp) -> bool {
+        at >= row.first_seen && at.duration_since(row.first_seen) < self.flash_span()
+    }
+
+    /// Whether this pod row is flashing now (new rows flash, k9s-style).
+    pub fn is_flashing(&self, row: &PodRow) -> bool {
+        self.now.is_some_and(|now| self.flash_active_at(row, now))
+    }
+
+    fn on_source(&mut self, event: SourceEvent) {
+        match event {
+            SourceEvent::Warp(w) => self.warp = w,
+            SourceEvent::Queue(sample) => {
+                let c = &sample.counts;
+                let depth = c.active + c.in_flight.unwrap_or(0);
+                self.rates.record_queue(sample.at, depth + c.dead_letter);
+                self.history.set_depth(depth);
+                self.stats.peak_depth = self.stats.peak_depth.max(depth);
+                match (depth, self.stats.queue_busy_since) {
+                    (0, Some(since)) => {
+                        self.stats.last_drain = Some(sample.at.duration_since(since));
+                        self.stats.queue_busy_since = None;
+                    }
+                    (1.., None) => self.stats.queue_busy_since = Some(sample.at),
+                    _ => {}
+                }
+                self.queue = Some(sample);
+            }
+            SourceEvent::Pods(pods) => self.on_pods(pods),
+            SourceEvent::Deployment(d) => {
+                self.stats.peak_replicas = self.stats.peak_replicas.max(d.spec_replicas);
+                self.history.set_replicas(d.spec_replicas, d.ready_replicas);
+                self.deployment = Some(d);
+            }
+            SourceEvent::ScaledObject(so) => self.scaled_object = Some(*so),
+            SourceEvent::Hpa(hpa) => self.hpa = hpa.map(|h| *h),
+            SourceEvent::ClusterEvent(e) => self.on_cluster_event(e),
+            SourceEvent::Send(progress) => self.on_send(progress),
+            SourceEvent::Purge(progress) => {
+                let delta = progress.removed.saturating_sub(self.purge_seen);
+                self.rates.record_purged(delta);
+                self.purge_seen = if progress.done { 0 } else { progress.removed };
+                if let Some(err) = &progress.error {
+                    self.notice = Some(Notice {
+                        level: NoticeLevel::Warning,
+                        text: format!("purge failed: {err}"),
+                    });
+                }
+                self.purge = Some(progress);
+            }
+            SourceEvent::ConsumersPaused(p) => self.consumers_paused = p,
+            SourceEvent::Trickle(t) => self.trickle = t,
+            SourceEvent::Health { source, health } => {
+                self.health.insert(source.into(), health);
+            }
+        }
+    }
+
+    fn on_pods(&mut self, pods: Vec<PodView>) {
+        let now = self
+            .now
+            .unwrap_or_else(|| pods.iter().map(|p| p.created).max().unwrap_or_default());
+        let seen: HashMap<&str, Timestamp> = self
+            .pods
+            .iter()
+            .map(|r| (r.pod.name.as_str(), r.first_seen))
+            .collect();
+        let mut rows: Vec<PodRow> = pods
+            .into_iter()
+            .map(|pod| {
+                let first_seen = seen.get(pod.name.as_str()).copied().unwrap_or(now);
+                PodRow { pod, first_seen }
+            })
+            .collect();
+        // Newest first, so scale-out appears at the top where the audience looks.
+        rows.sort_by(|a, b| {
+            b.pod
+                .created
+                .cmp(&a.pod.created)
+                .then_with(|| a.pod.name.cmp(&b.pod.name))
+        });
+        self.pods = rows;
+        self.check_first_ready();
+    }
+
+    fn check_first_ready(&mut self) {
+        if self.stats.first_ready_after.is_some() {
+            return;
+        }
+        let (Some(first_burst), Some(now)) = (self.stats.first_burst_at, self.now) else {
+            return;
+        };
+        let ready = self.pods.iter().any(|r| {
+            !r.pod.deleting
+                && r.pod.status == "Running"
+                && r.pod.total_containers > 0
+                && r.pod.ready_containers == r.pod.total_containers
+        });
+        if ready {
+            self.stats.first_ready_after = Some(now.duration_since(first_burst));
+        }
+    }
+
+    fn on_cluster_event(&mut self, e: ClusterEvent) {
+        let kind = match e.reason.as_str() {
+            "KEDAScaleTargetActivated" => Some(MarkerKind::KedaActivated),
+            "KEDAScaleTargetDeactivated" => Some(MarkerKind::KedaDeactivated),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            self.history.mark(Marker { at: e.at, kind });
+        }
+        // A burst of identical kubelet/ReplicaSet events (one per pod) becomes one row with a
+        // count, like `kubectl get events` does, so KEDA's and the HPA's stay on screen.
+        // Pod events come interleaved (SuccessfulDelete, Killing, SuccessfulDelete, …), so look
+        // a few rows back.
+        if let Some(row) = self.events.iter_mut().take(FOLD_LOOKBACK).find(|row| {
+            row.reason == e.reason
+                && row.type_ == e.type_
+                && row.source == e.source
+                && e.at.duration_since(row.at).abs() <= SignedDuration::from_secs(1)
+        }) {
+            row.count += e.count.max(1);
+            row.at = row.at.max(e.at);
+            row.message = e.message;
+            row.object = e.object;
+            return;
+        }
+        self.events.push_front(e);
+        self.events.truncate(EVENTS_KEPT);
+    }
+
+    fn on_send(&mut self, progress: SendProgress) {
+        let before = self
+            .sent_by_burst
+            .insert(progress.burst, progress.sent)
+            .unwrap_or(0);
+        self.rates.record_sent(progress.sent.saturating_sub(before));
+        if progress.burst == TRICKLE_BURST {
+            return;
+        }
+        if let Some(err) = &progress.error {
+            self.notice = Some(Notice {
+                level: NoticeLevel::Warning,
+                text: format!("burst #{} failed: {err}", progress.burst),
+            });
+        }
+        if progress.done || progress.cancelled {
+            self.sends.remove(&progress.burst);
+            self.last_send = Some(progress);
+        } else {
+            self.sends.insert(progress.burst, progress);
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        let label = self.trickle_label();
+        let context = self.key_context();
+        let action = keymap::action_for(&key, context, &self.keymap_state(&label));
+        if context == KeyContext::BurstPrompt && action.is_none() {
+            self.edit_prompt(key.code);
+            return Vec::new();
+        }
+        let Some(action) = action else {
+            return Vec::new();
+        };
+        self.notice = None;
+        match (context, action) {
+            (_, Action::Quit) => {
+                self.should_quit = true;
+                Vec::new()
+            }
+            (KeyContext::Help, Action::ToggleHelp) => {
+                self.show_help = false;
+                Vec::new()
+            }
+            (KeyContext::BurstPrompt, Action::Confirm) => {
+                let InputMode::BurstPrompt { input, .. } = &self.input else {
+                    return Vec::new();
+                };
+                match parse_burst_size(input) {
+                    Ok(count) => {
+                        self.input = InputMode::Normal;
+                        vec![self.fire(count)]
+                    }
+                    Err(msg) => {
+                        self.input = InputMode::BurstPrompt {
+                            input: input.clone(),
+                            error: Some(msg),
+                        };
+                        Vec::new()
+                    }
+                }
+            }
+            (KeyContext::ConfirmPurge, Action::Confirm) => {
+                self.input = InputMode::Normal;
+                self.purge_seen = 0;
+                vec![Command::Purge]
+            }
+            (KeyContext::BurstPrompt | KeyContext::ConfirmPurge, Action::Cancel) => {
+                self.input = InputMode::Normal;
+                Vec::new()
+            }
+            (KeyContext::Normal, action) => self.on_action(action),
+            _ => Vec::new(),
+        }
+    }
+
+    fn edit_prompt(&mut self, code: KeyCode) {
+        let InputMode::BurstPrompt { input, error } = &mut self.input else {
+            return;
+        };
+        match code {
+            KeyCode::Backspace => {
+                input.pop();
+            }
+            KeyCode::Char(c) if input.chars().count() < 12 => input.push(c),
+            _ => return,
+        }
+        *error = None;
+    }
+
+    fn on_action(&mut self, action: Action) -> Vec<Command> {
+        match action {
+            Action::Burst(i) => match self.config.bursts.get(i) {
+                Some(&count) => vec![self.fire(count)],
+                None => Vec::new(),
+            },
+            Action::CustomBurst => {
+                self.input = InputMode::BurstPrompt {
+                    input: String::new(),
+                    error: None,
+                };
+                Vec::new()
+            }
+            Action::ToggleTrickle => {
+                let next = match self.trickle {
+                    Some(_) => None,
+                    None => Some(self.config.trickle_per_second),
+                };
+                self.trickle = next;
+                vec![Command::SetTrickle(next)]
+            }
+            Action::ToggleConsumers => {
+                if !self.is_simulator() {
+                    self.simulator_only("pausing consumers");
+                    return Vec::new();
+                }
+                self.consumers_paused = !self.consumers_paused;
+                vec![Command::SetConsumersPaused(self.consumers_paused)]
+            }
+            Action::Purge => {
+                self.input = InputMode::ConfirmPurge;
+                Vec::new()
+            }
+            Action::WarpUp | Action::WarpDown => {
+                if !self.is_simulator() {
+                    self.simulator_only("time warp");
+                    return Vec::new();
+                }
+                let next = if action == Action::WarpUp {
+                    keymap::warp_up(self.warp)
+                } else {
+                    keymap::warp_down(self.warp)
+                };
+                if next == self.warp {
+                    return Vec::new();
+                }
+                self.warp = next;
+                vec![Command::SetWarp(next)]
+            }
+            Action::FreezeChart => {
+                self.frozen_at = match self.frozen_at {
+                    Some(_) => None,
+                    None => self.now,
+                };
+                Vec::new()
+            }
+            Action::ToggleHelp => {
+                self.show_help = true;
+                Vec::new()
+            }
+            Action::ScrollUp => self.scroll(-1),
+            Action::ScrollDown => self.scroll(1),
+            Action::PageUp => self.scroll(-(self.page_size() as isize)),
+            Action::PageDown => self.scroll(self.page_size() as isize),
+            Action::Quit | Action::Confirm | Action::Cancel => Vec::new(),
+        }
+    }
+
+    /// Pod rows on screen, when the terminal size is known.
+    fn pod_rows_visible(&self) -> Option<usize> {
+        self.screen.map(|(w, h)| crate::ui::pod_rows_visible(w, h))
+    }
+
+    fn page_size(&self) -> usize {
+        self.pod_rows_visible().unwrap_or(10).max(1)
+    }
+
+    fn scroll(&mut self, by: isize) -> Vec<Command> {
+        // Never scroll past the point where the last row is at the bottom, so ↑ acts at once.
+        let visible = self.pod_rows_visible().unwrap_or(1).max(1);
+        let max = self.pods.len().saturating_sub(visible);
+        self.pod_scroll = self.pod_scroll.saturating_add_signed(by).min(max);
+        Vec::new()
+    }
+
+    fn simulator_only(&mut self, what: &str) {
+        self.notice = Some(Notice {
+            level: NoticeLevel::Warning,
+            text: format!("{what} is simulator-only; disabled in live mode"),
+        });
+    }
+
+    fn fire(&mut self, count: u64) -> Command {
+        let burst = self.next_burst;
+        self.next_burst += 1;
+        self.stats.bursts_fired += 1;
+        if let Some(now) = self.now {
+            self.stats.first_burst_at.get_or_insert(now);
+            self.history.mark(Marker {
+                at: now,
+                kind: MarkerKind::Burst(count),
+            });
+        }
+        Command::Burst { burst, count }
+    }
+}
+
+/// Validate a burst size typed at the `b` prompt or given to `--bursts`.
+pub fn parse_burst_size(text: &str) -> Result<u64, String> {
+    let t = text.trim().replace(['_', ' '], "");
+    if t.is_empty() {
+        return Err("type a number of messages".into());
+    }
+    if !t.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!(
+            "{:?} is not a whole number of messages",
+            text.trim()
+        ));
+    }
+    match t.parse::<u64>() {
+        Ok(0) => Err("a burst needs at least 1 message".into()),
+        Ok(n) if n <= MAX_BURST => Ok(n),
+        _ => Err(format!(
+            "at most {} messages per burst",
+            format::group_thousands(MAX_BURST)
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests;

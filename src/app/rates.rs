@@ -1,0 +1,237 @@
+//! Send rate, drain rate and time-to-empty, from cumulative counters over a sliding window.
+//!
+//! Drained messages are not reported by any source (the REST API only gives counts), so they are
+//! derived: `drained = initial queue + sent − purged − queue now`. Working on cumulative totals
+//! rather than per-interval differences means a send reported a little before or after the queue
+//! sample that contains it only shifts the rate within the window; it never goes negative.
+
+use std::collections::VecDeque;
+
+use jiff::{SignedDuration, Timestamp};
+
+/// How far back the rates look.
+pub const RATE_WINDOW: SignedDuration = SignedDuration::from_secs(10);
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Point {
+    at: Timestamp,
+    sent: u64,
+    drained: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct RateTracker {
+    /// Messages in the queue (active + in flight + dead-lettered) at the first sample.
+    initial_queue: Option<u64>,
+    sent_total: u64,
+    purged_total: u64,
+    points: VecDeque<Point>,
+}
+
+/// What the gauge shows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rates {
+    /// Messages per second sent over the window.
+    pub send_per_second: f64,
+    /// Messages per second completed by consumers over the window.
+    pub drain_per_second: f64,
+    /// When the queue empties at the current net drain rate; `None` when it is not shrinking.
+    pub time_to_empty: Option<SignedDuration>,
+}
+
+impl RateTracker {
+    /// Everything sent so far (bursts and trickle).
+    pub fn sent_total(&self) -> u64 {
+        self.sent_total
+    }
+
+    pub fn record_sent(&mut self, messages: u64) {
+        self.sent_total += messages;
+    }
+
+    pub fn record_purged(&mut self, messages: u64) {
+        self.purged_total += messages;
+    }
+
+    /// A queue sample: `queue` counts every message still held (active + in flight + dead-lettered).
+    pub fn record_queue(&mut self, at: Timestamp, queue: u64) {
+        let initial = *self.initial_queue.get_or_insert(queue);
+        let drained = (initial + self.sent_total).saturating_sub(self.purged_total + queue);
+        // Samples can arrive out of order across sources; keep the series monotonic in time.
+        if let Some(last) = self.points.back_mut()
+            && at <= last.at
+        {
+            last.sent = self.sent_total;
+            last.drained = last.drained.max(drained);
+            return;
+        }
+        self.points.push_back(Point {
+            at,
+            sent: self.sent_total,
+            drained,
+        });
+        // Keep one point at or before the window's start so the rate spans the whole window.
+        while self.points.len() > 2 && self.points[1].at <= at - RATE_WINDOW {
+            self.points.pop_front();
+        }
+    }
+
+    /// Rates over the last [`RATE_WINDOW`] ending at the newest sample.
+    pub fn rates(&self, active_and_in_flight: u64) -> Rates {
+        let (Some(first), Some(last)) = (self.points.front(), self.points.back()) else {
+            return Rates {
+                send_per_second: 0.0,
+                drain_per_second: 0.0,
+                time_to_empty: None,
+            };
+        };
+        let span = last.at.duration_since(first.at).as_secs_f64();
+        if span <= 0.0 {
+            return Rates {
+                send_per_second: 0.0,
+                drain_per_second: 0.0,
+                time_to_empty: if active_and_in_flight == 0 {
+                    Some(SignedDuration::ZERO)
+                } else {
+                    None
+                },
+            };
+        }
+        let send = last.sent.saturating_sub(first.sent) as f64 / span;
+        let drain = last.drained.saturating_sub(first.drained) as f64 / span;
+        Rates {
+            send_per_second: send,
+            drain_per_second: drain,
+            time_to_empty: time_to_empty(active_and_in_flight, send, drain),
+        }
+    }
+}
+
+/// `queue / (drain − send)` when the queue is shrinking; zero when it is already empty.
+pub fn time_to_empty(
+    queue: u64,
+    send_per_second: f64,
+    drain_per_second: f64,
+) -> Option<SignedDuration> {
+    if queue == 0 {
+        return Some(SignedDuration::ZERO);
+    }
+    let net = drain_per_second - send_per_second;
+    if net <= f64::EPSILON {
+        return None;
+    }
+    let secs = queue as f64 / net;
+    // Anything beyond a day is "not in this talk".
+    (secs < 86_400.0).then(|| SignedDuration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: i64) -> Timestamp {
+        Timestamp::from_second(1_700_000_000 + s).unwrap()
+    }
+
+    #[test]
+    fn time_to_empty_table() {
+        // (queue, send/s, drain/s, expected seconds)
+        let cases: &[(u64, f64, f64, Option<i64>)] = &[
+            (0, 0.0, 0.0, Some(0)),
+            (0, 5.0, 0.0, Some(0)),
+            (100, 0.0, 10.0, Some(10)),
+            (100, 5.0, 10.0, Some(20)),
+            (100, 10.0, 10.0, None),
+            (100, 20.0, 10.0, None),
+            (100, 0.0, 0.0, None),
+            (1_000_000, 0.0, 1.0, None), // more than a day
+        ];
+        for &(queue, send, drain, want) in cases {
+            let got = time_to_empty(queue, send, drain).map(|d| d.as_secs());
+            assert_eq!(got, want, "queue={queue} send={send} drain={drain}");
+        }
+    }
+
+    #[test]
+    fn drain_rate_is_derived_from_sent_and_queue() {
+        let mut r = RateTracker::default();
+        r.record_queue(t(0), 0);
+        r.record_sent(500);
+        r.record_queue(t(0) + SignedDuration::from_millis(1), 500);
+        // 10 s later consumers completed 100 messages.
+        r.record_queue(t(10), 400);
+        let rates = r.rates(400);
+        assert!((rates.drain_per_second - 10.0).abs() < 0.01, "{rates:?}");
+        assert!((rates.send_per_second - 50.0).abs() < 0.1, "{rates:?}");
+    }
+
+    #[test]
+    fn window_slides_and_purges_do_not_count_as_drain() {
+        let mut r = RateTracker::default();
+        r.record_queue(t(0), 0);
+        r.record_sent(1000);
+        for s in 1..=30 {
+            // 10 msgs/s completed
+            r.record_queue(t(s), 1000 - 10 * s as u64);
+        }
+        let rates = r.rates(700);
+        assert!((rates.drain_per_second - 10.0).abs() < 0.01, "{rates:?}");
+        assert_eq!(
+            rates.send_per_second, 0.0,
+            "the burst is outside the window"
+        );
+        assert_eq!(rates.time_to_empty, Some(SignedDuration::from_secs(70)));
+        r.record_purged(700);
+        r.record_queue(t(31), 0);
+        let rates = r.rates(0);
+        assert!(
+            rates.drain_per_second <= 10.0,
+            "purged messages are not drained: {rates:?}"
+        );
+        assert_eq!(rates.time_to_empty, Some(SignedDuration::ZERO));
+    }
+
+    #[test]
+    fn late_duplicate_sample_does_not_go_backwards() {
+        let mut r = RateTracker::default();
+        r.record_queue(t(0), 10);
+        r.record_queue(t(5), 5);
+        r.record_queue(t(4), 6);
+        let rates = r.rates(5);
+        assert!((rates.drain_per_second - 1.0).abs() < 0.01, "{rates:?}");
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Rates are never negative or NaN, whatever order sends, purges and samples come in.
+        #[test]
+        fn rates_are_finite_and_non_negative(
+            ops in proptest::collection::vec((0u8..3, 0u64..1000, 0i64..3000), 1..200)
+        ) {
+            let mut r = RateTracker::default();
+            let mut at = Timestamp::from_second(1_700_000_000).unwrap();
+            let mut queue = 0u64;
+            for (op, n, ms) in ops {
+                at += SignedDuration::from_millis(ms);
+                match op {
+                    0 => { r.record_sent(n); queue += n; }
+                    1 => { let p = n.min(queue); r.record_purged(p); queue -= p; }
+                    _ => { queue = queue.saturating_sub(n); }
+                }
+                r.record_queue(at, queue);
+                let rates = r.rates(queue);
+                prop_assert!(rates.send_per_second.is_finite() && rates.send_per_second >= 0.0);
+                prop_assert!(rates.drain_per_second.is_finite() && rates.drain_per_second >= 0.0);
+                if queue == 0 {
+                    prop_assert_eq!(rates.time_to_empty, Some(SignedDuration::ZERO));
+                }
+            }
+        }
+    }
+}

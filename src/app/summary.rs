@@ -1,0 +1,101 @@
+//! The summary printed after the terminal is restored.
+
+use std::fmt;
+
+use jiff::SignedDuration;
+
+use super::Mode;
+use super::format::{group_thousands, short_duration};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    pub mode: Mode,
+    pub bursts: u64,
+    pub messages_sent: u64,
+    pub peak_replicas: u32,
+    pub peak_depth: u64,
+    /// From the first burst to the first Running pod with all containers ready.
+    pub first_ready_after_first_burst: Option<SignedDuration>,
+    /// How long the queue last stayed non-empty before it drained.
+    pub last_drain: Option<SignedDuration>,
+    /// Active + in-flight messages left at exit.
+    pub still_queued: u64,
+    pub ran_for: Option<SignedDuration>,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let clock = match self.mode {
+            Mode::Simulator => "simulator, virtual time",
+            Mode::Live => "live",
+        };
+        let opt = |d: Option<SignedDuration>, none: &str| {
+            d.map_or_else(|| none.to_owned(), short_duration)
+        };
+        writeln!(f, "kedatui summary ({clock})")?;
+        writeln!(f, "  bursts fired         {}", self.bursts)?;
+        writeln!(
+            f,
+            "  messages sent        {}",
+            group_thousands(self.messages_sent)
+        )?;
+        writeln!(
+            f,
+            "  peak queue depth     {}",
+            group_thousands(self.peak_depth)
+        )?;
+        writeln!(f, "  peak replicas        {}", self.peak_replicas)?;
+        let first_ready = match self.first_ready_after_first_burst {
+            Some(d) => format!("{} after the first burst", short_duration(d)),
+            None => "none ready".to_owned(),
+        };
+        writeln!(f, "  first Ready pod      {first_ready}")?;
+        let drain = match (self.last_drain, self.still_queued) {
+            (Some(d), 0) => format!("{} (queue empty)", short_duration(d)),
+            (Some(d), q) => format!(
+                "{} last time; {} still queued",
+                short_duration(d),
+                group_thousands(q)
+            ),
+            (None, 0) => "nothing to drain".into(),
+            (None, q) => format!("not drained; {} still queued", group_thousands(q)),
+        };
+        writeln!(f, "  time to drain        {drain}")?;
+        write!(f, "  ran for              {}", opt(self.ran_for, "0s"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_text() {
+        let mut s = Summary {
+            mode: Mode::Simulator,
+            bursts: 2,
+            messages_sent: 1500,
+            peak_replicas: 16,
+            peak_depth: 1200,
+            first_ready_after_first_burst: Some(SignedDuration::from_millis(8500)),
+            last_drain: Some(SignedDuration::from_secs(72)),
+            still_queued: 0,
+            ran_for: Some(SignedDuration::from_secs(150)),
+        };
+        assert_eq!(
+            s.to_string(),
+            "kedatui summary (simulator, virtual time)\n  bursts fired         2\n  messages sent        1 500\n  peak queue depth     1 200\n  peak replicas        16\n  first Ready pod      8.5s after the first burst\n  time to drain        1m12s (queue empty)\n  ran for              2m30s"
+        );
+        s.mode = Mode::Live;
+        s.first_ready_after_first_burst = None;
+        s.last_drain = None;
+        s.still_queued = 40;
+        let text = s.to_string();
+        assert!(text.starts_with("kedatui summary (live)"), "{text}");
+        assert!(text.contains("first Ready pod      none ready"), "{text}");
+        assert!(
+            text.contains("time to drain        not drained; 40 still queued"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,743 @@
+//! `update` for every key and every event.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::*;
+use crate::event::{ErrorKind, SourceError};
+use crate::model::{Condition, EventType, HpaBehaviorKind, QueueCounts};
+
+fn t(s: i64) -> Timestamp {
+    Timestamp::from_second(1_700_000_000 + s).unwrap()
+}
+
+fn key(code: KeyCode) -> Event {
+    Event::Input(TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn ch(c: char) -> Event {
+    key(KeyCode::Char(c))
+}
+
+fn app() -> App {
+    let mut app = App::new(AppConfig::default());
+    app.update(Event::Tick { now: t(0) });
+    app
+}
+
+fn live_app() -> App {
+    let mut app = App::new(AppConfig {
+        mode: Mode::Live,
+        ..AppConfig::default()
+    });
+    app.update(Event::Tick { now: t(0) });
+    app
+}
+
+fn queue(at: i64, active: u64, in_flight: u64) -> Event {
+    Event::Source(SourceEvent::Queue(QueueSample {
+        at: t(at),
+        counts: QueueCounts {
+            active,
+            in_flight: Some(in_flight),
+            ..QueueCounts::default()
+        },
+    }))
+}
+
+fn pod(name: &str, status: &str, ready: u32, created: i64) -> PodView {
+    PodView {
+        name: name.into(),
+        status: status.into(),
+        ready_containers: ready,
+        total_containers: 1,
+        restarts: 0,
+        last_restart: None,
+        created: t(created),
+        deleting: status == "Terminating",
+        node: None,
+    }
+}
+
+fn sent(burst: u64, size: u64, sent: u64, done: bool) -> Event {
+    Event::Source(SourceEvent::Send(SendProgress {
+        burst,
+        size,
+        sent,
+        failed: 0,
+        at: t(0),
+        done,
+        cancelled: false,
+        error: None,
+    }))
+}
+
+#[test]
+fn number_keys_fire_the_configured_bursts() {
+    let mut a = app();
+    let cases = [('1', 10), ('2', 100), ('3', 500), ('4', 1000), ('5', 5000)];
+    for (i, (c, count)) in cases.into_iter().enumerate() {
+        assert_eq!(
+            a.update(ch(c)),
+            vec![Command::Burst {
+                burst: i as u64 + 1,
+                count
+            }],
+            "key {c}"
+        );
+    }
+    assert_eq!(a.update(ch('6')), vec![], "no sixth burst by default");
+    assert_eq!(a.summary().bursts, 5);
+    assert_eq!(
+        a.history.markers(0, i64::MAX).count(),
+        5,
+        "each burst marks the chart"
+    );
+}
+
+#[test]
+fn custom_bursts_from_the_command_line() {
+    let mut a = App::new(AppConfig {
+        bursts: vec![7, 70],
+        ..AppConfig::default()
+    });
+    assert_eq!(
+        a.update(ch('2')),
+        vec![Command::Burst {
+            burst: 1,
+            count: 70
+        }]
+    );
+    assert_eq!(a.update(ch('3')), vec![]);
+}
+
+#[test]
+fn key_release_is_ignored() {
+    let mut a = app();
+    let mut release = KeyEvent::new(KeyCode::Char('1'), KeyModifiers::NONE);
+    release.kind = KeyEventKind::Release;
+    assert_eq!(a.update(Event::Input(TermEvent::Key(release))), vec![]);
+}
+
+#[test]
+fn b_prompts_validates_and_fires() {
+    let mut a = app();
+    a.update(ch('b'));
+    assert_eq!(a.key_context(), KeyContext::BurstPrompt);
+    // Enter on empty input: an error, still prompting.
+    assert_eq!(a.update(key(KeyCode::Enter)), vec![]);
+    assert!(
+        matches!(&a.input, InputMode::BurstPrompt { error: Some(e), .. } if e.contains("type a number"))
+    );
+    for c in "25x".chars() {
+        a.update(ch(c));
+    }
+    assert_eq!(a.update(key(KeyCode::Enter)), vec![]);
+    assert!(
+        matches!(&a.input, InputMode::BurstPrompt { error: Some(e), .. } if e.contains("not a whole number"))
+    );
+    a.update(key(KeyCode::Backspace));
+    // Keys that normally act (q, p, 1) are just text inside the prompt.
+    assert!(!a.should_quit());
+    assert_eq!(
+        a.update(key(KeyCode::Enter)),
+        vec![Command::Burst {
+            burst: 1,
+            count: 25
+        }]
+    );
+    assert_eq!(a.input, InputMode::Normal);
+}
+
+#[test]
+fn b_prompt_q_is_text_and_esc_cancels() {
+    let mut a = app();
+    a.update(ch('b'));
+    a.update(ch('q'));
+    assert!(!a.should_quit(), "q inside the prompt is text");
+    assert_eq!(a.update(key(KeyCode::Esc)), vec![]);
+    assert_eq!(a.input, InputMode::Normal);
+    assert!(!a.should_quit(), "Esc cancels the prompt, it does not quit");
+}
+
+#[test]
+fn paste_goes_into_the_prompt() {
+    let mut a = app();
+    a.update(ch('b'));
+    a.update(Event::Input(TermEvent::Paste("1200".into())));
+    assert_eq!(
+        a.update(key(KeyCode::Enter)),
+        vec![Command::Burst {
+            burst: 1,
+            count: 1200
+        }]
+    );
+    // Outside the prompt a paste does nothing.
+    assert_eq!(a.update(Event::Input(TermEvent::Paste("5".into()))), vec![]);
+}
+
+#[test]
+fn parse_burst_size_table() {
+    let cases: &[(&str, Result<u64, &str>)] = &[
+        ("1", Ok(1)),
+        (" 250 ", Ok(250)),
+        ("1_000", Ok(1000)),
+        ("1000000", Ok(1_000_000)),
+        ("", Err("type a number")),
+        ("0", Err("at least 1")),
+        ("-5", Err("not a whole number")),
+        ("2.5", Err("not a whole number")),
+        ("1000001", Err("at most 1 000 000")),
+        ("99999999999999999999999", Err("at most")),
+    ];
+    for (input, want) in cases {
+        match (parse_burst_size(input), want) {
+            (Ok(n), Ok(w)) => assert_eq!(n, *w, "{input:?}"),
+            (Err(e), Err(w)) => assert!(e.contains(w), "{input:?}: {e}"),
+            (got, want) => panic!("{input:?}: got {got:?}, want {want:?}"),
+        }
+    }
+}
+
+#[test]
+fn t_toggles_the_trickle() {
+    let mut a = app();
+    assert_eq!(a.update(ch('t')), vec![Command::SetTrickle(Some(5.0))]);
+    assert_eq!(a.trickle, Some(5.0));
+    assert_eq!(a.update(ch('t')), vec![Command::SetTrickle(None)]);
+    let mut b = App::new(AppConfig {
+        trickle_per_second: 20.0,
+        ..AppConfig::default()
+    });
+    assert_eq!(b.update(ch('t')), vec![Command::SetTrickle(Some(20.0))]);
+    // The source's answer wins.
+    b.update(Event::Source(SourceEvent::Trickle(None)));
+    assert_eq!(b.trickle, None);
+}
+
+#[test]
+fn c_pauses_and_resumes_consumers_in_the_simulator_only() {
+    let mut a = app();
+    assert_eq!(a.update(ch('c')), vec![Command::SetConsumersPaused(true)]);
+    assert_eq!(a.update(ch('c')), vec![Command::SetConsumersPaused(false)]);
+    let mut l = live_app();
+    assert_eq!(l.update(ch('c')), vec![]);
+    assert!(l.notice.as_ref().unwrap().text.contains("simulator-only"));
+}
+
+#[test]
+fn p_purges_only_after_confirmation() {
+    let mut a = app();
+    assert_eq!(a.update(ch('p')), vec![]);
+    assert_eq!(a.key_context(), KeyContext::ConfirmPurge);
+    assert_eq!(a.update(ch('n')), vec![]);
+    assert_eq!(a.input, InputMode::Normal);
+    a.update(ch('p'));
+    assert_eq!(a.update(key(KeyCode::Esc)), vec![]);
+    assert!(!a.should_quit(), "Esc cancels the confirmation");
+    a.update(ch('p'));
+    assert_eq!(
+        a.update(ch('1')),
+        vec![],
+        "other keys do nothing while confirming"
+    );
+    assert_eq!(a.update(ch('y')), vec![Command::Purge]);
+    a.update(ch('p'));
+    assert_eq!(a.update(key(KeyCode::Enter)), vec![Command::Purge]);
+}
+
+#[test]
+fn plus_minus_walk_the_warp_ladder_in_the_simulator_only() {
+    let mut a = app();
+    assert_eq!(a.update(ch('+')), vec![Command::SetWarp(2.0)]);
+    assert_eq!(a.update(ch('=')), vec![Command::SetWarp(5.0)]);
+    assert_eq!(a.update(ch('-')), vec![Command::SetWarp(2.0)]);
+    a.update(Event::Source(SourceEvent::Warp(200.0)));
+    assert_eq!(a.update(ch('+')), vec![], "already at the top");
+    let mut l = live_app();
+    assert_eq!(l.update(ch('+')), vec![]);
+    assert_eq!(l.update(ch('-')), vec![]);
+    assert!(
+        l.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("time warp is simulator-only")
+    );
+}
+
+#[test]
+fn space_freezes_the_chart_at_the_current_time() {
+    let mut a = app();
+    a.update(Event::Tick { now: t(5) });
+    a.update(ch(' '));
+    assert_eq!(a.frozen_at, Some(t(5)));
+    a.update(Event::Tick { now: t(9) });
+    assert_eq!(
+        a.frozen_at,
+        Some(t(5)),
+        "the world moves on, the chart does not"
+    );
+    a.update(ch(' '));
+    assert_eq!(a.frozen_at, None);
+}
+
+#[test]
+fn question_mark_opens_and_closes_help() {
+    let mut a = app();
+    a.update(ch('?'));
+    assert!(a.show_help);
+    assert_eq!(
+        a.update(ch('1')),
+        vec![],
+        "keys under the overlay are inert"
+    );
+    a.update(key(KeyCode::Esc));
+    assert!(!a.show_help);
+    assert!(!a.should_quit(), "Esc closes help first");
+    a.update(ch('?'));
+    a.update(ch('?'));
+    assert!(!a.show_help);
+    a.update(ch('?'));
+    a.update(ch('q'));
+    assert!(a.should_quit());
+}
+
+#[test]
+fn q_esc_and_ctrl_c_quit() {
+    for ev in [
+        ch('q'),
+        key(KeyCode::Esc),
+        Event::Input(TermEvent::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL,
+        ))),
+    ] {
+        let mut a = app();
+        a.update(ev.clone());
+        assert!(a.should_quit(), "{ev:?}");
+    }
+    // Ctrl-C quits even inside the prompt.
+    let mut a = app();
+    a.update(ch('b'));
+    a.update(Event::Input(TermEvent::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    ))));
+    assert!(a.should_quit());
+}
+
+#[test]
+fn arrows_scroll_the_pod_table_within_bounds() {
+    let mut a = app();
+    let pods = (0..30)
+        .map(|i| pod(&format!("p-{i:02}"), "Running", 1, i))
+        .collect();
+    a.update(Event::Source(SourceEvent::Pods(pods)));
+    a.update(key(KeyCode::Up));
+    assert_eq!(a.pod_scroll, 0);
+    a.update(key(KeyCode::Down));
+    a.update(ch('j'));
+    assert_eq!(a.pod_scroll, 2);
+    a.update(ch('k'));
+    assert_eq!(a.pod_scroll, 1);
+    a.update(key(KeyCode::PageDown));
+    a.update(key(KeyCode::PageDown));
+    a.update(key(KeyCode::PageDown));
+    assert_eq!(a.pod_scroll, 29, "clamped to the last row");
+    a.update(key(KeyCode::PageUp));
+    assert_eq!(a.pod_scroll, 19);
+}
+
+#[test]
+fn scrolling_stops_when_the_last_pod_is_on_screen() {
+    let mut a = app();
+    a.update(Event::Input(TermEvent::Resize(120, 40)));
+    let visible = crate::ui::pod_rows_visible(120, 40);
+    assert_eq!(visible, 13, "the pod table at 120×40");
+    let pods = (0..30)
+        .map(|i| pod(&format!("p-{i:02}"), "Running", 1, i))
+        .collect();
+    a.update(Event::Source(SourceEvent::Pods(pods)));
+    a.update(key(KeyCode::PageDown));
+    assert_eq!(a.pod_scroll, 13, "a page is what fits");
+    a.update(key(KeyCode::PageDown));
+    assert_eq!(a.pod_scroll, 30 - 13);
+    a.update(key(KeyCode::Up));
+    assert_eq!(a.pod_scroll, 30 - 13 - 1, "↑ moves at once");
+}
+
+#[test]
+fn unbound_keys_do_nothing() {
+    let mut a = app();
+    for c in ['x', 'z', '0', '9'] {
+        assert_eq!(a.update(ch(c)), vec![]);
+    }
+    assert!(!a.should_quit());
+}
+
+#[test]
+fn focus_and_mouse_events_are_ignored() {
+    let mut a = app();
+    a.take_redraw();
+    for e in [TermEvent::FocusGained, TermEvent::FocusLost] {
+        assert_eq!(a.update(Event::Input(e)), vec![]);
+    }
+    assert!(!a.take_redraw());
+}
+
+#[test]
+fn resize_requests_a_redraw() {
+    let mut a = app();
+    a.take_redraw();
+    a.update(Event::Input(TermEvent::Resize(100, 30)));
+    assert!(a.take_redraw());
+    assert!(!a.take_redraw());
+}
+
+#[test]
+fn unchanged_queue_samples_do_not_redraw() {
+    let mut a = app();
+    a.update(queue(0, 5, 0));
+    assert!(a.take_redraw());
+    a.update(queue(0, 5, 0));
+    assert!(!a.take_redraw(), "same counts");
+    a.update(queue(0, 4, 1));
+    assert!(a.take_redraw());
+}
+
+#[test]
+fn ticks_redraw_once_per_second_of_clock() {
+    let mut a = app();
+    a.take_redraw();
+    a.update(Event::Tick {
+        now: t(0) + SignedDuration::from_millis(300),
+    });
+    assert!(!a.take_redraw(), "same second, nothing moved");
+    a.update(Event::Tick { now: t(1) });
+    assert!(a.take_redraw());
+    assert_eq!(a.now, Some(t(1)));
+    assert_eq!(a.history.len(), 2);
+}
+
+#[test]
+fn queue_samples_feed_gauge_chart_rates_and_drain_time() {
+    let mut a = app();
+    a.update(queue(0, 0, 0));
+    a.update(ch('3'));
+    a.update(sent(1, 500, 500, true));
+    a.update(queue(1, 480, 20));
+    assert_eq!(a.depth(), 500);
+    assert_eq!(a.rates.sent_total(), 500);
+    a.update(Event::Tick { now: t(11) });
+    a.update(queue(11, 380, 20));
+    assert!(
+        (a.rates().drain_per_second - 10.0).abs() < 0.01,
+        "{:?}",
+        a.rates()
+    );
+    a.update(Event::Tick { now: t(61) });
+    a.update(queue(61, 0, 0));
+    let s = a.summary();
+    assert_eq!(s.last_drain, Some(SignedDuration::from_secs(60)));
+    assert_eq!(s.peak_depth, 500);
+    assert_eq!(s.messages_sent, 500);
+    assert_eq!(s.bursts, 1);
+}
+
+#[test]
+fn pods_keep_first_seen_flash_and_sort_newest_first() {
+    let mut a = app();
+    a.update(Event::Source(SourceEvent::Pods(vec![pod(
+        "a", "Running", 1, 0,
+    )])));
+    a.update(Event::Tick { now: t(10) });
+    assert!(
+        !a.is_flashing(&a.pods[0]),
+        "flash is over after 1.5 s at warp 1"
+    );
+    a.update(Event::Source(SourceEvent::Pods(vec![
+        pod("a", "Running", 1, 0),
+        pod("b", "Pending", 0, 10),
+    ])));
+    assert_eq!(a.pods[0].pod.name, "b", "newest first");
+    assert!(a.is_flashing(&a.pods[0]));
+    assert!(!a.is_flashing(&a.pods[1]), "a keeps its first_seen");
+    assert_eq!(a.pods[1].first_seen, t(0));
+}
+
+#[test]
+fn first_ready_pod_is_timed_from_the_first_burst() {
+    let mut a = app();
+    a.update(Event::Tick { now: t(2) });
+    a.update(ch('1'));
+    a.update(Event::Tick { now: t(5) });
+    a.update(Event::Source(SourceEvent::Pods(vec![pod(
+        "a", "Running", 0, 4,
+    )])));
+    assert_eq!(
+        a.summary().first_ready_after_first_burst,
+        None,
+        "0/1 is not ready"
+    );
+    a.update(Event::Tick { now: t(9) });
+    a.update(Event::Source(SourceEvent::Pods(vec![pod(
+        "a", "Running", 1, 4,
+    )])));
+    assert_eq!(
+        a.summary().first_ready_after_first_burst,
+        Some(SignedDuration::from_secs(7))
+    );
+}
+
+#[test]
+fn deployment_tracks_peak_replicas_and_chart() {
+    let mut a = app();
+    for spec in [1, 4, 8, 3] {
+        a.update(Event::Source(SourceEvent::Deployment(DeploymentView {
+            name: "d".into(),
+            spec_replicas: spec,
+            status_replicas: spec,
+            ready_replicas: spec.saturating_sub(1),
+        })));
+    }
+    assert_eq!(a.summary().peak_replicas, 8);
+    let last = a.history.window(0, i64::MAX).last().copied().unwrap();
+    assert_eq!((last.spec_replicas, last.ready_replicas), (3, 2));
+}
+
+#[test]
+fn scaled_object_and_hpa_are_stored() {
+    let mut a = app();
+    let so = ScaledObjectView {
+        namespace: "ns".into(),
+        name: "so".into(),
+        target_kind: "apps/v1.Deployment".into(),
+        target_name: "d".into(),
+        queue_name: "q".into(),
+        polling_interval: SignedDuration::from_secs(5),
+        cooldown_period: SignedDuration::from_secs(30),
+        min_replicas: 0,
+        max_replicas: 20,
+        idle_replicas: None,
+        message_count: 5,
+        activation_message_count: 0,
+        hpa_behavior: HpaBehaviorKind::Legacy,
+        conditions: vec![Condition {
+            type_: "Active".into(),
+            status: "True".into(),
+            reason: "ScalerActive".into(),
+            message: String::new(),
+        }],
+        last_active: Some(t(0)),
+        last_poll: Some(t(0)),
+        next_poll: Some(t(5)),
+    };
+    a.update(Event::Source(SourceEvent::ScaledObject(Box::new(
+        so.clone(),
+    ))));
+    assert_eq!(a.scaled_object, Some(so));
+    let hpa = HpaView {
+        name: "keda-hpa-so".into(),
+        min_replicas: 1,
+        max_replicas: 20,
+        current_replicas: 1,
+        desired_replicas: 4,
+        current_metric: Some(100.0),
+        target_average: Some(5.0),
+        conditions: vec![],
+        last_scale_time: None,
+        decision: None,
+    };
+    a.update(Event::Source(SourceEvent::Hpa(Some(Box::new(hpa.clone())))));
+    assert_eq!(a.hpa, Some(hpa));
+    a.update(Event::Source(SourceEvent::Hpa(None)));
+    assert_eq!(a.hpa, None);
+}
+
+#[test]
+fn cluster_events_are_newest_first_capped_and_mark_keda_transitions() {
+    let mut a = app();
+    let ev = |i: i64, reason: &str| {
+        Event::Source(SourceEvent::ClusterEvent(ClusterEvent {
+            at: t(i),
+            type_: EventType::Normal,
+            reason: reason.into(),
+            object: "ScaledObject/so".into(),
+            message: format!("m{i}"),
+            source: "keda-operator".into(),
+            count: 1,
+        }))
+    };
+    a.update(ev(1, "KEDAScaleTargetActivated"));
+    a.update(ev(2, "SuccessfulRescale"));
+    a.update(ev(3, "KEDAScaleTargetDeactivated"));
+    assert_eq!(a.events[0].message, "m3");
+    let kinds: Vec<_> = a.history.markers(0, i64::MAX).map(|m| m.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![MarkerKind::KedaActivated, MarkerKind::KedaDeactivated]
+    );
+    for i in 0..(EVENTS_KEPT as i64 + 10) {
+        a.update(ev(4 + 2 * i, "Killing"));
+    }
+    assert_eq!(a.events.len(), EVENTS_KEPT);
+}
+
+#[test]
+fn repeated_events_within_a_second_fold_into_one_row() {
+    let mut a = app();
+    let started = |ms: i64, pod: &str| {
+        Event::Source(SourceEvent::ClusterEvent(ClusterEvent {
+            at: t(10) + SignedDuration::from_millis(ms),
+            type_: EventType::Normal,
+            reason: "Started".into(),
+            object: format!("Pod/{pod}"),
+            message: "Started container receiver".into(),
+            source: "kubelet".into(),
+            count: 1,
+        }))
+    };
+    for (ms, pod) in [(0, "a"), (300, "b"), (900, "c")] {
+        a.update(started(ms, pod));
+    }
+    assert_eq!(a.events.len(), 1);
+    assert_eq!(a.events[0].count, 3);
+    assert_eq!(a.events[0].object, "Pod/c");
+    a.update(started(3000, "d"));
+    assert_eq!(a.events.len(), 2, "more than a second later: a new row");
+    // Interleaved reasons still fold.
+    for (i, reason) in ["SuccessfulDelete", "Killing", "SuccessfulDelete", "Killing"]
+        .into_iter()
+        .enumerate()
+    {
+        a.update(Event::Source(SourceEvent::ClusterEvent(ClusterEvent {
+            at: t(20) + SignedDuration::from_millis(10 * i as i64),
+            type_: EventType::Normal,
+            reason: reason.into(),
+            object: "Pod/x".into(),
+            message: String::new(),
+            source: "kubelet".into(),
+            count: 1,
+        })));
+    }
+    assert_eq!(a.events.len(), 4);
+    assert_eq!((a.events[0].count, a.events[1].count), (2, 2));
+}
+
+#[test]
+fn send_progress_tracks_bursts_and_trickle_totals() {
+    let mut a = app();
+    a.update(sent(1, 1000, 400, false));
+    assert_eq!(a.sends.len(), 1);
+    assert_eq!(a.rates.sent_total(), 400);
+    a.update(sent(1, 1000, 1000, true));
+    assert!(a.sends.is_empty());
+    assert_eq!(a.last_send.as_ref().unwrap().sent, 1000);
+    assert_eq!(
+        a.rates.sent_total(),
+        1000,
+        "progress is cumulative per burst, not added twice"
+    );
+    a.update(sent(TRICKLE_BURST, 0, 7, false));
+    a.update(sent(TRICKLE_BURST, 0, 12, false));
+    assert_eq!(a.rates.sent_total(), 1012);
+    assert!(a.sends.is_empty(), "the trickle is not a burst");
+    let mut failed = SendProgress {
+        burst: 2,
+        size: 10,
+        sent: 0,
+        failed: 10,
+        at: t(0),
+        done: true,
+        cancelled: false,
+        error: None,
+    };
+    failed.error = Some(SourceError {
+        kind: ErrorKind::Unauthorized,
+        message: "401: the SAS key was rejected".into(),
+    });
+    a.update(Event::Source(SourceEvent::Send(failed)));
+    assert!(
+        a.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("burst #2 failed: 401")
+    );
+}
+
+#[test]
+fn purge_progress_counts_removed_messages_once() {
+    let mut a = app();
+    a.update(queue(0, 0, 0));
+    a.update(sent(1, 100, 100, true));
+    a.update(queue(1, 100, 0));
+    a.update(ch('p'));
+    a.update(ch('y'));
+    for (removed, done) in [(40, false), (100, true)] {
+        a.update(Event::Source(SourceEvent::Purge(PurgeProgress {
+            removed,
+            at: t(2),
+            done,
+            error: None,
+        })));
+    }
+    a.update(Event::Tick { now: t(2) });
+    a.update(queue(2, 0, 0));
+    assert_eq!(
+        a.rates().drain_per_second,
+        0.0,
+        "purged messages were not consumed"
+    );
+    assert!(a.purge.as_ref().unwrap().done);
+}
+
+#[test]
+fn consumers_paused_and_health_events() {
+    let mut a = app();
+    a.update(Event::Source(SourceEvent::ConsumersPaused(true)));
+    assert!(a.consumers_paused);
+    a.update(Event::Source(SourceEvent::Health {
+        source: SourceKind::ServiceBus,
+        health: Health::Reconnecting("AMQP link".into()),
+    }));
+    assert_eq!(
+        a.health.get(&SourceKindKey::ServiceBus),
+        Some(&Health::Reconnecting("AMQP link".into()))
+    );
+    a.update(Event::Source(SourceEvent::Health {
+        source: SourceKind::ServiceBus,
+        health: Health::Connected,
+    }));
+    assert_eq!(
+        a.health.get(&SourceKindKey::ServiceBus),
+        Some(&Health::Connected)
+    );
+}
+
+#[test]
+fn key_bar_comes_from_the_key_map() {
+    let a = app();
+    let normal: Vec<_> = a
+        .bindings(KeyContext::Normal)
+        .into_iter()
+        .filter(|b| b.in_bar)
+        .map(|b| b.key_label)
+        .collect();
+    assert_eq!(
+        normal,
+        ["1-5", "b", "t", "c", "p", "+/-", "space", "?", "q"]
+    );
+    let l = live_app();
+    let disabled: Vec<_> = l
+        .bindings(KeyContext::Normal)
+        .into_iter()
+        .filter(|b| !b.enabled)
+        .map(|b| b.key_label)
+        .collect();
+    assert_eq!(
+        disabled,
+        ["c", "+/-"],
+        "live mode disables consumers and warp"
+    );
+}

@@ -1,0 +1,154 @@
+//! The world's sources and how the console's commands reach them.
+//!
+//! A source is a task that sends [`Event`]s over the one channel and takes [`Command`]s from its
+//! own. The simulator is one; the live Service Bus sender and the cluster watchers are others. The
+//! main loop does not know which is which: it hands every command to [`Sources::route`].
+//!
+//! Live mode plugs in the same way: the Service Bus source takes the event sender and returns its
+//! command sender (`sources.add("servicebus", live_queue_accepts, commands, None)`), the cluster
+//! watchers only send events, and [`clock::spawn_wall_clock`] replaces the simulator's clock.
+
+pub mod clock;
+pub mod sim;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::event::Command;
+
+/// Which commands a source carries out.
+pub type Accepts = fn(&Command) -> bool;
+
+struct Route {
+    /// For logs.
+    name: &'static str,
+    accepts: Accepts,
+    commands: mpsc::UnboundedSender<Command>,
+}
+
+/// The running sources and their command channels.
+#[derive(Default)]
+pub struct Sources {
+    routes: Vec<Route>,
+    /// Tasks on this runtime; sources on their own thread (the live Service Bus source) have none
+    /// and stop when their command channel closes.
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Sources {
+    /// Register a source task and the commands it accepts.
+    pub fn add(
+        &mut self,
+        name: &'static str,
+        accepts: Accepts,
+        commands: mpsc::UnboundedSender<Command>,
+        task: Option<JoinHandle<()>>,
+    ) {
+        self.routes.push(Route {
+            name,
+            accepts,
+            commands,
+        });
+        self.tasks.extend(task);
+    }
+
+    /// A task without commands (input, wall clock).
+    pub fn add_task(&mut self, task: JoinHandle<()>) {
+        self.tasks.push(task);
+    }
+
+    /// Hand `command` to every source that accepts it; false when none did.
+    pub fn route(&self, command: &Command) -> bool {
+        let mut taken = false;
+        for route in self.routes.iter().filter(|r| (r.accepts)(command)) {
+            if route.commands.send(command.clone()).is_ok() {
+                tracing::debug!(source = route.name, ?command, "command routed");
+                taken = true;
+            } else {
+                tracing::warn!(
+                    source = route.name,
+                    ?command,
+                    "source has stopped; command dropped"
+                );
+            }
+        }
+        taken
+    }
+
+    /// Stop every task: close the command channels, then abort whatever is still running.
+    pub async fn shutdown(self) {
+        drop(self.routes);
+        for task in self.tasks {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
+/// Everything the simulator can do.
+pub fn simulator_accepts(_: &Command) -> bool {
+    true
+}
+
+/// What a live queue source does: sending, the trickle, purging. Time warp and pausing the
+/// receivers are simulator-only (the App disables those keys in live mode).
+pub fn live_queue_accepts(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Burst { .. } | Command::CancelBursts | Command::SetTrickle(_) | Command::Purge
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn warp_only(c: &Command) -> bool {
+        matches!(c, Command::SetWarp(_))
+    }
+
+    #[test]
+    fn live_queue_sources_take_no_simulator_commands() {
+        for (command, want) in [
+            (Command::Burst { burst: 1, count: 5 }, true),
+            (Command::CancelBursts, true),
+            (Command::SetTrickle(Some(5.0)), true),
+            (Command::Purge, true),
+            (Command::SetWarp(2.0), false),
+            (Command::SetConsumersPaused(true), false),
+        ] {
+            assert_eq!(live_queue_accepts(&command), want, "{command:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn commands_go_only_to_sources_that_accept_them() {
+        let mut sources = Sources::default();
+        let (all_tx, mut all_rx) = mpsc::unbounded_channel();
+        let (warp_tx, mut warp_rx) = mpsc::unbounded_channel();
+        sources.add(
+            "all",
+            simulator_accepts,
+            all_tx,
+            Some(tokio::spawn(async {})),
+        );
+        sources.add("warp", warp_only, warp_tx, None);
+        assert!(sources.route(&Command::Purge));
+        assert!(sources.route(&Command::SetWarp(2.0)));
+        assert_eq!(all_rx.recv().await, Some(Command::Purge));
+        assert_eq!(all_rx.recv().await, Some(Command::SetWarp(2.0)));
+        assert_eq!(warp_rx.recv().await, Some(Command::SetWarp(2.0)));
+        assert!(
+            warp_rx.try_recv().is_err(),
+            "the purge did not go to the warp-only source"
+        );
+        drop(all_rx);
+        assert!(
+            sources.route(&Command::SetWarp(1.0)),
+            "still taken by the warp source"
+        );
+        drop(warp_rx);
+        assert!(!sources.route(&Command::Purge), "nobody left to take it");
+        sources.shutdown().await;
+    }
+}

@@ -1,0 +1,185 @@
+//! The queue: active, in flight, dead-lettered; total sent; send and drain rates; time to empty.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+
+use super::theme;
+use crate::app::App;
+use crate::app::format::{group_thousands, rate, short_duration};
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let block = Block::new().borders(Borders::ALL).title(Span::styled(
+        format!(" Queue {} ", app.config.queue),
+        theme::title(),
+    ));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.height == 0 {
+        return;
+    }
+    let counts = app
+        .queue
+        .as_ref()
+        .map(|q| q.counts.clone())
+        .unwrap_or_default();
+    let in_flight = counts.in_flight;
+    let mut first = vec![
+        Span::styled("active ", theme::label()),
+        Span::styled(
+            group_thousands(counts.active),
+            theme::value().fg(theme::DEPTH),
+        ),
+        Span::styled("   in flight ", theme::label()),
+        Span::styled(
+            in_flight.map_or_else(|| "n/a".to_owned(), group_thousands),
+            theme::value().fg(theme::IN_FLIGHT),
+        ),
+        Span::styled("   dead-lettered ", theme::label()),
+        Span::styled(
+            group_thousands(counts.dead_letter),
+            if counts.dead_letter > 0 {
+                theme::bad()
+            } else {
+                theme::value()
+            },
+        ),
+        Span::styled("   sent ", theme::label()),
+        Span::styled(group_thousands(app.rates.sent_total()), theme::value()),
+    ];
+    let rates = app.rates();
+    let mut second = vec![
+        Span::styled("send ", theme::label()),
+        Span::styled(format!("{}/s", rate(rates.send_per_second)), theme::value()),
+        Span::styled("   drain ", theme::label()),
+        Span::styled(
+            format!("{}/s", rate(rates.drain_per_second)),
+            theme::value(),
+        ),
+    ];
+    match rates.time_to_empty {
+        Some(d) if d.is_zero() => second.push(Span::styled("   queue empty", theme::good())),
+        other => {
+            second.push(Span::styled("   empty in ", theme::label()));
+            second.push(Span::styled(
+                other.map_or_else(|| "—".to_owned(), short_duration),
+                theme::value(),
+            ));
+        }
+    }
+    second.extend(activity(app));
+
+    if inner.height >= 3 {
+        Paragraph::new(Line::from(first)).render(row(inner, 0), buf);
+        render_bar(app, row(inner, 1), buf);
+        Paragraph::new(Line::from(second)).render(row(inner, 2), buf);
+    } else {
+        first.push(Span::raw("   "));
+        first.extend(second);
+        Paragraph::new(Line::from(first)).render(row(inner, 0), buf);
+        if inner.height >= 2 {
+            render_bar(app, row(inner, 1), buf);
+        }
+    }
+}
+
+fn row(area: Rect, i: u16) -> Rect {
+    Rect {
+        y: area.y + i,
+        height: 1,
+        ..area
+    }
+}
+
+/// What is going on right now: bursts being sent, trickle, paused consumers, a purge.
+fn activity(app: &App) -> Vec<Span<'static>> {
+    let mut out = Vec::new();
+    let mut push = |text: String, style: Style| {
+        out.push(Span::styled("   ", Style::new()));
+        out.push(Span::styled(text, style));
+    };
+    for s in app.sends.values() {
+        push(
+            format!(
+                "▶ burst #{} {}/{}",
+                s.burst,
+                group_thousands(s.sent),
+                group_thousands(s.size)
+            ),
+            theme::warn(),
+        );
+    }
+    if app.sends.is_empty()
+        && let Some(s) = &app.last_send
+    {
+        {
+            let text = if s.cancelled {
+                format!(
+                    "burst #{} cancelled at {}",
+                    s.burst,
+                    group_thousands(s.sent)
+                )
+            } else {
+                format!("burst #{}: {} sent", s.burst, group_thousands(s.sent))
+            };
+            push(
+                text,
+                if s.failed > 0 {
+                    theme::bad()
+                } else {
+                    theme::dim()
+                },
+            );
+        }
+    }
+    if let Some(t) = app.trickle {
+        push(
+            format!("trickle {}/s", crate::app::keymap::format_factor(t)),
+            theme::warn(),
+        );
+    }
+    if app.consumers_paused {
+        push("consumers PAUSED".into(), theme::bad());
+    }
+    if let Some(p) = &app.purge {
+        let text = if p.done {
+            format!("purged {}", group_thousands(p.removed))
+        } else {
+            format!("purging… {} removed", group_thousands(p.removed))
+        };
+        push(text, theme::dim());
+    }
+    out
+}
+
+/// A pipe gauge: active (solid) then in flight (shaded), scaled to the peak depth seen recently.
+fn render_bar(app: &App, area: Rect, buf: &mut Buffer) {
+    let counts = app
+        .queue
+        .as_ref()
+        .map(|q| q.counts.clone())
+        .unwrap_or_default();
+    let active = counts.active;
+    let in_flight = counts.in_flight.unwrap_or(0);
+    let scale = app.peak_depth().max(active + in_flight).max(1);
+    let width = u64::from(area.width.saturating_sub(2));
+    let a = (active * width).div_ceil(scale).min(width);
+    let f = ((in_flight * width).div_ceil(scale)).min(width - a);
+    let mut spans = vec![Span::styled("[", theme::dim())];
+    spans.push(Span::styled(
+        "█".repeat(a as usize),
+        Style::new().fg(theme::DEPTH),
+    ));
+    spans.push(Span::styled(
+        "▒".repeat(f as usize),
+        Style::new().fg(theme::IN_FLIGHT),
+    ));
+    spans.push(Span::styled(
+        "·".repeat((width - a - f) as usize),
+        theme::dim(),
+    ));
+    spans.push(Span::styled("]", theme::dim()));
+    Paragraph::new(Line::from(spans)).render(area, buf);
+}

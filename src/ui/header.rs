@@ -1,0 +1,125 @@
+//! Mode, namespace, queue, ScaledObject, clock and warp; the scaling settings in force.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::theme;
+use crate::app::format::short_duration;
+use crate::app::keymap::format_factor;
+use crate::app::{App, Mode};
+use crate::event::Health;
+use crate::model::HpaBehaviorKind;
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let mode = match app.config.mode {
+        Mode::Simulator => Span::styled(
+            " SIM ",
+            Style::new().fg(Color::Black).bg(Color::Cyan).bold(),
+        ),
+        Mode::Live => Span::styled(
+            " LIVE ",
+            Style::new().fg(Color::White).bg(Color::Red).bold(),
+        ),
+    };
+    let clock = app
+        .now
+        .map(|t| t.strftime("%H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| "--:--:--".into());
+    let mut right = vec![Span::styled(clock, theme::value())];
+    if app.is_simulator() {
+        right.push(Span::styled(
+            format!("  warp ×{}", format_factor(app.warp)),
+            theme::warn(),
+        ));
+    }
+    let right = Line::from(right).right_aligned();
+    let right_w = right.width() as u16 + 1;
+    let left_with = |labels: [&'static str; 3]| {
+        Line::from(vec![
+            Span::styled(" kedatui ", theme::title()),
+            mode.clone(),
+            Span::styled(labels[0], theme::label()),
+            Span::styled(app.config.namespace.clone(), theme::value()),
+            Span::styled(labels[1], theme::label()),
+            Span::styled(app.config.queue.clone(), theme::value()),
+            Span::styled(labels[2], theme::label()),
+            Span::styled(app.config.scaled_object.clone(), theme::value()),
+        ])
+    };
+    let mut left = left_with(["  ns ", "  queue ", "  ScaledObject "]);
+    if left.width() as u16 + right_w > area.width {
+        left = left_with([" ", " q ", " so "]);
+    }
+    let first = Rect { height: 1, ..area };
+    Paragraph::new(right).render(first, buf);
+    let left_area = Rect {
+        width: first.width.saturating_sub(right_w),
+        ..first
+    };
+    Paragraph::new(left).render(left_area, buf);
+
+    if area.height < 2 {
+        return;
+    }
+    let second = Rect {
+        y: area.y + 1,
+        height: 1,
+        ..area
+    };
+    Paragraph::new(settings_line(app)).render(second, buf);
+}
+
+/// The numbers the scaling decisions use, then any source that is not healthy.
+fn settings_line(app: &App) -> Line<'static> {
+    let mut spans = vec![Span::raw(" ")];
+    let problems: Vec<Span> = app
+        .health
+        .iter()
+        .filter_map(|(source, health)| match health {
+            Health::Connected => None,
+            Health::Reconnecting(what) => Some(Span::styled(
+                format!("{source:?}: reconnecting ({what}) "),
+                theme::warn(),
+            )),
+            Health::Down(err) => Some(Span::styled(format!("{source:?}: {err} "), theme::bad())),
+        })
+        .collect();
+    if !problems.is_empty() {
+        spans.extend(problems);
+        return Line::from(spans);
+    }
+    let Some(so) = &app.scaled_object else {
+        spans.push(Span::styled("waiting for the ScaledObject…", theme::dim()));
+        return Line::from(spans);
+    };
+    let behavior = match so.hpa_behavior {
+        HpaBehaviorKind::Legacy => "legacy",
+        HpaBehaviorKind::Configured => "behavior",
+    };
+    let prefix = if app.is_simulator() {
+        "demo settings "
+    } else {
+        "settings "
+    };
+    let pairs = [
+        ("polling ", short_duration(so.polling_interval)),
+        ("cooldown ", short_duration(so.cooldown_period)),
+        ("min ", so.min_replicas.to_string()),
+        ("max ", so.max_replicas.to_string()),
+        ("messageCount ", so.message_count.to_string()),
+        ("activation ", so.activation_message_count.to_string()),
+        ("HPA ", behavior.to_string()),
+    ];
+    spans.push(Span::styled(prefix, theme::dim()));
+    for (i, (k, v)) in pairs.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", theme::dim()));
+        }
+        spans.push(Span::styled(k, theme::label()));
+        spans.push(Span::styled(v, Style::new().fg(Color::White)));
+    }
+    Line::from(spans)
+}

@@ -1,0 +1,160 @@
+//! The pod table in `kubectl get pods` terms: NAME, STATUS, READY, RESTARTS, AGE.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table, Widget};
+
+use super::theme;
+use crate::app::format::kubectl_age;
+use crate::app::{App, PodRow};
+
+const STATUS_W: u16 = 17; // "ContainerCreating"
+const READY_W: u16 = 5;
+const RESTARTS_W: u16 = 8;
+const AGE_W: u16 = 5;
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let total = app.pods.len();
+    let ready = app
+        .pods
+        .iter()
+        .filter(|r| {
+            !r.pod.deleting
+                && r.pod.total_containers > 0
+                && r.pod.ready_containers == r.pod.total_containers
+        })
+        .count();
+    let visible = usize::from(area.height.saturating_sub(3)); // borders + header
+    let max_scroll = total.saturating_sub(visible.max(1));
+    let scroll = app.pod_scroll.min(max_scroll);
+    let mut title = vec![
+        Span::styled(" Pods ", theme::title()),
+        Span::styled(format!("{total} ({ready} ready) "), theme::label()),
+    ];
+    if scroll > 0 || total > scroll + visible {
+        title.push(Span::styled(
+            format!(
+                "{}–{} of {} ↑↓ ",
+                scroll + 1,
+                (scroll + visible).min(total),
+                total
+            ),
+            theme::dim(),
+        ));
+    }
+    let block = Block::new().borders(Borders::ALL).title(Line::from(title));
+    let inner_w = block.inner(area).width;
+    let narrow = inner_w < 60;
+    let restarts_w = if narrow { 3 } else { RESTARTS_W };
+    let fixed = STATUS_W + READY_W + restarts_w + AGE_W + 4; // column gaps
+    let name_w = inner_w.saturating_sub(fixed).max(8);
+
+    if total == 0 {
+        let msg = match &app.deployment {
+            Some(d) if d.spec_replicas == 0 => "no pods: the Deployment is scaled to zero",
+            _ => "no pods",
+        };
+        ratatui::widgets::Paragraph::new(Line::styled(msg, theme::dim()))
+            .block(block)
+            .render(area, buf);
+        return;
+    }
+
+    let rows = app
+        .pods
+        .iter()
+        .skip(scroll)
+        .take(visible)
+        .map(|r| row(app, r, name_w, &app.config.deployment));
+    let header = Row::new([
+        "NAME",
+        "STATUS",
+        "READY",
+        if narrow { "RST" } else { "RESTARTS" },
+        "AGE",
+    ])
+    .style(theme::label().bold());
+    Table::new(
+        rows,
+        [
+            Constraint::Length(name_w),
+            Constraint::Length(STATUS_W),
+            Constraint::Length(READY_W),
+            Constraint::Length(restarts_w),
+            Constraint::Length(AGE_W),
+        ],
+    )
+    .header(header)
+    .block(block)
+    .render(area, buf);
+}
+
+fn row<'a>(app: &App, r: &'a PodRow, name_w: u16, deployment: &str) -> Row<'a> {
+    let pod = &r.pod;
+    let ready = pod.total_containers > 0 && pod.ready_containers == pod.total_containers;
+    let style = if app.is_flashing(r) {
+        theme::flash()
+    } else {
+        theme::pod_status(&pod.status, ready, pod.deleting)
+    };
+    let now = app.now.unwrap_or(pod.created);
+    let restarts = match (pod.restarts, pod.last_restart) {
+        (0, _) | (_, None) => pod.restarts.to_string(),
+        (n, Some(at)) => format!("{n} ({} ago)", kubectl_age(now.duration_since(at))),
+    };
+    Row::new([
+        Cell::from(fit_name(&pod.name, deployment, usize::from(name_w))),
+        Cell::from(pod.status.clone()),
+        Cell::from(format!("{}/{}", pod.ready_containers, pod.total_containers)),
+        Cell::from(restarts),
+        Cell::from(kubectl_age(now.duration_since(pod.created))),
+    ])
+    .style(style)
+}
+
+/// Pod names are long (`kedasbreceiver-5d8f7c9b4-x2k9p`); when the column is narrow drop the
+/// Deployment prefix, then the template hash, keeping the part that tells pods apart.
+pub fn fit_name(name: &str, deployment: &str, width: usize) -> String {
+    if name.chars().count() <= width {
+        return name.to_owned();
+    }
+    let rest = name
+        .strip_prefix(deployment)
+        .and_then(|r| r.strip_prefix('-'))
+        .unwrap_or(name);
+    let short = format!("…{rest}");
+    if short.chars().count() <= width {
+        return short;
+    }
+    let suffix = rest.rsplit('-').next().unwrap_or(rest);
+    let shorter = format!("…{suffix}");
+    if shorter.chars().count() <= width {
+        return shorter;
+    }
+    shorter.chars().take(width).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn fit_name_keeps_the_distinguishing_suffix() {
+        let name = "kedasbreceiver-5d8f7c9b4-x2k9p";
+        let cases = [
+            (40, name),
+            (30, name),
+            (29, "…5d8f7c9b4-x2k9p"),
+            (16, "…5d8f7c9b4-x2k9p"),
+            (15, "…x2k9p"),
+            (6, "…x2k9p"),
+            (4, "…x2k"),
+        ];
+        for (w, want) in cases {
+            assert_eq!(
+                super::fit_name(name, "kedasbreceiver", w),
+                want,
+                "width {w}"
+            );
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! Bad input to the console is refused before the terminal is touched: exit code 2, a specific
+//! message on stderr, and no escape sequences (no alternate screen, no raw mode).
+
+use std::process::Command;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+        .args(args)
+        .output()
+        .expect("run kedatui");
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn bad_console_flags_exit_2_with_a_specific_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.yaml");
+    let missing = missing.to_str().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["--bursts", "10,0"], "a burst needs at least 1 message"),
+        (&["--bursts", "1,2,3,4,5,6,7,8,9,10"], "at most 9 bursts"),
+        (&["--trickle", "5/h"], "unknown rate unit"),
+        (&["--warp", "0"], "it must be more than 0"),
+        (&["--max", "0"], "maxReplicaCount must be at least 1"),
+        (
+            &["--min", "5", "--max", "2"],
+            "minReplicaCount (5) is greater than maxReplicaCount (2)",
+        ),
+        (&["--cooldown", "5"], "has no unit"),
+        (&["--scaledobject-file", missing], "cannot read"),
+    ];
+    for (args, want) in cases {
+        let (code, stdout, stderr) = run(args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        assert!(
+            !stdout.contains('\u{1b}') && !stderr.contains("\u{1b}[?1049h"),
+            "{args:?} touched the terminal"
+        );
+    }
+}

@@ -1,0 +1,235 @@
+//! The real binary in a pseudo-terminal: press `3`, wait for a Running pod and messages in the
+//! gauge, press `q`, then check the exit summary and that raw mode and the alternate screen were
+//! left. Waits are on screen conditions with timeouts; time warp keeps it quick.
+
+use std::io::{Read, Write};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+const ROWS: u16 = 40;
+const COLS: u16 = 120;
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+struct Screen {
+    parser: vt100::Parser,
+    raw: Vec<u8>,
+    chunks: mpsc::Receiver<Vec<u8>>,
+    closed: bool,
+}
+
+impl Screen {
+    fn pump(&mut self, wait: Duration) {
+        match self.chunks.recv_timeout(wait) {
+            Ok(chunk) => {
+                self.parser.process(&chunk);
+                self.raw.extend_from_slice(&chunk);
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => self.closed = true,
+        }
+    }
+
+    /// Read output until `cond` holds on the screen, or fail after TIMEOUT with the screen shown.
+    fn wait_for(&mut self, what: &str, cond: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let contents = self.parser.screen().contents();
+            if cond(&contents) {
+                return;
+            }
+            assert!(
+                !self.closed,
+                "the console exited while waiting for {what}:\n{contents}"
+            );
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{contents}"
+            );
+            self.pump(Duration::from_millis(100));
+        }
+    }
+}
+
+fn local_flags(master: &dyn portable_pty::MasterPty) -> String {
+    format!(
+        "{:?}",
+        master
+            .get_termios()
+            .expect("termios of the pty")
+            .local_flags
+    )
+}
+
+struct Console {
+    screen: Screen,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    master: Box<dyn portable_pty::MasterPty + Send>,
+    /// The fresh pty's line-discipline flags (ICANON, ECHO, …), as text: nix's type is not re-exported.
+    cooked: String,
+    _log: tempfile::NamedTempFile,
+}
+
+impl Console {
+    /// Start kedatui at warp ×20 in a fresh 120×40 pty and wait for its first frame.
+    fn start() -> Console {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open a pty");
+        let cooked = local_flags(&*pair.master);
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_kedatui"));
+        cmd.args(["--warp", "20", "--seed", "42", "--log-file"]);
+        cmd.arg(log.path());
+        cmd.env("TERM", "xterm-256color");
+        let child = pair.slave.spawn_command(cmd).expect("spawn kedatui");
+        drop(pair.slave);
+
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if tx.send(buf[..n].to_vec()).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        let writer = pair.master.take_writer().unwrap();
+        let screen = Screen {
+            parser: vt100::Parser::new(ROWS, COLS, 0),
+            raw: Vec::new(),
+            chunks: rx,
+            closed: false,
+        };
+        let mut console = Console {
+            screen,
+            writer,
+            child,
+            master: pair.master,
+            cooked,
+            _log: log,
+        };
+        console.screen.wait_for("the first frame", |s| {
+            s.contains("Queue kedaqueue") && s.contains("no pods")
+        });
+        assert!(
+            console.screen.parser.screen().alternate_screen(),
+            "the console draws on the alternate screen"
+        );
+        // Raw mode: the line discipline no longer echoes or buffers lines.
+        assert_ne!(
+            local_flags(&*console.master),
+            console.cooked,
+            "raw mode is on while running"
+        );
+        console
+    }
+
+    fn press(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Wait for the exit, check the terminal is back to normal, return the exit code and the summary.
+    fn finish(mut self) -> (u32, String) {
+        let deadline = Instant::now() + TIMEOUT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "kedatui did not exit");
+            self.screen.pump(Duration::from_millis(50));
+        };
+        while !self.screen.closed {
+            self.screen.pump(Duration::from_millis(200));
+        }
+        assert!(
+            !self.screen.parser.screen().alternate_screen(),
+            "the alternate screen was left"
+        );
+        assert_eq!(
+            local_flags(&*self.master),
+            self.cooked,
+            "raw mode was turned off (ICANON/ECHO back)"
+        );
+
+        let output = String::from_utf8_lossy(&self.screen.raw).into_owned();
+        let summary_at = output
+            .rfind("kedatui summary")
+            .expect("the exit summary is printed");
+        // The summary comes after the alternate screen was left, so it stays in the scrollback.
+        let leave_alt = output
+            .rfind("\u{1b}[?1049l")
+            .expect("LeaveAlternateScreen was written");
+        assert!(
+            leave_alt < summary_at,
+            "summary printed after the terminal was restored"
+        );
+        (status.exit_code(), output[summary_at..].to_owned())
+    }
+}
+
+#[test]
+fn burst_scale_out_and_quit_in_a_real_terminal() {
+    let mut console = Console::start();
+    console.press(b"3");
+    console
+        .screen
+        .wait_for("a Running, Ready pod and 500 messages sent", |s| {
+            s.contains("sent 500")
+                && s.lines().any(|l| {
+                    l.contains("kedasbreceiver-") && l.contains("Running") && l.contains("1/1")
+                })
+        });
+    console.press(b"q");
+    let (code, summary) = console.finish();
+    assert_eq!(code, 0);
+    assert!(summary.contains("bursts fired         1"), "{summary}");
+    assert!(summary.contains("messages sent        500"), "{summary}");
+    assert!(
+        summary.contains("first Ready pod") && summary.contains("after the first burst"),
+        "{summary}"
+    );
+    let peak: u32 = summary
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("peak replicas"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("peak replicas line");
+    assert!(peak >= 1, "{summary}");
+}
+
+#[test]
+fn ctrl_c_restores_the_terminal() {
+    let mut console = Console::start();
+    console.press(b"\x03");
+    let (code, summary) = console.finish();
+    assert_eq!(code, 0, "Ctrl-C is a key in raw mode: a normal quit");
+    assert!(summary.contains("bursts fired         0"), "{summary}");
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let console = Console::start();
+    let pid = console.child.process_id().expect("child pid");
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let (code, summary) = console.finish();
+    assert_eq!(code, 143, "128 + SIGTERM");
+    assert!(summary.contains("messages sent        0"), "{summary}");
+}

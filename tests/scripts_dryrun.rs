@@ -1,0 +1,293 @@
+//! Each script in scripts/ runs with --dry-run, with an empty PATH (so no az, kubectl, helm or
+//! docker can be found), and prints the commands it would run, in order.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn bash() -> &'static str {
+    ["/bin/bash", "/usr/bin/bash"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("bash is needed to test the scripts")
+}
+
+/// Runs a script with a clean environment whose PATH is an empty directory.
+fn script(name: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let empty = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(bash());
+    cmd.arg(repo().join("scripts").join(name))
+        .args(args)
+        .env_clear()
+        .env("PATH", empty.path())
+        .current_dir(repo());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn dry_run(name: &str, env: &[(&str, &str)]) -> Vec<String> {
+    let out = script(name, &["--dry-run"], env);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{name} --dry-run failed: {stderr}\n{stdout}"
+    );
+    stdout.lines().map(str::to_owned).collect()
+}
+
+/// Every expected line appears, in this order (other lines may come between).
+fn assert_in_order(lines: &[String], expected: &[&str]) {
+    let mut at = 0;
+    for e in expected {
+        match lines[at..].iter().position(|l| l == e) {
+            Some(i) => at += i + 1,
+            None => panic!(
+                "expected, in order after line {at}:\n  {e}\nprinted:\n{}",
+                lines.join("\n")
+            ),
+        }
+    }
+}
+
+#[test]
+fn the_tools_really_are_absent() {
+    // Without --dry-run the scripts stop at once, naming the missing tool: the dry runs below
+    // therefore cannot have run anything.
+    for name in [
+        "azure-up.sh",
+        "build-receiver.sh",
+        "deploy.sh",
+        "teardown.sh",
+    ] {
+        let out = script(name, &[], &[]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("is not installed or not on PATH"),
+            "{name}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn azure_up_creates_the_namespace_queue_rules_registry_cluster_and_keda() {
+    let lines = dry_run("azure-up.sh", &[]);
+    assert_in_order(
+        &lines,
+        &[
+            "+ az group create --name kedatui-rg --location westeurope --output none",
+            "+ az servicebus namespace create --resource-group kedatui-rg --name kedatui-sb --location westeurope --sku Standard --output none",
+            "+ az servicebus queue create --resource-group kedatui-rg --namespace-name kedatui-sb --name kedaqueue --lock-duration PT1M --max-delivery-count 10 --output none",
+            "+ az servicebus queue authorization-rule create --resource-group kedatui-rg --namespace-name kedatui-sb --queue-name kedaqueue --name kedatui-send --rights Send --output none",
+            "+ az servicebus queue authorization-rule create --resource-group kedatui-rg --namespace-name kedatui-sb --queue-name kedaqueue --name receiver-listen --rights Listen --output none",
+            "+ az servicebus queue authorization-rule create --resource-group kedatui-rg --namespace-name kedatui-sb --queue-name kedaqueue --name keda-manage --rights Manage Listen Send --output none",
+            "+ az acr create --resource-group kedatui-rg --name kedatuiacr --sku Basic --output none",
+            "+ az aks create --resource-group kedatui-rg --name kedatui-aks --location westeurope --node-count 2 --node-vm-size Standard_D2s_v5 --attach-acr kedatuiacr --generate-ssh-keys --output none",
+            "+ az aks get-credentials --resource-group kedatui-rg --name kedatui-aks --overwrite-existing",
+            "+ helm repo add kedacore https://kedacore.github.io/charts --force-update",
+            "+ helm upgrade --install keda kedacore/keda --namespace keda --create-namespace --version 2.20.2 --wait",
+        ],
+    );
+    // Idempotent: each create is preceded by its existence check.
+    assert_in_order(
+        &lines,
+        &[
+            "+ az servicebus namespace show --resource-group kedatui-rg --name kedatui-sb --query id --output tsv",
+            "+ az servicebus namespace create --resource-group kedatui-rg --name kedatui-sb --location westeurope --sku Standard --output none",
+            "+ az aks show --resource-group kedatui-rg --name kedatui-aks --query id --output tsv",
+        ],
+    );
+    assert!(!lines.iter().any(|l| l.contains("workload")));
+}
+
+#[test]
+fn azure_up_with_workload_identity_federates_keda_and_grants_data_owner() {
+    let lines = dry_run("azure-up.sh", &[("VARIANT", "workload-identity")]);
+    assert_in_order(
+        &lines,
+        &[
+            "+ az aks create --resource-group kedatui-rg --name kedatui-aks --location westeurope --node-count 2 --node-vm-size Standard_D2s_v5 --attach-acr kedatuiacr --generate-ssh-keys --output none --enable-oidc-issuer --enable-workload-identity",
+            "+ az identity create --resource-group kedatui-rg --name kedatui-keda-identity --location westeurope --output none",
+            "+ OIDC_ISSUER=$(az aks show --resource-group kedatui-rg --name kedatui-aks --query oidcIssuerProfile.issuerUrl --output tsv)",
+            "+ az identity federated-credential create --resource-group kedatui-rg --identity-name kedatui-keda-identity --name keda-operator --issuer \"${OIDC_ISSUER}\" --subject system:serviceaccount:keda:keda-operator --audiences api://AzureADTokenExchange --output none",
+            "+ az role assignment create --assignee-object-id \"${KEDA_PRINCIPAL_ID}\" --assignee-principal-type ServicePrincipal --role 'Azure Service Bus Data Owner' --scope \"${SERVICEBUS_ID}\" --output none",
+            "+ helm upgrade --install keda kedacore/keda --namespace keda --create-namespace --version 2.20.2 --wait --set podIdentity.azureWorkload.enabled=true --set \"podIdentity.azureWorkload.clientId=${KEDA_CLIENT_ID}\" --set \"podIdentity.azureWorkload.tenantId=${TENANT_ID}\"",
+        ],
+    );
+}
+
+#[test]
+fn every_name_follows_the_environment() {
+    let lines = dry_run(
+        "azure-up.sh",
+        &[
+            ("DEMO_PREFIX", "demo-ana"),
+            ("LOCATION", "northeurope"),
+            ("QUEUE_NAME", "orders"),
+        ],
+    );
+    assert_in_order(
+        &lines,
+        &[
+            "+ az group create --name demo-ana-rg --location northeurope --output none",
+            "+ az servicebus queue create --resource-group demo-ana-rg --namespace-name demo-ana-sb --name orders --lock-duration PT1M --max-delivery-count 10 --output none",
+            "+ az acr create --resource-group demo-ana-rg --name demoanaacr --sku Basic --output none",
+        ],
+    );
+}
+
+#[test]
+fn build_receiver_uses_acr_build_or_docker() {
+    let root = repo().display().to_string();
+    let lines = dry_run("build-receiver.sh", &[]);
+    assert_in_order(
+        &lines,
+        &[&format!(
+            "+ az acr build --registry kedatuiacr --image kedasbreceiver:latest --file {root}/receiver/Dockerfile {root}"
+        )],
+    );
+    let lines = dry_run(
+        "build-receiver.sh",
+        &[("BUILD_MODE", "docker"), ("IMAGE_TAG", "v2")],
+    );
+    assert_in_order(
+        &lines,
+        &[
+            "+ LOGIN_SERVER=$(az acr show --name kedatuiacr --query loginServer --output tsv)",
+            "+ az acr login --name kedatuiacr",
+            &format!(
+                "+ docker build --file {root}/receiver/Dockerfile --tag \"${{LOGIN_SERVER}}/kedasbreceiver:v2\" {root}"
+            ),
+            "+ docker push \"${LOGIN_SERVER}/kedasbreceiver:v2\"",
+        ],
+    );
+}
+
+#[test]
+fn deploy_creates_the_secret_from_az_outputs_applies_and_waits() {
+    let root = repo().display().to_string();
+    let lines = dry_run("deploy.sh", &[]);
+    assert_in_order(
+        &lines,
+        &[
+            "+ RECEIVER_CONNECTION=$(az servicebus queue authorization-rule keys list --resource-group kedatui-rg --namespace-name kedatui-sb --queue-name kedaqueue --name receiver-listen --query primaryConnectionString --output tsv)",
+            "+ KEDA_CONNECTION=$(az servicebus queue authorization-rule keys list --resource-group kedatui-rg --namespace-name kedatui-sb --queue-name kedaqueue --name keda-manage --query primaryConnectionString --output tsv)",
+            "+ kubectl create namespace keda-demo --dry-run=client --output yaml | kubectl apply -f -",
+            "+ kubectl create secret generic servicebus-connection --namespace keda-demo --from-env-file=/dev/stdin --dry-run=client --output yaml <<< \"receiver-connection=<value not shown> connection=<value not shown>\" | kubectl apply -f -",
+            "+ kubectl delete --namespace keda-demo --ignore-not-found scaledjob/kedasbreceiver-job",
+            "+ IMAGE_REGISTRY=$(az acr show --name kedatuiacr --query loginServer --output tsv)",
+            &format!("+ cat > {root}/yaml/.deploy/kustomization.yaml <<'EOF'"),
+            "namespace: keda-demo",
+            "  - ../base",
+            "    newName: ${IMAGE_REGISTRY}/kedasbreceiver",
+            "    newTag: latest",
+            "EOF",
+            &format!("+ kubectl apply -k {root}/yaml/.deploy"),
+            "+ kubectl wait --namespace keda-demo --for=condition=Ready --timeout=180s scaledobject/kedasbreceiver-scaler",
+        ],
+    );
+    // A dry run writes nothing.
+    assert!(!repo().join("yaml/.deploy/kustomization.yaml").exists());
+}
+
+#[test]
+fn deploy_variants_pick_their_overlay_and_clean_up_the_other_scaler() {
+    let root = repo().display().to_string();
+    let lines = dry_run("deploy.sh", &[("VARIANT", "scaledjob")]);
+    assert_in_order(
+        &lines,
+        &[
+            "+ kubectl delete --namespace keda-demo --ignore-not-found scaledobject/kedasbreceiver-scaler deployment/kedasbreceiver",
+            "  - ../overlays/scaledjob",
+            &format!("+ kubectl apply -k {root}/yaml/.deploy"),
+            "+ kubectl wait --namespace keda-demo --for=condition=Ready --timeout=180s scaledjob/kedasbreceiver-job",
+        ],
+    );
+    let lines = dry_run(
+        "deploy.sh",
+        &[
+            ("VARIANT", "workload-identity"),
+            ("SERVICEBUS_NAMESPACE", "ana-sb"),
+        ],
+    );
+    // KEDA gets no key: only the receiver's goes into the Secret.
+    assert!(!lines.iter().any(|l| l.contains("KEDA_CONNECTION")));
+    assert_in_order(
+        &lines,
+        &[
+            "+ kubectl create secret generic servicebus-connection --namespace keda-demo --from-env-file=/dev/stdin --dry-run=client --output yaml <<< \"receiver-connection=<value not shown>\" | kubectl apply -f -",
+            "  - ../overlays/workload-identity",
+            "        path: /spec/triggers/0/metadata/namespace",
+            "        value: ana-sb",
+        ],
+    );
+}
+
+#[test]
+fn teardown_deletes_the_group_or_only_the_namespace() {
+    let lines = dry_run("teardown.sh", &[]);
+    assert_in_order(
+        &lines,
+        &[
+            "+ kubectl delete namespace keda-demo --ignore-not-found --wait=false",
+            "+ az group exists --name kedatui-rg",
+            "+ az group delete --name kedatui-rg --yes --no-wait",
+            "+ kubectl config delete-context kedatui-aks",
+        ],
+    );
+    let out = script("teardown.sh", &["--dry-run", "--cluster-only"], &[]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("+ kubectl delete namespace keda-demo"));
+    assert!(!stdout.contains("az group delete"), "{stdout}");
+}
+
+#[test]
+fn help_and_bad_input() {
+    for name in [
+        "azure-up.sh",
+        "build-receiver.sh",
+        "deploy.sh",
+        "teardown.sh",
+    ] {
+        let out = script(name, &["--help"], &[]);
+        assert!(out.status.success(), "{name} --help");
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            help.starts_with(&format!("Usage: scripts/{name}")),
+            "{help}"
+        );
+        for var in ["RESOURCE_GROUP=", "QUEUE_NAME=kedaqueue", "--dry-run"] {
+            assert!(help.contains(var), "{name} --help lacks {var}");
+        }
+
+        let out = script(name, &["--dry-rub"], &[]);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("unknown argument: --dry-rub"));
+
+        let out = script(name, &["--dry-run"], &[("VARIANT", "blue-green")]);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+    }
+}
+
+#[test]
+fn no_secret_is_ever_printed() {
+    for name in [
+        "azure-up.sh",
+        "build-receiver.sh",
+        "deploy.sh",
+        "teardown.sh",
+    ] {
+        for variant in ["deployment", "scaledjob", "workload-identity"] {
+            let text = dry_run(name, &[("VARIANT", variant)]).join("\n");
+            assert!(!text.contains("SharedAccessKey"), "{name} {variant}");
+            assert!(!text.contains("Endpoint=sb://"), "{name} {variant}");
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! `kedatui simulate`, run as the real binary.
+
+use std::process::{Command, Output};
+
+fn simulate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kedatui"))
+        .arg("simulate")
+        .args(args)
+        .output()
+        .expect("run kedatui")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+const HEADER: &str =
+    "t,active,in_flight,spec_replicas,status_replicas,ready,hpa_desired,keda_active";
+
+#[test]
+fn csv_has_the_exact_header_and_one_row_per_step() {
+    let o = simulate(&[
+        "--burst",
+        "0:100",
+        "--no-consume",
+        "--max",
+        "30",
+        "--duration",
+        "2m",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], HEADER);
+    assert_eq!(lines.len(), 1 + 121, "rows for t = 0..=120");
+    assert_eq!(lines[1], "0,100,0,0,0,0,0,false");
+    // KEDA activates at its first poll after the burst (30 s); the legacy HPA then doubles.
+    let spec_at = |t: usize| {
+        lines[1 + t]
+            .split(',')
+            .nth(3)
+            .unwrap()
+            .parse::<u32>()
+            .unwrap()
+    };
+    let seq: Vec<u32> = [29, 30, 45, 60, 75, 90]
+        .iter()
+        .map(|&t| spec_at(t))
+        .collect();
+    assert_eq!(seq, [0, 1, 4, 8, 16, 20]);
+    assert!(lines[31].ends_with(",true"), "{}", lines[31]);
+    assert!(
+        stderr(&o).contains("peak replicas: 20"),
+        "summary on stderr: {}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn behavior_default_and_scaledobject_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("so.yaml");
+    std::fs::write(
+        &path,
+        r#"apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: {name: kedasbreceiver-scaler, namespace: keda-demo}
+spec:
+  scaleTargetRef: {name: kedasbreceiver}
+  pollingInterval: 5
+  maxReplicaCount: 30
+  advanced:
+    horizontalPodAutoscalerConfig:
+      behavior: {}
+  triggers:
+  - type: azure-servicebus
+    metadata: {queueName: kedaqueue, messageCount: "5"}
+"#,
+    )
+    .unwrap();
+    let o = simulate(&[
+        "--scaledobject",
+        path.to_str().unwrap(),
+        "--burst",
+        "0:100",
+        "--no-consume",
+        "--duration",
+        "1m30s",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let specs: Vec<u32> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(3).unwrap().parse().unwrap())
+        .collect();
+    let mut changes = specs.clone();
+    changes.dedup();
+    // Poll every 5 s: activation at 5 s; behavior defaults: 1 → 5 → 10 → 20.
+    assert_eq!(changes, [0, 1, 5, 10, 20]);
+    assert_eq!(specs[5], 1);
+}
+
+#[test]
+fn jsonl_rows_carry_the_fields_and_events() {
+    let o = simulate(&[
+        "--burst",
+        "0:10",
+        "--format",
+        "jsonl",
+        "--duration",
+        "40s",
+        "--step",
+        "10s",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[3]["t"], 30);
+    assert_eq!(rows[3]["keda_active"], true);
+    let reasons: Vec<&str> = rows[3]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["reason"].as_str().unwrap())
+        .collect();
+    assert!(reasons.contains(&"KEDAScaleTargetActivated"), "{reasons:?}");
+}
+
+#[test]
+fn table_prints_changes_events_and_the_summary() {
+    let o = simulate(&[
+        "--burst",
+        "0:20",
+        "--purge",
+        "35s",
+        "--format",
+        "table",
+        "--duration",
+        "10m",
+        "--cooldown",
+        "60s",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("KEDAScaleTargetActivated"));
+    assert!(out.contains("KEDAScaleTargetDeactivated"));
+    assert!(out.contains("summary:"));
+    assert!(out.contains("back to 0 replicas: t="), "{out}");
+}
+
+#[test]
+fn bad_input_exits_2_with_a_clear_message() {
+    let cases: [(&[&str], &str); 7] = [
+        (&["--duration", "30"], "30 has no unit"),
+        (&["--cooldown", "5x"], "unknown unit"),
+        (&["--burst", "10"], "expected AT:COUNT"),
+        (
+            &["--min", "5", "--max", "2"],
+            "minReplicaCount (5) is greater than maxReplicaCount (2)",
+        ),
+        (&["--message-count", "0"], "messageCount must be at least 1"),
+        (
+            &["--scaledobject", "/nonexistent/scaledobject.yaml"],
+            "cannot read /nonexistent/scaledobject.yaml",
+        ),
+        (&["--step", "0s"], "--step must be greater than 0s"),
+    ];
+    for (args, expected) in cases {
+        let o = simulate(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(expected), "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn same_seed_same_output() {
+    let args = [
+        "--burst",
+        "0:300",
+        "--format",
+        "jsonl",
+        "--duration",
+        "5m",
+        "--seed",
+        "42",
+    ];
+    assert_eq!(simulate(&args).stdout, simulate(&args).stdout);
+}

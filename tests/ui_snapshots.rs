@@ -1,0 +1,445 @@
+//! Screen snapshots (insta + ratatui `TestBackend`) of the states a speaker goes through.
+//! Every state is built by feeding hand-written `Event`s through `App::update`, as the sources would.
+
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use jiff::{SignedDuration, Timestamp};
+use kedatui::app::{App, AppConfig};
+use kedatui::event::{Event, SendProgress, SourceEvent};
+use kedatui::model::{
+    ClusterEvent, Condition, DeploymentView, EventType, HpaBehaviorKind, HpaDecision, HpaView,
+    LimitReason, PodView, QueueCounts, QueueSample, ScaledObjectView, names,
+};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const T0: i64 = 1_790_000_000; // 2026-09-21 14:13:20 UTC
+
+fn t(s: i64) -> Timestamp {
+    Timestamp::from_second(T0 + s).unwrap()
+}
+
+fn src(e: SourceEvent) -> Event {
+    Event::Source(e)
+}
+
+fn key(c: char) -> Event {
+    Event::Input(TermEvent::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::NONE,
+    )))
+}
+
+fn scaled_object(
+    active: bool,
+    reason: &str,
+    last_active: Option<i64>,
+    next_poll: i64,
+) -> ScaledObjectView {
+    ScaledObjectView {
+        namespace: names::NAMESPACE.into(),
+        name: names::SCALED_OBJECT.into(),
+        target_kind: "apps/v1.Deployment".into(),
+        target_name: names::DEPLOYMENT.into(),
+        queue_name: names::QUEUE.into(),
+        polling_interval: SignedDuration::from_secs(5),
+        cooldown_period: SignedDuration::from_secs(30),
+        min_replicas: 0,
+        max_replicas: 20,
+        idle_replicas: None,
+        message_count: 5,
+        activation_message_count: 0,
+        hpa_behavior: HpaBehaviorKind::Legacy,
+        conditions: vec![
+            Condition {
+                type_: "Ready".into(),
+                status: "True".into(),
+                reason: "ScaledObjectReady".into(),
+                message: String::new(),
+            },
+            Condition {
+                type_: "Active".into(),
+                status: if active { "True" } else { "False" }.into(),
+                reason: reason.into(),
+                message: String::new(),
+            },
+        ],
+        last_active: last_active.map(t),
+        last_poll: Some(t(next_poll - 5)),
+        next_poll: Some(t(next_poll)),
+    }
+}
+
+fn queue(at: i64, active: u64, in_flight: u64) -> Event {
+    src(SourceEvent::Queue(QueueSample {
+        at: t(at),
+        counts: QueueCounts {
+            active,
+            in_flight: Some(in_flight),
+            dead_letter: 0,
+            scheduled: 0,
+            total: None,
+        },
+    }))
+}
+
+fn deployment(spec: u32, status: u32, ready: u32) -> Event {
+    src(SourceEvent::Deployment(DeploymentView {
+        name: names::DEPLOYMENT.into(),
+        spec_replicas: spec,
+        status_replicas: status,
+        ready_replicas: ready,
+    }))
+}
+
+fn pod(suffix: &str, status: &str, ready: u32, created: i64) -> PodView {
+    PodView {
+        name: format!("{}-5d8f7c9b4-{suffix}", names::DEPLOYMENT),
+        status: status.into(),
+        ready_containers: ready,
+        total_containers: 1,
+        restarts: 0,
+        last_restart: None,
+        created: t(created),
+        deleting: status == "Terminating",
+        node: None,
+    }
+}
+
+fn cluster_event(at: i64, reason: &str, object: &str, message: &str, source: &str) -> Event {
+    src(SourceEvent::ClusterEvent(ClusterEvent {
+        at: t(at),
+        type_: EventType::Normal,
+        reason: reason.into(),
+        object: object.into(),
+        message: message.into(),
+        source: source.into(),
+        count: 1,
+    }))
+}
+
+fn tick(s: i64) -> Event {
+    Event::Tick { now: t(s) }
+}
+
+fn start() -> App {
+    let mut app = App::new(AppConfig::default());
+    for e in [
+        tick(0),
+        src(SourceEvent::Warp(1.0)),
+        queue(0, 0, 0),
+        deployment(0, 0, 0),
+        src(SourceEvent::ScaledObject(Box::new(scaled_object(
+            false,
+            "ScalerNotActive",
+            None,
+            5,
+        )))),
+        src(SourceEvent::Hpa(None)),
+        src(SourceEvent::Pods(vec![])),
+    ] {
+        app.update(e);
+    }
+    app
+}
+
+/// 500 messages fired at t=10; KEDA activated at its poll at t=10; HPA 1→4→8→16.
+fn mid_burst() -> App {
+    let mut app = start();
+    for s in 1..=10 {
+        app.update(tick(s));
+        app.update(queue(s, 0, 0));
+    }
+    app.update(key('3'));
+    app.update(src(SourceEvent::Send(SendProgress {
+        burst: 1,
+        size: 500,
+        sent: 500,
+        failed: 0,
+        at: t(10),
+        done: true,
+        cancelled: false,
+        error: None,
+    })));
+    app.update(cluster_event(
+        10,
+        "KEDAScaleTargetActivated",
+        "ScaledObject/kedasbreceiver-scaler",
+        "Scaled apps/v1.Deployment keda-demo/kedasbreceiver from 0 to 1, triggered by s0-azure-servicebus-kedaqueue",
+        "keda-operator",
+    ));
+    let ready_at = |s: i64| -> u64 {
+        match s {
+            ..14 => 0,
+            14..29 => 1,
+            29..44 => 4,
+            _ => 8,
+        }
+    };
+    let mut spec = 0;
+    for s in 10..=55 {
+        app.update(tick(s));
+        // Each Ready pod completes a message every 3 s and holds one in flight.
+        let ready = ready_at(s);
+        let consumed: u64 = (14..s).map(ready_at).sum::<u64>() / 3;
+        let depth = 500 - consumed;
+        app.update(queue(s, depth - ready.min(depth), ready.min(depth)));
+        let new_spec = match s {
+            ..25 => 1,
+            25..40 => 4,
+            40..55 => 8,
+            _ => 16,
+        };
+        if new_spec != spec {
+            if spec > 0 {
+                app.update(cluster_event(
+                    s,
+                    "SuccessfulRescale",
+                    "HorizontalPodAutoscaler/keda-hpa-kedasbreceiver-scaler",
+                    &format!("New size: {new_spec}; reason: external metric s0-azure-servicebus-kedaqueue(&LabelSelector{{MatchLabels:map[string]string{{scaledobject.keda.sh/name: kedasbreceiver-scaler,}},MatchExpressions:[]LabelSelectorRequirement{{}},}}) above target"),
+                    "horizontal-pod-autoscaler",
+                ));
+            }
+            spec = new_spec;
+        }
+        app.update(deployment(spec, spec, ready as u32));
+    }
+    let mut pods = vec![pod("x2k9p", "Running", 1, 10)];
+    for (i, sfx) in ["b7tqz", "c4mnw", "d9rxl"].iter().enumerate() {
+        pods.push(pod(sfx, "Running", 1, 25 + i as i64));
+    }
+    for (i, sfx) in ["f2hk8", "g5vbn", "h8jcs", "k2lmq"].iter().enumerate() {
+        pods.push(pod(
+            sfx,
+            "Running",
+            if i < 2 { 1 } else { 0 },
+            40 + i as i64,
+        ));
+    }
+    for (i, sfx) in [
+        "m4pqr", "n6stv", "p8wxz", "q2bcd", "r4fgh", "s6jkl", "t8mnp", "v2qrs",
+    ]
+    .iter()
+    .enumerate()
+    {
+        pods.push(pod(
+            sfx,
+            if i < 5 {
+                "ContainerCreating"
+            } else {
+                "Pending"
+            },
+            0,
+            55,
+        ));
+    }
+    app.update(src(SourceEvent::Pods(pods)));
+    app.update(cluster_event(
+        55,
+        "ScalingReplicaSet",
+        "Deployment/kedasbreceiver",
+        "Scaled up replica set kedasbreceiver-5d8f7c9b4 from 8 to 16",
+        "deployment-controller",
+    ));
+    app.update(src(SourceEvent::ScaledObject(Box::new(scaled_object(
+        true,
+        "ScalerActive",
+        Some(55),
+        60,
+    )))));
+    app.update(src(SourceEvent::Hpa(Some(Box::new(HpaView {
+        name: names::HPA.into(),
+        min_replicas: 1,
+        max_replicas: 20,
+        current_replicas: 8,
+        desired_replicas: 16,
+        current_metric: Some(54.6),
+        target_average: Some(5.0),
+        conditions: vec![],
+        last_scale_time: Some(t(55)),
+        decision: Some(HpaDecision {
+            at: t(55),
+            metric: 438,
+            target: 5,
+            current_replicas: 8,
+            status_replicas: 8,
+            within_tolerance: false,
+            proposal: 88,
+            stabilized: 88,
+            limit: Some((LimitReason::ScaleUpLimit, 16)),
+            desired: 16,
+            min_replicas: 1,
+            max_replicas: 20,
+        }),
+    })))));
+    app.update(tick(57));
+    app
+}
+
+/// The same run three minutes later: drained, cooled down, KEDA deactivated, pods terminating.
+fn scaled_to_zero() -> App {
+    let mut app = mid_burst();
+    for s in 58..=150 {
+        app.update(tick(s));
+        app.update(queue(s, 0, 0));
+    }
+    app.update(cluster_event(
+        150,
+        "KEDAScaleTargetDeactivated",
+        "ScaledObject/kedasbreceiver-scaler",
+        "Deactivated apps/v1.Deployment keda-demo/kedasbreceiver from 16 to 0",
+        "keda-operator",
+    ));
+    app.update(deployment(0, 0, 0));
+    app.update(src(SourceEvent::Pods(vec![
+        pod("x2k9p", "Terminating", 1, 10),
+        pod("b7tqz", "Terminating", 1, 25),
+    ])));
+    app.update(src(SourceEvent::ScaledObject(Box::new(scaled_object(
+        false,
+        "ScalerNotActive",
+        Some(96),
+        155,
+    )))));
+    app.update(tick(152));
+    app
+}
+
+fn render(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| f.render_widget(app, f.area())).unwrap();
+    terminal.backend().to_string()
+}
+
+#[test]
+fn empty_start() {
+    insta::assert_snapshot!(render(&start(), 120, 40));
+}
+
+#[test]
+fn mid_burst_scale_out() {
+    insta::assert_snapshot!(render(&mid_burst(), 120, 40));
+}
+
+#[test]
+fn scaled_to_zero_after_cooldown() {
+    insta::assert_snapshot!(render(&scaled_to_zero(), 120, 40));
+}
+
+#[test]
+fn help_overlay() {
+    let mut app = mid_burst();
+    app.update(key('?'));
+    insta::assert_snapshot!(render(&app, 120, 40));
+}
+
+#[test]
+fn minimum_size_80x24() {
+    insta::assert_snapshot!(render(&mid_burst(), 80, 24));
+}
+
+#[test]
+fn too_small() {
+    insta::assert_snapshot!(render(&mid_burst(), 79, 24));
+}
+
+#[test]
+fn burst_prompt_with_validation_error() {
+    let mut app = start();
+    for c in ['b', '0'] {
+        app.update(key(c));
+    }
+    app.update(Event::Input(TermEvent::Key(KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    ))));
+    let screen = render(&app, 120, 40);
+    let last = screen.lines().last().unwrap();
+    assert!(
+        last.contains("Burst size: 0█  a burst needs at least 1 message"),
+        "{last}"
+    );
+}
+
+#[test]
+fn live_mode_shows_health_and_disables_simulator_keys() {
+    use kedatui::app::Mode;
+    use kedatui::event::{ErrorKind, Health, SourceError, SourceKind};
+    let mut app = App::new(AppConfig {
+        mode: Mode::Live,
+        ..AppConfig::default()
+    });
+    app.update(tick(0));
+    app.update(src(SourceEvent::Health {
+        source: SourceKind::ServiceBus,
+        health: Health::Reconnecting("AMQP connection".into()),
+    }));
+    app.update(src(SourceEvent::Health {
+        source: SourceKind::Cluster,
+        health: Health::Down(SourceError {
+            kind: ErrorKind::Unreachable,
+            message: "cannot reach the API server at 127.0.0.1:6443".into(),
+        }),
+    }));
+    let screen = render(&app, 120, 40);
+    let lines: Vec<&str> = screen.lines().collect();
+    assert!(lines[0].contains(" LIVE "), "{}", lines[0]);
+    assert!(
+        !lines[0].contains("warp"),
+        "no warp in live mode: {}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains("ServiceBus: reconnecting (AMQP connection)"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[1].contains("Cluster: cannot reach the API server"),
+        "{}",
+        lines[1]
+    );
+    // Pressing a simulator-only key explains itself in the key bar.
+    app.update(key('+'));
+    let screen = render(&app, 120, 40);
+    assert!(
+        screen
+            .lines()
+            .last()
+            .unwrap()
+            .contains("time warp is simulator-only"),
+        "{screen}"
+    );
+    // The help overlay marks them disabled.
+    app.update(key('?'));
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("disabled in live mode"), "{screen}");
+}
+
+#[test]
+fn frozen_chart_says_so() {
+    let mut app = mid_burst();
+    app.update(key(' '));
+    assert!(render(&app, 120, 40).contains(" FROZEN "));
+    app.update(key(' '));
+    assert!(!render(&app, 120, 40).contains(" FROZEN "));
+}
+
+#[test]
+fn purge_confirmation_names_the_count_and_queue() {
+    let mut app = mid_burst();
+    app.update(key('p'));
+    let screen = render(&app, 120, 40);
+    let last = screen.lines().last().unwrap();
+    assert!(
+        last.contains("Purge 438 active messages from kedaqueue?"),
+        "{last}"
+    );
+    assert!(last.contains(" y ") && last.contains("n/Esc"), "{last}");
+}
+
+#[test]
+fn help_overlay_at_80x24() {
+    let mut app = mid_burst();
+    app.update(key('?'));
+    insta::assert_snapshot!(render(&app, 80, 24));
+}
