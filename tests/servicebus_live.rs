@@ -320,6 +320,24 @@ async fn bursts_queue_up_cancel_and_trickle() {
     })
     .await
     .expect("the trickle sends");
+    // Reported the console's way: burst TRICKLE_BURST, `sent` a growing running total.
+    let mut totals = Vec::new();
+    while totals.len() < 3 {
+        totals.push(
+            next_matching(&mut events, Duration::from_secs(10), |e| match e {
+                SourceEvent::Send(p) if p.burst == kedatui::event::TRICKLE_BURST => {
+                    assert_eq!((p.size, p.done), (0, false), "{p:?}");
+                    Some(p.sent)
+                }
+                _ => None,
+            })
+            .await,
+        );
+    }
+    assert!(
+        totals.windows(2).all(|w| w[0] < w[1]),
+        "a running total: {totals:?}"
+    );
     commands.send(Command::SetTrickle(None)).unwrap();
     next_matching(&mut events, Duration::from_secs(10), |e| {
         (e == &SourceEvent::Trickle(None)).then_some(())
