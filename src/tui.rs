@@ -15,10 +15,13 @@ use jiff::Timestamp;
 use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 
+use crate::app::fallback::FallbackSeed;
 use crate::app::{App, AppConfig, MAX_BURST, Mode, parse_burst_size};
 use crate::event::Event;
+use crate::servicebus::cli::CONNECTION_STRING_ENV;
 use crate::sim::SimConfig;
 use crate::sim::cli::SimArgs;
+use crate::source::live::{self, Setup};
 use crate::source::{self, Sources, sim::SimDriver};
 
 /// Exit code for bad input (flags, config), before the terminal is touched.
@@ -44,12 +47,15 @@ pub struct ConsoleArgs {
     /// Take the simulator's numbers from a ScaledObject YAML (e.g. yaml/scaledobject.yaml).
     #[arg(long, value_name = "FILE")]
     pub scaledobject_file: Option<std::path::PathBuf>,
-    /// Live Service Bus connection (wired by the live-mode work; the console runs the simulator).
+    /// Live Service Bus connection: live mode when one is configured.
     #[command(flatten)]
     pub servicebus: crate::servicebus::cli::ServiceBusArgs,
-    /// Live cluster to watch (wired by the live-mode work).
+    /// Live cluster to watch.
     #[command(flatten)]
     pub cluster: crate::kube::cli::ClusterArgs,
+    /// Run the simulator even when a Service Bus connection is configured.
+    #[arg(long = "sim")]
+    pub force_simulator: bool,
 }
 
 /// `--bursts`: the sizes behind keys 1-9.
@@ -124,43 +130,84 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(BAD_INPUT));
         }
     };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .wrap_err("starting the async runtime")?;
+    let setup = match runtime.block_on(live::resolve(
+        args.force_simulator,
+        &args.servicebus,
+        std::env::var(CONNECTION_STRING_ENV).ok(),
+        &args.cluster,
+    )) {
+        Ok(setup) => setup,
+        Err(err) => {
+            eprintln!("kedatui: {err}");
+            return Ok(ExitCode::from(BAD_INPUT));
+        }
+    };
     let log_file = args
         .log_file
         .clone()
         .unwrap_or_else(|| std::env::temp_dir().join("kedatui.log"));
     let _log_guard = init_logging(&log_file)?;
-    tracing::info!(?sim_config, bursts = ?args.bursts.0, warp = args.warp, "console starting (simulator)");
 
-    let app_config = AppConfig {
-        mode: Mode::Simulator,
-        bursts: args.bursts.0.clone(),
-        trickle_per_second: args.trickle,
-        warp: args.warp,
-        namespace: sim_config.names.namespace.clone(),
-        queue: sim_config.names.queue.clone(),
-        scaled_object: sim_config.names.scaled_object.clone(),
-        deployment: sim_config.names.deployment.clone(),
+    let app_config = match &setup {
+        Setup::Simulator => AppConfig {
+            mode: Mode::Simulator,
+            bursts: args.bursts.0.clone(),
+            trickle_per_second: args.trickle,
+            warp: args.warp,
+            namespace: sim_config.names.namespace.clone(),
+            queue: sim_config.names.queue.clone(),
+            scaled_object: sim_config.names.scaled_object.clone(),
+            deployment: sim_config.names.deployment.clone(),
+        },
+        Setup::Live(live) => AppConfig {
+            mode: Mode::Live,
+            bursts: args.bursts.0.clone(),
+            trickle_per_second: args.trickle,
+            warp: 1.0,
+            namespace: args.cluster.namespace.clone(),
+            queue: live.servicebus.queue.clone(),
+            scaled_object: args.cluster.scaledobject.clone(),
+            deployment: sim_config.names.deployment.clone(),
+        },
     };
+    tracing::info!(?sim_config, ?app_config, "console starting");
     let seed = args.sim.seed.unwrap_or_else(|| fastrand::u64(..));
-    let world = crate::sim::World::new(sim_config, seed, Timestamp::now());
+    let warp = args.warp;
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .wrap_err("starting the async runtime")?;
     let (app, ended_by) = runtime.block_on(async move {
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (world_tx, world_rx) = live::world_channel();
         let mut sources = Sources::default();
-        let (commands, task) = source::sim::spawn(SimDriver::new(world, args.warp), tx.clone());
-        sources.add("simulator", source::simulator_accepts, commands, Some(task));
+        match setup {
+            Setup::Simulator => {
+                let world = crate::sim::World::new(sim_config.clone(), seed, Timestamp::now());
+                let (commands, task) = source::sim::spawn(SimDriver::new(world, warp), world_tx);
+                sources.add("simulator", source::simulator_accepts, commands, Some(task));
+            }
+            Setup::Live(live_config) => {
+                live::spawn_live(*live_config, world_tx, &mut sources)
+                    .wrap_err("starting the Service Bus source")?;
+            }
+        }
 
         let mut terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
         let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableBracketedPaste);
-        sources.add_task(source::clock::spawn_input(tx));
-        let result = event_loop(&mut terminal, App::new(app_config), rx, &sources).await;
+        let (input_tx, input_rx) = mpsc::unbounded_channel();
+        let input = source::clock::spawn_input(input_tx);
+        let mut world = Running {
+            events: world_rx,
+            sources,
+            base: sim_config,
+            seed,
+        };
+        let result = event_loop(&mut terminal, App::new(app_config), input_rx, &mut world).await;
         let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableBracketedPaste);
         ratatui::restore();
-        sources.shutdown().await;
+        input.abort();
+        world.sources.shutdown().await;
         result
     })?;
 
@@ -175,6 +222,35 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
     })
 }
 
+/// The world the console shows: its sources and their events (replaced by the fallback).
+struct Running {
+    events: mpsc::UnboundedReceiver<Event>,
+    sources: Sources,
+    /// The simulator's settings from the flags, for the fallback.
+    base: SimConfig,
+    seed: u64,
+}
+
+impl Running {
+    /// `s` in live mode: stop the live sources, start the simulator from the live numbers.
+    async fn fall_back(&mut self, app: &mut App, seed: FallbackSeed) {
+        let (tx, rx) = live::world_channel();
+        let (sources, warning) =
+            live::start_fallback(&seed, &self.base, self.seed, Timestamp::now(), tx);
+        let live_sources = std::mem::replace(&mut self.sources, sources);
+        // Dropping the old receiver drops whatever the live sources still had in flight.
+        self.events = rx;
+        live_sources.shutdown().await;
+        if let Some(warning) = warning {
+            tracing::warn!(%warning, "fallback");
+            app.notice = Some(crate::app::Notice {
+                level: crate::app::NoticeLevel::Warning,
+                text: warning,
+            });
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum EndedBy {
     Quit,
@@ -186,8 +262,8 @@ enum EndedBy {
 async fn event_loop(
     terminal: &mut DefaultTerminal,
     mut app: App,
-    mut events: mpsc::UnboundedReceiver<Event>,
-    sources: &Sources,
+    mut input: mpsc::UnboundedReceiver<Event>,
+    world: &mut Running,
 ) -> Result<(App, EndedBy)> {
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .wrap_err("installing the SIGTERM handler")?;
@@ -199,28 +275,45 @@ async fn event_loop(
         size.height,
     )));
     draw(terminal, &app)?;
+    let mut input_open = true;
     loop {
         let first = tokio::select! {
-            e = events.recv() => e,
+            e = world.events.recv() => match e {
+                Some(e) => e,
+                None => {
+                    tracing::error!("every world source stopped");
+                    return Ok((app, EndedBy::SourcesGone));
+                }
+            },
+            e = input.recv(), if input_open => match e {
+                Some(e) => e,
+                None => {
+                    tracing::warn!("terminal input stopped");
+                    input_open = false;
+                    continue;
+                }
+            },
             _ = sigterm.recv() => return Ok((app, EndedBy::Signal(143))),
             _ = sigint.recv() => return Ok((app, EndedBy::Signal(130))),
-        };
-        let Some(first) = first else {
-            tracing::error!("every event source stopped");
-            return Ok((app, EndedBy::SourcesGone));
         };
         // Apply everything already waiting, then draw once.
         let mut next = Some(first);
         while let Some(event) = next {
             for command in app.update(event) {
-                if !sources.route(&command) {
+                if !world.sources.route(&command) {
                     tracing::warn!(?command, "no source can carry this out");
                 }
             }
             if app.should_quit() {
                 return Ok((app, EndedBy::Quit));
             }
-            next = events.try_recv().ok();
+            if let Some(seed) = app.take_fallback() {
+                world.fall_back(&mut app, seed).await;
+            }
+            next = input
+                .try_recv()
+                .ok()
+                .or_else(|| world.events.try_recv().ok());
         }
         if app.take_redraw() {
             draw(terminal, &app)?;

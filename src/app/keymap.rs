@@ -23,6 +23,8 @@ pub enum Action {
     ScrollDown,
     PageUp,
     PageDown,
+    /// Live mode: carry on in the simulator from the live numbers (the Wi-Fi fallback).
+    SwitchToSimulator,
     /// In a prompt or confirmation.
     Confirm,
     Cancel,
@@ -162,6 +164,17 @@ pub fn bindings(context: KeyContext, s: &KeyMapState<'_>) -> Vec<Binding> {
             );
             warp.enabled = s.simulator;
             v.push(warp);
+            if !s.simulator {
+                v.push(binding(
+                    vec![Char('s')],
+                    "s",
+                    "to simulator".into(),
+                    "switch to the simulator, seeded with the live queue depth, replicas and \
+                     ScaledObject settings (when Wi-Fi or the cluster fails)"
+                        .into(),
+                    Action::SwitchToSimulator,
+                ));
+            }
             v.push(binding(
                 vec![Char(' ')],
                 "space",

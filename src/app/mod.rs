@@ -4,6 +4,7 @@
 //! carry out. It never reads a clock (time only arrives in `Event::Tick` and in the sources'
 //! timestamps) and never does I/O, so every key and event is unit-tested without a terminal.
 
+pub mod fallback;
 pub mod format;
 pub mod history;
 pub mod keymap;
@@ -139,6 +140,10 @@ pub struct App {
     needs_redraw: bool,
     next_burst: u64,
     stats: RunStats,
+    /// Set by `s` in live mode; the loop takes it and starts the simulator.
+    fallback: Option<fallback::FallbackSeed>,
+    /// The simulator carries on from live numbers: the header says so.
+    pub from_live: bool,
 }
 
 /// `SourceKind` with an order, for a stable header.
@@ -204,6 +209,8 @@ impl App {
             needs_redraw: true,
             next_burst: 1,
             stats: RunStats::default(),
+            fallback: None,
+            from_live: false,
         }
     }
 
@@ -638,6 +645,10 @@ impl App {
             Action::ScrollDown => self.scroll(1),
             Action::PageUp => self.scroll(-(self.page_size() as isize)),
             Action::PageDown => self.scroll(self.page_size() as isize),
+            Action::SwitchToSimulator => {
+                self.switch_to_simulator();
+                Vec::new()
+            }
             Action::Quit | Action::Confirm | Action::Cancel => Vec::new(),
         }
     }
