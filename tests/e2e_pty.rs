@@ -1,6 +1,7 @@
 //! The real binary in a pseudo-terminal: press `3`, wait for a Running pod and messages in the
 //! gauge, press `q`, then check the exit summary and that raw mode and the alternate screen were
-//! left. Waits are on screen conditions with timeouts; time warp keeps it quick.
+//! left. Waits are on screen conditions with timeouts; time warp keeps it quick. And live mode
+//! against the loopback Service Bus and API server fakes.
 
 use std::io::{Read, Write};
 use std::sync::mpsc;
@@ -75,6 +76,22 @@ struct Console {
 impl Console {
     /// Start kedatui at warp ×20 in a fresh 120×40 pty and wait for its first frame.
     fn start() -> Console {
+        Console::start_with(
+            &["--warp", "20", "--seed", "42"],
+            &[],
+            "the first frame",
+            |s| s.contains("Queue kedaqueue") && s.contains("no pods"),
+        )
+    }
+
+    /// Start kedatui with `args` and extra environment `envs` (the Service Bus environment
+    /// variables are cleared first, so only the test decides the mode) and wait for `first`.
+    fn start_with(
+        args: &[&str],
+        envs: &[(&str, &str)],
+        what: &str,
+        first: impl Fn(&str) -> bool,
+    ) -> Console {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -86,9 +103,20 @@ impl Console {
         let cooked = local_flags(&*pair.master);
         let log = tempfile::NamedTempFile::new().unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_kedatui"));
-        cmd.args(["--warp", "20", "--seed", "42", "--log-file"]);
+        cmd.args(args);
+        cmd.arg("--log-file");
         cmd.arg(log.path());
         cmd.env("TERM", "xterm-256color");
+        for var in [
+            "SERVICEBUS_CONNECTION_STRING",
+            "SERVICEBUS_QUEUE",
+            "SERVICEBUS_MANAGEMENT_URL",
+        ] {
+            cmd.env_remove(var);
+        }
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).expect("spawn kedatui");
         drop(pair.slave);
 
@@ -122,9 +150,7 @@ impl Console {
             cooked,
             _log: log,
         };
-        console.screen.wait_for("the first frame", |s| {
-            s.contains("Queue kedaqueue") && s.contains("no pods")
-        });
+        console.screen.wait_for(what, first);
         assert!(
             console.screen.parser.screen().alternate_screen(),
             "the console draws on the alternate screen"
@@ -232,4 +258,63 @@ fn sigterm_restores_the_terminal() {
     let (code, summary) = console.finish();
     assert_eq!(code, 143, "128 + SIGTERM");
     assert!(summary.contains("messages sent        0"), "{summary}");
+}
+
+/// Live mode: the real binary against the loopback Service Bus (AMQP + REST) and API server.
+#[test]
+fn live_mode_burst_counts_from_the_rest_fake() {
+    let bus = testkit::servicebus::FakeServiceBus::start(Default::default()).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let api = runtime
+        .block_on(testkit::kube::FakeApiServer::start_with(
+            testkit::kube::Options {
+                seed_demo: true,
+                ..Default::default()
+            },
+        ))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    api.write_kubeconfig(&kubeconfig, "default").unwrap();
+    let connection_string = bus.connection_string();
+    let management_url = bus.management_url();
+    let mut console = Console::start_with(
+        &[
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "--count-interval",
+            "200ms",
+        ],
+        &[
+            ("SERVICEBUS_CONNECTION_STRING", &connection_string),
+            ("SERVICEBUS_MANAGEMENT_URL", &management_url),
+        ],
+        "the LIVE header with both sources connected",
+        |s| s.contains(" LIVE ") && s.contains("Service Bus ok") && s.contains("cluster ok"),
+    );
+    // The header has no simulator warp in live mode.
+    let contents = console.screen.parser.screen().contents();
+    let header = contents.lines().next().unwrap_or_default();
+    assert!(!header.contains("warp"), "no warp in live mode: {header}");
+    console.press(b"3");
+    console
+        .screen
+        .wait_for("500 active messages read from the REST fake", |s| {
+            s.contains("active 500")
+        });
+    assert_eq!(bus.counts("kedaqueue").unwrap().active, 500);
+    let contents = console.screen.parser.screen().contents();
+    assert!(
+        !contents.contains(&bus.options().rules[0].key),
+        "no key on screen"
+    );
+    console.press(b"q");
+    let (code, summary) = console.finish();
+    assert_eq!(code, 0);
+    assert!(summary.contains("messages sent        500"), "{summary}");
+    drop(api);
 }
