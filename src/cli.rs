@@ -25,6 +25,8 @@ pub enum Commands {
     Queue(crate::servicebus::cli::QueueArgs),
     /// Drain the queue with a receive-and-delete loop (live Service Bus).
     Purge(crate::servicebus::cli::PurgeArgs),
+    /// Play a recording made with `--record` through the console (keys: space, ←/→, +/-).
+    Replay(crate::record::replay::ReplayArgs),
     /// Preflight checks before going on stage.
     Doctor(crate::kube::cli::DoctorArgs),
 }

@@ -19,6 +19,8 @@ pub enum Event {
         now: Timestamp,
     },
     Source(SourceEvent),
+    /// Replay and slide snapshots (never recorded).
+    Presenter(crate::presenter::PresenterEvent),
 }
 
 /// What a world source (the simulator or a live adapter) reports.
@@ -126,4 +128,6 @@ pub enum Command {
     Purge,
     /// Simulator only.
     SetWarp(f64),
+    /// Replay controls and slide snapshots, carried out by the replay source and the main loop.
+    Presenter(crate::presenter::PresenterCommand),
 }

@@ -7,6 +7,8 @@ pub mod duration;
 pub mod event;
 pub mod kube;
 pub mod model;
+pub mod presenter;
+pub mod record;
 pub mod servicebus;
 pub mod sim;
 pub mod source;

@@ -10,6 +10,7 @@ fn main() -> ExitCode {
         Some(Commands::Send(args)) => kedatui::servicebus::cli::run_send(args),
         Some(Commands::Queue(args)) => kedatui::servicebus::cli::run_queue(args),
         Some(Commands::Purge(args)) => kedatui::servicebus::cli::run_purge(args),
+        Some(Commands::Replay(args)) => kedatui::record::replay::run(args),
         Some(Commands::Doctor(args)) => kedatui::kube::cli::run_doctor(args),
         None => kedatui::tui::run(cli.console),
     };

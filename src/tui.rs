@@ -6,7 +6,8 @@
 //! changed. The terminal is restored on quit, on error, on panic (ratatui's hook), and on SIGTERM
 //! or SIGINT; only then is the summary printed.
 
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -17,7 +18,10 @@ use tokio::sync::mpsc;
 
 use crate::app::fallback::FallbackSeed;
 use crate::app::{App, AppConfig, MAX_BURST, Mode, parse_burst_size};
-use crate::event::Event;
+use crate::event::{Command, Event};
+use crate::presenter::{PresenterCommand, PresenterEvent};
+use crate::record::replay::{self, ReplayArgs, ReplayCursor};
+use crate::record::{Recorder, Recording};
 use crate::servicebus::cli::CONNECTION_STRING_ENV;
 use crate::sim::SimConfig;
 use crate::sim::cli::SimArgs;
@@ -56,6 +60,9 @@ pub struct ConsoleArgs {
     /// Run the simulator even when a Service Bus connection is configured.
     #[arg(long = "sim")]
     pub force_simulator: bool,
+    /// Recording, themes, big numbers, slide snapshots.
+    #[command(flatten)]
+    pub presenter: crate::presenter::PresenterArgs,
 }
 
 /// `--bursts`: the sizes behind keys 1-9.
@@ -176,22 +183,93 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
     };
     tracing::info!(?sim_config, ?app_config, "console starting");
     let seed = args.sim.seed.unwrap_or_else(|| fastrand::u64(..));
+    let started_at = Timestamp::now();
+    let recorder = match &args.presenter.record {
+        Some(path) => match Recorder::create(path, &app_config, started_at) {
+            Ok(r) => Some(r),
+            Err(err) => {
+                eprintln!(
+                    "kedatui: cannot create the recording {}: {err}",
+                    path.display()
+                );
+                return Ok(ExitCode::from(BAD_INPUT));
+            }
+        },
+        None => None,
+    };
+    let mut app = App::new(app_config);
+    app.presenter.theme = args.presenter.view.theme;
+    app.presenter.big = args.presenter.view.big;
+    let session = Session {
+        recorder,
+        snapshot_dir: args.presenter.view.snapshot_dir.clone(),
+        fallback: Some((sim_config.clone(), seed)),
+    };
     let warp = args.warp;
+    run_session(app, session, &log_file, runtime, move |tx, sources| {
+        match setup {
+            Setup::Simulator => {
+                let world = crate::sim::World::new(sim_config, seed, started_at);
+                let (commands, task) = source::sim::spawn(SimDriver::new(world, warp), tx);
+                sources.add("simulator", source::simulator_accepts, commands, Some(task));
+            }
+            Setup::Live(live_config) => live::spawn_live(*live_config, tx, sources)
+                .wrap_err("starting the Service Bus source")?,
+        }
+        Ok(())
+    })
+}
 
+/// `kedatui replay`: the recording through the same App and UI, driven by the replay source.
+pub fn run_replay(args: ReplayArgs, recording: Recording) -> Result<ExitCode> {
+    let log_file = args
+        .log_file
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("kedatui.log"));
+    let _log_guard = init_logging(&log_file)?;
+    tracing::info!(file = %args.file.display(), events = recording.entries.len(), "replay starting");
+    let cursor = ReplayCursor::new(&recording, args.speed);
+    let mut app = App::new(recording.header.config.app_config());
+    app.presenter.theme = args.view.theme;
+    app.presenter.big = args.view.big;
+    app.presenter.replay = Some(cursor.status());
+    let session = Session {
+        recorder: None,
+        snapshot_dir: args.view.snapshot_dir.clone(),
+        fallback: None,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .wrap_err("starting the async runtime")?;
+    run_session(app, session, &log_file, runtime, move |tx, sources| {
+        let (commands, task) = replay::spawn(cursor, tx);
+        sources.add("replay", replay::replay_accepts, commands, Some(task));
+        Ok(())
+    })
+}
+
+/// What the loop does besides driving the App.
+struct Session {
+    recorder: Option<Recorder<BufWriter<File>>>,
+    snapshot_dir: PathBuf,
+    /// The simulator's settings from the flags and the seed, for the Wi-Fi fallback
+    /// (`None` in a replay, which never switches).
+    fallback: Option<(SimConfig, u64)>,
+}
+
+/// Set up the terminal, start the sources, run the loop, restore, print the summary.
+fn run_session(
+    app: App,
+    mut session: Session,
+    log_file: &std::path::Path,
+    runtime: tokio::runtime::Runtime,
+    start_sources: impl FnOnce(mpsc::UnboundedSender<Event>, &mut Sources) -> Result<()>,
+) -> Result<ExitCode> {
     let (app, ended_by) = runtime.block_on(async move {
         let (world_tx, world_rx) = live::world_channel();
         let mut sources = Sources::default();
-        match setup {
-            Setup::Simulator => {
-                let world = crate::sim::World::new(sim_config.clone(), seed, Timestamp::now());
-                let (commands, task) = source::sim::spawn(SimDriver::new(world, warp), world_tx);
-                sources.add("simulator", source::simulator_accepts, commands, Some(task));
-            }
-            Setup::Live(live_config) => {
-                live::spawn_live(*live_config, world_tx, &mut sources)
-                    .wrap_err("starting the Service Bus source")?;
-            }
-        }
+        start_sources(world_tx, &mut sources)?;
 
         let mut terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
         let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableBracketedPaste);
@@ -200,14 +278,17 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
         let mut world = Running {
             events: world_rx,
             sources,
-            base: sim_config,
-            seed,
         };
-        let result = event_loop(&mut terminal, App::new(app_config), input_rx, &mut world).await;
+        let result = event_loop(&mut terminal, app, input_rx, &mut world, &mut session).await;
         let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableBracketedPaste);
         ratatui::restore();
         input.abort();
         world.sources.shutdown().await;
+        if let Some(recorder) = session.recorder.take()
+            && let Err(err) = recorder.finish()
+        {
+            eprintln!("kedatui: the recording is incomplete: {err}");
+        }
         result
     })?;
 
@@ -226,17 +307,19 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
 struct Running {
     events: mpsc::UnboundedReceiver<Event>,
     sources: Sources,
-    /// The simulator's settings from the flags, for the fallback.
-    base: SimConfig,
-    seed: u64,
 }
 
 impl Running {
     /// `s` in live mode: stop the live sources, start the simulator from the live numbers.
-    async fn fall_back(&mut self, app: &mut App, seed: FallbackSeed) {
+    async fn fall_back(
+        &mut self,
+        app: &mut App,
+        seed: FallbackSeed,
+        base: &SimConfig,
+        rng_seed: u64,
+    ) {
         let (tx, rx) = live::world_channel();
-        let (sources, warning) =
-            live::start_fallback(&seed, &self.base, self.seed, Timestamp::now(), tx);
+        let (sources, warning) = live::start_fallback(&seed, base, rng_seed, Timestamp::now(), tx);
         let live_sources = std::mem::replace(&mut self.sources, sources);
         // Dropping the old receiver drops whatever the live sources still had in flight.
         self.events = rx;
@@ -264,6 +347,7 @@ async fn event_loop(
     mut app: App,
     mut input: mpsc::UnboundedReceiver<Event>,
     world: &mut Running,
+    session: &mut Session,
 ) -> Result<(App, EndedBy)> {
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .wrap_err("installing the SIGTERM handler")?;
@@ -299,8 +383,14 @@ async fn event_loop(
         // Apply everything already waiting, then draw once.
         let mut next = Some(first);
         while let Some(event) = next {
+            if let Some(recorder) = &mut session.recorder {
+                recorder.record(&event);
+            }
             for command in app.update(event) {
-                if !world.sources.route(&command) {
+                if command == Command::Presenter(PresenterCommand::Snapshot) {
+                    let saved = snapshot(terminal, &app, &session.snapshot_dir);
+                    app.update(Event::Presenter(saved));
+                } else if !world.sources.route(&command) {
                     tracing::warn!(?command, "no source can carry this out");
                 }
             }
@@ -308,7 +398,12 @@ async fn event_loop(
                 return Ok((app, EndedBy::Quit));
             }
             if let Some(seed) = app.take_fallback() {
-                world.fall_back(&mut app, seed).await;
+                match &session.fallback {
+                    Some((base, rng_seed)) => {
+                        world.fall_back(&mut app, seed, base, *rng_seed).await;
+                    }
+                    None => tracing::warn!("no simulator to fall back to"),
+                }
             }
             next = input
                 .try_recv()
@@ -318,6 +413,26 @@ async fn event_loop(
         if app.take_redraw() {
             draw(terminal, &app)?;
         }
+    }
+}
+
+/// `S`: draw the App off-screen at the terminal's size and write it as text and SVG.
+fn snapshot(terminal: &DefaultTerminal, app: &App, dir: &std::path::Path) -> PresenterEvent {
+    let size = match terminal.size() {
+        Ok(s) => s,
+        Err(err) => {
+            return PresenterEvent::SnapshotFailed(format!("reading the terminal size: {err}"));
+        }
+    };
+    let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    ratatui::widgets::Widget::render(app, area, &mut buf);
+    match crate::presenter::snapshot::write(dir, Timestamp::now(), &buf) {
+        Ok((text, svg)) => {
+            tracing::info!(text = %text.display(), svg = %svg.display(), "snapshot written");
+            PresenterEvent::SnapshotSaved { text, svg }
+        }
+        Err(err) => PresenterEvent::SnapshotFailed(format!("writing to {}: {err}", dir.display())),
     }
 }
 

@@ -63,7 +63,11 @@ fn bad_live_input_exits_2_without_the_secret() {
     // (args, SERVICEBUS_CONNECTION_STRING, expected in stderr)
     let cases: &[(&[&str], &str, &str)] = &[
         (&[], &malformed, "SERVICEBUS_CONNECTION_STRING"),
-        (&["--connection-string-file", file], "", "--connection-string-file"),
+        (
+            &["--connection-string-file", file],
+            "",
+            "--connection-string-file",
+        ),
         (
             &["--kubeconfig", missing_kubeconfig],
             &good,

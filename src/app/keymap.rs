@@ -28,6 +28,52 @@ pub enum Action {
     /// In a prompt or confirmation.
     Confirm,
     Cancel,
+    /// `S`: write the screen as text and SVG.
+    Snapshot,
+    ReplayPause,
+    ReplayFaster,
+    ReplaySlower,
+    SeekBack,
+    SeekForward,
+}
+
+/// Keys that would change the world: disabled while a recording plays.
+pub fn changes_the_world(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Burst(_)
+            | Action::CustomBurst
+            | Action::ToggleTrickle
+            | Action::ToggleConsumers
+            | Action::Purge
+            | Action::WarpUp
+            | Action::WarpDown
+            | Action::SwitchToSimulator
+    )
+}
+
+/// How a key is written in the key echo.
+pub fn key_name(code: KeyCode) -> String {
+    match code {
+        KeyCode::Char(' ') => "space".into(),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::Enter => "Enter".into(),
+        KeyCode::Esc => "Esc".into(),
+        KeyCode::Left => "←".into(),
+        KeyCode::Right => "→".into(),
+        KeyCode::Up => "↑".into(),
+        KeyCode::Down => "↓".into(),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::PageDown => "PgDn".into(),
+        other => format!("{other}"),
+    }
+}
+
+/// What the key map needs to know about a replay in progress.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ReplayStatusKeys {
+    pub paused: bool,
+    pub speed: f64,
 }
 
 /// Which keys are live right now.
@@ -66,6 +112,9 @@ pub struct KeyMapState<'a> {
     pub consumers_paused: bool,
     pub frozen: bool,
     pub warp: f64,
+    /// Set while a recording plays: the world-changing keys are disabled, space/`+`/`-`/`←`/`→`
+    /// control the playback.
+    pub replay: Option<ReplayStatusKeys>,
 }
 
 fn binding(
@@ -135,6 +184,18 @@ pub fn bindings(context: KeyContext, s: &KeyMapState<'_>) -> Vec<Binding> {
                 format!("start/stop a steady trickle of {}", s.trickle_label),
                 Action::ToggleTrickle,
             ));
+            // Before the simulator-only keys, so it stays in the bar.
+            if !s.simulator {
+                v.push(binding(
+                    vec![Char('s')],
+                    "s",
+                    "to simulator".into(),
+                    "switch to the simulator, seeded with the live queue depth, replicas and \
+                     ScaledObject settings (when Wi-Fi or the cluster fails)"
+                        .into(),
+                    Action::SwitchToSimulator,
+                ));
+            }
             let mut consumers = binding(
                 vec![Char('c')],
                 "c",
@@ -164,17 +225,6 @@ pub fn bindings(context: KeyContext, s: &KeyMapState<'_>) -> Vec<Binding> {
             );
             warp.enabled = s.simulator;
             v.push(warp);
-            if !s.simulator {
-                v.push(binding(
-                    vec![Char('s')],
-                    "s",
-                    "to simulator".into(),
-                    "switch to the simulator, seeded with the live queue depth, replicas and \
-                     ScaledObject settings (when Wi-Fi or the cluster fails)"
-                        .into(),
-                    Action::SwitchToSimulator,
-                ));
-            }
             v.push(binding(
                 vec![Char(' ')],
                 "space",
@@ -186,6 +236,18 @@ pub fn bindings(context: KeyContext, s: &KeyMapState<'_>) -> Vec<Binding> {
                 "freeze/unfreeze the chart (the world keeps running)".into(),
                 Action::FreezeChart,
             ));
+            let mut snapshot = binding(
+                vec![Char('S')],
+                "S",
+                "snapshot".into(),
+                "save the screen as text and SVG, for slides (see --snapshot-dir)".into(),
+                Action::Snapshot,
+            );
+            snapshot.in_bar = false;
+            v.push(snapshot);
+            if let Some(r) = s.replay {
+                replay_bindings(&mut v, r);
+            }
             v.push(binding(
                 vec![Char('?')],
                 "?",
@@ -278,6 +340,41 @@ pub fn bindings(context: KeyContext, s: &KeyMapState<'_>) -> Vec<Binding> {
     }
 }
 
+/// During a replay: the world-changing keys dimmed, space/`+`/`-` drive the playback, `←`/`→`
+/// seek.
+fn replay_bindings(v: &mut Vec<Binding>, r: ReplayStatusKeys) {
+    use KeyCode::*;
+    v.retain(|b| !matches!(b.action, Action::WarpUp | Action::FreezeChart));
+    for b in v.iter_mut() {
+        b.enabled &= !changes_the_world(b.action);
+    }
+    let controls = [
+        binding(
+            vec![Char(' ')],
+            "space",
+            if r.paused { "play" } else { "pause" }.into(),
+            "pause/resume the replay".into(),
+            Action::ReplayPause,
+        ),
+        binding(
+            vec![Left, Right],
+            "←/→",
+            "seek ±10s".into(),
+            "seek 10 s back / forward in the recording".into(),
+            Action::SeekForward,
+        ),
+        binding(
+            vec![Char('+'), Char('='), Char('-'), Char('_')],
+            "+/-",
+            format!("speed ×{}", r.speed),
+            "replay faster / slower".into(),
+            Action::ReplayFaster,
+        ),
+    ];
+    // The playback controls first, so they stay in the bar on a narrow screen.
+    v.splice(0..0, controls);
+}
+
 /// The action bound to `key` in `context`, if any. Ctrl-C always quits.
 pub fn action_for(key: &KeyEvent, context: KeyContext, s: &KeyMapState<'_>) -> Option<Action> {
     if key.modifiers.contains(KeyModifiers::CONTROL) {
@@ -289,6 +386,8 @@ pub fn action_for(key: &KeyEvent, context: KeyContext, s: &KeyMapState<'_>) -> O
     Some(match (found.action, key.code) {
         (Action::Burst(_), KeyCode::Char(c)) => Action::Burst(usize::from(c as u8 - b'1')),
         (Action::WarpUp, KeyCode::Char('-' | '_')) => Action::WarpDown,
+        (Action::ReplayFaster, KeyCode::Char('-' | '_')) => Action::ReplaySlower,
+        (Action::SeekForward, KeyCode::Left) => Action::SeekBack,
         (action, _) => action,
     })
 }

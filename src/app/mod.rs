@@ -20,8 +20,9 @@ use crate::event::{Command, Event, Health, PurgeProgress, SendProgress, SourceEv
 use crate::model::{
     ClusterEvent, DeploymentView, HpaView, PodView, QueueSample, ScaledObjectView, names,
 };
+use crate::presenter::{KeyEcho, PresenterCommand, PresenterEvent, PresenterState, ReplayControl};
 use history::{History, Marker, MarkerKind};
-use keymap::{Action, Binding, KeyContext, KeyMapState};
+use keymap::{Action, Binding, KeyContext, KeyMapState, ReplayStatusKeys};
 use rates::{RateTracker, Rates};
 pub use summary::Summary;
 
@@ -136,6 +137,10 @@ pub struct App {
     pub input: InputMode,
     pub show_help: bool,
     pub notice: Option<Notice>,
+    /// Theme, big numbers, key echo, replay position.
+    pub presenter: PresenterState,
+    /// True while a recorded event is applied during a replay (its keys act as they did then).
+    applying_recording: bool,
     should_quit: bool,
     needs_redraw: bool,
     next_burst: u64,
@@ -205,6 +210,8 @@ impl App {
             input: InputMode::Normal,
             show_help: false,
             notice: None,
+            presenter: PresenterState::default(),
+            applying_recording: false,
             should_quit: false,
             needs_redraw: true,
             next_burst: 1,
@@ -221,6 +228,21 @@ impl App {
     /// True once after anything visible changed; the loop redraws only then.
     pub fn take_redraw(&mut self) -> bool {
         std::mem::take(&mut self.needs_redraw)
+    }
+
+    /// Whether the speaker is watching a replay (and not applying one of its recorded keys).
+    pub fn is_replay(&self) -> bool {
+        self.presenter.replay.is_some()
+    }
+
+    fn replay_controls(&self) -> Option<ReplayStatusKeys> {
+        match (&self.presenter.replay, self.applying_recording) {
+            (Some(r), false) => Some(ReplayStatusKeys {
+                paused: r.paused,
+                speed: r.speed,
+            }),
+            _ => None,
+        }
     }
 
     pub fn is_simulator(&self) -> bool {
@@ -258,6 +280,7 @@ impl App {
             consumers_paused: self.consumers_paused,
             frozen: self.frozen_at.is_some(),
             warp: self.warp,
+            replay: self.replay_controls(),
         }
     }
 
@@ -338,6 +361,51 @@ impl App {
                 Vec::new()
             }
             Event::Input(_) => Vec::new(),
+            Event::Presenter(event) => {
+                self.needs_redraw = true;
+                self.on_presenter(event);
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_presenter(&mut self, event: PresenterEvent) {
+        match event {
+            PresenterEvent::ReplayStatus(status) => self.presenter.replay = Some(status),
+            PresenterEvent::ReplayReset => {
+                // Seeking back: the state at the new position is rebuilt from the start.
+                let mut fresh = App::new(self.config.clone());
+                fresh.presenter = self.presenter.clone();
+                fresh.presenter.echo = None;
+                fresh.screen = self.screen;
+                *self = fresh;
+            }
+            PresenterEvent::Replayed(event) => match *event {
+                // The replay's own terminal decides the layout; nested control events never
+                // appear in a valid recording.
+                Event::Input(TermEvent::Resize(..)) | Event::Presenter(_) => {}
+                event => {
+                    let quit = self.should_quit;
+                    self.applying_recording = true;
+                    // What was sent then is not sent again: the commands go nowhere.
+                    let _ = self.update(event);
+                    self.applying_recording = false;
+                    // The recorded `q` ends the recording, not the replay.
+                    self.should_quit = quit;
+                }
+            },
+            PresenterEvent::SnapshotSaved { text, svg } => {
+                self.notice = Some(Notice {
+                    level: NoticeLevel::Info,
+                    text: format!("screen saved: {} and {}", text.display(), svg.display()),
+                });
+            }
+            PresenterEvent::SnapshotFailed(err) => {
+                self.notice = Some(Notice {
+                    level: NoticeLevel::Warning,
+                    text: format!("snapshot failed: {err}"),
+                });
+            }
         }
     }
 
@@ -348,7 +416,9 @@ impl App {
         let second_changed = previous.is_none_or(|p| p.as_second() != now.as_second());
         let flashing = self.pods.iter().any(|p| self.flash_active_at(p, now))
             || previous.is_some_and(|p| self.pods.iter().any(|r| self.flash_active_at(r, p)));
-        if second_changed || flashing {
+        let echo_faded = self.presenter.echo_at(previous, self.warp).is_some()
+            && self.presenter.echo_at(Some(now), self.warp).is_none();
+        if second_changed || flashing || echo_faded {
             self.needs_redraw = true;
         }
         self.check_first_ready();
@@ -526,6 +596,82 @@ impl App {
             return Vec::new();
         };
         self.notice = None;
+        let echo_key = keymap::key_name(key.code);
+        if context == KeyContext::Normal
+            && self.replay_controls().is_some()
+            && keymap::changes_the_world(action)
+        {
+            self.notice = Some(Notice {
+                level: NoticeLevel::Warning,
+                text: "disabled in replay: a recording plays back what happened, nothing is sent"
+                    .into(),
+            });
+            self.echo(echo_key, "disabled in replay".into());
+            return Vec::new();
+        }
+        let commands = self.on_key_action(context, action);
+        if let Some(what) = self.describe(context, action, &commands) {
+            self.echo(echo_key, what);
+        }
+        commands
+    }
+
+    fn echo(&mut self, key: String, what: String) {
+        self.presenter.echo = Some(KeyEcho {
+            key,
+            what,
+            at: self.now,
+        });
+    }
+
+    /// What a key did, for the key echo (`None`: not worth echoing, e.g. scrolling).
+    fn describe(
+        &self,
+        context: KeyContext,
+        action: Action,
+        commands: &[Command],
+    ) -> Option<String> {
+        use format::group_thousands;
+        let first = commands.first();
+        Some(match (context, action, first) {
+            (_, _, Some(Command::Burst { count, .. })) => {
+                format!("burst of {}", group_thousands(*count))
+            }
+            (_, _, Some(Command::SetTrickle(Some(r)))) => {
+                format!("trickle {}/s", keymap::format_factor(*r))
+            }
+            (_, _, Some(Command::SetTrickle(None))) => "trickle off".into(),
+            (_, _, Some(Command::SetConsumersPaused(true))) => "consumers paused".into(),
+            (_, _, Some(Command::SetConsumersPaused(false))) => "consumers resumed".into(),
+            (_, _, Some(Command::SetWarp(w))) => format!("warp ×{}", keymap::format_factor(*w)),
+            (_, _, Some(Command::Purge)) => "purge".into(),
+            (_, _, Some(Command::Presenter(PresenterCommand::Snapshot))) => "snapshot".into(),
+            (_, _, Some(Command::Presenter(PresenterCommand::Replay(c)))) => match c {
+                ReplayControl::TogglePause => "pause/resume replay".into(),
+                ReplayControl::Seek(s) if *s < 0 => format!("back {}s", -s),
+                ReplayControl::Seek(s) => format!("forward {s}s"),
+                ReplayControl::Faster => "replay faster".into(),
+                ReplayControl::Slower => "replay slower".into(),
+            },
+            (KeyContext::Normal, Action::CustomBurst, _) => "custom burst size?".into(),
+            (KeyContext::Normal, Action::Purge, _) => "purge? (y/n)".into(),
+            (KeyContext::Normal, Action::FreezeChart, _) => if self.frozen_at.is_some() {
+                "chart frozen"
+            } else {
+                "chart live"
+            }
+            .into(),
+            (KeyContext::Normal, Action::SwitchToSimulator, _) if self.from_live => {
+                "switched to the simulator".into()
+            }
+            (KeyContext::Normal, Action::ToggleHelp, _) => "help".into(),
+            (KeyContext::Help, Action::ToggleHelp, _) => "help closed".into(),
+            (_, Action::Cancel, _) => "cancelled".into(),
+            _ => return None,
+        })
+    }
+
+    fn on_key_action(&mut self, context: KeyContext, action: Action) -> Vec<Command> {
         match (context, action) {
             (_, Action::Quit) => {
                 self.should_quit = true;
@@ -649,13 +795,31 @@ impl App {
                 self.switch_to_simulator();
                 Vec::new()
             }
+            Action::Snapshot => vec![Command::Presenter(PresenterCommand::Snapshot)],
+            Action::ReplayPause => self.replay_command(ReplayControl::TogglePause),
+            Action::ReplayFaster => self.replay_command(ReplayControl::Faster),
+            Action::ReplaySlower => self.replay_command(ReplayControl::Slower),
+            Action::SeekBack => {
+                self.replay_command(ReplayControl::Seek(-crate::record::replay::SEEK_STEP_SECS))
+            }
+            Action::SeekForward => {
+                self.replay_command(ReplayControl::Seek(crate::record::replay::SEEK_STEP_SECS))
+            }
             Action::Quit | Action::Confirm | Action::Cancel => Vec::new(),
         }
     }
 
+    fn replay_command(&self, control: ReplayControl) -> Vec<Command> {
+        if self.replay_controls().is_none() {
+            return Vec::new();
+        }
+        vec![Command::Presenter(PresenterCommand::Replay(control))]
+    }
+
     /// Pod rows on screen, when the terminal size is known.
     fn pod_rows_visible(&self) -> Option<usize> {
-        self.screen.map(|(w, h)| crate::ui::pod_rows_visible(w, h))
+        self.screen
+            .map(|(w, h)| crate::ui::pod_rows_visible(w, h, self.presenter.big))
     }
 
     fn page_size(&self) -> usize {

@@ -151,7 +151,7 @@ async fn run(
                     purging.store(false, Ordering::SeqCst);
                 });
             }
-            Command::SetConsumersPaused(_) | Command::SetWarp(_) => {
+            Command::SetConsumersPaused(_) | Command::SetWarp(_) | Command::Presenter(_) => {
                 tracing::debug!("the live Service Bus source ignores {command:?}");
             }
         }

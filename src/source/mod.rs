@@ -86,9 +86,9 @@ impl Sources {
     }
 }
 
-/// Everything the simulator can do.
-pub fn simulator_accepts(_: &Command) -> bool {
-    true
+/// Everything the simulator can do (all but the presenter's replay controls and snapshots).
+pub fn simulator_accepts(command: &Command) -> bool {
+    !matches!(command, Command::Presenter(_))
 }
 
 /// What a live queue source does: sending, the trickle, purging. Time warp and pausing the

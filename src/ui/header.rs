@@ -39,7 +39,28 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .unwrap_or_else(|| "--:--:--".into());
     let mut right = live_health(app);
     right.push(Span::styled(clock, theme::value()));
-    if app.is_simulator() {
+    if let Some(replay) = &app.presenter.replay {
+        // A replay says so first, so nobody takes it for today's run.
+        let state = if replay.finished() {
+            "end"
+        } else if replay.paused {
+            "paused"
+        } else {
+            "playing"
+        };
+        right.insert(
+            0,
+            Span::styled(
+                format!(
+                    " REPLAY {state} {} ×{} ",
+                    crate::presenter::replay_position(replay),
+                    replay.speed
+                ),
+                Style::new().fg(Color::Black).bg(Color::Magenta).bold(),
+            ),
+        );
+        right.insert(1, Span::raw("  "));
+    } else if app.is_simulator() {
         right.push(Span::styled(
             format!("  warp ×{}", format_factor(app.warp)),
             theme::warn(),
@@ -100,10 +121,11 @@ fn settings_line(app: &App) -> Line<'static> {
         })
         .collect();
     if !problems.is_empty() {
-        spans.extend(problems);
+        // The way out first, so a narrow screen still shows it.
         if app.config.mode == Mode::Live {
-            spans.push(Span::styled("— press s for the simulator", theme::label()));
+            spans.push(Span::styled("[s: switch to simulator] ", theme::warn()));
         }
+        spans.extend(problems);
         return Line::from(spans);
     }
     let Some(so) = &app.scaled_object else {

@@ -32,7 +32,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         }
         let mut help = b.help.clone();
         if !b.enabled {
-            help.push_str(" — disabled in live mode");
+            help.push_str(if app.is_replay() {
+                " — disabled in replay"
+            } else {
+                " — disabled in live mode"
+            });
         }
         lines.push(Line::from(vec![
             Span::styled(format!(" {:^7}", b.key_label), key_style),
@@ -46,7 +50,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ),
         ]));
     }
-    lines.push(Line::raw(""));
+    // Leave the header and the key bar visible: drop the spacer line when space is tight.
+    if lines.len() + 5 <= usize::from(area.height.saturating_sub(2)) {
+        lines.push(Line::raw(""));
+    }
     lines.push(Line::styled(
         " Chart: depth = active + in-flight messages; spec/ready = replicas.",
         theme::dim(),

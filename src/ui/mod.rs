@@ -1,6 +1,7 @@
 //! Drawing: a pure function of the App (`impl Widget for &App`), one module per panel.
 
 pub mod chart;
+pub mod echo;
 pub mod events;
 pub mod gauge;
 pub mod header;
@@ -31,8 +32,13 @@ pub struct Panels {
     pub keys: Rect,
 }
 
-pub fn panels(area: Rect) -> Panels {
-    let gauge_h = if area.height >= 30 { 5 } else { 4 };
+/// `big`: the gauge panel becomes the big-number display (`--big`), taller.
+pub fn panels(area: Rect, big: bool) -> Panels {
+    let gauge_h = match (big, area.height >= 30) {
+        (true, _) => crate::presenter::big::HEIGHT + 2,
+        (false, true) => 5,
+        (false, false) => 4,
+    };
     let [header, gauge, body, keys] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Length(gauge_h),
@@ -59,12 +65,12 @@ pub fn panels(area: Rect) -> Panels {
 
 /// Pod rows the table shows on a terminal of this size (borders and the header row excluded);
 /// the App uses it to keep scrolling within what can be seen.
-pub fn pod_rows_visible(width: u16, height: u16) -> usize {
+pub fn pod_rows_visible(width: u16, height: u16, big: bool) -> usize {
     if width < MIN_WIDTH || height < MIN_HEIGHT {
         return 0;
     }
     usize::from(
-        panels(Rect::new(0, 0, width, height))
+        panels(Rect::new(0, 0, width, height), big)
             .pods
             .height
             .saturating_sub(3),
@@ -77,16 +83,22 @@ impl Widget for &App {
             too_small::render(area, buf);
             return;
         }
-        let p = panels(area);
+        let p = panels(area, self.presenter.big);
         header::render(self, p.header, buf);
-        gauge::render(self, p.gauge, buf);
+        if self.presenter.big {
+            crate::presenter::big::render(self, p.gauge, buf);
+        } else {
+            gauge::render(self, p.gauge, buf);
+        }
         chart::render(self, p.chart, buf);
         scaling::render(self, p.scaling, buf);
         pods::render(self, p.pods, buf);
         events::render(self, p.events, buf);
         keybar::render(self, p.keys, buf);
+        echo::render(self, p.keys, buf);
         if self.show_help {
             help::render(self, area, buf);
         }
+        crate::presenter::theme::apply(self.presenter.theme, area, buf);
     }
 }

@@ -1,0 +1,266 @@
+//! `--record FILE`: every event the App receives, as JSON lines, and reading them back for
+//! `kedatui replay`.
+//!
+//! Format 1 (documented in the README): line 1 is the header
+//! `{"kedatui_recording":1,"started_at":"…","config":{…}}`; every further line is
+//! `{"ms":<milliseconds since the start>,"event":<Event>}`, in order. Events carry no secrets
+//! by design (no connection string or key is ever part of an `Event` or of `AppConfig`).
+//! The writer is buffered and flushed when the console stops, so recording never blocks drawing.
+
+pub mod replay;
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::app::{AppConfig, Mode};
+use crate::event::Event;
+
+/// The format this kedatui writes and the newest it reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Line 1 of a recording.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    pub kedatui_recording: u32,
+    pub started_at: Timestamp,
+    pub config: RecordedConfig,
+}
+
+/// What the App was started with: names and key settings (never connection details).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecordedConfig {
+    /// `simulator` or `live`.
+    pub mode: String,
+    pub bursts: Vec<u64>,
+    pub trickle_per_second: f64,
+    pub warp: f64,
+    pub namespace: String,
+    pub queue: String,
+    pub scaled_object: String,
+    pub deployment: String,
+}
+
+impl From<&AppConfig> for RecordedConfig {
+    fn from(c: &AppConfig) -> Self {
+        RecordedConfig {
+            mode: match c.mode {
+                Mode::Simulator => "simulator",
+                Mode::Live => "live",
+            }
+            .into(),
+            bursts: c.bursts.clone(),
+            trickle_per_second: c.trickle_per_second,
+            warp: c.warp,
+            namespace: c.namespace.clone(),
+            queue: c.queue.clone(),
+            scaled_object: c.scaled_object.clone(),
+            deployment: c.deployment.clone(),
+        }
+    }
+}
+
+impl RecordedConfig {
+    pub fn app_config(&self) -> AppConfig {
+        AppConfig {
+            mode: if self.mode == "live" {
+                Mode::Live
+            } else {
+                Mode::Simulator
+            },
+            bursts: self.bursts.clone(),
+            trickle_per_second: self.trickle_per_second,
+            warp: self.warp,
+            namespace: self.namespace.clone(),
+            queue: self.queue.clone(),
+            scaled_object: self.scaled_object.clone(),
+            deployment: self.deployment.clone(),
+        }
+    }
+}
+
+/// One line after the header.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub ms: u64,
+    pub event: Event,
+}
+
+/// Writes a recording. Call [`Recorder::record`] in the event loop for each event, in the order
+/// `App::update` sees them; [`Recorder::finish`] flushes.
+pub struct Recorder<W: Write> {
+    out: W,
+    start: Instant,
+    /// The first write error; later events are dropped rather than failing the demo.
+    failed: Option<io::Error>,
+}
+
+impl Recorder<BufWriter<File>> {
+    pub fn create(path: &Path, config: &AppConfig, started_at: Timestamp) -> io::Result<Self> {
+        let file = File::create(path)?;
+        Recorder::new(
+            BufWriter::with_capacity(64 * 1024, file),
+            config,
+            started_at,
+        )
+    }
+}
+
+impl<W: Write> Recorder<W> {
+    pub fn new(mut out: W, config: &AppConfig, started_at: Timestamp) -> io::Result<Self> {
+        let header = Header {
+            kedatui_recording: FORMAT_VERSION,
+            started_at,
+            config: config.into(),
+        };
+        serde_json::to_writer(&mut out, &header)?;
+        out.write_all(b"\n")?;
+        Ok(Recorder {
+            out,
+            start: Instant::now(),
+            failed: None,
+        })
+    }
+
+    pub fn record(&mut self, event: &Event) {
+        self.record_at(self.start.elapsed(), event);
+    }
+
+    /// Record `event` as received `offset` after the start.
+    pub fn record_at(&mut self, offset: Duration, event: &Event) {
+        if self.failed.is_some() || matches!(event, Event::Presenter(_)) {
+            return;
+        }
+        let entry = Entry {
+            ms: offset.as_millis() as u64,
+            event: event.clone(),
+        };
+        let result = serde_json::to_writer(&mut self.out, &entry)
+            .map_err(io::Error::from)
+            .and_then(|()| self.out.write_all(b"\n"));
+        if let Err(err) = result {
+            tracing::error!(%err, "recording stopped: writing failed");
+            self.failed = Some(err);
+        }
+    }
+
+    /// Flush; reports the first write error, if any.
+    pub fn finish(mut self) -> io::Result<W> {
+        if let Some(err) = self.failed.take() {
+            return Err(err);
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// A recording read back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recording {
+    pub header: Header,
+    pub entries: Vec<Entry>,
+}
+
+impl Recording {
+    pub fn length_ms(&self) -> u64 {
+        self.entries.last().map_or(0, |e| e.ms)
+    }
+}
+
+/// Why a file cannot be replayed.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordingError {
+    #[error("cannot read it: {0}")]
+    Io(#[from] io::Error),
+    #[error("it is empty, not a kedatui recording")]
+    Empty,
+    #[error("it is not a kedatui recording (line 1 is not a kedatui_recording header)")]
+    NotARecording,
+    #[error(
+        "it was recorded in format {found}, newer than this kedatui reads (format {FORMAT_VERSION}); replay it with a newer kedatui"
+    )]
+    FutureVersion { found: u64 },
+    #[error("it is truncated: line {line} stops mid-event (the recording was cut off)")]
+    Truncated { line: usize },
+    #[error("it is corrupt at line {line}: {detail}")]
+    Corrupt { line: usize, detail: String },
+}
+
+pub fn load(path: &Path) -> Result<Recording, RecordingError> {
+    parse(&std::fs::read(path)?)
+}
+
+pub fn parse(bytes: &[u8]) -> Result<Recording, RecordingError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(RecordingError::Empty);
+    }
+    let ends_with_newline = bytes.ends_with(b"\n");
+    let lines: Vec<&[u8]> = bytes
+        .strip_suffix(b"\n")
+        .unwrap_or(bytes)
+        .split(|&b| b == b'\n')
+        .collect();
+    let header = parse_header(lines[0])?;
+    let last = lines.len();
+    let mut entries = Vec::with_capacity(last);
+    for (i, line) in lines.iter().enumerate().skip(1) {
+        let number = i + 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let entry: Entry = match serde_json::from_slice(line) {
+            Ok(e) => e,
+            // A cut-off write: the last line, without its newline, and the JSON ends early.
+            Err(err) if number == last && !ends_with_newline && err.is_eof() => {
+                return Err(RecordingError::Truncated { line: number });
+            }
+            Err(err) => {
+                return Err(RecordingError::Corrupt {
+                    line: number,
+                    detail: err.to_string(),
+                });
+            }
+        };
+        if let Some(prev) = entries.last().map(|e: &Entry| e.ms)
+            && entry.ms < prev
+        {
+            return Err(RecordingError::Corrupt {
+                line: number,
+                detail: format!("time goes back from {prev} ms to {} ms", entry.ms),
+            });
+        }
+        if matches!(entry.event, Event::Presenter(_)) {
+            return Err(RecordingError::Corrupt {
+                line: number,
+                detail: "a replay control event, which recordings never hold".into(),
+            });
+        }
+        entries.push(entry);
+    }
+    Ok(Recording { header, entries })
+}
+
+fn parse_header(line: &[u8]) -> Result<Header, RecordingError> {
+    let value: serde_json::Value = match serde_json::from_slice(line) {
+        Ok(v) => v,
+        Err(err) if err.is_eof() => return Err(RecordingError::Truncated { line: 1 }),
+        Err(_) => return Err(RecordingError::NotARecording),
+    };
+    let Some(version) = value.get("kedatui_recording").and_then(|v| v.as_u64()) else {
+        return Err(RecordingError::NotARecording);
+    };
+    if version > u64::from(FORMAT_VERSION) {
+        return Err(RecordingError::FutureVersion { found: version });
+    }
+    serde_json::from_value(value).map_err(|err| RecordingError::Corrupt {
+        line: 1,
+        detail: format!("header: {err}"),
+    })
+}
+
+#[cfg(test)]
+mod tests;
