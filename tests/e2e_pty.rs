@@ -263,7 +263,7 @@ fn sigterm_restores_the_terminal() {
 /// Live mode: the real binary against the loopback Service Bus (AMQP + REST) and API server.
 #[test]
 fn live_mode_burst_counts_from_the_rest_fake() {
-    let bus = testkit::servicebus::FakeServiceBus::start(Default::default()).unwrap();
+    let mut bus = testkit::servicebus::FakeServiceBus::start(Default::default()).unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -307,14 +307,30 @@ fn live_mode_burst_counts_from_the_rest_fake() {
             s.contains("active 500")
         });
     assert_eq!(bus.counts("kedaqueue").unwrap().active, 500);
+    // Wi-Fi gone: the header says so, and `s` carries on in the simulator from 500 messages.
+    let key = bus.options().rules[0].key.clone();
+    bus.stop();
+    console
+        .screen
+        .wait_for("the header saying Service Bus is down", |s| {
+            s.contains("Service Bus DOWN") && s.contains("[s: switch to simulator]")
+        });
+    console.press(b"s");
+    console
+        .screen
+        .wait_for("SIM in the header, from the live numbers", |s| {
+            let header = s.lines().next().unwrap_or_default();
+            header.contains(" SIM ")
+                && header.contains("not live")
+                && !header.contains("LIVE")
+                && s.contains("active 500")
+        });
     let contents = console.screen.parser.screen().contents();
-    assert!(
-        !contents.contains(&bus.options().rules[0].key),
-        "no key on screen"
-    );
+    assert!(!contents.contains(&key), "no key on screen");
     console.press(b"q");
     let (code, summary) = console.finish();
     assert_eq!(code, 0);
     assert!(summary.contains("messages sent        500"), "{summary}");
+    assert!(!summary.contains(&key), "no key in the summary");
     drop(api);
 }

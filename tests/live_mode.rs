@@ -254,3 +254,53 @@ async fn live_sources_into_the_app_then_the_fallback() {
     );
     sources.shutdown().await;
 }
+
+/// No cluster reachable (the API server gone): the queue side keeps working, and the cluster's
+/// health says why. Without any cluster configuration the same holds, with the reason shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_side_works_without_a_cluster() {
+    let bus = FakeServiceBus::start(FakeServiceBusOptions::default()).unwrap();
+    let api = FakeApiServer::start_with(Options::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    api.write_kubeconfig(&kubeconfig, "default").unwrap();
+    api.stop();
+    let cs_file = dir.path().join("connection-string");
+    std::fs::write(&cs_file, bus.connection_string()).unwrap();
+    let servicebus = ServiceBusArgs {
+        connection_string_file: Some(cs_file),
+        management_url: Some(bus.management_url()),
+        count_interval: Duration::from_millis(100),
+        ..ServiceBusArgs::default()
+    };
+    let cluster = ClusterArgs {
+        kubeconfig: Some(kubeconfig),
+        ..ClusterArgs::default()
+    };
+    let Setup::Live(live_config) = live::resolve(false, &servicebus, None, &cluster)
+        .await
+        .unwrap()
+    else {
+        panic!("live mode");
+    };
+    let (tx, mut events) = live::world_channel();
+    let mut sources = Sources::default();
+    live::spawn_live(*live_config, tx, &mut sources).unwrap();
+    let mut app = App::new(AppConfig {
+        mode: Mode::Live,
+        ..AppConfig::default()
+    });
+    pump_until(&mut app, &mut events, &sources, "the cluster reported down", |a| {
+        matches!(
+            a.health.get(&SourceKindKey::Cluster),
+            Some(Health::Down(e)) if e.kind == ErrorKind::Unreachable
+        )
+    })
+    .await;
+    press(&mut app, &sources, '2');
+    pump_until(&mut app, &mut events, &sources, "100 active messages", |a| {
+        a.depth_active() == 100
+    })
+    .await;
+    sources.shutdown().await;
+}
