@@ -16,13 +16,16 @@ use jiff::Timestamp;
 use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 
+use crate::app::fallback::FallbackSeed;
 use crate::app::{App, AppConfig, MAX_BURST, Mode, parse_burst_size};
 use crate::event::{Command, Event};
 use crate::presenter::{PresenterCommand, PresenterEvent};
 use crate::record::replay::{self, ReplayArgs, ReplayCursor};
 use crate::record::{Recorder, Recording};
+use crate::servicebus::cli::CONNECTION_STRING_ENV;
 use crate::sim::SimConfig;
 use crate::sim::cli::SimArgs;
+use crate::source::live::{self, Setup};
 use crate::source::{self, Sources, sim::SimDriver};
 
 /// Exit code for bad input (flags, config), before the terminal is touched.
@@ -45,12 +48,18 @@ pub struct ConsoleArgs {
     /// The simulator's settings; unset ones take the demo defaults shown in the header.
     #[command(flatten)]
     pub sim: SimArgs,
-    /// Live Service Bus connection (wired by the live-mode work; the console runs the simulator).
+    /// Take the simulator's numbers from a ScaledObject YAML (e.g. yaml/scaledobject.yaml).
+    #[arg(long, value_name = "FILE")]
+    pub scaledobject_file: Option<std::path::PathBuf>,
+    /// Live Service Bus connection: live mode when one is configured.
     #[command(flatten)]
     pub servicebus: crate::servicebus::cli::ServiceBusArgs,
-    /// Live cluster to watch (wired by the live-mode work).
+    /// Live cluster to watch.
     #[command(flatten)]
     pub cluster: crate::kube::cli::ClusterArgs,
+    /// Run the simulator even when a Service Bus connection is configured.
+    #[arg(long = "sim")]
+    pub force_simulator: bool,
     /// Recording, themes, big numbers, slide snapshots.
     #[command(flatten)]
     pub presenter: crate::presenter::PresenterArgs,
@@ -119,8 +128,26 @@ pub fn parse_warp(text: &str) -> Result<f64, String> {
 
 pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
     // Bad input is reported before the terminal changes, with exit code 2.
-    let sim_config = match args.sim.apply(SimConfig::demo()) {
+    let mut sim_args = args.sim.clone();
+    sim_args.scaledobject = args.scaledobject_file.clone();
+    let sim_config = match sim_args.apply(SimConfig::demo()) {
         Ok(c) => c,
+        Err(err) => {
+            eprintln!("kedatui: {err}");
+            return Ok(ExitCode::from(BAD_INPUT));
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .wrap_err("starting the async runtime")?;
+    let setup = match runtime.block_on(live::resolve(
+        args.force_simulator,
+        &args.servicebus,
+        std::env::var(CONNECTION_STRING_ENV).ok(),
+        &args.cluster,
+    )) {
+        Ok(setup) => setup,
         Err(err) => {
             eprintln!("kedatui: {err}");
             return Ok(ExitCode::from(BAD_INPUT));
@@ -131,21 +158,32 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| std::env::temp_dir().join("kedatui.log"));
     let _log_guard = init_logging(&log_file)?;
-    tracing::info!(?sim_config, bursts = ?args.bursts.0, warp = args.warp, "console starting (simulator)");
 
-    let app_config = AppConfig {
-        mode: Mode::Simulator,
-        bursts: args.bursts.0.clone(),
-        trickle_per_second: args.trickle,
-        warp: args.warp,
-        namespace: sim_config.names.namespace.clone(),
-        queue: sim_config.names.queue.clone(),
-        scaled_object: sim_config.names.scaled_object.clone(),
-        deployment: sim_config.names.deployment.clone(),
+    let app_config = match &setup {
+        Setup::Simulator => AppConfig {
+            mode: Mode::Simulator,
+            bursts: args.bursts.0.clone(),
+            trickle_per_second: args.trickle,
+            warp: args.warp,
+            namespace: sim_config.names.namespace.clone(),
+            queue: sim_config.names.queue.clone(),
+            scaled_object: sim_config.names.scaled_object.clone(),
+            deployment: sim_config.names.deployment.clone(),
+        },
+        Setup::Live(live) => AppConfig {
+            mode: Mode::Live,
+            bursts: args.bursts.0.clone(),
+            trickle_per_second: args.trickle,
+            warp: 1.0,
+            namespace: args.cluster.namespace.clone(),
+            queue: live.servicebus.queue.clone(),
+            scaled_object: args.cluster.scaledobject.clone(),
+            deployment: sim_config.names.deployment.clone(),
+        },
     };
+    tracing::info!(?sim_config, ?app_config, "console starting");
     let seed = args.sim.seed.unwrap_or_else(|| fastrand::u64(..));
     let started_at = Timestamp::now();
-    let world = crate::sim::World::new(sim_config, seed, started_at);
     let recorder = match &args.presenter.record {
         Some(path) => match Recorder::create(path, &app_config, started_at) {
             Ok(r) => Some(r),
@@ -165,11 +203,20 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
     let session = Session {
         recorder,
         snapshot_dir: args.presenter.view.snapshot_dir.clone(),
+        fallback: Some((sim_config.clone(), seed)),
     };
     let warp = args.warp;
-    run_session(app, session, &log_file, move |tx, sources| {
-        let (commands, task) = source::sim::spawn(SimDriver::new(world, warp), tx);
-        sources.add("simulator", source::simulator_accepts, commands, Some(task));
+    run_session(app, session, &log_file, runtime, move |tx, sources| {
+        match setup {
+            Setup::Simulator => {
+                let world = crate::sim::World::new(sim_config, seed, started_at);
+                let (commands, task) = source::sim::spawn(SimDriver::new(world, warp), tx);
+                sources.add("simulator", source::simulator_accepts, commands, Some(task));
+            }
+            Setup::Live(live_config) => live::spawn_live(*live_config, tx, sources)
+                .wrap_err("starting the Service Bus source")?,
+        }
+        Ok(())
     })
 }
 
@@ -189,10 +236,16 @@ pub fn run_replay(args: ReplayArgs, recording: Recording) -> Result<ExitCode> {
     let session = Session {
         recorder: None,
         snapshot_dir: args.view.snapshot_dir.clone(),
+        fallback: None,
     };
-    run_session(app, session, &log_file, move |tx, sources| {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .wrap_err("starting the async runtime")?;
+    run_session(app, session, &log_file, runtime, move |tx, sources| {
         let (commands, task) = replay::spawn(cursor, tx);
         sources.add("replay", replay::replay_accepts, commands, Some(task));
+        Ok(())
     })
 }
 
@@ -200,6 +253,9 @@ pub fn run_replay(args: ReplayArgs, recording: Recording) -> Result<ExitCode> {
 struct Session {
     recorder: Option<Recorder<BufWriter<File>>>,
     snapshot_dir: PathBuf,
+    /// The simulator's settings from the flags and the seed, for the Wi-Fi fallback
+    /// (`None` in a replay, which never switches).
+    fallback: Option<(SimConfig, u64)>,
 }
 
 /// Set up the terminal, start the sources, run the loop, restore, print the summary.
@@ -207,24 +263,27 @@ fn run_session(
     app: App,
     mut session: Session,
     log_file: &std::path::Path,
-    start_sources: impl FnOnce(mpsc::UnboundedSender<Event>, &mut Sources),
+    runtime: tokio::runtime::Runtime,
+    start_sources: impl FnOnce(mpsc::UnboundedSender<Event>, &mut Sources) -> Result<()>,
 ) -> Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .wrap_err("starting the async runtime")?;
     let (app, ended_by) = runtime.block_on(async move {
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (world_tx, world_rx) = live::world_channel();
         let mut sources = Sources::default();
-        start_sources(tx.clone(), &mut sources);
+        start_sources(world_tx, &mut sources)?;
 
         let mut terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
         let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableBracketedPaste);
-        sources.add_task(source::clock::spawn_input(tx));
-        let result = event_loop(&mut terminal, app, rx, &sources, &mut session).await;
+        let (input_tx, input_rx) = mpsc::unbounded_channel();
+        let input = source::clock::spawn_input(input_tx);
+        let mut world = Running {
+            events: world_rx,
+            sources,
+        };
+        let result = event_loop(&mut terminal, app, input_rx, &mut world, &mut session).await;
         let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableBracketedPaste);
         ratatui::restore();
-        sources.shutdown().await;
+        input.abort();
+        world.sources.shutdown().await;
         if let Some(recorder) = session.recorder.take()
             && let Err(err) = recorder.finish()
         {
@@ -244,6 +303,37 @@ fn run_session(
     })
 }
 
+/// The world the console shows: its sources and their events (replaced by the fallback).
+struct Running {
+    events: mpsc::UnboundedReceiver<Event>,
+    sources: Sources,
+}
+
+impl Running {
+    /// `s` in live mode: stop the live sources, start the simulator from the live numbers.
+    async fn fall_back(
+        &mut self,
+        app: &mut App,
+        seed: FallbackSeed,
+        base: &SimConfig,
+        rng_seed: u64,
+    ) {
+        let (tx, rx) = live::world_channel();
+        let (sources, warning) = live::start_fallback(&seed, base, rng_seed, Timestamp::now(), tx);
+        let live_sources = std::mem::replace(&mut self.sources, sources);
+        // Dropping the old receiver drops whatever the live sources still had in flight.
+        self.events = rx;
+        live_sources.shutdown().await;
+        if let Some(warning) = warning {
+            tracing::warn!(%warning, "fallback");
+            app.notice = Some(crate::app::Notice {
+                level: crate::app::NoticeLevel::Warning,
+                text: warning,
+            });
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum EndedBy {
     Quit,
@@ -255,8 +345,8 @@ enum EndedBy {
 async fn event_loop(
     terminal: &mut DefaultTerminal,
     mut app: App,
-    mut events: mpsc::UnboundedReceiver<Event>,
-    sources: &Sources,
+    mut input: mpsc::UnboundedReceiver<Event>,
+    world: &mut Running,
     session: &mut Session,
 ) -> Result<(App, EndedBy)> {
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -269,15 +359,26 @@ async fn event_loop(
         size.height,
     )));
     draw(terminal, &app)?;
+    let mut input_open = true;
     loop {
         let first = tokio::select! {
-            e = events.recv() => e,
+            e = world.events.recv() => match e {
+                Some(e) => e,
+                None => {
+                    tracing::error!("every world source stopped");
+                    return Ok((app, EndedBy::SourcesGone));
+                }
+            },
+            e = input.recv(), if input_open => match e {
+                Some(e) => e,
+                None => {
+                    tracing::warn!("terminal input stopped");
+                    input_open = false;
+                    continue;
+                }
+            },
             _ = sigterm.recv() => return Ok((app, EndedBy::Signal(143))),
             _ = sigint.recv() => return Ok((app, EndedBy::Signal(130))),
-        };
-        let Some(first) = first else {
-            tracing::error!("every event source stopped");
-            return Ok((app, EndedBy::SourcesGone));
         };
         // Apply everything already waiting, then draw once.
         let mut next = Some(first);
@@ -289,14 +390,25 @@ async fn event_loop(
                 if command == Command::Presenter(PresenterCommand::Snapshot) {
                     let saved = snapshot(terminal, &app, &session.snapshot_dir);
                     app.update(Event::Presenter(saved));
-                } else if !sources.route(&command) {
+                } else if !world.sources.route(&command) {
                     tracing::warn!(?command, "no source can carry this out");
                 }
             }
             if app.should_quit() {
                 return Ok((app, EndedBy::Quit));
             }
-            next = events.try_recv().ok();
+            if let Some(seed) = app.take_fallback() {
+                match &session.fallback {
+                    Some((base, rng_seed)) => {
+                        world.fall_back(&mut app, seed, base, *rng_seed).await;
+                    }
+                    None => tracing::warn!("no simulator to fall back to"),
+                }
+            }
+            next = input
+                .try_recv()
+                .ok()
+                .or_else(|| world.events.try_recv().ok());
         }
         if app.take_redraw() {
             draw(terminal, &app)?;

@@ -31,7 +31,7 @@ fn bad_console_flags_exit_2_with_a_specific_message() {
             "minReplicaCount (5) is greater than maxReplicaCount (2)",
         ),
         (&["--cooldown", "5"], "has no unit"),
-        (&["--scaledobject", missing], "cannot read"),
+        (&["--scaledobject-file", missing], "cannot read"),
     ];
     for (args, want) in cases {
         let (code, stdout, stderr) = run(args);
@@ -39,6 +39,54 @@ fn bad_console_flags_exit_2_with_a_specific_message() {
         assert!(stderr.contains(want), "{args:?}: {stderr}");
         assert!(
             !stdout.contains('\u{1b}') && !stderr.contains("\u{1b}[?1049h"),
+            "{args:?} touched the terminal"
+        );
+    }
+}
+
+/// Live-mode input: a malformed connection string (env or file), or a cluster named explicitly
+/// that cannot be configured, exits 2 before the terminal, and the message holds no key.
+#[test]
+fn bad_live_input_exits_2_without_the_secret() {
+    use base64::Engine as _;
+    let key = base64::engine::general_purpose::STANDARD.encode(uuid::Uuid::new_v4().as_bytes());
+    let good = format!(
+        "Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={key};UseDevelopmentEmulator=true"
+    );
+    let malformed = format!("SharedAccessKeyName=Root;SharedAccessKey={key}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cs");
+    std::fs::write(&file, &malformed).unwrap();
+    let file = file.to_str().unwrap();
+    let missing_kubeconfig = dir.path().join("no-kubeconfig");
+    let missing_kubeconfig = missing_kubeconfig.to_str().unwrap();
+    // (args, SERVICEBUS_CONNECTION_STRING, expected in stderr)
+    let cases: &[(&[&str], &str, &str)] = &[
+        (&[], &malformed, "SERVICEBUS_CONNECTION_STRING"),
+        (
+            &["--connection-string-file", file],
+            "",
+            "--connection-string-file",
+        ),
+        (
+            &["--kubeconfig", missing_kubeconfig],
+            &good,
+            "cannot read kubeconfig",
+        ),
+    ];
+    for (args, env, want) in cases {
+        let out = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+            .args(*args)
+            .env("SERVICEBUS_CONNECTION_STRING", env)
+            .env_remove("SERVICEBUS_MANAGEMENT_URL")
+            .output()
+            .expect("run kedatui");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        assert!(!stderr.contains(&key), "{args:?}: the key leaked: {stderr}");
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains('\u{1b}'),
             "{args:?} touched the terminal"
         );
     }

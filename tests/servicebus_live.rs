@@ -192,10 +192,17 @@ async fn errors_are_classified_clearly_and_carry_no_secret() {
     seen.push(e);
     let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
     let commands = spawn_queue_source(missing, tx).unwrap();
+    let started = Instant::now();
     commands
         .send(Command::Burst { burst: 7, count: 5 })
         .unwrap();
     let done = next_matching(&mut events, Duration::from_secs(60), done_burst(7)).await;
+    // Reported as soon as the broker says so, not after azservicebus's retry budget.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     let e = done.error.expect("sending to a missing queue fails");
     assert_eq!(
         (e.kind.clone(), done.sent, done.failed),
@@ -313,6 +320,24 @@ async fn bursts_queue_up_cancel_and_trickle() {
     })
     .await
     .expect("the trickle sends");
+    // Reported the console's way: burst TRICKLE_BURST, `sent` a growing running total.
+    let mut totals = Vec::new();
+    while totals.len() < 3 {
+        totals.push(
+            next_matching(&mut events, Duration::from_secs(10), |e| match e {
+                SourceEvent::Send(p) if p.burst == kedatui::event::TRICKLE_BURST => {
+                    assert_eq!((p.size, p.done), (0, false), "{p:?}");
+                    Some(p.sent)
+                }
+                _ => None,
+            })
+            .await,
+        );
+    }
+    assert!(
+        totals.windows(2).all(|w| w[0] < w[1]),
+        "a running total: {totals:?}"
+    );
     commands.send(Command::SetTrickle(None)).unwrap();
     next_matching(&mut events, Duration::from_secs(10), |e| {
         (e == &SourceEvent::Trickle(None)).then_some(())

@@ -389,12 +389,22 @@ fn live_mode_shows_health_and_disables_simulator_keys() {
         lines[0]
     );
     assert!(
-        lines[1].contains("ServiceBus: reconnecting (AMQP connection)"),
+        lines[0].contains("Service Bus reconnecting") && lines[0].contains("cluster DOWN"),
+        "each source's health at a glance: {}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains("Service Bus: reconnecting (AMQP connection)"),
         "{}",
         lines[1]
     );
     assert!(
-        lines[1].contains("Cluster: cannot reach the API server"),
+        lines[1].contains("cluster down: cannot reach the API server"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[1].contains("[s: switch to simulator]"),
         "{}",
         lines[1]
     );
@@ -413,6 +423,31 @@ fn live_mode_shows_health_and_disables_simulator_keys() {
     app.update(key('?'));
     let screen = render(&app, 120, 40);
     assert!(screen.contains("disabled in live mode"), "{screen}");
+}
+
+#[test]
+fn after_the_fallback_the_header_says_sim_not_live() {
+    use kedatui::app::Mode;
+    let mut app = App::new(AppConfig {
+        mode: Mode::Live,
+        ..AppConfig::default()
+    });
+    app.update(tick(0));
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("s  to simulator"), "{screen}");
+    app.update(key('s'));
+    assert!(app.take_fallback().is_some());
+    let screen = render(&app, 120, 40);
+    let header = screen.lines().next().unwrap();
+    assert!(
+        header.contains(" SIM ") && !header.contains("LIVE"),
+        "{header}"
+    );
+    assert!(header.contains("not live"), "{header}");
+    assert!(
+        screen.contains("SIMULATOR from here"),
+        "the notice says what happened: {screen}"
+    );
 }
 
 #[test]

@@ -23,6 +23,8 @@ pub enum Action {
     ScrollDown,
     PageUp,
     PageDown,
+    /// Live mode: carry on in the simulator from the live numbers (the Wi-Fi fallback).
+    SwitchToSimulator,
     /// In a prompt or confirmation.
     Confirm,
     Cancel,
@@ -46,6 +48,7 @@ pub fn changes_the_world(action: Action) -> bool {
             | Action::Purge
             | Action::WarpUp
             | Action::WarpDown
+            | Action::SwitchToSimulator
     )
 }
 
@@ -181,6 +184,18 @@ pub fn bindings(context: KeyContext, s: &KeyMapState<'_>) -> Vec<Binding> {
                 format!("start/stop a steady trickle of {}", s.trickle_label),
                 Action::ToggleTrickle,
             ));
+            // Before the simulator-only keys, so it stays in the bar.
+            if !s.simulator {
+                v.push(binding(
+                    vec![Char('s')],
+                    "s",
+                    "to simulator".into(),
+                    "switch to the simulator, seeded with the live queue depth, replicas and \
+                     ScaledObject settings (when Wi-Fi or the cluster fails)"
+                        .into(),
+                    Action::SwitchToSimulator,
+                ));
+            }
             let mut consumers = binding(
                 vec![Char('c')],
                 "c",

@@ -4,6 +4,7 @@
 //! carry out. It never reads a clock (time only arrives in `Event::Tick` and in the sources'
 //! timestamps) and never does I/O, so every key and event is unit-tested without a terminal.
 
+pub mod fallback;
 pub mod format;
 pub mod history;
 pub mod keymap;
@@ -144,6 +145,10 @@ pub struct App {
     needs_redraw: bool,
     next_burst: u64,
     stats: RunStats,
+    /// Set by `s` in live mode; the loop takes it and starts the simulator.
+    fallback: Option<fallback::FallbackSeed>,
+    /// The simulator carries on from live numbers: the header says so.
+    pub from_live: bool,
 }
 
 /// `SourceKind` with an order, for a stable header.
@@ -211,6 +216,8 @@ impl App {
             needs_redraw: true,
             next_burst: 1,
             stats: RunStats::default(),
+            fallback: None,
+            from_live: false,
         }
     }
 
@@ -654,6 +661,9 @@ impl App {
                 "chart live"
             }
             .into(),
+            (KeyContext::Normal, Action::SwitchToSimulator, _) if self.from_live => {
+                "switched to the simulator".into()
+            }
             (KeyContext::Normal, Action::ToggleHelp, _) => "help".into(),
             (KeyContext::Help, Action::ToggleHelp, _) => "help closed".into(),
             (_, Action::Cancel, _) => "cancelled".into(),
@@ -781,6 +791,10 @@ impl App {
             Action::ScrollDown => self.scroll(1),
             Action::PageUp => self.scroll(-(self.page_size() as isize)),
             Action::PageDown => self.scroll(self.page_size() as isize),
+            Action::SwitchToSimulator => {
+                self.switch_to_simulator();
+                Vec::new()
+            }
             Action::Snapshot => vec![Command::Presenter(PresenterCommand::Snapshot)],
             Action::ReplayPause => self.replay_command(ReplayControl::TogglePause),
             Action::ReplayFaster => self.replay_command(ReplayControl::Faster),

@@ -13,6 +13,8 @@ use crate::event::{ErrorKind, SourceError};
 /// keep several.
 static RECENT_BROKER_ERRORS: Mutex<VecDeque<(Instant, String)>> = Mutex::new(VecDeque::new());
 const RECENT_KEPT: usize = 16;
+/// Woken whenever a warning or error is logged, so a waiting send can look at it.
+static BROKER_LOGGED: tokio::sync::Notify = tokio::sync::Notify::const_new();
 
 struct Bridge;
 
@@ -53,6 +55,8 @@ impl Bridge {
                 recent.pop_front();
             }
             recent.push_back((Instant::now(), text.clone()));
+            drop(recent);
+            BROKER_LOGGED.notify_waiters();
         }
         let target = record.target();
         match record.level() {
@@ -93,6 +97,44 @@ pub fn broker_reason_since(since: Instant) -> Option<String> {
     }
     let joined = lines.join(" | ");
     Some(joined.chars().take(600).collect())
+}
+
+/// A logged condition retrying cannot fix (the queue is missing, the credentials are refused).
+/// azservicebus keeps retrying those for its whole retry budget; the log says so at once.
+pub fn fatal_broker_reason_since(since: Instant) -> Option<String> {
+    let reason = broker_reason_since(since)?;
+    let lower = reason.to_ascii_lowercase();
+    [
+        "notfound",
+        "not-found",
+        "could not be found",
+        "unauthorized",
+        "invalidsignature",
+    ]
+    .iter()
+    .any(|n| lower.contains(n))
+    .then_some(reason)
+}
+
+/// Awaits `task` unless the broker's log reports a fatal condition first, in which case the
+/// task is aborted and the reason returned.
+pub async fn join_unless_fatal<T>(
+    task: &mut tokio::task::JoinHandle<T>,
+    since: Instant,
+) -> Result<Result<T, tokio::task::JoinError>, String> {
+    loop {
+        let notified = BROKER_LOGGED.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if let Some(reason) = fatal_broker_reason_since(since) {
+            task.abort();
+            return Err(reason);
+        }
+        tokio::select! {
+            joined = &mut *task => return Ok(joined),
+            _ = &mut notified => {}
+        }
+    }
 }
 
 /// Removes SAS signatures and keys from text that may be shown or logged.

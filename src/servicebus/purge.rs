@@ -7,7 +7,9 @@ use azservicebus::{ServiceBusReceiveMode, ServiceBusReceiverOptions};
 
 use super::client;
 use super::connection::ConnectionString;
-use super::errors::{Operation, broker_reason_since, classify, install_log_bridge};
+use super::errors::{
+    Operation, broker_reason_since, classify, install_log_bridge, join_unless_fatal,
+};
 use super::sender::{CONNECT_TIMEOUT, CREATE_SENDER_TIMEOUT};
 use crate::event::SourceError;
 
@@ -67,7 +69,7 @@ pub async fn purge(
             break Ok(removed);
         }
         // Its own task, so a panic in azservicebus is an error here, not a crash.
-        let task = tokio::spawn(async move {
+        let mut task = tokio::spawn(async move {
             let r = tokio::time::timeout(
                 IDLE_WAIT + Duration::from_secs(15),
                 receiver.receive_messages_with_max_wait_time(RECEIVE_BATCH, Some(IDLE_WAIT)),
@@ -75,7 +77,11 @@ pub async fn purge(
             .await;
             (receiver, r)
         });
-        match task.await {
+        let joined = match join_unless_fatal(&mut task, since).await {
+            Ok(joined) => joined,
+            Err(reason) => return Err(err(format!("the broker refused: {reason}"))),
+        };
+        match joined {
             Ok((r, Ok(Ok(messages)))) => {
                 receiver = r;
                 if messages.is_empty() {

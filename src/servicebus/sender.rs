@@ -16,7 +16,9 @@ use fe2o3_amqp_types::primitives::SimpleValue;
 
 use super::client::{self, Client};
 use super::connection::ConnectionString;
-use super::errors::{Operation, broker_reason_since, classify, install_log_bridge, is_transient};
+use super::errors::{
+    Operation, broker_reason_since, classify, install_log_bridge, is_transient, join_unless_fatal,
+};
 use crate::event::{ErrorKind, SourceError};
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -31,7 +33,13 @@ pub const SOURCE: &str = "kedatui";
 
 /// The JSON body: `{"burst":n,"seq":i,"sent_at":RFC3339}`.
 pub fn message_body(burst: u64, seq: u64, sent_at: jiff::Timestamp) -> String {
-    serde_json::json!({ "burst": burst, "seq": seq, "sent_at": sent_at.to_string() }).to_string()
+    body_with(burst, seq, &sent_at.to_string())
+}
+
+/// The body with `sent_at` already formatted (once per batch: the batch's send time).
+fn body_with(burst: u64, seq: u64, sent_at: &str) -> String {
+    // An RFC 3339 timestamp needs no JSON escaping.
+    format!(r#"{{"burst":{burst},"seq":{seq},"sent_at":"{sent_at}"}}"#)
 }
 
 /// Stable per (run, burst, seq): a retried batch carries the same ids, so a queue with duplicate
@@ -57,8 +65,9 @@ pub fn due_at(start: Instant, sent: u64, rate: Option<f64>) -> Instant {
     }
 }
 
-fn build_message(run: &str, burst: u64, seq: u64) -> ServiceBusMessage {
-    let mut message = ServiceBusMessage::new(message_body(burst, seq, jiff::Timestamp::now()));
+/// One message of a burst, as sent: body, message id, content type, `burst` and `source`.
+pub fn build_message(run: &str, burst: u64, seq: u64, sent_at: &str) -> ServiceBusMessage {
+    let mut message = ServiceBusMessage::new(body_with(burst, seq, sent_at));
     let _ = message.set_message_id(message_id(run, burst, seq));
     message.set_content_type("application/json".to_string());
     *message.application_properties_mut() = Some(
@@ -200,7 +209,8 @@ impl LiveSender {
         self.ensure_sender().await?;
         let since = Instant::now();
         let mut sender = self.sender.take().expect("ensured");
-        let sample = build_message(&self.run, burst, seqs.start);
+        let sent_at = jiff::Timestamp::now().to_string();
+        let sample = build_message(&self.run, burst, seqs.start, &sent_at);
         let avg = sample.body().len() as u64 + 120;
         let max = safe_batch_bytes(self.link_max.unwrap_or(262_144), avg);
         let mut batch = sender
@@ -214,7 +224,7 @@ impl LiveSender {
         let mut added = 0u64;
         for seq in seqs.clone() {
             if batch
-                .try_add_message(build_message(&self.run, burst, seq))
+                .try_add_message(build_message(&self.run, burst, seq, &sent_at))
                 .is_err()
             {
                 break;
@@ -229,11 +239,23 @@ impl LiveSender {
             });
         }
         // In its own task: a panic inside azservicebus ends the task, not the app.
-        let task = tokio::spawn(async move {
+        let mut task = tokio::spawn(async move {
             let result = tokio::time::timeout(SEND_TIMEOUT, sender.send_message_batch(batch)).await;
             (sender, result)
         });
-        match task.await {
+        let joined = match join_unless_fatal(&mut task, since).await {
+            Ok(joined) => joined,
+            Err(reason) => {
+                self.reset().await;
+                return Err(classify(
+                    Operation::Send,
+                    &self.queue,
+                    "the broker refused the batch",
+                    Some(&reason),
+                ));
+            }
+        };
+        match joined {
             Ok((sender, Ok(Ok(())))) => {
                 self.sender = Some(sender);
                 Ok(added)
@@ -392,7 +414,9 @@ mod tests {
             serde_json::json!({"burst": 3, "seq": 41, "sent_at": "2026-11-27T22:00:00Z"})
         );
         assert_eq!(message_id("ab12cd34", 3, 41), "ab12cd34-3-41");
-        let m = build_message("r", 3, 41);
+        let m = build_message("r", 3, 41, "2026-11-27T22:00:00Z");
+        let body: serde_json::Value = serde_json::from_slice(m.body()).unwrap();
+        assert_eq!(body["seq"], 41);
         let props = m.application_properties().unwrap();
         assert_eq!(props.0.get("burst"), Some(&SimpleValue::Ulong(3)));
         assert_eq!(

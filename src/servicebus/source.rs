@@ -22,8 +22,8 @@ use crate::model::QueueSample;
 pub const MAX_COUNT_BACKOFF: Duration = Duration::from_secs(30);
 /// azservicebus's futures are large (debug builds overflow the default 2 MiB thread stack).
 pub const SOURCE_STACK: usize = 32 * 1024 * 1024;
-/// Burst id used for trickle messages.
-pub const TRICKLE_BURST: u64 = 0;
+/// Trickle sends are reported as this burst with their running total (the console's contract).
+pub use crate::event::TRICKLE_BURST;
 
 fn emit(events: &UnboundedSender<Event>, e: SourceEvent) -> bool {
     events.send(Event::Source(e)).is_ok()
@@ -76,10 +76,10 @@ async fn run(
     let counts = tokio::spawn(count_loop(cfg.clone(), events.clone()));
     let generation = Arc::new(AtomicU64::new(0));
     let (jobs, job_rx) = unbounded_channel();
-    let sender = tokio::spawn(send_loop(
+    let sender = tokio::spawn(supervise_sending(
         cfg.clone(),
         events.clone(),
-        job_rx,
+        Arc::new(tokio::sync::Mutex::new(job_rx)),
         generation.clone(),
     ));
     let purging = Arc::new(AtomicBool::new(false));
@@ -202,6 +202,20 @@ async fn count_loop(cfg: ServiceBusConfig, events: UnboundedSender<Event>) {
     }
 }
 
+/// The trickle's progress: `sent` is its running total; it is never done.
+fn trickle_progress(sent: u64, failed: u64) -> SourceEvent {
+    SourceEvent::Send(SendProgress {
+        burst: TRICKLE_BURST,
+        size: 0,
+        sent,
+        failed,
+        at: jiff::Timestamp::now(),
+        done: false,
+        cancelled: false,
+        error: None,
+    })
+}
+
 fn progress_event(burst: &BurstSpec, r: &BurstReport) -> SourceEvent {
     SourceEvent::Send(SendProgress {
         burst: burst.burst,
@@ -215,16 +229,51 @@ fn progress_event(burst: &BurstSpec, r: &BurstReport) -> SourceEvent {
     })
 }
 
+type Jobs = Arc<tokio::sync::Mutex<UnboundedReceiver<Job>>>;
+
+/// Restarts the send loop if azservicebus panics outside a send (connecting, attaching), so
+/// later bursts still go out; the panic is reported in the header.
+async fn supervise_sending(
+    cfg: ServiceBusConfig,
+    events: UnboundedSender<Event>,
+    jobs: Jobs,
+    generation: Arc<AtomicU64>,
+) {
+    loop {
+        let run = tokio::spawn(send_loop(
+            cfg.clone(),
+            events.clone(),
+            jobs.clone(),
+            generation.clone(),
+        ));
+        match run.await {
+            Err(e) if e.is_panic() => {
+                let error = SourceError {
+                    kind: crate::event::ErrorKind::Other,
+                    message: "the Service Bus sender panicked and was restarted; queued bursts were dropped".into(),
+                };
+                if !health(&events, Health::Down(error)) {
+                    return;
+                }
+            }
+            _ => return,
+        }
+    }
+}
+
 async fn send_loop(
     cfg: ServiceBusConfig,
     events: UnboundedSender<Event>,
-    mut jobs: UnboundedReceiver<Job>,
+    jobs: Jobs,
     generation: Arc<AtomicU64>,
 ) {
+    // Held for the loop's life; a panic releases it for the restarted loop.
+    let mut jobs = jobs.lock().await;
     let mut sender = LiveSender::new(cfg.connection.clone(), cfg.queue.clone());
     let mut pending: VecDeque<(BurstSpec, u64)> = VecDeque::new();
     let mut trickle: Option<f64> = None;
     let mut trickle_sent = 0u64;
+    let mut trickle_failed = 0u64;
     let mut last_error: Option<SourceError> = None;
     loop {
         // Take every queued job without waiting, then wait only when idle.
@@ -246,8 +295,20 @@ async fn send_loop(
                             };
                             let r = sender.send_burst(&spec, &|| false, &mut |_| {}).await;
                             trickle_sent += r.sent;
-                            if let Some(e) = r.error {
-                                health(&events, Health::Down(e));
+                            trickle_failed += r.failed;
+                            if r.sent + r.failed > 0 {
+                                emit(&events, trickle_progress(trickle_sent, trickle_failed));
+                            }
+                            match (r.error, &last_error) {
+                                (Some(e), _) => {
+                                    health(&events, Health::Down(e.clone()));
+                                    last_error = Some(e);
+                                }
+                                (None, Some(_)) => {
+                                    health(&events, Health::Connected);
+                                    last_error = None;
+                                }
+                                (None, None) => {}
                             }
                             None
                         }

@@ -22,8 +22,10 @@ pub enum HpaBehaviorArg {
 /// Every simulator knob. Each is optional: when unset, the caller's base config wins.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct SimArgs {
-    /// Take the numbers from a ScaledObject YAML (e.g. yaml/scaledobject.yaml); flags override it.
-    #[arg(long, value_name = "FILE")]
+    /// A ScaledObject YAML to take the numbers from (e.g. yaml/scaledobject.yaml); flags override it.
+    /// Not a flag here: `simulate` spells it `--scaledobject FILE`, the console `--scaledobject-file FILE`
+    /// (its `--scaledobject NAME` names the live cluster's object).
+    #[arg(skip)]
     pub scaledobject: Option<PathBuf>,
     /// KEDA's pollingInterval.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
@@ -213,6 +215,9 @@ pub enum Format {
 pub struct SimulateArgs {
     #[command(flatten)]
     pub sim: SimArgs,
+    /// Take the numbers from a ScaledObject YAML (e.g. yaml/scaledobject.yaml); flags override it.
+    #[arg(long, value_name = "FILE")]
+    pub scaledobject: Option<PathBuf>,
     /// Send COUNT messages at AT (e.g. 0:100, 2m:500); repeatable.
     #[arg(long = "burst", value_name = "AT:COUNT", value_parser = parse_burst)]
     pub bursts: Vec<Burst>,
@@ -233,7 +238,9 @@ pub struct SimulateArgs {
 const BAD_INPUT: u8 = 2;
 
 pub fn run(args: SimulateArgs) -> color_eyre::Result<ExitCode> {
-    let config = match args.sim.apply(SimConfig::keda_defaults()) {
+    let mut sim = args.sim.clone();
+    sim.scaledobject = args.scaledobject.clone();
+    let config = match sim.apply(SimConfig::keda_defaults()) {
         Ok(config) => config,
         Err(err) => {
             eprintln!("kedatui simulate: {err}");

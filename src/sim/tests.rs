@@ -790,3 +790,80 @@ fn scale_down_keeps_the_oldest_ready_pod() {
     assert_eq!(alive.len(), 1);
     assert_eq!(alive[0].name, oldest);
 }
+
+/// The Wi-Fi fallback: a world seeded from live numbers starts with them, then follows the same
+/// rules one period later (§1.2 activation and cooldown, §4.2 the HPA's first sync seeded with
+/// the current replicas).
+#[test]
+fn from_live_starts_from_the_live_numbers() {
+    // (name, messages, replicas, paused, spec changes until t=60 s); demo settings: polls every
+    // 5 s, HPA every 15 s, messageCount 5, cooldown 30 s, max 20, legacy scale-up ×2 (min +4).
+    type Case = (&'static str, u64, u32, bool, &'static [(i64, u32)]);
+    let cases: [Case; 4] = [
+        (
+            "busy, paused receivers",
+            100,
+            4,
+            true,
+            &[(15, 8), (30, 16), (45, 20)],
+        ),
+        ("idle at zero", 0, 0, false, &[]),
+        // The cooldown counts from the switch: deactivation at the first poll after 30 s.
+        (
+            "draining, cooldown from the switch",
+            0,
+            3,
+            false,
+            &[(35, 0)],
+        ),
+        // Messages but no pods: the first poll (5 s) activates 0 → 1, then the HPA scales.
+        (
+            "queued at zero replicas",
+            50,
+            0,
+            true,
+            &[(5, 1), (15, 4), (30, 8), (45, 10)],
+        ),
+    ];
+    for (name, messages, replicas, paused_receivers, want) in cases {
+        let mut config = SimConfig::demo();
+        config.consumers_paused = paused_receivers;
+        let mut world = World::from_live(config, 3, START, messages, replicas);
+        let q = world.queue_sample().counts;
+        assert_eq!(
+            q.active + q.in_flight.unwrap_or(0),
+            messages,
+            "{name}: same depth"
+        );
+        let d = world.deployment();
+        assert_eq!(
+            (d.spec_replicas, d.ready_replicas),
+            (replicas, replicas),
+            "{name}: same replicas, Ready"
+        );
+        let hpa = world.hpa();
+        assert_eq!(
+            hpa.map(|h| (h.current_replicas, h.desired_replicas)),
+            Some((replicas, replicas)),
+            "{name}: the HPA shows the same replicas"
+        );
+        assert_eq!(world.stats().sent, messages, "{name}: messages accounted");
+        assert_eq!(spec_changes(&mut world, 60), want, "{name}");
+        assert_eq!(
+            world.accounted_messages(),
+            world.stats().sent,
+            "{name}: no message lost"
+        );
+    }
+}
+
+#[test]
+fn from_live_emits_no_creation_events() {
+    let mut world = World::from_live(SimConfig::demo(), 1, START, 10, 2);
+    let out = world.step(secs(0));
+    assert!(
+        !out.events.iter().any(|e| e.reason == "ScaledObjectReady"),
+        "the ScaledObject already existed: {:?}",
+        out.events
+    );
+}

@@ -175,6 +175,29 @@ impl World {
     /// run at `start` (their events come out of the first `step`). `config` should have passed
     /// [`SimConfig::validate`] (as [`crate::sim::cli::SimArgs::apply`] ensures).
     pub fn new(config: SimConfig, seed: u64, start: Timestamp) -> Self {
+        Self::build(config, seed, start, None)
+    }
+
+    /// A world that carries on from a live cluster (the Wi-Fi fallback): the ScaledObject already
+    /// exists (no creation events), the Deployment runs `replicas` Ready pods, and
+    /// `active_messages` wait in the queue, so KEDA's first poll and the HPA's first sync start
+    /// from the numbers the audience just saw. With replicas > 0 the target counts as active
+    /// until now, so the cooldown runs from the switch rather than scaling to zero at the first
+    /// poll (§1.2: `lastActiveTime + cooldownPeriod`); with an empty queue it then scales in as
+    /// KEDA would. `config.initial_replicas` is replaced by `replicas`.
+    pub fn from_live(
+        mut config: SimConfig,
+        seed: u64,
+        start: Timestamp,
+        active_messages: u64,
+        replicas: u32,
+    ) -> Self {
+        config.initial_replicas = replicas;
+        Self::build(config, seed, start, Some(active_messages))
+    }
+
+    /// `live_messages`: `Some` when seeded from a live cluster (see [`World::from_live`]).
+    fn build(config: SimConfig, seed: u64, start: Timestamp, live_messages: Option<u64>) -> Self {
         let mut rng = fastrand::Rng::with_seed(seed);
         let replica_set = format!(
             "{}-{}",
@@ -240,6 +263,22 @@ impl World {
         world.timeline.clear();
         world.stats.peak_spec_replicas = initial;
         world.stats.peak_ready_replicas = initial;
+        if let Some(messages) = live_messages {
+            if initial > 0 {
+                world.keda.last_active = Some(0);
+            }
+            // The switch is not a poll: KEDA and the HPA act one period later, as their loops
+            // would have (no jump in replicas at the moment the screen changes to SIM).
+            world.keda.next_poll = world.polling_interval;
+            world.hpa.next_sync = world.hpa_sync_period;
+            world.hpa.current_replicas = initial;
+            world.hpa.desired_replicas = initial;
+            // Ready pods take their share at once, as the live receivers had.
+            world.send(messages);
+            world.run_until(0, &mut out);
+            world.pending = out;
+            return world;
+        }
         let so = format!("ScaledObject/{}", world.config.names.scaled_object);
         for message in ["Scaler azure-servicebus is built", "Started scalers watch"] {
             world.emit(

@@ -9,6 +9,7 @@
 //! watchers only send events, and [`clock::spawn_wall_clock`] replaces the simulator's clock.
 
 pub mod clock;
+pub mod live;
 pub mod sim;
 
 use tokio::sync::mpsc;

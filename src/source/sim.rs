@@ -32,9 +32,10 @@ pub struct SimDriver {
 impl SimDriver {
     pub fn new(world: World, warp: f64) -> Self {
         SimDriver {
+            // Messages already in a world seeded from live mode are not the trickle's.
+            burst_sent: world.stats().sent,
             world,
             warp: warp.clamp(f64::MIN_POSITIVE, MAX_WARP),
-            burst_sent: 0,
             trickle_reported: 0,
         }
     }

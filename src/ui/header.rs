@@ -24,11 +24,21 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Style::new().fg(Color::White).bg(Color::Red).bold(),
         ),
     };
+    // After the Wi-Fi fallback: nobody may take the simulator for the real cluster.
+    let from_live = if app.from_live {
+        Span::styled(
+            " not live: simulated from the last live numbers ",
+            theme::warn(),
+        )
+    } else {
+        Span::raw("")
+    };
     let clock = app
         .now
         .map(|t| t.strftime("%H:%M:%S UTC").to_string())
         .unwrap_or_else(|| "--:--:--".into());
-    let mut right = vec![Span::styled(clock, theme::value())];
+    let mut right = live_health(app);
+    right.push(Span::styled(clock, theme::value()));
     if let Some(replay) = &app.presenter.replay {
         // A replay says so first, so nobody takes it for today's run.
         let state = if replay.finished() {
@@ -62,6 +72,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Line::from(vec![
             Span::styled(" kedatui ", theme::title()),
             mode.clone(),
+            from_live.clone(),
             Span::styled(labels[0], theme::label()),
             Span::styled(app.config.namespace.clone(), theme::value()),
             Span::styled(labels[1], theme::label()),
@@ -99,16 +110,21 @@ fn settings_line(app: &App) -> Line<'static> {
     let problems: Vec<Span> = app
         .health
         .iter()
+        .map(|(source, health)| (source_name(*source), health))
         .filter_map(|(source, health)| match health {
             Health::Connected => None,
             Health::Reconnecting(what) => Some(Span::styled(
-                format!("{source:?}: reconnecting ({what}) "),
+                format!("{source}: reconnecting ({what}) "),
                 theme::warn(),
             )),
-            Health::Down(err) => Some(Span::styled(format!("{source:?}: {err} "), theme::bad())),
+            Health::Down(err) => Some(Span::styled(format!("{source} down: {err} "), theme::bad())),
         })
         .collect();
     if !problems.is_empty() {
+        // The way out first, so a narrow screen still shows it.
+        if app.config.mode == Mode::Live {
+            spans.push(Span::styled("[s: switch to simulator] ", theme::warn()));
+        }
         spans.extend(problems);
         return Line::from(spans);
     }
@@ -143,4 +159,35 @@ fn settings_line(app: &App) -> Line<'static> {
         spans.push(Span::styled(v, Style::new().fg(Color::White)));
     }
     Line::from(spans)
+}
+
+/// Live mode: one word per source (Service Bus, cluster) so a failing link shows at a glance.
+fn live_health(app: &App) -> Vec<Span<'static>> {
+    if app.config.mode != Mode::Live {
+        return Vec::new();
+    }
+    let mut spans = Vec::new();
+    for (key, label) in [
+        (crate::app::SourceKindKey::ServiceBus, "Service Bus "),
+        (crate::app::SourceKindKey::Cluster, "cluster "),
+    ] {
+        let (word, style) = match app.health.get(&key) {
+            None => ("connecting", theme::dim()),
+            Some(Health::Connected) => ("ok", theme::good()),
+            Some(Health::Reconnecting(_)) => ("reconnecting", theme::warn()),
+            Some(Health::Down(_)) => ("DOWN", theme::bad()),
+        };
+        spans.push(Span::styled(label, theme::label()));
+        spans.push(Span::styled(word, style));
+        spans.push(Span::raw("  "));
+    }
+    spans
+}
+
+fn source_name(source: crate::app::SourceKindKey) -> &'static str {
+    match source {
+        crate::app::SourceKindKey::Simulator => "simulator",
+        crate::app::SourceKindKey::ServiceBus => "Service Bus",
+        crate::app::SourceKindKey::Cluster => "cluster",
+    }
 }

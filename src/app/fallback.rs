@@ -1,0 +1,238 @@
+//! The Wi-Fi fallback (issue 7): in live mode, `s` hands the demo over to the simulator, seeded
+//! with what the screen showed last (queue depth, replicas, the ScaledObject's settings), and
+//! the header says SIM from then on so nobody takes it for the real cluster.
+//!
+//! The App only records what to seed with ([`FallbackSeed`]); the main loop takes it, stops the
+//! live sources and starts the simulator (`source::live::start_fallback`).
+
+use super::{App, Mode, Notice, NoticeLevel, TRICKLE_BURST};
+use crate::model::ScaledObjectView;
+use crate::sim::SimConfig;
+use crate::sim::config::SimNames;
+
+/// What the simulator carries on from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FallbackSeed {
+    /// Active + in flight, as the live gauge showed.
+    pub active_messages: u64,
+    /// The Deployment's `spec.replicas` (or the pods seen, when the Deployment never arrived).
+    pub replicas: u32,
+    /// The live ScaledObject, when the cluster was reached.
+    pub scaled_object: Option<ScaledObjectView>,
+    pub names: SimNames,
+    /// The trickle keeps going in the simulator if it was on.
+    pub trickle: Option<f64>,
+}
+
+impl FallbackSeed {
+    /// `base` (the flags / `--scaledobject-file`) with the live ScaledObject's numbers and the
+    /// live names. If the live numbers are ones the simulator refuses, `base`'s numbers stay and
+    /// the reason comes back to show.
+    pub fn sim_config(&self, base: &SimConfig) -> (SimConfig, Option<String>) {
+        let mut config = base.clone();
+        config.names = self.names.clone();
+        let Some(so) = &self.scaled_object else {
+            return (config, None);
+        };
+        let mut live = config.clone();
+        live.polling_interval = so.polling_interval;
+        live.cooldown_period = so.cooldown_period;
+        live.min_replicas = so.min_replicas;
+        live.max_replicas = so.max_replicas;
+        live.idle_replicas = so.idle_replicas;
+        live.message_count = so.message_count;
+        live.activation_message_count = so.activation_message_count;
+        match live.validate() {
+            Ok(()) => (live, None),
+            Err(e) => (
+                config,
+                Some(format!(
+                    "the live ScaledObject's settings do not simulate ({e}); using the flags'"
+                )),
+            ),
+        }
+    }
+}
+
+impl App {
+    /// `s`: in live mode, switch to the simulator from the numbers on screen.
+    pub(super) fn switch_to_simulator(&mut self) {
+        if self.is_simulator() {
+            self.notice = Some(Notice {
+                level: NoticeLevel::Info,
+                text: "already running the simulator".into(),
+            });
+            return;
+        }
+        let replicas = self.deployment.as_ref().map_or_else(
+            || self.pods.iter().filter(|r| !r.pod.deleting).count() as u32,
+            |d| d.spec_replicas,
+        );
+        let deployment = self
+            .scaled_object
+            .as_ref()
+            .map(|so| so.target_name.clone())
+            .filter(|n| !n.is_empty())
+            .or_else(|| self.deployment.as_ref().map(|d| d.name.clone()))
+            .unwrap_or_else(|| self.config.deployment.clone());
+        let names = SimNames {
+            namespace: self.config.namespace.clone(),
+            deployment: deployment.clone(),
+            scaled_object: self.config.scaled_object.clone(),
+            queue: self.config.queue.clone(),
+            ..SimNames::default()
+        };
+        let seed = FallbackSeed {
+            active_messages: self.depth(),
+            replicas,
+            scaled_object: self.scaled_object.clone(),
+            names,
+            trickle: self.trickle,
+        };
+        self.notice = Some(Notice {
+            level: NoticeLevel::Warning,
+            text: format!(
+                "SIMULATOR from here: {} messages and {} replicas carried over from live; the real cluster is no longer shown",
+                seed.active_messages, seed.replicas
+            ),
+        });
+        self.config.mode = Mode::Simulator;
+        self.config.deployment = deployment;
+        self.from_live = true;
+        self.fallback = Some(seed);
+        // Live health and in-flight live bursts no longer apply; the simulator's trickle
+        // total starts from zero.
+        self.health.clear();
+        self.sends.clear();
+        self.sent_by_burst.remove(&TRICKLE_BURST);
+        self.warp = 1.0;
+        self.needs_redraw = true;
+    }
+
+    /// The pending switch, once: the main loop starts the simulator with it.
+    pub fn take_fallback(&mut self) -> Option<FallbackSeed> {
+        self.fallback.take()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent};
+    use jiff::{SignedDuration, Timestamp};
+
+    use super::*;
+    use crate::app::AppConfig;
+    use crate::event::{ErrorKind, Event, Health, SourceError, SourceEvent, SourceKind};
+    use crate::model::{DeploymentView, QueueCounts, QueueSample};
+
+    fn key(c: char) -> Event {
+        Event::Input(TermEvent::Key(KeyEvent::from(KeyCode::Char(c))))
+    }
+
+    fn live_app() -> App {
+        let mut app = App::new(AppConfig {
+            mode: Mode::Live,
+            ..AppConfig::default()
+        });
+        let at = Timestamp::from_second(1_790_000_000).unwrap();
+        app.update(Event::Tick { now: at });
+        app.update(Event::Source(SourceEvent::Queue(QueueSample {
+            at,
+            counts: QueueCounts {
+                active: 420,
+                ..QueueCounts::default()
+            },
+        })));
+        app.update(Event::Source(SourceEvent::Deployment(DeploymentView {
+            name: "kedasbreceiver".into(),
+            spec_replicas: 6,
+            status_replicas: 6,
+            ready_replicas: 5,
+        })));
+        app.update(Event::Source(SourceEvent::Health {
+            source: SourceKind::ServiceBus,
+            health: Health::Down(SourceError {
+                kind: ErrorKind::Unreachable,
+                message: "cannot reach the namespace".into(),
+            }),
+        }));
+        app
+    }
+
+    #[test]
+    fn s_in_live_mode_switches_once_with_the_numbers_on_screen() {
+        let mut app = live_app();
+        assert!(
+            app.update(key('s')).is_empty(),
+            "no command: the loop switches"
+        );
+        assert!(app.is_simulator());
+        assert!(app.from_live);
+        assert!(app.health.is_empty(), "live health no longer applies");
+        let seed = app.take_fallback().expect("a pending switch");
+        assert_eq!((seed.active_messages, seed.replicas), (420, 6));
+        assert_eq!(seed.names.deployment, "kedasbreceiver");
+        assert_eq!(app.take_fallback(), None, "taken once");
+        // A second `s` is now the simulator's: nothing more to switch.
+        app.update(key('s'));
+        assert_eq!(app.take_fallback(), None);
+    }
+
+    #[test]
+    fn s_does_nothing_in_the_simulator() {
+        let mut app = App::new(AppConfig::default());
+        app.update(key('s'));
+        assert_eq!(app.take_fallback(), None);
+        assert!(!app.from_live);
+    }
+
+    #[test]
+    fn live_scaled_object_settings_win_over_the_flags_when_valid() {
+        let base = SimConfig::demo();
+        let so = |min: u32, max: u32| ScaledObjectView {
+            polling_interval: SignedDuration::from_secs(2),
+            cooldown_period: SignedDuration::from_secs(60),
+            min_replicas: min,
+            max_replicas: max,
+            message_count: 10,
+            activation_message_count: 3,
+            namespace: "keda-demo".into(),
+            name: "kedasbreceiver-scaler".into(),
+            target_kind: "apps/v1.Deployment".into(),
+            target_name: "kedasbreceiver".into(),
+            queue_name: "kedaqueue".into(),
+            idle_replicas: None,
+            hpa_behavior: crate::model::HpaBehaviorKind::Legacy,
+            conditions: Vec::new(),
+            last_active: None,
+            last_poll: None,
+            next_poll: None,
+        };
+        let seed = |so: Option<ScaledObjectView>| FallbackSeed {
+            active_messages: 0,
+            replicas: 0,
+            scaled_object: so,
+            names: SimNames::default(),
+            trickle: None,
+        };
+        // (case, live ScaledObject, want (polling s, max, messageCount), warned)
+        let cases = [
+            ("no cluster: the flags", None, (5, 20, 5), false),
+            ("live settings", Some(so(0, 7)), (2, 7, 10), false),
+            ("min > max refused", Some(so(9, 3)), (5, 20, 5), true),
+        ];
+        for (name, live, want, warned) in cases {
+            let (c, warning) = seed(live).sim_config(&base);
+            assert_eq!(
+                (
+                    c.polling_interval.as_secs(),
+                    c.max_replicas,
+                    c.message_count
+                ),
+                want,
+                "{name}"
+            );
+            assert_eq!(warning.is_some(), warned, "{name}: {warning:?}");
+        }
+    }
+}

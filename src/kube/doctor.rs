@@ -1,0 +1,541 @@
+//! `kedatui doctor`: the preflight to run before going on stage. Each check passes or fails with
+//! the fix for the failure; checks that depend on a failed one are skipped. Exit 0 only if all pass.
+
+use std::fmt::Write as _;
+use std::future::Future;
+use std::time::Duration;
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::core::v1::{Event as KubeEvent, Namespace, Pod};
+use kube::api::{ListParams, WatchParams};
+use kube::{Api, Client};
+use serde::Serialize;
+
+use super::cli::ClusterArgs;
+use super::discovery::{deployment_name, hpa_name, selector_string};
+use super::errors::{Access, classify, keda_not_installed};
+use super::rows::{deployment_view, scaled_object_view};
+use crate::crd::ScaledObject;
+use crate::event::{ErrorKind, SourceError};
+use crate::servicebus::cli::CONNECTION_STRING_ENV;
+use crate::servicebus::{
+    ConnectionStringError, ServiceBusConfig, check_manage_rights, check_send_rights,
+};
+
+/// No single check may hang the preflight.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    /// Not run because a check it depends on failed.
+    Skip,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub outcome: Outcome,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl Check {
+    pub fn pass(name: &str, detail: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            outcome: Outcome::Pass,
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+    pub fn fail(name: &str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            outcome: Outcome::Fail,
+            detail: detail.into(),
+            fix: Some(fix.into()),
+        }
+    }
+    pub fn skip(name: &str, why: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            outcome: Outcome::Skip,
+            detail: why.into(),
+            fix: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub ok: bool,
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    pub fn new(checks: Vec<Check>) -> Self {
+        Self {
+            ok: checks.iter().all(|c| c.outcome == Outcome::Pass),
+            checks,
+        }
+    }
+
+    /// ✔/✘ per check, the fix under each ✘, skipped checks dimmed as `-`.
+    pub fn render_text(&self) -> String {
+        let mut out = String::new();
+        for c in &self.checks {
+            let mark = match c.outcome {
+                Outcome::Pass => "✔",
+                Outcome::Fail => "✘",
+                Outcome::Skip => "-",
+            };
+            let _ = writeln!(out, "{mark} {}: {}", c.name, c.detail);
+            if let Some(fix) = &c.fix {
+                let _ = writeln!(out, "    fix: {fix}");
+            }
+        }
+        let failed = self
+            .checks
+            .iter()
+            .filter(|c| c.outcome != Outcome::Pass)
+            .count();
+        if self.ok {
+            let _ = writeln!(
+                out,
+                "all {} checks passed: ready for the stage",
+                self.checks.len()
+            );
+        } else {
+            let _ = writeln!(out, "{failed} of {} checks did not pass", self.checks.len());
+        }
+        out
+    }
+}
+
+pub mod names {
+    pub const CONNECTION_STRING: &str = "connection string parses";
+    pub const SEND: &str = "AMQP connect + CBS (send rights)";
+    pub const MANAGE: &str = "REST counts (manage rights)";
+    pub const REACHABLE: &str = "cluster reachable";
+    pub const NAMESPACE: &str = "namespace exists";
+    pub const CRDS: &str = "KEDA CRDs present";
+    pub const SCALED_OBJECT: &str = "ScaledObject exists and Ready";
+    pub const DEPLOYMENT: &str = "Deployment exists";
+    pub const HPA: &str = "HPA exists";
+    pub const RBAC: &str = "kedatui may list and watch what it shows";
+}
+
+async fn timed<T>(
+    f: impl Future<Output = Result<T, kube::Error>>,
+) -> Result<T, Result<kube::Error, ()>> {
+    match tokio::time::timeout(CHECK_TIMEOUT, f).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(Ok(e)),
+        Err(_) => Err(Err(())),
+    }
+}
+
+fn timeout_error() -> SourceError {
+    SourceError {
+        kind: ErrorKind::Timeout,
+        message: format!("no answer within {}s", CHECK_TIMEOUT.as_secs()),
+    }
+}
+
+fn explain(result: Result<kube::Error, ()>, access: Access) -> SourceError {
+    match result {
+        Ok(e) => classify(&e, access),
+        Err(()) => timeout_error(),
+    }
+}
+
+fn fix_for(error: &SourceError, otherwise: &str) -> String {
+    match &error.kind {
+        ErrorKind::Forbidden { grant_file, .. } => format!("kubectl apply -f {grant_file}"),
+        ErrorKind::KedaNotInstalled => {
+            "helm repo add kedacore https://kedacore.github.io/charts && helm install keda kedacore/keda \
+             --namespace keda --create-namespace (scripts/azure-up.sh does this)"
+                .into()
+        }
+        ErrorKind::Unauthorized => "refresh the kubeconfig's credentials (e.g. `az aks get-credentials …`)".into(),
+        _ => otherwise.into(),
+    }
+}
+
+/// The Service Bus checks, in order, for what `ServiceBusArgs::resolve` produced.
+pub async fn servicebus_checks(
+    resolved: Result<Option<ServiceBusConfig>, ConnectionStringError>,
+) -> Vec<Check> {
+    let skip_rest = |why: &str| {
+        vec![
+            Check::skip(names::SEND, why),
+            Check::skip(names::MANAGE, why),
+        ]
+    };
+    let cfg = match resolved {
+        Ok(Some(cfg)) => cfg,
+        Ok(None) => {
+            let mut checks = vec![Check::fail(
+                names::CONNECTION_STRING,
+                format!("no connection string: {CONNECTION_STRING_ENV} is not set"),
+                format!(
+                    "export {CONNECTION_STRING_ENV}='<the keda-manage policy's connection string>' (scripts/deploy.sh says how), \
+                     or pass --connection-string-file FILE"
+                ),
+            )];
+            checks.extend(skip_rest("skipped: no connection string"));
+            return checks;
+        }
+        Err(e) => {
+            let mut checks = vec![Check::fail(
+                names::CONNECTION_STRING,
+                e.to_string(),
+                "use a SAS policy's connection string: Endpoint=sb://<namespace>.servicebus.windows.net/;\
+                 SharedAccessKeyName=<policy>;SharedAccessKey=<key>",
+            )];
+            checks.extend(skip_rest("skipped: the connection string does not parse"));
+            return checks;
+        }
+    };
+    let mut checks = vec![Check::pass(
+        names::CONNECTION_STRING,
+        format!(
+            "{} (policy {}), queue {}",
+            cfg.connection.namespace_uri(),
+            cfg.connection.key_name,
+            cfg.queue
+        ),
+    )];
+    let queue = cfg.queue.as_str();
+    let policy = cfg.connection.key_name.as_str();
+    checks.push(match check_send_rights(&cfg).await {
+        Ok(()) => Check::pass(names::SEND, format!("a sender attached to {queue} (policy {policy} may Send)")),
+        Err(e) => {
+            let fix = match e.kind {
+                ErrorKind::Unauthorized | ErrorKind::Forbidden { .. } => {
+                    format!("policy {policy} needs Send rights on {queue} (or the key is wrong/rotated): use a policy with Send")
+                }
+                ErrorKind::NotFound => format!("create queue {queue} (scripts/azure-up.sh) or pass --queue"),
+                ErrorKind::Unreachable | ErrorKind::Timeout => {
+                    "check the network: AMQP uses TCP 5671 to <namespace>.servicebus.windows.net (blocked on some venue Wi-Fi)".into()
+                }
+                _ => "retry; `kedatui send 1` shows the broker's full reason".into(),
+            };
+            Check::fail(names::SEND, e.message, fix)
+        }
+    });
+    checks.push(match check_manage_rights(&cfg).await {
+        Ok(c) => Check::pass(
+            names::MANAGE,
+            format!("{queue}: {} active, {} dead-lettered, {} scheduled", c.active, c.dead_letter, c.scheduled),
+        ),
+        Err(e) => {
+            let fix = match e.kind {
+                ErrorKind::Unauthorized | ErrorKind::Forbidden { .. } => format!(
+                    "policy {policy} needs Manage rights to read counts (KEDA's TriggerAuthentication needs them too): \
+                     use RootManageSharedAccessKey or a policy with Manage"
+                ),
+                ErrorKind::NotFound => format!("create queue {queue} (scripts/azure-up.sh) or pass --queue"),
+                ErrorKind::Unreachable | ErrorKind::Timeout => {
+                    "check the network: counts use HTTPS 443 to the namespace (or --management-url)".into()
+                }
+                _ => "retry; `kedatui queue` shows the full reason".into(),
+            };
+            Check::fail(names::MANAGE, e.message, fix)
+        }
+    });
+    checks
+}
+
+/// The cluster-side checks, in order.
+pub async fn cluster_checks(args: &ClusterArgs) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let ns = args.namespace.as_str();
+    let rest = [
+        names::NAMESPACE,
+        names::CRDS,
+        names::SCALED_OBJECT,
+        names::DEPLOYMENT,
+        names::HPA,
+        names::RBAC,
+    ];
+
+    // Reachable.
+    let connected = match args.kube_config().await {
+        Err(e) => Err((
+            e.message,
+            "pass --kubeconfig/--context, or set KUBECONFIG; `kubectl cluster-info` must work",
+        )),
+        Ok(config) => {
+            let url = config.cluster_url.to_string();
+            match Client::try_from(config) {
+                Err(e) => Err((
+                    format!("cannot build the Kubernetes client: {e}"),
+                    "check the kubeconfig's server, certificates and proxy settings",
+                )),
+                Ok(client) => match timed(client.apiserver_version()).await {
+                    Ok(v) => Ok((client, format!("Kubernetes {} at {url}", v.git_version))),
+                    Err(e) => {
+                        let err = explain(e, Access::namespaces(ns));
+                        let fix = fix_for(
+                            &err,
+                            "is the cluster running and the VPN/network up? `kubectl cluster-info` must work",
+                        );
+                        checks.push(Check::fail(
+                            names::REACHABLE,
+                            format!("{} ({url})", err.message),
+                            fix,
+                        ));
+                        Err((String::new(), ""))
+                    }
+                },
+            }
+        }
+    };
+    let client = match connected {
+        Ok((client, detail)) => {
+            checks.push(Check::pass(names::REACHABLE, detail));
+            client
+        }
+        Err((message, fix)) => {
+            if !message.is_empty() {
+                checks.push(Check::fail(names::REACHABLE, message, fix));
+            }
+            checks.extend(
+                rest.iter()
+                    .map(|n| Check::skip(n, "skipped: the cluster is not reachable")),
+            );
+            return checks;
+        }
+    };
+
+    // Namespace.
+    checks.push(match timed(Api::<Namespace>::all(client.clone()).get(ns)).await {
+        Ok(_) => Check::pass(names::NAMESPACE, ns),
+        Err(e) => {
+            let err = explain(e, Access::namespaces(ns));
+            match err.kind {
+                ErrorKind::NotFound => Check::fail(
+                    names::NAMESPACE,
+                    format!("namespace {ns} not found"),
+                    format!("scripts/deploy.sh (or kubectl apply -k yaml/) creates {ns}; or pass -n with the demo's namespace"),
+                ),
+                // kedatui's Role is namespaced; reading Namespaces needs a ClusterRole it does not ask for.
+                ErrorKind::Forbidden { .. } => Check::pass(
+                    names::NAMESPACE,
+                    format!("{ns} (not verifiable: get namespaces is not granted; the checks below read it)"),
+                ),
+                _ => Check::fail(names::NAMESPACE, err.message.clone(), fix_for(&err, "retry; `kubectl get ns` must work")),
+            }
+        }
+    });
+
+    // KEDA's CRDs, through discovery (allowed to every authenticated user).
+    let crds_ok = match timed(client.list_api_group_resources("keda.sh/v1alpha1")).await {
+        Ok(list) => {
+            let mut served: Vec<&str> = list
+                .resources
+                .iter()
+                .map(|r| r.name.as_str())
+                .filter(|n| !n.contains('/'))
+                .collect();
+            served.sort();
+            if served.contains(&"scaledobjects") {
+                checks.push(Check::pass(
+                    names::CRDS,
+                    format!("keda.sh/v1alpha1: {}", served.join(", ")),
+                ));
+                true
+            } else {
+                let err = keda_not_installed();
+                checks.push(Check::fail(
+                    names::CRDS,
+                    err.message.clone(),
+                    fix_for(&err, ""),
+                ));
+                false
+            }
+        }
+        Err(e) => {
+            let mut err = explain(e, Access::scaled_objects("list", ns, None));
+            if err.kind == ErrorKind::NotFound {
+                err = keda_not_installed();
+            }
+            checks.push(Check::fail(
+                names::CRDS,
+                err.message.clone(),
+                fix_for(&err, "retry"),
+            ));
+            false
+        }
+    };
+
+    // ScaledObject → Deployment, HPA.
+    let so_name = args.scaledobject.as_str();
+    let mut deployment = crate::model::names::DEPLOYMENT.to_string();
+    let mut hpa = format!("keda-hpa-{so_name}");
+    if crds_ok {
+        let got = timed(Api::<ScaledObject>::namespaced(client.clone(), ns).get(so_name)).await;
+        checks.push(match got {
+            Ok(so) => {
+                if let Ok(d) = deployment_name(&so) {
+                    deployment = d;
+                }
+                hpa = hpa_name(&so);
+                let view = scaled_object_view(&so);
+                let ready = view.conditions.iter().find(|c| c.type_ == "Ready");
+                match ready {
+                    Some(c) if c.status == "True" => Check::pass(
+                        names::SCALED_OBJECT,
+                        format!(
+                            "{ns}/{so_name} → {} (queue {}, messageCount {}, {}–{} replicas)",
+                            view.target_name, view.queue_name, view.message_count, view.min_replicas, view.max_replicas
+                        ),
+                    ),
+                    other => Check::fail(
+                        names::SCALED_OBJECT,
+                        match other {
+                            Some(c) => format!("{ns}/{so_name} is not Ready: {} {}: {}", c.status, c.reason, c.message),
+                            None => format!("{ns}/{so_name} has no Ready condition yet (is the KEDA operator running?)"),
+                        },
+                        format!(
+                            "kubectl describe scaledobject {so_name} -n {ns}; check the TriggerAuthentication, the Secret and the keda-operator logs"
+                        ),
+                    ),
+                }
+            }
+            Err(e) => {
+                let err = explain(e, Access::scaled_objects("get", ns, Some(so_name)));
+                let fix = fix_for(&err, &format!("scripts/deploy.sh (or kubectl apply -k yaml/) creates ScaledObject {so_name} in {ns}; or pass --scaledobject"));
+                Check::fail(names::SCALED_OBJECT, err.message.clone(), fix)
+            }
+        });
+    } else {
+        checks.push(Check::skip(
+            names::SCALED_OBJECT,
+            "skipped: KEDA's CRDs are missing",
+        ));
+    }
+
+    checks.push(
+        match timed(Api::<Deployment>::namespaced(client.clone(), ns).get(&deployment)).await {
+            Ok(d) => {
+                let view = deployment_view(&d);
+                let selector = d
+                    .spec
+                    .as_ref()
+                    .map(|s| selector_string(&s.selector))
+                    .transpose()
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default();
+                Check::pass(
+                    names::DEPLOYMENT,
+                    format!(
+                        "{deployment}: {}/{} ready, pods {selector}",
+                        view.ready_replicas, view.spec_replicas
+                    ),
+                )
+            }
+            Err(e) => {
+                let err = explain(e, Access::deployments("get", ns, Some(&deployment)));
+                let fix = fix_for(
+                    &err,
+                    &format!("scripts/deploy.sh (or kubectl apply -k yaml/) creates Deployment {deployment} in {ns}"),
+                );
+                Check::fail(names::DEPLOYMENT, err.message.clone(), fix)
+            }
+        },
+    );
+
+    checks.push(match timed(Api::<HorizontalPodAutoscaler>::namespaced(client.clone(), ns).get(&hpa)).await {
+        Ok(h) => {
+            let (min, max) = h.spec.as_ref().map_or((1, 0), |s| (s.min_replicas.unwrap_or(1), s.max_replicas));
+            Check::pass(names::HPA, format!("{hpa}: {min}–{max} replicas"))
+        }
+        Err(e) => {
+            let err = explain(e, Access::hpas("get", ns, Some(&hpa)));
+            let fix = fix_for(
+                &err,
+                "KEDA creates the HPA once the ScaledObject is Ready: fix the ScaledObject, then check the keda-operator logs",
+            );
+            Check::fail(names::HPA, err.message.clone(), fix)
+        }
+    });
+
+    checks.push(rbac_check(&client, ns, crds_ok).await);
+    checks
+}
+
+/// List and watch every kind the console follows, as the watchers will.
+async fn rbac_check(client: &Client, ns: &str, keda: bool) -> Check {
+    let lp = ListParams::default().limit(1);
+    let wp = WatchParams::default().timeout(1);
+    macro_rules! probe {
+        ($kind:ty, $access:expr) => {{
+            let api = Api::<$kind>::namespaced(client.clone(), ns);
+            if let Err(e) = timed(api.list(&lp)).await {
+                return Some(explain(e, $access("list")));
+            }
+            if let Err(e) = timed(api.watch(&wp, "0")).await {
+                return Some(explain(e, $access("watch")));
+            }
+        }};
+    }
+    let first_denied = async {
+        probe!(Pod, |v| Access::pods(v, ns));
+        probe!(Deployment, |v| Access::deployments(v, ns, None));
+        probe!(HorizontalPodAutoscaler, |v| Access::hpas(v, ns, None));
+        if keda {
+            probe!(ScaledObject, |v| Access::scaled_objects(v, ns, None));
+        }
+        probe!(KubeEvent, |v| Access::events(v, ns));
+        None
+    }
+    .await;
+    match first_denied {
+        None => Check::pass(
+            names::RBAC,
+            format!(
+                "list+watch pods, deployments, horizontalpodautoscalers, scaledobjects, events in {ns}"
+            ),
+        ),
+        Some(err) => {
+            let fix = fix_for(&err, "retry");
+            Check::fail(names::RBAC, err.message.clone(), fix)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_passes_only_when_every_check_passes() {
+        let pass = Check::pass("a", "fine");
+        let fail = Check::fail("b", "broken", "do this");
+        let skip = Check::skip("c", "skipped: b failed");
+        assert!(Report::new(vec![pass.clone()]).ok);
+        assert!(
+            !Report::new(vec![pass.clone(), skip.clone()]).ok,
+            "a skipped check is not a pass"
+        );
+        let report = Report::new(vec![pass, fail, skip]);
+        assert!(!report.ok);
+        assert_eq!(
+            report.render_text(),
+            "✔ a: fine\n✘ b: broken\n    fix: do this\n- c: skipped: b failed\n2 of 3 checks did not pass\n"
+        );
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["ok"], false);
+        assert_eq!(json["checks"][1]["outcome"], "fail");
+        assert_eq!(json["checks"][1]["fix"], "do this");
+        assert!(json["checks"][0].get("fix").is_none());
+    }
+}

@@ -1,0 +1,234 @@
+//! Live mode: which world the console shows (live when a Service Bus connection is configured,
+//! the simulator otherwise), starting the live sources, and the Wi-Fi fallback to the simulator.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tokio::sync::mpsc::{self, UnboundedSender};
+
+use super::sim::SimDriver;
+use super::{Sources, clock, live_queue_accepts, simulator_accepts};
+use crate::app::fallback::FallbackSeed;
+use crate::event::{ErrorKind, Event, Health, SourceError, SourceEvent, SourceKind};
+use crate::kube::{ClusterArgs, ClusterConfig, run_cluster_source};
+use crate::servicebus::cli::{CONNECTION_STRING_ENV, ServiceBusArgs};
+use crate::servicebus::{ServiceBusConfig, spawn_queue_source};
+use crate::sim::{SimConfig, World};
+
+/// Live mode's clock: often enough for the header clock and the pod flash.
+pub const WALL_TICK: Duration = Duration::from_millis(200);
+
+/// What the console runs.
+#[derive(Debug)]
+pub enum Setup {
+    Simulator,
+    Live(Box<LiveConfig>),
+}
+
+/// Everything live mode connects to.
+#[derive(Debug)]
+pub struct LiveConfig {
+    pub servicebus: ServiceBusConfig,
+    /// The cluster, or why there is none: the queue side works without it.
+    pub cluster: Result<ClusterConfig, SourceError>,
+}
+
+/// Bad input found before the terminal is touched (exit code 2). The text never holds a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SetupError(pub String);
+
+/// Live when a connection string is configured (`env_value` is `$SERVICEBUS_CONNECTION_STRING`,
+/// or `--connection-string-file`), the simulator otherwise or with `force_simulator`.
+/// A malformed connection string, or a cluster the user named explicitly (`--kubeconfig`,
+/// `--context`) that cannot be configured, is bad input. Without either flag a missing cluster
+/// configuration only leaves the cluster side down.
+pub async fn resolve(
+    force_simulator: bool,
+    servicebus: &ServiceBusArgs,
+    env_value: Option<String>,
+    cluster: &ClusterArgs,
+) -> Result<Setup, SetupError> {
+    if force_simulator {
+        return Ok(Setup::Simulator);
+    }
+    let servicebus = match servicebus.resolve_with(env_value) {
+        Ok(Some(cfg)) => cfg,
+        Ok(None) => return Ok(Setup::Simulator),
+        Err(e) => {
+            return Err(SetupError(format!(
+                "{e} (from {})",
+                servicebus.connection_string_file.as_ref().map_or_else(
+                    || format!("${CONNECTION_STRING_ENV}"),
+                    |p| { format!("--connection-string-file {}", p.display()) }
+                )
+            )));
+        }
+    };
+    let explicit = cluster.kubeconfig.is_some() || cluster.context.is_some();
+    let cluster = match cluster.client().await {
+        Ok((_, cfg)) => Ok(cfg),
+        Err(e) if explicit => return Err(SetupError(format!("cluster: {e}"))),
+        Err(e) => Err(SourceError {
+            kind: ErrorKind::Unreachable,
+            message: format!("{e} (pass --kubeconfig/--context; the queue side works without)"),
+        }),
+    };
+    Ok(Setup::Live(Box::new(LiveConfig {
+        servicebus,
+        cluster,
+    })))
+}
+
+/// Start the Service Bus source, the cluster watchers and the wall clock, all sending into
+/// `events`. The Service Bus source takes the queue commands; the rest only report.
+pub fn spawn_live(
+    live: LiveConfig,
+    events: UnboundedSender<Event>,
+    sources: &mut Sources,
+) -> std::io::Result<()> {
+    let commands = spawn_queue_source(live.servicebus, events.clone())?;
+    sources.add("servicebus", live_queue_accepts, commands, None);
+    match live.cluster {
+        Ok(cfg) => sources.add_task(tokio::spawn(run_cluster_source(cfg, events.clone()))),
+        Err(error) => {
+            let _ = events.send(Event::Source(SourceEvent::Health {
+                source: SourceKind::Cluster,
+                health: Health::Down(error),
+            }));
+        }
+    }
+    sources.add_task(clock::spawn_wall_clock(events, WALL_TICK));
+    Ok(())
+}
+
+/// The Wi-Fi fallback: a simulator seeded from `seed` (settings from the live ScaledObject over
+/// `base`), reporting into `events` (a fresh channel, so nothing late from the live sources
+/// reaches the App). Returns its sources and a warning to show, if the live settings were refused.
+pub fn start_fallback(
+    seed: &FallbackSeed,
+    base: &SimConfig,
+    rng_seed: u64,
+    start: Timestamp,
+    events: UnboundedSender<Event>,
+) -> (Sources, Option<String>) {
+    let (config, warning) = seed.sim_config(base);
+    tracing::info!(
+        messages = seed.active_messages,
+        replicas = seed.replicas,
+        ?config,
+        "switching to the simulator from live numbers"
+    );
+    let mut world = World::from_live(config, rng_seed, start, seed.active_messages, seed.replicas);
+    world.set_trickle(seed.trickle);
+    let mut sources = Sources::default();
+    let (commands, task) = super::sim::spawn(SimDriver::new(world, 1.0), events);
+    sources.add("simulator", simulator_accepts, commands, Some(task));
+    (sources, warning)
+}
+
+/// A fresh channel for the world's events (see [`start_fallback`]).
+pub fn world_channel() -> (UnboundedSender<Event>, mpsc::UnboundedReceiver<Event>) {
+    mpsc::unbounded_channel()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_file(text: &str) -> (tempfile::NamedTempFile, ServiceBusArgs) {
+        use std::io::Write;
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+        let args = ServiceBusArgs {
+            connection_string_file: Some(f.path().to_owned()),
+            ..ServiceBusArgs::default()
+        };
+        (f, args)
+    }
+
+    #[tokio::test]
+    async fn mode_selection() {
+        let key = testkey();
+        let good = format!(
+            "Endpoint=sb://127.0.0.1:1;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={key};UseDevelopmentEmulator=true"
+        );
+        let no_cluster = ClusterArgs {
+            kubeconfig: Some("/nonexistent/kubeconfig".into()),
+            ..ClusterArgs::default()
+        };
+        let none = ServiceBusArgs::default();
+        // (case, --sim, args, env, cluster, want: "sim" | "live" | error substring)
+        let (_f, file_args) = with_file(&good);
+        let (_g, bad_file_args) = with_file("Endpoint=nonsense");
+        type Case<'a> = (
+            &'a str,
+            bool,
+            &'a ServiceBusArgs,
+            Option<String>,
+            &'a ClusterArgs,
+            &'a str,
+        );
+        let cases: Vec<Case> = vec![
+            ("nothing set", false, &none, None, &no_cluster, "sim"),
+            (
+                "empty env",
+                false,
+                &none,
+                Some("  ".into()),
+                &no_cluster,
+                "sim",
+            ),
+            (
+                "--sim wins",
+                true,
+                &none,
+                Some(good.clone()),
+                &no_cluster,
+                "sim",
+            ),
+            (
+                "malformed env",
+                false,
+                &none,
+                Some("Endpoint=nonsense".into()),
+                &no_cluster,
+                "SERVICEBUS_CONNECTION_STRING",
+            ),
+            (
+                "malformed file",
+                false,
+                &bad_file_args,
+                None,
+                &no_cluster,
+                "--connection-string-file",
+            ),
+            (
+                "good file, explicit bad kubeconfig",
+                false,
+                &file_args,
+                None,
+                &no_cluster,
+                "cluster: cannot read kubeconfig",
+            ),
+        ];
+        for (name, force, args, env, cluster, want) in cases {
+            let got = resolve(force, args, env, cluster).await;
+            match (got, want) {
+                (Ok(Setup::Simulator), "sim") => {}
+                (Ok(Setup::Live(_)), "live") => {}
+                (Err(SetupError(msg)), w) if w != "sim" && w != "live" => {
+                    assert!(msg.contains(w), "{name}: {msg}");
+                    assert!(!msg.contains(&key), "{name}: the key leaked: {msg}");
+                }
+                (got, want) => panic!("{name}: got {got:?}, want {want}"),
+            }
+        }
+    }
+
+    /// A fake key made at run time (never a real one in the repository).
+    fn testkey() -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(uuid::Uuid::new_v4().as_bytes())
+    }
+}

@@ -1,0 +1,316 @@
+//! Live mode end to end below the terminal: the console's live sources (Service Bus over AMQP +
+//! REST, the cluster over the kube API) against the loopback fakes, into a real `App`, with the
+//! App's commands routed back the way the main loop does. Then the Wi-Fi fallback: the Service
+//! Bus fake stops, the header's health says so, `s` switches to the simulator, which carries on
+//! from the same queue depth and replicas with the live ScaledObject's settings.
+//! Waits are on App conditions with timeouts, never sleeps.
+
+use std::time::Duration;
+
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent};
+use jiff::Timestamp;
+use kedatui::app::{App, AppConfig, Mode, SourceKindKey};
+use kedatui::event::{ErrorKind, Event, Health};
+use kedatui::kube::ClusterArgs;
+use kedatui::servicebus::cli::ServiceBusArgs;
+use kedatui::sim::SimConfig;
+use kedatui::source::Sources;
+use kedatui::source::live::{self, Setup};
+use testkit::kube::demo::{self, PodStage};
+use testkit::kube::{FakeApiServer, Options};
+use testkit::servicebus::{FakeServiceBus, FakeServiceBusOptions};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+fn key(c: char) -> Event {
+    Event::Input(TermEvent::Key(KeyEvent::from(KeyCode::Char(c))))
+}
+
+/// The main loop's work: apply events, route the App's commands; until `cond` holds.
+async fn pump_until(
+    app: &mut App,
+    events: &mut UnboundedReceiver<Event>,
+    sources: &Sources,
+    what: &str,
+    cond: impl Fn(&App) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    while !cond(app) {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Some(event)) => {
+                for command in app.update(event) {
+                    sources.route(&command);
+                }
+            }
+            Ok(None) => panic!("every source stopped while waiting for {what}"),
+            Err(_) => panic!(
+                "timed out waiting for {what}: depth {}, spec {:?}, pods {}, health {:?}",
+                app.depth(),
+                app.deployment_spec(),
+                app.pods.len(),
+                app.health
+            ),
+        }
+    }
+}
+
+fn press(app: &mut App, sources: &Sources, c: char) {
+    for command in app.update(key(c)) {
+        assert!(sources.route(&command), "{command:?} was routed");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_sources_into_the_app_then_the_fallback() {
+    let mut bus = FakeServiceBus::start(FakeServiceBusOptions::default()).unwrap();
+    let api = FakeApiServer::start_with(Options {
+        seed_demo: true,
+        ..Options::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    api.write_kubeconfig(&kubeconfig, "default").unwrap();
+    let cs_file = dir.path().join("connection-string");
+    std::fs::write(&cs_file, bus.connection_string()).unwrap();
+
+    // Mode selection as the console does it: a connection string file → live.
+    let servicebus = ServiceBusArgs {
+        connection_string_file: Some(cs_file),
+        management_url: Some(bus.management_url()),
+        count_interval: Duration::from_millis(100),
+        ..ServiceBusArgs::default()
+    };
+    let cluster = ClusterArgs {
+        kubeconfig: Some(kubeconfig),
+        ..ClusterArgs::default()
+    };
+    let Setup::Live(live_config) = live::resolve(false, &servicebus, None, &cluster)
+        .await
+        .unwrap()
+    else {
+        panic!("a connection string means live mode");
+    };
+    assert!(live_config.cluster.is_ok(), "{:?}", live_config.cluster);
+
+    let (tx, mut events) = live::world_channel();
+    let mut sources = Sources::default();
+    live::spawn_live(*live_config, tx, &mut sources).unwrap();
+    let mut app = App::new(AppConfig {
+        mode: Mode::Live,
+        ..AppConfig::default()
+    });
+
+    pump_until(
+        &mut app,
+        &mut events,
+        &sources,
+        "both sources connected",
+        |a| {
+            a.health.get(&SourceKindKey::ServiceBus) == Some(&Health::Connected)
+                && a.health.get(&SourceKindKey::Cluster) == Some(&Health::Connected)
+        },
+    )
+    .await;
+
+    // Simulator-only keys do nothing in live mode and say why.
+    for k in ['+', 'c'] {
+        assert!(app.update(key(k)).is_empty(), "{k}");
+        assert!(
+            app.notice
+                .as_ref()
+                .is_some_and(|n| n.text.contains("simulator-only")),
+            "{k}: {:?}",
+            app.notice
+        );
+    }
+
+    // Burst: key 3 (500) goes over AMQP; the count comes back from the REST endpoint.
+    press(&mut app, &sources, '3');
+    pump_until(
+        &mut app,
+        &mut events,
+        &sources,
+        "500 active messages",
+        |a| a.depth_active() == 500,
+    )
+    .await;
+    assert_eq!(bus.counts("kedaqueue").unwrap().active, 500);
+
+    // Pods and the Deployment created in the API server show in the App.
+    api.apply(demo::deployment(demo::NAMESPACE, 3));
+    for (i, stage) in [
+        PodStage::Ready,
+        PodStage::Ready,
+        PodStage::ContainerCreating,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        api.apply(demo::pod(
+            demo::NAMESPACE,
+            &format!("kedasbreceiver-7d9f8b6c5d-live{i}"),
+            stage,
+        ));
+    }
+    pump_until(&mut app, &mut events, &sources, "3 pods, spec 3", |a| {
+        a.pods.len() == 3 && a.deployment_spec() == Some(3)
+    })
+    .await;
+    assert!(
+        app.scaled_object
+            .as_ref()
+            .is_some_and(|so| so.polling_interval.as_secs() == 5 && so.max_replicas == 20),
+        "the live ScaledObject: {:?}",
+        app.scaled_object
+    );
+
+    // Wi-Fi gone: the Service Bus fake stops; the health turns Down with a classified reason.
+    bus.stop();
+    pump_until(&mut app, &mut events, &sources, "Service Bus down", |a| {
+        matches!(a.health.get(&SourceKindKey::ServiceBus), Some(Health::Down(e)) if e.kind == ErrorKind::Unreachable || e.kind == ErrorKind::Timeout)
+    })
+    .await;
+    let Some(Health::Down(err)) = app.health.get(&SourceKindKey::ServiceBus) else {
+        unreachable!()
+    };
+    let key_text = bus.options().rules[0].key.clone();
+    assert!(!err.message.contains(&key_text), "no secret: {err}");
+
+    // `s`: the simulator, seeded with what the App showed.
+    let (depth, replicas) = (app.depth(), app.deployment_spec());
+    assert_eq!((depth, replicas), (500, Some(3)));
+    assert!(app.update(key('s')).is_empty());
+    let seed = app
+        .take_fallback()
+        .expect("s in live mode asks for the fallback");
+    // The flags' settings differ from the live ScaledObject's, so the test sees which won.
+    let base = SimConfig::keda_defaults();
+    assert_ne!(base.polling_interval.as_secs(), 5);
+    let (tx, mut sim_events) = live::world_channel();
+    let (sim_sources, warning) = live::start_fallback(&seed, &base, 7, Timestamp::now(), tx);
+    assert_eq!(warning, None);
+    let live_sources = std::mem::replace(&mut sources, sim_sources);
+    drop(events);
+    live_sources.shutdown().await;
+
+    assert!(app.is_simulator() && app.from_live);
+    pump_until(
+        &mut app,
+        &mut sim_events,
+        &sources,
+        "the simulator's first snapshot",
+        // The simulator's ScaledObject (after its queue, pods and Deployment) knows its next
+        // poll; a live one never does.
+        |a| {
+            a.scaled_object
+                .as_ref()
+                .is_some_and(|so| so.next_poll.is_some())
+        },
+    )
+    .await;
+    assert!(
+        app.pods.iter().all(|p| !p.pod.name.contains("-live")),
+        "the simulator's pods replaced the live ones"
+    );
+    assert_eq!(app.depth(), 500, "same queue depth");
+    assert_eq!(app.deployment_spec(), Some(3), "same replicas");
+    let so = app.scaled_object.clone().unwrap();
+    assert_eq!(
+        (
+            so.polling_interval.as_secs(),
+            so.cooldown_period.as_secs(),
+            so.max_replicas,
+            so.message_count
+        ),
+        (5, 30, 20, 5),
+        "the live ScaledObject's settings, not the flags'"
+    );
+    // It carries on: the 3 Ready simulated receivers drain, and new bursts go to the simulator.
+    pump_until(
+        &mut app,
+        &mut sim_events,
+        &sources,
+        "the queue draining",
+        |a| a.depth() < 500,
+    )
+    .await;
+    press(&mut app, &sources, '1');
+    let before = app.rates.sent_total();
+    pump_until(
+        &mut app,
+        &mut sim_events,
+        &sources,
+        "a simulated burst",
+        |a| a.rates.sent_total() >= before + 10,
+    )
+    .await;
+    assert_eq!(
+        bus.counts("kedaqueue").unwrap().enqueued_total,
+        500,
+        "nothing more reached the (stopped) live queue"
+    );
+    sources.shutdown().await;
+}
+
+/// No cluster reachable (the API server gone): the queue side keeps working, and the cluster's
+/// health says why. Without any cluster configuration the same holds, with the reason shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_side_works_without_a_cluster() {
+    let bus = FakeServiceBus::start(FakeServiceBusOptions::default()).unwrap();
+    let api = FakeApiServer::start_with(Options::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    api.write_kubeconfig(&kubeconfig, "default").unwrap();
+    api.stop();
+    let cs_file = dir.path().join("connection-string");
+    std::fs::write(&cs_file, bus.connection_string()).unwrap();
+    let servicebus = ServiceBusArgs {
+        connection_string_file: Some(cs_file),
+        management_url: Some(bus.management_url()),
+        count_interval: Duration::from_millis(100),
+        ..ServiceBusArgs::default()
+    };
+    let cluster = ClusterArgs {
+        kubeconfig: Some(kubeconfig),
+        ..ClusterArgs::default()
+    };
+    let Setup::Live(live_config) = live::resolve(false, &servicebus, None, &cluster)
+        .await
+        .unwrap()
+    else {
+        panic!("live mode");
+    };
+    let (tx, mut events) = live::world_channel();
+    let mut sources = Sources::default();
+    live::spawn_live(*live_config, tx, &mut sources).unwrap();
+    let mut app = App::new(AppConfig {
+        mode: Mode::Live,
+        ..AppConfig::default()
+    });
+    pump_until(
+        &mut app,
+        &mut events,
+        &sources,
+        "the cluster reported down",
+        |a| {
+            matches!(
+                a.health.get(&SourceKindKey::Cluster),
+                Some(Health::Down(e)) if e.kind == ErrorKind::Unreachable
+            )
+        },
+    )
+    .await;
+    press(&mut app, &sources, '2');
+    pump_until(
+        &mut app,
+        &mut events,
+        &sources,
+        "100 active messages",
+        |a| a.depth_active() == 100,
+    )
+    .await;
+    sources.shutdown().await;
+}
