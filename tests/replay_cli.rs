@@ -74,6 +74,19 @@ fn bad_recordings_exit_2_with_a_clear_message() {
 }
 
 #[test]
+fn a_replay_is_not_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let (code, _, stderr) = run(&["--record", out.to_str().unwrap(), "replay", "in.jsonl"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("--record cannot record a replay"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
 fn an_uncreatable_recording_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("no/such/dir/demo.jsonl");
