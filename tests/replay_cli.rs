@@ -87,6 +87,25 @@ fn a_replay_is_not_recorded() {
 }
 
 #[test]
+fn a_missing_snapshot_dir_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("slides");
+    for args in [
+        vec!["--snapshot-dir", missing.to_str().unwrap()],
+        vec![
+            "replay",
+            "x.jsonl",
+            "--snapshot-dir",
+            missing.to_str().unwrap(),
+        ],
+    ] {
+        let (code, _, stderr) = run(&args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains("not an existing directory"), "{stderr}");
+    }
+}
+
+#[test]
 fn an_uncreatable_recording_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("no/such/dir/demo.jsonl");
