@@ -290,17 +290,27 @@ async fn the_queue_side_works_without_a_cluster() {
         mode: Mode::Live,
         ..AppConfig::default()
     });
-    pump_until(&mut app, &mut events, &sources, "the cluster reported down", |a| {
-        matches!(
-            a.health.get(&SourceKindKey::Cluster),
-            Some(Health::Down(e)) if e.kind == ErrorKind::Unreachable
-        )
-    })
+    pump_until(
+        &mut app,
+        &mut events,
+        &sources,
+        "the cluster reported down",
+        |a| {
+            matches!(
+                a.health.get(&SourceKindKey::Cluster),
+                Some(Health::Down(e)) if e.kind == ErrorKind::Unreachable
+            )
+        },
+    )
     .await;
     press(&mut app, &sources, '2');
-    pump_until(&mut app, &mut events, &sources, "100 active messages", |a| {
-        a.depth_active() == 100
-    })
+    pump_until(
+        &mut app,
+        &mut events,
+        &sources,
+        "100 active messages",
+        |a| a.depth_active() == 100,
+    )
     .await;
     sources.shutdown().await;
 }
