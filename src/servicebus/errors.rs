@@ -214,6 +214,23 @@ pub enum Operation {
     Receive,
 }
 
+/// Drops logged lines about another entity (Service Bus quotes the entity: `'q'`, `'sb://ns/q'`,
+/// `Resource: '…'`): in one process, other connections log too.
+pub fn lines_about(broker: &str, queue: &str) -> String {
+    let queue = queue.to_ascii_lowercase();
+    let ours = [format!("'{queue}'"), format!("/{queue}'")];
+    broker
+        .split(" | ")
+        .filter(|line| {
+            let lower = line.to_ascii_lowercase();
+            let names_entity =
+                lower.contains("messaging entity '") || lower.contains("resource: '");
+            !names_entity || ours.iter().any(|q| lower.contains(q.as_str()))
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
 /// Classifies an AMQP-side failure from its text and the broker's logged reason.
 pub fn classify(
     operation: Operation,
@@ -221,6 +238,8 @@ pub fn classify(
     error: &str,
     broker: Option<&str>,
 ) -> SourceError {
+    let broker = broker.map(|b| lines_about(b, queue));
+    let broker = broker.as_deref().filter(|b| !b.is_empty());
     let detail = match broker {
         Some(b) if !b.is_empty() && !error.contains(b) => format!("{error} (broker: {b})"),
         _ => error.to_owned(),
@@ -313,7 +332,7 @@ mod tests {
             ),
             (
                 "Local error: ExpectImmediateDetach",
-                Some("amqp:not-found: The messaging entity 'nope' could not be found."),
+                Some("amqp:not-found: The messaging entity 'kedaqueue' could not be found."),
                 ErrorKind::NotFound,
             ),
             (
@@ -330,6 +349,21 @@ mod tests {
             ("send timed out after 30s", None, ErrorKind::Timeout),
             ("something else", None, ErrorKind::Other),
         ];
+        // Another queue's not-found, logged by another connection, is not ours.
+        let other = classify(
+            Operation::Send,
+            "kedaqueue",
+            "the Service Bus client panicked: called after complete",
+            Some(
+                "amqp:not-found The messaging entity 'no-such-queue' could not be found. | Broken pipe",
+            ),
+        );
+        assert_eq!(other.kind, ErrorKind::Unreachable, "{other:?}");
+        assert!(
+            !other.message.contains("no-such-queue"),
+            "{}",
+            other.message
+        );
         for (error, broker, kind) in cases {
             let e = classify(Operation::Send, "kedaqueue", error, *broker);
             assert_eq!(&e.kind, kind, "{error}");
