@@ -243,7 +243,7 @@ impl LiveSender {
             let result = tokio::time::timeout(SEND_TIMEOUT, sender.send_message_batch(batch)).await;
             (sender, result)
         });
-        let joined = match join_unless_fatal(&mut task, since).await {
+        let joined = match join_unless_fatal(&mut task, since, &self.queue).await {
             Ok(joined) => joined,
             Err(reason) => {
                 self.reset().await;
