@@ -84,6 +84,11 @@ impl Console {
         )
     }
 
+    /// Start kedatui with `args` (and `env`) and wait until `first_frame` holds.
+    fn spawn(args: &[&str], env: &[(&str, &str)], first_frame: impl Fn(&str) -> bool) -> Console {
+        Console::start_with(args, env, "the first frame", first_frame)
+    }
+
     /// Start kedatui with `args` and extra environment `envs` (the Service Bus environment
     /// variables are cleared first, so only the test decides the mode) and wait for `first`.
     fn start_with(
@@ -212,6 +217,10 @@ impl Console {
 fn burst_scale_out_and_quit_in_a_real_terminal() {
     let mut console = Console::start();
     console.press(b"3");
+    // The key echo tells the audience what was pressed.
+    console
+        .screen
+        .wait_for("the key echo", |s| s.contains("3 → burst of 500"));
     console
         .screen
         .wait_for("a Running, Ready pod and 500 messages sent", |s| {
@@ -337,4 +346,115 @@ fn live_mode_burst_counts_from_the_rest_fake() {
         "{summary}"
     );
     drop(api);
+}
+
+/// A connection string with a key made up at run time (never a real one).
+fn fake_connection_string() -> (String, String) {
+    let key: String = (0..44).map(|_| fastrand::alphanumeric()).collect();
+    (
+        format!(
+            "Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=kedatui-test;SharedAccessKey={key}"
+        ),
+        key,
+    )
+}
+
+#[test]
+fn record_snapshot_and_replay_in_a_real_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("demo.jsonl");
+    let (connection_string, key) = fake_connection_string();
+    let mut console = Console::spawn(
+        &[
+            "--warp",
+            "20",
+            "--seed",
+            "42",
+            "--record",
+            recording.to_str().unwrap(),
+            "--snapshot-dir",
+            dir.path().to_str().unwrap(),
+            "--theme",
+            "presenter",
+            // A configured connection string would mean live mode; `--sim` keeps the simulator.
+            "--sim",
+        ],
+        &[("SERVICEBUS_CONNECTION_STRING", &connection_string)],
+        |s| s.contains("Queue kedaqueue"),
+    );
+    console.press(b"3");
+    console.screen.wait_for("a Running, Ready pod", |s| {
+        s.lines()
+            .any(|l| l.contains("kedasbreceiver-") && l.contains("Running") && l.contains("1/1"))
+    });
+    console.press(b"S");
+    console
+        .screen
+        .wait_for("the snapshot notice", |s| s.contains("screen saved:"));
+    console.press(b"q");
+    let (code, recorded_summary) = console.finish();
+    assert_eq!(code, 0);
+
+    let text = std::fs::read_to_string(&recording).unwrap();
+    assert!(
+        text.starts_with("{\"kedatui_recording\":1,"),
+        "versioned header"
+    );
+    assert!(text.lines().count() > 10, "events were recorded");
+    for secret in [key.as_str(), "SharedAccessKey", "127.0.0.1:1"] {
+        assert!(!text.contains(secret), "the recording holds {secret:?}");
+    }
+    let shots: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("kedatui-")
+        })
+        .collect();
+    assert_eq!(shots.len(), 2, "{shots:?}");
+    let txt = shots
+        .iter()
+        .find(|p| p.extension().unwrap() == "txt")
+        .unwrap();
+    let svg = shots
+        .iter()
+        .find(|p| p.extension().unwrap() == "svg")
+        .unwrap();
+    assert!(
+        std::fs::read_to_string(txt)
+            .unwrap()
+            .contains("Queue kedaqueue")
+    );
+    assert!(std::fs::read_to_string(svg).unwrap().contains("kedaqueue"));
+
+    // Replay it at ×8: the same run, marked REPLAY, with the world-changing keys disabled.
+    let mut replay = Console::spawn(
+        &["replay", recording.to_str().unwrap(), "--speed", "8"],
+        &[],
+        |s| s.contains("REPLAY"),
+    );
+    replay
+        .screen
+        .wait_for("the recorded burst", |s| s.contains("sent 500"));
+    replay.press(b"1");
+    replay
+        .screen
+        .wait_for("the refusal", |s| s.contains("disabled in replay"));
+    replay
+        .screen
+        .wait_for("the end of the recording", |s| s.contains("REPLAY end"));
+    replay.press(b"q");
+    let (code, replayed_summary) = replay.finish();
+    assert_eq!(code, 0);
+    let body = |s: &str| -> String {
+        s.lines()
+            .filter(|l| !l.contains("log "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(body(&replayed_summary), body(&recorded_summary));
 }

@@ -166,6 +166,7 @@ pub fn spawn(
                     if status.position_ms / 1000 != shown.position_ms / 1000
                         || status.paused != shown.paused
                         || status.speed != shown.speed
+                        || status.finished() != shown.finished()
                     {
                         out.push(Event::Presenter(PresenterEvent::ReplayStatus(status)));
                     }

@@ -19,17 +19,36 @@ pub const WINDOW: SignedDuration = SignedDuration::from_mins(5);
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let frozen = app.frozen_at.is_some();
+    // The presenter theme tells the lines apart by glyph too, not by colour alone.
+    let shapes = app.presenter.theme == crate::presenter::ThemeKind::Presenter;
+    let glyph = |kind: Option<&MarkerKind>, spec: bool| match (shapes, kind, spec) {
+        (false, _, _) => Glyph::Braille,
+        (true, Some(MarkerKind::KedaActivated), _) => Glyph::Block,
+        (true, Some(MarkerKind::KedaDeactivated), _) => Glyph::Dot,
+        (true, None, true) => Glyph::Dot,
+        (true, _, _) => Glyph::Braille,
+    };
+    let legend = |plain: &'static str, shaped: &'static str| if shapes { shaped } else { plain };
     let title = Line::from(vec![
         Span::styled(
             format!(" Last {} min ", WINDOW.as_secs() / 60),
             theme::title(),
         ),
         Span::styled("━ depth ", Style::new().fg(theme::DEPTH)),
-        Span::styled("━ spec ", Style::new().fg(theme::SPEC_REPLICAS)),
+        Span::styled(
+            legend("━ spec ", "• spec "),
+            Style::new().fg(theme::SPEC_REPLICAS),
+        ),
         Span::styled("━ ready ", Style::new().fg(theme::READY_REPLICAS)),
         Span::styled("│ burst ", Style::new().fg(theme::BURST_MARKER)),
-        Span::styled("│ KEDA on ", Style::new().fg(theme::ACTIVATED_MARKER)),
-        Span::styled("│ off ", Style::new().fg(theme::DEACTIVATED_MARKER)),
+        Span::styled(
+            legend("│ KEDA on ", "█ KEDA on "),
+            Style::new().fg(theme::ACTIVATED_MARKER),
+        ),
+        Span::styled(
+            legend("│ off ", "• off "),
+            Style::new().fg(theme::DEACTIVATED_MARKER),
+        ),
         if frozen {
             Span::styled(" FROZEN ", theme::key())
         } else {
@@ -85,7 +104,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 };
                 Dataset::default()
                     .graph_type(GraphType::Line)
-                    .marker(Glyph::Braille)
+                    .marker(glyph(Some(kind), false))
                     .style(Style::new().fg(color))
                     .data(if second { b } else { a })
             })
@@ -132,7 +151,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     bottom_sets.push(
         Dataset::default()
             .graph_type(GraphType::Line)
-            .marker(Glyph::Braille)
+            .marker(glyph(None, true))
             .style(Style::new().fg(theme::SPEC_REPLICAS))
             .data(&spec),
     );

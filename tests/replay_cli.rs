@@ -1,0 +1,83 @@
+//! `kedatui replay` refuses what it cannot play before touching the terminal: exit code 2, a
+//! message that says what is wrong with the file, no panic and no escape sequences.
+
+use std::process::Command;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+        .args(args)
+        .output()
+        .expect("run kedatui");
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const HEADER: &str = r#"{"kedatui_recording":1,"started_at":"2026-09-21T14:13:20Z","config":{"mode":"simulator","bursts":[10,100,500,1000,5000],"trickle_per_second":5.0,"warp":1.0,"namespace":"keda-demo","queue":"kedaqueue","scaled_object":"kedasbreceiver-scaler","deployment":"kedasbreceiver"}}"#;
+const TICK: &str = r#"{"ms":0,"event":{"Tick":{"now":"2026-09-21T14:13:20Z"}}}"#;
+
+#[test]
+fn bad_recordings_exit_2_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&str, String, &str)] = &[
+        (
+            "empty.jsonl",
+            String::new(),
+            "it is empty, not a kedatui recording",
+        ),
+        (
+            "truncated.jsonl",
+            format!("{HEADER}\n{TICK}\n{}", &TICK[..30]),
+            "it is truncated: line 3 stops mid-event",
+        ),
+        (
+            "corrupt.jsonl",
+            format!("{HEADER}\n{TICK}\n{{\"ms\":5,\"event\":{{\"Nope\":1}}}}\n{TICK}\n"),
+            "it is corrupt at line 3",
+        ),
+        (
+            "future.jsonl",
+            format!(
+                "{}\n{TICK}\n",
+                HEADER.replace("\"kedatui_recording\":1", "\"kedatui_recording\":2")
+            ),
+            "recorded in format 2, newer than this kedatui reads (format 1)",
+        ),
+        (
+            "log.jsonl",
+            "2026-09-21T14:13:20Z INFO console starting\n".into(),
+            "not a kedatui recording",
+        ),
+    ];
+    for (name, content, want) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        let (code, stdout, stderr) = run(&["replay", path.to_str().unwrap()]);
+        assert_eq!(code, 2, "{name}: {stderr}");
+        assert!(stderr.contains("cannot replay"), "{name}: {stderr}");
+        assert!(stderr.contains(want), "{name}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+        assert!(
+            !stdout.contains('\u{1b}') && !stderr.contains('\u{1b}'),
+            "{name}: terminal untouched"
+        );
+    }
+    let missing = dir.path().join("missing.jsonl");
+    let (code, _, stderr) = run(&["replay", missing.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("cannot read it"), "{stderr}");
+    let (code, _, stderr) = run(&["replay", missing.to_str().unwrap(), "--speed", "0"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("invalid speed"), "{stderr}");
+}
+
+#[test]
+fn an_uncreatable_recording_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no/such/dir/demo.jsonl");
+    let (code, _, stderr) = run(&["--record", path.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("cannot create the recording"), "{stderr}");
+}
