@@ -10,6 +10,10 @@ fn main() -> ExitCode {
         Some(Commands::Send(args)) => kedatui::servicebus::cli::run_send(args),
         Some(Commands::Queue(args)) => kedatui::servicebus::cli::run_queue(args),
         Some(Commands::Purge(args)) => kedatui::servicebus::cli::run_purge(args),
+        Some(Commands::Replay(_)) if cli.console.presenter.record.is_some() => {
+            eprintln!("kedatui: --record cannot record a replay; replay the recording itself");
+            return ExitCode::from(kedatui::tui::BAD_INPUT);
+        }
         Some(Commands::Replay(args)) => kedatui::record::replay::run(args),
         Some(Commands::Doctor(args)) => kedatui::kube::cli::run_doctor(args),
         None => kedatui::tui::run(cli.console),

@@ -137,6 +137,10 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(BAD_INPUT));
         }
     };
+    if let Err(err) = args.presenter.view.check() {
+        eprintln!("kedatui: {err}");
+        return Ok(ExitCode::from(BAD_INPUT));
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

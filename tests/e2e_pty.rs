@@ -84,11 +84,6 @@ impl Console {
         )
     }
 
-    /// Start kedatui with `args` (and `env`) and wait until `first_frame` holds.
-    fn spawn(args: &[&str], env: &[(&str, &str)], first_frame: impl Fn(&str) -> bool) -> Console {
-        Console::start_with(args, env, "the first frame", first_frame)
-    }
-
     /// Start kedatui with `args` and extra environment `envs` (the Service Bus environment
     /// variables are cleared first, so only the test decides the mode) and wait for `first`.
     fn start_with(
@@ -348,45 +343,57 @@ fn live_mode_burst_counts_from_the_rest_fake() {
     drop(api);
 }
 
-/// A connection string with a key made up at run time (never a real one).
-fn fake_connection_string() -> (String, String) {
-    let key: String = (0..44).map(|_| fastrand::alphanumeric()).collect();
-    (
-        format!(
-            "Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=kedatui-test;SharedAccessKey={key}"
-        ),
-        key,
-    )
-}
-
+/// A live session against the loopback fakes, recorded: the file holds neither the connection
+/// string nor its key; `S` writes text and SVG; the replay shows REPLAY, refuses a burst, and
+/// ends with the same summary.
 #[test]
-fn record_snapshot_and_replay_in_a_real_terminal() {
+fn record_a_live_session_snapshot_and_replay_it() {
+    let bus = testkit::servicebus::FakeServiceBus::start(Default::default()).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let api = runtime
+        .block_on(testkit::kube::FakeApiServer::start_with(
+            testkit::kube::Options {
+                seed_demo: true,
+                ..Default::default()
+            },
+        ))
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    api.write_kubeconfig(&kubeconfig, "default").unwrap();
     let recording = dir.path().join("demo.jsonl");
-    let (connection_string, key) = fake_connection_string();
-    let mut console = Console::spawn(
+    let shots = dir.path().join("shots");
+    std::fs::create_dir(&shots).unwrap();
+    let connection_string = bus.connection_string();
+    let key = bus.options().rules[0].key.clone();
+    let mut console = Console::start_with(
         &[
-            "--warp",
-            "20",
-            "--seed",
-            "42",
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "--count-interval",
+            "200ms",
             "--record",
             recording.to_str().unwrap(),
             "--snapshot-dir",
-            dir.path().to_str().unwrap(),
+            shots.to_str().unwrap(),
             "--theme",
             "presenter",
-            // A configured connection string would mean live mode; `--sim` keeps the simulator.
-            "--sim",
         ],
-        &[("SERVICEBUS_CONNECTION_STRING", &connection_string)],
-        |s| s.contains("Queue kedaqueue"),
+        &[
+            ("SERVICEBUS_CONNECTION_STRING", &connection_string),
+            ("SERVICEBUS_MANAGEMENT_URL", &bus.management_url()),
+        ],
+        "the LIVE header with both sources connected",
+        |s| s.contains(" LIVE ") && s.contains("Service Bus ok") && s.contains("cluster ok"),
     );
     console.press(b"3");
-    console.screen.wait_for("a Running, Ready pod", |s| {
-        s.lines()
-            .any(|l| l.contains("kedasbreceiver-") && l.contains("Running") && l.contains("1/1"))
-    });
+    console
+        .screen
+        .wait_for("500 active messages", |s| s.contains("active 500"));
     console.press(b"S");
     console
         .screen
@@ -394,59 +401,54 @@ fn record_snapshot_and_replay_in_a_real_terminal() {
     console.press(b"q");
     let (code, recorded_summary) = console.finish();
     assert_eq!(code, 0);
+    drop(api);
 
     let text = std::fs::read_to_string(&recording).unwrap();
     assert!(
         text.starts_with("{\"kedatui_recording\":1,"),
         "versioned header"
     );
+    assert!(text.contains("\"mode\":\"live\""), "a live recording");
     assert!(text.lines().count() > 10, "events were recorded");
-    for secret in [key.as_str(), "SharedAccessKey", "127.0.0.1:1"] {
+    for secret in [
+        key.as_str(),
+        connection_string.as_str(),
+        "SharedAccessKey",
+        "SharedAccessSignature",
+    ] {
         assert!(!text.contains(secret), "the recording holds {secret:?}");
     }
-    let shots: Vec<_> = std::fs::read_dir(dir.path())
+    let mut files: Vec<_> = std::fs::read_dir(&shots)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .starts_with("kedatui-")
-        })
         .collect();
-    assert_eq!(shots.len(), 2, "{shots:?}");
-    let txt = shots
-        .iter()
-        .find(|p| p.extension().unwrap() == "txt")
-        .unwrap();
-    let svg = shots
-        .iter()
-        .find(|p| p.extension().unwrap() == "svg")
-        .unwrap();
+    files.sort();
+    assert_eq!(files.len(), 2, "{files:?}");
+    let txt = std::fs::read_to_string(&files[1]).unwrap();
     assert!(
-        std::fs::read_to_string(txt)
-            .unwrap()
-            .contains("Queue kedaqueue")
+        files[1].extension().unwrap() == "txt" && txt.contains("active 500"),
+        "{txt}"
     );
-    assert!(std::fs::read_to_string(svg).unwrap().contains("kedaqueue"));
+    let svg = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.contains("kedaqueue") && svg.contains(">500"),
+        "{svg}"
+    );
 
-    // Replay it at ×8: the same run, marked REPLAY, with the world-changing keys disabled.
-    let mut replay = Console::spawn(
-        &["replay", recording.to_str().unwrap(), "--speed", "8"],
+    // Replay at ×4: the same run, marked REPLAY, with the world-changing keys disabled.
+    let mut replay = Console::start_with(
+        &["replay", recording.to_str().unwrap(), "--speed", "4"],
         &[],
+        "the REPLAY header",
         |s| s.contains("REPLAY"),
     );
-    replay
-        .screen
-        .wait_for("the recorded burst", |s| s.contains("sent 500"));
     replay.press(b"1");
     replay
         .screen
         .wait_for("the refusal", |s| s.contains("disabled in replay"));
-    replay
-        .screen
-        .wait_for("the end of the recording", |s| s.contains("REPLAY end"));
+    replay.screen.wait_for("the end of the recording", |s| {
+        s.contains("REPLAY end") && s.contains("active 500")
+    });
     replay.press(b"q");
     let (code, replayed_summary) = replay.finish();
     assert_eq!(code, 0);
@@ -457,4 +459,8 @@ fn record_snapshot_and_replay_in_a_real_terminal() {
             .join("\n")
     };
     assert_eq!(body(&replayed_summary), body(&recorded_summary));
+    assert!(
+        recorded_summary.contains("messages sent        500"),
+        "{recorded_summary}"
+    );
 }

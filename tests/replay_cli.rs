@@ -74,6 +74,38 @@ fn bad_recordings_exit_2_with_a_clear_message() {
 }
 
 #[test]
+fn a_replay_is_not_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let (code, _, stderr) = run(&["--record", out.to_str().unwrap(), "replay", "in.jsonl"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("--record cannot record a replay"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_missing_snapshot_dir_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("slides");
+    for args in [
+        vec!["--snapshot-dir", missing.to_str().unwrap()],
+        vec![
+            "replay",
+            "x.jsonl",
+            "--snapshot-dir",
+            missing.to_str().unwrap(),
+        ],
+    ] {
+        let (code, _, stderr) = run(&args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains("not an existing directory"), "{stderr}");
+    }
+}
+
+#[test]
 fn an_uncreatable_recording_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("no/such/dir/demo.jsonl");

@@ -122,6 +122,20 @@ pub struct ViewArgs {
     pub snapshot_dir: PathBuf,
 }
 
+impl ViewArgs {
+    /// A snapshot directory that does not exist is bad input, found before the demo starts
+    /// rather than when `S` is pressed on stage.
+    pub fn check(&self) -> Result<(), String> {
+        if !self.snapshot_dir.is_dir() {
+            return Err(format!(
+                "--snapshot-dir {}: not an existing directory",
+                self.snapshot_dir.display()
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The console's presenter flags.
 #[derive(Clone, Debug, clap::Args)]
 pub struct PresenterArgs {

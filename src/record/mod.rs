@@ -90,6 +90,13 @@ pub struct Entry {
     pub event: Event,
 }
 
+/// An [`Entry`] borrowed for writing, so recording never clones an event.
+#[derive(Serialize)]
+struct EntryRef<'a> {
+    ms: u64,
+    event: &'a Event,
+}
+
 /// Writes a recording. Call [`Recorder::record`] in the event loop for each event, in the order
 /// `App::update` sees them; [`Recorder::finish`] flushes.
 pub struct Recorder<W: Write> {
@@ -135,9 +142,9 @@ impl<W: Write> Recorder<W> {
         if self.failed.is_some() || matches!(event, Event::Presenter(_)) {
             return;
         }
-        let entry = Entry {
+        let entry = EntryRef {
             ms: offset.as_millis() as u64,
-            event: event.clone(),
+            event,
         };
         let result = serde_json::to_writer(&mut self.out, &entry)
             .map_err(io::Error::from)

@@ -188,6 +188,10 @@ pub fn spawn(
 
 /// `kedatui replay`: refuse a bad recording before the terminal changes (exit 2), then play it.
 pub fn run(args: ReplayArgs) -> color_eyre::Result<ExitCode> {
+    if let Err(err) = args.view.check() {
+        eprintln!("kedatui: {err}");
+        return Ok(ExitCode::from(crate::tui::BAD_INPUT));
+    }
     let recording = match super::load(&args.file) {
         Ok(r) => r,
         Err(err) => {

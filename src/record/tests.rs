@@ -192,3 +192,21 @@ fn the_header_never_holds_connection_details() {
         ]
     );
 }
+
+#[test]
+fn lines_look_as_the_readme_shows() {
+    let mut rec = Recorder::new(Vec::new(), &AppConfig::default(), t(0)).unwrap();
+    rec.record_at(Duration::ZERO, &Event::Tick { now: t(0) });
+    rec.record_at(Duration::from_secs(1), &key('3'));
+    let text = String::from_utf8(rec.finish().unwrap()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(
+        lines[1],
+        r#"{"ms":0,"event":{"Tick":{"now":"2026-09-21T14:13:20Z"}}}"#
+    );
+    assert_eq!(
+        lines[2],
+        r#"{"ms":1000,"event":{"Input":{"Key":{"code":{"Char":"3"},"modifiers":"","kind":"Press","state":""}}}}"#
+    );
+}
