@@ -365,7 +365,10 @@ async fn event_loop(
     draw(terminal, &app)?;
     let mut input_open = true;
     loop {
+        // World events first: a key applies after the state the speaker saw (e.g. the
+        // simulator's first tick), as with one channel.
         let first = tokio::select! {
+            biased;
             e = world.events.recv() => match e {
                 Some(e) => e,
                 None => {
@@ -409,10 +412,11 @@ async fn event_loop(
                     None => tracing::warn!("no simulator to fall back to"),
                 }
             }
-            next = input
+            next = world
+                .events
                 .try_recv()
                 .ok()
-                .or_else(|| world.events.try_recv().ok());
+                .or_else(|| input.try_recv().ok());
         }
         if app.take_redraw() {
             draw(terminal, &app)?;

@@ -336,6 +336,10 @@ fn live_mode_burst_counts_from_the_rest_fake() {
     assert_eq!(code, 0);
     assert!(summary.contains("messages sent        500"), "{summary}");
     assert!(!summary.contains(&key), "no key in the summary");
+    assert!(
+        summary.starts_with("kedatui summary (live, then the simulator"),
+        "{summary}"
+    );
     drop(api);
 }
 

@@ -311,6 +311,7 @@ impl App {
     pub fn summary(&self) -> Summary {
         Summary {
             mode: self.config.mode,
+            from_live: self.from_live,
             bursts: self.stats.bursts_fired,
             messages_sent: self.rates.sent_total(),
             peak_replicas: self.stats.peak_replicas,

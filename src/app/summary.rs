@@ -10,6 +10,8 @@ use super::format::{group_thousands, short_duration};
 #[derive(Clone, Debug, PartialEq)]
 pub struct Summary {
     pub mode: Mode,
+    /// Live first, then the simulator after the Wi-Fi fallback (`s`).
+    pub from_live: bool,
     pub bursts: u64,
     pub messages_sent: u64,
     pub peak_replicas: u32,
@@ -25,9 +27,10 @@ pub struct Summary {
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let clock = match self.mode {
-            Mode::Simulator => "simulator, virtual time",
-            Mode::Live => "live",
+        let clock = match (self.mode, self.from_live) {
+            (Mode::Simulator, true) => "live, then the simulator from the live numbers",
+            (Mode::Simulator, false) => "simulator, virtual time",
+            (Mode::Live, _) => "live",
         };
         let opt = |d: Option<SignedDuration>, none: &str| {
             d.map_or_else(|| none.to_owned(), short_duration)
@@ -73,6 +76,7 @@ mod tests {
     fn summary_text() {
         let mut s = Summary {
             mode: Mode::Simulator,
+            from_live: false,
             bursts: 2,
             messages_sent: 1500,
             peak_replicas: 16,
@@ -92,6 +96,16 @@ mod tests {
         s.still_queued = 40;
         let text = s.to_string();
         assert!(text.starts_with("kedatui summary (live)"), "{text}");
+        s.mode = Mode::Simulator;
+        s.from_live = true;
+        assert!(
+            s.to_string()
+                .starts_with("kedatui summary (live, then the simulator from the live numbers)"),
+            "the fallback is not passed off as a live run"
+        );
+        s.mode = Mode::Live;
+        s.from_live = false;
+        let text = s.to_string();
         assert!(text.contains("first Ready pod      none ready"), "{text}");
         assert!(
             text.contains("time to drain        not drained; 40 still queued"),

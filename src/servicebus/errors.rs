@@ -45,18 +45,55 @@ thread_local! {
     static IN_BRIDGE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
+/// Keeps a (redacted) warning or error from azservicebus/fe2o3 and wakes waiting sends.
+fn remember(text: &str) {
+    let mut recent = RECENT_BROKER_ERRORS.lock().unwrap();
+    if recent.len() == RECENT_KEPT {
+        recent.pop_front();
+    }
+    recent.push_back((Instant::now(), text.to_owned()));
+    drop(recent);
+    BROKER_LOGGED.notify_waiters();
+}
+
+/// For a program whose tracing subscriber already owns the `log` crate (tracing-subscriber's
+/// `init()` installs `LogTracer`, so [`install_log_bridge`] cannot): add this layer to the
+/// subscriber and the broker's reasons are kept all the same.
+pub struct BrokerLogLayer;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for BrokerLogLayer {
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        let meta = event.metadata();
+        let target = meta.target();
+        if *meta.level() > tracing::Level::WARN
+            || !(target.starts_with("azservicebus") || target.starts_with("fe2o3"))
+        {
+            return;
+        }
+        struct Message(String);
+        impl tracing::field::Visit for Message {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "message" {
+                    self.0 = format!("{value:?}");
+                }
+            }
+        }
+        let mut message = Message(String::new());
+        event.record(&mut message);
+        remember(&redact(&message.0));
+    }
+}
+
 impl Bridge {
     fn forward(&self, record: &log::Record<'_>) {
         // fe2o3 and azservicebus may print CBS frames that carry tokens: redact before anything else.
         let text = redact(&record.args().to_string());
         if record.level() <= log::Level::Warn {
-            let mut recent = RECENT_BROKER_ERRORS.lock().unwrap();
-            if recent.len() == RECENT_KEPT {
-                recent.pop_front();
-            }
-            recent.push_back((Instant::now(), text.clone()));
-            drop(recent);
-            BROKER_LOGGED.notify_waiters();
+            remember(&text);
         }
         let target = record.target();
         match record.level() {
@@ -71,8 +108,10 @@ impl Bridge {
     }
 }
 
-/// Routes the `log` crate (azservicebus, fe2o3) into tracing, redacted, keeping the last error.
-/// Idempotent; if another `log` logger is already installed, only capture is lost.
+/// Routes the `log` crate (azservicebus, fe2o3) into tracing, redacted, keeping the recent
+/// warnings. Idempotent. If another `log` logger is already installed (e.g. tracing-subscriber's
+/// `LogTracer`), nothing changes: add [`BrokerLogLayer`] to that subscriber instead. Initialise
+/// tracing before the first Service Bus call, or its `init()` finds this logger in place.
 pub fn install_log_bridge() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
@@ -99,21 +138,26 @@ pub fn broker_reason_since(since: Instant) -> Option<String> {
     Some(joined.chars().take(600).collect())
 }
 
-/// A logged condition retrying cannot fix (the queue is missing, the credentials are refused).
-/// azservicebus keeps retrying those for its whole retry budget; the log says so at once.
-pub fn fatal_broker_reason_since(since: Instant) -> Option<String> {
-    let reason = broker_reason_since(since)?;
-    let lower = reason.to_ascii_lowercase();
-    [
-        "notfound",
-        "not-found",
-        "could not be found",
-        "unauthorized",
-        "invalidsignature",
-    ]
-    .iter()
-    .any(|n| lower.contains(n))
-    .then_some(reason)
+/// A logged condition retrying cannot fix: the broker says `queue` does not exist. azservicebus
+/// retries that for its whole retry budget; its log says so at once. Only lines naming this
+/// queue count (`'q'` or `…/q'`, as Service Bus quotes the entity), so another connection's
+/// failure in the same process cannot stop this one.
+pub fn fatal_broker_reason_since(since: Instant, queue: &str) -> Option<String> {
+    let queue = queue.to_ascii_lowercase();
+    let quoted = [format!("'{queue}'"), format!("/{queue}'")];
+    let recent = RECENT_BROKER_ERRORS.lock().unwrap();
+    recent
+        .iter()
+        .filter(|(at, _)| *at >= since)
+        .map(|(_, text)| text)
+        .find(|text| {
+            let lower = text.to_ascii_lowercase();
+            quoted.iter().any(|q| lower.contains(q.as_str()))
+                && ["notfound", "not-found", "could not be found"]
+                    .iter()
+                    .any(|n| lower.contains(n))
+        })
+        .cloned()
 }
 
 /// Awaits `task` unless the broker's log reports a fatal condition first, in which case the
@@ -121,12 +165,13 @@ pub fn fatal_broker_reason_since(since: Instant) -> Option<String> {
 pub async fn join_unless_fatal<T>(
     task: &mut tokio::task::JoinHandle<T>,
     since: Instant,
+    queue: &str,
 ) -> Result<Result<T, tokio::task::JoinError>, String> {
     loop {
         let notified = BROKER_LOGGED.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        if let Some(reason) = fatal_broker_reason_since(since) {
+        if let Some(reason) = fatal_broker_reason_since(since, queue) {
             task.abort();
             return Err(reason);
         }
@@ -169,6 +214,23 @@ pub enum Operation {
     Receive,
 }
 
+/// Drops logged lines about another entity (Service Bus quotes the entity: `'q'`, `'sb://ns/q'`,
+/// `Resource: '…'`): in one process, other connections log too.
+pub fn lines_about(broker: &str, queue: &str) -> String {
+    let queue = queue.to_ascii_lowercase();
+    let ours = [format!("'{queue}'"), format!("/{queue}'")];
+    broker
+        .split(" | ")
+        .filter(|line| {
+            let lower = line.to_ascii_lowercase();
+            let names_entity =
+                lower.contains("messaging entity '") || lower.contains("resource: '");
+            !names_entity || ours.iter().any(|q| lower.contains(q.as_str()))
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
 /// Classifies an AMQP-side failure from its text and the broker's logged reason.
 pub fn classify(
     operation: Operation,
@@ -176,6 +238,8 @@ pub fn classify(
     error: &str,
     broker: Option<&str>,
 ) -> SourceError {
+    let broker = broker.map(|b| lines_about(b, queue));
+    let broker = broker.as_deref().filter(|b| !b.is_empty());
     let detail = match broker {
         Some(b) if !b.is_empty() && !error.contains(b) => format!("{error} (broker: {b})"),
         _ => error.to_owned(),
@@ -268,7 +332,7 @@ mod tests {
             ),
             (
                 "Local error: ExpectImmediateDetach",
-                Some("amqp:not-found: The messaging entity 'nope' could not be found."),
+                Some("amqp:not-found: The messaging entity 'kedaqueue' could not be found."),
                 ErrorKind::NotFound,
             ),
             (
@@ -285,6 +349,21 @@ mod tests {
             ("send timed out after 30s", None, ErrorKind::Timeout),
             ("something else", None, ErrorKind::Other),
         ];
+        // Another queue's not-found, logged by another connection, is not ours.
+        let other = classify(
+            Operation::Send,
+            "kedaqueue",
+            "the Service Bus client panicked: called after complete",
+            Some(
+                "amqp:not-found The messaging entity 'no-such-queue' could not be found. | Broken pipe",
+            ),
+        );
+        assert_eq!(other.kind, ErrorKind::Unreachable, "{other:?}");
+        assert!(
+            !other.message.contains("no-such-queue"),
+            "{}",
+            other.message
+        );
         for (error, broker, kind) in cases {
             let e = classify(Operation::Send, "kedaqueue", error, *broker);
             assert_eq!(&e.kind, kind, "{error}");
@@ -296,6 +375,30 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_layer_keeps_broker_warnings_only() {
+        use tracing_subscriber::layer::SubscriberExt;
+        let since = Instant::now();
+        let subscriber = tracing_subscriber::registry().with(BrokerLogLayer);
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::warn!(target: "azservicebus::amqp::amqp_sender", "amqp:not-found: The messaging entity 'sb://ns/orders' could not be found sig=abc&se=1");
+            tracing::warn!(target: "kedatui::ui", "not the broker");
+            tracing::info!(target: "fe2o3_amqp::session", "just info");
+        });
+        let reason = broker_reason_since(since).unwrap();
+        assert!(
+            reason.contains("amqp:not-found") && reason.contains("sig=<redacted>"),
+            "{reason}"
+        );
+        assert!(
+            !reason.contains("not the broker") && !reason.contains("just info"),
+            "{reason}"
+        );
+        assert!(fatal_broker_reason_since(since, "orders").is_some());
+        assert!(fatal_broker_reason_since(since, "order").is_none());
+        assert!(fatal_broker_reason_since(since, "kedaqueue").is_none());
     }
 
     #[test]

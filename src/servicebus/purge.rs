@@ -77,7 +77,7 @@ pub async fn purge(
             .await;
             (receiver, r)
         });
-        let joined = match join_unless_fatal(&mut task, since).await {
+        let joined = match join_unless_fatal(&mut task, since, queue).await {
             Ok(joined) => joined,
             Err(reason) => return Err(err(format!("the broker refused: {reason}"))),
         };

@@ -27,7 +27,13 @@ pub const CREATE_SENDER_TIMEOUT: Duration = Duration::from_secs(10);
 /// (which ride out a broker restart) get their chance first.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(45);
 /// Our own attempts per batch after azservicebus gave up on a transient error (same message ids).
-pub const BATCH_ATTEMPTS: u32 = 3;
+pub const BATCH_ATTEMPTS: u32 = 5;
+
+/// Pause before our attempt `attempt + 1` (a broker that is restarting needs a moment):
+/// 250 ms, 500 ms, 1 s, 2 s, then 4 s.
+pub fn retry_delay(attempt: u32) -> Duration {
+    Duration::from_millis(250u64 << attempt.saturating_sub(1).min(4))
+}
 /// `source` application property on every message.
 pub const SOURCE: &str = "kedatui";
 
@@ -115,8 +121,13 @@ pub struct LiveSender {
 
 impl LiveSender {
     pub fn new(connection: ConnectionString, queue: impl Into<String>) -> Self {
-        install_log_bridge();
         let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+        Self::with_run(connection, queue, run)
+    }
+
+    /// With a given run id (the first part of every message id).
+    pub fn with_run(connection: ConnectionString, queue: impl Into<String>, run: String) -> Self {
+        install_log_bridge();
         Self {
             connection,
             queue: queue.into(),
@@ -243,7 +254,7 @@ impl LiveSender {
             let result = tokio::time::timeout(SEND_TIMEOUT, sender.send_message_batch(batch)).await;
             (sender, result)
         });
-        let joined = match join_unless_fatal(&mut task, since).await {
+        let joined = match join_unless_fatal(&mut task, since, &self.queue).await {
             Ok(joined) => joined,
             Err(reason) => {
                 self.reset().await;
@@ -315,6 +326,19 @@ impl LiveSender {
         cancelled: &(dyn Fn() -> bool + Sync),
         progress: &mut (dyn FnMut(&BurstReport) + Send),
     ) -> BurstReport {
+        self.send_range(spec, 0..spec.count, cancelled, progress)
+            .await
+    }
+
+    /// Sends messages `seqs` of a burst; `report.sent` counts within the range.
+    pub async fn send_range(
+        &mut self,
+        spec: &BurstSpec,
+        seqs: std::ops::Range<u64>,
+        cancelled: &(dyn Fn() -> bool + Sync),
+        progress: &mut (dyn FnMut(&BurstReport) + Send),
+    ) -> BurstReport {
+        let count = seqs.end - seqs.start;
         let start = Instant::now();
         let mut report = BurstReport {
             sent: 0,
@@ -324,7 +348,7 @@ impl LiveSender {
             error: None,
             retrying: None,
         };
-        while report.sent < spec.count {
+        while report.sent < count {
             if cancelled() {
                 report.cancelled = true;
                 break;
@@ -340,16 +364,17 @@ impl LiveSender {
                     break;
                 }
             }
-            let n = self.batch_len(spec, spec.count - report.sent);
-            let seqs = report.sent..report.sent + n;
+            let n = self.batch_len(spec, count - report.sent);
+            let batch = seqs.start + report.sent..seqs.start + report.sent + n;
             let mut attempt = 0;
             let outcome = loop {
                 attempt += 1;
-                match self.send_batch(spec.burst, seqs.clone()).await {
+                match self.send_batch(spec.burst, batch.clone()).await {
                     Ok(added) => break Ok(added),
                     Err(e) if attempt < BATCH_ATTEMPTS && is_transient(&e.kind) && !cancelled() => {
                         report.retrying = Some(e);
                         progress(&report);
+                        tokio::time::sleep(retry_delay(attempt)).await;
                     }
                     Err(e) => break Err(e),
                 }
@@ -364,7 +389,7 @@ impl LiveSender {
             }
             progress(&report);
         }
-        report.failed = spec.count - report.sent;
+        report.failed = count - report.sent;
         report.done = true;
         progress(&report);
         report
@@ -423,6 +448,12 @@ mod tests {
             props.0.get("source"),
             Some(&SimpleValue::String("kedatui".into()))
         );
+    }
+
+    #[test]
+    fn retries_back_off() {
+        let delays: Vec<u64> = (1..=6).map(|a| retry_delay(a).as_millis() as u64).collect();
+        assert_eq!(delays, [250, 500, 1_000, 2_000, 4_000, 4_000]);
     }
 
     #[test]

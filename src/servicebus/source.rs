@@ -333,7 +333,8 @@ async fn send_loop(
         let Some((spec, born)) = pending.pop_front() else {
             continue;
         };
-        let current = || generation.load(Ordering::SeqCst) != born;
+        // CancelBursts bumps the generation: every burst queued before it is cancelled.
+        let cancelled = || generation.load(Ordering::SeqCst) != born;
         let ev = events.clone();
         let mut progress = |r: &BurstReport| {
             if let Some(e) = &r.retrying {
@@ -341,7 +342,7 @@ async fn send_loop(
             }
             emit(&ev, progress_event(&spec, r));
         };
-        let report = sender.send_burst(&spec, &current, &mut progress).await;
+        let report = sender.send_burst(&spec, &cancelled, &mut progress).await;
         match (&report.error, &last_error) {
             (Some(e), _) => {
                 health(&events, Health::Down(e.clone()));

@@ -848,6 +848,11 @@ fn from_live_starts_from_the_live_numbers() {
             "{name}: the HPA shows the same replicas"
         );
         assert_eq!(world.stats().sent, messages, "{name}: messages accounted");
+        assert_eq!(
+            world.keda_active(),
+            messages > 0,
+            "{name}: KEDA's Active condition as its last poll would have left it"
+        );
         assert_eq!(spec_changes(&mut world, 60), want, "{name}");
         assert_eq!(
             world.accounted_messages(),

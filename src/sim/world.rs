@@ -276,6 +276,22 @@ impl World {
             // Ready pods take their share at once, as the live receivers had.
             world.send(messages);
             world.run_until(0, &mut out);
+            // The Active condition KEDA's last poll would have left (§1.2), without its scaling.
+            let metric = world.metric();
+            world.keda.active = Some(
+                keda::request_scale(&KedaPoll {
+                    now: 0,
+                    is_active: metric > world.config.activation_message_count,
+                    current_replicas: world.spec_replicas,
+                    min_replicas: world.config.min_replicas,
+                    idle_replicas: world.config.idle_replicas,
+                    last_active: world.keda.last_active,
+                    created: world.keda.created,
+                    cooldown: to_nanos(world.config.cooldown_period),
+                    initial_cooldown: to_nanos(world.config.initial_cooldown_period),
+                })
+                .active,
+            );
             world.pending = out;
             return world;
         }

@@ -136,7 +136,9 @@ fn settings_line(app: &App) -> Line<'static> {
         HpaBehaviorKind::Legacy => "legacy",
         HpaBehaviorKind::Configured => "behavior",
     };
-    let prefix = if app.is_simulator() {
+    let prefix = if app.from_live {
+        "simulated with "
+    } else if app.is_simulator() {
         "demo settings "
     } else {
         "settings "
