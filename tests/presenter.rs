@@ -359,3 +359,57 @@ fn key_echo_table() {
         assert_eq!(got.as_deref(), want, "{keys:?}");
     }
 }
+
+#[test]
+fn replay_paused_at_80x24() {
+    let (_, _, bytes) = recorded_run(5);
+    let recording = record::parse(&bytes).unwrap();
+    let mut cursor = ReplayCursor::new(&recording, 2.0);
+    let mut app = App::new(recording.header.config.app_config());
+    app.update(Event::Input(TermEvent::Resize(80, 24)));
+    apply_all(&mut app, cursor.advance(Duration::from_secs(2)));
+    for e in cursor.control(ReplayControl::TogglePause) {
+        app.update(e);
+    }
+    let screen = text(&render(&app, 80, 24));
+    assert!(
+        screen[0].contains("REPLAY paused 4s / 5s ×2"),
+        "{}",
+        screen[0]
+    );
+    insta::assert_snapshot!(screen.join("\n"));
+}
+
+#[test]
+fn seeking_back_before_a_recorded_fallback_is_live_again() {
+    let config = AppConfig {
+        mode: kedatui::app::Mode::Live,
+        ..AppConfig::default()
+    };
+    let start = Timestamp::from_second(T0).unwrap();
+    let mut recorder = Recorder::new(Vec::new(), &config, start).unwrap();
+    for s in 0..=10u64 {
+        let now = start + jiff::SignedDuration::from_secs(s as i64);
+        recorder.record_at(Duration::from_secs(s), &Event::Tick { now });
+        if s == 3 {
+            recorder.record_at(Duration::from_secs(s), &key('s'));
+        }
+    }
+    let recording = record::parse(&recorder.finish().unwrap()).unwrap();
+    let mut cursor = ReplayCursor::new(&recording, 1.0);
+    let mut app = App::new(recording.header.config.app_config());
+    app.presenter.replay = Some(cursor.status());
+    apply_all(&mut app, cursor.advance(Duration::from_secs(8)));
+    assert!(
+        app.is_simulator(),
+        "the recorded s switched to the simulator"
+    );
+    apply_all(&mut app, cursor.control(ReplayControl::Seek(-10)));
+    assert_eq!(cursor.status().position_ms, 0);
+    assert!(
+        !app.is_simulator(),
+        "before the s, the recording is live again"
+    );
+    let screen = text(&render(&app, 120, 40));
+    assert!(screen[0].contains(" LIVE "), "{}", screen[0]);
+}

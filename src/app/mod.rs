@@ -141,6 +141,9 @@ pub struct App {
     pub presenter: PresenterState,
     /// True while a recorded event is applied during a replay (its keys act as they did then).
     applying_recording: bool,
+    /// The config the App started with (the Wi-Fi fallback changes `config.mode`); seeking
+    /// back in a replay starts again from it.
+    start_config: AppConfig,
     should_quit: bool,
     needs_redraw: bool,
     next_burst: u64,
@@ -185,6 +188,7 @@ impl App {
     pub fn new(config: AppConfig) -> Self {
         App {
             warp: config.warp,
+            start_config: config.clone(),
             config,
             now: None,
             started_at: None,
@@ -375,7 +379,7 @@ impl App {
             PresenterEvent::ReplayStatus(status) => self.presenter.replay = Some(status),
             PresenterEvent::ReplayReset => {
                 // Seeking back: the state at the new position is rebuilt from the start.
-                let mut fresh = App::new(self.config.clone());
+                let mut fresh = App::new(self.start_config.clone());
                 fresh.presenter = self.presenter.clone();
                 fresh.presenter.echo = None;
                 fresh.screen = self.screen;
