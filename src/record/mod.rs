@@ -4,7 +4,8 @@
 //! Format 1 (documented in the README): line 1 is the header
 //! `{"kedatui_recording":1,"started_at":"…","config":{…}}`; every further line is
 //! `{"ms":<milliseconds since the start>,"event":<Event>}`, in order. Events carry no secrets
-//! by design (no connection string or key is ever part of an `Event` or of `AppConfig`).
+//! by design (no connection string or key is ever part of an `Event` or of `AppConfig`); the
+//! one free-text event, a paste, is recorded with only what a burst size can hold.
 //! The writer is buffered and flushed when the console stops, so recording never blocks drawing.
 
 pub mod replay;
@@ -142,6 +143,21 @@ impl<W: Write> Recorder<W> {
         if self.failed.is_some() || matches!(event, Event::Presenter(_)) {
             return;
         }
+        let redacted;
+        let event = match event {
+            // A paste is the one event that carries whatever the speaker's clipboard held (a
+            // connection string, say). Only the burst prompt uses pastes, and only digits and
+            // separators make a valid size: keep those.
+            Event::Input(crossterm::event::Event::Paste(text)) => {
+                redacted = Event::Input(crossterm::event::Event::Paste(
+                    text.chars()
+                        .filter(|c| c.is_ascii_digit() || matches!(c, '_' | ' '))
+                        .collect(),
+                ));
+                &redacted
+            }
+            event => event,
+        };
         let entry = EntryRef {
             ms: offset.as_millis() as u64,
             event,

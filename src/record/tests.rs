@@ -210,3 +210,28 @@ fn lines_look_as_the_readme_shows() {
         r#"{"ms":1000,"event":{"Input":{"Key":{"code":{"Char":"3"},"modifiers":"","kind":"Press","state":""}}}}"#
     );
 }
+
+#[test]
+fn a_pasted_secret_is_not_recorded() {
+    let key: String = (0..44).map(|_| fastrand::alphanumeric()).collect();
+    let paste = format!(
+        "Endpoint=sb://x.servicebus.windows.net/;SharedAccessKeyName=a;SharedAccessKey={key}"
+    );
+    let mut rec = Recorder::new(Vec::new(), &AppConfig::default(), t(0)).unwrap();
+    rec.record_at(Duration::ZERO, &Event::Input(TermEvent::Paste(paste)));
+    rec.record_at(
+        Duration::ZERO,
+        &Event::Input(TermEvent::Paste("1_000".into())),
+    );
+    let text = String::from_utf8(rec.finish().unwrap()).unwrap();
+    assert!(
+        !text.contains(&key) && !text.contains("SharedAccessKey"),
+        "{text}"
+    );
+    let recording = parse(text.as_bytes()).unwrap();
+    assert_eq!(
+        recording.entries[1].event,
+        Event::Input(TermEvent::Paste("1_000".into())),
+        "a burst size pastes through"
+    );
+}
