@@ -434,7 +434,10 @@ fn snapshot(terminal: &DefaultTerminal, app: &App, dir: &std::path::Path) -> Pre
     };
     let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
     let mut buf = ratatui::buffer::Buffer::empty(area);
-    ratatui::widgets::Widget::render(app, area, &mut buf);
+    // A slide shows the demo, not the key echo of the key that took it.
+    let mut shot = app.clone();
+    shot.presenter.echo = None;
+    ratatui::widgets::Widget::render(&shot, area, &mut buf);
     match crate::presenter::snapshot::write(dir, Timestamp::now(), &buf) {
         Ok((text, svg)) => {
             tracing::info!(text = %text.display(), svg = %svg.display(), "snapshot written");

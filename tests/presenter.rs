@@ -321,3 +321,41 @@ fn the_key_echo_shows_what_a_key_did_and_fades() {
     assert!(app.take_redraw(), "fading redraws");
     assert!(!bottom(&app).contains("→"), "{}", bottom(&app));
 }
+
+#[test]
+fn key_echo_table() {
+    fn code(c: KeyCode) -> Event {
+        Event::Input(TermEvent::Key(KeyEvent::new(c, KeyModifiers::NONE)))
+    }
+    // (keys pressed in order, the echo after the last, None: no echo)
+    let cases: Vec<(Vec<Event>, Option<&str>)> = vec![
+        (vec![key('3')], Some("3 → burst of 500")),
+        (vec![key('5')], Some("5 → burst of 5 000")),
+        (vec![key('t')], Some("t → trickle 5/s")),
+        (vec![key('t'), key('t')], Some("t → trickle off")),
+        (vec![key('c')], Some("c → consumers paused")),
+        (vec![key('+')], Some("+ → warp ×20")),
+        (vec![key('p')], Some("p → purge? (y/n)")),
+        (vec![key('p'), key('y')], Some("y → purge")),
+        (vec![key('p'), code(KeyCode::Esc)], Some("Esc → cancelled")),
+        (
+            vec![key('b'), key('1'), key('2'), code(KeyCode::Enter)],
+            Some("Enter → burst of 12"),
+        ),
+        (vec![key(' ')], Some("space → chart frozen")),
+        // The slide must not show the key that took it.
+        (vec![key('S')], None),
+        (vec![key('j')], None),
+    ];
+    for (keys, want) in cases {
+        let mut app = mid_run_app(ThemeKind::Default, false);
+        for k in &keys {
+            app.update(k.clone());
+        }
+        let got = app
+            .presenter
+            .echo_at(app.now, app.warp)
+            .map(|e| format!("{} → {}", e.key, e.what));
+        assert_eq!(got.as_deref(), want, "{keys:?}");
+    }
+}

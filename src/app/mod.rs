@@ -646,7 +646,8 @@ impl App {
             (_, _, Some(Command::SetConsumersPaused(false))) => "consumers resumed".into(),
             (_, _, Some(Command::SetWarp(w))) => format!("warp ×{}", keymap::format_factor(*w)),
             (_, _, Some(Command::Purge)) => "purge".into(),
-            (_, _, Some(Command::Presenter(PresenterCommand::Snapshot))) => "snapshot".into(),
+            // Not echoed: the echo would end up on the slide.
+            (_, _, Some(Command::Presenter(PresenterCommand::Snapshot))) => return None,
             (_, _, Some(Command::Presenter(PresenterCommand::Replay(c)))) => match c {
                 ReplayControl::TogglePause => "pause/resume replay".into(),
                 ReplayControl::Seek(s) if *s < 0 => format!("back {}s", -s),
