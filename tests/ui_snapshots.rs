@@ -408,6 +408,13 @@ fn live_mode_shows_health_and_disables_simulator_keys() {
         "{}",
         lines[1]
     );
+    // At 80×24 the health words shrink so the names keep their room.
+    let narrow = render(&app, 80, 24);
+    let header = narrow.lines().next().unwrap();
+    assert!(
+        header.contains("SB retry") && header.contains("k8s DOWN") && header.contains("kedaqueue"),
+        "{header}"
+    );
     // Pressing a simulator-only key explains itself in the key bar.
     app.update(key('+'));
     let screen = render(&app, 120, 40);

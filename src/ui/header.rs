@@ -37,37 +37,40 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .now
         .map(|t| t.strftime("%H:%M:%S UTC").to_string())
         .unwrap_or_else(|| "--:--:--".into());
-    let mut right = live_health(app);
-    right.push(Span::styled(clock, theme::value()));
-    if let Some(replay) = &app.presenter.replay {
-        // A replay says so first, so nobody takes it for today's run.
-        let state = if replay.finished() {
-            "end"
-        } else if replay.paused {
-            "paused"
-        } else {
-            "playing"
-        };
-        right.insert(
-            0,
-            Span::styled(
-                format!(
-                    " REPLAY {state} {} ×{} ",
-                    crate::presenter::replay_position(replay),
-                    replay.speed
+    let build_right = |compact: bool| -> Line<'static> {
+        let mut right = live_health(app, compact);
+        right.push(Span::styled(clock.clone(), theme::value()));
+        if let Some(replay) = &app.presenter.replay {
+            // A replay says so first, so nobody takes it for today's run.
+            let state = if replay.finished() {
+                "end"
+            } else if replay.paused {
+                "paused"
+            } else {
+                "playing"
+            };
+            right.insert(
+                0,
+                Span::styled(
+                    format!(
+                        " REPLAY {state} {} ×{} ",
+                        crate::presenter::replay_position(replay),
+                        replay.speed
+                    ),
+                    Style::new().fg(Color::Black).bg(Color::Magenta).bold(),
                 ),
-                Style::new().fg(Color::Black).bg(Color::Magenta).bold(),
-            ),
-        );
-        right.insert(1, Span::raw("  "));
-    } else if app.is_simulator() {
-        right.push(Span::styled(
-            format!("  warp ×{}", format_factor(app.warp)),
-            theme::warn(),
-        ));
-    }
-    let right = Line::from(right).right_aligned();
-    let right_w = right.width() as u16 + 1;
+            );
+            right.insert(1, Span::raw("  "));
+        } else if app.is_simulator() {
+            right.push(Span::styled(
+                format!("  warp ×{}", format_factor(app.warp)),
+                theme::warn(),
+            ));
+        }
+        Line::from(right).right_aligned()
+    };
+    let mut right = build_right(false);
+    let mut right_w = right.width() as u16 + 1;
     let left_with = |labels: [&'static str; 3]| {
         Line::from(vec![
             Span::styled(" kedatui ", theme::title()),
@@ -84,6 +87,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let mut left = left_with(["  ns ", "  queue ", "  ScaledObject "]);
     if left.width() as u16 + right_w > area.width {
         left = left_with([" ", " q ", " so "]);
+    }
+    if left.width() as u16 + right_w > area.width && app.config.mode == Mode::Live {
+        // Narrow screen: the health words shrink before the names are cut.
+        right = build_right(true);
+        right_w = right.width() as u16 + 1;
     }
     let first = Rect { height: 1, ..area };
     Paragraph::new(right).render(first, buf);
@@ -164,24 +172,30 @@ fn settings_line(app: &App) -> Line<'static> {
 }
 
 /// Live mode: one word per source (Service Bus, cluster) so a failing link shows at a glance.
-fn live_health(app: &App) -> Vec<Span<'static>> {
+/// `compact`: `SB ok k8s retry` for narrow screens.
+fn live_health(app: &App, compact: bool) -> Vec<Span<'static>> {
     if app.config.mode != Mode::Live {
         return Vec::new();
     }
     let mut spans = Vec::new();
-    for (key, label) in [
-        (crate::app::SourceKindKey::ServiceBus, "Service Bus "),
-        (crate::app::SourceKindKey::Cluster, "cluster "),
+    for (key, label, short) in [
+        (crate::app::SourceKindKey::ServiceBus, "Service Bus ", "SB "),
+        (crate::app::SourceKindKey::Cluster, "cluster ", "k8s "),
     ] {
-        let (word, style) = match app.health.get(&key) {
-            None => ("connecting", theme::dim()),
-            Some(Health::Connected) => ("ok", theme::good()),
-            Some(Health::Reconnecting(_)) => ("reconnecting", theme::warn()),
-            Some(Health::Down(_)) => ("DOWN", theme::bad()),
+        let (word, short_word, style) = match app.health.get(&key) {
+            None => ("connecting", "…", theme::dim()),
+            Some(Health::Connected) => ("ok", "ok", theme::good()),
+            Some(Health::Reconnecting(_)) => ("reconnecting", "retry", theme::warn()),
+            Some(Health::Down(_)) => ("DOWN", "DOWN", theme::bad()),
+        };
+        let (label, word) = if compact {
+            (short, short_word)
+        } else {
+            (label, word)
         };
         spans.push(Span::styled(label, theme::label()));
         spans.push(Span::styled(word, style));
-        spans.push(Span::raw("  "));
+        spans.push(Span::raw(if compact { " " } else { "  " }));
     }
     spans
 }
