@@ -235,3 +235,51 @@ fn a_pasted_secret_is_not_recorded() {
         "a burst size pastes through"
     );
 }
+
+/// The replay task over real time: it plays to the end at ×64, reports it, and answers a seek
+/// back with a reset and the events again. Waits are on what arrives, with a timeout.
+#[tokio::test]
+async fn the_replay_source_plays_to_the_end_and_seeks_back() {
+    use crate::event::Command;
+    use crate::presenter::PresenterCommand;
+    use tokio::time::timeout;
+
+    let recording = parse(&sample(5)).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (commands, task) = replay::spawn(ReplayCursor::new(&recording, 64.0), tx);
+    let mut seen = Vec::new();
+    let wait = Duration::from_secs(10);
+    loop {
+        let event = timeout(wait, rx.recv())
+            .await
+            .expect("events keep coming")
+            .unwrap();
+        if let Event::Presenter(PresenterEvent::ReplayStatus(s)) = &event
+            && s.finished()
+        {
+            break;
+        }
+        seen.push(event);
+    }
+    assert_eq!(ticks(&seen), [0, 1, 2, 3, 4, 5], "every tick, in order");
+    commands
+        .send(Command::Presenter(PresenterCommand::Replay(
+            ReplayControl::Seek(-3),
+        )))
+        .unwrap();
+    let reset = timeout(wait, rx.recv()).await.unwrap().unwrap();
+    assert_eq!(reset, Event::Presenter(PresenterEvent::ReplayReset));
+    let mut again = Vec::new();
+    loop {
+        match timeout(wait, rx.recv()).await.unwrap().unwrap() {
+            Event::Presenter(PresenterEvent::ReplayStatus(s)) => {
+                assert_eq!(s.position_ms, 2000);
+                break;
+            }
+            e => again.push(e),
+        }
+    }
+    assert_eq!(ticks(&again), [0, 1, 2]);
+    drop(commands);
+    timeout(wait, task).await.unwrap().unwrap();
+}
