@@ -70,7 +70,7 @@ struct Console {
     master: Box<dyn portable_pty::MasterPty + Send>,
     /// The fresh pty's line-discipline flags (ICANON, ECHO, …), as text: nix's type is not re-exported.
     cooked: String,
-    _log: tempfile::NamedTempFile,
+    log: tempfile::NamedTempFile,
 }
 
 impl Console {
@@ -148,7 +148,7 @@ impl Console {
             child,
             master: pair.master,
             cooked,
-            _log: log,
+            log,
         };
         console.screen.wait_for(what, first);
         assert!(
@@ -296,6 +296,8 @@ fn live_mode_burst_counts_from_the_rest_fake() {
         &[
             ("SERVICEBUS_CONNECTION_STRING", &connection_string),
             ("SERVICEBUS_MANAGEMENT_URL", &management_url),
+            // The most verbose log: azservicebus and fe2o3 print CBS frames at debug level.
+            ("KEDATUI_LOG", "debug"),
         ],
         "the LIVE header with both sources connected",
         |s| s.contains(" LIVE ") && s.contains("Service Bus ok") && s.contains("cluster ok"),
@@ -332,10 +334,21 @@ fn live_mode_burst_counts_from_the_rest_fake() {
     let contents = console.screen.parser.screen().contents();
     assert!(!contents.contains(&key), "no key on screen");
     console.press(b"q");
+    // Still readable after `finish` drops (and unlinks) the temporary file.
+    let mut log_file = console.log.reopen().unwrap();
     let (code, summary) = console.finish();
     assert_eq!(code, 0);
     assert!(summary.contains("messages sent        500"), "{summary}");
     assert!(!summary.contains(&key), "no key in the summary");
+    let mut log = String::new();
+    log_file.read_to_string(&mut log).unwrap();
+    assert!(log.contains("burst finished"), "the debug log was written");
+    assert!(!log.contains(&key), "no key in the log file");
+    assert!(
+        log.match_indices("sig=")
+            .all(|(i, _)| log[i + 4..].starts_with("<redacted>")),
+        "no SAS signature in the log file"
+    );
     assert!(
         summary.starts_with("kedatui summary (live, then the simulator"),
         "{summary}"
