@@ -2,58 +2,9 @@
 
 use jiff::SignedDuration;
 
-/// AGE exactly as `kubectl get pods` prints it: `HumanDuration` in
-/// k8s.io/apimachinery/pkg/util/duration/duration.go (used by printPod, keda-semantics §5.1).
-pub fn kubectl_age(d: SignedDuration) -> String {
-    let seconds = d.as_secs();
-    if seconds < -1 {
-        return "<invalid>".into();
-    } else if seconds < 0 {
-        return "0s".into();
-    } else if seconds < 60 * 2 {
-        return format!("{seconds}s");
-    }
-    let minutes = seconds / 60;
-    if minutes < 10 {
-        let s = seconds % 60;
-        return if s == 0 {
-            format!("{minutes}m")
-        } else {
-            format!("{minutes}m{s}s")
-        };
-    } else if minutes < 60 * 3 {
-        return format!("{minutes}m");
-    }
-    let hours = seconds / 3600;
-    if hours < 8 {
-        let m = minutes % 60;
-        if m == 0 {
-            format!("{hours}h")
-        } else {
-            format!("{hours}h{m}m")
-        }
-    } else if hours < 48 {
-        format!("{hours}h")
-    } else if hours < 24 * 8 {
-        let h = hours % 24;
-        if h == 0 {
-            format!("{}d", hours / 24)
-        } else {
-            format!("{}d{h}h", hours / 24)
-        }
-    } else if hours < 24 * 365 * 2 {
-        format!("{}d", hours / 24)
-    } else if hours < 24 * 365 * 8 {
-        let dy = (hours / 24) % 365;
-        if dy == 0 {
-            format!("{}y", hours / 24 / 365)
-        } else {
-            format!("{}y{dy}d", hours / 24 / 365)
-        }
-    } else {
-        format!("{}y", hours / 24 / 365)
-    }
-}
+/// AGE exactly as `kubectl get pods` prints it (apimachinery `duration.HumanDuration`); the one
+/// definition lives with the other kubectl row rules.
+pub use crate::kube::rows::human_duration as kubectl_age;
 
 /// A compact duration for panels and the summary: `0s`, `45s`, `1m24s`, `2h05m`; tenths below 10 s.
 pub fn short_duration(d: SignedDuration) -> String {

@@ -6,8 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table, Widget};
 
 use super::theme;
-use crate::app::format::kubectl_age;
 use crate::app::{App, PodRow};
+use crate::kube::rows;
 
 const STATUS_W: u16 = 17; // "ContainerCreating"
 const READY_W: u16 = 5;
@@ -99,16 +99,12 @@ fn row<'a>(app: &App, r: &'a PodRow, name_w: u16, deployment: &str) -> Row<'a> {
         theme::pod_status(&pod.status, ready, pod.deleting)
     };
     let now = app.now.unwrap_or(pod.created);
-    let restarts = match (pod.restarts, pod.last_restart) {
-        (0, _) | (_, None) => pod.restarts.to_string(),
-        (n, Some(at)) => format!("{n} ({} ago)", kubectl_age(now.duration_since(at))),
-    };
     Row::new([
         Cell::from(fit_name(&pod.name, deployment, usize::from(name_w))),
         Cell::from(pod.status.clone()),
-        Cell::from(format!("{}/{}", pod.ready_containers, pod.total_containers)),
-        Cell::from(restarts),
-        Cell::from(kubectl_age(now.duration_since(pod.created))),
+        Cell::from(rows::ready_text(pod)),
+        Cell::from(rows::restarts_text(pod, now)),
+        Cell::from(rows::age_text(pod.created, now)),
     ])
     .style(style)
 }
