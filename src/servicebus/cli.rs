@@ -154,13 +154,13 @@ impl ServiceBusArgs {
         &self,
         env: ServiceBusEnv,
     ) -> Result<Option<ServiceBusConfig>, ConnectionStringError> {
+        let text = read_source(self.connection_string_file.as_ref(), env.connection_string)?;
         let manage_text = read_source(
             self.manage_connection_string_file.as_ref(),
             env.manage_connection_string,
         )
         .map_err(|e| self.manage_error(e))?;
-        let Some(text) = read_source(self.connection_string_file.as_ref(), env.connection_string)?
-        else {
+        let Some(text) = text else {
             return match manage_text {
                 Some(_) => Err(ConnectionStringError::ManageWithoutConnection {
                     from: self.manage_source(),
