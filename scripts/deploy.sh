@@ -162,10 +162,14 @@ run kubectl wait --namespace "$K8S_NAMESPACE" --for=condition=Ready --timeout="$
 run kubectl get --namespace "$K8S_NAMESPACE" "$scaler_kind,triggerauthentication,deployment,hpa,pods"
 
 step "Done. Watch it: kubectl get pods --namespace $K8S_NAMESPACE --watch, or kedatui in live mode."
-# The console sends with Send, purges with Listen and reads counts with Manage (keda-semantics
-# §6.6): only the Manage rule has all three. The command is shown, never the secret.
+# The console sends with Send and reads counts with Manage (keda-semantics §6.6): least privilege
+# is two strings, the Send rule's for bursts and the Manage rule's for counts (and purge, which
+# needs Listen: Manage includes it). The commands are shown, never the secrets.
+az_keys="az servicebus queue authorization-rule keys list --resource-group $RESOURCE_GROUP --namespace-name $SERVICEBUS_NAMESPACE --queue-name $QUEUE_NAME"
 print_text >&2 <<HINT
-    For kedatui's live mode run this (the key goes into the variable, not onto the screen):
-    export SERVICEBUS_CONNECTION_STRING="\$(az servicebus queue authorization-rule keys list --resource-group $RESOURCE_GROUP --namespace-name $SERVICEBUS_NAMESPACE --queue-name $QUEUE_NAME --name $MANAGE_RULE --query primaryConnectionString --output tsv)"
-    ($SEND_RULE alone can send bursts but cannot read the queue's counts.)
+    For kedatui's live mode run these (the keys go into the variables, not onto the screen):
+    export SERVICEBUS_CONNECTION_STRING="\$($az_keys --name $SEND_RULE --query primaryConnectionString --output tsv)"
+    export SERVICEBUS_MANAGE_CONNECTION_STRING="\$($az_keys --name $MANAGE_RULE --query primaryConnectionString --output tsv)"
+    (kedatui sends bursts with $SEND_RULE; counts and purge use $MANAGE_RULE. Without the second
+    variable the gauge says the policy needs Manage rights to read counts.)
 HINT

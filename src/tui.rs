@@ -22,7 +22,7 @@ use crate::event::{Command, Event};
 use crate::presenter::{PresenterCommand, PresenterEvent};
 use crate::record::replay::{self, ReplayArgs, ReplayCursor};
 use crate::record::{Recorder, Recording};
-use crate::servicebus::cli::CONNECTION_STRING_ENV;
+use crate::servicebus::cli::ServiceBusEnv;
 use crate::sim::SimConfig;
 use crate::sim::cli::SimArgs;
 use crate::source::live::{self, Setup};
@@ -148,7 +148,7 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
     let setup = match runtime.block_on(live::resolve(
         args.force_simulator,
         &args.servicebus,
-        std::env::var(CONNECTION_STRING_ENV).ok(),
+        ServiceBusEnv::from_process(),
         &args.cluster,
     )) {
         Ok(setup) => setup,

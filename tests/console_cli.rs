@@ -78,6 +78,7 @@ fn bad_live_input_exits_2_without_the_secret() {
         let out = Command::new(env!("CARGO_BIN_EXE_kedatui"))
             .args(*args)
             .env("SERVICEBUS_CONNECTION_STRING", env)
+            .env_remove("SERVICEBUS_MANAGE_CONNECTION_STRING")
             .env_remove("SERVICEBUS_MANAGEMENT_URL")
             .output()
             .expect("run kedatui");
@@ -85,6 +86,75 @@ fn bad_live_input_exits_2_without_the_secret() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(want), "{args:?}: {stderr}");
         assert!(!stderr.contains(&key), "{args:?}: the key leaked: {stderr}");
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains('\u{1b}'),
+            "{args:?} touched the terminal"
+        );
+    }
+}
+
+/// A manage connection string (for counts) that does not fit the send string is bad input too:
+/// another namespace, another queue, a malformed one, or one without a send string.
+#[test]
+fn a_mismatched_manage_connection_string_exits_2_without_the_secrets() {
+    use base64::Engine as _;
+    let key = || base64::engine::general_purpose::STANDARD.encode(uuid::Uuid::new_v4().as_bytes());
+    let (send_key, manage_key) = (key(), key());
+    let send = format!(
+        "Endpoint=sb://ns-a.servicebus.windows.net/;SharedAccessKeyName=kedatui-send;SharedAccessKey={send_key};EntityPath=kedaqueue"
+    );
+    let manage = |endpoint: &str, entity: &str| {
+        format!(
+            "Endpoint=sb://{endpoint}/;SharedAccessKeyName=keda-manage;SharedAccessKey={manage_key};EntityPath={entity}"
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("manage-cs");
+    std::fs::write(&file, manage("ns-b.servicebus.windows.net", "kedaqueue")).unwrap();
+    let file = file.to_str().unwrap();
+    // (args, send env, manage env, expected in stderr)
+    let other_ns = manage("ns-b.servicebus.windows.net", "kedaqueue");
+    let other_queue = manage("ns-a.servicebus.windows.net", "orders");
+    let malformed = format!("SharedAccessKeyName=keda-manage;SharedAccessKey={manage_key}");
+    let cases: &[(&[&str], &str, &str, &str)] = &[
+        (
+            &[],
+            &send,
+            &other_ns,
+            "the manage connection string is for sb://ns-b.servicebus.windows.net:5671/ but the connection string is for sb://ns-a.servicebus.windows.net:5671/",
+        ),
+        (
+            &["--manage-connection-string-file", file],
+            &send,
+            "",
+            "both must name the same Service Bus namespace",
+        ),
+        (&[], &send, &other_queue, "scoped to queue `orders`"),
+        (
+            &[],
+            &send,
+            &malformed,
+            "no Endpoint (expected Endpoint=sb://<namespace>.servicebus.windows.net/) (the manage connection string for counts, from $SERVICEBUS_MANAGE_CONNECTION_STRING)",
+        ),
+        (&[], "", &other_ns, "no connection string to send with"),
+    ];
+    for (args, send_env, manage_env, want) in cases {
+        let out = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+            .args(*args)
+            .env("SERVICEBUS_CONNECTION_STRING", send_env)
+            .env("SERVICEBUS_MANAGE_CONNECTION_STRING", manage_env)
+            .env_remove("SERVICEBUS_MANAGEMENT_URL")
+            .output()
+            .expect("run kedatui");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        for key in [&send_key, &manage_key] {
+            assert!(
+                !stderr.contains(key.as_str()),
+                "{args:?}: a key leaked: {stderr}"
+            );
+        }
         assert!(
             !String::from_utf8_lossy(&out.stdout).contains('\u{1b}'),
             "{args:?} touched the terminal"

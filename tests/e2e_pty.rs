@@ -109,6 +109,7 @@ impl Console {
         cmd.env("TERM", "xterm-256color");
         for var in [
             "SERVICEBUS_CONNECTION_STRING",
+            "SERVICEBUS_MANAGE_CONNECTION_STRING",
             "SERVICEBUS_QUEUE",
             "SERVICEBUS_MANAGEMENT_URL",
         ] {

@@ -239,6 +239,7 @@ async fn the_binary_exits_non_zero_and_prints_json() {
             .args(["doctor", "--json", "--kubeconfig"])
             .arg(&path)
             .env_remove("SERVICEBUS_CONNECTION_STRING")
+            .env_remove("SERVICEBUS_MANAGE_CONNECTION_STRING")
             .output()
             .unwrap()
     })
@@ -458,6 +459,7 @@ async fn the_binary_exits_zero_when_both_sides_are_green() {
             .args(["doctor", "--management-url", &url, "--kubeconfig"])
             .arg(&path)
             .env("SERVICEBUS_CONNECTION_STRING", cs)
+            .env_remove("SERVICEBUS_MANAGE_CONNECTION_STRING")
             .env_remove("SERVICEBUS_QUEUE")
             .output()
             .unwrap()
@@ -486,4 +488,70 @@ async fn the_binary_exits_zero_when_both_sides_are_green() {
         .unwrap()
         .to_string();
     assert!(!stdout.contains(&key), "the key must never be printed");
+}
+
+/// The doctor's counts check signs with `$SERVICEBUS_MANAGE_CONNECTION_STRING` when it is set:
+/// a Send-only main policy passes every check with a Manage string, and a manage string without
+/// Manage fails the counts check with a fix naming the variable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_counts_check_uses_the_manage_connection_string() {
+    use kedatui::servicebus::cli::ServiceBusEnv;
+    let bus = bus_with_policies();
+    let env = |manage: &str| ServiceBusEnv {
+        connection_string: Some(bus.connection_string_for("sender")),
+        manage_connection_string: Some(bus.connection_string_for(manage)),
+    };
+    let checks =
+        servicebus_checks(sb_args(&bus, None).resolve_env(env("RootManageSharedAccessKey"))).await;
+    let got: Vec<Outcome> = checks.iter().map(|c| c.outcome).collect();
+    assert_eq!(got, [Outcome::Pass; 3], "{checks:#?}");
+    assert!(
+        checks[0].detail.contains(
+            "(policy sender), queue kedaqueue; counts and purge with policy RootManageSharedAccessKey ($SERVICEBUS_MANAGE_CONNECTION_STRING)"
+        ),
+        "{}",
+        checks[0].detail
+    );
+
+    let checks = servicebus_checks(sb_args(&bus, None).resolve_env(env("listener"))).await;
+    let got: Vec<Outcome> = checks.iter().map(|c| c.outcome).collect();
+    assert_eq!(
+        got,
+        [Outcome::Pass, Outcome::Pass, Outcome::Fail],
+        "{checks:#?}"
+    );
+    let fix = checks[2].fix.as_deref().unwrap_or_default();
+    assert!(
+        fix.contains("policy listener ($SERVICEBUS_MANAGE_CONNECTION_STRING) needs Manage rights"),
+        "{fix}"
+    );
+
+    // A manage string for another namespace: the parse check fails with its own fix.
+    let other = FakeServiceBus::start(FakeServiceBusOptions::default()).unwrap();
+    let checks = servicebus_checks(sb_args(&bus, None).resolve_env(ServiceBusEnv {
+        connection_string: Some(bus.connection_string_for("sender")),
+        manage_connection_string: Some(other.connection_string()),
+    }))
+    .await;
+    let got: Vec<Outcome> = checks.iter().map(|c| c.outcome).collect();
+    assert_eq!(
+        got,
+        [Outcome::Fail, Outcome::Skip, Outcome::Skip],
+        "{checks:#?}"
+    );
+    assert!(
+        checks[0].detail.contains("same Service Bus namespace"),
+        "{}",
+        checks[0].detail
+    );
+    let fix = checks[0].fix.as_deref().unwrap_or_default();
+    assert!(fix.contains("same namespace and queue"), "{fix}");
+    for key in bus.options().rules.iter().chain(&other.options().rules) {
+        for c in &checks {
+            assert!(
+                !c.detail.contains(&key.key)
+                    && !c.fix.as_deref().unwrap_or_default().contains(&key.key)
+            );
+        }
+    }
 }

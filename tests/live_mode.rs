@@ -87,7 +87,7 @@ async fn live_sources_into_the_app_then_the_fallback() {
         kubeconfig: Some(kubeconfig),
         ..ClusterArgs::default()
     };
-    let Setup::Live(live_config) = live::resolve(false, &servicebus, None, &cluster)
+    let Setup::Live(live_config) = live::resolve(false, &servicebus, Default::default(), &cluster)
         .await
         .unwrap()
     else {
@@ -277,7 +277,7 @@ async fn the_queue_side_works_without_a_cluster() {
         kubeconfig: Some(kubeconfig),
         ..ClusterArgs::default()
     };
-    let Setup::Live(live_config) = live::resolve(false, &servicebus, None, &cluster)
+    let Setup::Live(live_config) = live::resolve(false, &servicebus, Default::default(), &cluster)
         .await
         .unwrap()
     else {

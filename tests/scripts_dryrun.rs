@@ -291,3 +291,33 @@ fn no_secret_is_ever_printed() {
         }
     }
 }
+
+/// deploy.sh ends by printing how to give kedatui its two strings: the Send rule's for bursts,
+/// the Manage rule's for counts and purge; as commands that fetch them, never the keys.
+#[test]
+fn deploy_prints_the_exports_for_the_send_and_manage_strings() {
+    for variant in ["deployment", "scaledjob", "workload-identity"] {
+        let out = script(
+            "deploy.sh",
+            &["--dry-run"],
+            &[("VARIANT", variant), ("SEND_RULE", "my-send")],
+        );
+        assert!(out.status.success(), "{variant}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<String> = stderr.lines().map(|l| l.trim().to_owned()).collect();
+        let keys = "az servicebus queue authorization-rule keys list --resource-group kedatui-rg --namespace-name kedatui-sb --queue-name kedaqueue";
+        assert_in_order(
+            &lines,
+            &[
+                &format!(
+                    "export SERVICEBUS_CONNECTION_STRING=\"$({keys} --name my-send --query primaryConnectionString --output tsv)\""
+                ),
+                &format!(
+                    "export SERVICEBUS_MANAGE_CONNECTION_STRING=\"$({keys} --name keda-manage --query primaryConnectionString --output tsv)\""
+                ),
+            ],
+        );
+        assert!(!stderr.contains("SharedAccessKey"), "{variant}: {stderr}");
+        assert!(!stderr.contains("Endpoint=sb://"), "{variant}: {stderr}");
+    }
+}

@@ -3,17 +3,31 @@
 
 use std::process::{Command, Output, Stdio};
 
-use testkit::servicebus::{FakeServiceBus, FakeServiceBusOptions, random_key};
+use testkit::servicebus::{FakeServiceBus, FakeServiceBusOptions, Rights, SasRule, random_key};
 
 fn kedatui(args: &[&str], connection_string: Option<&str>, management_url: Option<&str>) -> Output {
+    kedatui_with(args, connection_string, None, management_url)
+}
+
+/// With `$SERVICEBUS_MANAGE_CONNECTION_STRING` too.
+fn kedatui_with(
+    args: &[&str],
+    connection_string: Option<&str>,
+    manage_connection_string: Option<&str>,
+    management_url: Option<&str>,
+) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kedatui"));
     cmd.args(args)
         .env_remove("SERVICEBUS_CONNECTION_STRING")
+        .env_remove("SERVICEBUS_MANAGE_CONNECTION_STRING")
         .env_remove("SERVICEBUS_MANAGEMENT_URL")
         .env_remove("SERVICEBUS_QUEUE")
         .stdin(Stdio::null());
     if let Some(cs) = connection_string {
         cmd.env("SERVICEBUS_CONNECTION_STRING", cs);
+    }
+    if let Some(cs) = manage_connection_string {
+        cmd.env("SERVICEBUS_MANAGE_CONNECTION_STRING", cs);
     }
     if let Some(url) = management_url {
         cmd.env("SERVICEBUS_MANAGEMENT_URL", url);
@@ -170,4 +184,94 @@ fn failures_exit_1_without_secrets() {
         assert!(!all.contains("sig="), "a signature leaked: {all}");
     }
     assert_eq!(bus.counts("kedaqueue").unwrap().enqueued_total, 0);
+}
+
+/// The least-privilege set-up from the command line: `send` with a Send-only policy, `queue` and
+/// `purge` with the Manage string (env or file); without it `queue` says how to fix it; a Manage
+/// string for another namespace is bad input. No key in any output.
+#[test]
+fn a_manage_string_reads_counts_and_purges_for_a_send_only_policy() {
+    let rule = |name: &str, rights| SasRule {
+        name: name.into(),
+        key: random_key(),
+        rights,
+    };
+    let bus = FakeServiceBus::start(FakeServiceBusOptions {
+        rules: vec![
+            rule("kedatui-send", Rights::SEND),
+            rule("keda-manage", Rights::ALL),
+        ],
+        ..FakeServiceBusOptions::default()
+    })
+    .unwrap();
+    let other = FakeServiceBus::start(FakeServiceBusOptions::default()).unwrap();
+    let keys: Vec<String> = bus
+        .options()
+        .rules
+        .iter()
+        .chain(&other.options().rules)
+        .map(|r| r.key.clone())
+        .collect();
+    let (send, manage) = (
+        bus.connection_string_for("kedatui-send"),
+        bus.connection_string_for("keda-manage"),
+    );
+    let url = bus.management_url();
+    let dir = tempfile::tempdir().unwrap();
+    let manage_file = dir.path().join("manage-cs");
+    std::fs::write(&manage_file, &manage).unwrap();
+    let manage_file = manage_file.to_str().unwrap();
+    let mut outputs = Vec::new();
+    let mut check = |args: &[&str], manage: Option<&str>, code: i32, want: &str| {
+        let out = kedatui_with(args, Some(&send), manage, Some(&url));
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {all}");
+        assert!(all.contains(want), "{args:?}: {all}");
+        outputs.push(all);
+    };
+    check(
+        &["send", "--count", "40"],
+        Some(&manage),
+        0,
+        "sent 40 of 40",
+    );
+    check(&["queue"], Some(&manage), 0, "kedaqueue: active 40");
+    check(
+        &["queue", "--manage-connection-string-file", manage_file],
+        None,
+        0,
+        "kedaqueue: active 40",
+    );
+    check(
+        &["queue"],
+        None,
+        1,
+        "policy `kedatui-send` cannot: set $SERVICEBUS_MANAGE_CONNECTION_STRING",
+    );
+    check(&["purge", "--yes"], None, 1, "refused");
+    assert_eq!(bus.counts("kedaqueue").unwrap().total, 40);
+    check(&["purge", "--yes"], Some(&manage), 0, "removed 40");
+    assert_eq!(bus.counts("kedaqueue").unwrap().total, 0);
+    // Another broker (another namespace): refused before anything is sent.
+    let elsewhere = other.connection_string();
+    for args in [
+        &["send", "--count", "1"][..],
+        &["queue"],
+        &["purge", "--yes"],
+    ] {
+        check(
+            args,
+            Some(&elsewhere),
+            2,
+            "both must name the same Service Bus namespace",
+        );
+    }
+    assert_eq!(bus.counts("kedaqueue").unwrap().enqueued_total, 40);
+    assert_eq!(other.counts("kedaqueue").unwrap().enqueued_total, 0);
+    for all in &outputs {
+        for key in &keys {
+            assert!(!all.contains(key.as_str()), "a key leaked: {all}");
+        }
+        assert!(!all.contains("sig="), "a signature leaked: {all}");
+    }
 }

@@ -345,3 +345,144 @@ async fn bursts_queue_up_cancel_and_trickle() {
     })
     .await;
 }
+
+/// A Send-only policy with a Manage string for counts (the least-privilege set-up, README
+/// "Which rights each part needs"; keda-semantics.md §6.6), end to end through the console's
+/// source: bursts go out with the Send policy, the gauge's counts come with the Manage policy,
+/// purge drains with it. Without it, the same Send policy shows the Manage-rights message.
+#[tokio::test]
+async fn send_only_policy_with_a_manage_string_for_counts() {
+    use kedatui::servicebus::cli::{ServiceBusArgs, ServiceBusEnv};
+    let rule = |name: &str, rights| SasRule {
+        name: name.into(),
+        key: random_key(),
+        rights,
+    };
+    // Its own queue name: the broker-log bridge is process-wide and keeps lines naming the
+    // queue, so this test's refused purge must not colour the other tests' errors.
+    let queue = "least-privilege";
+    let bus = FakeServiceBus::start(FakeServiceBusOptions {
+        queues: vec![queue.into()],
+        rules: vec![
+            rule("kedatui-send", Rights::SEND),
+            rule("keda-manage", Rights::ALL),
+        ],
+        ..FakeServiceBusOptions::default()
+    })
+    .unwrap();
+    let keys: Vec<String> = bus.options().rules.iter().map(|r| r.key.clone()).collect();
+    let args = ServiceBusArgs {
+        management_url: Some(bus.management_url()),
+        queue: Some(queue.into()),
+        count_interval: Duration::from_millis(100),
+        ..ServiceBusArgs::default()
+    };
+    let resolve = |manage: Option<String>| {
+        args.resolve_env(ServiceBusEnv {
+            connection_string: Some(bus.connection_string_for("kedatui-send")),
+            manage_connection_string: manage,
+        })
+        .unwrap()
+        .unwrap()
+    };
+    let down = |e: &SourceEvent| match e {
+        SourceEvent::Health {
+            health: Health::Down(e),
+            ..
+        } => Some(e.clone()),
+        _ => None,
+    };
+    let mut seen = Vec::new();
+
+    // Send + Manage-for-counts: no Down, the burst's count arrives, purge drains it.
+    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let commands =
+        spawn_queue_source(resolve(Some(bus.connection_string_for("keda-manage"))), tx).unwrap();
+    commands
+        .send(Command::Burst {
+            burst: 1,
+            count: 500,
+        })
+        .unwrap();
+    let done = next_matching(&mut events, Duration::from_secs(60), |e| {
+        if let Some(error) = down(e) {
+            panic!("the source went down: {error:?}");
+        }
+        done_burst(1)(e)
+    })
+    .await;
+    assert_eq!((done.sent, done.failed, done.error), (500, 0, None));
+    let counts = next_matching(&mut events, Duration::from_secs(10), |e| {
+        if let Some(error) = down(e) {
+            panic!("counts went down: {error:?}");
+        }
+        match e {
+            SourceEvent::Queue(s) if s.counts.active == 500 => Some(s.counts.clone()),
+            _ => None,
+        }
+    })
+    .await;
+    assert_eq!(counts.total, Some(500));
+    commands.send(Command::Purge).unwrap();
+    let purged = next_matching(&mut events, Duration::from_secs(60), |e| match e {
+        SourceEvent::Purge(p) if p.done => Some(p.clone()),
+        _ => None,
+    })
+    .await;
+    // A Send-only policy cannot receive: purge used the Manage string.
+    assert_eq!((purged.removed, purged.error), (500, None));
+    assert_eq!(bus.counts(queue).unwrap().total, 0);
+    drop(commands);
+
+    // The same Send policy alone: sends work, counts say how to fix it, purge is refused.
+    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let commands = spawn_queue_source(resolve(None), tx).unwrap();
+    let e = next_matching(&mut events, Duration::from_secs(10), down).await;
+    assert_eq!(e.kind, ErrorKind::Unauthorized, "{e:?}");
+    for want in [
+        MANAGE_RIGHTS,
+        "policy `kedatui-send` cannot: set $SERVICEBUS_MANAGE_CONNECTION_STRING",
+    ] {
+        assert!(e.message.contains(want), "{}", e.message);
+    }
+    seen.push(e);
+    commands.send(Command::Purge).unwrap();
+    let purged = next_matching(&mut events, Duration::from_secs(60), |e| match e {
+        SourceEvent::Purge(p) if p.done => Some(p.clone()),
+        _ => None,
+    })
+    .await;
+    let e = purged.error.expect("a Send-only policy cannot purge");
+    assert_eq!(e.kind, ErrorKind::Unauthorized, "{e:?}");
+    seen.push(e);
+    drop(commands);
+
+    // A manage string with a wrong key: bursts still arrive (they never use it), counts say
+    // which variable holds the refused policy.
+    let wrong_key = random_key();
+    let wrong = format!(
+        "Endpoint=sb://127.0.0.1:{};SharedAccessKeyName=keda-manage;SharedAccessKey={wrong_key};UseDevelopmentEmulator=true",
+        bus.amqp_port()
+    );
+    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let commands = spawn_queue_source(resolve(Some(wrong)), tx).unwrap();
+    let e = next_matching(&mut events, Duration::from_secs(10), down).await;
+    assert_eq!(e.kind, ErrorKind::Unauthorized, "{e:?}");
+    assert!(
+        e.message
+            .contains("policy `keda-manage` from $SERVICEBUS_MANAGE_CONNECTION_STRING"),
+        "{}",
+        e.message
+    );
+    seen.push(e);
+    commands
+        .send(Command::Burst { burst: 2, count: 7 })
+        .unwrap();
+    let done = next_matching(&mut events, Duration::from_secs(60), done_burst(2)).await;
+    assert_eq!((done.sent, done.error), (7, None));
+    assert_eq!(bus.counts(queue).unwrap().total, 7);
+
+    let mut all_keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    all_keys.push(&wrong_key);
+    assert_no_secret(&seen, &all_keys);
+}

@@ -18,7 +18,7 @@ use super::errors::{Access, classify, keda_not_installed};
 use super::rows::{deployment_view, scaled_object_view};
 use crate::crd::ScaledObject;
 use crate::event::{ErrorKind, SourceError};
-use crate::servicebus::cli::CONNECTION_STRING_ENV;
+use crate::servicebus::cli::{CONNECTION_STRING_ENV, MANAGE_CONNECTION_STRING_ENV};
 use crate::servicebus::{
     ConnectionStringError, ServiceBusConfig, check_manage_rights, check_send_rights,
 };
@@ -184,7 +184,8 @@ pub async fn servicebus_checks(
                 names::CONNECTION_STRING,
                 format!("no connection string: {CONNECTION_STRING_ENV} is not set"),
                 format!(
-                    "export {CONNECTION_STRING_ENV}='<the keda-manage policy's connection string>' (scripts/deploy.sh says how), \
+                    "export {CONNECTION_STRING_ENV}='<the kedatui-send policy's connection string>' and \
+                     {MANAGE_CONNECTION_STRING_ENV}='<the keda-manage policy's>' (scripts/deploy.sh prints both commands), \
                      or pass --connection-string-file FILE"
                 ),
             )];
@@ -192,27 +193,40 @@ pub async fn servicebus_checks(
             return checks;
         }
         Err(e) => {
-            let mut checks = vec![Check::fail(
-                names::CONNECTION_STRING,
-                e.to_string(),
-                "use a SAS policy's connection string: Endpoint=sb://<namespace>.servicebus.windows.net/;\
-                 SharedAccessKeyName=<policy>;SharedAccessKey=<key>",
-            )];
+            let fix = match &e {
+                ConnectionStringError::NamespaceMismatch { .. }
+                | ConnectionStringError::ManageQueueMismatch { .. } => format!(
+                    "take both connection strings from the same namespace and queue \
+                     (scripts/deploy.sh prints the commands), or unset {MANAGE_CONNECTION_STRING_ENV}"
+                ),
+                ConnectionStringError::ManageWithoutConnection { .. } => format!(
+                    "export {CONNECTION_STRING_ENV}='<the kedatui-send policy's connection string>' too"
+                ),
+                _ => "use a SAS policy's connection string: Endpoint=sb://<namespace>.servicebus.windows.net/;\
+                      SharedAccessKeyName=<policy>;SharedAccessKey=<key>"
+                    .to_owned(),
+            };
+            let mut checks = vec![Check::fail(names::CONNECTION_STRING, e.to_string(), fix)];
             checks.extend(skip_rest("skipped: the connection string does not parse"));
             return checks;
         }
     };
-    let mut checks = vec![Check::pass(
-        names::CONNECTION_STRING,
-        format!(
-            "{} (policy {}), queue {}",
-            cfg.connection.namespace_uri(),
-            cfg.connection.key_name,
-            cfg.queue
-        ),
-    )];
+    let mut detail = format!(
+        "{} (policy {}), queue {}",
+        cfg.connection.namespace_uri(),
+        cfg.connection.key_name,
+        cfg.queue
+    );
+    if let Some(manage) = &cfg.manage_connection {
+        detail.push_str(&format!(
+            "; counts and purge with policy {} (${MANAGE_CONNECTION_STRING_ENV})",
+            manage.key_name
+        ));
+    }
+    let mut checks = vec![Check::pass(names::CONNECTION_STRING, detail)];
     let queue = cfg.queue.as_str();
     let policy = cfg.connection.key_name.as_str();
+    let counts_policy = cfg.counts_connection().key_name.as_str();
     checks.push(match check_send_rights(&cfg).await {
         Ok(()) => Check::pass(names::SEND, format!("a sender attached to {queue} (policy {policy} may Send)")),
         Err(e) => {
@@ -236,9 +250,14 @@ pub async fn servicebus_checks(
         ),
         Err(e) => {
             let fix = match e.kind {
+                ErrorKind::Unauthorized | ErrorKind::Forbidden { .. } if cfg.manage_connection.is_some() => format!(
+                    "policy {counts_policy} (${MANAGE_CONNECTION_STRING_ENV}) needs Manage rights to read counts, or its key is wrong: \
+                     use the keda-manage policy's connection string"
+                ),
                 ErrorKind::Unauthorized | ErrorKind::Forbidden { .. } => format!(
                     "policy {policy} needs Manage rights to read counts (KEDA's TriggerAuthentication needs them too): \
-                     use RootManageSharedAccessKey or a policy with Manage"
+                     export {MANAGE_CONNECTION_STRING_ENV} with a Manage policy's connection string (sends keep {policy}), \
+                     or use a policy with Manage"
                 ),
                 ErrorKind::NotFound => format!("create queue {queue} (scripts/azure-up.sh) or pass --queue"),
                 ErrorKind::Unreachable | ErrorKind::Timeout => {

@@ -15,6 +15,42 @@ use crate::model::names;
 /// The environment variable holding the connection string (never a flag: flags show in `ps`).
 pub const CONNECTION_STRING_ENV: &str = "SERVICEBUS_CONNECTION_STRING";
 
+/// The optional second connection string, a Manage policy's, for counts and purge (so the main
+/// one can be Send-only). Same namespace as the main one.
+pub const MANAGE_CONNECTION_STRING_ENV: &str = "SERVICEBUS_MANAGE_CONNECTION_STRING";
+
+/// The connection strings' environment variables, read once (tests pass their own).
+/// `Debug` never shows the values.
+#[derive(Clone, Default)]
+pub struct ServiceBusEnv {
+    /// `$SERVICEBUS_CONNECTION_STRING`
+    pub connection_string: Option<String>,
+    /// `$SERVICEBUS_MANAGE_CONNECTION_STRING`
+    pub manage_connection_string: Option<String>,
+}
+
+impl ServiceBusEnv {
+    pub fn from_process() -> Self {
+        Self {
+            connection_string: std::env::var(CONNECTION_STRING_ENV).ok(),
+            manage_connection_string: std::env::var(MANAGE_CONNECTION_STRING_ENV).ok(),
+        }
+    }
+}
+
+impl std::fmt::Debug for ServiceBusEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |v: &Option<String>| v.as_ref().map(|_| "<redacted>");
+        f.debug_struct("ServiceBusEnv")
+            .field("connection_string", &shown(&self.connection_string))
+            .field(
+                "manage_connection_string",
+                &shown(&self.manage_connection_string),
+            )
+            .finish()
+    }
+}
+
 /// Exit code for bad input (a malformed connection string, a bad flag value).
 pub const EXIT_BAD_INPUT: u8 = 2;
 
@@ -24,6 +60,10 @@ pub struct ServiceBusArgs {
     /// Read the Service Bus connection string from FILE instead of $SERVICEBUS_CONNECTION_STRING.
     #[arg(long, value_name = "FILE")]
     pub connection_string_file: Option<PathBuf>,
+    /// Read counts (and purge) with this Manage policy's connection string from FILE instead of
+    /// $SERVICEBUS_MANAGE_CONNECTION_STRING [default: the main connection string].
+    #[arg(long, value_name = "FILE")]
+    pub manage_connection_string_file: Option<PathBuf>,
     /// The queue [default: the connection string's EntityPath, else kedaqueue].
     #[arg(long, value_name = "NAME", env = "SERVICEBUS_QUEUE")]
     pub queue: Option<String>,
@@ -86,27 +126,54 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
 impl ServiceBusArgs {
     /// `None` when nothing is configured (the console then runs the simulator).
     pub fn resolve(&self) -> Result<Option<ServiceBusConfig>, ConnectionStringError> {
-        self.resolve_with(std::env::var(CONNECTION_STRING_ENV).ok())
+        self.resolve_env(ServiceBusEnv::from_process())
     }
 
-    /// [`resolve`](Self::resolve) with the environment variable's value given.
+    /// [`resolve`](Self::resolve) with `$SERVICEBUS_CONNECTION_STRING`'s value given and no
+    /// manage connection string in the environment (`--manage-connection-string-file` still counts).
     pub fn resolve_with(
         &self,
         env_value: Option<String>,
     ) -> Result<Option<ServiceBusConfig>, ConnectionStringError> {
-        let text = match &self.connection_string_file {
-            Some(path) => {
-                std::fs::read_to_string(path).map_err(|e| ConnectionStringError::File {
-                    path: path.display().to_string(),
-                    reason: e.to_string(),
-                })?
-            }
-            None => match env_value {
-                Some(v) if !v.trim().is_empty() => v,
-                _ => return Ok(None),
-            },
+        self.resolve_env(ServiceBusEnv {
+            connection_string: env_value,
+            manage_connection_string: None,
+        })
+    }
+
+    /// Where the manage connection string comes from, for messages (never its value).
+    pub fn manage_source(&self) -> String {
+        self.manage_connection_string_file.as_ref().map_or_else(
+            || format!("${MANAGE_CONNECTION_STRING_ENV}"),
+            |p| format!("--manage-connection-string-file {}", p.display()),
+        )
+    }
+
+    /// [`resolve`](Self::resolve) with both environment variables given.
+    pub fn resolve_env(
+        &self,
+        env: ServiceBusEnv,
+    ) -> Result<Option<ServiceBusConfig>, ConnectionStringError> {
+        let text = read_source(self.connection_string_file.as_ref(), env.connection_string)?;
+        let manage_text = read_source(
+            self.manage_connection_string_file.as_ref(),
+            env.manage_connection_string,
+        )
+        .map_err(|e| self.manage_error(e))?;
+        let Some(text) = text else {
+            return match manage_text {
+                Some(_) => Err(ConnectionStringError::ManageWithoutConnection {
+                    from: self.manage_source(),
+                    send_env: CONNECTION_STRING_ENV,
+                }),
+                None => Ok(None),
+            };
         };
         let connection = connection::parse(&text)?;
+        let manage_connection = match manage_text {
+            Some(t) => Some(connection::parse(&t).map_err(|e| self.manage_error(e))?),
+            None => None,
+        };
         let queue = self
             .queue
             .clone()
@@ -115,7 +182,25 @@ impl ServiceBusArgs {
         if queue.trim().is_empty() {
             return Err(ConnectionStringError::EmptyQueue);
         }
-        let mut cfg = ServiceBusConfig::new(connection, queue.trim());
+        let queue = queue.trim();
+        if let Some(manage) = &manage_connection {
+            // Counts from another namespace would show a queue the bursts never reach.
+            if manage.endpoint() != connection.endpoint() {
+                return Err(ConnectionStringError::NamespaceMismatch {
+                    send: connection.endpoint(),
+                    manage: manage.endpoint(),
+                });
+            }
+            // A queue-scoped policy only opens its own queue (keda-semantics.md §6.6).
+            if let Some(scoped) = manage.entity_path.as_deref().filter(|e| *e != queue) {
+                return Err(ConnectionStringError::ManageQueueMismatch {
+                    manage_queue: scoped.to_owned(),
+                    queue: queue.to_owned(),
+                });
+            }
+        }
+        let mut cfg = ServiceBusConfig::new(connection, queue);
+        cfg.manage_connection = manage_connection;
         if let Some(url) = &self.management_url {
             let parsed = Url::parse(url).map_err(|e| ConnectionStringError::BadManagementUrl {
                 reason: e.to_string(),
@@ -129,6 +214,13 @@ impl ServiceBusArgs {
         }
         cfg.count_interval = self.count_interval;
         Ok(Some(cfg))
+    }
+
+    fn manage_error(&self, error: ConnectionStringError) -> ConnectionStringError {
+        ConnectionStringError::Manage {
+            from: self.manage_source(),
+            error: Box::new(error),
+        }
     }
 
     /// For the headless commands: a configuration, or the exit code 2 with a specific message.
@@ -146,6 +238,25 @@ impl ServiceBusArgs {
                 Err(ExitCode::from(EXIT_BAD_INPUT))
             }
         }
+    }
+}
+
+/// A connection string from its file, else the environment value; `None` when neither is set
+/// (an empty variable counts as unset).
+fn read_source(
+    file: Option<&PathBuf>,
+    env_value: Option<String>,
+) -> Result<Option<String>, ConnectionStringError> {
+    match file {
+        Some(path) => {
+            std::fs::read_to_string(path)
+                .map(Some)
+                .map_err(|e| ConnectionStringError::File {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                })
+        }
+        None => Ok(env_value.filter(|v| !v.trim().is_empty())),
     }
 }
 
@@ -362,7 +473,7 @@ pub fn run_purge(args: PurgeArgs) -> color_eyre::Result<ExitCode> {
                 let _ = std::io::stderr().flush();
             }
         };
-        super::purge::purge(&cfg.connection, &cfg.queue, &|| false, &mut progress).await
+        super::purge::purge(cfg.purge_connection(), &cfg.queue, &|| false, &mut progress).await
     });
     if tty {
         eprintln!();
@@ -432,6 +543,83 @@ mod tests {
             bad.resolve_with(Some(cs.into())),
             Err(ConnectionStringError::BadManagementUrl { .. })
         ));
+    }
+
+    #[test]
+    fn a_manage_connection_string_signs_counts_and_purge_only() {
+        let cs = |rule: &str, extra: &str| {
+            format!(
+                "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName={rule};SharedAccessKey=a={extra}"
+            )
+        };
+        let env = |send: Option<String>, manage: Option<String>| ServiceBusEnv {
+            connection_string: send,
+            manage_connection_string: manage,
+        };
+        // Unset (or empty): everything on the main string, as before.
+        for manage in [None, Some(" ".to_owned())] {
+            let cfg = args()
+                .resolve_env(env(Some(cs("send", "")), manage))
+                .unwrap()
+                .unwrap();
+            assert!(cfg.manage_connection.is_none());
+            assert_eq!(cfg.counts_connection().key_name, "send");
+            assert_eq!(cfg.purge_connection().key_name, "send");
+        }
+        // Set: counts and purge on it, sends on the main string; a matching EntityPath is fine.
+        let cfg = args()
+            .resolve_env(env(
+                Some(cs("send", ";EntityPath=kedaqueue")),
+                Some(cs("manage", ";EntityPath=kedaqueue")),
+            ))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                cfg.connection.key_name.as_str(),
+                cfg.counts_connection().key_name.as_str(),
+                cfg.purge_connection().key_name.as_str(),
+                cfg.count_probe().is_ok(),
+            ),
+            ("send", "manage", "manage", true)
+        );
+        // From a file, which wins over the variable.
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(cs("from-file", "").as_bytes()).unwrap();
+        let with_file = ServiceBusArgs {
+            manage_connection_string_file: Some(file.path().to_owned()),
+            ..args()
+        };
+        let cfg = with_file
+            .resolve_env(env(Some(cs("send", "")), Some(cs("manage", ""))))
+            .unwrap()
+            .unwrap();
+        assert_eq!(cfg.counts_connection().key_name, "from-file");
+        // An unreadable file names the flag.
+        let missing = ServiceBusArgs {
+            manage_connection_string_file: Some("/nonexistent/manage-cs".into()),
+            ..args()
+        };
+        let e = missing
+            .resolve_env(env(Some(cs("send", "")), None))
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("--manage-connection-string-file /nonexistent/manage-cs"),
+            "{e}"
+        );
+        // The same endpoint compares equal whatever the case or an explicit default port.
+        let cfg = args()
+            .resolve_env(env(
+                Some(cs("send", "")),
+                Some(
+                    "Endpoint=sb://NS.servicebus.windows.net:5671/;SharedAccessKeyName=m;SharedAccessKey=b="
+                        .into(),
+                ),
+            ))
+            .unwrap()
+            .unwrap();
+        assert_eq!(cfg.counts_connection().key_name, "m");
     }
 
     #[test]

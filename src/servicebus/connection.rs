@@ -83,6 +83,30 @@ pub enum ConnectionStringError {
     EmptyQueue,
     #[error("--management-url is not a valid http(s) URL: {reason}")]
     BadManagementUrl { reason: String },
+    /// The separate connection string for counts (`from` names where it came from) is refused.
+    #[error("{error} (the manage connection string for counts, from {from})")]
+    Manage {
+        from: String,
+        error: Box<ConnectionStringError>,
+    },
+    /// Counts would be read from another namespace than the one the bursts go to.
+    #[error(
+        "the manage connection string is for {manage} but the connection string is for {send}: both must name the same Service Bus namespace"
+    )]
+    NamespaceMismatch { send: String, manage: String },
+    /// A queue-scoped manage policy (its EntityPath) for another queue than the one kedatui uses.
+    #[error(
+        "the manage connection string is scoped to queue `{manage_queue}` (EntityPath) but kedatui uses queue `{queue}`"
+    )]
+    ManageQueueMismatch { manage_queue: String, queue: String },
+    /// A manage connection string alone: it only reads counts, the bursts need the send string.
+    #[error(
+        "a manage connection string is set ({from}) but no connection string to send with: set {send_env} or pass --connection-string-file FILE too (or run the simulator with --sim)"
+    )]
+    ManageWithoutConnection {
+        from: String,
+        send_env: &'static str,
+    },
 }
 
 /// Default AMQP ports: 5671 (TLS) on Azure, 5672 (plain) for the emulator.
@@ -190,6 +214,11 @@ impl ConnectionString {
             format!("https://{}/", self.host)
         };
         Url::parse(&text).expect("a host that parsed as a URL host forms a URL")
+    }
+
+    /// The namespace endpoint as `sb://host:port/` with the effective port, to compare two strings.
+    pub fn endpoint(&self) -> String {
+        format!("sb://{}/", self.amqp_host_port().to_ascii_lowercase())
     }
 
     /// The namespace URI the SAS tokens are scoped to for AMQP (`sb://host/`).

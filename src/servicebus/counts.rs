@@ -23,6 +23,8 @@ pub struct CountProbe {
     audience: String,
     connection: ConnectionString,
     queue: String,
+    /// Signed with `$SERVICEBUS_MANAGE_CONNECTION_STRING`, not the send string (for the 401 hint).
+    separate_manage_connection: bool,
 }
 
 impl CountProbe {
@@ -56,7 +58,14 @@ impl CountProbe {
             audience,
             connection,
             queue: queue.to_owned(),
+            separate_manage_connection: false,
         })
+    }
+
+    /// Marks the probe as signing with the separate manage connection string, so a 401 names it.
+    pub fn with_separate_manage_connection(mut self, separate: bool) -> Self {
+        self.separate_manage_connection = separate;
+        self
     }
 
     /// One read of the counts.
@@ -80,7 +89,16 @@ impl CountProbe {
             .text()
             .await
             .map_err(|e| self.transport_error(&e))?;
-        parse_response(status, &body, &self.queue)
+        parse_response(status, &body, &self.queue).map_err(|mut e| {
+            if e.kind == ErrorKind::Unauthorized {
+                e.message = with_manage_hint(
+                    &e.message,
+                    &self.connection.key_name,
+                    self.separate_manage_connection,
+                );
+            }
+            e
+        })
     }
 
     fn transport_error(&self, e: &reqwest::Error) -> SourceError {
@@ -105,6 +123,21 @@ impl CountProbe {
                 self.url.as_str()
             ),
         }
+    }
+}
+
+/// A refused count read says which policy was used and how to give counts a Manage policy of
+/// their own while sends keep a Send-only one (§6.6). Names the policy and variable, never a key.
+pub fn with_manage_hint(message: &str, policy: &str, separate_manage_connection: bool) -> String {
+    let env = super::cli::MANAGE_CONNECTION_STRING_ENV;
+    if separate_manage_connection {
+        format!(
+            "{message}; policy `{policy}` from ${env} (or --manage-connection-string-file) has no Manage right or a wrong key"
+        )
+    } else {
+        format!(
+            "{message}; policy `{policy}` cannot: set ${env} to a Manage policy's connection string for counts (sends keep this one)"
+        )
     }
 }
 
@@ -360,6 +393,29 @@ mod tests {
             let e = parse_response(*status, body, "orders").unwrap_err();
             assert_eq!(&e.kind, kind, "{status} {body}");
             assert!(e.message.contains(text), "{status}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn a_refused_count_read_says_how_to_give_counts_a_manage_policy() {
+        // §6.6: counts need Manage; the send string may stay Send-only.
+        let e = parse_response(401, "", "orders").unwrap_err();
+        let cases = [
+            (
+                false,
+                "set $SERVICEBUS_MANAGE_CONNECTION_STRING to a Manage policy's",
+            ),
+            (
+                true,
+                "from $SERVICEBUS_MANAGE_CONNECTION_STRING (or --manage-connection-string-file) has no Manage right",
+            ),
+        ];
+        for (separate, want) in cases {
+            let text = with_manage_hint(&e.message, "kedatui-send", separate);
+            assert!(text.starts_with(&e.message), "{text}");
+            assert!(text.contains(MANAGE_RIGHTS), "{text}");
+            assert!(text.contains("policy `kedatui-send`"), "{text}");
+            assert!(text.contains(want), "{separate}: {text}");
         }
     }
 

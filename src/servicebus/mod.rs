@@ -1,7 +1,9 @@
 //! Live Azure Service Bus: connection strings, SAS, batched sends, REST counts, purge.
 //!
 //! Rights (keda-semantics.md §6.6): kedatui's sends need **Send**, its counts (and KEDA's) need
-//! **Manage**, purge and the receiver need **Listen**.
+//! **Manage**, purge and the receiver need **Listen**. With an optional second, Manage connection
+//! string (`$SERVICEBUS_MANAGE_CONNECTION_STRING`) the main one may be Send-only: counts and purge
+//! use the Manage one (Manage always includes Listen), sends the main one.
 
 pub mod cli;
 pub mod client;
@@ -26,7 +28,10 @@ use crate::model::QueueCounts;
 /// Everything live mode needs to talk to one queue.
 #[derive(Clone, Debug)]
 pub struct ServiceBusConfig {
+    /// What bursts are sent with (and everything else when there is no `manage_connection`).
     pub connection: ConnectionString,
+    /// A separate Manage policy for counts and purge, same namespace (checked when resolved).
+    pub manage_connection: Option<ConnectionString>,
     pub queue: String,
     /// Where counts are read (default `https://<namespace>/`).
     pub management_url: Url,
@@ -38,14 +43,31 @@ impl ServiceBusConfig {
         let management_url = connection.default_management_url();
         Self {
             connection,
+            manage_connection: None,
             queue: queue.into(),
             management_url,
             count_interval: Duration::from_secs(1),
         }
     }
 
+    /// The policy counts are signed with: the manage connection when set, else the main one.
+    pub fn counts_connection(&self) -> &ConnectionString {
+        self.manage_connection.as_ref().unwrap_or(&self.connection)
+    }
+
+    /// Purge needs Listen: a manage connection has it (Manage includes Listen), a Send-only main
+    /// connection would not, so purge follows the counts connection.
+    pub fn purge_connection(&self) -> &ConnectionString {
+        self.counts_connection()
+    }
+
     pub fn count_probe(&self) -> Result<counts::CountProbe, SourceError> {
-        counts::CountProbe::new(self.connection.clone(), &self.management_url, &self.queue)
+        let probe = counts::CountProbe::new(
+            self.counts_connection().clone(),
+            &self.management_url,
+            &self.queue,
+        )?;
+        Ok(probe.with_separate_manage_connection(self.manage_connection.is_some()))
     }
 }
 

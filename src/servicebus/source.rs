@@ -129,7 +129,7 @@ async fn run(
                         );
                     };
                     let result = super::purge::purge(
-                        &cfg.connection,
+                        cfg.purge_connection(),
                         &cfg.queue,
                         &|| cancel.load(Ordering::SeqCst),
                         &mut progress,

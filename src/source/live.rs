@@ -11,8 +11,8 @@ use super::{Sources, clock, live_queue_accepts, simulator_accepts};
 use crate::app::fallback::FallbackSeed;
 use crate::event::{ErrorKind, Event, Health, SourceError, SourceEvent, SourceKind};
 use crate::kube::{ClusterArgs, ClusterConfig, run_cluster_source};
-use crate::servicebus::cli::{CONNECTION_STRING_ENV, ServiceBusArgs};
-use crate::servicebus::{ServiceBusConfig, spawn_queue_source};
+use crate::servicebus::cli::{CONNECTION_STRING_ENV, ServiceBusArgs, ServiceBusEnv};
+use crate::servicebus::{ConnectionStringError, ServiceBusConfig, spawn_queue_source};
 use crate::sim::{SimConfig, World};
 
 /// Live mode's clock: often enough for the header clock and the pod flash.
@@ -38,23 +38,31 @@ pub struct LiveConfig {
 #[error("{0}")]
 pub struct SetupError(pub String);
 
-/// Live when a connection string is configured (`env_value` is `$SERVICEBUS_CONNECTION_STRING`,
-/// or `--connection-string-file`), the simulator otherwise or with `force_simulator`.
+/// Live when a connection string is configured (`env` holds `$SERVICEBUS_CONNECTION_STRING` and
+/// `$SERVICEBUS_MANAGE_CONNECTION_STRING`; or the `--…-file` flags), the simulator otherwise or
+/// with `force_simulator`.
 /// A malformed connection string, or a cluster the user named explicitly (`--kubeconfig`,
 /// `--context`) that cannot be configured, is bad input. Without either flag a missing cluster
 /// configuration only leaves the cluster side down.
 pub async fn resolve(
     force_simulator: bool,
     servicebus: &ServiceBusArgs,
-    env_value: Option<String>,
+    env: ServiceBusEnv,
     cluster: &ClusterArgs,
 ) -> Result<Setup, SetupError> {
     if force_simulator {
         return Ok(Setup::Simulator);
     }
-    let servicebus = match servicebus.resolve_with(env_value) {
+    let servicebus = match servicebus.resolve_env(env) {
         Ok(Some(cfg)) => cfg,
         Ok(None) => return Ok(Setup::Simulator),
+        // These name their own source (the manage string, or both strings).
+        Err(
+            e @ (ConnectionStringError::Manage { .. }
+            | ConnectionStringError::NamespaceMismatch { .. }
+            | ConnectionStringError::ManageQueueMismatch { .. }
+            | ConnectionStringError::ManageWithoutConnection { .. }),
+        ) => return Err(SetupError(e.to_string())),
         Err(e) => {
             return Err(SetupError(format!(
                 "{e} (from {})",
@@ -213,6 +221,10 @@ mod tests {
             ),
         ];
         for (name, force, args, env, cluster, want) in cases {
+            let env = ServiceBusEnv {
+                connection_string: env,
+                manage_connection_string: None,
+            };
             let got = resolve(force, args, env, cluster).await;
             match (got, want) {
                 (Ok(Setup::Simulator), "sim") => {}
@@ -220,6 +232,101 @@ mod tests {
                 (Err(SetupError(msg)), w) if w != "sim" && w != "live" => {
                     assert!(msg.contains(w), "{name}: {msg}");
                     assert!(!msg.contains(&key), "{name}: the key leaked: {msg}");
+                }
+                (got, want) => panic!("{name}: got {got:?}, want {want}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_manage_connection_string_must_match_the_send_string() {
+        let (send_key, manage_key) = (testkey(), testkey());
+        let cs = |host: &str, rule: &str, key: &str, extra: &str| {
+            format!(
+                "Endpoint=sb://{host};SharedAccessKeyName={rule};SharedAccessKey={key};UseDevelopmentEmulator=true{extra}"
+            )
+        };
+        let send = cs("127.0.0.1:1", "kedatui-send", &send_key, "");
+        let manage = cs("127.0.0.1:1", "keda-manage", &manage_key, "");
+        // Nothing named explicitly: a missing cluster leaves only the cluster side down.
+        let cluster = ClusterArgs::default();
+        let args = ServiceBusArgs::default();
+        // (case, send env, manage env, want: "live" | "sim" | error substring)
+        let cases: Vec<(&str, Option<String>, Option<String>, &str)> = vec![
+            (
+                "both, same namespace",
+                Some(send.clone()),
+                Some(manage.clone()),
+                "live",
+            ),
+            ("neither", None, None, "sim"),
+            (
+                "manage alone",
+                None,
+                Some(manage.clone()),
+                "no connection string to send with: set SERVICEBUS_CONNECTION_STRING",
+            ),
+            (
+                "other namespace",
+                Some(send.clone()),
+                Some(cs(
+                    "other.servicebus.windows.net",
+                    "keda-manage",
+                    &manage_key,
+                    "",
+                )),
+                "the manage connection string is for sb://other.servicebus.windows.net:5672/ but the connection string is for sb://127.0.0.1:1/",
+            ),
+            (
+                "another broker on the same host",
+                Some(send.clone()),
+                Some(cs("127.0.0.1:2", "keda-manage", &manage_key, "")),
+                "both must name the same Service Bus namespace",
+            ),
+            (
+                "scoped to another queue",
+                Some(send.clone()),
+                Some(cs(
+                    "127.0.0.1:1",
+                    "keda-manage",
+                    &manage_key,
+                    ";EntityPath=orders",
+                )),
+                "scoped to queue `orders` (EntityPath) but kedatui uses queue `kedaqueue`",
+            ),
+            (
+                "malformed manage string",
+                Some(send.clone()),
+                Some(format!(
+                    "SharedAccessKeyName=x;SharedAccessKey={manage_key}"
+                )),
+                "no Endpoint",
+            ),
+        ];
+        for (name, send_env, manage_env, want) in cases {
+            let env = ServiceBusEnv {
+                connection_string: send_env,
+                manage_connection_string: manage_env,
+            };
+            match (resolve(false, &args, env, &cluster).await, want) {
+                (Ok(Setup::Live(live)), "live") => {
+                    let sb = &live.servicebus;
+                    assert_eq!(sb.connection.key_name, "kedatui-send", "{name}");
+                    assert_eq!(sb.counts_connection().key_name, "keda-manage", "{name}");
+                    assert_eq!(sb.purge_connection().key_name, "keda-manage", "{name}");
+                    let debug = format!("{live:?}");
+                    assert!(!debug.contains(&send_key) && !debug.contains(&manage_key));
+                }
+                (Ok(Setup::Simulator), "sim") => {}
+                (Err(SetupError(msg)), w) if w != "sim" && w != "live" => {
+                    assert!(msg.contains(w), "{name}: {msg}");
+                    if name == "malformed manage string" {
+                        assert!(msg.contains("SERVICEBUS_MANAGE_CONNECTION_STRING"), "{msg}");
+                    }
+                    assert!(
+                        !msg.contains(&send_key) && !msg.contains(&manage_key),
+                        "{name}: a key leaked: {msg}"
+                    );
                 }
                 (got, want) => panic!("{name}: got {got:?}, want {want}"),
             }
