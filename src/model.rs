@@ -115,7 +115,8 @@ pub struct HpaDecision {
     pub status_replicas: u32,
     /// `|metric / (target × status_replicas) − 1| ≤ 0.1`.
     pub within_tolerance: bool,
-    /// The raw proposal: `ceil(metric / target)`, or `current_replicas` within tolerance.
+    /// The raw proposal: `ceil(metric / target)`, or `status_replicas` within tolerance
+    /// (`GetExternalPerPodMetricReplicas`, keda-semantics §4.3).
     pub proposal: u32,
     /// After the stabilisation window.
     pub stabilized: u32,
