@@ -1,19 +1,11 @@
 //! Bad input to the console is refused before the terminal is touched: exit code 2, a specific
 //! message on stderr, and no escape sequences (no alternate screen, no raw mode).
 
+mod common;
+
 use std::process::Command;
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kedatui"))
-        .args(args)
-        .output()
-        .expect("run kedatui");
-    (
-        out.status.code().expect("exit code"),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::run;
 
 #[test]
 fn bad_console_flags_exit_2_with_a_specific_message() {

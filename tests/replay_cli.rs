@@ -1,19 +1,9 @@
 //! `kedatui replay` refuses what it cannot play before touching the terminal: exit code 2, a
 //! message that says what is wrong with the file, no panic and no escape sequences.
 
-use std::process::Command;
+mod common;
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kedatui"))
-        .args(args)
-        .output()
-        .expect("run kedatui");
-    (
-        out.status.code().expect("exit code"),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::run;
 
 const HEADER: &str = r#"{"kedatui_recording":1,"started_at":"2026-09-21T14:13:20Z","config":{"mode":"simulator","bursts":[10,100,500,1000,5000],"trickle_per_second":5.0,"warp":1.0,"namespace":"keda-demo","queue":"kedaqueue","scaled_object":"kedasbreceiver-scaler","deployment":"kedasbreceiver"}}"#;
 const TICK: &str = r#"{"ms":0,"event":{"Tick":{"now":"2026-09-21T14:13:20Z"}}}"#;
