@@ -5,6 +5,7 @@
 //! from the same queue depth and replicas with the live ScaledObject's settings.
 //! Waits are on App conditions with timeouts, never sleeps.
 
+use std::path::Path;
 use std::time::Duration;
 
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent};
@@ -15,7 +16,7 @@ use kedatui::kube::ClusterArgs;
 use kedatui::servicebus::cli::ServiceBusArgs;
 use kedatui::sim::SimConfig;
 use kedatui::source::Sources;
-use kedatui::source::live::{self, Setup};
+use kedatui::source::live::{self, LiveConfig, Setup};
 use testkit::kube::demo::{self, PodStage};
 use testkit::kube::{FakeApiServer, Options};
 use testkit::servicebus::{FakeServiceBus, FakeServiceBusOptions};
@@ -55,6 +56,42 @@ async fn pump_until(
     }
 }
 
+/// The console's live flags against the fakes, as a speaker passes them: the connection string
+/// in a file, the REST fake's URL, a kubeconfig for the API server; the files go in `dir`.
+fn live_args(
+    bus: &FakeServiceBus,
+    api: &FakeApiServer,
+    dir: &Path,
+) -> (ServiceBusArgs, ClusterArgs) {
+    let kubeconfig = dir.join("kubeconfig");
+    api.write_kubeconfig(&kubeconfig, "default").unwrap();
+    let cs_file = dir.join("connection-string");
+    std::fs::write(&cs_file, bus.connection_string()).unwrap();
+    let servicebus = ServiceBusArgs {
+        connection_string_file: Some(cs_file),
+        management_url: Some(bus.management_url()),
+        count_interval: Duration::from_millis(100),
+        ..ServiceBusArgs::default()
+    };
+    let cluster = ClusterArgs {
+        kubeconfig: Some(kubeconfig),
+        ..ClusterArgs::default()
+    };
+    (servicebus, cluster)
+}
+
+/// Spawns the live sources as the console does and a live-mode App to feed.
+fn spawn_live_app(live_config: LiveConfig) -> (UnboundedReceiver<Event>, Sources, App) {
+    let (tx, events) = live::world_channel();
+    let mut sources = Sources::default();
+    live::spawn_live(live_config, tx, &mut sources).unwrap();
+    let app = App::new(AppConfig {
+        mode: Mode::Live,
+        ..AppConfig::default()
+    });
+    (events, sources, app)
+}
+
 fn press(app: &mut App, sources: &Sources, c: char) {
     for command in app.update(key(c)) {
         assert!(sources.route(&command), "{command:?} was routed");
@@ -71,22 +108,8 @@ async fn live_sources_into_the_app_then_the_fallback() {
     .await
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    api.write_kubeconfig(&kubeconfig, "default").unwrap();
-    let cs_file = dir.path().join("connection-string");
-    std::fs::write(&cs_file, bus.connection_string()).unwrap();
-
     // Mode selection as the console does it: a connection string file → live.
-    let servicebus = ServiceBusArgs {
-        connection_string_file: Some(cs_file),
-        management_url: Some(bus.management_url()),
-        count_interval: Duration::from_millis(100),
-        ..ServiceBusArgs::default()
-    };
-    let cluster = ClusterArgs {
-        kubeconfig: Some(kubeconfig),
-        ..ClusterArgs::default()
-    };
+    let (servicebus, cluster) = live_args(&bus, &api, dir.path());
     let Setup::Live(live_config) = live::resolve(false, &servicebus, Default::default(), &cluster)
         .await
         .unwrap()
@@ -95,13 +118,7 @@ async fn live_sources_into_the_app_then_the_fallback() {
     };
     assert!(live_config.cluster.is_ok(), "{:?}", live_config.cluster);
 
-    let (tx, mut events) = live::world_channel();
-    let mut sources = Sources::default();
-    live::spawn_live(*live_config, tx, &mut sources).unwrap();
-    let mut app = App::new(AppConfig {
-        mode: Mode::Live,
-        ..AppConfig::default()
-    });
+    let (mut events, mut sources, mut app) = spawn_live_app(*live_config);
 
     pump_until(
         &mut app,
@@ -262,34 +279,15 @@ async fn the_queue_side_works_without_a_cluster() {
     let bus = FakeServiceBus::start(FakeServiceBusOptions::default()).unwrap();
     let api = FakeApiServer::start_with(Options::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    api.write_kubeconfig(&kubeconfig, "default").unwrap();
+    let (servicebus, cluster) = live_args(&bus, &api, dir.path());
     api.stop();
-    let cs_file = dir.path().join("connection-string");
-    std::fs::write(&cs_file, bus.connection_string()).unwrap();
-    let servicebus = ServiceBusArgs {
-        connection_string_file: Some(cs_file),
-        management_url: Some(bus.management_url()),
-        count_interval: Duration::from_millis(100),
-        ..ServiceBusArgs::default()
-    };
-    let cluster = ClusterArgs {
-        kubeconfig: Some(kubeconfig),
-        ..ClusterArgs::default()
-    };
     let Setup::Live(live_config) = live::resolve(false, &servicebus, Default::default(), &cluster)
         .await
         .unwrap()
     else {
         panic!("live mode");
     };
-    let (tx, mut events) = live::world_channel();
-    let mut sources = Sources::default();
-    live::spawn_live(*live_config, tx, &mut sources).unwrap();
-    let mut app = App::new(AppConfig {
-        mode: Mode::Live,
-        ..AppConfig::default()
-    });
+    let (mut events, sources, mut app) = spawn_live_app(*live_config);
     pump_until(
         &mut app,
         &mut events,
