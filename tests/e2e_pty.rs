@@ -4,6 +4,7 @@
 //! against the loopback Service Bus and API server fakes.
 
 use std::io::{Read, Write};
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -265,26 +266,56 @@ fn sigterm_restores_the_terminal() {
     assert!(summary.contains("messages sent        0"), "{summary}");
 }
 
+/// The loopback fakes a live console runs against: Service Bus, and the API server (on its own
+/// runtime) seeded with the demo objects, with a kubeconfig for it in `dir`.
+struct LiveFakes {
+    bus: testkit::servicebus::FakeServiceBus,
+    runtime: tokio::runtime::Runtime,
+    api: testkit::kube::FakeApiServer,
+    dir: tempfile::TempDir,
+    kubeconfig: PathBuf,
+}
+
+impl LiveFakes {
+    fn start() -> Self {
+        let bus = testkit::servicebus::FakeServiceBus::start(Default::default()).unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let api = runtime
+            .block_on(testkit::kube::FakeApiServer::start_with(
+                testkit::kube::Options {
+                    seed_demo: true,
+                    ..Default::default()
+                },
+            ))
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        api.write_kubeconfig(&kubeconfig, "default").unwrap();
+        LiveFakes {
+            bus,
+            runtime,
+            api,
+            dir,
+            kubeconfig,
+        }
+    }
+}
+
 /// Live mode: the real binary against the loopback Service Bus (AMQP + REST) and API server.
 #[test]
 fn live_mode_burst_counts_from_the_rest_fake() {
-    let mut bus = testkit::servicebus::FakeServiceBus::start(Default::default()).unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let api = runtime
-        .block_on(testkit::kube::FakeApiServer::start_with(
-            testkit::kube::Options {
-                seed_demo: true,
-                ..Default::default()
-            },
-        ))
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    api.write_kubeconfig(&kubeconfig, "default").unwrap();
+    let LiveFakes {
+        mut bus,
+        runtime: _runtime,
+        api,
+        // Holds the kubeconfig until the end.
+        dir: _dir,
+        kubeconfig,
+    } = LiveFakes::start();
     let connection_string = bus.connection_string();
     let management_url = bus.management_url();
     let mut console = Console::start_with(
@@ -362,23 +393,13 @@ fn live_mode_burst_counts_from_the_rest_fake() {
 /// ends with the same summary.
 #[test]
 fn record_a_live_session_snapshot_and_replay_it() {
-    let bus = testkit::servicebus::FakeServiceBus::start(Default::default()).unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let api = runtime
-        .block_on(testkit::kube::FakeApiServer::start_with(
-            testkit::kube::Options {
-                seed_demo: true,
-                ..Default::default()
-            },
-        ))
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    api.write_kubeconfig(&kubeconfig, "default").unwrap();
+    let LiveFakes {
+        bus,
+        runtime: _runtime,
+        api,
+        dir,
+        kubeconfig,
+    } = LiveFakes::start();
     let recording = dir.path().join("demo.jsonl");
     let shots = dir.path().join("shots");
     std::fs::create_dir(&shots).unwrap();
