@@ -9,7 +9,7 @@ use kedatui::servicebus::{
     ServiceBusConfig, check_manage_rights, check_send_rights, connection, spawn_queue_source,
 };
 use testkit::servicebus::{FakeServiceBus, FakeServiceBusOptions, Rights, SasRule, random_key};
-use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 fn config(bus: &FakeServiceBus, rule: &str, queue: &str) -> ServiceBusConfig {
     let cs = connection::parse(&bus.connection_string_for(rule)).unwrap();
@@ -17,6 +17,17 @@ fn config(bus: &FakeServiceBus, rule: &str, queue: &str) -> ServiceBusConfig {
     cfg.management_url = bus.management_url().parse().unwrap();
     cfg.count_interval = Duration::from_millis(100);
     cfg
+}
+
+/// The console's queue source on `cfg`: the sender of its commands and the events it sends.
+fn spawn_source(cfg: ServiceBusConfig) -> (UnboundedSender<Command>, UnboundedReceiver<Event>) {
+    let (tx, events) = tokio::sync::mpsc::unbounded_channel();
+    (spawn_queue_source(cfg, tx).unwrap(), events)
+}
+
+/// Asks the source for burst number `burst` of `count` messages, as a burst key does.
+fn burst(commands: &UnboundedSender<Command>, burst: u64, count: u64) {
+    commands.send(Command::Burst { burst, count }).unwrap();
 }
 
 /// Waits for an event matching `pick`, failing after `timeout`.
@@ -51,15 +62,9 @@ fn done_burst(burst: u64) -> impl FnMut(&SourceEvent) -> Option<SendProgress> {
 #[tokio::test]
 async fn a_burst_of_10_000_arrives_exactly_and_purge_drains_it() {
     let bus = FakeServiceBus::start(FakeServiceBusOptions::default()).unwrap();
-    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
-    let commands =
-        spawn_queue_source(config(&bus, "RootManageSharedAccessKey", "kedaqueue"), tx).unwrap();
-    commands
-        .send(Command::Burst {
-            burst: 1,
-            count: 10_000,
-        })
-        .unwrap();
+    let (commands, mut events) =
+        spawn_source(config(&bus, "RootManageSharedAccessKey", "kedaqueue"));
+    burst(&commands, 1, 10_000);
     let done = next_matching(&mut events, Duration::from_secs(120), done_burst(1)).await;
     assert_eq!((done.sent, done.failed, done.error), (10_000, 0, None));
     // The count the console shows comes from the REST endpoint.
@@ -91,16 +96,10 @@ async fn broker_killed_and_restarted_mid_burst() {
         ..FakeServiceBusOptions::default()
     })
     .unwrap();
-    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
-    let commands =
-        spawn_queue_source(config(&bus, "RootManageSharedAccessKey", "kedaqueue"), tx).unwrap();
+    let (commands, mut events) =
+        spawn_source(config(&bus, "RootManageSharedAccessKey", "kedaqueue"));
     let size = 60_000;
-    commands
-        .send(Command::Burst {
-            burst: 1,
-            count: size,
-        })
-        .unwrap();
+    burst(&commands, 1, size);
     // Mid-burst: some messages are in, the burst is not done.
     let first = bus
         .wait_for_counts_async("kedaqueue", Duration::from_secs(60), |c| {
@@ -123,12 +122,7 @@ async fn broker_killed_and_restarted_mid_burst() {
     // A restart is survivable: azservicebus reconnects, kedatui resends the batch in flight.
     assert_eq!((done.sent, &done.error), (size, &None));
     // The source is alive and sends again.
-    commands
-        .send(Command::Burst {
-            burst: 2,
-            count: 10,
-        })
-        .unwrap();
+    burst(&commands, 2, 10);
     let again = next_matching(&mut events, Duration::from_secs(60), done_burst(2)).await;
     assert_eq!((again.sent, again.error), (10, None));
 }
@@ -191,12 +185,9 @@ async fn errors_are_classified_clearly_and_carry_no_secret() {
     assert_eq!(e.kind, ErrorKind::NotFound, "{e:?}");
     assert!(e.message.contains("no-such-queue"), "{}", e.message);
     seen.push(e);
-    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
-    let commands = spawn_queue_source(missing, tx).unwrap();
+    let (commands, mut events) = spawn_source(missing);
     let started = Instant::now();
-    commands
-        .send(Command::Burst { burst: 7, count: 5 })
-        .unwrap();
+    burst(&commands, 7, 5);
     let done = next_matching(&mut events, Duration::from_secs(60), done_burst(7)).await;
     // Reported as soon as the broker says so, not after azservicebus's retry budget.
     assert!(
@@ -252,8 +243,7 @@ async fn errors_are_classified_clearly_and_carry_no_secret() {
     seen.push(e);
 
     // The console's source reports the same through Health.
-    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
-    let _commands = spawn_queue_source(dead, tx).unwrap();
+    let (_commands, mut events) = spawn_source(dead);
     let e = next_matching(&mut events, Duration::from_secs(10), |e| match e {
         SourceEvent::Health {
             health: Health::Down(e),
@@ -271,22 +261,11 @@ async fn errors_are_classified_clearly_and_carry_no_secret() {
 #[tokio::test]
 async fn bursts_queue_up_cancel_and_trickle() {
     let bus = FakeServiceBus::start(FakeServiceBusOptions::default()).unwrap();
-    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
-    let commands =
-        spawn_queue_source(config(&bus, "RootManageSharedAccessKey", "kedaqueue"), tx).unwrap();
+    let (commands, mut events) =
+        spawn_source(config(&bus, "RootManageSharedAccessKey", "kedaqueue"));
     // Two bursts queue behind each other; cancelling stops the running one and drops the queued one.
-    commands
-        .send(Command::Burst {
-            burst: 1,
-            count: 200_000,
-        })
-        .unwrap();
-    commands
-        .send(Command::Burst {
-            burst: 2,
-            count: 10,
-        })
-        .unwrap();
+    burst(&commands, 1, 200_000);
+    burst(&commands, 2, 10);
     next_matching(&mut events, Duration::from_secs(60), |e| match e {
         SourceEvent::Send(p) if p.burst == 1 && p.sent > 0 => Some(()),
         _ => None,
@@ -300,12 +279,7 @@ async fn bursts_queue_up_cancel_and_trickle() {
     assert!(second.cancelled && second.sent == 0, "{second:?}");
     assert_eq!(bus.counts("kedaqueue").unwrap().total, first.sent);
     // A burst after the cancel goes out.
-    commands
-        .send(Command::Burst {
-            burst: 3,
-            count: 10,
-        })
-        .unwrap();
+    burst(&commands, 3, 10);
     let third = next_matching(&mut events, Duration::from_secs(60), done_burst(3)).await;
     assert_eq!((third.sent, third.cancelled), (10, false));
 
@@ -395,15 +369,9 @@ async fn send_only_policy_with_a_manage_string_for_counts() {
     let mut seen = Vec::new();
 
     // Send + Manage-for-counts: no Down, the burst's count arrives, purge drains it.
-    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
-    let commands =
-        spawn_queue_source(resolve(Some(bus.connection_string_for("keda-manage"))), tx).unwrap();
-    commands
-        .send(Command::Burst {
-            burst: 1,
-            count: 500,
-        })
-        .unwrap();
+    let (commands, mut events) =
+        spawn_source(resolve(Some(bus.connection_string_for("keda-manage"))));
+    burst(&commands, 1, 500);
     let done = next_matching(&mut events, Duration::from_secs(60), |e| {
         if let Some(error) = down(e) {
             panic!("the source went down: {error:?}");
@@ -435,8 +403,7 @@ async fn send_only_policy_with_a_manage_string_for_counts() {
     drop(commands);
 
     // The same Send policy alone: sends work, counts say how to fix it, purge is refused.
-    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
-    let commands = spawn_queue_source(resolve(None), tx).unwrap();
+    let (commands, mut events) = spawn_source(resolve(None));
     let e = next_matching(&mut events, Duration::from_secs(10), down).await;
     assert_eq!(e.kind, ErrorKind::Unauthorized, "{e:?}");
     for want in [
@@ -464,8 +431,7 @@ async fn send_only_policy_with_a_manage_string_for_counts() {
         "Endpoint=sb://127.0.0.1:{};SharedAccessKeyName=keda-manage;SharedAccessKey={wrong_key};UseDevelopmentEmulator=true",
         bus.amqp_port()
     );
-    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
-    let commands = spawn_queue_source(resolve(Some(wrong)), tx).unwrap();
+    let (commands, mut events) = spawn_source(resolve(Some(wrong)));
     let e = next_matching(&mut events, Duration::from_secs(10), down).await;
     assert_eq!(e.kind, ErrorKind::Unauthorized, "{e:?}");
     assert!(
@@ -475,9 +441,7 @@ async fn send_only_policy_with_a_manage_string_for_counts() {
         e.message
     );
     seen.push(e);
-    commands
-        .send(Command::Burst { burst: 2, count: 7 })
-        .unwrap();
+    burst(&commands, 2, 7);
     let done = next_matching(&mut events, Duration::from_secs(60), done_burst(2)).await;
     assert_eq!((done.sent, done.error), (7, None));
     assert_eq!(bus.counts(queue).unwrap().total, 7);
