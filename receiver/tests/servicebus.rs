@@ -174,23 +174,28 @@ fn n_messages_are_consumed_and_completed_exactly_once() {
     assert_eq!(events(&lines, "stopped").len(), 1);
 }
 
-#[test]
-fn sigterm_mid_work_abandons_what_cannot_finish_and_loses_nothing() {
+/// `n` messages, a receiver taking `concurrency` at a time for `processing_ms` each, SIGTERM once
+/// `concurrency` are locked: it exits cleanly, no lock is left and no message is lost.
+/// Returns the queue's counts and the receiver's log lines.
+fn sigterm_with_work_in_flight(
+    n: u64,
+    processing_ms: &str,
+    concurrency: u64,
+    grace_ms: &str,
+) -> (FakeCounts, Vec<Value>) {
     let bus = bus();
-    let n = 10;
     preload(&bus, n);
-    // Work far longer than the grace period: nothing in flight can finish.
     let rx = spawn(
         &bus.connection_string_for("receiver-listen"),
         &[
-            ("PROCESSING_MS", "60000"),
-            ("CONCURRENCY", "3"),
-            ("SHUTDOWN_GRACE_MS", "200"),
+            ("PROCESSING_MS", processing_ms),
+            ("CONCURRENCY", &concurrency.to_string()),
+            ("SHUTDOWN_GRACE_MS", grace_ms),
         ],
         &[],
     );
     assert!(
-        bus.wait_for_counts(QUEUE, WAIT, |c| c.locked == 3)
+        bus.wait_for_counts(QUEUE, WAIT, |c| c.locked == concurrency)
             .is_some()
     );
     rx.sigterm();
@@ -198,9 +203,17 @@ fn sigterm_mid_work_abandons_what_cannot_finish_and_loses_nothing() {
     assert!(status.success(), "{status:?} {stderr}");
 
     let c = counts(&bus);
-    // Abandoned at once, not left to lock expiry: every message is back in the queue.
     assert_eq!(c.locked, 0, "{c:?}");
     assert_eq!(c.completed_total + c.active, n, "{c:?}");
+    (c, lines)
+}
+
+#[test]
+fn sigterm_mid_work_abandons_what_cannot_finish_and_loses_nothing() {
+    let n = 10;
+    // Work far longer than the grace period: nothing in flight can finish. Abandoned at once,
+    // not left to lock expiry: every message is back in the queue.
+    let (c, lines) = sigterm_with_work_in_flight(n, "60000", 3, "200");
     assert_eq!(c.completed_total, 0);
     assert_eq!(events(&lines, "abandoned").len(), 3);
     assert_eq!(events(&lines, "draining")[0]["in_flight"], 3);
@@ -208,29 +221,8 @@ fn sigterm_mid_work_abandons_what_cannot_finish_and_loses_nothing() {
 
 #[test]
 fn sigterm_mid_work_finishes_what_fits_in_the_grace_period() {
-    let bus = bus();
     let n = 10;
-    preload(&bus, n);
-    let rx = spawn(
-        &bus.connection_string_for("receiver-listen"),
-        &[
-            ("PROCESSING_MS", "1000"),
-            ("CONCURRENCY", "2"),
-            ("SHUTDOWN_GRACE_MS", "20000"),
-        ],
-        &[],
-    );
-    assert!(
-        bus.wait_for_counts(QUEUE, WAIT, |c| c.locked == 2)
-            .is_some()
-    );
-    rx.sigterm();
-    let (status, lines, stderr) = rx.finish();
-    assert!(status.success(), "{status:?} {stderr}");
-
-    let c = counts(&bus);
-    assert_eq!(c.locked, 0, "{c:?}");
-    assert_eq!(c.completed_total + c.active, n, "{c:?}");
+    let (c, lines) = sigterm_with_work_in_flight(n, "1000", 2, "20000");
     // The two in flight were finished; no new message was taken after the signal.
     assert!(c.completed_total >= 2 && c.completed_total < n, "{c:?}");
     assert_eq!(events(&lines, "completed").len() as u64, c.completed_total);
