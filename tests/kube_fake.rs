@@ -37,6 +37,16 @@ async fn with_pods(n: usize) -> (FakeApiServer, Api<Pod>) {
     (server, api)
 }
 
+/// The resourceVersion of a fresh list: where a watch starts from.
+async fn list_resource_version(api: &Api<Pod>) -> String {
+    api.list(&ListParams::default())
+        .await
+        .unwrap()
+        .metadata
+        .resource_version
+        .unwrap()
+}
+
 #[tokio::test]
 async fn lists_page_with_continue_tokens_and_expire_with_410() {
     let (server, api) = with_pods(5).await;
@@ -72,13 +82,7 @@ async fn lists_page_with_continue_tokens_and_expire_with_410() {
 #[tokio::test]
 async fn a_too_old_watch_gets_an_error_event_inside_http_200() {
     let (server, api) = with_pods(1).await;
-    let rv = api
-        .list(&ListParams::default())
-        .await
-        .unwrap()
-        .metadata
-        .resource_version
-        .unwrap();
+    let rv = list_resource_version(&api).await;
     server.modify(PODS, NS, "kedasbreceiver-p-0", |p| {
         p["metadata"]["labels"]["touched"] = "yes".into()
     });
@@ -115,13 +119,7 @@ async fn watches_replay_from_a_resource_version_then_stream_and_bookmark() {
     .await
     .unwrap();
     let api: Api<Pod> = Api::namespaced(client(&server).await, NS);
-    let rv = api
-        .list(&ListParams::default())
-        .await
-        .unwrap()
-        .metadata
-        .resource_version
-        .unwrap();
+    let rv = list_resource_version(&api).await;
     server.apply(demo::pod(NS, "kedasbreceiver-p-0", PodStage::Pending));
     let mut stream = api
         .watch(&WatchParams::default(), &rv)
