@@ -36,6 +36,35 @@ fn bad_console_flags_exit_2_with_a_specific_message() {
     }
 }
 
+/// The Service Bus variables the console reads; each one not in a case's `env` is removed.
+const SERVICEBUS_VARS: [&str; 3] = [
+    "SERVICEBUS_CONNECTION_STRING",
+    "SERVICEBUS_MANAGE_CONNECTION_STRING",
+    "SERVICEBUS_MANAGEMENT_URL",
+];
+
+/// Runs the console with `args` and only the Service Bus variables in `env`; asserts it refused
+/// the input (exit 2, `want` on stderr, no escape sequence on stdout); returns stderr.
+fn refused_with_env(args: &[&str], env: &[(&str, &str)], want: &str) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kedatui"));
+    command.args(args);
+    for var in SERVICEBUS_VARS {
+        match env.iter().find(|(name, _)| *name == var) {
+            Some((_, value)) => command.env(var, value),
+            None => command.env_remove(var),
+        };
+    }
+    let out = command.output().expect("run kedatui");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(stderr.contains(want), "{args:?}: {stderr}");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains('\u{1b}'),
+        "{args:?} touched the terminal"
+    );
+    stderr
+}
+
 /// Live-mode input: a malformed connection string (env or file), or a cluster named explicitly
 /// that cannot be configured, exits 2 before the terminal, and the message holds no key.
 #[test]
@@ -67,21 +96,8 @@ fn bad_live_input_exits_2_without_the_secret() {
         ),
     ];
     for (args, env, want) in cases {
-        let out = Command::new(env!("CARGO_BIN_EXE_kedatui"))
-            .args(*args)
-            .env("SERVICEBUS_CONNECTION_STRING", env)
-            .env_remove("SERVICEBUS_MANAGE_CONNECTION_STRING")
-            .env_remove("SERVICEBUS_MANAGEMENT_URL")
-            .output()
-            .expect("run kedatui");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        let stderr = refused_with_env(args, &[("SERVICEBUS_CONNECTION_STRING", env)], want);
         assert!(!stderr.contains(&key), "{args:?}: the key leaked: {stderr}");
-        assert!(
-            !String::from_utf8_lossy(&out.stdout).contains('\u{1b}'),
-            "{args:?} touched the terminal"
-        );
     }
 }
 
@@ -131,25 +147,19 @@ fn a_mismatched_manage_connection_string_exits_2_without_the_secrets() {
         (&[], "", &other_ns, "no connection string to send with"),
     ];
     for (args, send_env, manage_env, want) in cases {
-        let out = Command::new(env!("CARGO_BIN_EXE_kedatui"))
-            .args(*args)
-            .env("SERVICEBUS_CONNECTION_STRING", send_env)
-            .env("SERVICEBUS_MANAGE_CONNECTION_STRING", manage_env)
-            .env_remove("SERVICEBUS_MANAGEMENT_URL")
-            .output()
-            .expect("run kedatui");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        let stderr = refused_with_env(
+            args,
+            &[
+                ("SERVICEBUS_CONNECTION_STRING", send_env),
+                ("SERVICEBUS_MANAGE_CONNECTION_STRING", manage_env),
+            ],
+            want,
+        );
         for key in [&send_key, &manage_key] {
             assert!(
                 !stderr.contains(key.as_str()),
                 "{args:?}: a key leaked: {stderr}"
             );
         }
-        assert!(
-            !String::from_utf8_lossy(&out.stdout).contains('\u{1b}'),
-            "{args:?} touched the terminal"
-        );
     }
 }
