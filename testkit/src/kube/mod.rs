@@ -518,20 +518,7 @@ impl Store {
         if meta["creationTimestamp"].as_str().is_none() {
             meta["creationTimestamp"] = json!(now_rfc3339());
         }
-        object["apiVersion"] = json!(key.0.api_version());
-        object["kind"] = json!(key.0.kind);
-        self.objects.insert(key.clone(), object.clone());
-        self.record(
-            shared,
-            Change {
-                rv,
-                resource: key.0,
-                type_: "ADDED",
-                object: object.clone(),
-                previous: None,
-            },
-        );
-        Ok(object)
+        Ok(self.store(shared, key, rv, object, "ADDED", None))
     }
 
     fn replace(&mut self, shared: &Shared, key: Key, mut object: Value) -> Result<Value, Response> {
@@ -547,6 +534,19 @@ impl Store {
         if key.0.namespaced {
             meta["namespace"] = json!(key.1);
         }
+        Ok(self.store(shared, key, rv, object, "MODIFIED", Some(previous)))
+    }
+
+    /// Stamps the object's apiVersion and kind, keeps it, and records the change for watchers.
+    fn store(
+        &mut self,
+        shared: &Shared,
+        key: Key,
+        rv: u64,
+        mut object: Value,
+        type_: &'static str,
+        previous: Option<Value>,
+    ) -> Value {
         object["apiVersion"] = json!(key.0.api_version());
         object["kind"] = json!(key.0.kind);
         self.objects.insert(key.clone(), object.clone());
@@ -555,12 +555,12 @@ impl Store {
             Change {
                 rv,
                 resource: key.0,
-                type_: "MODIFIED",
+                type_,
                 object: object.clone(),
-                previous: Some(previous),
+                previous,
             },
         );
-        Ok(object)
+        object
     }
 
     fn delete(&mut self, shared: &Shared, key: Key) -> Option<Value> {
