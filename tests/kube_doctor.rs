@@ -4,7 +4,7 @@
 use std::process::Command;
 
 use kedatui::kube::ClusterArgs;
-use kedatui::kube::doctor::{Outcome, cluster_checks, names};
+use kedatui::kube::doctor::{Check, Outcome, cluster_checks, names};
 use serde_json::json;
 use testkit::kube::demo;
 use testkit::kube::{DEPLOYMENTS, FakeApiServer, HPAS, NAMESPACES, Options, SCALED_OBJECTS};
@@ -29,15 +29,20 @@ fn args_for(server: &FakeApiServer, dir: &tempfile::TempDir) -> ClusterArgs {
     }
 }
 
+/// Each check's name and outcome, in order.
+fn outcomes(checks: &[Check]) -> Vec<(&str, Outcome)> {
+    checks
+        .iter()
+        .map(|c| (c.name.as_str(), c.outcome))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn all_cluster_checks_pass_on_a_ready_demo() {
     let server = seeded().await;
     let dir = tempfile::tempdir().unwrap();
     let checks = cluster_checks(&args_for(&server, &dir)).await;
-    let got: Vec<(&str, Outcome)> = checks
-        .iter()
-        .map(|c| (c.name.as_str(), c.outcome))
-        .collect();
+    let got = outcomes(&checks);
     assert_eq!(
         got,
         [
@@ -312,10 +317,7 @@ async fn servicebus_checks_pass_with_a_manage_policy() {
     let bus = bus_with_policies();
     let checks =
         servicebus_checks(sb_args(&bus, None).resolve_with(Some(bus.connection_string()))).await;
-    let got: Vec<_> = checks
-        .iter()
-        .map(|c| (c.name.as_str(), c.outcome))
-        .collect();
+    let got = outcomes(&checks);
     assert_eq!(
         got,
         [
