@@ -3,7 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use kedatui::event::{Command, ErrorKind, Event, Health, SendProgress, SourceError, SourceEvent};
+use kedatui::event::{
+    Command, ErrorKind, Event, Health, PurgeProgress, SendProgress, SourceError, SourceEvent,
+};
 use kedatui::servicebus::counts::MANAGE_RIGHTS;
 use kedatui::servicebus::{
     ServiceBusConfig, check_manage_rights, check_send_rights, connection, spawn_queue_source,
@@ -59,6 +61,13 @@ fn done_burst(burst: u64) -> impl FnMut(&SourceEvent) -> Option<SendProgress> {
     }
 }
 
+fn done_purge(e: &SourceEvent) -> Option<PurgeProgress> {
+    match e {
+        SourceEvent::Purge(p) if p.done => Some(p.clone()),
+        _ => None,
+    }
+}
+
 #[tokio::test]
 async fn a_burst_of_10_000_arrives_exactly_and_purge_drains_it() {
     let bus = FakeServiceBus::start(FakeServiceBusOptions::default()).unwrap();
@@ -77,11 +86,7 @@ async fn a_burst_of_10_000_arrives_exactly_and_purge_drains_it() {
     assert_eq!(bus.counts("kedaqueue").unwrap().enqueued_total, 10_000);
 
     commands.send(Command::Purge).unwrap();
-    let purged = next_matching(&mut events, Duration::from_secs(120), |e| match e {
-        SourceEvent::Purge(p) if p.done => Some(p.clone()),
-        _ => None,
-    })
-    .await;
+    let purged = next_matching(&mut events, Duration::from_secs(120), done_purge).await;
     assert_eq!((purged.removed, purged.error), (10_000, None));
     let counts = bus.counts("kedaqueue").unwrap();
     assert_eq!((counts.total, counts.completed_total), (0, 10_000));
@@ -392,11 +397,7 @@ async fn send_only_policy_with_a_manage_string_for_counts() {
     .await;
     assert_eq!(counts.total, Some(500));
     commands.send(Command::Purge).unwrap();
-    let purged = next_matching(&mut events, Duration::from_secs(60), |e| match e {
-        SourceEvent::Purge(p) if p.done => Some(p.clone()),
-        _ => None,
-    })
-    .await;
+    let purged = next_matching(&mut events, Duration::from_secs(60), done_purge).await;
     // A Send-only policy cannot receive: purge used the Manage string.
     assert_eq!((purged.removed, purged.error), (500, None));
     assert_eq!(bus.counts(queue).unwrap().total, 0);
@@ -414,11 +415,7 @@ async fn send_only_policy_with_a_manage_string_for_counts() {
     }
     seen.push(e);
     commands.send(Command::Purge).unwrap();
-    let purged = next_matching(&mut events, Duration::from_secs(60), |e| match e {
-        SourceEvent::Purge(p) if p.done => Some(p.clone()),
-        _ => None,
-    })
-    .await;
+    let purged = next_matching(&mut events, Duration::from_secs(60), done_purge).await;
     let e = purged.error.expect("a Send-only policy cannot purge");
     assert_eq!(e.kind, ErrorKind::Unauthorized, "{e:?}");
     seen.push(e);
