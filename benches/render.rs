@@ -1,17 +1,22 @@
 //! One frame of the console at 120×40 with 500 pods, 15 minutes of chart history and a full
 //! events panel. Target: ≤ 2 ms per frame.
 
+#[path = "../tests/common/fixtures.rs"]
+mod fixtures;
+
 use criterion::{Criterion, criterion_group, criterion_main};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use kedatui::app::{App, AppConfig};
 use kedatui::event::{Event, SendProgress, SourceEvent};
 use kedatui::model::{
-    ClusterEvent, Condition, DeploymentView, EventType, HpaBehaviorKind, HpaDecision, HpaView,
-    LimitReason, PodView, QueueCounts, QueueSample, ScaledObjectView, names,
+    ClusterEvent, Condition, DeploymentView, EventType, HpaDecision, HpaView, LimitReason, PodView,
+    QueueCounts, QueueSample, ScaledObjectView, names,
 };
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
+
+use fixtures::demo_scaled_object;
 
 const PODS: u32 = 500;
 const HISTORY_SECS: i64 = 15 * 60;
@@ -94,19 +99,7 @@ fn busy_app() -> App {
     app.update(Event::Source(SourceEvent::Pods(pods)));
     app.update(Event::Source(SourceEvent::ScaledObject(Box::new(
         ScaledObjectView {
-            namespace: names::NAMESPACE.into(),
-            name: names::SCALED_OBJECT.into(),
-            target_kind: "apps/v1.Deployment".into(),
-            target_name: names::DEPLOYMENT.into(),
-            queue_name: names::QUEUE.into(),
-            polling_interval: SignedDuration::from_secs(5),
-            cooldown_period: SignedDuration::from_secs(30),
-            min_replicas: 0,
             max_replicas: PODS,
-            idle_replicas: None,
-            message_count: 5,
-            activation_message_count: 0,
-            hpa_behavior: HpaBehaviorKind::Legacy,
             conditions: vec![Condition {
                 type_: "Active".into(),
                 status: "True".into(),
@@ -116,6 +109,7 @@ fn busy_app() -> App {
             last_active: Some(t(HISTORY_SECS)),
             last_poll: Some(t(HISTORY_SECS)),
             next_poll: Some(t(HISTORY_SECS + 5)),
+            ..demo_scaled_object()
         },
     ))));
     app.update(Event::Source(SourceEvent::Hpa(Some(Box::new(HpaView {

@@ -1,13 +1,16 @@
 //! Screen snapshots (insta + ratatui `TestBackend`) of the states a speaker goes through.
 //! Every state is built by feeding hand-written `Event`s through `App::update`, as the sources would.
 
+mod common;
+
+use common::fixtures::demo_scaled_object;
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use kedatui::app::{App, AppConfig};
 use kedatui::event::{Event, SendProgress, SourceEvent};
 use kedatui::model::{
-    ClusterEvent, Condition, DeploymentView, EventType, HpaBehaviorKind, HpaDecision, HpaView,
-    LimitReason, PodView, QueueCounts, QueueSample, ScaledObjectView, names,
+    ClusterEvent, Condition, DeploymentView, EventType, HpaDecision, HpaView, LimitReason, PodView,
+    QueueCounts, QueueSample, ScaledObjectView, names,
 };
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -36,19 +39,6 @@ fn scaled_object(
     next_poll: i64,
 ) -> ScaledObjectView {
     ScaledObjectView {
-        namespace: names::NAMESPACE.into(),
-        name: names::SCALED_OBJECT.into(),
-        target_kind: "apps/v1.Deployment".into(),
-        target_name: names::DEPLOYMENT.into(),
-        queue_name: names::QUEUE.into(),
-        polling_interval: SignedDuration::from_secs(5),
-        cooldown_period: SignedDuration::from_secs(30),
-        min_replicas: 0,
-        max_replicas: 20,
-        idle_replicas: None,
-        message_count: 5,
-        activation_message_count: 0,
-        hpa_behavior: HpaBehaviorKind::Legacy,
         conditions: vec![
             Condition {
                 type_: "Ready".into(),
@@ -66,6 +56,7 @@ fn scaled_object(
         last_active: last_active.map(t),
         last_poll: Some(t(next_poll - 5)),
         next_poll: Some(t(next_poll)),
+        ..demo_scaled_object()
     }
 }
 

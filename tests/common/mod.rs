@@ -5,6 +5,8 @@
 
 use std::process::Command;
 
+pub mod fixtures;
+
 /// Runs the `kedatui` binary with `args`: (exit code, stdout, stderr).
 pub fn run(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_kedatui"))
