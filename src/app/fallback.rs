@@ -6,6 +6,7 @@
 //! live sources and starts the simulator (`source::live::start_fallback`).
 
 use super::{App, Mode, Notice, NoticeLevel, TRICKLE_BURST};
+use crate::event::Health;
 use crate::model::ScaledObjectView;
 use crate::sim::SimConfig;
 use crate::sim::config::SimNames;
@@ -55,6 +56,15 @@ impl FallbackSeed {
 }
 
 impl App {
+    /// True when every live source reported so far is connected (and at least one has): then
+    /// `s` asks before leaving live mode. A source Down or Reconnecting is the emergency the
+    /// key exists for, so it switches at once.
+    pub(super) fn live_sources_healthy(&self) -> bool {
+        !self.is_simulator()
+            && !self.health.is_empty()
+            && self.health.values().all(|h| matches!(h, Health::Connected))
+    }
+
     /// `s`: in live mode, switch to the simulator from the numbers on screen.
     pub(super) fn switch_to_simulator(&mut self) {
         if self.is_simulator() {
@@ -149,13 +159,7 @@ mod tests {
             status_replicas: 6,
             ready_replicas: 5,
         })));
-        app.update(Event::Source(SourceEvent::Health {
-            source: SourceKind::ServiceBus,
-            health: Health::Down(SourceError {
-                kind: ErrorKind::Unreachable,
-                message: "cannot reach the namespace".into(),
-            }),
-        }));
+        app.update(health(SourceKind::ServiceBus, down()));
         app
     }
 
@@ -176,6 +180,101 @@ mod tests {
         // A second `s` is now the simulator's: nothing more to switch.
         app.update(key('s'));
         assert_eq!(app.take_fallback(), None);
+    }
+
+    fn health(source: SourceKind, health: Health) -> Event {
+        Event::Source(SourceEvent::Health { source, health })
+    }
+
+    fn down() -> Health {
+        Health::Down(SourceError {
+            kind: ErrorKind::Unreachable,
+            message: "cannot reach the namespace".into(),
+        })
+    }
+
+    #[test]
+    fn s_asks_first_only_while_every_live_source_is_healthy() {
+        use super::super::InputMode;
+        use crate::app::keymap::KeyContext;
+        let connected = || Health::Connected;
+        let reconnecting = || Health::Reconnecting("the namespace".into());
+        // (case, ServiceBus, Cluster, asks first)
+        let cases: [(&str, Option<Health>, Option<Health>, bool); 6] = [
+            ("both connected", Some(connected()), Some(connected()), true),
+            (
+                "only Service Bus reported, connected",
+                Some(connected()),
+                None,
+                true,
+            ),
+            ("Service Bus down", Some(down()), Some(connected()), false),
+            (
+                "cluster reconnecting",
+                Some(connected()),
+                Some(reconnecting()),
+                false,
+            ),
+            ("cluster down", Some(connected()), Some(down()), false),
+            ("nothing reported yet", None, None, false),
+        ];
+        for (name, sb, cluster, asks) in cases {
+            let mut app = live_app();
+            app.health.clear();
+            for (source, h) in [(SourceKind::ServiceBus, sb), (SourceKind::Cluster, cluster)] {
+                if let Some(h) = h {
+                    app.update(health(source, h));
+                }
+            }
+            assert!(app.update(key('s')).is_empty(), "{name}");
+            if asks {
+                assert_eq!(app.key_context(), KeyContext::ConfirmFallback, "{name}");
+                assert!(!app.is_simulator(), "{name}: still live until confirmed");
+                assert_eq!(app.take_fallback(), None, "{name}");
+            } else {
+                assert_eq!(app.input, InputMode::Normal, "{name}");
+                assert!(app.is_simulator(), "{name}: switched at once");
+                assert!(app.take_fallback().is_some(), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_fallback_prompt_confirms_with_y_or_enter_and_cancels_with_n_or_esc() {
+        use super::super::InputMode;
+        let healthy = || {
+            let mut app = live_app();
+            app.update(health(SourceKind::ServiceBus, Health::Connected));
+            app.update(health(SourceKind::Cluster, Health::Connected));
+            app.update(key('s'));
+            assert_eq!(app.input, InputMode::ConfirmFallback);
+            app
+        };
+        let enter = Event::Input(TermEvent::Key(KeyEvent::from(KeyCode::Enter)));
+        let esc = Event::Input(TermEvent::Key(KeyEvent::from(KeyCode::Esc)));
+        // (case, key, switches)
+        let cases = [
+            ("y", key('y'), true),
+            ("Enter", enter, true),
+            ("n", key('n'), false),
+            ("Esc", esc, false),
+        ];
+        for (name, press, switches) in cases {
+            let mut app = healthy();
+            assert!(app.update(key('1')).is_empty(), "{name}: other keys wait");
+            assert_eq!(app.input, InputMode::ConfirmFallback, "{name}");
+            assert!(app.update(press).is_empty(), "{name}");
+            assert_eq!(app.input, InputMode::Normal, "{name}");
+            assert!(!app.should_quit(), "{name}");
+            assert_eq!(app.is_simulator(), switches, "{name}");
+            let seed = app.take_fallback();
+            assert_eq!(seed.is_some(), switches, "{name}");
+            if let Some(seed) = seed {
+                assert_eq!((seed.active_messages, seed.replicas), (420, 6), "{name}");
+            } else {
+                assert_eq!(app.health.len(), 2, "{name}: live health kept");
+            }
+        }
     }
 
     #[test]

@@ -83,6 +83,7 @@ pub enum KeyContext {
     Help,
     BurstPrompt,
     ConfirmPurge,
+    ConfirmFallback,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -334,6 +335,22 @@ pub fn bindings(context: KeyContext, s: &KeyMapState<'_>) -> Vec<Binding> {
                 "n/Esc",
                 "cancel".into(),
                 "keep the messages".into(),
+                Action::Cancel,
+            ),
+        ],
+        KeyContext::ConfirmFallback => vec![
+            binding(
+                vec![Char('y'), Enter],
+                "y",
+                "simulator".into(),
+                "leave live mode and continue in the simulator".into(),
+                Action::Confirm,
+            ),
+            binding(
+                vec![Char('n'), Esc],
+                "n/Esc",
+                "stay live".into(),
+                "stay in live mode".into(),
                 Action::Cancel,
             ),
         ],

@@ -83,6 +83,9 @@ pub enum InputMode {
     },
     /// `p`: waiting for y/n.
     ConfirmPurge,
+    /// `s` while every live source is healthy: waiting for y/n, so a stray press on stage
+    /// does not leave live mode.
+    ConfirmFallback,
 }
 
 /// One row of the pod table, with when the console first saw it (for the flash).
@@ -257,6 +260,7 @@ impl App {
         match (&self.input, self.show_help) {
             (InputMode::BurstPrompt { .. }, _) => KeyContext::BurstPrompt,
             (InputMode::ConfirmPurge, _) => KeyContext::ConfirmPurge,
+            (InputMode::ConfirmFallback, _) => KeyContext::ConfirmFallback,
             (InputMode::Normal, true) => KeyContext::Help,
             (InputMode::Normal, false) => KeyContext::Normal,
         }
@@ -667,7 +671,15 @@ impl App {
                 "chart live"
             }
             .into(),
-            (KeyContext::Normal, Action::SwitchToSimulator, _) if self.from_live => {
+            (KeyContext::Normal, Action::SwitchToSimulator, _)
+                if self.input == InputMode::ConfirmFallback =>
+            {
+                "simulator? (y/n)".into()
+            }
+            (KeyContext::Normal, Action::SwitchToSimulator, _)
+            | (KeyContext::ConfirmFallback, Action::Confirm, _)
+                if self.from_live =>
+            {
                 "switched to the simulator".into()
             }
             (KeyContext::Normal, Action::ToggleHelp, _) => "help".into(),
@@ -710,7 +722,15 @@ impl App {
                 self.purge_seen = 0;
                 vec![Command::Purge]
             }
-            (KeyContext::BurstPrompt | KeyContext::ConfirmPurge, Action::Cancel) => {
+            (KeyContext::ConfirmFallback, Action::Confirm) => {
+                self.input = InputMode::Normal;
+                self.switch_to_simulator();
+                Vec::new()
+            }
+            (
+                KeyContext::BurstPrompt | KeyContext::ConfirmPurge | KeyContext::ConfirmFallback,
+                Action::Cancel,
+            ) => {
                 self.input = InputMode::Normal;
                 Vec::new()
             }
@@ -798,7 +818,11 @@ impl App {
             Action::PageUp => self.scroll(-(self.page_size() as isize)),
             Action::PageDown => self.scroll(self.page_size() as isize),
             Action::SwitchToSimulator => {
-                self.switch_to_simulator();
+                if self.live_sources_healthy() {
+                    self.input = InputMode::ConfirmFallback;
+                } else {
+                    self.switch_to_simulator();
+                }
                 Vec::new()
             }
             Action::Snapshot => vec![Command::Presenter(PresenterCommand::Snapshot)],

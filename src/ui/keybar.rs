@@ -33,6 +33,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 theme::bad(),
             ));
         }
+        InputMode::ConfirmFallback => {
+            spans.push(Span::styled(
+                " Leave live mode and continue in the simulator? ",
+                theme::warn(),
+            ));
+        }
         InputMode::Normal => {
             if let Some(n) = &app.notice {
                 let style = match n.level {
@@ -100,4 +106,45 @@ fn hint_spans(app: &App, context: KeyContext, width: u16) -> Vec<Span<'static>> 
         out.extend(spans.iter().cloned());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent};
+
+    use super::*;
+    use crate::app::{AppConfig, Mode};
+    use crate::event::{Event, Health, SourceEvent, SourceKind};
+
+    fn bar(app: &App) -> String {
+        let area = Rect::new(0, 0, 120, 1);
+        let mut buf = Buffer::empty(area);
+        render(app, area, &mut buf);
+        (0..area.width).map(|x| buf[(x, 0)].symbol()).collect()
+    }
+
+    #[test]
+    fn s_with_healthy_live_sources_shows_the_fallback_question_and_its_keys() {
+        let mut app = App::new(AppConfig {
+            mode: Mode::Live,
+            ..AppConfig::default()
+        });
+        for source in [SourceKind::ServiceBus, SourceKind::Cluster] {
+            app.update(Event::Source(SourceEvent::Health {
+                source,
+                health: Health::Connected,
+            }));
+        }
+        assert!(!bar(&app).contains("Leave live mode"));
+        app.update(Event::Input(TermEvent::Key(KeyEvent::from(KeyCode::Char(
+            's',
+        )))));
+        let line = bar(&app);
+        assert!(
+            line.starts_with(" Leave live mode and continue in the simulator? "),
+            "{line:?}"
+        );
+        assert!(line.contains(" y  simulator "), "{line:?}");
+        assert!(line.contains(" n/Esc  stay live "), "{line:?}");
+    }
 }
