@@ -1,8 +1,14 @@
-//! `servicebus-fake --amqp-port P --http-port H --key-name N --key K --queue Q`: a loopback
-//! Service Bus for manual live-mode runs. Prints its connection string and management URL.
+//! `servicebus-fake --amqp-port P --http-port H [--key-name N --key K] [--rule NAME:KEY:RIGHTS]…
+//! --queue Q`: a loopback Service Bus for manual live-mode runs. Prints one connection string
+//! per shared access rule, each under a `# rule NAME: RIGHTS` line, then the management URL.
+//!
+//! Several rules let the least-privilege set-up (a Send-only string for kedatui's sends, a
+//! Manage one for counts and purge) be rehearsed by hand.
 
 use clap::Parser;
 use testkit::servicebus::{FakeServiceBus, FakeServiceBusOptions, Rights, SasRule, random_key};
+
+const DEFAULT_KEY_NAME: &str = "RootManageSharedAccessKey";
 
 #[derive(Parser)]
 #[command(about = "A loopback Azure Service Bus (AMQP 1.0 + management REST) for kedatui")]
@@ -11,17 +17,90 @@ struct Args {
     amqp_port: u16,
     #[arg(long, default_value_t = 5300)]
     http_port: u16,
-    #[arg(long, default_value = "RootManageSharedAccessKey")]
-    key_name: String,
-    /// The shared access key; a random one when omitted.
+    /// Name of a Manage+Send+Listen rule [default: RootManageSharedAccessKey]. That rule exists
+    /// when this or `--key` is given, or when there is no `--rule`.
+    #[arg(long)]
+    key_name: Option<String>,
+    /// The shared access key of that rule; a random one when omitted.
     #[arg(long)]
     key: Option<String>,
+    /// A shared access rule NAME:KEY:RIGHTS (repeatable); RIGHTS is a comma list of send,
+    /// listen, manage (manage includes send and listen, as in Azure); an empty KEY is a random
+    /// one, e.g. `--rule kedatui-send::send --rule keda-manage::manage`.
+    // Parsed after clap, whose error would echo the whole value, key included.
+    #[arg(long = "rule", value_name = "NAME:KEY:RIGHTS")]
+    rules: Vec<String>,
     /// Queues to create (repeatable).
     #[arg(long, default_value = "kedaqueue")]
     queue: Vec<String>,
     /// Refuse repeated message ids (Service Bus duplicate detection).
     #[arg(long)]
     duplicate_detection: bool,
+}
+
+/// `NAME:KEY:RIGHTS`. The key sits between the first and the last colon, so a key holding a
+/// colon still parses (generated keys are base64 and hold none).
+fn parse_rule(s: &str) -> Result<SasRule, String> {
+    let (name, rest) = s
+        .split_once(':')
+        .ok_or_else(|| format!("expected NAME:KEY:RIGHTS, got {:?}", redact(s)))?;
+    let (key, rights) = rest
+        .rsplit_once(':')
+        .ok_or_else(|| format!("expected NAME:KEY:RIGHTS, got {:?}", redact(s)))?;
+    if name.is_empty() {
+        return Err("the rule's NAME is empty".into());
+    }
+    let rights = parse_rights(rights)?;
+    let key = if key.is_empty() {
+        random_key()
+    } else {
+        key.to_owned()
+    };
+    Ok(SasRule {
+        name: name.to_owned(),
+        key,
+        rights,
+    })
+}
+
+/// The parts of a malformed `--rule` that are safe to echo: only up to the first colon (the
+/// name), so a key never lands in an error message.
+fn redact(s: &str) -> String {
+    match s.split_once(':') {
+        Some((name, _)) => format!("{name}:…"),
+        None => "…".into(),
+    }
+}
+
+fn parse_rights(list: &str) -> Result<Rights, String> {
+    let mut rights = Rights {
+        manage: false,
+        send: false,
+        listen: false,
+    };
+    for right in list.split(',').map(str::trim) {
+        match right.to_ascii_lowercase().as_str() {
+            "send" => rights.send = true,
+            "listen" => rights.listen = true,
+            // Azure's Manage right always comes with Send and Listen.
+            "manage" => rights = Rights::ALL,
+            "" => return Err("RIGHTS is empty: give a comma list of send, listen, manage".into()),
+            other => {
+                return Err(format!(
+                    "unknown right {other:?}: RIGHTS is a comma list of send, listen, manage"
+                ));
+            }
+        }
+    }
+    Ok(rights)
+}
+
+fn rights_label(r: Rights) -> String {
+    [(r.manage, "manage"), (r.send, "send"), (r.listen, "listen")]
+        .into_iter()
+        .filter_map(|(has, name)| has.then_some(name))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn main() -> std::process::ExitCode {
@@ -32,15 +111,34 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
+    let mut rules = Vec::new();
+    if args.rules.is_empty() || args.key_name.is_some() || args.key.is_some() {
+        rules.push(SasRule {
+            name: args.key_name.unwrap_or_else(|| DEFAULT_KEY_NAME.into()),
+            key: args.key.unwrap_or_else(random_key),
+            rights: Rights::ALL,
+        });
+    }
+    for rule in &args.rules {
+        match parse_rule(rule) {
+            Ok(rule) => rules.push(rule),
+            Err(e) => {
+                eprintln!("servicebus-fake: --rule: {e}");
+                return std::process::ExitCode::from(2);
+            }
+        }
+    }
+    for (i, rule) in rules.iter().enumerate() {
+        if rules[..i].iter().any(|r| r.name == rule.name) {
+            eprintln!("servicebus-fake: two rules are named {:?}", rule.name);
+            return std::process::ExitCode::from(2);
+        }
+    }
     let opts = FakeServiceBusOptions {
         amqp_port: args.amqp_port,
         http_port: args.http_port,
         queues: args.queue,
-        rules: vec![SasRule {
-            name: args.key_name,
-            key: args.key.unwrap_or_else(random_key),
-            rights: Rights::ALL,
-        }],
+        rules,
         duplicate_detection: args.duplicate_detection,
         ..FakeServiceBusOptions::default()
     };
@@ -51,13 +149,29 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    println!("{}", bus.connection_string());
+    let rules = &bus.options().rules;
+    for rule in rules {
+        println!("# rule {}: {}", rule.name, rights_label(rule.rights));
+        println!("{}", bus.connection_string_for(&rule.name));
+    }
     println!("management URL: {}", bus.management_url());
-    println!(
-        "try: SERVICEBUS_CONNECTION_STRING='{}' SERVICEBUS_MANAGEMENT_URL={} kedatui queue",
-        bus.connection_string(),
-        bus.management_url()
-    );
+    // The least-privilege pair when there is one (a Send-only rule and a Manage rule), else the
+    // first rule alone.
+    let send_only = rules.iter().find(|r| r.rights.send && !r.rights.manage);
+    let manage = rules.iter().find(|r| r.rights.manage);
+    match (send_only, manage) {
+        (Some(send), Some(manage)) => println!(
+            "try: SERVICEBUS_CONNECTION_STRING='{}' SERVICEBUS_MANAGE_CONNECTION_STRING='{}' SERVICEBUS_MANAGEMENT_URL={} kedatui",
+            bus.connection_string_for(&send.name),
+            bus.connection_string_for(&manage.name),
+            bus.management_url()
+        ),
+        _ => println!(
+            "try: SERVICEBUS_CONNECTION_STRING='{}' SERVICEBUS_MANAGEMENT_URL={} kedatui queue",
+            bus.connection_string(),
+            bus.management_url()
+        ),
+    }
     // Serve until killed.
     loop {
         std::thread::park();
