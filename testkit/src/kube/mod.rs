@@ -1115,8 +1115,14 @@ fn watch_stream(shared: &Arc<Shared>, route: &Route, query: &BTreeMap<String, St
 
     let (tx, rx) = mpsc::channel::<Bytes>(1024);
     let mut initial: Vec<Bytes> = Vec::new();
-    let (notices, start_rv) = {
+    let (notices, start_rv, mut generation) = {
         let store = shared.store.lock().unwrap();
+        // Decided under the lock, with the generation subscribed here too: a CRD removed (or a
+        // restart) between routing and this point must still end or refuse this watch.
+        if store.keda_uninstalled && filter.resource.group == KEDA_GROUP {
+            return no_such_resource();
+        }
+        let generation = shared.generation.subscribe();
         let notices = shared.notices.subscribe();
         if requested_rv.is_empty() || requested_rv == "0" || send_initial {
             for ((r, _, _), object) in &store.objects {
@@ -1150,9 +1156,8 @@ fn watch_stream(shared: &Arc<Shared>, route: &Route, query: &BTreeMap<String, St
                 }
             }
         }
-        (notices, store.rv)
+        (notices, store.rv, generation)
     };
-    let mut generation = shared.generation.subscribe();
     let interval = shared.bookmark_interval;
     let resource = filter.resource;
     tokio::spawn(async move {
