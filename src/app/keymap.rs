@@ -192,7 +192,8 @@ pub fn bindings(context: KeyContext, s: &KeyMapState<'_>) -> Vec<Binding> {
                     "s",
                     "to simulator".into(),
                     "switch to the simulator, seeded with the live queue depth, replicas and \
-                     ScaledObject settings (when Wi-Fi or the cluster fails)"
+                     ScaledObject settings (at once when Wi-Fi or the cluster fails; asks first \
+                     while live is healthy)"
                         .into(),
                     Action::SwitchToSimulator,
                 ));
