@@ -204,6 +204,9 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
     let mut app = App::new(app_config);
     app.presenter.theme = args.presenter.view.theme;
     app.presenter.big = args.presenter.view.big;
+    if let Setup::Live(live) = &setup {
+        app.sign_in = live::sign_in_label(&live.servicebus);
+    }
     let session = Session {
         recorder,
         snapshot_dir: args.presenter.view.snapshot_dir.clone(),

@@ -155,6 +155,8 @@ pub struct App {
     fallback: Option<fallback::FallbackSeed>,
     /// The simulator carries on from live numbers: the header says so.
     pub from_live: bool,
+    /// Keyless live mode: who signs in with Entra ID (never the token), for the header.
+    pub sign_in: Option<String>,
 }
 
 /// `SourceKind` with an order, for a stable header.
@@ -225,6 +227,7 @@ impl App {
             stats: RunStats::default(),
             fallback: None,
             from_live: false,
+            sign_in: None,
         }
     }
 

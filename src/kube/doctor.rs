@@ -186,7 +186,8 @@ pub async fn servicebus_checks(
                 format!(
                     "export {CONNECTION_STRING_ENV}='<the kedatui-send policy's connection string>' and \
                      {MANAGE_CONNECTION_STRING_ENV}='<the keda-manage policy's>' (scripts/deploy.sh prints both commands), \
-                     or pass --connection-string-file FILE"
+                     or pass --connection-string-file FILE; without keys, pass --fully-qualified-namespace \
+                     NAME.servicebus.windows.net after `az login`"
                 ),
             )];
             checks.extend(skip_rest("skipped: no connection string"));
@@ -211,6 +212,9 @@ pub async fn servicebus_checks(
             return checks;
         }
     };
+    if let Some(auth) = cfg.connection.entra.clone() {
+        return super::doctor_entra::keyless_checks(&cfg, &auth).await;
+    }
     let mut detail = format!(
         "{} (policy {}), queue {}",
         cfg.connection.namespace_uri(),

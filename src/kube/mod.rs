@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod discovery;
 pub mod doctor;
+pub mod doctor_entra;
 pub mod errors;
 pub mod rows;
 pub mod watch;

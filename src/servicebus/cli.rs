@@ -64,6 +64,11 @@ pub struct ServiceBusArgs {
     /// $SERVICEBUS_MANAGE_CONNECTION_STRING [default: the main connection string].
     #[arg(long, value_name = "FILE")]
     pub manage_connection_string_file: Option<PathBuf>,
+    /// Sign in with Microsoft Entra ID (Azure CLI, then Azure Developer CLI) instead of a
+    /// connection string: NAME.servicebus.windows.net, or 127.0.0.1:PORT for a loopback broker
+    /// (plain text).
+    #[arg(long, value_name = "NAMESPACE", env = super::entra::FULLY_QUALIFIED_NAMESPACE_ENV)]
+    pub fully_qualified_namespace: Option<String>,
     /// The queue [default: the connection string's EntityPath, else kedaqueue].
     #[arg(long, value_name = "NAME", env = "SERVICEBUS_QUEUE")]
     pub queue: Option<String>,
@@ -160,7 +165,20 @@ impl ServiceBusArgs {
             env.manage_connection_string,
         )
         .map_err(|e| self.manage_error(e))?;
-        let Some(text) = text else {
+        let namespace = self
+            .fully_qualified_namespace
+            .as_deref()
+            .filter(|n| !n.trim().is_empty());
+        let connection = match (text, namespace) {
+            (Some(_), Some(_)) => return Err(ConnectionStringError::BothSignIns),
+            (Some(text), None) => Some(connection::parse(&text)?),
+            (None, Some(namespace)) => Some(connection::keyless(
+                namespace,
+                super::entra::EntraAuth::developer_tools(),
+            )?),
+            (None, None) => None,
+        };
+        let Some(connection) = connection else {
             return match manage_text {
                 Some(_) => Err(ConnectionStringError::ManageWithoutConnection {
                     from: self.manage_source(),
@@ -169,7 +187,6 @@ impl ServiceBusArgs {
                 None => Ok(None),
             };
         };
-        let connection = connection::parse(&text)?;
         let manage_connection = match manage_text {
             Some(t) => Some(connection::parse(&t).map_err(|e| self.manage_error(e))?),
             None => None,
@@ -229,7 +246,7 @@ impl ServiceBusArgs {
             Ok(Some(cfg)) => Ok(cfg),
             Ok(None) => {
                 eprintln!(
-                    "kedatui: no Service Bus configured: set {CONNECTION_STRING_ENV} or pass --connection-string-file FILE"
+                    "kedatui: no Service Bus configured: set {CONNECTION_STRING_ENV} or pass --connection-string-file FILE (keys), or pass --fully-qualified-namespace NAME.servicebus.windows.net (Entra ID, after `az login`)"
                 );
                 Err(ExitCode::from(EXIT_BAD_INPUT))
             }

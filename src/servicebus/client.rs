@@ -48,9 +48,21 @@ pub async fn connect(
     cs: &ConnectionString,
     retry: ServiceBusRetryOptions,
 ) -> Result<Client, azure_core::Error> {
-    let credential = AzureNamedKeyCredential::new(cs.key_name.clone(), cs.key.expose());
     let namespace = namespace_for_client(cs);
     let options = client_options(retry);
+    if let Some(auth) = &cs.entra {
+        // CBS with type `jwt`; azservicebus re-puts a fresh token when the last one expires.
+        let credential: std::sync::Arc<dyn azure_core::credentials::TokenCredential> =
+            std::sync::Arc::new(auth.clone());
+        return if cs.use_development_emulator {
+            ServiceBusClient::unsecured()
+                .new_from_token_credential(namespace, credential, options)
+                .await
+        } else {
+            ServiceBusClient::new_from_token_credential(namespace, credential, options).await
+        };
+    }
+    let credential = AzureNamedKeyCredential::new(cs.key_name.clone(), cs.key.expose());
     if cs.use_development_emulator {
         ServiceBusClient::unsecured()
             .new_from_named_key_credential(namespace, credential, options)

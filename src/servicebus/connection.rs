@@ -48,6 +48,8 @@ pub struct ConnectionString {
     pub entity_path: Option<String>,
     /// `UseDevelopmentEmulator=true`: plain AMQP and plain HTTP, as with Microsoft's emulator.
     pub use_development_emulator: bool,
+    /// Keyless: sign in with Microsoft Entra ID instead of the (then empty) key.
+    pub entra: Option<super::entra::EntraAuth>,
 }
 
 /// Why a connection string was refused. Messages name the problem, never the key.
@@ -79,6 +81,16 @@ pub enum ConnectionStringError {
     BadEmulatorFlag { value: String },
     #[error("could not read the connection string file {path}: {reason}")]
     File { path: String, reason: String },
+    #[error(
+        "--fully-qualified-namespace (${env}) is not a namespace ({reason}); expected NAME.servicebus.windows.net",
+        env = super::entra::FULLY_QUALIFIED_NAMESPACE_ENV
+    )]
+    BadNamespace { reason: String },
+    #[error(
+        "both a connection string and --fully-qualified-namespace (${env}) are set: use the connection string (keys) or the namespace (Entra ID sign-in), not both",
+        env = super::entra::FULLY_QUALIFIED_NAMESPACE_ENV
+    )]
+    BothSignIns,
     #[error("the queue name is empty")]
     EmptyQueue,
     #[error("--management-url is not a valid http(s) URL: {reason}")]
@@ -191,6 +203,56 @@ pub fn parse(input: &str) -> Result<ConnectionString, ConnectionStringError> {
         key: SecretKey(key.ok_or(ConnectionStringError::MissingKey)?),
         entity_path: entity_path.filter(|e| !e.is_empty()),
         use_development_emulator: emulator,
+        entra: None,
+    })
+}
+
+/// A keyless namespace: `NAME.servicebus.windows.net` (TLS), or a loopback `127.0.0.1:PORT` /
+/// `localhost:PORT`, which connects in plain text as the emulator strings do. An `sb://` prefix
+/// and a trailing `/` are allowed.
+pub fn keyless(
+    namespace: &str,
+    auth: super::entra::EntraAuth,
+) -> Result<ConnectionString, ConnectionStringError> {
+    let text = namespace.trim();
+    if text.is_empty() {
+        return Err(ConnectionStringError::BadNamespace {
+            reason: "it is empty".into(),
+        });
+    }
+    let with_scheme = if text.contains("://") {
+        text.to_owned()
+    } else {
+        format!("sb://{text}")
+    };
+    let url = Url::parse(&with_scheme).map_err(|e| ConnectionStringError::BadNamespace {
+        reason: e.to_string(),
+    })?;
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| ConnectionStringError::BadNamespace {
+            reason: "no host".into(),
+        })?
+        .to_owned();
+    if !matches!(url.path(), "" | "/") {
+        return Err(ConnectionStringError::BadNamespace {
+            reason: "expected only a host (and port), e.g. NAME.servicebus.windows.net".into(),
+        });
+    }
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+        || host.trim_matches(|c| c == '[' || c == ']').parse::<std::net::Ipv6Addr>().is_ok_and(|ip| ip.is_loopback());
+    Ok(ConnectionString {
+        host,
+        port: url.port(),
+        key_name: String::new(),
+        key: SecretKey(String::new()),
+        entity_path: None,
+        use_development_emulator: loopback,
+        entra: Some(auth),
     })
 }
 
@@ -233,6 +295,9 @@ impl fmt::Display for ConnectionString {
         write!(f, "Endpoint=sb://{}", self.host)?;
         if let Some(port) = self.port {
             write!(f, ":{port}")?;
+        }
+        if self.entra.is_some() {
+            return f.write_str("/;Authentication=Microsoft Entra ID");
         }
         write!(
             f,

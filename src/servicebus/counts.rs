@@ -70,17 +70,29 @@ impl CountProbe {
 
     /// One read of the counts.
     pub async fn read(&self) -> Result<QueueCounts, SourceError> {
-        let token = sas::sign_for(
-            &self.connection.key_name,
-            &self.connection.key,
-            &self.audience,
-            jiff::Timestamp::now(),
-            Duration::from_secs(3600),
-        );
+        let authorization = match &self.connection.entra {
+            // `Authorization: Bearer <JWT>` for scope https://servicebus.azure.net/.default (§6.1).
+            Some(auth) => auth
+                .authorization_header()
+                .await
+                .map_err(|e| SourceError {
+                    kind: ErrorKind::Unauthorized,
+                    message: e.to_string(),
+                })?,
+            None => sas::sign_for(
+                &self.connection.key_name,
+                &self.connection.key,
+                &self.audience,
+                jiff::Timestamp::now(),
+                Duration::from_secs(3600),
+            )
+            .expose()
+            .to_owned(),
+        };
         let response = self
             .http
             .get(self.url.clone())
-            .header(reqwest::header::AUTHORIZATION, token.expose())
+            .header(reqwest::header::AUTHORIZATION, authorization)
             .send()
             .await
             .map_err(|e| self.transport_error(&e))?;
@@ -90,7 +102,15 @@ impl CountProbe {
             .await
             .map_err(|e| self.transport_error(&e))?;
         parse_response(status, &body, &self.queue).map_err(|mut e| {
-            if e.kind == ErrorKind::Unauthorized {
+            if let (ErrorKind::Unauthorized, Some(auth)) = (&e.kind, &self.connection.entra) {
+                e.message = super::entra::explain_refusal(
+                    auth,
+                    &self.connection.host,
+                    super::entra::ROLE_OWNER,
+                    "reading counts",
+                    &e.message,
+                );
+            } else if e.kind == ErrorKind::Unauthorized {
                 e.message = with_manage_hint(
                     &e.message,
                     &self.connection.key_name,

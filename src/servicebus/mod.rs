@@ -9,6 +9,7 @@ pub mod cli;
 pub mod client;
 pub mod connection;
 pub mod counts;
+pub mod entra;
 pub mod errors;
 pub mod purge;
 pub mod sas;

@@ -25,6 +25,18 @@ pub enum Setup {
     Live(Box<LiveConfig>),
 }
 
+/// How long the console waits for the first Entra ID token (`az` can take a few seconds).
+pub const ENTRA_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The header's `Entra: <identity>` for a keyless connection (`None` with keys).
+pub fn sign_in_label(servicebus: &ServiceBusConfig) -> Option<String> {
+    let auth = servicebus.connection.entra.as_ref()?;
+    Some(
+        auth.identity()
+            .unwrap_or_else(|| "not signed in (see the Service Bus health)".into()),
+    )
+}
+
 /// Everything live mode connects to.
 #[derive(Debug)]
 pub struct LiveConfig {
@@ -61,7 +73,9 @@ pub async fn resolve(
             e @ (ConnectionStringError::Manage { .. }
             | ConnectionStringError::NamespaceMismatch { .. }
             | ConnectionStringError::ManageQueueMismatch { .. }
-            | ConnectionStringError::ManageWithoutConnection { .. }),
+            | ConnectionStringError::ManageWithoutConnection { .. }
+            | ConnectionStringError::BadNamespace { .. }
+            | ConnectionStringError::BothSignIns),
         ) => return Err(SetupError(e.to_string())),
         Err(e) => {
             return Err(SetupError(format!(
@@ -73,6 +87,13 @@ pub async fn resolve(
             )));
         }
     };
+    if let Some(auth) = &servicebus.connection.entra {
+        // Sign in before the terminal is taken, so the header can name the identity; a failure
+        // here is not bad input: the Service Bus source reports it as its health.
+        if let Ok(Err(e)) = tokio::time::timeout(ENTRA_SIGN_IN_TIMEOUT, auth.token()).await {
+            tracing::warn!("Entra ID sign-in: {e}");
+        }
+    }
     let explicit = cluster.kubeconfig.is_some() || cluster.context.is_some();
     let cluster = match cluster.client().await {
         Ok((_, cfg)) => Ok(cfg),
