@@ -46,7 +46,10 @@ fn signed_in_az() -> (FakeAz, String) {
 fn kedatui(args: &[&str], az: &FakeAz, bus: &FakeServiceBus) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kedatui"))
         .args(args)
-        .args(["--fully-qualified-namespace", &bus.fully_qualified_namespace()])
+        .args([
+            "--fully-qualified-namespace",
+            &bus.fully_qualified_namespace(),
+        ])
         .env("PATH", az.path_env())
         .env("SERVICEBUS_MANAGEMENT_URL", bus.management_url())
         .env_remove("SERVICEBUS_CONNECTION_STRING")
@@ -87,8 +90,9 @@ fn send_counts_and_purge_without_keys() {
 
     // The CLI was asked for the Service Bus scope; the token was never printed.
     assert!(
-        az.log()
-            .contains("account get-access-token -o json --scope https://servicebus.azure.net/.default"),
+        az.log().contains(
+            "account get-access-token -o json --scope https://servicebus.azure.net/.default"
+        ),
         "{}",
         az.log()
     );
@@ -170,10 +174,17 @@ fn bad_namespaces_and_two_sign_ins_are_bad_input() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("NAME.servicebus.windows.net"), "{}", text(&out));
+    assert!(
+        text(&out).contains("NAME.servicebus.windows.net"),
+        "{}",
+        text(&out)
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_kedatui"))
         .args(["queue"])
-        .env("SERVICEBUS_FULLY_QUALIFIED_NAMESPACE", bus.fully_qualified_namespace())
+        .env(
+            "SERVICEBUS_FULLY_QUALIFIED_NAMESPACE",
+            bus.fully_qualified_namespace(),
+        )
         .env("SERVICEBUS_CONNECTION_STRING", bus.connection_string())
         .output()
         .unwrap();
@@ -197,8 +208,8 @@ fn doctor_checks_the_roles_and_spells_out_the_fix() {
         &az,
         &bus,
     );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
     let checks = report["checks"].as_array().unwrap();
     let find = |name: &str| {
         checks
@@ -209,13 +220,13 @@ fn doctor_checks_the_roles_and_spells_out_the_fix() {
     let signed = find(kedatui::kube::doctor::names::CONNECTION_STRING);
     assert_eq!(signed["outcome"], "pass", "{signed}");
     assert!(
-        signed["detail"].as_str().unwrap().contains("Entra: ana@contoso.com"),
+        signed["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Entra: ana@contoso.com"),
         "{signed}"
     );
-    assert_eq!(
-        find(kedatui::kube::doctor::names::SEND)["outcome"],
-        "pass"
-    );
+    assert_eq!(find(kedatui::kube::doctor::names::SEND)["outcome"], "pass");
     let counts = find(kedatui::kube::doctor::names::MANAGE);
     assert_eq!(counts["outcome"], "fail", "{counts}");
     let fix = counts["fix"].as_str().unwrap();

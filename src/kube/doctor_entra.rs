@@ -10,13 +10,12 @@ use crate::servicebus::{ServiceBusConfig, check_manage_rights, check_send_rights
 pub async fn keyless_checks(cfg: &ServiceBusConfig, auth: &EntraAuth) -> Vec<Check> {
     let host = cfg.connection.host.as_str();
     let queue = cfg.queue.as_str();
-    let signed_in = tokio::time::timeout(
-        crate::source::live::ENTRA_SIGN_IN_TIMEOUT,
-        auth.token(),
-    )
-    .await;
+    let signed_in =
+        tokio::time::timeout(crate::source::live::ENTRA_SIGN_IN_TIMEOUT, auth.token()).await;
     let who = match signed_in {
-        Ok(Ok(_)) => auth.identity().unwrap_or_else(|| "an Entra ID identity".into()),
+        Ok(Ok(_)) => auth
+            .identity()
+            .unwrap_or_else(|| "an Entra ID identity".into()),
         Ok(Err(e)) => {
             return vec![
                 Check::fail(
@@ -32,7 +31,10 @@ pub async fn keyless_checks(cfg: &ServiceBusConfig, auth: &EntraAuth) -> Vec<Che
             return vec![
                 Check::fail(
                     names::CONNECTION_STRING,
-                    format!("signing in with Microsoft Entra ID ({}) timed out", auth.via()),
+                    format!(
+                        "signing in with Microsoft Entra ID ({}) timed out",
+                        auth.via()
+                    ),
                     "run `az account get-access-token --resource https://servicebus.azure.net` to see why",
                 ),
                 Check::skip(names::SEND, "skipped: not signed in"),

@@ -72,13 +72,10 @@ impl CountProbe {
     pub async fn read(&self) -> Result<QueueCounts, SourceError> {
         let authorization = match &self.connection.entra {
             // `Authorization: Bearer <JWT>` for scope https://servicebus.azure.net/.default (§6.1).
-            Some(auth) => auth
-                .authorization_header()
-                .await
-                .map_err(|e| SourceError {
-                    kind: ErrorKind::Unauthorized,
-                    message: e.to_string(),
-                })?,
+            Some(auth) => auth.authorization_header().await.map_err(|e| SourceError {
+                kind: ErrorKind::Unauthorized,
+                message: e.to_string(),
+            })?,
             None => sas::sign_for(
                 &self.connection.key_name,
                 &self.connection.key,

@@ -113,7 +113,9 @@ impl EntraAuth {
             .fetches
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let lifetime: time::Duration = token.expires_on - now;
-        let ahead = (lifetime / 4_i32).min(RENEW_AHEAD).max(time::Duration::ZERO);
+        let ahead = (lifetime / 4_i32)
+            .min(RENEW_AHEAD)
+            .max(time::Duration::ZERO);
         *self.inner.identity.lock().unwrap() = identity_of(token.token.secret());
         *cache = Some(Cached {
             renew_at: token.expires_on - ahead,
@@ -228,7 +230,30 @@ pub fn identity_of(jwt: &str) -> Option<String> {
 
 /// The namespace name in `NAME.servicebus.windows.net` (for the `az` commands in fixes).
 pub fn namespace_name(host: &str) -> &str {
+    if host == "localhost" || host.parse::<std::net::IpAddr>().is_ok() {
+        // A loopback broker has no Azure name.
+        return "<namespace>";
+    }
     host.split('.').next().unwrap_or(host)
+}
+
+/// The broker's own words without the SAS advice wrapped around them (keys, policies and
+/// Manage rights mean nothing to an Entra identity).
+fn broker_words(message: &str) -> &str {
+    for marker in ["SharedAccessKey", "Manage rights"] {
+        if let Some(at) = message.find(marker) {
+            // `(… SharedAccessKey …): detail` or `… Manage rights … (detail)`.
+            let rest = &message[at..];
+            match rest.find(['(', ')']) {
+                Some(i) if rest[i..].starts_with('(') => {
+                    return rest[i + 1..].strip_suffix(')').unwrap_or(&rest[i + 1..]);
+                }
+                Some(i) => return rest[i + 1..].trim_start_matches([':', ' ']),
+                None => {}
+            }
+        }
+    }
+    message
 }
 
 /// The exact command that grants `role` to `assignee` on the namespace `host`.
@@ -254,10 +279,11 @@ pub fn explain_refusal(
 ) -> String {
     let who = auth.identity();
     format!(
-        "Service Bus refused {what} for {}: it needs the \"{role}\" role on the namespace; fix: {} ({detail})",
+        "Service Bus refused {what} for {}: it needs the \"{role}\" role on the namespace; fix: {} (broker: {})",
         who.as_deref()
             .map_or_else(|| "the Entra ID identity".to_owned(), |w| format!("`{w}`")),
         role_fix(role, who.as_deref(), host),
+        broker_words(detail),
     )
 }
 
@@ -272,7 +298,10 @@ pub fn explain(
     let Some(auth) = &connection.entra else {
         return error;
     };
-    if let Some(at) = error.message.find("signing in to Service Bus with Microsoft Entra ID") {
+    if let Some(at) = error
+        .message
+        .find("signing in to Service Bus with Microsoft Entra ID")
+    {
         error.kind = crate::event::ErrorKind::Unauthorized;
         error.message = error.message[at..].to_owned();
     } else if error.kind == crate::event::ErrorKind::Unauthorized {
@@ -316,18 +345,41 @@ mod tests {
             (json!({"aud": "x"}), None),
         ];
         for (claims, want) in cases {
-            assert_eq!(identity_of(&jwt(claims.clone())).as_deref(), want, "{claims}");
+            assert_eq!(
+                identity_of(&jwt(claims.clone())).as_deref(),
+                want,
+                "{claims}"
+            );
         }
         assert_eq!(identity_of("not a jwt"), None);
     }
 
     #[test]
     fn fixes_name_the_role_and_the_namespace() {
-        let fix = role_fix(ROLE_SENDER, Some("ana@contoso.com"), "demo.servicebus.windows.net");
+        let fix = role_fix(
+            ROLE_SENDER,
+            Some("ana@contoso.com"),
+            "demo.servicebus.windows.net",
+        );
         assert!(fix.starts_with("az role assignment create --assignee ana@contoso.com --role \"Azure Service Bus Data Sender\""), "{fix}");
         assert!(fix.contains("name=='demo'"), "{fix}");
         let app = role_fix(ROLE_OWNER, Some("app 1234"), "demo.servicebus.windows.net");
         assert!(app.contains("--assignee 1234 "), "{app}");
+        assert!(role_fix(ROLE_OWNER, None, "127.0.0.1").contains("name=='<namespace>'"));
+        // The SAS advice around the broker's words is dropped for an Entra identity.
+        assert_eq!(
+            broker_words(
+                "Service Bus refused the credentials (check SharedAccessKeyName/SharedAccessKey; the policy needs Send rights): Local error: X"
+            ),
+            "Local error: X"
+        );
+        assert_eq!(
+            broker_words(
+                "Service Bus refused to read counts: the policy needs Manage rights to read counts (Manage,EntityRead claims required for this operation.)"
+            ),
+            "Manage,EntityRead claims required for this operation."
+        );
+        assert_eq!(broker_words("plain"), "plain");
     }
 
     /// A source that hands out numbered tokens expiring `life` seconds after `now`.

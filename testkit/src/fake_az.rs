@@ -110,10 +110,8 @@ mod tempfile_dir {
 
     impl Dir {
         pub fn new() -> std::io::Result<Self> {
-            let path = std::env::temp_dir().join(format!(
-                "kedatui-fake-az-{}",
-                uuid::Uuid::new_v4().simple()
-            ));
+            let path = std::env::temp_dir()
+                .join(format!("kedatui-fake-az-{}", uuid::Uuid::new_v4().simple()));
             std::fs::create_dir_all(&path)?;
             Ok(Self(Some(path)))
         }
