@@ -21,7 +21,11 @@ Flags:
 
 Environment:
   SERVICEBUS_CONNECTION_STRING       Listen rule's connection string, or
-  SERVICEBUS_CONNECTION_STRING_FILE  a file holding it (a mounted Secret)
+  SERVICEBUS_CONNECTION_STRING_FILE  a file holding it (a mounted Secret), or, keyless:
+  SERVICEBUS_FULLY_QUALIFIED_NAMESPACE  NAME.servicebus.windows.net, signing in with the pod's
+                       workload identity (AZURE_CLIENT_ID, AZURE_TENANT_ID,
+                       AZURE_FEDERATED_TOKEN_FILE, AZURE_AUTHORITY_HOST: set by the AKS webhook);
+                       the identity needs the Azure Service Bus Data Receiver role
   QUEUE_NAME           queue to receive from (default kedaqueue)
   PROCESSING_MS        simulated work per message, 0..=600000 (default 1000)
   CONCURRENCY          messages worked on at once, 1..=256 (default 1)
@@ -76,8 +80,20 @@ impl fmt::Debug for Config {
 /// Bad configuration: each message names the variable and what is wrong, never a secret.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    #[error("set SERVICEBUS_CONNECTION_STRING or SERVICEBUS_CONNECTION_STRING_FILE")]
+    #[error(
+        "set SERVICEBUS_CONNECTION_STRING or SERVICEBUS_CONNECTION_STRING_FILE (keys), or SERVICEBUS_FULLY_QUALIFIED_NAMESPACE (workload identity)"
+    )]
     MissingConnection,
+    #[error(
+        "SERVICEBUS_FULLY_QUALIFIED_NAMESPACE (workload identity) and a connection string are both set: keep one"
+    )]
+    KeysAndKeyless,
+    #[error(
+        "SERVICEBUS_FULLY_QUALIFIED_NAMESPACE signs in with workload identity, but {variable} is not set: label the pod azure.workload.identity/use=true and give it the federated service account"
+    )]
+    MissingWorkloadIdentity { variable: &'static str },
+    #[error("AZURE_AUTHORITY_HOST must be an http(s) URL, not `{value}`")]
+    BadAuthorityHost { value: String },
     #[error("set only one of SERVICEBUS_CONNECTION_STRING and SERVICEBUS_CONNECTION_STRING_FILE")]
     BothConnections,
     #[error("cannot read SERVICEBUS_CONNECTION_STRING_FILE {path}: {reason}")]
@@ -108,6 +124,40 @@ pub enum ConfigError {
 
 const DEFAULT_QUEUE: &str = "kedaqueue";
 
+/// Keyless: the namespace to sign in to with workload identity.
+pub const FULLY_QUALIFIED_NAMESPACE: &str = "SERVICEBUS_FULLY_QUALIFIED_NAMESPACE";
+/// Set by the AKS workload identity webhook on pods whose service account is federated.
+pub const WORKLOAD_IDENTITY_VARIABLES: [&str; 3] = [
+    "AZURE_CLIENT_ID",
+    "AZURE_TENANT_ID",
+    "AZURE_FEDERATED_TOKEN_FILE",
+];
+
+/// A keyless connection signing in with the pod's workload identity.
+fn keyless(
+    namespace: &str,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<ConnectionString, ConfigError> {
+    let [client_id, tenant_id, token_file] = WORKLOAD_IDENTITY_VARIABLES
+        .map(|variable| env(variable).ok_or(ConfigError::MissingWorkloadIdentity { variable }));
+    let authority_host = match env("AZURE_AUTHORITY_HOST") {
+        Some(host) if !(host.starts_with("https://") || host.starts_with("http://")) => {
+            return Err(ConfigError::BadAuthorityHost { value: host });
+        }
+        other => other,
+    };
+    let identity = crate::identity::WorkloadIdentity {
+        client_id: client_id?.trim().to_owned(),
+        tenant_id: tenant_id?.trim().to_owned(),
+        token_file: token_file?.trim().into(),
+        authority_host,
+    };
+    connection::keyless(namespace, identity.into_auth()).map_err(|source| ConfigError::Connection {
+        variable: FULLY_QUALIFIED_NAMESPACE,
+        source,
+    })
+}
+
 /// Parses the arguments (without the program name) and the environment. `read_file` reads
 /// SERVICEBUS_CONNECTION_STRING_FILE; it is a parameter so tests need no files.
 pub fn parse(
@@ -131,23 +181,28 @@ pub fn parse(
 
     // An empty variable counts as unset: Kubernetes renders a missing optional value as "".
     let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
-    let (variable, raw) = match (
-        env("SERVICEBUS_CONNECTION_STRING"),
-        env("SERVICEBUS_CONNECTION_STRING_FILE"),
-    ) {
-        (Some(_), Some(_)) => return Err(ConfigError::BothConnections),
-        (None, None) => return Err(ConfigError::MissingConnection),
-        (Some(inline), None) => ("SERVICEBUS_CONNECTION_STRING", inline),
-        (None, Some(path)) => {
-            let text = read_file(&path).map_err(|e| ConfigError::ConnectionFile {
-                path: path.clone(),
-                reason: e.to_string(),
-            })?;
-            ("SERVICEBUS_CONNECTION_STRING_FILE", text)
+    let inline = env("SERVICEBUS_CONNECTION_STRING");
+    let file = env("SERVICEBUS_CONNECTION_STRING_FILE");
+    let connection = match env(FULLY_QUALIFIED_NAMESPACE) {
+        Some(_) if inline.is_some() || file.is_some() => return Err(ConfigError::KeysAndKeyless),
+        Some(namespace) => keyless(&namespace, &env)?,
+        None => {
+            let (variable, raw) = match (inline, file) {
+                (Some(_), Some(_)) => return Err(ConfigError::BothConnections),
+                (None, None) => return Err(ConfigError::MissingConnection),
+                (Some(inline), None) => ("SERVICEBUS_CONNECTION_STRING", inline),
+                (None, Some(path)) => {
+                    let text = read_file(&path).map_err(|e| ConfigError::ConnectionFile {
+                        path: path.clone(),
+                        reason: e.to_string(),
+                    })?;
+                    ("SERVICEBUS_CONNECTION_STRING_FILE", text)
+                }
+            };
+            connection::parse(raw.trim())
+                .map_err(|source| ConfigError::Connection { variable, source })?
         }
     };
-    let connection = connection::parse(raw.trim())
-        .map_err(|source| ConfigError::Connection { variable, source })?;
 
     let queue_name = env("QUEUE_NAME").unwrap_or_else(|| DEFAULT_QUEUE.to_owned());
     let queue_name = queue_name.trim().to_owned();

@@ -47,12 +47,19 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
     // to `log` (that recursion overflowed the stack before the bridge learnt to refuse it).
     let _ = tracing::subscriber::set_global_default(tracing::subscriber::NoSubscriber::default());
     errors::install_log_bridge();
-    let watchdog = Watchdog::start(config.queue_name.clone());
+    let watchdog = Watchdog::start_for(config.queue_name.clone(), Some(config.connection.clone()));
     let namespace = config.connection.host.clone();
     let queue = config.queue_name.clone();
     let fatal = |operation: errors::Operation, detail: String, since: Instant| {
         let broker = errors::broker_reason_since(since);
         let error = errors::classify(operation, &queue, &detail, broker.as_deref());
+        // Keyless: a refusal names the role to grant, a failed sign-in says why.
+        let error = kedatui::servicebus::entra::explain(
+            error,
+            &config.connection,
+            kedatui::servicebus::entra::ROLE_RECEIVER,
+            "receiving",
+        );
         Fatal {
             failure: Failure::from_kind(&error.kind),
             reason: failure::one_line(&error.message),
