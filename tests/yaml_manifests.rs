@@ -287,6 +287,15 @@ fn apply_json_patch(doc: &mut Value, ops: &[JsonPatchOp], what: &str) {
         let parent = doc
             .pointer_mut(parent_path)
             .unwrap_or_else(|| panic!("{what}: {} has no parent in the target", op.path));
+        // RFC 6901: `~1` is `/` in a key (a label such as azure.workload.identity/use).
+        let last = &last.replace("~1", "/").replace("~0", "~");
+        if let (Some(list), Ok(index), "replace") =
+            (parent.as_array_mut(), last.parse::<usize>(), op.op.as_str())
+        {
+            assert!(index < list.len(), "{what}: replace of missing {}", op.path);
+            list[index] = op.value.clone().unwrap();
+            continue;
+        }
         let map = parent
             .as_object_mut()
             .unwrap_or_else(|| panic!("{what}: {} is not inside an object", op.path));
@@ -321,7 +330,8 @@ fn every_document_parses_into_its_type_with_no_unknown_fields() {
     let demo = load(&manifests());
     assert_eq!(demo.namespaces.len(), 1);
     assert_eq!(demo.secrets.len(), 1);
-    assert_eq!(demo.service_accounts.len(), 1);
+    // kedatui-viewer, and the receiver's in the workload-identity overlay.
+    assert_eq!(demo.service_accounts.len(), 2);
     assert_eq!(demo.deployments.len(), 1);
     assert_eq!(demo.roles.len(), 1);
     assert_eq!(demo.role_bindings.len(), 1);
@@ -696,15 +706,17 @@ fn the_workload_identity_overlay_produces_valid_keda_objects() {
             .clone()
     };
     let k = kustomization("yaml/overlays/workload-identity");
-    assert_eq!(k.resources, ["../../base"]);
+    assert_eq!(k.resources, ["../../base", "serviceaccount.yaml"]);
     let mut ta = base_of("TriggerAuthentication");
     let mut so = base_of("ScaledObject");
+    let mut deployment = base_of("Deployment");
     for p in &k.patches {
         let target = p.target.as_ref().unwrap();
         let ops: Vec<JsonPatchOp> = serde_yaml::from_str(&p.patch).unwrap();
         let doc = match target.kind.as_str() {
             "TriggerAuthentication" => &mut ta,
             "ScaledObject" => &mut so,
+            "Deployment" => &mut deployment,
             other => panic!("unexpected patch target {other}"),
         };
         assert_eq!(doc["metadata"]["name"].as_str(), Some(target.name.as_str()));
@@ -721,6 +733,36 @@ fn the_workload_identity_overlay_produces_valid_keda_objects() {
     assert_eq!(
         so.spec.triggers[0].metadata.get("namespace"),
         Some(&lib_sh_default("SERVICEBUS_NAMESPACE"))
+    );
+    // The receiver is keyless too: no Secret reference anywhere, the namespace instead, and the
+    // federated ServiceAccount with the webhook's label.
+    let text = serde_json::to_string(&deployment).unwrap();
+    assert!(!text.contains("secretKeyRef"), "{text}");
+    let pod = &deployment["spec"]["template"];
+    assert_eq!(pod["metadata"]["labels"]["azure.workload.identity/use"], "true");
+    assert_eq!(pod["spec"]["serviceAccountName"], "kedasbreceiver");
+    assert_eq!(
+        pod["spec"]["containers"][0]["env"][0],
+        serde_json::json!({
+            "name": "SERVICEBUS_FULLY_QUALIFIED_NAMESPACE",
+            "value": format!("{}.servicebus.windows.net", lib_sh_default("SERVICEBUS_NAMESPACE")),
+        })
+    );
+    let sa = docs
+        .iter()
+        .find(|d| d.file.ends_with("overlays/workload-identity/serviceaccount.yaml"))
+        .unwrap();
+    assert_eq!(sa.value["metadata"]["name"], "kedasbreceiver");
+    assert!(
+        sa.value["metadata"]["annotations"]["azure.workload.identity/client-id"].is_string()
+    );
+    let overlay_files: Vec<_> = std::fs::read_dir(repo().join("yaml/overlays/workload-identity"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(
+        overlay_files.iter().all(|t| !t.contains("kind: Secret")),
+        "the keyless overlay has no Secret at all"
     );
 }
 
