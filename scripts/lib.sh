@@ -27,6 +27,16 @@ set -euo pipefail
 : "${KEDA_NAMESPACE:=keda}"
 : "${KEDA_VERSION:=2.20.2}"
 : "${KEDA_IDENTITY_NAME:=${DEMO_PREFIX}-keda-identity}"
+# Keyless variant: the receiver's managed identity, federated with its ServiceAccount.
+: "${RECEIVER_IDENTITY_NAME:=${DEMO_PREFIX}-receiver-identity}"
+: "${RECEIVER_SERVICE_ACCOUNT:=kedasbreceiver}"
+# The subscription to use (name or id); empty: the Azure CLI's current one.
+: "${SUBSCRIPTION:=}"
+# 1: the cluster pulls from the registry through --attach-acr (needs Owner or User Access
+# Administrator). 0: no attach; scripts/deploy.sh creates an image pull secret instead.
+: "${ATTACH_ACR:=1}"
+# vCPUs of one AKS_NODE_SIZE node, for the quota check (Standard_D2s_v5: 2).
+: "${AKS_NODE_VCPUS:=2}"
 # Kubernetes side. Object names are fixed by yaml/; the namespace and queue are patched in.
 : "${K8S_NAMESPACE:=keda-demo}"
 : "${SECRET_NAME:=servicebus-connection}"
@@ -78,6 +88,45 @@ parse_common_args() {
     deployment | scaledjob | workload-identity) ;;
     *) die_usage "VARIANT must be deployment, scaledjob or workload-identity, not '$VARIANT'" ;;
   esac
+  case "$ATTACH_ACR" in
+    0 | 1) ;;
+    *) die_usage "ATTACH_ACR must be 0 or 1, not '$ATTACH_ACR'" ;;
+  esac
+}
+
+# The demo namespace's host name, for keyless sign-in.
+servicebus_host() {
+  printf '%s.servicebus.windows.net' "$SERVICEBUS_NAMESPACE"
+}
+
+# Selects $SUBSCRIPTION when set (every later az command then works in it).
+select_subscription() {
+  if [[ -n "$SUBSCRIPTION" ]]; then
+    run az account set --subscription "$SUBSCRIPTION"
+  fi
+}
+
+# The exact commands that start the console and the preflight against what the scripts made.
+print_console_commands() {
+  local az_keys
+  if [[ "$VARIANT" == workload-identity ]]; then
+    print_text >&2 <<HINT
+    Keyless (you hold "Azure Service Bus Data Owner" on the namespace; az login first):
+      kedatui doctor --fully-qualified-namespace $(servicebus_host) --queue $QUEUE_NAME --context $AKS_NAME --namespace $K8S_NAMESPACE
+      kedatui --fully-qualified-namespace $(servicebus_host) --queue $QUEUE_NAME --context $AKS_NAME --namespace $K8S_NAMESPACE
+HINT
+  else
+    az_keys="az servicebus queue authorization-rule keys list --resource-group $RESOURCE_GROUP --namespace-name $SERVICEBUS_NAMESPACE --queue-name $QUEUE_NAME"
+    print_text >&2 <<HINT
+    With keys (they go into the variables, not onto the screen):
+      export SERVICEBUS_CONNECTION_STRING="\$($az_keys --name $SEND_RULE --query primaryConnectionString --output tsv)"
+      export SERVICEBUS_MANAGE_CONNECTION_STRING="\$($az_keys --name $MANAGE_RULE --query primaryConnectionString --output tsv)"
+      kedatui doctor --queue $QUEUE_NAME --context $AKS_NAME --namespace $K8S_NAMESPACE
+      kedatui --queue $QUEUE_NAME --context $AKS_NAME --namespace $K8S_NAMESPACE
+    (kedatui sends bursts with $SEND_RULE; counts and purge use $MANAGE_RULE. Without the second
+    variable the gauge says the policy needs Manage rights to read counts.)
+HINT
+  fi
 }
 
 is_dry_run() {
@@ -200,10 +249,14 @@ Environment (current value):
   SEND_RULE=$SEND_RULE  LISTEN_RULE=$LISTEN_RULE  MANAGE_RULE=$MANAGE_RULE
   ACR_NAME=$ACR_NAME                  globally unique, alphanumeric
   AKS_NAME=$AKS_NAME  AKS_NODE_COUNT=$AKS_NODE_COUNT  AKS_NODE_SIZE=$AKS_NODE_SIZE
+  AKS_NODE_VCPUS=$AKS_NODE_VCPUS    vCPUs per node, for the quota check
+  SUBSCRIPTION=${SUBSCRIPTION:-<the current az subscription>}
+  ATTACH_ACR=$ATTACH_ACR                   0 without Owner rights: an image pull secret instead
   KEDA_NAMESPACE=$KEDA_NAMESPACE  KEDA_VERSION=$KEDA_VERSION  KEDA_IDENTITY_NAME=$KEDA_IDENTITY_NAME
+  RECEIVER_IDENTITY_NAME=$RECEIVER_IDENTITY_NAME  RECEIVER_SERVICE_ACCOUNT=$RECEIVER_SERVICE_ACCOUNT
   K8S_NAMESPACE=$K8S_NAMESPACE  SECRET_NAME=$SECRET_NAME
   IMAGE_NAME=$IMAGE_NAME  IMAGE_TAG=$IMAGE_TAG
-  VARIANT=$VARIANT                deployment | scaledjob | workload-identity
+  VARIANT=$VARIANT                deployment | scaledjob | workload-identity (keyless)
   WAIT_TIMEOUT=$WAIT_TIMEOUT
 Options:
   -n, --dry-run   print each command instead of running it (needs no az, kubectl or helm)

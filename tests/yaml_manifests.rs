@@ -739,7 +739,10 @@ fn the_workload_identity_overlay_produces_valid_keda_objects() {
     let text = serde_json::to_string(&deployment).unwrap();
     assert!(!text.contains("secretKeyRef"), "{text}");
     let pod = &deployment["spec"]["template"];
-    assert_eq!(pod["metadata"]["labels"]["azure.workload.identity/use"], "true");
+    assert_eq!(
+        pod["metadata"]["labels"]["azure.workload.identity/use"],
+        "true"
+    );
     assert_eq!(pod["spec"]["serviceAccountName"], "kedasbreceiver");
     assert_eq!(
         pod["spec"]["containers"][0]["env"][0],
@@ -750,12 +753,13 @@ fn the_workload_identity_overlay_produces_valid_keda_objects() {
     );
     let sa = docs
         .iter()
-        .find(|d| d.file.ends_with("overlays/workload-identity/serviceaccount.yaml"))
+        .find(|d| {
+            d.file
+                .ends_with("overlays/workload-identity/serviceaccount.yaml")
+        })
         .unwrap();
     assert_eq!(sa.value["metadata"]["name"], "kedasbreceiver");
-    assert!(
-        sa.value["metadata"]["annotations"]["azure.workload.identity/client-id"].is_string()
-    );
+    assert!(sa.value["metadata"]["annotations"]["azure.workload.identity/client-id"].is_string());
     let overlay_files: Vec<_> = std::fs::read_dir(repo().join("yaml/overlays/workload-identity"))
         .unwrap()
         .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
