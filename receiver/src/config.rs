@@ -417,4 +417,55 @@ mod tests {
         let err = run(&[], &[("SERVICEBUS_CONNECTION_STRING", bad)]).unwrap_err();
         assert!(!err.to_string().contains(&key), "{err}");
     }
+
+    #[test]
+    fn keyless_needs_the_workload_identity_variables() {
+        let wi = |skip: &str| {
+            let mut vars = vec![
+                (
+                    "SERVICEBUS_FULLY_QUALIFIED_NAMESPACE",
+                    "demo.servicebus.windows.net".to_owned(),
+                ),
+                ("AZURE_CLIENT_ID", "client".to_owned()),
+                ("AZURE_TENANT_ID", "tenant".to_owned()),
+                (
+                    "AZURE_FEDERATED_TOKEN_FILE",
+                    "/var/run/secrets/azure/tokens/azure-identity-token".to_owned(),
+                ),
+                (
+                    "AZURE_AUTHORITY_HOST",
+                    "https://login.microsoftonline.com/".to_owned(),
+                ),
+            ];
+            vars.retain(|(k, _)| *k != skip);
+            vars
+        };
+        let Ok(Invocation::Run(config)) = run(&[], &wi("")) else {
+            panic!("keyless config")
+        };
+        assert_eq!(config.connection.host, "demo.servicebus.windows.net");
+        assert!(config.connection.entra.is_some() && !config.connection.use_development_emulator);
+        assert_eq!(
+            config.connection.entra.as_ref().unwrap().via(),
+            "workload identity"
+        );
+        for variable in WORKLOAD_IDENTITY_VARIABLES {
+            assert_eq!(
+                run(&[], &wi(variable)),
+                Err(ConfigError::MissingWorkloadIdentity { variable })
+            );
+        }
+        let mut both = wi("");
+        both.push(("SERVICEBUS_CONNECTION_STRING", conn("")));
+        assert_eq!(run(&[], &both), Err(ConfigError::KeysAndKeyless));
+        let mut bad_host = wi("AZURE_AUTHORITY_HOST");
+        bad_host.push(("AZURE_AUTHORITY_HOST", "login.example".to_owned()));
+        assert!(matches!(
+            run(&[], &bad_host),
+            Err(ConfigError::BadAuthorityHost { .. })
+        ));
+        // Without the namespace, the connection string is still required, and says both ways.
+        let e = run(&[], &[]).unwrap_err().to_string();
+        assert!(e.contains("SERVICEBUS_FULLY_QUALIFIED_NAMESPACE"), "{e}");
+    }
 }

@@ -428,6 +428,70 @@ mod tests {
     }
 
     #[test]
+    fn keyless_namespaces_use_tls_except_on_loopback() {
+        let auth = || crate::servicebus::entra::EntraAuth::developer_tools();
+        let cases = [
+            (
+                "contoso.servicebus.windows.net",
+                "contoso.servicebus.windows.net",
+                None,
+                false,
+                "contoso.servicebus.windows.net:5671",
+                "https://contoso.servicebus.windows.net/",
+            ),
+            (
+                "sb://contoso.servicebus.windows.net/",
+                "contoso.servicebus.windows.net",
+                None,
+                false,
+                "contoso.servicebus.windows.net:5671",
+                "https://contoso.servicebus.windows.net/",
+            ),
+            (
+                "127.0.0.1:5673",
+                "127.0.0.1",
+                Some(5673),
+                true,
+                "127.0.0.1:5673",
+                "http://127.0.0.1:5300/",
+            ),
+            (
+                "localhost:5673",
+                "localhost",
+                Some(5673),
+                true,
+                "localhost:5673",
+                "http://localhost:5300/",
+            ),
+        ];
+        for (input, host, port, plain, amqp, mgmt) in cases {
+            let cs = keyless(input, auth()).unwrap();
+            assert_eq!(
+                (cs.host.as_str(), cs.port, cs.use_development_emulator),
+                (host, port, plain),
+                "{input}"
+            );
+            assert_eq!(cs.amqp_host_port(), amqp, "{input}");
+            assert_eq!(cs.default_management_url().as_str(), mgmt, "{input}");
+            assert!(cs.entra.is_some());
+            assert!(
+                cs.to_string()
+                    .ends_with("/;Authentication=Microsoft Entra ID"),
+                "{cs}"
+            );
+        }
+        for bad in ["", "  ", "https://x/queue", "sb://"] {
+            assert!(
+                matches!(
+                    keyless(bad, auth()),
+                    Err(ConnectionStringError::BadNamespace { .. })
+                ),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
     fn the_key_never_shows_in_debug_display_or_errors() {
         let input =
             format!("Endpoint=sb://h:1/;SharedAccessKeyName=k;SharedAccessKey={KEY};EntityPath=q");
