@@ -74,18 +74,22 @@ fn send_counts_and_purge_without_keys() {
     let bus = bus(vec![Role::Owner]);
     let (az, jwt) = signed_in_az();
 
-    let out = kedatui(&["send", "-n", "25"], &az, &bus);
-    assert!(out.status.success(), "{}", text(&out));
+    let sent = kedatui(&["send", "-n", "25"], &az, &bus);
+    assert!(sent.status.success(), "{}", text(&sent));
     assert_eq!(bus.counts("kedaqueue").unwrap().active, 25);
 
-    let out = kedatui(&["queue", "--json"], &az, &bus);
-    assert!(out.status.success(), "{}", text(&out));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let counted = kedatui(&["queue", "--json"], &az, &bus);
+    assert!(counted.status.success(), "{}", text(&counted));
+    let v: serde_json::Value = serde_json::from_slice(&counted.stdout).unwrap();
     assert_eq!(v["active"], 25, "{v}");
 
-    let out = kedatui(&["purge", "--yes"], &az, &bus);
-    assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("removed 25 messages"), "{}", text(&out));
+    let purged = kedatui(&["purge", "--yes"], &az, &bus);
+    assert!(purged.status.success(), "{}", text(&purged));
+    assert!(
+        text(&purged).contains("removed 25 messages"),
+        "{}",
+        text(&purged)
+    );
     assert_eq!(bus.counts("kedaqueue").unwrap().active, 0);
 
     // The CLI was asked for the Service Bus scope; the token was never printed.
@@ -96,7 +100,7 @@ fn send_counts_and_purge_without_keys() {
         "{}",
         az.log()
     );
-    for o in [&out] {
+    for o in [&sent, &counted, &purged] {
         assert!(!text(o).contains(&jwt));
     }
 }
