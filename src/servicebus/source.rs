@@ -1,5 +1,5 @@
 //! The live queue source for the console: its own thread and `current_thread` runtime (all
-//! azservicebus I/O stays there, servicebus-amqp.md §4), talking to the App only through channels.
+//! azservicebus I/O stays there, docs/servicebus-amqp.md §4), talking to the App only through channels.
 //!
 //! Handles `Command::{Burst, CancelBursts, SetTrickle, Purge}` and emits
 //! `SourceEvent::{Queue, Send, Purge, Trickle, Health}`.

@@ -1,5 +1,5 @@
 //! The simulated world on a virtual clock: queue, receivers, pods, the Deployment, KEDA's scale
-//! loop and the HPA (keda-semantics §8). Pure and deterministic for a given seed.
+//! loop and the HPA (docs/keda-semantics.md §8). Pure and deterministic for a given seed.
 //!
 //! `step` is event-driven: it jumps from one due event to the next (KEDA poll, HPA sync, pod
 //! transition, message completion, lock expiry, trickle send), so loops fire at their exact
