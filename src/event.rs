@@ -4,6 +4,8 @@
 //! send `Event`s over one tokio channel; the App is their only reader. `App::update` answers with
 //! `Command`s, which the main loop routes to whichever source can carry them out.
 
+use std::path::PathBuf;
+
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +22,7 @@ pub enum Event {
     },
     Source(SourceEvent),
     /// Replay and slide snapshots (never recorded).
-    Presenter(crate::presenter::PresenterEvent),
+    Presenter(PresenterEvent),
 }
 
 /// What a world source (the simulator or a live adapter) reports.
@@ -129,5 +131,50 @@ pub enum Command {
     /// Simulator only.
     SetWarp(f64),
     /// Replay controls and slide snapshots, carried out by the replay source and the main loop.
-    Presenter(crate::presenter::PresenterCommand),
+    Presenter(PresenterCommand),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum PresenterEvent {
+    /// Where the replay is: position, length, speed, paused.
+    ReplayStatus(ReplayStatus),
+    /// Seeking back: start again from a fresh App; the recording's events up to the new
+    /// position follow at once.
+    ReplayReset,
+    /// One recorded event, applied as it was then (its commands go nowhere).
+    Replayed(Box<Event>),
+    /// A slide snapshot was written.
+    SnapshotSaved { text: PathBuf, svg: PathBuf },
+    /// Writing the slide snapshot failed (the message says what and where).
+    SnapshotFailed(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum PresenterCommand {
+    /// `S`: write the current screen as text and SVG (the main loop does it, outside draw).
+    Snapshot,
+    Replay(ReplayControl),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ReplayControl {
+    TogglePause,
+    /// Seconds of recording time, back (negative) or forward.
+    Seek(i64),
+    Faster,
+    Slower,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplayStatus {
+    pub position_ms: u64,
+    pub length_ms: u64,
+    pub speed: f64,
+    pub paused: bool,
+}
+
+impl ReplayStatus {
+    pub fn finished(&self) -> bool {
+        self.position_ms >= self.length_ms
+    }
 }

@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod fallback;
 pub mod hpa;
 pub mod keda;
 pub mod pods;
