@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use serde_json::json;
 use tokio::sync::watch;
 
-use kedatui::servicebus::{client, errors};
+use kedatui_servicebus::{client, errors};
 
 use crate::config::Config;
 use crate::failure::{self, Failure};

@@ -11,7 +11,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use kedatui::servicebus::errors::{self, Operation};
+use kedatui_servicebus::errors::{self, Operation};
 
 use crate::failure::{self, Failure};
 

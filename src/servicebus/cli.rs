@@ -12,12 +12,7 @@ use super::connection::{self, ConnectionStringError};
 use super::sender::{BurstReport, BurstSpec, LiveSender};
 use crate::model::names;
 
-/// The environment variable holding the connection string (never a flag: flags show in `ps`).
-pub const CONNECTION_STRING_ENV: &str = "SERVICEBUS_CONNECTION_STRING";
-
-/// The optional second connection string, a Manage policy's, for counts and purge (so the main
-/// one can be Send-only). Same namespace as the main one.
-pub const MANAGE_CONNECTION_STRING_ENV: &str = "SERVICEBUS_MANAGE_CONNECTION_STRING";
+pub use super::{CONNECTION_STRING_ENV, MANAGE_CONNECTION_STRING_ENV};
 
 /// The connection strings' environment variables, read once (tests pass their own).
 /// `Debug` never shows the values.

@@ -5,15 +5,12 @@
 //! string (`$SERVICEBUS_MANAGE_CONNECTION_STRING`) the main one may be Send-only: counts and purge
 //! use the Manage one (Manage always includes Listen), sends the main one.
 
-pub mod cli;
-pub mod client;
-pub mod connection;
 pub mod counts;
-pub mod errors;
 pub mod purge;
-pub mod sas;
 pub mod sender;
 pub mod source;
+
+pub use kedatui_servicebus::{client, connection, errors, sas};
 
 use std::time::Duration;
 
@@ -24,6 +21,13 @@ pub use source::spawn_queue_source;
 
 use crate::event::{ErrorKind, SourceError};
 use crate::model::QueueCounts;
+
+/// The environment variable holding the connection string (never a flag: flags show in `ps`).
+pub const CONNECTION_STRING_ENV: &str = "SERVICEBUS_CONNECTION_STRING";
+
+/// The optional second connection string, a Manage policy's, for counts and purge (so the main
+/// one can be Send-only). Same namespace as the main one.
+pub const MANAGE_CONNECTION_STRING_ENV: &str = "SERVICEBUS_MANAGE_CONNECTION_STRING";
 
 /// Everything live mode needs to talk to one queue.
 #[derive(Clone, Debug)]

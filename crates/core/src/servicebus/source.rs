@@ -14,7 +14,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use super::ServiceBusConfig;
 use super::sender::{BurstReport, BurstSpec, LiveSender};
 use crate::event::{
-    Command, Event, Health, PurgeProgress, SendProgress, SourceError, SourceEvent, SourceKind,
+    Command, FromSource, Health, PurgeProgress, SendProgress, SourceError, SourceEvent, SourceKind,
 };
 use crate::model::QueueSample;
 
@@ -25,11 +25,11 @@ pub const SOURCE_STACK: usize = 32 * 1024 * 1024;
 /// Trickle sends are reported as this burst with their running total (the console's contract).
 pub use crate::event::TRICKLE_BURST;
 
-fn emit(events: &UnboundedSender<Event>, e: SourceEvent) -> bool {
-    events.send(Event::Source(e)).is_ok()
+fn emit<E: FromSource>(events: &UnboundedSender<E>, e: SourceEvent) -> bool {
+    events.send(E::from(e)).is_ok()
 }
 
-fn health(events: &UnboundedSender<Event>, h: Health) -> bool {
+fn health<E: FromSource>(events: &UnboundedSender<E>, h: Health) -> bool {
     emit(
         events,
         SourceEvent::Health {
@@ -48,9 +48,9 @@ pub fn count_backoff(interval: Duration, consecutive_errors: u32) -> Duration {
 }
 
 /// Starts the source; returns where to send commands. Dropping that sender stops it.
-pub fn spawn_queue_source(
+pub fn spawn_queue_source<E: FromSource>(
     cfg: ServiceBusConfig,
-    events: UnboundedSender<Event>,
+    events: UnboundedSender<E>,
 ) -> std::io::Result<UnboundedSender<Command>> {
     let (commands, rx) = unbounded_channel();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -68,9 +68,9 @@ enum Job {
     Trickle(Option<f64>),
 }
 
-async fn run(
+async fn run<E: FromSource>(
     cfg: ServiceBusConfig,
-    events: UnboundedSender<Event>,
+    events: UnboundedSender<E>,
     mut commands: UnboundedReceiver<Command>,
 ) {
     let counts = tokio::spawn(count_loop(cfg.clone(), events.clone()));
@@ -164,7 +164,7 @@ async fn run(
     let _ = sender.await;
 }
 
-async fn count_loop(cfg: ServiceBusConfig, events: UnboundedSender<Event>) {
+async fn count_loop<E: FromSource>(cfg: ServiceBusConfig, events: UnboundedSender<E>) {
     let probe = match cfg.count_probe() {
         Ok(p) => p,
         Err(e) => {
@@ -233,9 +233,9 @@ type Jobs = Arc<tokio::sync::Mutex<UnboundedReceiver<Job>>>;
 
 /// Restarts the send loop if azservicebus panics outside a send (connecting, attaching), so
 /// later bursts still go out; the panic is reported in the header.
-async fn supervise_sending(
+async fn supervise_sending<E: FromSource>(
     cfg: ServiceBusConfig,
-    events: UnboundedSender<Event>,
+    events: UnboundedSender<E>,
     jobs: Jobs,
     generation: Arc<AtomicU64>,
 ) {
@@ -261,9 +261,9 @@ async fn supervise_sending(
     }
 }
 
-async fn send_loop(
+async fn send_loop<E: FromSource>(
     cfg: ServiceBusConfig,
-    events: UnboundedSender<Event>,
+    events: UnboundedSender<E>,
     jobs: Jobs,
     generation: Arc<AtomicU64>,
 ) {

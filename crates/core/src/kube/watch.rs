@@ -21,7 +21,7 @@ use super::discovery::{Target, deployment_name, discover};
 use super::errors::{Access, classify_watcher};
 use super::rows;
 use crate::crd::ScaledObject;
-use crate::event::{ErrorKind, Event, Health, SourceError, SourceEvent, SourceKind};
+use crate::event::{ErrorKind, FromSource, Health, SourceError, SourceEvent, SourceKind};
 use crate::model::{ClusterEvent, DeploymentView, PodView};
 
 /// Everything `run_cluster_source` needs: a connected client and what to follow.
@@ -50,7 +50,7 @@ const UNREACHABLE_GRACE: Duration = Duration::from_secs(10);
 
 /// Watch the cluster until `events` is closed. Never returns early on errors: they are reported
 /// as `Health` and retried, so the queue side of the console keeps working without a cluster.
-pub async fn run_cluster_source(cfg: ClusterConfig, events: UnboundedSender<Event>) {
+pub async fn run_cluster_source<E: FromSource>(cfg: ClusterConfig, events: UnboundedSender<E>) {
     let mut reporter = HealthReporter {
         events: events.clone(),
         last: None,
@@ -88,16 +88,16 @@ pub async fn run_cluster_source(cfg: ClusterConfig, events: UnboundedSender<Even
     }
 }
 
-struct HealthReporter {
-    events: UnboundedSender<Event>,
+struct HealthReporter<E> {
+    events: UnboundedSender<E>,
     last: Option<Health>,
 }
 
-impl HealthReporter {
+impl<E: FromSource> HealthReporter<E> {
     fn set(&mut self, health: Health) {
         if self.last.as_ref() != Some(&health) {
             self.last = Some(health.clone());
-            let _ = self.events.send(Event::Source(SourceEvent::Health {
+            let _ = self.events.send(E::from(SourceEvent::Health {
                 source: SourceKind::Cluster,
                 health,
             }));
@@ -287,11 +287,11 @@ impl PodRows {
     }
 }
 
-async fn watch_target(
+async fn watch_target<E: FromSource>(
     client: &Client,
     target: &Target,
-    events: &UnboundedSender<Event>,
-    reporter: &mut HealthReporter,
+    events: &UnboundedSender<E>,
+    reporter: &mut HealthReporter<E>,
 ) -> Exit {
     let ns = target.namespace.as_str();
     let (pods, pod_stream) = reflected(
@@ -349,7 +349,7 @@ async fn watch_target(
     let mut pod_rows = PodRows::default();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let send = |e: SourceEvent| events.send(Event::Source(e)).is_ok();
+    let send = |e: SourceEvent| events.send(E::from(e)).is_ok();
 
     loop {
         let batch = tokio::select! {

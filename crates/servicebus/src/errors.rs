@@ -6,7 +6,33 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, Once};
 use std::time::Instant;
 
-use crate::event::{ErrorKind, SourceError};
+use serde::{Deserialize, Serialize};
+
+/// An error a source reports to the UI. Classified so the UI can say what to do about it;
+/// the message is written to be shown as is and never contains a secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct SourceError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ErrorKind {
+    Unauthorized,
+    NotFound,
+    Unreachable,
+    Throttled,
+    Timeout,
+    /// RBAC: which verb on which resource is missing, and the file in yaml/ that grants it.
+    Forbidden {
+        verb: String,
+        resource: String,
+        grant_file: String,
+    },
+    KedaNotInstalled,
+    Other,
+}
 
 /// The latest warn/error lines azservicebus or fe2o3 logged, and when (already redacted). The
 /// broker's condition (`amqp:not-found …`) is often followed by less telling retry messages, so

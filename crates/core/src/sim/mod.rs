@@ -5,8 +5,8 @@
 //! - [`queue`], [`pods`]: messages and pod lifecycle.
 //! - [`world`]: ties them together on the virtual clock ([`World::step`]).
 
-pub mod cli;
 pub mod config;
+pub mod fallback;
 pub mod hpa;
 pub mod keda;
 pub mod pods;

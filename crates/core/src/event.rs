@@ -1,27 +1,20 @@
-//! The one event type the console's `App::update` consumes, and the commands it emits.
+//! What the world's sources report ([`SourceEvent`]) and the commands they take ([`Command`]).
 //!
-//! Background tasks (input, tick, simulator, Service Bus sender and count probe, kube watchers)
-//! send `Event`s over one tokio channel; the App is their only reader. `App::update` answers with
-//! `Command`s, which the main loop routes to whichever source can carry them out.
+//! The simulator and the live adapters (Service Bus sender and count probe, kube watchers) send
+//! these to the console, wrapped in its `Event`; the console answers with `Command`s, which its
+//! main loop routes to whichever source can carry them out.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+pub use kedatui_servicebus::errors::{ErrorKind, SourceError};
+
 use crate::model::{ClusterEvent, DeploymentView, HpaView, PodView, QueueSample, ScaledObjectView};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Event {
-    /// A key press, paste or resize from the terminal.
-    Input(crossterm::event::Event),
-    /// The clock moved: virtual time in the simulator, wall time in live mode.
-    /// Read by the tick task, never while drawing.
-    Tick {
-        now: Timestamp,
-    },
-    Source(SourceEvent),
-    /// Replay and slide snapshots (never recorded).
-    Presenter(crate::presenter::PresenterEvent),
-}
+/// What a source's event channel carries: the console's event type, which wraps a
+/// [`SourceEvent`] (the tests' channels may carry `SourceEvent` itself).
+pub trait FromSource: From<SourceEvent> + Send + 'static {}
+impl<T: From<SourceEvent> + Send + 'static> FromSource for T {}
 
 /// What a world source (the simulator or a live adapter) reports.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -87,32 +80,6 @@ pub enum Health {
     Down(SourceError),
 }
 
-/// An error a source reports to the UI. Classified so the UI can say what to do about it;
-/// the message is written to be shown as is and never contains a secret.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[error("{message}")]
-pub struct SourceError {
-    pub kind: ErrorKind,
-    pub message: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ErrorKind {
-    Unauthorized,
-    NotFound,
-    Unreachable,
-    Throttled,
-    Timeout,
-    /// RBAC: which verb on which resource is missing, and the file in yaml/ that grants it.
-    Forbidden {
-        verb: String,
-        resource: String,
-        grant_file: String,
-    },
-    KedaNotInstalled,
-    Other,
-}
-
 /// What the console asks a source to do. Sources ignore what they cannot do, and say so
 /// (the App also disables keys the current mode does not support).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -129,5 +96,23 @@ pub enum Command {
     /// Simulator only.
     SetWarp(f64),
     /// Replay controls and slide snapshots, carried out by the replay source and the main loop.
-    Presenter(crate::presenter::PresenterCommand),
+    Presenter(PresenterCommand),
+}
+
+/// The console's own commands (replay controls, slide snapshots). Plain data that travels with
+/// the others; no source here carries them out.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum PresenterCommand {
+    /// `S`: write the current screen as text and SVG (the main loop does it, outside draw).
+    Snapshot,
+    Replay(ReplayControl),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ReplayControl {
+    TogglePause,
+    /// Seconds of recording time, back (negative) or forward.
+    Seek(i64),
+    Faster,
+    Slower,
 }

@@ -173,7 +173,7 @@ fn condition(type_: &str, status: &str, reason: &str, message: impl Into<String>
 impl World {
     /// Creating the world creates the ScaledObject: KEDA's first poll and the HPA's first sync
     /// run at `start` (their events come out of the first `step`). `config` should have passed
-    /// [`SimConfig::validate`] (as [`crate::sim::cli::SimArgs::apply`] ensures).
+    /// [`SimConfig::validate`] (as the console's `SimArgs::apply` ensures).
     pub fn new(config: SimConfig, seed: u64, start: Timestamp) -> Self {
         Self::build(config, seed, start, None)
     }

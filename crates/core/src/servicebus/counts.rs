@@ -129,7 +129,7 @@ impl CountProbe {
 /// A refused count read says which policy was used and how to give counts a Manage policy of
 /// their own while sends keep a Send-only one (§6.6). Names the policy and variable, never a key.
 pub fn with_manage_hint(message: &str, policy: &str, separate_manage_connection: bool) -> String {
-    let env = super::cli::MANAGE_CONNECTION_STRING_ENV;
+    let env = super::MANAGE_CONNECTION_STRING_ENV;
     if separate_manage_connection {
         format!(
             "{message}; policy `{policy}` from ${env} (or --manage-connection-string-file) has no Manage right or a wrong key"
