@@ -14,7 +14,7 @@ use azure_identity::{
     ClientAssertionCredentialOptions, TokenCredentialOptions, WorkloadIdentityCredential,
     WorkloadIdentityCredentialOptions,
 };
-use kedatui::servicebus::entra::EntraAuth;
+use kedatui_servicebus::entra::EntraAuth;
 
 /// Where the workload identity credential signs in; built on the first token request, because
 /// azure_identity reads the token file when the credential is made (configuration stays I/O-free).

@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use serde_json::json;
 use tokio::sync::watch;
 
-use kedatui::servicebus::{client, errors};
+use kedatui_servicebus::{client, errors};
 
 use crate::config::Config;
 use crate::failure::{self, Failure};
@@ -54,10 +54,10 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         let broker = errors::broker_reason_since(since);
         let error = errors::classify(operation, &queue, &detail, broker.as_deref());
         // Keyless: a refusal names the role to grant, a failed sign-in says why.
-        let error = kedatui::servicebus::entra::explain(
+        let error = kedatui_servicebus::entra::explain(
             error,
             &config.connection,
-            kedatui::servicebus::entra::ROLE_RECEIVER,
+            kedatui_servicebus::entra::ROLE_RECEIVER,
             "receiving",
         );
         Fatal {
@@ -67,7 +67,7 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
     };
 
     // kedatui's builder keeps the connection string's port, which azservicebus's own parser drops
-    // (servicebus-amqp.md §1). Create calls have no overall timeout of their own (§4).
+    // (docs/servicebus-amqp.md §1). Create calls have no overall timeout of their own (§4).
     let since = Instant::now();
     let connect = client::connect(&config.connection, client::retry_options());
     let mut client = match tokio::time::timeout(config.create_timeout, connect).await {
@@ -95,7 +95,7 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         Ok(Ok(receiver)) => receiver,
         Ok(Err(e)) => return Err(fatal(errors::Operation::Receive, e.to_string(), since)),
         Err(_) => {
-            // A missing queue can make the attach hang rather than fail (servicebus-amqp.md §2);
+            // A missing queue can make the attach hang rather than fail (docs/servicebus-amqp.md §2);
             // the broker's logged reason, if any, still classifies it.
             let detail = format!(
                 "attaching a receiver to queue {queue} timed out after {:?}; does the queue exist and does the rule have Listen?",

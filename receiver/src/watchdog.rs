@@ -4,14 +4,14 @@
 //! then spends each receive call retrying the refused link for seconds and finally reports only
 //! `Local error: IllegalSessionState`; the broker's real reason (`amqp:not-found`,
 //! `amqp:unauthorized-access`) reaches only the `log` bridge, where later recovery errors soon
-//! overwrite it (servicebus-amqp.md §2 gotcha 8, §4 "Errors"). This thread watches each receive
+//! overwrite it (docs/servicebus-amqp.md §2 gotcha 8, §4 "Errors"). This thread watches each receive
 //! call and exits with that reason the moment it is logged, or when a call overruns its deadline.
 //! Nothing is lost by exiting: messages in flight stay locked and return when their locks expire.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use kedatui::servicebus::errors::{self, Operation};
+use kedatui_servicebus::errors::{self, Operation};
 
 use crate::failure::{self, Failure};
 
@@ -56,7 +56,7 @@ impl Watchdog {
     /// With the connection, so a keyless one's refusal names the role to grant.
     pub fn start_for(
         queue: String,
-        connection: Option<kedatui::servicebus::connection::ConnectionString>,
+        connection: Option<kedatui_servicebus::connection::ConnectionString>,
     ) -> Self {
         let armed: Arc<Mutex<Option<Armed>>> = Arc::new(Mutex::new(None));
         let watched = armed.clone();
@@ -78,16 +78,16 @@ impl Watchdog {
                     ) {
                         let reason = match &connection {
                             Some(c) if c.entra.is_some() => {
-                                let error = kedatui::event::SourceError {
+                                let error = kedatui_servicebus::SourceError {
                                     kind: if code == Failure::Unauthorized.exit_code() {
-                                        kedatui::event::ErrorKind::Unauthorized
+                                        kedatui_servicebus::ErrorKind::Unauthorized
                                     } else {
-                                        kedatui::event::ErrorKind::Other
+                                        kedatui_servicebus::ErrorKind::Other
                                     },
                                     message: reason,
                                 };
-                                let role = kedatui::servicebus::entra::ROLE_RECEIVER;
-                                let error = kedatui::servicebus::entra::explain(
+                                let role = kedatui_servicebus::entra::ROLE_RECEIVER;
+                                let error = kedatui_servicebus::entra::explain(
                                     error,
                                     c,
                                     role,
