@@ -87,12 +87,8 @@ impl Watchdog {
                                     message: reason,
                                 };
                                 let role = kedatui_servicebus::entra::ROLE_RECEIVER;
-                                let error = kedatui_servicebus::entra::explain(
-                                    error,
-                                    c,
-                                    role,
-                                    "receiving",
-                                );
+                                let error =
+                                    kedatui_servicebus::entra::explain(error, c, role, "receiving");
                                 failure::one_line(&error.message)
                             }
                             _ => reason,
