@@ -394,6 +394,7 @@ mod tests {
             last_active,
             last_poll: None,
             next_poll: Some(t(3)),
+            last_poll_metric: None,
         }
     }
 
