@@ -980,7 +980,7 @@ impl App {
 
 /// An event of which a scale-out brings one per pod: about a Pod, or a ReplicaSet's
 /// `Created pod: …` / `Deleted pod: …`.
-fn per_pod_event(e: &ClusterEvent) -> bool {
+pub fn per_pod_event(e: &ClusterEvent) -> bool {
     e.object.starts_with("Pod/") || (e.object.starts_with("ReplicaSet/") && e.message.contains("pod: "))
 }
 

@@ -118,8 +118,9 @@ impl CountProbe {
         }
         SourceError {
             kind,
+            // The cause first: a narrow header cuts the end, and the URL is the least news.
             message: format!(
-                "reading counts from {}: {what} ({chain})",
+                "counts {what}: {chain} (GET {})",
                 self.url.as_str()
             ),
         }
