@@ -497,6 +497,9 @@ fn svg_snapshots_look_like_the_screen() {
                 .status()
                 .unwrap();
             assert!(status.success());
+            if let Ok(keep) = std::env::var("KEEP_PNG") {
+                std::fs::copy(&png_path, format!("{keep}/{w}x{h}-{theme:?}.png")).unwrap();
+            }
             let image = Png::read(&png_path);
             checked += check_cells(&buf, &image, &format!("{w}×{h} {theme:?}"));
         }
@@ -656,3 +659,58 @@ fn show_screens() {
         println!("{}", rows.join("\n"));
     }
 }
+
+/// The demo cycle on the simulator: `3` (500 messages) on the demo settings, from the key press
+/// to the most replicas and back to 0, in virtual time.
+fn demo_cycle() -> (jiff::SignedDuration, jiff::SignedDuration, u32) {
+    let mut world = World::new(SimConfig::demo(), 7, t0());
+    world.step(jiff::SignedDuration::from_secs(1));
+    world.send(500);
+    let sent = world.now();
+    let (mut peak, mut peak_at) = (0, sent);
+    loop {
+        world.step(jiff::SignedDuration::from_millis(100));
+        let spec = world.deployment().spec_replicas;
+        if spec > peak {
+            (peak, peak_at) = (spec, world.now());
+        }
+        if peak > 0 && spec == 0 {
+            return (
+                peak_at.duration_since(sent),
+                world.now().duration_since(sent),
+                peak,
+            );
+        }
+        assert!(world.now().duration_since(sent).as_secs() < 3600);
+    }
+}
+
+/// Item 8: the README's pace table is the simulator's own numbers: each warp's wall time for
+/// the whole cycle and between the HPA's decisions.
+#[test]
+fn readme_pace_table_matches_the_simulator() {
+    use kedatui::app::format::short_duration;
+    let (to_peak, total, peak) = demo_cycle();
+    assert_eq!(peak, 20, "the demo cycle reaches maxReplicaCount");
+    let sync = SimConfig::demo().hpa_sync_period;
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let wall = |d: jiff::SignedDuration, warp: f64| {
+        short_duration(jiff::SignedDuration::from_secs_f64(d.as_secs_f64() / warp))
+    };
+    let rows: Vec<String> = [1.0, 2.0, 5.0, 10.0, 20.0]
+        .into_iter()
+        .map(|warp| {
+            format!(
+                "| ×{warp} | {} | {} | {} |",
+                wall(to_peak, warp),
+                wall(total, warp),
+                wall(sync, warp)
+            )
+        })
+        .collect();
+    for row in &rows {
+        assert!(readme.contains(row), "README lacks {row:?}; the rows:\n{}", rows.join("\n"));
+    }
+}
+

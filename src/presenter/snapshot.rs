@@ -128,20 +128,23 @@ fn escape(text: &str, out: &mut String) {
 
 /// Lines through a box-drawing cell, as (up, down, left, right) stroke widths in pixels.
 fn box_lines(c: char) -> Option<(u32, u32, u32, u32)> {
+    // Light and heavy strokes, as a terminal font draws them at this size.
+    const L: u32 = 2;
+    const H: u32 = 4;
     Some(match c {
-        '─' => (0, 0, 1, 1),
-        '━' => (0, 0, 3, 3),
-        '│' => (1, 1, 0, 0),
-        '┃' => (3, 3, 0, 0),
-        '┌' => (0, 1, 0, 1),
-        '┐' => (0, 1, 1, 0),
-        '└' => (1, 0, 0, 1),
-        '┘' => (1, 0, 1, 0),
-        '├' => (1, 1, 0, 1),
-        '┤' => (1, 1, 1, 0),
-        '┬' => (0, 1, 1, 1),
-        '┴' => (1, 0, 1, 1),
-        '┼' => (1, 1, 1, 1),
+        '─' => (0, 0, L, L),
+        '━' => (0, 0, H, H),
+        '│' => (L, L, 0, 0),
+        '┃' => (H, H, 0, 0),
+        '┌' => (0, L, 0, L),
+        '┐' => (0, L, L, 0),
+        '└' => (L, 0, 0, L),
+        '┘' => (L, 0, L, 0),
+        '├' => (L, L, 0, L),
+        '┤' => (L, L, L, 0),
+        '┬' => (0, L, L, L),
+        '┴' => (L, 0, L, L),
+        '┼' => (L, L, L, L),
         _ => return None,
     })
 }
