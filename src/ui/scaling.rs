@@ -153,20 +153,26 @@ fn keda_entries(app: &App, indent: usize, out: &mut Vec<Entry>) {
                 ],
             ));
         }
+        // A live cluster does not publish what KEDA polled: its status says, as such.
         _ => out.push(Entry::new(
             0,
             1,
-            vec![vec![
-                pad(indent),
-                Span::styled(
-                    format!(
-                        "Active condition ({}), activation {}",
-                        active_reason(so),
-                        so.activation_message_count
+            vec![
+                vec![
+                    pad(indent),
+                    Span::styled("status: ", theme::dim()),
+                    Span::styled(format!("{} ", active_reason(so)), theme::label()),
+                    Span::styled(
+                        format!("· activation {}", so.activation_message_count),
+                        theme::label(),
                     ),
-                    theme::label(),
-                ),
-            ]],
+                ],
+                vec![
+                    pad(indent),
+                    Span::styled("status: ", theme::dim()),
+                    Span::styled(active_reason(so), theme::label()),
+                ],
+            ],
         )),
     }
     let mut timers = vec![pad(indent)];
