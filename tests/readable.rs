@@ -10,14 +10,14 @@ use jiff::Timestamp;
 use kedatui::app::{App, AppConfig, Mode};
 use kedatui::event::{Event, Health, SendProgress, SourceEvent, SourceKind};
 use kedatui::model::{QueueCounts, QueueSample};
-use kedatui::ui::Panels;
-use ratatui::layout::Rect;
 use kedatui::presenter::ThemeKind;
 use kedatui::sim::{SimConfig, World};
 use kedatui::source::sim::SimDriver;
+use kedatui::ui::Panels;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
 
 const T0: i64 = 1_790_000_000; // 2026-09-21 14:13:20 UTC
 const FRAME_MS: u64 = 100;
@@ -227,7 +227,10 @@ fn chart_panes_have_titles_units_round_ticks_and_a_legend() {
             .iter()
             .position(|r| r.contains("Replicas (pods)"))
             .unwrap_or_else(|| panic!("no replicas pane title: {at}"));
-        assert!(chart[rule].contains(spec) && chart[rule].contains("━ ready"), "{at}");
+        assert!(
+            chart[rule].contains(spec) && chart[rule].contains("━ ready"),
+            "{at}"
+        );
         let bottom = chart.last().unwrap();
         for legend in ["burst", "KEDA on", "KEDA off"] {
             assert!(bottom.contains(legend), "{legend}: {at}");
@@ -239,8 +242,8 @@ fn chart_panes_have_titles_units_round_ticks_and_a_legend() {
                     let inner = r.strip_prefix('│')?;
                     let (label, _) = inner.split_once('│')?;
                     let label = label.trim();
-                    let numeric = !label.is_empty()
-                        && label.chars().all(|c| c.is_ascii_digit() || c == ' ');
+                    let numeric =
+                        !label.is_empty() && label.chars().all(|c| c.is_ascii_digit() || c == ' ');
                     numeric.then(|| label.to_owned())
                 })
                 .collect()
@@ -273,7 +276,10 @@ fn scaling_why_shows_what_each_controller_saw_and_when() {
         let at = format!("{w}×{h} {theme:?}: {why}");
         assert!(why.contains("inactive"), "{at}");
         assert!(why.contains("ago:") && why.contains("0 ≤ 0"), "{at}");
-        assert!(!why.contains("500"), "today's queue is not the poll's: {at}");
+        assert!(
+            !why.contains("500"),
+            "today's queue is not the poll's: {at}"
+        );
         assert!(why.contains("HPA") && why.contains("ago"), "{at}");
     }
     // KEDA has scaled 0 → 1 but the HPA has not synced since: it says it saw the target at 0.
@@ -282,9 +288,15 @@ fn scaling_why_shows_what_each_controller_saw_and_when() {
         let why = panel(&rows, w, h, |p| p.scaling);
         let text = joined(&why);
         let at = format!("{w}×{h} {theme:?}: {text}");
-        assert!(text.contains("queue 500 > 0") || text.contains("500 > 0"), "{at}");
+        assert!(
+            text.contains("queue 500 > 0") || text.contains("500 > 0"),
+            "{at}"
+        );
         let hpa = why.iter().find(|r| r.contains("HPA")).expect(&at);
-        assert!(hpa.contains("ago"), "the HPA line says when it synced: {at}");
+        assert!(
+            hpa.contains("ago"),
+            "the HPA line says when it synced: {at}"
+        );
         assert!(!text.contains("desired 0"), "{at}");
     }
 }
@@ -317,7 +329,10 @@ fn event_and_error_texts_keep_their_point() {
         let events = joined(&panel(&rows, w, h, |p| p.events));
         let at = format!("{w}×{h} {theme:?}: {events}");
         assert!(!events.contains("LabelSelector"), "{at}");
-        assert!(events.contains("SuccessfulRescale New size: 4; reason:"), "{at}");
+        assert!(
+            events.contains("SuccessfulRescale New size: 4; reason:"),
+            "{at}"
+        );
         if h >= 40 {
             assert!(
                 events.contains("reason: s0-azure-servicebus-kedaqueue above target"),
@@ -365,11 +380,17 @@ fn headings_stay_and_the_key_bar_drops_disabled_keys_first() {
         let why = panel(&rows, w, h, |p| p.scaling);
         let at = format!("{w}×{h} {theme:?}:\n{}", why.join("\n"));
         for heading in ["│KEDA ", "│HPA ", "│Pods "] {
-            assert!(why.iter().any(|r| r.starts_with(heading)), "{heading}: {at}");
+            assert!(
+                why.iter().any(|r| r.starts_with(heading)),
+                "{heading}: {at}"
+            );
         }
         let bar = rows.last().unwrap();
         for k in [" 1-5 ", " t ", " c ", " p ", " +/- ", " ? ", " q "] {
-            assert!(bar.contains(k), "{w}×{h} {theme:?}: {k} missing from {bar:?}");
+            assert!(
+                bar.contains(k),
+                "{w}×{h} {theme:?}: {k} missing from {bar:?}"
+            );
         }
     }
     let mut app = live_app();
@@ -517,9 +538,8 @@ struct Png {
 
 impl Png {
     fn read(path: &std::path::Path) -> Png {
-        let decoder = png::Decoder::new(std::io::BufReader::new(
-            std::fs::File::open(path).unwrap(),
-        ));
+        let decoder =
+            png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
         let mut reader = decoder.read_info().unwrap();
         let mut data = vec![0; reader.output_buffer_size().unwrap()];
         let info = reader.next_frame(&mut data).unwrap();
@@ -547,8 +567,16 @@ impl Png {
 /// of a full block or a line, and each braille dot. Returns how many points were checked.
 fn check_cells(buf: &Buffer, image: &Png, what: &str) -> usize {
     let area = buf.area;
-    assert_eq!(image.width, u32::from(area.width) * CELL_W + 2 * MARGIN, "{what}");
-    assert_eq!(image.height, u32::from(area.height) * CELL_H + 2 * MARGIN, "{what}");
+    assert_eq!(
+        image.width,
+        u32::from(area.width) * CELL_W + 2 * MARGIN,
+        "{what}"
+    );
+    assert_eq!(
+        image.height,
+        u32::from(area.height) * CELL_H + 2 * MARGIN,
+        "{what}"
+    );
     let mut checked = 0;
     let mut expect = |x: u32, y: u32, want: (u8, u8, u8), cell: (u16, u16), why: &str| {
         let got = image.at(x, y);
@@ -589,7 +617,13 @@ fn check_cells(buf: &Buffer, image: &Png, what: &str) -> usize {
                     for dot in 0..8 {
                         let (dx, dy, size) = braille_dot(dot);
                         let want = if bits & (1 << dot) != 0 { fg } else { bg };
-                        expect(x0 + dx + size / 2, y0 + dy + size / 2, want, (cx, cy), "dot");
+                        expect(
+                            x0 + dx + size / 2,
+                            y0 + dy + size / 2,
+                            want,
+                            (cx, cy),
+                            "dot",
+                        );
                     }
                 }
                 _ => {}
@@ -710,7 +744,10 @@ fn readme_pace_table_matches_the_simulator() {
         })
         .collect();
     for row in &rows {
-        assert!(readme.contains(row), "README lacks {row:?}; the rows:\n{}", rows.join("\n"));
+        assert!(
+            readme.contains(row),
+            "README lacks {row:?}; the rows:\n{}",
+            rows.join("\n")
+        );
     }
 }
-

@@ -522,7 +522,10 @@ impl App {
                 self.deployment = Some(d);
             }
             SourceEvent::ScaledObject(so) => {
-                let active = so.conditions.iter().any(|c| c.type_ == "Active" && c.status == "True");
+                let active = so
+                    .conditions
+                    .iter()
+                    .any(|c| c.type_ == "Active" && c.status == "True");
                 self.scaled_object = Some(*so);
                 if active {
                     let at = self.now;
@@ -635,7 +638,8 @@ impl App {
         // push KEDA's and the HPA's off the panel; they come interleaved (SuccessfulDelete,
         // Killing, SuccessfulDelete, …), so look a few rows back.
         if let Some(row) = self.events.iter_mut().take(FOLD_LOOKBACK).find(|row| {
-            let same_kind = row.reason == e.reason && row.type_ == e.type_ && row.source == e.source;
+            let same_kind =
+                row.reason == e.reason && row.type_ == e.type_ && row.source == e.source;
             let identical = row.object == e.object && row.message == e.message;
             let per_pod = per_pod_event(row)
                 && per_pod_event(&e)
@@ -981,7 +985,8 @@ impl App {
 /// An event of which a scale-out brings one per pod: about a Pod, or a ReplicaSet's
 /// `Created pod: …` / `Deleted pod: …`.
 pub fn per_pod_event(e: &ClusterEvent) -> bool {
-    e.object.starts_with("Pod/") || (e.object.starts_with("ReplicaSet/") && e.message.contains("pod: "))
+    e.object.starts_with("Pod/")
+        || (e.object.starts_with("ReplicaSet/") && e.message.contains("pod: "))
 }
 
 /// Validate a burst size typed at the `b` prompt or given to `--bursts`.

@@ -50,7 +50,10 @@ impl fmt::Display for Summary {
         )?;
         writeln!(f, "  peak replicas        {}", self.peak_replicas)?;
         let first_ready = match self.first_ready_after_activation {
-            Some(d) => format!("{} after the message that activated KEDA", short_duration(d)),
+            Some(d) => format!(
+                "{} after the message that activated KEDA",
+                short_duration(d)
+            ),
             None => "none ready".to_owned(),
         };
         writeln!(f, "  first Ready pod      {first_ready}")?;

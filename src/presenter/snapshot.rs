@@ -195,7 +195,9 @@ pub fn to_svg(buf: &Buffer) -> String {
     let mut counts = std::collections::HashMap::new();
     for y in 0..rows {
         for x in 0..cols {
-            *counts.entry(cell_colors(cell_at(x, y).style()).1).or_insert(0u32) += 1;
+            *counts
+                .entry(cell_colors(cell_at(x, y).style()).1)
+                .or_insert(0u32) += 1;
         }
     }
     let page = counts
@@ -263,13 +265,25 @@ pub fn to_svg(buf: &Buffer) -> String {
                     rect(cx - up / 2, y0, up, CELL_H / 2 + vw.div_ceil(2), 1.0);
                 }
                 if down > 0 {
-                    rect(cx - down / 2, cy - vw / 2, down, CELL_H - CELL_H / 2 + vw / 2, 1.0);
+                    rect(
+                        cx - down / 2,
+                        cy - vw / 2,
+                        down,
+                        CELL_H - CELL_H / 2 + vw / 2,
+                        1.0,
+                    );
                 }
                 if left > 0 {
                     rect(x0, cy - left / 2, CELL_W / 2 + hw.div_ceil(2), left, 1.0);
                 }
                 if right > 0 {
-                    rect(cx - hw / 2, cy - right / 2, CELL_W - CELL_W / 2 + hw / 2, right, 1.0);
+                    rect(
+                        cx - hw / 2,
+                        cy - right / 2,
+                        CELL_W - CELL_W / 2 + hw / 2,
+                        right,
+                        1.0,
+                    );
                 }
             } else if let Some(([bx, by, bw, bh], opacity)) = block_rect(c) {
                 let (x8, y8) = (|v: u32| v * CELL_W / 8, |v: u32| v * CELL_H / 8);

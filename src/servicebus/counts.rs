@@ -119,10 +119,7 @@ impl CountProbe {
         SourceError {
             kind,
             // The cause first: a narrow header cuts the end, and the URL is the least news.
-            message: format!(
-                "counts {what}: {chain} (GET {})",
-                self.url.as_str()
-            ),
+            message: format!("counts {what}: {chain} (GET {})", self.url.as_str()),
         }
     }
 }

@@ -64,7 +64,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         );
         let mut parts = parts.into_iter();
         let mut first = head;
-        first.push(Span::styled(parts.next().unwrap_or_default(), theme::label()));
+        first.push(Span::styled(
+            parts.next().unwrap_or_default(),
+            theme::label(),
+        ));
         lines.push(Line::from(first));
         for rest in parts {
             lines.push(Line::from(vec![

@@ -82,6 +82,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         }
         first.extend(activity(app));
         first.push(Span::raw("   "));
+        if rates.send_per_second == 0.0 {
+            // Nothing sent steadily: "send 0/s" would only push the drain rate off the edge.
+            second.drain(..2);
+            second[0] = Span::styled("drain ", theme::label());
+        }
         first.extend(second);
         Paragraph::new(Line::from(first)).render(row(inner, 0), buf);
         if inner.height >= 2 {

@@ -72,10 +72,7 @@ fn fit(entries: Vec<Entry>, width: usize, height: usize, indent: usize) -> Vec<L
         let pick = match pick {
             Some(lines) => Some(lines),
             // A heading always shows: its shortest variant, on one row.
-            None if heading && room > 0 => e
-                .variants
-                .last()
-                .map(|v| vec![Line::from(v.clone())]),
+            None if heading && room > 0 => e.variants.last().map(|v| vec![Line::from(v.clone())]),
             None => None,
         };
         if let Some(lines) = pick {
@@ -127,10 +124,16 @@ fn keda_entries(app: &App, indent: usize, out: &mut Vec<Entry>) {
         0,
         vec![vec![label, Span::styled(state, style)]],
     ));
-    let cmp = |m: u64| if m > so.activation_message_count { ">" } else { "≤" };
+    let cmp = |m: u64| {
+        if m > so.activation_message_count {
+            ">"
+        } else {
+            "≤"
+        }
+    };
     match (so.last_poll, so.last_poll_metric) {
         (Some(at), Some(metric)) => {
-            let ago = ceil_secs(now.duration_since(at));
+            let ago = floor_secs(now.duration_since(at));
             let act = so.activation_message_count;
             out.push(Entry::new(
                 0,
@@ -234,7 +237,7 @@ fn hpa_entries(app: &App, indent: usize, out: &mut Vec<Entry>) {
         .map_or(HpaBehaviorKind::Legacy, |so| so.hpa_behavior);
     let ago = |at: Timestamp| {
         app.now
-            .map_or_else(|| "0s".into(), |n| ceil_secs(n.duration_since(at)))
+            .map_or_else(|| "0s".into(), |n| floor_secs(n.duration_since(at)))
     };
     let next = hpa
         .next_sync
@@ -338,7 +341,10 @@ fn pods_entries(app: &App, out: &mut Vec<Entry>) {
         out.push(Entry::new(
             2,
             0,
-            vec![vec![label(), Span::styled("no Deployment yet", theme::dim())]],
+            vec![vec![
+                label(),
+                Span::styled("no Deployment yet", theme::dim()),
+            ]],
         ));
         return;
     };
@@ -381,6 +387,11 @@ fn flow(pieces: Vec<Span<'static>>, width: usize, indent: usize) -> Vec<Line<'st
         lines.push(Line::from(current));
     }
     lines
+}
+
+/// Whole seconds elapsed, rounded down, so "ago" and "next in" add up to the period.
+fn floor_secs(d: SignedDuration) -> String {
+    format!("{}s", d.as_millis().max(0) / 1000)
 }
 
 /// Whole seconds, rounded up, as the audience counts them: `3s`.
@@ -646,23 +657,30 @@ mod tests {
                     1,
                     1,
                     vec![
-                        vec![
-                            Span::raw("  desired = ceil(10 / 5) = 2"),
-                            Span::raw(" → 2"),
-                        ],
+                        vec![Span::raw("  desired = ceil(10 / 5) = 2"), Span::raw(" → 2")],
                         line("  → 2"),
                     ],
                 ),
                 Entry::new(2, 0, vec![line("Pods   spec 2")]),
             ]
         };
-        let text = |lines: Vec<Line>| -> Vec<String> { lines.iter().map(|l| l.to_string()).collect() };
+        let text =
+            |lines: Vec<Line>| -> Vec<String> { lines.iter().map(|l| l.to_string()).collect() };
         let three = text(fit(entries(), 40, 3, 2));
-        assert_eq!(three, ["KEDA   active", "HPA    synced 2s ago", "Pods   spec 2"]);
+        assert_eq!(
+            three,
+            ["KEDA   active", "HPA    synced 2s ago", "Pods   spec 2"]
+        );
         let five = text(fit(entries(), 20, 5, 2));
         assert_eq!(
             five,
-            ["KEDA   active", "  last poll 1s ago", "HPA    synced 2s ago", "  → 2", "Pods   spec 2"],
+            [
+                "KEDA   active",
+                "  last poll 1s ago",
+                "HPA    synced 2s ago",
+                "  → 2",
+                "Pods   spec 2"
+            ],
             "the compact arithmetic when the full one would wrap past the room"
         );
     }
