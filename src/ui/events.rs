@@ -118,7 +118,7 @@ pub fn short_message(message: &str, namespace: &str) -> String {
         .iter()
         .copied()
         .filter(|w| {
-            let kind = w.rsplit_once('.').map(|(gv, k)| (gv, k));
+            let kind = w.rsplit_once('.');
             !matches!(kind, Some((gv, k)) if gv.contains('/') && k.chars().next().is_some_and(char::is_uppercase))
         })
         .collect();
