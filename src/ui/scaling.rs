@@ -104,7 +104,7 @@ fn pad(indent: usize) -> Span<'static> {
 }
 
 /// KEDA's state as its last poll decided it, what that poll saw and when, and its timers
-/// (keda-semantics §1.2), so the panel never puts today's queue beside yesterday's decision.
+/// (docs/keda-semantics.md §1.2), so the panel never puts today's queue beside yesterday's decision.
 fn keda_entries(app: &App, indent: usize, out: &mut Vec<Entry>) {
     let (Some(so), Some(now)) = (&app.scaled_object, app.now) else {
         out.push(Entry::new(
@@ -220,7 +220,7 @@ fn active_reason(so: &ScaledObjectView) -> String {
         .map_or_else(|| "not reported".into(), |c| c.reason.clone())
 }
 
-/// The HPA's last sync as arithmetic, with when it ran (keda-semantics §4.2–4.5).
+/// The HPA's last sync as arithmetic, with when it ran (docs/keda-semantics.md §4.2–4.5).
 fn hpa_entries(app: &App, indent: usize, out: &mut Vec<Entry>) {
     let label = || Span::styled("HPA    ", theme::title());
     let Some(hpa) = &app.hpa else {
@@ -402,7 +402,7 @@ fn ceil_secs(d: SignedDuration) -> String {
 
 /// Cooldown left before KEDA deactivates: only when its last poll found the trigger inactive,
 /// scaled above zero, with `minReplicaCount` 0; measured from `lastActiveTime`
-/// (keda-semantics §1.2 `scaleToZeroOrIdle`).
+/// (docs/keda-semantics.md §1.2 `scaleToZeroOrIdle`).
 pub fn cooldown_left(
     so: &ScaledObjectView,
     spec_replicas: Option<u32>,
@@ -420,7 +420,7 @@ pub fn cooldown_left(
     Some((last + so.cooldown_period).duration_since(now))
 }
 
-/// The HPA's last decision as the sum the audience can check (keda-semantics §4.3–4.5), e.g.
+/// The HPA's last decision as the sum the audience can check (docs/keda-semantics.md §4.3–4.5), e.g.
 /// `desired = ceil(437 / 5) = 88 → limit 2×8 = 16 → 16 (max 20)`.
 pub fn hpa_arithmetic(d: &HpaDecision, behavior: HpaBehaviorKind) -> String {
     hpa_steps(d, behavior).join(" ")
@@ -509,7 +509,7 @@ mod tests {
         use HpaBehaviorKind::*;
         use LimitReason::*;
         let cases = [
-            // The example: legacy cap 2×current (keda-semantics §4.4).
+            // The example: legacy cap 2×current (docs/keda-semantics.md §4.4).
             (
                 decision(437, 8, 8, false, 88, 88, Some((ScaleUpLimit, 16)), 16),
                 Legacy,
