@@ -86,6 +86,10 @@ pub struct ScaledObjectView {
     /// When KEDA last polled the scaler. The simulator knows it; a live cluster does not publish it.
     pub last_poll: Option<Timestamp>,
     pub next_poll: Option<Timestamp>,
+    /// The `ActiveMessageCount` KEDA's last poll saw (at `last_poll`), which decided the Active
+    /// condition. The simulator knows it; a live cluster does not publish it.
+    #[serde(default)]
+    pub last_poll_metric: Option<u64>,
 }
 
 /// Why the HPA's proposal was cut.
@@ -142,6 +146,12 @@ pub struct HpaView {
     pub last_scale_time: Option<Timestamp>,
     /// The last sync's arithmetic when it is known (the simulator records it exactly).
     pub decision: Option<HpaDecision>,
+    /// When the HPA controller last synced and syncs next (the simulator knows; a live
+    /// HPA's status does not say).
+    #[serde(default)]
+    pub last_sync: Option<Timestamp>,
+    #[serde(default)]
+    pub next_sync: Option<Timestamp>,
 }
 
 /// The scale target.

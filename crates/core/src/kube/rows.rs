@@ -266,6 +266,8 @@ pub fn hpa_view(hpa: &HorizontalPodAutoscaler) -> HpaView {
             .unwrap_or_default(),
         last_scale_time: status.and_then(|s| s.last_scale_time.as_ref()).map(|t| t.0),
         decision: None,
+        last_sync: None,
+        next_sync: None,
     }
 }
 
@@ -353,6 +355,7 @@ pub fn scaled_object_view(so: &ScaledObject) -> ScaledObjectView {
         last_active: status.last_active_time.map(|t| t.0),
         last_poll: None,
         next_poll: None,
+        last_poll_metric: None,
     }
 }
 

@@ -135,10 +135,8 @@ impl CountProbe {
         }
         SourceError {
             kind,
-            message: format!(
-                "reading counts from {}: {what} ({chain})",
-                self.url.as_str()
-            ),
+            // The cause first: a narrow header cuts the end, and the URL is the least news.
+            message: format!("counts {what}: {chain} (GET {})", self.url.as_str()),
         }
     }
 }

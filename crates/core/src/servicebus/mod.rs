@@ -123,7 +123,7 @@ pub async fn check_manage_rights(cfg: &ServiceBusConfig) -> Result<QueueCounts, 
         Ok(r) => r,
         Err(_) => Err(SourceError {
             kind: ErrorKind::Timeout,
-            message: format!("reading counts from {} timed out", cfg.management_url),
+            message: format!("counts timed out (GET {})", cfg.management_url),
         }),
     }
 }

@@ -342,6 +342,15 @@ async fn send_loop<E: FromSource>(
             }
             emit(&ev, progress_event(&spec, r));
         };
+        // Nothing sent yet: the console times the burst ("500 sent in 40 ms") from here.
+        progress(&BurstReport {
+            sent: 0,
+            failed: 0,
+            done: false,
+            cancelled: false,
+            error: None,
+            retrying: None,
+        });
         let report = sender.send_burst(&spec, &cancelled, &mut progress).await;
         match (&report.error, &last_error) {
             (Some(e), _) => {
