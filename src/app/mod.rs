@@ -86,6 +86,8 @@ pub enum InputMode {
     /// `s` while every live source is healthy: waiting for y/n, so a stray press on stage
     /// does not leave live mode.
     ConfirmFallback,
+    /// `q` while something is going on: waiting for y/n.
+    ConfirmQuit,
 }
 
 /// One row of the pod table, with when the console first saw it (for the flash).
@@ -261,6 +263,7 @@ impl App {
             (InputMode::BurstPrompt { .. }, _) => KeyContext::BurstPrompt,
             (InputMode::ConfirmPurge, _) => KeyContext::ConfirmPurge,
             (InputMode::ConfirmFallback, _) => KeyContext::ConfirmFallback,
+            (InputMode::ConfirmQuit, _) => KeyContext::ConfirmQuit,
             (InputMode::Normal, true) => KeyContext::Help,
             (InputMode::Normal, false) => KeyContext::Normal,
         }
@@ -290,6 +293,19 @@ impl App {
             warp: self.warp,
             replay: self.replay_controls(),
         }
+    }
+
+    /// Whether `q` should ask first: a burst or purge in progress, the trickle on, pods, or
+    /// messages in the queue. A replay has nothing in flight to lose, so it never asks.
+    pub fn busy(&self) -> bool {
+        if self.is_replay() && !self.applying_recording {
+            return false;
+        }
+        !self.sends.is_empty()
+            || self.trickle.is_some()
+            || self.purge.as_ref().is_some_and(|p| !p.done)
+            || !self.pods.is_empty()
+            || self.depth() > 0
     }
 
     /// Messages in the queue that are not finished: active + in flight.
@@ -357,9 +373,8 @@ impl App {
                 self.on_key(key)
             }
             Event::Input(TermEvent::Paste(text)) => {
-                if let InputMode::BurstPrompt { input, error } = &mut self.input {
-                    input.extend(text.chars().filter(|c| !c.is_control()));
-                    *error = None;
+                if matches!(self.input, InputMode::BurstPrompt { .. }) {
+                    self.paste_into_prompt(&text);
                     self.needs_redraw = true;
                 }
                 Vec::new()
@@ -682,6 +697,11 @@ impl App {
             {
                 "switched to the simulator".into()
             }
+            (KeyContext::Normal | KeyContext::Help, Action::Quit, _)
+                if self.input == InputMode::ConfirmQuit =>
+            {
+                "quit? (y/n)".into()
+            }
             (KeyContext::Normal, Action::ToggleHelp, _) => "help".into(),
             (KeyContext::Help, Action::ToggleHelp, _) => "help closed".into(),
             (_, Action::Cancel, _) => "cancelled".into(),
@@ -691,8 +711,17 @@ impl App {
 
     fn on_key_action(&mut self, context: KeyContext, action: Action) -> Vec<Command> {
         match (context, action) {
-            (_, Action::Quit) => {
+            (_, Action::QuitNow) | (KeyContext::ConfirmQuit, Action::Confirm | Action::Quit) => {
                 self.should_quit = true;
+                Vec::new()
+            }
+            (_, Action::Quit) => {
+                if self.busy() {
+                    self.show_help = false;
+                    self.input = InputMode::ConfirmQuit;
+                } else {
+                    self.should_quit = true;
+                }
                 Vec::new()
             }
             (KeyContext::Help, Action::ToggleHelp) => {
@@ -728,7 +757,10 @@ impl App {
                 Vec::new()
             }
             (
-                KeyContext::BurstPrompt | KeyContext::ConfirmPurge | KeyContext::ConfirmFallback,
+                KeyContext::BurstPrompt
+                | KeyContext::ConfirmPurge
+                | KeyContext::ConfirmFallback
+                | KeyContext::ConfirmQuit,
                 Action::Cancel,
             ) => {
                 self.input = InputMode::Normal;
@@ -746,11 +778,35 @@ impl App {
         match code {
             KeyCode::Backspace => {
                 input.pop();
+                *error = None;
             }
-            KeyCode::Char(c) if input.chars().count() < 12 => input.push(c),
-            _ => return,
+            // Anything but a digit, `_` or a k/m suffix is dropped, not shown: a stray
+            // keystroke (or a key typed by mistake) never reaches the projector.
+            KeyCode::Char(c) => match prompt_push(input, c) {
+                Ok(()) => *error = None,
+                Err(hint) => *error = Some(hint.into()),
+            },
+            _ => {}
         }
-        *error = None;
+    }
+
+    fn paste_into_prompt(&mut self, text: &str) {
+        let InputMode::BurstPrompt { input, error } = &mut self.input else {
+            return;
+        };
+        // All or nothing: a pasted connection string must not leave its digits behind.
+        let mut edited = input.clone();
+        let accepted = text
+            .trim()
+            .chars()
+            .try_for_each(|c| prompt_push(&mut edited, c));
+        match accepted {
+            Ok(()) => {
+                *input = edited;
+                *error = None;
+            }
+            Err(_) => *error = Some(PASTE_DROPPED.into()),
+        }
     }
 
     fn on_action(&mut self, action: Action) -> Vec<Command> {
@@ -835,7 +891,7 @@ impl App {
             Action::SeekForward => {
                 self.replay_command(ReplayControl::Seek(crate::record::replay::SEEK_STEP_SECS))
             }
-            Action::Quit | Action::Confirm | Action::Cancel => Vec::new(),
+            Action::Quit | Action::QuitNow | Action::Confirm | Action::Cancel => Vec::new(),
         }
     }
 
@@ -886,21 +942,62 @@ impl App {
     }
 }
 
-/// Validate a burst size typed at the `b` prompt or given to `--bursts`.
+/// The hint shown when a typed key is dropped from the burst prompt.
+pub const PROMPT_HINT: &str = "digits only, e.g. 500, 10k, 1_000";
+/// The hint shown when a paste is dropped from the burst prompt (never what was pasted).
+pub const PASTE_DROPPED: &str = "paste dropped: digits only, e.g. 500, 10k";
+/// The longest text the burst prompt holds.
+const PROMPT_MAX_CHARS: usize = 12;
+
+/// Add `c` to the burst prompt's text if it keeps it a size in the making: digits, `_`
+/// separators, one `k`/`m` suffix at the end. Otherwise the text is unchanged and the error is a
+/// short hint that never repeats the character.
+pub fn prompt_push(input: &mut String, c: char) -> Result<(), &'static str> {
+    let suffixed = input.ends_with(['k', 'K', 'm', 'M']);
+    let ok = input.chars().count() < PROMPT_MAX_CHARS
+        && !suffixed
+        && match c {
+            '0'..='9' | '_' => true,
+            'k' | 'K' | 'm' | 'M' => input.chars().any(|d| d.is_ascii_digit()),
+            _ => false,
+        };
+    if ok {
+        input.push(c);
+        Ok(())
+    } else {
+        Err(PROMPT_HINT)
+    }
+}
+
+/// What a paste can add to the burst prompt, or `None` when it is not a size at all (then it is
+/// dropped). The recorder keeps only such pastes, so a recording never holds a clipboard.
+pub fn prompt_paste(text: &str) -> Option<String> {
+    let mut out = String::new();
+    text.trim()
+        .chars()
+        .try_for_each(|c| prompt_push(&mut out, c))
+        .ok()
+        .map(|()| out)
+}
+
+/// Validate a burst size typed at the `b` prompt or given to `--bursts`: digits with optional
+/// `_` separators and a `k` (×1 000) or `m` (×1 000 000) suffix. Errors never repeat the text.
 pub fn parse_burst_size(text: &str) -> Result<u64, String> {
-    let t = text.trim().replace(['_', ' '], "");
+    let t = text.trim().replace('_', "");
     if t.is_empty() {
         return Err("type a number of messages".into());
     }
-    if !t.chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!(
-            "{:?} is not a whole number of messages",
-            text.trim()
-        ));
+    let (digits, factor) = match t.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&t[..i], 1_000),
+        Some((i, 'm' | 'M')) => (&t[..i], 1_000_000),
+        _ => (t.as_str(), 1),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err("not a whole number of messages (digits, then k or m if you like)".into());
     }
-    match t.parse::<u64>() {
-        Ok(0) => Err("a burst needs at least 1 message".into()),
-        Ok(n) if n <= MAX_BURST => Ok(n),
+    match digits.parse::<u64>().ok().and_then(|n| n.checked_mul(factor)) {
+        Some(0) => Err("a burst needs at least 1 message".into()),
+        Some(n) if n <= MAX_BURST => Ok(n),
         _ => Err(format!(
             "at most {} messages per burst",
             format::group_thousands(MAX_BURST)

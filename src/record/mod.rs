@@ -146,13 +146,12 @@ impl<W: Write> Recorder<W> {
         let redacted;
         let event = match event {
             // A paste is the one event that carries whatever the speaker's clipboard held (a
-            // connection string, say). Only the burst prompt uses pastes, and only digits and
-            // separators make a valid size: keep those.
+            // connection string, say). Only the burst prompt uses pastes, and it drops any paste
+            // that is not a size whole: keep exactly those, and nothing (not even the digits)
+            // of any other.
             Event::Input(crossterm::event::Event::Paste(text)) => {
                 redacted = Event::Input(crossterm::event::Event::Paste(
-                    text.chars()
-                        .filter(|c| c.is_ascii_digit() || matches!(c, '_' | ' '))
-                        .collect(),
+                    crate::app::prompt_paste(text).unwrap_or_default(),
                 ));
                 &redacted
             }
