@@ -267,8 +267,7 @@ pub fn bindings(context: KeyContext, s: &KeyMapState<'_>) -> Vec<Binding> {
                 vec![Char('q')],
                 "q",
                 "quit".into(),
-                "quit and print a summary (asks y/n while a burst, pods or messages are \
-                 around; Ctrl-C quits at once)"
+                "quit and print a summary (asks y/n while busy; Ctrl-C: at once)"
                     .into(),
                 Action::Quit,
             ));

@@ -712,6 +712,8 @@ impl App {
     fn on_key_action(&mut self, context: KeyContext, action: Action) -> Vec<Command> {
         match (context, action) {
             (_, Action::QuitNow) | (KeyContext::ConfirmQuit, Action::Confirm | Action::Quit) => {
+                // Back to normal: a replay applies the recorded `q`, `y` and carries on.
+                self.input = InputMode::Normal;
                 self.should_quit = true;
                 Vec::new()
             }
