@@ -221,3 +221,42 @@ fn empty_connection_strings_and_a_lone_kubeconfig_exit_2() {
         );
     }
 }
+
+/// #10.8: every count and duration flag is bounded by what the model can hold; values that
+/// once hung (`--initial-replicas 99999999`: 2.3 GB at 97 % CPU) or panicked (`--cooldown
+/// 300000000000s`: overflow, exit 101) exit 2 at once with the limit.
+#[test]
+fn out_of_range_counts_and_durations_exit_2_with_the_limit() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--initial-replicas", "99999999"],
+            "initial replicas must be at most 1000, got 99999999",
+        ),
+        (
+            &["--cooldown", "300000000000s"],
+            "cooldownPeriod must be at most 24h",
+        ),
+        (&["--max", "1001"], "maxReplicaCount must be at most 1000"),
+        (&["--concurrency", "5000"], "concurrency must be at most 1000"),
+        (
+            &["--max-delivery-count", "2001"],
+            "MaxDeliveryCount must be at most 2000",
+        ),
+        (&["--polling-interval", "25h"], "pollingInterval must be at most 24h"),
+        (&["--processing", "48h"], "processing time must be at most 24h"),
+        (&["--readiness", "1000h"], "readiness delay must be at most 24h"),
+        (&["--drain-limit", "9999999h"], "drain limit must be at most 24h"),
+        (&["--trickle", "1e-300/s"], "at least 0.01/s"),
+        (
+            &["--cooldown", "99999999999999999999s"],
+            "too large",
+        ),
+    ];
+    for (args, want) in cases {
+        let (code, stdout, stderr) = common::run_within(args, std::time::Duration::from_secs(10));
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stdout.contains('\u{1b}'), "{args:?} touched the terminal");
+    }
+}
