@@ -16,7 +16,9 @@ use std::collections::{BTreeMap, HashMap};
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind};
 use jiff::{SignedDuration, Timestamp};
 
-use crate::event::{Command, Event, Health, PurgeProgress, SendProgress, SourceEvent, SourceKind};
+use crate::event::{
+    ClusterResource, Command, Event, Health, PurgeProgress, SendProgress, SourceEvent, SourceKind,
+};
 use crate::model::{
     ClusterEvent, DeploymentView, HpaView, PodView, QueueSample, ScaledObjectView, names,
 };
@@ -139,6 +141,8 @@ pub struct App {
     pub consumers_paused: bool,
     pub trickle: Option<f64>,
     pub health: BTreeMap<SourceKindKey, Health>,
+    /// Each watched cluster resource's own health (live mode).
+    pub resource_health: BTreeMap<ClusterResource, Health>,
     pub input: InputMode,
     pub show_help: bool,
     pub notice: Option<Notice>,
@@ -216,6 +220,7 @@ impl App {
             consumers_paused: false,
             trickle: None,
             health: BTreeMap::new(),
+            resource_health: BTreeMap::new(),
             input: InputMode::Normal,
             show_help: false,
             notice: None,
@@ -508,6 +513,24 @@ impl App {
             SourceEvent::Health { source, health } => {
                 self.health.insert(source.into(), health);
             }
+            SourceEvent::ResourceHealth { resource, health } => {
+                self.resource_health.insert(resource, health);
+            }
+        }
+    }
+
+    /// Why the events panel has nothing to show, when the Events API cannot be read:
+    /// `forbidden` (RBAC), `not served` (an API server without it), or the reason.
+    pub fn events_unavailable(&self) -> Option<String> {
+        use crate::event::ErrorKind;
+        match self.resource_health.get(&ClusterResource::Events)? {
+            Health::Down(err) => Some(match &err.kind {
+                ErrorKind::Forbidden { .. } => "forbidden".into(),
+                ErrorKind::NotFound => "not served".into(),
+                ErrorKind::Unauthorized => "unauthorized".into(),
+                _ => err.message.clone(),
+            }),
+            _ => None,
         }
     }
 
