@@ -237,7 +237,7 @@ impl FakeApiServer {
         let base = next_rv_base();
         let store = Store {
             rv: base,
-            floor: base + 1,
+            floor: base,
             ..Store::default()
         };
         let shared = Arc::new(Shared {
@@ -415,11 +415,16 @@ impl FakeApiServer {
         out
     }
 
-    /// Compact: every resourceVersion up to now becomes too old. Live watches receive an
+    /// Compact: every resourceVersion before now becomes too old. Live watches receive an
     /// `ERROR` event with code 410 (inside their HTTP 200 stream) and end; clients must re-list.
+    /// The current version stays valid, as on a real server: a list taken now can be watched
+    /// from (otherwise a client would re-list, get 410 and re-list again until something changed).
     pub fn expire_resource_versions(&self) {
         let mut store = self.shared.store.lock().unwrap();
-        store.floor = store.rv + 1;
+        // Every version issued so far is now below the floor; a list taken now carries the
+        // next one, at the floor.
+        store.rv += 1;
+        store.floor = store.rv;
         store.history.clear();
         let _ = self.shared.notices.send(Notice::Expired);
     }
