@@ -182,9 +182,24 @@ fn empty_connection_strings_and_a_lone_kubeconfig_exit_2() {
     let good = "Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=r;SharedAccessKey=aGVsbG8=;UseDevelopmentEmulator=true";
     // (args, send env, manage env, expected in stderr)
     let cases: &[(&[&str], &str, &str, &str)] = &[
-        (&[], "", UNSET, "SERVICEBUS_CONNECTION_STRING is set but empty"),
-        (&[], "   ", UNSET, "SERVICEBUS_CONNECTION_STRING is set but empty"),
-        (&[], good, "", "SERVICEBUS_MANAGE_CONNECTION_STRING is set but empty"),
+        (
+            &[],
+            "",
+            UNSET,
+            "SERVICEBUS_CONNECTION_STRING is set but empty",
+        ),
+        (
+            &[],
+            "   ",
+            UNSET,
+            "SERVICEBUS_CONNECTION_STRING is set but empty",
+        ),
+        (
+            &[],
+            good,
+            "",
+            "SERVICEBUS_MANAGE_CONNECTION_STRING is set but empty",
+        ),
         (
             &["--connection-string-file", empty],
             UNSET,
@@ -237,20 +252,32 @@ fn out_of_range_counts_and_durations_exit_2_with_the_limit() {
             "cooldownPeriod must be at most 24h",
         ),
         (&["--max", "1001"], "maxReplicaCount must be at most 1000"),
-        (&["--concurrency", "5000"], "concurrency must be at most 1000"),
+        (
+            &["--concurrency", "5000"],
+            "concurrency must be at most 1000",
+        ),
         (
             &["--max-delivery-count", "2001"],
             "MaxDeliveryCount must be at most 2000",
         ),
-        (&["--polling-interval", "25h"], "pollingInterval must be at most 24h"),
-        (&["--processing", "48h"], "processing time must be at most 24h"),
-        (&["--readiness", "1000h"], "readiness delay must be at most 24h"),
-        (&["--drain-limit", "9999999h"], "drain limit must be at most 24h"),
-        (&["--trickle", "1e-300/s"], "at least 0.01/s"),
         (
-            &["--cooldown", "99999999999999999999s"],
-            "too large",
+            &["--polling-interval", "25h"],
+            "pollingInterval must be at most 24h",
         ),
+        (
+            &["--processing", "48h"],
+            "processing time must be at most 24h",
+        ),
+        (
+            &["--readiness", "1000h"],
+            "readiness delay must be at most 24h",
+        ),
+        (
+            &["--drain-limit", "9999999h"],
+            "drain limit must be at most 24h",
+        ),
+        (&["--trickle", "1e-300/s"], "at least 0.01/s"),
+        (&["--cooldown", "99999999999999999999s"], "too large"),
     ];
     for (args, want) in cases {
         let (code, stdout, stderr) = common::run_within(args, std::time::Duration::from_secs(10));

@@ -228,7 +228,9 @@ fn burst_scale_out_and_quit_in_a_real_terminal() {
         });
     // Pods and messages are around: q asks first.
     console.press(b"q");
-    console.screen.wait_for("the quit question", |s| s.contains("Quit?"));
+    console
+        .screen
+        .wait_for("the quit question", |s| s.contains("Quit?"));
     console.press(b"y");
     let (code, summary) = console.finish();
     assert_eq!(code, 0);
@@ -369,7 +371,9 @@ fn live_mode_burst_counts_from_the_rest_fake() {
     let contents = console.screen.parser.screen().contents();
     assert!(!contents.contains(&key), "no key on screen");
     console.press(b"q");
-    console.screen.wait_for("the quit question", |s| s.contains("Quit?"));
+    console
+        .screen
+        .wait_for("the quit question", |s| s.contains("Quit?"));
     console.press(b"y");
     // Still readable after `finish` drops (and unlinks) the temporary file.
     let mut log_file = console.log.reopen().unwrap();
@@ -439,7 +443,9 @@ fn record_a_live_session_snapshot_and_replay_it() {
         .screen
         .wait_for("the snapshot notice", |s| s.contains("screen saved:"));
     console.press(b"q");
-    console.screen.wait_for("the quit question", |s| s.contains("Quit?"));
+    console
+        .screen
+        .wait_for("the quit question", |s| s.contains("Quit?"));
     console.press(b"y");
     let (code, recorded_summary) = console.finish();
     assert_eq!(code, 0);
@@ -520,7 +526,12 @@ fn esc_never_quits_and_q_asks_while_the_demo_runs() {
         .screen
         .wait_for("the help overlay", |s| s.contains("this help"));
     assert!(
-        console.screen.parser.screen().contents().contains("Ctrl-C: at once"),
+        console
+            .screen
+            .parser
+            .screen()
+            .contents()
+            .contains("Ctrl-C: at once"),
         "the help says how q and Ctrl-C quit"
     );
     console.press(b"\x1b");
@@ -533,22 +544,26 @@ fn esc_never_quits_and_q_asks_while_the_demo_runs() {
         .screen
         .wait_for("500 messages sent", |s| s.contains("sent 500"));
     console.press(b"q");
-    console
-        .screen
-        .wait_for("the quit question", |s| s.contains("Quit?") && s.contains("keep going"));
+    console.screen.wait_for("the quit question", |s| {
+        s.contains("Quit?") && s.contains("keep going")
+    });
     console.press(b"n");
     console
         .screen
         .wait_for("the question gone", |s| !s.contains("Quit?"));
     console.press(b"q");
-    console.screen.wait_for("the quit question again", |s| s.contains("Quit?"));
+    console
+        .screen
+        .wait_for("the quit question again", |s| s.contains("Quit?"));
     console.press(b"\x1b");
     console
         .screen
         .wait_for("Esc answers no", |s| !s.contains("Quit?"));
     assert!(!console.screen.closed, "still running after every Esc");
     console.press(b"q");
-    console.screen.wait_for("the quit question", |s| s.contains("Quit?"));
+    console
+        .screen
+        .wait_for("the quit question", |s| s.contains("Quit?"));
     console.press(b"y");
     let (code, summary) = console.finish();
     assert_eq!(code, 0);
@@ -576,7 +591,14 @@ fn a_pasted_connection_string_never_reaches_the_screen_or_the_recording() {
         "Endpoint=sb://demo-123.servicebus.windows.net/;SharedAccessKeyName=kedatui-send;SharedAccessKey={key}"
     );
     let mut console = Console::start_with(
-        &["--warp", "20", "--seed", "42", "--record", recording.to_str().unwrap()],
+        &[
+            "--warp",
+            "20",
+            "--seed",
+            "42",
+            "--record",
+            recording.to_str().unwrap(),
+        ],
         &[],
         "the first frame",
         |s| s.contains("Queue kedaqueue") && s.contains("no pods"),
@@ -596,7 +618,10 @@ fn a_pasted_connection_string_never_reaches_the_screen_or_the_recording() {
         .wait_for("the typed size", |s| s.contains("Burst size: 1k"));
     let screen = console.screen.parser.screen().contents();
     for shown in [key, "SharedAccessKey", "Endpoint", "123"] {
-        assert!(!screen.contains(shown), "the screen shows {shown:?}:\n{screen}");
+        assert!(
+            !screen.contains(shown),
+            "the screen shows {shown:?}:\n{screen}"
+        );
     }
     console.press(b"\r");
     console
@@ -606,7 +631,10 @@ fn a_pasted_connection_string_never_reaches_the_screen_or_the_recording() {
     let (code, _) = console.finish();
     assert_eq!(code, 0);
     let text = std::fs::read_to_string(&recording).unwrap();
-    assert!(text.starts_with("{\"kedatui_recording\":"), "a recording was written");
+    assert!(
+        text.starts_with("{\"kedatui_recording\":"),
+        "a recording was written"
+    );
     for secret in [key, "SharedAccessKey", "Endpoint", "servicebus.windows.net"] {
         assert!(!text.contains(secret), "the recording holds {secret:?}");
     }

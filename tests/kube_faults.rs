@@ -34,9 +34,7 @@ fn screen(seen: &[SourceEvent]) -> String {
         app.update(Event::Source(e.clone()));
     }
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
-    terminal
-        .draw(|f| f.render_widget(&app, f.area()))
-        .unwrap();
+    terminal.draw(|f| f.render_widget(&app, f.area())).unwrap();
     terminal.backend().to_string()
 }
 

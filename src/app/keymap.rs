@@ -267,8 +267,7 @@ pub fn bindings(context: KeyContext, s: &KeyMapState<'_>) -> Vec<Binding> {
                 vec![Char('q')],
                 "q",
                 "quit".into(),
-                "quit and print a summary (asks y/n while busy; Ctrl-C: at once)"
-                    .into(),
+                "quit and print a summary (asks y/n while busy; Ctrl-C: at once)".into(),
                 Action::Quit,
             ));
             for (keys, label, help, action) in [
@@ -419,7 +418,8 @@ fn replay_bindings(v: &mut Vec<Binding>, r: ReplayStatusKeys) {
 /// The action bound to `key` in `context`, if any. Ctrl-C always quits, without asking.
 pub fn action_for(key: &KeyEvent, context: KeyContext, s: &KeyMapState<'_>) -> Option<Action> {
     if key.modifiers.contains(KeyModifiers::CONTROL) {
-        return matches!(key.code, KeyCode::Char('c') | KeyCode::Char('C')).then_some(Action::QuitNow);
+        return matches!(key.code, KeyCode::Char('c') | KeyCode::Char('C'))
+            .then_some(Action::QuitNow);
     }
     let found = bindings(context, s)
         .into_iter()

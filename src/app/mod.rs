@@ -8,6 +8,7 @@ pub mod fallback;
 pub mod format;
 pub mod history;
 pub mod keymap;
+pub mod layout;
 pub mod rates;
 pub mod summary;
 
@@ -911,10 +912,10 @@ impl App {
             Action::ReplayFaster => self.replay_command(ReplayControl::Faster),
             Action::ReplaySlower => self.replay_command(ReplayControl::Slower),
             Action::SeekBack => {
-                self.replay_command(ReplayControl::Seek(-crate::record::replay::SEEK_STEP_SECS))
+                self.replay_command(ReplayControl::Seek(-crate::presenter::SEEK_STEP_SECS))
             }
             Action::SeekForward => {
-                self.replay_command(ReplayControl::Seek(crate::record::replay::SEEK_STEP_SECS))
+                self.replay_command(ReplayControl::Seek(crate::presenter::SEEK_STEP_SECS))
             }
             Action::Quit | Action::QuitNow | Action::Confirm | Action::Cancel => Vec::new(),
         }
@@ -930,7 +931,7 @@ impl App {
     /// Pod rows on screen, when the terminal size is known.
     fn pod_rows_visible(&self) -> Option<usize> {
         self.screen
-            .map(|(w, h)| crate::ui::pod_rows_visible(w, h, self.presenter.big))
+            .map(|(w, h)| layout::pod_rows_visible(w, h, self.presenter.big))
     }
 
     fn page_size(&self) -> usize {
@@ -1020,7 +1021,11 @@ pub fn parse_burst_size(text: &str) -> Result<u64, String> {
     if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
         return Err("not a whole number of messages (digits, then k or m if you like)".into());
     }
-    match digits.parse::<u64>().ok().and_then(|n| n.checked_mul(factor)) {
+    match digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(factor))
+    {
         Some(0) => Err("a burst needs at least 1 message".into()),
         Some(n) if n <= MAX_BURST => Ok(n),
         _ => Err(format!(

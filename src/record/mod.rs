@@ -204,7 +204,9 @@ pub enum RecordingError {
         "it is {bytes} bytes, more than a recording can be (at most {MAX_RECORDING_BYTES} bytes)"
     )]
     TooLarge { bytes: u64 },
-    #[error("line {line} is {bytes} bytes long, more than any event (at most {MAX_LINE_BYTES} bytes)")]
+    #[error(
+        "line {line} is {bytes} bytes long, more than any event (at most {MAX_LINE_BYTES} bytes)"
+    )]
     LineTooLong { line: usize, bytes: usize },
     #[error("it is empty, not a kedatui recording")]
     Empty,

@@ -12,12 +12,7 @@ use super::connection::{self, ConnectionStringError};
 use super::sender::{BurstReport, BurstSpec, LiveSender};
 use crate::model::names;
 
-/// The environment variable holding the connection string (never a flag: flags show in `ps`).
-pub const CONNECTION_STRING_ENV: &str = "SERVICEBUS_CONNECTION_STRING";
-
-/// The optional second connection string, a Manage policy's, for counts and purge (so the main
-/// one can be Send-only). Same namespace as the main one.
-pub const MANAGE_CONNECTION_STRING_ENV: &str = "SERVICEBUS_MANAGE_CONNECTION_STRING";
+pub use super::{CONNECTION_STRING_ENV, MANAGE_CONNECTION_STRING_ENV};
 
 /// The connection strings' environment variables, read once (tests pass their own).
 /// `Debug` never shows the values.
@@ -196,7 +191,7 @@ impl ServiceBusArgs {
                     manage: manage.endpoint(),
                 });
             }
-            // A queue-scoped policy only opens its own queue (keda-semantics.md §6.6).
+            // A queue-scoped policy only opens its own queue (docs/keda-semantics.md §6.6).
             if let Some(scoped) = manage.entity_path.as_deref().filter(|e| *e != queue) {
                 return Err(ConnectionStringError::ManageQueueMismatch {
                     manage_queue: scoped.to_owned(),
@@ -264,7 +259,9 @@ fn read_source(
                 })
         }
         None => match env_value {
-            Some(v) if v.trim().is_empty() => Err(ConnectionStringError::EmptyVariable { name: var }),
+            Some(v) if v.trim().is_empty() => {
+                Err(ConnectionStringError::EmptyVariable { name: var })
+            }
             v => Ok(v),
         },
     }
@@ -306,7 +303,7 @@ pub struct PurgeArgs {
     pub yes: bool,
 }
 
-/// All azservicebus I/O on a `current_thread` runtime (servicebus-amqp.md §2 gotcha 2).
+/// All azservicebus I/O on a `current_thread` runtime (docs/servicebus-amqp.md §2 gotcha 2).
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -520,7 +517,8 @@ mod tests {
     /// names its source, never "nothing configured".
     #[test]
     fn empty_variables_and_files_are_bad_input_naming_their_source() {
-        let good = "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=r;SharedAccessKey=k";
+        let good =
+            "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=r;SharedAccessKey=k";
         let empty_file = tempfile::NamedTempFile::new().unwrap();
         let env = |send: Option<&str>, manage: Option<&str>| ServiceBusEnv {
             connection_string: send.map(str::to_owned),
@@ -541,15 +539,30 @@ mod tests {
             }
         };
         let cases = [
-            ("empty send", args(), env(Some(""), None), "SERVICEBUS_CONNECTION_STRING is set but empty"),
-            ("blank send", args(), env(Some(" \n"), None), "SERVICEBUS_CONNECTION_STRING is set but empty"),
+            (
+                "empty send",
+                args(),
+                env(Some(""), None),
+                "SERVICEBUS_CONNECTION_STRING is set but empty",
+            ),
+            (
+                "blank send",
+                args(),
+                env(Some(" \n"), None),
+                "SERVICEBUS_CONNECTION_STRING is set but empty",
+            ),
             (
                 "empty manage",
                 args(),
                 env(Some(good), Some("")),
                 "SERVICEBUS_MANAGE_CONNECTION_STRING is set but empty",
             ),
-            ("empty send file", from_file(false), env(None, None), "connection string is empty"),
+            (
+                "empty send file",
+                from_file(false),
+                env(None, None),
+                "connection string is empty",
+            ),
             (
                 "empty manage file",
                 from_file(true),

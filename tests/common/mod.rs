@@ -44,7 +44,17 @@ pub fn run_within(args: &[&str], limit: std::time::Duration) -> (i32, String, St
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
     let (mut stdout, mut stderr) = (String::new(), String::new());
-    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     (status.code().expect("exit code"), stdout, stderr)
 }
