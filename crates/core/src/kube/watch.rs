@@ -58,6 +58,9 @@ pub async fn run_cluster_source<E: FromSource>(cfg: ClusterConfig, events: Unbou
         last: None,
     };
     let mut delay = Duration::from_millis(500);
+    // Event uid → resourceVersion last shown, kept across re-watches so a re-list after an
+    // outage does not repeat events.
+    let mut shown_events: HashMap<String, String> = HashMap::new();
     loop {
         reporter.set(Health::Reconnecting(format!(
             "looking up ScaledObject {}/{}",
@@ -71,8 +74,14 @@ pub async fn run_cluster_source<E: FromSource>(cfg: ClusterConfig, events: Unbou
             Ok(target) => {
                 delay = Duration::from_millis(500);
                 tracing::info!(?target, "watching the cluster");
-                if let Exit::Closed =
-                    watch_target(&cfg.client, &target, &events, &mut reporter).await
+                if let Exit::Closed = watch_target(
+                    &cfg.client,
+                    &target,
+                    &events,
+                    &mut reporter,
+                    &mut shown_events,
+                )
+                .await
                 {
                     return;
                 }
@@ -362,6 +371,7 @@ async fn watch_target<E: FromSource>(
     target: &Target,
     events: &UnboundedSender<E>,
     reporter: &mut HealthReporter<E>,
+    shown_events: &mut HashMap<String, String>,
 ) -> Exit {
     let ns = target.namespace.as_str();
     let (pods, pod_stream) = reflected(
@@ -414,8 +424,6 @@ async fn watch_target<E: FromSource>(
         WATCHED.iter().map(|w| (*w, WatchState::Listing)).collect();
     let mut ever_synced = false;
     let mut resource_health: HashMap<ClusterResource, Health> = HashMap::new();
-    // Event uid → resourceVersion last shown, so re-lists do not repeat events.
-    let mut shown_events: HashMap<String, String> = HashMap::new();
     let mut pod_rows = PodRows::default();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -428,7 +436,13 @@ async fn watch_target<E: FromSource>(
                 None => return Exit::Rediscover,
             },
             _ = tick.tick() => {
-                probe_transport_failures(client, &mut states).await;
+                // The API server answers again after a transport failure: start every watcher
+                // afresh, so each re-lists now instead of resuming at its next retry (a watcher
+                // can sit in a retry of its own, and a server with other state leaves ghosts).
+                if probe_transport_failures(client, &states).await {
+                    tracing::info!("the API server answers again: re-listing every watch");
+                    return Exit::Rediscover;
+                }
                 reporter.set(aggregate(&states, ever_synced, Instant::now()));
                 report_resources(&states, &mut resource_health, events);
                 continue;
@@ -557,21 +571,17 @@ fn report_resources<E: FromSource>(
 }
 
 /// A watcher cannot tell us it has reconnected until something changes; so while transport
-/// errors are outstanding, ask the API server directly. Once it answers, the watchers resume
-/// from their resourceVersion at their next retry (and re-list if it has expired). Other
+/// errors are outstanding, ask the API server directly. True when it answers again. Other
 /// failures (e.g. an object that does not decode) stay until the watcher itself succeeds.
-async fn probe_transport_failures(client: &Client, states: &mut [(Watched, WatchState)]) {
+async fn probe_transport_failures(client: &Client, states: &[(Watched, WatchState)]) -> bool {
     let transport = |s: &WatchState| matches!(s, WatchState::Failed { error, .. } if matches!(error.kind, ErrorKind::Unreachable | ErrorKind::Timeout));
     if !states.iter().any(|(_, s)| transport(s)) {
-        return;
+        return false;
     }
-    if let Ok(Ok(_)) =
-        tokio::time::timeout(Duration::from_secs(2), client.apiserver_version()).await
-    {
-        for (_, s) in states.iter_mut().filter(|(_, s)| transport(s)) {
-            *s = WatchState::Synced;
-        }
-    }
+    matches!(
+        tokio::time::timeout(Duration::from_secs(2), client.apiserver_version()).await,
+        Ok(Ok(_))
+    )
 }
 
 fn access(watched: Watched, target: &Target, verb: &'static str) -> Access {
