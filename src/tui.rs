@@ -83,6 +83,9 @@ pub fn parse_bursts(text: &str) -> Result<BurstSizes, String> {
     Ok(BurstSizes(sizes))
 }
 
+/// The slowest trickle `--trickle` takes.
+const MIN_TRICKLE_PER_SECOND: f64 = 0.01;
+
 /// `--trickle`: `5/s`, `0.5/s`, `30/m`, `120/min` or `5`.
 pub fn parse_rate(text: &str) -> Result<f64, String> {
     let t = text.trim();
@@ -106,6 +109,12 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
     }
     if per_second > MAX_BURST as f64 {
         return Err(format!("invalid rate {text:?}: at most {MAX_BURST}/s"));
+    }
+    // Below this the "next message" would be hours away (and a tiny rate's interval overflows).
+    if per_second < MIN_TRICKLE_PER_SECOND {
+        return Err(format!(
+            "invalid rate {text:?}: at least {MIN_TRICKLE_PER_SECOND}/s (0.6/m)"
+        ));
     }
     Ok(per_second)
 }
@@ -565,6 +574,9 @@ mod tests {
             ("5/h", Err("unknown rate unit")),
             ("fast", Err("write it like 5/s")),
             ("2000000/s", Err("at most")),
+            ("1e-300/s", Err("at least 0.01/s")),
+            ("0.5/m", Err("at least")),
+            ("0.6/m", Ok(0.01)),
         ];
         for (input, want) in cases {
             match (parse_rate(input), want) {

@@ -17,7 +17,9 @@ use std::collections::{BTreeMap, HashMap};
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind};
 use jiff::{SignedDuration, Timestamp};
 
-use crate::event::{Command, Event, Health, PurgeProgress, SendProgress, SourceEvent, SourceKind};
+use crate::event::{
+    ClusterResource, Command, Event, Health, PurgeProgress, SendProgress, SourceEvent, SourceKind,
+};
 use crate::model::{
     ClusterEvent, DeploymentView, HpaView, PodView, QueueSample, ScaledObjectView, names,
 };
@@ -92,6 +94,8 @@ pub enum InputMode {
     /// `s` while every live source is healthy: waiting for y/n, so a stray press on stage
     /// does not leave live mode.
     ConfirmFallback,
+    /// `q` while something is going on: waiting for y/n.
+    ConfirmQuit,
 }
 
 /// One row of the pod table, with when the console first saw it (for the flash).
@@ -143,6 +147,8 @@ pub struct App {
     pub consumers_paused: bool,
     pub trickle: Option<f64>,
     pub health: BTreeMap<SourceKindKey, Health>,
+    /// Each watched cluster resource's own health (live mode).
+    pub resource_health: BTreeMap<ClusterResource, Health>,
     pub input: InputMode,
     pub show_help: bool,
     pub notice: Option<Notice>,
@@ -231,6 +237,7 @@ impl App {
             consumers_paused: false,
             trickle: None,
             health: BTreeMap::new(),
+            resource_health: BTreeMap::new(),
             input: InputMode::Normal,
             show_help: false,
             notice: None,
@@ -282,6 +289,7 @@ impl App {
             (InputMode::BurstPrompt { .. }, _) => KeyContext::BurstPrompt,
             (InputMode::ConfirmPurge, _) => KeyContext::ConfirmPurge,
             (InputMode::ConfirmFallback, _) => KeyContext::ConfirmFallback,
+            (InputMode::ConfirmQuit, _) => KeyContext::ConfirmQuit,
             (InputMode::Normal, true) => KeyContext::Help,
             (InputMode::Normal, false) => KeyContext::Normal,
         }
@@ -311,6 +319,19 @@ impl App {
             warp: self.warp,
             replay: self.replay_controls(),
         }
+    }
+
+    /// Whether `q` should ask first: a burst or purge in progress, the trickle on, pods, or
+    /// messages in the queue. A replay has nothing in flight to lose, so it never asks.
+    pub fn busy(&self) -> bool {
+        if self.is_replay() && !self.applying_recording {
+            return false;
+        }
+        !self.sends.is_empty()
+            || self.trickle.is_some()
+            || self.purge.as_ref().is_some_and(|p| !p.done)
+            || !self.pods.is_empty()
+            || self.depth() > 0
     }
 
     /// Messages in the queue that are not finished: active + in flight.
@@ -387,9 +408,8 @@ impl App {
                 self.on_key(key)
             }
             Event::Input(TermEvent::Paste(text)) => {
-                if let InputMode::BurstPrompt { input, error } = &mut self.input {
-                    input.extend(text.chars().filter(|c| !c.is_control()));
-                    *error = None;
+                if matches!(self.input, InputMode::BurstPrompt { .. }) {
+                    self.paste_into_prompt(&text);
                     self.needs_redraw = true;
                 }
                 Vec::new()
@@ -556,6 +576,24 @@ impl App {
             SourceEvent::Health { source, health } => {
                 self.health.insert(source.into(), health);
             }
+            SourceEvent::ResourceHealth { resource, health } => {
+                self.resource_health.insert(resource, health);
+            }
+        }
+    }
+
+    /// Why the events panel has nothing to show, when the Events API cannot be read:
+    /// `forbidden` (RBAC), `not served` (an API server without it), or the reason.
+    pub fn events_unavailable(&self) -> Option<String> {
+        use crate::event::ErrorKind;
+        match self.resource_health.get(&ClusterResource::Events)? {
+            Health::Down(err) => Some(match &err.kind {
+                ErrorKind::Forbidden { .. } => "forbidden".into(),
+                ErrorKind::NotFound => "not served".into(),
+                ErrorKind::Unauthorized => "unauthorized".into(),
+                _ => err.message.clone(),
+            }),
+            _ => None,
         }
     }
 
@@ -783,6 +821,11 @@ impl App {
             {
                 "switched to the simulator".into()
             }
+            (KeyContext::Normal | KeyContext::Help, Action::Quit, _)
+                if self.input == InputMode::ConfirmQuit =>
+            {
+                "quit? (y/n)".into()
+            }
             (KeyContext::Normal, Action::ToggleHelp, _) => "help".into(),
             (KeyContext::Help, Action::ToggleHelp, _) => "help closed".into(),
             (_, Action::Cancel, _) => "cancelled".into(),
@@ -792,8 +835,19 @@ impl App {
 
     fn on_key_action(&mut self, context: KeyContext, action: Action) -> Vec<Command> {
         match (context, action) {
-            (_, Action::Quit) => {
+            (_, Action::QuitNow) | (KeyContext::ConfirmQuit, Action::Confirm | Action::Quit) => {
+                // Back to normal: a replay applies the recorded `q`, `y` and carries on.
+                self.input = InputMode::Normal;
                 self.should_quit = true;
+                Vec::new()
+            }
+            (_, Action::Quit) => {
+                if self.busy() {
+                    self.show_help = false;
+                    self.input = InputMode::ConfirmQuit;
+                } else {
+                    self.should_quit = true;
+                }
                 Vec::new()
             }
             (KeyContext::Help, Action::ToggleHelp) => {
@@ -829,7 +883,10 @@ impl App {
                 Vec::new()
             }
             (
-                KeyContext::BurstPrompt | KeyContext::ConfirmPurge | KeyContext::ConfirmFallback,
+                KeyContext::BurstPrompt
+                | KeyContext::ConfirmPurge
+                | KeyContext::ConfirmFallback
+                | KeyContext::ConfirmQuit,
                 Action::Cancel,
             ) => {
                 self.input = InputMode::Normal;
@@ -847,11 +904,35 @@ impl App {
         match code {
             KeyCode::Backspace => {
                 input.pop();
+                *error = None;
             }
-            KeyCode::Char(c) if input.chars().count() < 12 => input.push(c),
-            _ => return,
+            // Anything but a digit, `_` or a k/m suffix is dropped, not shown: a stray
+            // keystroke (or a key typed by mistake) never reaches the projector.
+            KeyCode::Char(c) => match prompt_push(input, c) {
+                Ok(()) => *error = None,
+                Err(hint) => *error = Some(hint.into()),
+            },
+            _ => {}
         }
-        *error = None;
+    }
+
+    fn paste_into_prompt(&mut self, text: &str) {
+        let InputMode::BurstPrompt { input, error } = &mut self.input else {
+            return;
+        };
+        // All or nothing: a pasted connection string must not leave its digits behind.
+        let mut edited = input.clone();
+        let accepted = text
+            .trim()
+            .chars()
+            .try_for_each(|c| prompt_push(&mut edited, c));
+        match accepted {
+            Ok(()) => {
+                *input = edited;
+                *error = None;
+            }
+            Err(_) => *error = Some(PASTE_DROPPED.into()),
+        }
     }
 
     fn on_action(&mut self, action: Action) -> Vec<Command> {
@@ -936,7 +1017,7 @@ impl App {
             Action::SeekForward => {
                 self.replay_command(ReplayControl::Seek(crate::presenter::SEEK_STEP_SECS))
             }
-            Action::Quit | Action::Confirm | Action::Cancel => Vec::new(),
+            Action::Quit | Action::QuitNow | Action::Confirm | Action::Cancel => Vec::new(),
         }
     }
 
@@ -993,21 +1074,66 @@ pub fn per_pod_event(e: &ClusterEvent) -> bool {
         || (e.object.starts_with("ReplicaSet/") && e.message.contains("pod: "))
 }
 
-/// Validate a burst size typed at the `b` prompt or given to `--bursts`.
+/// The hint shown when a typed key is dropped from the burst prompt.
+pub const PROMPT_HINT: &str = "digits only, e.g. 500, 10k, 1_000";
+/// The hint shown when a paste is dropped from the burst prompt (never what was pasted).
+pub const PASTE_DROPPED: &str = "paste dropped: digits only, e.g. 500, 10k";
+/// The longest text the burst prompt holds.
+const PROMPT_MAX_CHARS: usize = 12;
+
+/// Add `c` to the burst prompt's text if it keeps it a size in the making: digits, `_`
+/// separators, one `k`/`m` suffix at the end. Otherwise the text is unchanged and the error is a
+/// short hint that never repeats the character.
+pub fn prompt_push(input: &mut String, c: char) -> Result<(), &'static str> {
+    let suffixed = input.ends_with(['k', 'K', 'm', 'M']);
+    let ok = input.chars().count() < PROMPT_MAX_CHARS
+        && !suffixed
+        && match c {
+            '0'..='9' | '_' => true,
+            'k' | 'K' | 'm' | 'M' => input.chars().any(|d| d.is_ascii_digit()),
+            _ => false,
+        };
+    if ok {
+        input.push(c);
+        Ok(())
+    } else {
+        Err(PROMPT_HINT)
+    }
+}
+
+/// What a paste can add to the burst prompt, or `None` when it is not a size at all (then it is
+/// dropped). The recorder keeps only such pastes, so a recording never holds a clipboard.
+pub fn prompt_paste(text: &str) -> Option<String> {
+    let mut out = String::new();
+    text.trim()
+        .chars()
+        .try_for_each(|c| prompt_push(&mut out, c))
+        .ok()
+        .map(|()| out)
+}
+
+/// Validate a burst size typed at the `b` prompt or given to `--bursts`: digits with optional
+/// `_` separators and a `k` (×1 000) or `m` (×1 000 000) suffix. Errors never repeat the text.
 pub fn parse_burst_size(text: &str) -> Result<u64, String> {
-    let t = text.trim().replace(['_', ' '], "");
+    let t = text.trim().replace('_', "");
     if t.is_empty() {
         return Err("type a number of messages".into());
     }
-    if !t.chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!(
-            "{:?} is not a whole number of messages",
-            text.trim()
-        ));
+    let (digits, factor) = match t.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&t[..i], 1_000),
+        Some((i, 'm' | 'M')) => (&t[..i], 1_000_000),
+        _ => (t.as_str(), 1),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err("not a whole number of messages (digits, then k or m if you like)".into());
     }
-    match t.parse::<u64>() {
-        Ok(0) => Err("a burst needs at least 1 message".into()),
-        Ok(n) if n <= MAX_BURST => Ok(n),
+    match digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(factor))
+    {
+        Some(0) => Err("a burst needs at least 1 message".into()),
+        Some(n) if n <= MAX_BURST => Ok(n),
         _ => Err(format!(
             "at most {} messages per burst",
             format::group_thousands(MAX_BURST)

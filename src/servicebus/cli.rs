@@ -154,10 +154,15 @@ impl ServiceBusArgs {
         &self,
         env: ServiceBusEnv,
     ) -> Result<Option<ServiceBusConfig>, ConnectionStringError> {
-        let text = read_source(self.connection_string_file.as_ref(), env.connection_string)?;
+        let text = read_source(
+            self.connection_string_file.as_ref(),
+            env.connection_string,
+            CONNECTION_STRING_ENV,
+        )?;
         let manage_text = read_source(
             self.manage_connection_string_file.as_ref(),
             env.manage_connection_string,
+            MANAGE_CONNECTION_STRING_ENV,
         )
         .map_err(|e| self.manage_error(e))?;
         let namespace = self
@@ -253,11 +258,13 @@ impl ServiceBusArgs {
     }
 }
 
-/// A connection string from its file, else the environment value; `None` when neither is set
-/// (an empty variable counts as unset).
+/// A connection string from its file, else the environment variable `var`; `None` when neither
+/// is set. A variable set to nothing (or blanks) is an error, not "unset": the console would
+/// otherwise quietly run the simulator while the speaker believes it is live.
 fn read_source(
     file: Option<&PathBuf>,
     env_value: Option<String>,
+    var: &'static str,
 ) -> Result<Option<String>, ConnectionStringError> {
     match file {
         Some(path) => {
@@ -268,7 +275,12 @@ fn read_source(
                     reason: e.to_string(),
                 })
         }
-        None => Ok(env_value.filter(|v| !v.trim().is_empty())),
+        None => match env_value {
+            Some(v) if v.trim().is_empty() => {
+                Err(ConnectionStringError::EmptyVariable { name: var })
+            }
+            v => Ok(v),
+        },
     }
 }
 
@@ -516,7 +528,69 @@ mod tests {
     #[test]
     fn nothing_configured_means_simulator() {
         assert!(args().resolve_with(None).unwrap().is_none());
-        assert!(args().resolve_with(Some("  ".into())).unwrap().is_none());
+    }
+
+    /// #10.5: a set-but-empty variable (a failed `$(az …)`) or an empty file is bad input that
+    /// names its source, never "nothing configured".
+    #[test]
+    fn empty_variables_and_files_are_bad_input_naming_their_source() {
+        let good =
+            "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=r;SharedAccessKey=k";
+        let empty_file = tempfile::NamedTempFile::new().unwrap();
+        let env = |send: Option<&str>, manage: Option<&str>| ServiceBusEnv {
+            connection_string: send.map(str::to_owned),
+            manage_connection_string: manage.map(str::to_owned),
+        };
+        let from_file = |manage: bool| {
+            let path = Some(empty_file.path().to_owned());
+            if manage {
+                ServiceBusArgs {
+                    manage_connection_string_file: path,
+                    ..args()
+                }
+            } else {
+                ServiceBusArgs {
+                    connection_string_file: path,
+                    ..args()
+                }
+            }
+        };
+        let cases = [
+            (
+                "empty send",
+                args(),
+                env(Some(""), None),
+                "SERVICEBUS_CONNECTION_STRING is set but empty",
+            ),
+            (
+                "blank send",
+                args(),
+                env(Some(" \n"), None),
+                "SERVICEBUS_CONNECTION_STRING is set but empty",
+            ),
+            (
+                "empty manage",
+                args(),
+                env(Some(good), Some("")),
+                "SERVICEBUS_MANAGE_CONNECTION_STRING is set but empty",
+            ),
+            (
+                "empty send file",
+                from_file(false),
+                env(None, None),
+                "connection string is empty",
+            ),
+            (
+                "empty manage file",
+                from_file(true),
+                env(Some(good), None),
+                "--manage-connection-string-file",
+            ),
+        ];
+        for (name, args, env, want) in cases {
+            let err = args.resolve_env(env).expect_err(name).to_string();
+            assert!(err.contains(want), "{name}: {err}");
+        }
     }
 
     #[test]
@@ -568,16 +642,14 @@ mod tests {
             connection_string: send,
             manage_connection_string: manage,
         };
-        // Unset (or empty): everything on the main string, as before.
-        for manage in [None, Some(" ".to_owned())] {
-            let cfg = args()
-                .resolve_env(env(Some(cs("send", "")), manage))
-                .unwrap()
-                .unwrap();
-            assert!(cfg.manage_connection.is_none());
-            assert_eq!(cfg.counts_connection().key_name, "send");
-            assert_eq!(cfg.purge_connection().key_name, "send");
-        }
+        // Unset: everything on the main string, as before.
+        let cfg = args()
+            .resolve_env(env(Some(cs("send", "")), None))
+            .unwrap()
+            .unwrap();
+        assert!(cfg.manage_connection.is_none());
+        assert_eq!(cfg.counts_connection().key_name, "send");
+        assert_eq!(cfg.purge_connection().key_name, "send");
         // Set: counts and purge on it, sends on the main string; a matching EntityPath is fine.
         let cfg = args()
             .resolve_env(env(

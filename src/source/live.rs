@@ -67,10 +67,25 @@ pub async fn resolve(
     }
     let servicebus = match servicebus.resolve_env(env) {
         Ok(Some(cfg)) => cfg,
+        // A cluster named on the command line with no queue to drive it would be ignored
+        // silently: the speaker would rehearse on the simulator believing it was live.
+        Ok(None) if cluster.kubeconfig.is_some() || cluster.context.is_some() => {
+            let flag = if cluster.kubeconfig.is_some() {
+                "--kubeconfig"
+            } else {
+                "--context"
+            };
+            return Err(SetupError(format!(
+                "{flag} is given but no Service Bus is configured: live mode needs both; set \
+                 {CONNECTION_STRING_ENV} (or pass --connection-string-file FILE), or drop {flag} \
+                 to run the simulator"
+            )));
+        }
         Ok(None) => return Ok(Setup::Simulator),
         // These name their own source (the manage string, or both strings).
         Err(
             e @ (ConnectionStringError::Manage { .. }
+            | ConnectionStringError::EmptyVariable { .. }
             | ConnectionStringError::NamespaceMismatch { .. }
             | ConnectionStringError::ManageQueueMismatch { .. }
             | ConnectionStringError::ManageWithoutConnection { .. }
@@ -186,6 +201,11 @@ mod tests {
             kubeconfig: Some("/nonexistent/kubeconfig".into()),
             ..ClusterArgs::default()
         };
+        let no_flags = ClusterArgs::default();
+        let only_context = ClusterArgs {
+            context: Some("aks".into()),
+            ..ClusterArgs::default()
+        };
         let none = ServiceBusArgs::default();
         // (case, --sim, args, env, cluster, want: "sim" | "live" | error substring)
         let (_f, file_args) = with_file(&good);
@@ -199,14 +219,30 @@ mod tests {
             &'a str,
         );
         let cases: Vec<Case> = vec![
-            ("nothing set", false, &none, None, &no_cluster, "sim"),
+            ("nothing set", false, &none, None, &no_flags, "sim"),
             (
                 "empty env",
                 false,
                 &none,
                 Some("  ".into()),
+                &no_flags,
+                "SERVICEBUS_CONNECTION_STRING is set but empty",
+            ),
+            (
+                "--kubeconfig without a Service Bus",
+                false,
+                &none,
+                None,
                 &no_cluster,
-                "sim",
+                "--kubeconfig is given but no Service Bus is configured",
+            ),
+            (
+                "--context without a Service Bus",
+                false,
+                &none,
+                None,
+                &only_context,
+                "--context is given but no Service Bus is configured",
             ),
             (
                 "--sim wins",

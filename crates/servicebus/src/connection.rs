@@ -79,6 +79,11 @@ pub enum ConnectionStringError {
     UnsupportedScheme { scheme: String },
     #[error("UseDevelopmentEmulator must be true or false, not `{value}`")]
     BadEmulatorFlag { value: String },
+    /// Set but empty, as after a failed `$(az …)`: never taken to mean "run the simulator".
+    #[error(
+        "{name} is set but empty (did the command that fills it fail?): set it to the connection string, or unset it to run the simulator"
+    )]
+    EmptyVariable { name: &'static str },
     #[error("could not read the connection string file {path}: {reason}")]
     File { path: String, reason: String },
     #[error(
