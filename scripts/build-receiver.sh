@@ -16,8 +16,11 @@ Builds receiver/Dockerfile from the repository root and pushes
 <login server of $ACR_NAME>/$IMAGE_NAME:$IMAGE_TAG.
   BUILD_MODE=acr     (default) build in Azure with 'az acr build': no local Docker needed
   BUILD_MODE=docker  build with the local Docker daemon, then push ('az acr login' first)
-Idempotent: a rebuild pushes the same tag again. Use IMAGE_TAG=v2 to roll out a change
-(scripts/deploy.sh reads the same IMAGE_TAG).
+IMAGE_TAG defaults to the git commit (plus -dirty-<hash of the changes> for uncommitted work),
+so each change gets its own tag and scripts/deploy.sh, which computes the same tag, rolls it
+out. Idempotent: rebuilding the same tree pushes the same tag again.
+For a local image from a static binary, with no registry and no base image to pull:
+scripts/build-receiver-image.sh.
 
 Needs: az; docker for BUILD_MODE=docker.
   BUILD_MODE=$BUILD_MODE

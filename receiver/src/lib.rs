@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod failure;
+pub mod health;
 pub mod message;
 pub mod pump;
 pub mod run;
