@@ -19,8 +19,11 @@ Builds receiver/Dockerfile from the repository root and pushes
                      docker or podman is installed, the script falls back to building locally
   BUILD_MODE=docker  build with the local Docker daemon, then push ('az acr login' first)
   BUILD_MODE=podman  the same with Podman (logs in with an ACR access token on stdin)
-Idempotent: a rebuild pushes the same tag again. Use IMAGE_TAG=v2 to roll out a change
-(scripts/deploy.sh reads the same IMAGE_TAG).
+IMAGE_TAG defaults to the git commit (plus -dirty-<hash of the changes> for uncommitted work),
+so each change gets its own tag and scripts/deploy.sh, which computes the same tag, rolls it
+out. Idempotent: rebuilding the same tree pushes the same tag again.
+For a local image from a static binary, with no registry and no base image to pull:
+scripts/build-receiver-image.sh.
 
 Needs: az; docker or podman for a local build.
   BUILD_MODE=$BUILD_MODE

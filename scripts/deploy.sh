@@ -23,6 +23,8 @@ Usage: scripts/deploy.sh [--dry-run]
      acr-pull (from the registry's admin credentials, through stdin) for the pods' ServiceAccount
   3. writes yaml/.deploy/kustomization.yaml (git-ignored): the chosen variant of yaml/ with
      the image <registry>/$IMAGE_NAME:$IMAGE_TAG, namespace, queue and Secret names set
+     (IMAGE_TAG defaults to the commit, as in scripts/build-receiver.sh: a new build is a new
+     tag, so the apply rolls it out)
   4. kubectl apply -k yaml/.deploy, then waits for KEDA's Ready condition ($WAIT_TIMEOUT)
 Idempotent: re-run after any change. Switching VARIANT deletes the other variant's scaler.
 

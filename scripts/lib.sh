@@ -41,13 +41,41 @@ set -euo pipefail
 : "${K8S_NAMESPACE:=keda-demo}"
 : "${SECRET_NAME:=servicebus-connection}"
 : "${IMAGE_NAME:=kedasbreceiver}"
-: "${IMAGE_TAG:=latest}"
+# IMAGE_TAG: see source_image_tag below (set after REPO_ROOT).
 # deployment (Deployment + ScaledObject) | scaledjob | workload-identity
 : "${VARIANT:=deployment}"
 : "${WAIT_TIMEOUT:=180s}"
 
 REPO_ROOT="$(cd "$SCRIPTS_DIR/.." && pwd)"
 DRY_RUN=0
+
+# The image tag names the source it was built from, so every change gets a new tag and
+# `kubectl apply` rolls it out (a re-used tag with imagePullPolicy IfNotPresent would not):
+# the commit (`git rev-parse --short=12 HEAD`), plus `-dirty-` and a hash of the uncommitted
+# changes and untracked files when there are any. The same tree gives the same tag, so
+# build-receiver.sh and deploy.sh agree without passing it along. Without git (a dry run with
+# an empty PATH, a tarball) it is `latest`: set IMAGE_TAG to roll out a change.
+source_image_tag() {
+  local head changes
+  if ! command -v git >/dev/null 2>&1 \
+    || ! head="$(git -C "$REPO_ROOT" rev-parse --short=12 HEAD 2>/dev/null)"; then
+    printf 'latest'
+    return
+  fi
+  changes="$(
+    cd "$REPO_ROOT" || exit 1
+    {
+      git diff HEAD --binary
+      git ls-files --others --exclude-standard -z | xargs -0r git hash-object --
+    } | git hash-object --stdin
+  )"
+  if [[ -z "$(git -C "$REPO_ROOT" status --porcelain --untracked-files=normal 2>/dev/null)" ]]; then
+    printf '%s' "$head"
+  else
+    printf '%s-dirty-%s' "$head" "${changes:0:8}"
+  fi
+}
+: "${IMAGE_TAG:=$(source_image_tag)}"
 
 die() {
   printf 'error: %s\n' "$*" >&2

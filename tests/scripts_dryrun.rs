@@ -524,3 +524,95 @@ fn deploy_prints_the_exports_for_the_send_and_manage_strings() {
         assert!(!stderr.contains("Endpoint=sb://"), "{variant}: {stderr}");
     }
 }
+
+#[test]
+fn build_receiver_image_builds_the_static_binary_then_the_image_from_it_alone() {
+    let root = repo().display().to_string();
+    let lines = dry_run("build-receiver-image.sh", &[("IMAGE_TAG", "v3")]);
+    assert_in_order(
+        &lines,
+        &[
+            &format!(
+                "+ cargo build --manifest-path {root}/Cargo.toml --release --locked -p receiver --target x86_64-unknown-linux-musl"
+            ),
+            &format!("+ mkdir -p {root}/target/receiver-image"),
+            &format!(
+                "+ cp {root}/target/x86_64-unknown-linux-musl/release/receiver {root}/target/receiver-image/receiver"
+            ),
+            &format!(
+                "+ podman build --file {root}/receiver/Dockerfile.prebuilt --tag localhost/kedasbreceiver:v3 {root}/target/receiver-image"
+            ),
+        ],
+    );
+    let lines = dry_run("build-receiver-image.sh", &[("IMAGE_BUILDER", "buildah")]);
+    assert!(
+        lines.iter().any(|l| l.starts_with("+ buildah bud --file")),
+        "{lines:?}"
+    );
+    let out = script("build-receiver-image.sh", &["--help"], &[]);
+    assert!(out.status.success());
+    let out = script(
+        "build-receiver-image.sh",
+        &["--dry-run"],
+        &[("IMAGE_BUILDER", "kaniko")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    // Without --dry-run it stops at once: cargo is not on the empty PATH.
+    let out = script("build-receiver-image.sh", &[], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not installed or not on PATH"));
+}
+
+/// With git on PATH, IMAGE_TAG defaults to the commit (and a hash of uncommitted changes), the
+/// same in build-receiver.sh and deploy.sh, so a change gets a new tag that deploy rolls out.
+#[test]
+fn the_image_tag_names_the_source_and_both_scripts_agree() {
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(repo())
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let head = git(&["rev-parse", "--short=12", "HEAD"]).trim().to_owned();
+    let dirty = !git(&["status", "--porcelain", "--untracked-files=normal"])
+        .trim()
+        .is_empty();
+    // A PATH with only what the tag needs: git and xargs.
+    let bin = tempfile::tempdir().unwrap();
+    for tool in ["git", "xargs"] {
+        let found = ["/usr/bin", "/bin", "/usr/local/bin"]
+            .iter()
+            .map(|d| Path::new(d).join(tool))
+            .find(|p| p.exists())
+            .unwrap_or_else(|| panic!("{tool} is needed"));
+        std::os::unix::fs::symlink(found, bin.path().join(tool)).unwrap();
+    }
+    let tag_in = |name: &str, prefix: &str| -> String {
+        let out = Command::new(bash())
+            .arg(repo().join("scripts").join(name))
+            .arg("--dry-run")
+            .env_clear()
+            .env("PATH", bin.path())
+            .current_dir(repo())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let at = stdout
+            .find(prefix)
+            .unwrap_or_else(|| panic!("{prefix} in {stdout}"));
+        stdout[at + prefix.len()..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let built = tag_in("build-receiver.sh", "--image kedasbreceiver:");
+    let deployed = tag_in("deploy.sh", "newTag: ");
+    assert_eq!(built, deployed);
+    assert!(built.starts_with(&head), "{built} names {head}");
+    assert_eq!(built.contains("-dirty-"), dirty, "{built}");
+}

@@ -589,15 +589,17 @@ fn the_receiver_runs_locked_down_and_can_shut_down_in_time() {
         .clone()
         .unwrap();
     for pod in [pod, &job_pod] {
-        assert_eq!(
-            pod.security_context.as_ref().unwrap().run_as_non_root,
-            Some(true)
-        );
+        let psc = pod.security_context.as_ref().unwrap();
+        assert_eq!(psc.run_as_non_root, Some(true));
+        // Numeric, so the kubelet can check runAsNonRoot against an image without /etc/passwd.
+        assert!(psc.run_as_user.is_some_and(|uid| uid > 0), "{psc:?}");
         let grace_s = pod.termination_grace_period_seconds.unwrap();
         for c in &pod.containers {
             let sc = c.security_context.as_ref().unwrap();
             assert_eq!(sc.read_only_root_filesystem, Some(true));
             assert_eq!(sc.allow_privilege_escalation, Some(false));
+            let dropped = sc.capabilities.as_ref().and_then(|c| c.drop.clone());
+            assert_eq!(dropped, Some(vec!["ALL".to_owned()]));
             let r = c.resources.as_ref().unwrap();
             assert!(r.requests.is_some() && r.limits.is_some());
             let grace_ms: i64 = env_value(c, "SHUTDOWN_GRACE_MS").unwrap().parse().unwrap();
@@ -623,6 +625,50 @@ fn the_receiver_runs_locked_down_and_can_shut_down_in_time() {
         demo.scaled_jobs[0].metadata.name.as_deref(),
         Some(names::SCALED_JOB)
     );
+}
+
+/// The probes ask for what the receiver serves (receiver/src/health.rs) on the port its
+/// HEALTH_ADDR binds, in the Deployment and in the ScaledJob.
+#[test]
+fn the_receivers_probes_match_its_health_listener() {
+    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+    let demo = load(&manifests());
+    let served = std::fs::read_to_string(repo().join("receiver/src/health.rs")).unwrap();
+    let containers = [
+        containers_of_deployment(&demo.deployments[0]),
+        containers_of_job(&demo.scaled_jobs[0]),
+    ];
+    for c in containers.iter().map(|cs| &cs[0]) {
+        let addr: std::net::SocketAddr = env_value(c, "HEALTH_ADDR")
+            .expect("HEALTH_ADDR is set")
+            .parse()
+            .unwrap();
+        // The kubelet probes the pod's IP, not loopback.
+        assert!(addr.ip().is_unspecified(), "{addr}");
+        let ports = c.ports.clone().unwrap_or_default();
+        let health = ports
+            .iter()
+            .find(|p| p.name.as_deref() == Some("health"))
+            .expect("a port named health");
+        assert_eq!(health.container_port, i32::from(addr.port()));
+        for (probe, path) in [
+            (c.readiness_probe.as_ref(), "/readyz"),
+            (c.liveness_probe.as_ref(), "/livez"),
+        ] {
+            let probe = probe.unwrap_or_else(|| panic!("a probe for {path}"));
+            let get = probe.http_get.as_ref().expect("an httpGet probe");
+            assert_eq!(get.path.as_deref(), Some(path));
+            assert_eq!(get.port, IntOrString::String("health".into()));
+            assert!(
+                served.contains(&format!("b\"{path}\"")),
+                "receiver/src/health.rs does not serve {path}"
+            );
+        }
+        // Liveness must not fail faster than the receiver's own staleness limit (30 s).
+        let live = c.liveness_probe.as_ref().unwrap();
+        let window = live.period_seconds.unwrap_or(10) * live.failure_threshold.unwrap_or(3);
+        assert!(window >= 30, "liveness window {window}s");
+    }
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! the port) so a typo fails at start-up with exit code 2, not at the first receive.
 
 use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use kedatui_servicebus::connection::{self, ConnectionString};
@@ -34,6 +35,8 @@ Environment:
   SHUTDOWN_GRACE_MS    time to finish in-flight work after SIGTERM (default 25000; keep it
                        below the pod's terminationGracePeriodSeconds)
   CREATE_TIMEOUT_MS    limit on connecting and attaching the receiver (default 30000)
+  HEALTH_ADDR          address for the probes, GET /readyz and /livez (default 0.0.0.0:8080;
+                       port 0 picks a free one, logged in the `health` line; `off` disables)
 
 Exit codes: 0 stopped cleanly, 1 runtime failure, 2 bad configuration, 3 unauthorised,
 4 queue or namespace not found.";
@@ -54,6 +57,8 @@ pub struct Config {
     pub prefetch: u32,
     pub shutdown_grace: Duration,
     pub create_timeout: Duration,
+    /// Where `/readyz` and `/livez` are served; `None` when HEALTH_ADDR is `off`.
+    pub health_addr: Option<SocketAddr>,
     pub once: bool,
     pub exit_when_done: bool,
 }
@@ -71,6 +76,7 @@ impl fmt::Debug for Config {
             .field("prefetch", &self.prefetch)
             .field("shutdown_grace", &self.shutdown_grace)
             .field("create_timeout", &self.create_timeout)
+            .field("health_addr", &self.health_addr)
             .field("once", &self.once)
             .field("exit_when_done", &self.exit_when_done)
             .finish()
@@ -116,6 +122,8 @@ pub enum ConfigError {
         min: u64,
         max: u64,
     },
+    #[error("HEALTH_ADDR must be an address and port such as 0.0.0.0:8080, or off, not `{0}`")]
+    HealthAddr(String),
     #[error("--exit-when-done needs --once")]
     ExitWithoutOnce,
     #[error("unknown argument `{0}` (see --help)")]
@@ -123,6 +131,9 @@ pub enum ConfigError {
 }
 
 const DEFAULT_QUEUE: &str = "kedaqueue";
+/// The probes' port; yaml/base/deployment.yaml names it `health` (tests/yaml_manifests.rs checks).
+pub const DEFAULT_HEALTH_ADDR: SocketAddr =
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 8080);
 
 /// Keyless: the namespace to sign in to with workload identity.
 pub const FULLY_QUALIFIED_NAMESPACE: &str = "SERVICEBUS_FULLY_QUALIFIED_NAMESPACE";
@@ -235,6 +246,15 @@ pub fn parse(
     let prefetch = number("PREFETCH", 0, 0, 1000)? as u32;
     let shutdown_grace = Duration::from_millis(number("SHUTDOWN_GRACE_MS", 25_000, 0, 3_600_000)?);
     let create_timeout = Duration::from_millis(number("CREATE_TIMEOUT_MS", 30_000, 100, 600_000)?);
+    let health_addr = match env("HEALTH_ADDR") {
+        None => Some(DEFAULT_HEALTH_ADDR),
+        Some(v) if v.trim().eq_ignore_ascii_case("off") => None,
+        Some(v) => Some(
+            v.trim()
+                .parse::<SocketAddr>()
+                .map_err(|_| ConfigError::HealthAddr(v.clone()))?,
+        ),
+    };
 
     Ok(Invocation::Run(Box::new(Config {
         connection,
@@ -244,6 +264,7 @@ pub fn parse(
         prefetch,
         shutdown_grace,
         create_timeout,
+        health_addr,
         once,
         exit_when_done,
     })))
@@ -300,6 +321,7 @@ mod tests {
         assert_eq!((c.concurrency, c.prefetch), (1, 0));
         assert_eq!(c.shutdown_grace, Duration::from_secs(25));
         assert_eq!(c.connection.port, Some(5673), "the port must survive");
+        assert_eq!(c.health_addr, Some("0.0.0.0:8080".parse().unwrap()));
         assert!(!c.once && !c.exit_when_done);
     }
 
@@ -315,14 +337,24 @@ mod tests {
                 ("PREFETCH", "16".into()),
                 ("SHUTDOWN_GRACE_MS", "0".into()),
                 ("CREATE_TIMEOUT_MS", "5000".into()),
+                ("HEALTH_ADDR", "127.0.0.1:0".into()),
             ],
         );
+        assert_eq!(c.health_addr, Some("127.0.0.1:0".parse().unwrap()));
         assert_eq!(c.queue_name, "orders");
         assert_eq!(c.processing, Duration::from_millis(250));
         assert_eq!((c.concurrency, c.prefetch), (8, 16));
         assert_eq!(c.shutdown_grace, Duration::ZERO);
         assert_eq!(c.create_timeout, Duration::from_secs(5));
         assert!(c.once && c.exit_when_done);
+        let off = config(
+            &[],
+            &[
+                ("SERVICEBUS_CONNECTION_STRING", conn("")),
+                ("HEALTH_ADDR", "off".into()),
+            ],
+        );
+        assert_eq!(off.health_addr, None);
     }
 
     #[test]
@@ -394,6 +426,11 @@ mod tests {
                 vec![],
                 vec![ok(), ("PREFETCH", "-1".into())],
                 "PREFETCH must be",
+            ),
+            (
+                vec![],
+                vec![ok(), ("HEALTH_ADDR", "8080".into())],
+                "HEALTH_ADDR must be an address and port such as 0.0.0.0:8080, or off, not `8080`",
             ),
             (vec!["--exit-when-done"], vec![ok()], "needs --once"),
             (vec!["--twice"], vec![ok()], "unknown argument `--twice`"),
