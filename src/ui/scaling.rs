@@ -654,7 +654,7 @@ mod tests {
     fn cooldown_left_saturates() {
         let mut long = so("False", "ScalerCooldown", Some(t(0)));
         long.cooldown_period = SignedDuration::from_secs(300_000_000_000);
-        let left = cooldown_left(&long, 0, Some(3), t(10)).expect("cooling down");
+        let left = cooldown_left(&long, Some(3), t(10)).expect("cooling down");
         assert!(
             left > SignedDuration::from_hours(24 * 365 * 1000),
             "{left:?}"
