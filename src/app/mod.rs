@@ -39,14 +39,17 @@ const FOLD_LOOKBACK: usize = 4;
 /// How long (in wall-clock terms) a new pod row flashes.
 pub const FLASH: SignedDuration = SignedDuration::from_millis(1500);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Mode {
     Simulator,
     Live,
 }
 
-/// What the console starts with (from the command line).
-#[derive(Clone, Debug, PartialEq)]
+/// What the console starts with (from the command line). Recordings keep it as is (a setting
+/// missing from an older recording takes its default).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct AppConfig {
     pub mode: Mode,
     pub bursts: Vec<u64>,
