@@ -4,7 +4,7 @@
 //! then spends each receive call retrying the refused link for seconds and finally reports only
 //! `Local error: IllegalSessionState`; the broker's real reason (`amqp:not-found`,
 //! `amqp:unauthorized-access`) reaches only the `log` bridge, where later recovery errors soon
-//! overwrite it (servicebus-amqp.md §2 gotcha 8, §4 "Errors"). This thread watches each receive
+//! overwrite it (docs/servicebus-amqp.md §2 gotcha 8, §4 "Errors"). This thread watches each receive
 //! call and exits with that reason the moment it is logged, or when a call overruns its deadline.
 //! Nothing is lost by exiting: messages in flight stay locked and return when their locks expire.
 

@@ -264,6 +264,7 @@ mod tests {
             last_active: None,
             last_poll: None,
             next_poll: None,
+            last_poll_metric: None,
         };
         let seed = |so: Option<ScaledObjectView>| FallbackSeed {
             active_messages: 0,

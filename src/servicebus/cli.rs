@@ -175,7 +175,7 @@ impl ServiceBusArgs {
                     manage: manage.endpoint(),
                 });
             }
-            // A queue-scoped policy only opens its own queue (keda-semantics.md §6.6).
+            // A queue-scoped policy only opens its own queue (docs/keda-semantics.md §6.6).
             if let Some(scoped) = manage.entity_path.as_deref().filter(|e| *e != queue) {
                 return Err(ConnectionStringError::ManageQueueMismatch {
                     manage_queue: scoped.to_owned(),
@@ -280,7 +280,7 @@ pub struct PurgeArgs {
     pub yes: bool,
 }
 
-/// All azservicebus I/O on a `current_thread` runtime (servicebus-amqp.md §2 gotcha 2).
+/// All azservicebus I/O on a `current_thread` runtime (docs/servicebus-amqp.md §2 gotcha 2).
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -2,7 +2,7 @@
 //!
 //! `schema = "disabled"` and `#[serde(default)]` everywhere: a KEDA upgrade that adds fields, or
 //! a cluster that omits some, must never break the watchers. Field names and defaults follow
-//! `apis/keda/v1alpha1/*_types.go` at v2.20.2 (reference/keda-semantics.md §1.1, §3, §7).
+//! `apis/keda/v1alpha1/*_types.go` at v2.20.2 (docs/keda-semantics.md §1.1, §3, §7).
 
 use std::collections::BTreeMap;
 
@@ -12,13 +12,13 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::CustomResource;
 use serde::{Deserialize, Serialize};
 
-/// KEDA's defaults when a field is unset (keda-semantics §1.1).
+/// KEDA's defaults when a field is unset (docs/keda-semantics.md §1.1).
 pub mod defaults {
     pub const POLLING_INTERVAL_S: i32 = 30;
     pub const COOLDOWN_PERIOD_S: i32 = 300;
     pub const MIN_REPLICA_COUNT: i32 = 0;
     pub const MAX_REPLICA_COUNT: i32 = 100;
-    /// azure-servicebus `messageCount` (keda-semantics §2.1).
+    /// azure-servicebus `messageCount` (docs/keda-semantics.md §2.1).
     pub const MESSAGE_COUNT: i64 = 5;
     pub const ACTIVATION_MESSAGE_COUNT: i64 = 0;
 }
@@ -91,7 +91,7 @@ pub struct AdvancedConfig {
 pub struct HorizontalPodAutoscalerConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Copied verbatim into the HPA; `None` means the legacy normalisation (keda-semantics §4.4).
+    /// Copied verbatim into the HPA; `None` means the legacy normalisation (docs/keda-semantics.md §4.4).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub behavior: Option<HorizontalPodAutoscalerBehavior>,
 }
@@ -137,7 +137,7 @@ pub struct ScaledObjectStatus {
     pub conditions: Vec<KedaCondition>,
 }
 
-/// KEDA conditions have no lastTransitionTime (keda-semantics §1.4).
+/// KEDA conditions have no lastTransitionTime (docs/keda-semantics.md §1.4).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct KedaCondition {

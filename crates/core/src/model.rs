@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// Queue counters as KEDA's azure-servicebus scaler and the management REST API see them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueCounts {
-    /// `ActiveMessageCount`: what KEDA scales on (keda-semantics §2.2).
+    /// `ActiveMessageCount`: what KEDA scales on (docs/keda-semantics.md §2.2).
     pub active: u64,
     /// Messages locked by a receiver. Known exactly in the simulator; the REST API does not report it.
     pub in_flight: Option<u64>,
@@ -43,7 +43,7 @@ pub struct PodView {
     pub node: Option<String>,
 }
 
-/// A status condition (KEDA's have no lastTransitionTime, keda-semantics §1.4).
+/// A status condition (KEDA's have no lastTransitionTime, docs/keda-semantics.md §1.4).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Condition {
     pub type_: String,
@@ -53,7 +53,7 @@ pub struct Condition {
     pub message: String,
 }
 
-/// Which HPA normalisation path applies (keda-semantics §4.4 / §4.5).
+/// Which HPA normalisation path applies (docs/keda-semantics.md §4.4 / §4.5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum HpaBehaviorKind {
     /// No `behavior` in the HPA (KEDA's default): 300 s max-stabilisation, scale-up cap `max(2×cur, 4)`.
@@ -86,6 +86,10 @@ pub struct ScaledObjectView {
     /// When KEDA last polled the scaler. The simulator knows it; a live cluster does not publish it.
     pub last_poll: Option<Timestamp>,
     pub next_poll: Option<Timestamp>,
+    /// The `ActiveMessageCount` KEDA's last poll saw (at `last_poll`), which decided the Active
+    /// condition. The simulator knows it; a live cluster does not publish it.
+    #[serde(default)]
+    pub last_poll_metric: Option<u64>,
 }
 
 /// Why the HPA's proposal was cut.
@@ -101,7 +105,7 @@ pub enum LimitReason {
     TooFewReplicas,
 }
 
-/// The arithmetic of one HPA sync, so the console can show *why* (keda-semantics §4.2–4.5).
+/// The arithmetic of one HPA sync, so the console can show *why* (docs/keda-semantics.md §4.2–4.5).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HpaDecision {
     pub at: Timestamp,
@@ -116,7 +120,7 @@ pub struct HpaDecision {
     /// `|metric / (target × status_replicas) − 1| ≤ 0.1`.
     pub within_tolerance: bool,
     /// The raw proposal: `ceil(metric / target)`, or `status_replicas` within tolerance
-    /// (`GetExternalPerPodMetricReplicas`, keda-semantics §4.3).
+    /// (`GetExternalPerPodMetricReplicas`, docs/keda-semantics.md §4.3).
     pub proposal: u32,
     /// After the stabilisation window.
     pub stabilized: u32,
@@ -142,6 +146,12 @@ pub struct HpaView {
     pub last_scale_time: Option<Timestamp>,
     /// The last sync's arithmetic when it is known (the simulator records it exactly).
     pub decision: Option<HpaDecision>,
+    /// When the HPA controller last synced and syncs next (the simulator knows; a live
+    /// HPA's status does not say).
+    #[serde(default)]
+    pub last_sync: Option<Timestamp>,
+    #[serde(default)]
+    pub next_sync: Option<Timestamp>,
 }
 
 /// The scale target.

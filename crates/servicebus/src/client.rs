@@ -1,5 +1,5 @@
 //! Building an azservicebus client from our [`ConnectionString`], honouring its port and
-//! `UseDevelopmentEmulator` (azservicebus's own parser drops the port: servicebus-amqp.md §1).
+//! `UseDevelopmentEmulator` (azservicebus's own parser drops the port: docs/servicebus-amqp.md §1).
 //! The receiver crate reuses this.
 
 use std::time::Duration;

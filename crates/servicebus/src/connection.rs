@@ -1,8 +1,8 @@
 //! Service Bus connection strings, parsed by hand because azservicebus drops the endpoint's port
-//! (servicebus-amqp.md §1 "Connection-string parsing and the port problem").
+//! (docs/servicebus-amqp.md §1 "Connection-string parsing and the port problem").
 //!
 //! `Endpoint=sb://<host>[:port]/;SharedAccessKeyName=<rule>;SharedAccessKey=<key>[;EntityPath=<queue>][;UseDevelopmentEmulator=true]`
-//! (keda-semantics.md §6.5, last paragraph). The key is held in a [`SecretKey`], whose `Debug` and
+//! (docs/keda-semantics.md §6.5, last paragraph). The key is held in a [`SecretKey`], whose `Debug` and
 //! `Display` never show it, and no error message quotes any part of the input that could hold it.
 
 use std::fmt;
@@ -258,7 +258,7 @@ mod tests {
 
     #[test]
     fn parses_azure_and_emulator_strings() {
-        // keda-semantics.md §6.5 (connection string format); servicebus-amqp.md §1 and §3 (port, emulator).
+        // docs/keda-semantics.md §6.5 (connection string format); docs/servicebus-amqp.md §1 and §3 (port, emulator).
         struct Case {
             input: String,
             host: &'static str,

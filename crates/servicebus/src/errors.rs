@@ -1,6 +1,6 @@
 //! Turning azservicebus, HTTP and broker failures into the UI's [`SourceError`] kinds, and keeping
 //! the broker's real reason: azservicebus's errors show only the last retry's local error, the
-//! broker's condition and description reach only its `log` output (servicebus-amqp.md §4 "Errors").
+//! broker's condition and description reach only its `log` output (docs/servicebus-amqp.md §4 "Errors").
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, Once};
@@ -348,7 +348,7 @@ mod tests {
 
     #[test]
     fn classifies_the_failures_the_ui_reacts_to() {
-        // servicebus-amqp.md §4 "Errors": Display shows only the last local error; the broker's
+        // docs/servicebus-amqp.md §4 "Errors": Display shows only the last local error; the broker's
         // condition arrives through `log`.
         let cases: &[(&str, Option<&str>, ErrorKind)] = &[
             (

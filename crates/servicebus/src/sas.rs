@@ -1,4 +1,4 @@
-//! Shared Access Signature tokens (keda-semantics.md §6.5).
+//! Shared Access Signature tokens (docs/keda-semantics.md §6.5).
 //!
 //! `SharedAccessSignature sr=<enc(uri)>&sig=<enc(base64(HMAC-SHA256(key, enc(uri) + "\n" + se)))>&se=<se>&skn=<rule>`
 //! where the HMAC key is the SharedAccessKey's UTF-8 bytes (not base64-decoded) and the signed
@@ -89,7 +89,7 @@ mod tests {
 
     #[test]
     fn matches_the_official_and_reference_vectors() {
-        // keda-semantics.md §6.5: the Go SDK's TestTokenProviderWithKey vector, then the
+        // docs/keda-semantics.md §6.5: the Go SDK's TestTokenProviderWithKey vector, then the
         // reference's self-computed vectors (uppercase-hex `sr`).
         let demo_key = SecretKey::new("Zm9vYmFyLWtleS1mb3ItZGVtby1vbmx5LW5vdC1yZWFsPQ==");
         let cases = [

@@ -1,5 +1,5 @@
 //! From the ScaledObject to everything the console watches: its `scaleTargetRef` → the Deployment
-//! → its selector → the pods; the HPA is `status.hpaName` or `keda-hpa-<name>` (keda-semantics §1.3).
+//! → its selector → the pods; the HPA is `status.hpaName` or `keda-hpa-<name>` (docs/keda-semantics.md §1.3).
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
@@ -157,7 +157,7 @@ mod tests {
 
     #[test]
     fn hpa_name_prefers_status_then_config_then_keda_default() {
-        // keda-semantics §1.1 (`advanced.horizontalPodAutoscalerConfig.name`), §1.3 (`status.hpaName`).
+        // docs/keda-semantics.md §1.1 (`advanced.horizontalPodAutoscalerConfig.name`), §1.3 (`status.hpaName`).
         let cases = [
             (json!({}), json!({}), "keda-hpa-kedasbreceiver-scaler"),
             (

@@ -1,6 +1,6 @@
 //! Pure builders: Kubernetes objects → the shared model rows, in `kubectl`'s terms.
 //!
-//! Every rule here mirrors kubectl's server-side printers (keda-semantics §5.1: `printPod`) or
+//! Every rule here mirrors kubectl's server-side printers (docs/keda-semantics.md §5.1: `printPod`) or
 //! apimachinery's `duration.HumanDuration`, so the console reads exactly like `kubectl get pods`.
 
 use jiff::{SignedDuration, Timestamp};
@@ -20,7 +20,7 @@ use crate::model::{
 /// `status.reason` the node controller sets on pods of an unreachable node.
 const NODE_LOST: &str = "NodeLost";
 
-/// One pod as a row of `kubectl get pods` (keda-semantics §5.1, `printPod`).
+/// One pod as a row of `kubectl get pods` (docs/keda-semantics.md §5.1, `printPod`).
 pub fn pod_view(pod: &Pod) -> PodView {
     let meta = &pod.metadata;
     let spec = pod.spec.as_ref();
@@ -229,7 +229,7 @@ pub fn deployment_view(d: &Deployment) -> DeploymentView {
     }
 }
 
-/// The HPA KEDA created (keda-semantics §1.3, §4.3, §4.6).
+/// The HPA KEDA created (docs/keda-semantics.md §1.3, §4.3, §4.6).
 pub fn hpa_view(hpa: &HorizontalPodAutoscaler) -> HpaView {
     let spec = hpa.spec.as_ref();
     let status = hpa.status.as_ref();
@@ -266,11 +266,13 @@ pub fn hpa_view(hpa: &HorizontalPodAutoscaler) -> HpaView {
             .unwrap_or_default(),
         last_scale_time: status.and_then(|s| s.last_scale_time.as_ref()).map(|t| t.0),
         decision: None,
+        last_sync: None,
+        next_sync: None,
     }
 }
 
 /// The ScaledObject: the numbers its trigger and spec set (KEDA's defaults when unset,
-/// keda-semantics §1.1, §2.1) and its conditions (§1.4).
+/// docs/keda-semantics.md §1.1, §2.1) and its conditions (§1.4).
 pub fn scaled_object_view(so: &ScaledObject) -> ScaledObjectView {
     let spec = &so.spec;
     let status = so.status.clone().unwrap_or_default();
@@ -353,6 +355,7 @@ pub fn scaled_object_view(so: &ScaledObject) -> ScaledObjectView {
         last_active: status.last_active_time.map(|t| t.0),
         last_poll: None,
         next_poll: None,
+        last_poll_metric: None,
     }
 }
 
@@ -425,7 +428,7 @@ pub fn cluster_event_v1(ev: &k8s_openapi::api::core::v1::Event) -> ClusterEvent 
     }
 }
 
-/// An events.k8s.io/v1 Event (what KEDA's recorder writes, keda-semantics §1.5).
+/// An events.k8s.io/v1 Event (what KEDA's recorder writes, docs/keda-semantics.md §1.5).
 pub fn cluster_event_events_v1(ev: &k8s_openapi::api::events::v1::Event) -> ClusterEvent {
     let series_last = ev.series.as_ref().map(|s| Time(s.last_observed_time.0));
     let event_time = ev.event_time.as_ref().map(|t| Time(t.0));

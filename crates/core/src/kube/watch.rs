@@ -543,7 +543,7 @@ mod tests {
 
     #[test]
     fn events_are_kept_when_they_concern_the_demo_objects() {
-        // keda-semantics §1.5 (KEDA on the ScaledObject), §4.6 (HPA), §5.2 (Deployment, ReplicaSet, pods).
+        // docs/keda-semantics.md §1.5 (KEDA on the ScaledObject), §4.6 (HPA), §5.2 (Deployment, ReplicaSet, pods).
         let cases = [
             ("ScaledObject", "kedasbreceiver-scaler", true),
             ("ScaledObject", "other-scaler", false),

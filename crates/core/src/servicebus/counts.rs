@@ -1,5 +1,5 @@
-//! Queue counts from the management REST API (keda-semantics.md §6.1–§6.4): the only place
-//! counts come from, azservicebus has no runtime-properties call (servicebus-amqp.md §4).
+//! Queue counts from the management REST API (docs/keda-semantics.md §6.1–§6.4): the only place
+//! counts come from, azservicebus has no runtime-properties call (docs/servicebus-amqp.md §4).
 
 use std::time::Duration;
 
@@ -121,10 +121,8 @@ impl CountProbe {
         }
         SourceError {
             kind,
-            message: format!(
-                "reading counts from {}: {what} ({chain})",
-                self.url.as_str()
-            ),
+            // The cause first: a narrow header cuts the end, and the URL is the least news.
+            message: format!("counts {what}: {chain} (GET {})", self.url.as_str()),
         }
     }
 }
@@ -290,7 +288,7 @@ fn error_detail(body: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    /// keda-semantics.md §6.2, verbatim.
+    /// docs/keda-semantics.md §6.2, verbatim.
     const REFERENCE_ENTRY: &str = r#"<entry xmlns="http://www.w3.org/2005/Atom">
   <id>https://contoso-demo.servicebus.windows.net/orders?api-version=2021-05</id>
   <title type="text">orders</title>
@@ -334,7 +332,7 @@ mod tests {
   </content>
 </entry>"#;
 
-    /// keda-semantics.md §6.4, the troubleshooting guide's example.
+    /// docs/keda-semantics.md §6.4, the troubleshooting guide's example.
     const EMPTY_FEED: &str = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title type="text">Publicly Listed Services</title><subtitle type="text">This is the list of publicly-listed services currently available.</subtitle><id>uuid:8f6b…;id=30</id><updated>2026-01-10T09:12:41Z</updated><generator>Service Bus 1.1</generator></feed>"#;
 
     #[test]

@@ -1,6 +1,6 @@
 //! Live Azure Service Bus: connection strings, SAS, batched sends, REST counts, purge.
 //!
-//! Rights (keda-semantics.md §6.6): kedatui's sends need **Send**, its counts (and KEDA's) need
+//! Rights (docs/keda-semantics.md §6.6): kedatui's sends need **Send**, its counts (and KEDA's) need
 //! **Manage**, purge and the receiver need **Listen**. With an optional second, Manage connection
 //! string (`$SERVICEBUS_MANAGE_CONNECTION_STRING`) the main one may be Send-only: counts and purge
 //! use the Manage one (Manage always includes Listen), sends the main one.
@@ -76,7 +76,7 @@ impl ServiceBusConfig {
 }
 
 /// For `kedatui doctor`: AMQP connect + CBS + sender attach, under timeouts. Runs on its own
-/// `current_thread` runtime whatever runtime the caller uses (servicebus-amqp.md §2 gotcha 2).
+/// `current_thread` runtime whatever runtime the caller uses (docs/servicebus-amqp.md §2 gotcha 2).
 pub async fn check_send_rights(cfg: &ServiceBusConfig) -> Result<(), SourceError> {
     let cfg = cfg.clone();
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -123,7 +123,7 @@ pub async fn check_manage_rights(cfg: &ServiceBusConfig) -> Result<QueueCounts, 
         Ok(r) => r,
         Err(_) => Err(SourceError {
             kind: ErrorKind::Timeout,
-            message: format!("reading counts from {} timed out", cfg.management_url),
+            message: format!("counts timed out (GET {})", cfg.management_url),
         }),
     }
 }

@@ -1,4 +1,4 @@
-//! Purge: a receive-and-delete loop (keda-semantics.md §6.7, the approach that works everywhere;
+//! Purge: a receive-and-delete loop (docs/keda-semantics.md §6.7, the approach that works everywhere;
 //! needs Listen). Locked, scheduled and deferred messages are not reached.
 
 use std::time::{Duration, Instant};

@@ -1,6 +1,6 @@
 //! Bursts of messages, sent in batches with azservicebus.
 //!
-//! Rules from servicebus-amqp.md: run on a `current_thread` runtime (§2 gotcha 2: fe2o3 0.14's
+//! Rules from docs/servicebus-amqp.md: run on a `current_thread` runtime (§2 gotcha 2: fe2o3 0.14's
 //! send race); pass `max_size_in_bytes` with headroom (§1 "Batch size bug": azservicebus
 //! under-counts 5–8 bytes per message and an over-full batch corrupts the transfer); put
 //! `create_sender` and every send under a timeout (§4 "Hangs"); run each send in a spawned task
@@ -56,7 +56,7 @@ pub fn message_id(run: &str, burst: u64, seq: u64) -> String {
 
 /// A batch size the broker accepts: azservicebus counts `serialized_size` per message but the
 /// wire adds a data-section header of up to 8 bytes each, so scale the link's limit by
-/// `avg / (avg + 8)` and keep 1 KiB for the envelope (servicebus-amqp.md §1 "Batch size bug").
+/// `avg / (avg + 8)` and keep 1 KiB for the envelope (docs/servicebus-amqp.md §1 "Batch size bug").
 pub fn safe_batch_bytes(link_max: u64, avg_message_bytes: u64) -> u64 {
     let avg = avg_message_bytes.max(1);
     let scaled = link_max.saturating_mul(avg) / (avg + 8);
@@ -409,7 +409,7 @@ mod tests {
 
     #[test]
     fn batch_headroom_stays_below_what_breaks_the_transfer() {
-        // servicebus-amqp.md §1: with ~130-byte messages 240 000 and 250 000 work, 255 000 fails,
+        // docs/servicebus-amqp.md §1: with ~130-byte messages 240 000 and 250 000 work, 255 000 fails,
         // the default (262 144) fails.
         let cases = [
             (262_144u64, 130u64),

@@ -1,5 +1,5 @@
 //! The live queue source for the console: its own thread and `current_thread` runtime (all
-//! azservicebus I/O stays there, servicebus-amqp.md §4), talking to the App only through channels.
+//! azservicebus I/O stays there, docs/servicebus-amqp.md §4), talking to the App only through channels.
 //!
 //! Handles `Command::{Burst, CancelBursts, SetTrickle, Purge}` and emits
 //! `SourceEvent::{Queue, Send, Purge, Trickle, Health}`.
@@ -342,6 +342,15 @@ async fn send_loop<E: FromSource>(
             }
             emit(&ev, progress_event(&spec, r));
         };
+        // Nothing sent yet: the console times the burst ("500 sent in 40 ms") from here.
+        progress(&BurstReport {
+            sent: 0,
+            failed: 0,
+            done: false,
+            cancelled: false,
+            error: None,
+            retrying: None,
+        });
         let report = sender.send_burst(&spec, &cancelled, &mut progress).await;
         match (&report.error, &last_error) {
             (Some(e), _) => {

@@ -29,18 +29,18 @@ impl Default for SimNames {
 }
 
 impl SimNames {
-    /// `keda-hpa-<scaledobject>` (keda-semantics §1.3).
+    /// `keda-hpa-<scaledobject>` (docs/keda-semantics.md §1.3).
     pub fn hpa(&self) -> String {
         format!("keda-hpa-{}", self.scaled_object)
     }
 
-    /// The external metric name for trigger 0: `s0-azure-servicebus-<queue>` (keda-semantics §1.3).
+    /// The external metric name for trigger 0: `s0-azure-servicebus-<queue>` (docs/keda-semantics.md §1.3).
     pub fn metric(&self) -> String {
         format!("s0-azure-servicebus-{}", normalize_metric_part(&self.queue))
     }
 }
 
-/// KEDA's `NormalizeString`: `/ . : % ( )` become `-` (keda-semantics §1.3).
+/// KEDA's `NormalizeString`: `/ . : % ( )` become `-` (docs/keda-semantics.md §1.3).
 fn normalize_metric_part(name: &str) -> String {
     name.chars()
         .map(|c| match c {
@@ -71,7 +71,7 @@ pub struct ScalingPolicy {
     pub period: SignedDuration,
 }
 
-/// One direction of an HPA `behavior`, after the API server's defaulting (keda-semantics §4.1).
+/// One direction of an HPA `behavior`, after the API server's defaulting (docs/keda-semantics.md §4.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScalingRules {
     pub stabilization_window: SignedDuration,
@@ -87,7 +87,7 @@ pub struct Behavior {
 }
 
 impl Behavior {
-    /// `defaultHPAScaleUpRules` / `defaultHPAScaleDownRules` (keda-semantics §4.1): up: window 0,
+    /// `defaultHPAScaleUpRules` / `defaultHPAScaleDownRules` (docs/keda-semantics.md §4.1): up: window 0,
     /// Max of Pods 4/15 s and Percent 100/15 s; down: window 300 s, Percent 100/15 s.
     pub fn kubernetes_default() -> Self {
         Self {
@@ -209,7 +209,7 @@ fn rules_from_k8s(
     })
 }
 
-/// Which normalisation the simulated HPA runs (keda-semantics §4.4 / §4.5).
+/// Which normalisation the simulated HPA runs (docs/keda-semantics.md §4.4 / §4.5).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HpaBehavior {
     /// KEDA's default: no `behavior` in the HPA.
@@ -226,7 +226,7 @@ impl HpaBehavior {
     }
 }
 
-/// Pod lifecycle delays (keda-semantics §5.2: typical observations, so they are parameters).
+/// Pod lifecycle delays (docs/keda-semantics.md §5.2: typical observations, so they are parameters).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PodTimings {
     /// Pending → ContainerCreating.
@@ -270,7 +270,7 @@ pub struct SimConfig {
     pub concurrency: u32,
     /// Receivers take nothing (scale-out without draining).
     pub consumers_paused: bool,
-    /// Whether locked (in-flight) messages count in ActiveMessageCount (keda-semantics §2.2: unknown; default no).
+    /// Whether locked (in-flight) messages count in ActiveMessageCount (docs/keda-semantics.md §2.2: unknown; default no).
     pub count_in_flight_as_active: bool,
     /// The queue's `LockDuration`: a message locked by a killed receiver comes back after this.
     pub lock_duration: SignedDuration,
@@ -314,7 +314,7 @@ pub enum ConfigError {
 }
 
 impl SimConfig {
-    /// KEDA's own defaults (keda-semantics §1.1, §2.1, §4.1).
+    /// KEDA's own defaults (docs/keda-semantics.md §1.1, §2.1, §4.1).
     pub fn keda_defaults() -> Self {
         Self {
             names: SimNames::default(),
@@ -568,7 +568,7 @@ impl SimConfig {
         Ok(())
     }
 
-    /// The HPA's `minReplicas`: `minReplicaCount` if > 0, else 1 (keda-semantics §1.1).
+    /// The HPA's `minReplicas`: `minReplicaCount` if > 0, else 1 (docs/keda-semantics.md §1.1).
     pub fn hpa_min_replicas(&self) -> u32 {
         self.min_replicas.max(1)
     }

@@ -1,4 +1,4 @@
-//! The HPA's arithmetic, sans IO: the AverageValue proposal with its tolerance (keda-semantics §4.3),
+//! The HPA's arithmetic, sans IO: the AverageValue proposal with its tolerance (docs/keda-semantics.md §4.3),
 //! the legacy normalisation KEDA's behavior-less HPA runs (§4.4), and the behavior path (§4.5).
 //!
 //! Times are nanoseconds on the simulator's clock. Each function mirrors one function of
@@ -392,7 +392,7 @@ mod tests {
 
     const S: i64 = 1_000_000_000;
 
-    /// keda-semantics §4.3 "Tolerance edge example" and the 0-replica note.
+    /// docs/keda-semantics.md §4.3 "Tolerance edge example" and the 0-replica note.
     #[test]
     fn proposal_respects_the_tolerance_band() {
         // (metric, target, status.replicas, proposal, within)
@@ -452,7 +452,7 @@ mod tests {
         seen
     }
 
-    /// keda-semantics §4.4 / §4.5 worked example: 100 messages, messageCount 5, max 30.
+    /// docs/keda-semantics.md §4.4 / §4.5 worked example: 100 messages, messageCount 5, max 30.
     #[test]
     fn worked_example_scale_up_sequences() {
         let cases: [(&str, Option<Behavior>, Vec<u32>); 2] = [

@@ -1,5 +1,5 @@
 //! KEDA's scale loop decision, sans IO: `RequestScale` of
-//! `pkg/scaling/executor/scale_scaledobjects.go` (keda-semantics §1.2).
+//! `pkg/scaling/executor/scale_scaledobjects.go` (docs/keda-semantics.md §1.2).
 
 /// What one poll saw and what KEDA remembers. Times in nanoseconds on the simulator clock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,7 +38,7 @@ pub enum KedaScale {
     },
 }
 
-/// The `Active` condition KEDA writes (keda-semantics §1.4).
+/// The `Active` condition KEDA writes (docs/keda-semantics.md §1.4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ActiveCondition {
     ScalerActive,
@@ -145,7 +145,7 @@ mod tests {
         }
     }
 
-    /// keda-semantics §1.2 pseudo-code, row by row.
+    /// docs/keda-semantics.md §1.2 pseudo-code, row by row.
     #[test]
     fn request_scale_table() {
         use ActiveCondition::*;

@@ -1,5 +1,5 @@
 //! Pods of the scale target's ReplicaSet: lifecycle stages, kubectl's STATUS/READY, names, and
-//! which pods a scale-down deletes first (keda-semantics §5).
+//! which pods a scale-down deletes first (docs/keda-semantics.md §5).
 
 use std::cmp::Reverse;
 

@@ -50,7 +50,7 @@ impl Queue {
         }
     }
 
-    /// Deliverable now (`ActiveMessageCount` without the locked ones, keda-semantics §2.2).
+    /// Deliverable now (`ActiveMessageCount` without the locked ones, docs/keda-semantics.md §2.2).
     pub fn active(&self) -> u64 {
         self.active
     }
@@ -68,7 +68,7 @@ impl Queue {
         self.active += count;
     }
 
-    /// Receive-and-delete of everything deliverable; locked messages stay (keda-semantics §6.7).
+    /// Receive-and-delete of everything deliverable; locked messages stay (docs/keda-semantics.md §6.7).
     pub fn purge(&mut self) -> u64 {
         self.fresh = 0;
         self.redelivery.clear();

@@ -1,4 +1,4 @@
-//! Whole-world scenarios: the reference's worked examples and edge cases (keda-semantics §1.2,
+//! Whole-world scenarios: the reference's worked examples and edge cases (docs/keda-semantics.md §1.2,
 //! §4.3–4.5, §5, §8), and property tests over random scenarios.
 
 use jiff::{SignedDuration, Timestamp};

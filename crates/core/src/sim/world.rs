@@ -1,5 +1,5 @@
 //! The simulated world on a virtual clock: queue, receivers, pods, the Deployment, KEDA's scale
-//! loop and the HPA (keda-semantics §8). Pure and deterministic for a given seed.
+//! loop and the HPA (docs/keda-semantics.md §8). Pure and deterministic for a given seed.
 //!
 //! `step` is event-driven: it jumps from one due event to the next (KEDA poll, HPA sync, pod
 //! transition, message completion, lock expiry, trickle send), so loops fire at their exact
@@ -102,6 +102,8 @@ struct KedaState {
     created: i64,
     next_poll: i64,
     last_poll: Option<i64>,
+    /// What the last poll saw: the Active condition and the console's "why" come from it.
+    last_poll_metric: Option<u64>,
     last_active: Option<i64>,
     active: Option<ActiveCondition>,
 }
@@ -109,6 +111,7 @@ struct KedaState {
 #[derive(Clone, Debug)]
 struct HpaState {
     next_sync: i64,
+    last_sync: Option<i64>,
     history: HpaHistory,
     decision: Option<HpaDecision>,
     current_replicas: u32,
@@ -232,11 +235,13 @@ impl World {
                 created: -1_000_000,
                 next_poll: 0,
                 last_poll: None,
+                last_poll_metric: None,
                 last_active: None,
                 active: None,
             },
             hpa: HpaState {
                 next_sync: 0,
+                last_sync: None,
                 history: HpaHistory::default(),
                 decision: None,
                 current_replicas: 0,
@@ -816,6 +821,7 @@ impl World {
             initial_cooldown: to_nanos(self.config.initial_cooldown_period),
         });
         self.keda.last_poll = Some(self.now);
+        self.keda.last_poll_metric = Some(metric);
         self.keda.last_active = decision.last_active;
         self.keda.active = Some(decision.active);
         out.scaled_object_changed = true;
@@ -862,6 +868,7 @@ impl World {
     fn hpa_sync(&mut self, out: &mut StepOutcome) {
         out.hpa_changed = true;
         let now = self.now;
+        self.hpa.last_sync = Some(now);
         let current = self.spec_replicas;
         let min = self.config.hpa_min_replicas();
         let max = self.config.max_replicas;
@@ -1118,6 +1125,7 @@ impl World {
             last_active: self.keda.last_active.map(|t| self.at(t)),
             last_poll: self.keda.last_poll.map(|t| self.at(t)),
             next_poll: Some(self.at(self.keda.next_poll)),
+            last_poll_metric: self.keda.last_poll_metric,
         }
     }
 
@@ -1143,6 +1151,8 @@ impl World {
             conditions,
             last_scale_time: self.hpa.last_scale_time.map(|t| self.at(t)),
             decision: self.hpa.decision.clone(),
+            last_sync: self.hpa.last_sync.map(|t| self.at(t)),
+            next_sync: Some(self.at(self.hpa.next_sync)),
         })
     }
 
@@ -1161,9 +1171,16 @@ impl World {
             SourceEvent::ConsumersPaused(self.config.consumers_paused),
             SourceEvent::Trickle(self.trickle()),
         ];
+        // Events not yet delivered by a `step` come out of it; listing them here too would
+        // show every start-up event twice.
+        let delivered = self
+            .recent_events
+            .len()
+            .saturating_sub(self.pending.events.len());
         events.extend(
             self.recent_events
                 .iter()
+                .take(delivered)
                 .cloned()
                 .map(SourceEvent::ClusterEvent),
         );

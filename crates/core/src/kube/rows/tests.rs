@@ -1,5 +1,5 @@
 //! Table-driven tests of the row builders against kubectl's rules
-//! (keda-semantics §5.1 `printPod`; apimachinery `duration.HumanDuration`; §1.1, §1.3, §1.4, §1.5).
+//! (docs/keda-semantics.md §5.1 `printPod`; apimachinery `duration.HumanDuration`; §1.1, §1.3, §1.4, §1.5).
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
@@ -448,7 +448,7 @@ fn scaled_object(spec: Value, status: Value) -> ScaledObject {
 
 #[test]
 fn scaled_object_view_reads_spec_numbers_and_defaults() {
-    // keda-semantics §1.1 defaults, §2.1 messageCount default 5.
+    // docs/keda-semantics.md §1.1 defaults, §2.1 messageCount default 5.
     let bare = scaled_object(
         json!({"scaleTargetRef": {"name": "kedasbreceiver"},
                "triggers": [{"type": "azure-servicebus", "metadata": {"queueName": "kedaqueue"}}]}),
@@ -507,7 +507,7 @@ fn scaled_object_view_reads_spec_numbers_and_defaults() {
 
 #[test]
 fn hpa_view_reads_replicas_metric_and_conditions() {
-    // keda-semantics §1.3 (what KEDA writes), §4.3 (current averageValue), §4.6 (conditions).
+    // docs/keda-semantics.md §1.3 (what KEDA writes), §4.3 (current averageValue), §4.6 (conditions).
     let hpa: HorizontalPodAutoscaler = serde_json::from_value(json!({
         "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
         "metadata": {"name": "keda-hpa-kedasbreceiver-scaler", "namespace": "keda-demo"},
@@ -583,7 +583,7 @@ fn deployment_view_defaults_spec_replicas_to_one() {
 
 #[test]
 fn events_of_both_apis_become_cluster_events() {
-    // keda-semantics §1.5: KEDA's recorder is events.k8s.io, reporting controller keda-operator.
+    // docs/keda-semantics.md §1.5: KEDA's recorder is events.k8s.io, reporting controller keda-operator.
     let new: k8s_openapi::api::events::v1::Event = serde_json::from_value(json!({
         "metadata": {"name": "e1", "namespace": "keda-demo"},
         "eventTime": "2026-11-27T21:30:00.000000Z",
