@@ -29,7 +29,7 @@ use crate::source::live::{self, Setup};
 use crate::source::{self, Sources, sim::SimDriver};
 
 /// Exit code for bad input (flags, config), before the terminal is touched.
-pub const BAD_INPUT: u8 = 2;
+pub use kedatui_servicebus::EXIT_BAD_INPUT as BAD_INPUT;
 
 #[derive(Debug, clap::Args)]
 pub struct ConsoleArgs {

@@ -22,7 +22,7 @@ fn bad_console_flags_exit_2_with_a_specific_message() {
             &["--min", "5", "--max", "2"],
             "minReplicaCount (5) is greater than maxReplicaCount (2)",
         ),
-        (&["--cooldown", "5"], "has no unit"),
+        (&["--cooldown", "1m5"], "5 has no unit"),
         (&["--scaledobject-file", missing], "cannot read"),
     ];
     for (args, want) in cases {

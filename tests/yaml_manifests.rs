@@ -47,10 +47,9 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn parse_docs(text: &str, file: &Path) -> Vec<Value> {
-    serde_yaml::Deserializer::from_str(text)
-        .map(|d| {
-            Value::deserialize(d).unwrap_or_else(|e| panic!("{}: not YAML: {e}", file.display()))
-        })
+    serde_saphyr::from_multiple::<Value>(text)
+        .unwrap_or_else(|e| panic!("{}: not YAML: {e}", file.display()))
+        .into_iter()
         .filter(|v| !v.is_null())
         .collect()
 }
@@ -272,7 +271,7 @@ fn kustomization(dir: &str) -> Kustomization {
     let path = repo().join(dir).join("kustomization.yaml");
     let text = std::fs::read_to_string(&path).unwrap();
     let k: Kustomization =
-        serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert_eq!(
         (k.api_version.as_str(), k.kind.as_str()),
         ("kustomize.config.k8s.io/v1beta1", "Kustomization")
@@ -343,14 +342,14 @@ fn every_document_parses_into_its_type_with_no_unknown_fields() {
 #[test]
 fn the_unknown_field_check_can_fail() {
     // A typo KEDA would silently ignore: `pollingIntervall`.
-    let v: Value = serde_yaml::from_str(
+    let v: Value = serde_saphyr::from_str(
         "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: x}\nspec:\n  scaleTargetRef: {name: y}\n  pollingIntervall: 5\n  triggers: []\n",
     )
     .unwrap();
     let result = std::panic::catch_unwind(|| strict::<ScaledObject>(&v, "typo"));
     assert!(result.is_err());
     // A number where KEDA wants a string.
-    let v: Value = serde_yaml::from_str(
+    let v: Value = serde_saphyr::from_str(
         "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: x}\nspec:\n  scaleTargetRef: {name: y}\n  triggers: [{type: azure-servicebus, metadata: {messageCount: 5}}]\n",
     )
     .unwrap();
@@ -758,7 +757,7 @@ fn the_workload_identity_overlay_produces_valid_keda_objects() {
     let mut deployment = base_of("Deployment");
     for p in &k.patches {
         let target = p.target.as_ref().unwrap();
-        let ops: Vec<JsonPatchOp> = serde_yaml::from_str(&p.patch).unwrap();
+        let ops: Vec<JsonPatchOp> = serde_saphyr::from_str(&p.patch).unwrap();
         let doc = match target.kind.as_str() {
             "TriggerAuthentication" => &mut ta,
             "ScaledObject" => &mut so,

@@ -46,14 +46,17 @@ pub const NOTICE_TTL: SignedDuration = SignedDuration::from_secs(8);
 /// reason only within this much of each other.
 const POD_FOLD_WINDOW: SignedDuration = SignedDuration::from_secs(1);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Mode {
     Simulator,
     Live,
 }
 
-/// What the console starts with (from the command line).
-#[derive(Clone, Debug, PartialEq)]
+/// What the console starts with (from the command line). Recordings keep it as is (a setting
+/// missing from an older recording takes its default).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct AppConfig {
     pub mode: Mode,
     pub bursts: Vec<u64>,

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::app::{AppConfig, Mode};
+use crate::app::AppConfig;
 use crate::event::Event;
 
 /// The format this kedatui writes and the newest it reads.
@@ -32,55 +32,21 @@ pub struct Header {
     pub config: RecordedConfig,
 }
 
-/// What the App was started with: names and key settings (never connection details).
+/// What the App was started with: its [`AppConfig`] as is (names and key settings; it never
+/// holds connection details), so a new setting is recorded without a copy of it here.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RecordedConfig {
-    /// `simulator` or `live`.
-    pub mode: String,
-    pub bursts: Vec<u64>,
-    pub trickle_per_second: f64,
-    pub warp: f64,
-    pub namespace: String,
-    pub queue: String,
-    pub scaled_object: String,
-    pub deployment: String,
-}
+#[serde(transparent)]
+pub struct RecordedConfig(pub AppConfig);
 
 impl From<&AppConfig> for RecordedConfig {
     fn from(c: &AppConfig) -> Self {
-        RecordedConfig {
-            mode: match c.mode {
-                Mode::Simulator => "simulator",
-                Mode::Live => "live",
-            }
-            .into(),
-            bursts: c.bursts.clone(),
-            trickle_per_second: c.trickle_per_second,
-            warp: c.warp,
-            namespace: c.namespace.clone(),
-            queue: c.queue.clone(),
-            scaled_object: c.scaled_object.clone(),
-            deployment: c.deployment.clone(),
-        }
+        RecordedConfig(c.clone())
     }
 }
 
 impl RecordedConfig {
     pub fn app_config(&self) -> AppConfig {
-        AppConfig {
-            mode: if self.mode == "live" {
-                Mode::Live
-            } else {
-                Mode::Simulator
-            },
-            bursts: self.bursts.clone(),
-            trickle_per_second: self.trickle_per_second,
-            warp: self.warp,
-            namespace: self.namespace.clone(),
-            queue: self.queue.clone(),
-            scaled_object: self.scaled_object.clone(),
-            deployment: self.deployment.clone(),
-        }
+        self.0.clone()
     }
 }
 

@@ -47,7 +47,7 @@ impl std::fmt::Debug for ServiceBusEnv {
 }
 
 /// Exit code for bad input (a malformed connection string, a bad flag value).
-pub const EXIT_BAD_INPUT: u8 = 2;
+pub use kedatui_servicebus::EXIT_BAD_INPUT;
 
 /// Where the Service Bus connection comes from (shared by the console and the headless commands).
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -71,28 +71,17 @@ pub struct ServiceBusArgs {
     /// UseDevelopmentEmulator=true].
     #[arg(long, value_name = "URL", env = "SERVICEBUS_MANAGEMENT_URL")]
     pub management_url: Option<String>,
-    /// How often queue counts are read: `1s`, `500ms`, `2` (seconds).
+    /// How often queue counts are read: `1s`, `500ms`, `2` (seconds), like every duration flag.
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_interval)]
     pub count_interval: Duration,
 }
 
-/// `1s`, `500ms`, `1.5s`, `2m`, or plain seconds; between 100 ms and 10 min.
+/// A duration like every flag's (`1s`, `500ms`, `1.5s`, `2m`, `2`: seconds); between 100 ms and
+/// 10 min.
 pub fn parse_interval(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let (number, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {
-        Some(i) => (&t[..i], &t[i..]),
-        None => (t, "s"),
-    };
-    let value: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration (try 1s, 500ms, 2m)"))?;
-    let seconds = match unit {
-        "ms" => value / 1000.0,
-        "s" => value,
-        "m" | "min" => value * 60.0,
-        _ => return Err(format!("`{text}`: unknown unit `{unit}` (use ms, s or m)")),
-    };
+    let seconds = crate::duration::parse_duration(text)
+        .map_err(|e| e.to_string())?
+        .as_secs_f64();
     if !(0.1..=600.0).contains(&seconds) {
         return Err(format!(
             "`{text}`: the count interval must be between 100ms and 10m"

@@ -495,12 +495,11 @@ impl SimConfig {
 
     /// Parses a YAML file's text (one or several documents) and uses its ScaledObject.
     pub fn from_scaled_object_yaml(yaml: &str, base: Self) -> Result<Self, ConfigError> {
-        use serde::Deserialize;
-        for document in serde_yaml::Deserializer::from_str(yaml) {
-            let value = serde_yaml::Value::deserialize(document)
-                .map_err(|e| ConfigError::ScaledObject(format!("not valid YAML: {e}")))?;
+        let documents: Vec<serde_json::Value> = serde_saphyr::from_multiple(yaml)
+            .map_err(|e| ConfigError::ScaledObject(format!("not valid YAML: {e}")))?;
+        for value in documents {
             if value.get("kind").and_then(|k| k.as_str()) == Some("ScaledObject") {
-                let so: ScaledObject = serde_yaml::from_value(value)
+                let so: ScaledObject = serde_json::from_value(value)
                     .map_err(|e| ConfigError::ScaledObject(e.to_string()))?;
                 return Self::from_scaled_object(&so, base);
             }
