@@ -68,6 +68,7 @@ fn sent(burst: u64, size: u64, sent: u64, done: bool) -> Event {
         done,
         cancelled: false,
         error: None,
+        maybe_resent: 0,
     }))
 }
 
@@ -651,6 +652,7 @@ fn send_progress_tracks_bursts_and_trickle_totals() {
         done: true,
         cancelled: false,
         error: None,
+        maybe_resent: 0,
     };
     failed.error = Some(SourceError {
         kind: ErrorKind::Unauthorized,

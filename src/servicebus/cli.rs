@@ -343,6 +343,7 @@ pub fn run_send(args: SendArgs) -> color_eyre::Result<ExitCode> {
                 cancelled: false,
                 error: Some(e),
                 retrying: None,
+                maybe_resent: 0,
             };
             return (report, Duration::ZERO);
         }
@@ -377,6 +378,7 @@ pub fn run_send(args: SendArgs) -> color_eyre::Result<ExitCode> {
             serde_json::json!({
                 "sent": report.sent,
                 "failed": report.failed,
+                "maybe_resent": report.maybe_resent,
                 "elapsed_s": elapsed.as_secs_f64(),
                 "rate": rate,
                 "queue": cfg.queue,
@@ -384,8 +386,13 @@ pub fn run_send(args: SendArgs) -> color_eyre::Result<ExitCode> {
             })
         );
     } else {
+        // Only after a lost acknowledgement: the line stays the same otherwise.
+        let resent = match report.maybe_resent {
+            0 => String::new(),
+            n => format!(", {n} maybe resent (same message ids)"),
+        };
         println!(
-            "sent {} of {} to {}, failed {}, in {:.3}s ({:.0} msg/s)",
+            "sent {} of {} to {}, failed {}{resent}, in {:.3}s ({:.0} msg/s)",
             report.sent,
             args.count,
             cfg.queue,

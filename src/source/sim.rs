@@ -94,6 +94,7 @@ impl SimDriver {
                     done: true,
                     cancelled: false,
                     error: None,
+                    maybe_resent: 0,
                 })]
             }
             // Bursts are delivered whole and at once in the simulator: nothing is in progress.
@@ -143,6 +144,7 @@ impl SimDriver {
             done: false,
             cancelled: false,
             error: None,
+            maybe_resent: 0,
         })))
     }
 }
@@ -259,6 +261,7 @@ mod tests {
                 done: true,
                 cancelled: false,
                 error: None,
+                maybe_resent: 0,
             })))
         );
         assert_eq!(queue_active(&events), Some(500));

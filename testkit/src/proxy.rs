@@ -307,8 +307,7 @@ mod tests {
         // The open connection dies…
         let mut buf = [0u8; 8];
         let dead = (0..50).any(|_| {
-            matches!(c.read(&mut buf), Ok(0) | Err(_))
-                || roundtrip(&mut c, b"x").is_err()
+            matches!(c.read(&mut buf), Ok(0) | Err(_)) || roundtrip(&mut c, b"x").is_err()
         });
         assert!(dead, "the open connection was reset");
         // …and new ones are refused while cut.

@@ -10,7 +10,9 @@ use clap::Parser;
 use testkit::proxy::TcpProxy;
 
 #[derive(Parser)]
-#[command(about = "A loopback TCP proxy that can cut connections on command (stdin: cut, resume, cut 3s, stats)")]
+#[command(
+    about = "A loopback TCP proxy that can cut connections on command (stdin: cut, resume, cut 3s, stats)"
+)]
 struct Args {
     /// Port to listen on, on 127.0.0.1 (0 = any free one; printed at start).
     #[arg(long, default_value_t = 0)]
