@@ -174,6 +174,14 @@ impl ServiceBusArgs {
             Some(t) => Some(connection::parse(&t).map_err(|e| self.manage_error(e))?),
             None => None,
         };
+        if let (Some(queue), Some(entity)) = (&self.queue, &connection.entity_path)
+            && !queue.trim().eq_ignore_ascii_case(entity)
+        {
+            return Err(ConnectionStringError::QueueEntityMismatch {
+                queue: queue.trim().to_owned(),
+                entity: entity.clone(),
+            });
+        }
         let queue = self
             .queue
             .clone()
@@ -534,14 +542,28 @@ mod tests {
             management_url: Some("http://127.0.0.1:9/".into()),
             ..args()
         };
-        let cfg = explicit
-            .resolve_with(Some(format!("{cs};EntityPath=orders")))
-            .unwrap()
-            .unwrap();
+        let cfg = explicit.resolve_with(Some(cs.into())).unwrap().unwrap();
         assert_eq!(
             (cfg.queue.as_str(), cfg.management_url.as_str()),
             ("other", "http://127.0.0.1:9/")
         );
+        // An EntityPath for another queue than --queue is bad input (#10 item 9).
+        let err = explicit
+            .resolve_with(Some(format!("{cs};EntityPath=orders")))
+            .unwrap_err();
+        assert!(
+            matches!(err, ConnectionStringError::QueueEntityMismatch { .. }),
+            "{err}"
+        );
+        let same = ServiceBusArgs {
+            queue: Some("Orders".into()),
+            ..args()
+        };
+        let cfg = same
+            .resolve_with(Some(format!("{cs};EntityPath=orders")))
+            .unwrap()
+            .unwrap();
+        assert_eq!(cfg.queue, "Orders", "entity names are case-insensitive");
         let bad = ServiceBusArgs {
             management_url: Some("ftp://x/".into()),
             ..args()
