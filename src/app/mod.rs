@@ -469,6 +469,8 @@ impl App {
             SourceEvent::Queue(sample) => {
                 let c = &sample.counts;
                 let depth = c.active + c.in_flight.unwrap_or(0);
+                // The drain rate up to now, before this sample can move it.
+                let drain_before = self.rates().drain_per_second;
                 self.rates.record_queue(sample.at, depth + c.dead_letter);
                 self.history.set_depth(depth);
                 self.stats.peak_depth = self.stats.peak_depth.max(depth);
@@ -481,13 +483,10 @@ impl App {
                             (d, q.at)
                         });
                         let reset = match prev {
-                            Some((d, at)) if outage && d > 0 => faults::vanished_in_outage(
-                                d,
-                                at,
-                                self.rates().drain_per_second,
-                                sample.at,
-                            )
-                            .then_some(d),
+                            Some((d, at)) if outage && d > 0 => {
+                                faults::vanished_in_outage(d, at, drain_before, sample.at)
+                                    .then_some(d)
+                            }
                             _ => None,
                         };
                         let drained = sample.at.duration_since(since);

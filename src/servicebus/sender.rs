@@ -396,17 +396,27 @@ impl LiveSender {
             let n = self.batch_len(spec, count - report.sent);
             let batch = seqs.start + report.sent..seqs.start + report.sent + n;
             let mut attempt = 0;
+            // Messages of a failed transfer the broker may have taken: they count as maybe
+            // resent once a later attempt transfers them again (not when it fails to connect).
+            let mut in_doubt = 0;
             let outcome = loop {
                 attempt += 1;
-                match self.send_batch(spec.burst, batch.clone()).await {
+                let result = self.send_batch(spec.burst, batch.clone()).await;
+                let transferred = match &result {
+                    Ok(_) => true,
+                    Err(f) => f.in_doubt > 0,
+                };
+                if transferred {
+                    report.maybe_resent += std::mem::take(&mut in_doubt);
+                }
+                match result {
                     Ok(added) => break Ok(added),
                     Err(f)
                         if attempt < BATCH_ATTEMPTS
                             && is_transient(&f.error.kind)
                             && !cancelled() =>
                     {
-                        // The next attempt sends these again, with the same ids.
-                        report.maybe_resent += f.in_doubt;
+                        in_doubt = in_doubt.max(f.in_doubt);
                         report.retrying = Some(f.error);
                         progress(&report);
                         tokio::time::sleep(retry_delay(attempt)).await;
