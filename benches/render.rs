@@ -110,6 +110,7 @@ fn busy_app() -> App {
             last_active: Some(t(HISTORY_SECS)),
             last_poll: Some(t(HISTORY_SECS)),
             next_poll: Some(t(HISTORY_SECS + 5)),
+            last_poll_metric: None,
             ..demo_scaled_object()
         },
     ))));
@@ -137,6 +138,8 @@ fn busy_app() -> App {
             min_replicas: 1,
             max_replicas: PODS,
         }),
+        last_sync: None,
+        next_sync: None,
     })))));
     app
 }

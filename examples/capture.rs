@@ -1,8 +1,8 @@
 //! Text capture of the console for the README: runs kedatui in a pseudo-terminal, presses keys,
 //! waits until the screen shows a given text, prints the screen, then quits.
 //!
-//! `cargo run --example capture -- KEYS UNTIL [kedatui flags...]`, e.g.
-//! `cargo run --example capture -- 4 "spec 8" --warp 10 --seed 7`
+//! `cargo run --example capture -- [--size COLSxROWS] KEYS UNTIL [kedatui flags...]`, e.g.
+//! `cargo run --example capture -- 4 "spec 8" --warp 10 --seed 7` (120×40 unless `--size`).
 
 use std::io::{Read, Write};
 use std::sync::mpsc;
@@ -11,15 +11,21 @@ use std::time::{Duration, Instant};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 fn main() {
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    let (mut rows, mut cols) = (40, 120);
+    if args.peek().map(String::as_str) == Some("--size") {
+        args.next();
+        let size = args.next().expect("--size COLSxROWS");
+        let (c, r) = size.split_once('x').expect("--size COLSxROWS, e.g. 80x24");
+        (cols, rows) = (c.parse().expect("columns"), r.parse().expect("rows"));
+    }
     let keys = args
         .next()
-        .expect("usage: capture KEYS UNTIL [kedatui flags...]");
+        .expect("usage: capture [--size COLSxROWS] KEYS UNTIL [kedatui flags...]");
     let until = args
         .next()
         .expect("usage: capture KEYS UNTIL [kedatui flags...]");
     let rest: Vec<String> = args.collect();
-    let (rows, cols) = (40, 120);
 
     let pair = native_pty_system()
         .openpty(PtySize {

@@ -232,7 +232,8 @@ fn burst_scale_out_and_quit_in_a_real_terminal() {
     assert!(summary.contains("bursts fired         1"), "{summary}");
     assert!(summary.contains("messages sent        500"), "{summary}");
     assert!(
-        summary.contains("first Ready pod") && summary.contains("after the first burst"),
+        summary.contains("first Ready pod")
+            && summary.contains("after the message that activated KEDA"),
         "{summary}"
     );
     let peak: u32 = summary

@@ -56,6 +56,7 @@ fn scaled_object(
         last_active: last_active.map(t),
         last_poll: Some(t(next_poll - 5)),
         next_poll: Some(t(next_poll)),
+        last_poll_metric: None,
         ..demo_scaled_object()
     }
 }
@@ -262,6 +263,8 @@ fn mid_burst() -> App {
             min_replicas: 1,
             max_replicas: 20,
         }),
+        last_sync: None,
+        next_sync: None,
     })))));
     app.update(tick(57));
     app

@@ -9,6 +9,7 @@ pub mod faults;
 pub mod format;
 pub mod history;
 pub mod keymap;
+pub mod layout;
 pub mod rates;
 pub mod summary;
 
@@ -38,6 +39,11 @@ pub const EVENTS_KEPT: usize = 500;
 const FOLD_LOOKBACK: usize = 4;
 /// How long (in wall-clock terms) a new pod row flashes.
 pub const FLASH: SignedDuration = SignedDuration::from_millis(1500);
+/// How long (in wall-clock terms) a notice holds the key bar before the keys come back.
+pub const NOTICE_TTL: SignedDuration = SignedDuration::from_secs(8);
+/// Identical events fold at any distance in time (kubectl's count); one-per-pod events of one
+/// reason only within this much of each other.
+const POD_FOLD_WINDOW: SignedDuration = SignedDuration::from_secs(1);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -102,7 +108,7 @@ pub enum NoticeLevel {
     Warning,
 }
 
-/// A one-line message in the key bar area, until the next key press.
+/// A one-line message in the key bar area, until the next key press or [`NOTICE_TTL`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Notice {
     pub level: NoticeLevel,
@@ -148,6 +154,12 @@ pub struct App {
     pub input: InputMode,
     pub show_help: bool,
     pub notice: Option<Notice>,
+    /// When the current notice appeared (App clock), so it can expire.
+    notice_at: Option<Timestamp>,
+    /// When each burst in progress started (its first progress report).
+    burst_started: HashMap<u64, Timestamp>,
+    /// How long the last finished burst took to send, first report to last.
+    pub last_send_took: Option<SignedDuration>,
     /// Theme, big numbers, key echo, replay position.
     pub presenter: PresenterState,
     /// True while a recorded event is applied during a replay (its keys act as they did then).
@@ -188,7 +200,10 @@ struct RunStats {
     bursts_fired: u64,
     peak_replicas: u32,
     peak_depth: u64,
-    first_burst_at: Option<Timestamp>,
+    /// The first message sent while KEDA was inactive: the one its next activation answers.
+    pending_trigger: Option<Timestamp>,
+    /// That message, for KEDA's first activation.
+    first_trigger_at: Option<Timestamp>,
     first_ready_after: Option<SignedDuration>,
     /// When the queue last went from empty to non-empty.
     queue_busy_since: Option<Timestamp>,
@@ -230,6 +245,9 @@ impl App {
             input: InputMode::Normal,
             show_help: false,
             notice: None,
+            notice_at: None,
+            burst_started: HashMap::new(),
+            last_send_took: None,
             presenter: PresenterState::default(),
             applying_recording: false,
             should_quit: false,
@@ -337,7 +355,7 @@ impl App {
             messages_sent: self.rates.sent_total(),
             peak_replicas: self.stats.peak_replicas,
             peak_depth: self.stats.peak_depth,
-            first_ready_after_first_burst: self.stats.first_ready_after,
+            first_ready_after_activation: self.stats.first_ready_after,
             last_drain: self.stats.last_drain,
             queue_reset: matches!(self.stats.last_emptied, Some(faults::Emptied::Reset { .. })),
             failures: (self.config.mode == Mode::Live || self.from_live)
@@ -352,6 +370,15 @@ impl App {
 
     /// Apply one event; return what the sources should do.
     pub fn update(&mut self, event: Event) -> Vec<Command> {
+        let notice_before = self.notice.clone();
+        let commands = self.apply(event);
+        if self.notice != notice_before {
+            self.notice_at = self.now;
+        }
+        commands
+    }
+
+    fn apply(&mut self, event: Event) -> Vec<Command> {
         match event {
             Event::Tick { now } => {
                 self.on_tick(now);
@@ -446,7 +473,23 @@ impl App {
         if second_changed || flashing || echo_faded {
             self.needs_redraw = true;
         }
+        self.expire_notice(now);
         self.check_first_ready();
+    }
+
+    /// A notice gives the key bar back after NOTICE_TTL of wall time (stretched by the warp, like
+    /// the flash); one set outside `update` starts its time at the next tick.
+    fn expire_notice(&mut self, now: Timestamp) {
+        if self.notice.is_none() {
+            return;
+        }
+        let since = *self.notice_at.get_or_insert(now);
+        let ttl = SignedDuration::from_secs_f64(NOTICE_TTL.as_secs_f64() * self.warp.max(0.01));
+        if now.duration_since(since) >= ttl {
+            self.notice = None;
+            self.notice_at = None;
+            self.needs_redraw = true;
+        }
     }
 
     /// Virtual time a flash lasts: FLASH of wall time, stretched by the warp.
@@ -500,6 +543,13 @@ impl App {
                     (1.., None) => self.stats.queue_busy_since = Some(sample.at),
                     _ => {}
                 }
+                // Messages that left without activating KEDA did not cause a later activation.
+                if depth == 0
+                    && !self.keda_active()
+                    && self.stats.pending_trigger.is_some_and(|t| sample.at > t)
+                {
+                    self.stats.pending_trigger = None;
+                }
                 self.queue = Some(sample);
             }
             SourceEvent::Pods(pods) => self.on_pods(pods),
@@ -508,7 +558,17 @@ impl App {
                 self.history.set_replicas(d.spec_replicas, d.ready_replicas);
                 self.deployment = Some(d);
             }
-            SourceEvent::ScaledObject(so) => self.scaled_object = Some(*so),
+            SourceEvent::ScaledObject(so) => {
+                let active = so
+                    .conditions
+                    .iter()
+                    .any(|c| c.type_ == "Active" && c.status == "True");
+                self.scaled_object = Some(*so);
+                if active {
+                    let at = self.now;
+                    self.on_keda_activated(at);
+                }
+            }
             SourceEvent::Hpa(hpa) => self.hpa = hpa.map(|h| *h),
             SourceEvent::ClusterEvent(e) => self.on_cluster_event(e),
             SourceEvent::Send(progress) => self.on_send(progress),
@@ -563,21 +623,41 @@ impl App {
         self.check_first_ready();
     }
 
+    /// KEDA's Active condition as last reported.
+    pub fn keda_active(&self) -> bool {
+        self.scaled_object.as_ref().is_some_and(|so| {
+            so.conditions
+                .iter()
+                .any(|c| c.type_ == "Active" && c.status == "True")
+        })
+    }
+
+    /// KEDA activated (its event or its Active condition): the first time, the message that
+    /// made it is what "first Ready pod" counts from.
+    fn on_keda_activated(&mut self, at: Option<Timestamp>) {
+        if self.stats.first_trigger_at.is_none() {
+            self.stats.first_trigger_at = self.stats.pending_trigger.or(at);
+        }
+        self.stats.pending_trigger = None;
+    }
+
     fn check_first_ready(&mut self) {
         if self.stats.first_ready_after.is_some() {
             return;
         }
-        let (Some(first_burst), Some(now)) = (self.stats.first_burst_at, self.now) else {
+        let (Some(trigger), Some(now)) = (self.stats.first_trigger_at, self.now) else {
             return;
         };
+        // Pods that were Ready before the messages arrived did not answer them.
         let ready = self.pods.iter().any(|r| {
-            !r.pod.deleting
+            r.pod.created >= trigger
+                && !r.pod.deleting
                 && r.pod.status == "Running"
                 && r.pod.total_containers > 0
                 && r.pod.ready_containers == r.pod.total_containers
         });
         if ready {
-            self.stats.first_ready_after = Some(now.duration_since(first_burst));
+            self.stats.first_ready_after = Some(now.duration_since(trigger));
         }
     }
 
@@ -590,15 +670,22 @@ impl App {
         if let Some(kind) = kind {
             self.history.mark(Marker { at: e.at, kind });
         }
-        // A burst of identical kubelet/ReplicaSet events (one per pod) becomes one row with a
-        // count, like `kubectl get events` does, so KEDA's and the HPA's stay on screen.
-        // Pod events come interleaved (SuccessfulDelete, Killing, SuccessfulDelete, …), so look
-        // a few rows back.
+        if kind == Some(MarkerKind::KedaActivated) {
+            self.on_keda_activated(Some(e.at));
+        }
+        // Fold as kubectl counts: the same reason, object and message is one row with `×N`.
+        // Events that differ only by which pod (one per pod: Scheduled, Started,
+        // SuccessfulCreate, …) fold too while they come within a second, so a scale-out does not
+        // push KEDA's and the HPA's off the panel; they come interleaved (SuccessfulDelete,
+        // Killing, SuccessfulDelete, …), so look a few rows back.
         if let Some(row) = self.events.iter_mut().take(FOLD_LOOKBACK).find(|row| {
-            row.reason == e.reason
-                && row.type_ == e.type_
-                && row.source == e.source
-                && e.at.duration_since(row.at).abs() <= SignedDuration::from_secs(1)
+            let same_kind =
+                row.reason == e.reason && row.type_ == e.type_ && row.source == e.source;
+            let identical = row.object == e.object && row.message == e.message;
+            let per_pod = per_pod_event(row)
+                && per_pod_event(&e)
+                && e.at.duration_since(row.at).abs() <= POD_FOLD_WINDOW;
+            same_kind && (identical || per_pod)
         }) {
             row.count += e.count.max(1);
             row.at = row.at.max(e.at);
@@ -616,10 +703,19 @@ impl App {
             .sent_by_burst
             .insert(progress.burst, progress.sent)
             .unwrap_or(0);
-        self.rates.record_sent(progress.sent.saturating_sub(before));
+        let delta = progress.sent.saturating_sub(before);
+        self.rates.record_sent(delta);
+        if delta > 0 && !self.keda_active() {
+            self.stats.pending_trigger.get_or_insert(progress.at);
+        }
         if progress.burst == TRICKLE_BURST {
             return;
         }
+        self.rates.record_burst(delta);
+        let started = *self
+            .burst_started
+            .entry(progress.burst)
+            .or_insert(progress.at);
         if let Some(err) = &progress.error {
             self.notice = Some(Notice {
                 level: NoticeLevel::Warning,
@@ -628,6 +724,8 @@ impl App {
         }
         if progress.done || progress.cancelled {
             self.sends.remove(&progress.burst);
+            self.burst_started.remove(&progress.burst);
+            self.last_send_took = Some(progress.at.duration_since(started));
             self.last_send = Some(progress);
         } else {
             self.sends.insert(progress.burst, progress);
@@ -871,10 +969,10 @@ impl App {
             Action::ReplayFaster => self.replay_command(ReplayControl::Faster),
             Action::ReplaySlower => self.replay_command(ReplayControl::Slower),
             Action::SeekBack => {
-                self.replay_command(ReplayControl::Seek(-crate::record::replay::SEEK_STEP_SECS))
+                self.replay_command(ReplayControl::Seek(-crate::presenter::SEEK_STEP_SECS))
             }
             Action::SeekForward => {
-                self.replay_command(ReplayControl::Seek(crate::record::replay::SEEK_STEP_SECS))
+                self.replay_command(ReplayControl::Seek(crate::presenter::SEEK_STEP_SECS))
             }
             Action::Quit | Action::Confirm | Action::Cancel => Vec::new(),
         }
@@ -890,7 +988,7 @@ impl App {
     /// Pod rows on screen, when the terminal size is known.
     fn pod_rows_visible(&self) -> Option<usize> {
         self.screen
-            .map(|(w, h)| crate::ui::pod_rows_visible(w, h, self.presenter.big))
+            .map(|(w, h)| layout::pod_rows_visible(w, h, self.presenter.big))
     }
 
     fn page_size(&self) -> usize {
@@ -917,7 +1015,6 @@ impl App {
         self.next_burst += 1;
         self.stats.bursts_fired += 1;
         if let Some(now) = self.now {
-            self.stats.first_burst_at.get_or_insert(now);
             self.history.mark(Marker {
                 at: now,
                 kind: MarkerKind::Burst(count),
@@ -925,6 +1022,13 @@ impl App {
         }
         Command::Burst { burst, count }
     }
+}
+
+/// An event of which a scale-out brings one per pod: about a Pod, or a ReplicaSet's
+/// `Created pod: …` / `Deleted pod: …`.
+pub fn per_pod_event(e: &ClusterEvent) -> bool {
+    e.object.starts_with("Pod/")
+        || (e.object.starts_with("ReplicaSet/") && e.message.contains("pod: "))
 }
 
 /// Validate a burst size typed at the `b` prompt or given to `--bursts`.

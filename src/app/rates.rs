@@ -15,7 +15,8 @@ pub const RATE_WINDOW: SignedDuration = SignedDuration::from_secs(10);
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Point {
     at: Timestamp,
-    sent: u64,
+    /// Sent by the steady trickle (bursts excluded).
+    steady: u64,
     drained: u64,
 }
 
@@ -24,6 +25,9 @@ pub struct RateTracker {
     /// Messages in the queue (active + in flight + dead-lettered) at the first sample.
     initial_queue: Option<u64>,
     sent_total: u64,
+    /// Of `sent_total`, what bursts sent: a burst lands at once, so it is shown as a count and
+    /// a duration, not spread over the window as a rate.
+    burst_total: u64,
     purged_total: u64,
     points: VecDeque<Point>,
 }
@@ -31,7 +35,7 @@ pub struct RateTracker {
 /// What the gauge shows.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Rates {
-    /// Messages per second sent over the window.
+    /// Messages per second sent steadily (the trickle) over the window; bursts are not a rate.
     pub send_per_second: f64,
     /// Messages per second completed by consumers over the window.
     pub drain_per_second: f64,
@@ -49,6 +53,11 @@ impl RateTracker {
         self.sent_total += messages;
     }
 
+    /// Of what [`record_sent`](Self::record_sent) counted, `messages` came from a burst.
+    pub fn record_burst(&mut self, messages: u64) {
+        self.burst_total += messages;
+    }
+
     pub fn record_purged(&mut self, messages: u64) {
         self.purged_total += messages;
     }
@@ -61,13 +70,13 @@ impl RateTracker {
         if let Some(last) = self.points.back_mut()
             && at <= last.at
         {
-            last.sent = self.sent_total;
+            last.steady = self.sent_total - self.burst_total;
             last.drained = last.drained.max(drained);
             return;
         }
         self.points.push_back(Point {
             at,
-            sent: self.sent_total,
+            steady: self.sent_total - self.burst_total,
             drained,
         });
         // Keep one point at or before the window's start so the rate spans the whole window.
@@ -97,7 +106,7 @@ impl RateTracker {
                 },
             };
         }
-        let send = last.sent.saturating_sub(first.sent) as f64 / span;
+        let send = last.steady.saturating_sub(first.steady) as f64 / span;
         let drain = last.drained.saturating_sub(first.drained) as f64 / span;
         Rates {
             send_per_second: send,
@@ -157,12 +166,18 @@ mod tests {
         let mut r = RateTracker::default();
         r.record_queue(t(0), 0);
         r.record_sent(500);
+        r.record_burst(500);
         r.record_queue(t(0) + SignedDuration::from_millis(1), 500);
-        // 10 s later consumers completed 100 messages.
-        r.record_queue(t(10), 400);
-        let rates = r.rates(400);
+        r.record_sent(50);
+        // 10 s later consumers completed 100 messages; a trickle sent 50.
+        r.record_queue(t(10), 450);
+        let rates = r.rates(450);
         assert!((rates.drain_per_second - 10.0).abs() < 0.01, "{rates:?}");
-        assert!((rates.send_per_second - 50.0).abs() < 0.1, "{rates:?}");
+        assert!(
+            (rates.send_per_second - 5.0).abs() < 0.1,
+            "the burst is not spread over the window as a rate: {rates:?}"
+        );
+        assert_eq!(rates.time_to_empty, Some(SignedDuration::from_secs(90)));
     }
 
     #[test]

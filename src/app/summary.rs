@@ -16,8 +16,9 @@ pub struct Summary {
     pub messages_sent: u64,
     pub peak_replicas: u32,
     pub peak_depth: u64,
-    /// From the first burst to the first Running pod with all containers ready.
-    pub first_ready_after_first_burst: Option<SignedDuration>,
+    /// From the first message that made KEDA activate (a burst's or the trickle's) to the
+    /// first pod created since then that is Running with all containers ready.
+    pub first_ready_after_activation: Option<SignedDuration>,
     /// How long the queue last stayed non-empty before it drained.
     pub last_drain: Option<SignedDuration>,
     /// The queue last became empty across a Service Bus outage, faster than it was draining:
@@ -62,8 +63,11 @@ impl fmt::Display for Summary {
             group_thousands(self.peak_depth)
         )?;
         writeln!(f, "  peak replicas        {}", self.peak_replicas)?;
-        let first_ready = match self.first_ready_after_first_burst {
-            Some(d) => format!("{} after the first burst", short_duration(d)),
+        let first_ready = match self.first_ready_after_activation {
+            Some(d) => format!(
+                "{} after the message that activated KEDA",
+                short_duration(d)
+            ),
             None => "none ready".to_owned(),
         };
         writeln!(f, "  first Ready pod      {first_ready}")?;
@@ -98,7 +102,7 @@ mod tests {
             messages_sent: 1500,
             peak_replicas: 16,
             peak_depth: 1200,
-            first_ready_after_first_burst: Some(SignedDuration::from_millis(8500)),
+            first_ready_after_activation: Some(SignedDuration::from_millis(8500)),
             last_drain: Some(SignedDuration::from_secs(72)),
             queue_reset: false,
             failures: None,
@@ -107,10 +111,10 @@ mod tests {
         };
         assert_eq!(
             s.to_string(),
-            "kedatui summary (simulator, virtual time)\n  bursts fired         2\n  messages sent        1 500\n  peak queue depth     1 200\n  peak replicas        16\n  first Ready pod      8.5s after the first burst\n  time to drain        1m12s (queue empty)\n  ran for              2m30s"
+            "kedatui summary (simulator, virtual time)\n  bursts fired         2\n  messages sent        1 500\n  peak queue depth     1 200\n  peak replicas        16\n  first Ready pod      8.5s after the message that activated KEDA\n  time to drain        1m12s (queue empty)\n  ran for              2m30s"
         );
         s.mode = Mode::Live;
-        s.first_ready_after_first_burst = None;
+        s.first_ready_after_activation = None;
         s.last_drain = None;
         s.still_queued = 40;
         let text = s.to_string();

@@ -353,7 +353,7 @@ fn arrows_scroll_the_pod_table_within_bounds() {
 fn scrolling_stops_when_the_last_pod_is_on_screen() {
     let mut a = app();
     a.update(Event::Input(TermEvent::Resize(120, 40)));
-    let visible = crate::ui::pod_rows_visible(120, 40, false);
+    let visible = crate::app::layout::pod_rows_visible(120, 40, false);
     assert_eq!(visible, 13, "the pod table at 120×40");
     let pods = (0..30)
         .map(|i| pod(&format!("p-{i:02}"), "Running", 1, i))
@@ -467,16 +467,45 @@ fn pods_keep_first_seen_flash_and_sort_newest_first() {
 }
 
 #[test]
-fn first_ready_pod_is_timed_from_the_first_burst() {
+fn first_ready_pod_is_timed_from_the_message_that_activated_keda() {
+    use crate::event::SendProgress;
+    use crate::model::{ClusterEvent, EventType};
+    let send = |burst: u64, sent: u64, at: Timestamp| {
+        Event::Source(SourceEvent::Send(SendProgress {
+            burst,
+            size: if burst == 0 { 0 } else { sent },
+            sent,
+            failed: 0,
+            at,
+            done: burst != 0,
+            cancelled: false,
+            error: None,
+            maybe_resent: 0,
+        }))
+    };
     let mut a = app();
+    // The trickle starts at 2 s; KEDA activates on it at its poll at 4 s.
     a.update(Event::Tick { now: t(2) });
-    a.update(ch('1'));
+    a.update(send(0, 3, t(2)));
+    a.update(Event::Tick { now: t(4) });
+    a.update(Event::Source(SourceEvent::ClusterEvent(ClusterEvent {
+        at: t(4),
+        type_: EventType::Normal,
+        reason: "KEDAScaleTargetActivated".into(),
+        object: "ScaledObject/so".into(),
+        message: "Scaled d from 0 to 1".into(),
+        source: "keda-operator".into(),
+        count: 1,
+    })));
+    // The burst comes after the activation: it is not what the first pod answers.
     a.update(Event::Tick { now: t(5) });
+    a.update(ch('1'));
+    a.update(send(1, 10, t(5)));
     a.update(Event::Source(SourceEvent::Pods(vec![pod(
         "a", "Running", 0, 4,
     )])));
     assert_eq!(
-        a.summary().first_ready_after_first_burst,
+        a.summary().first_ready_after_activation,
         None,
         "0/1 is not ready"
     );
@@ -485,9 +514,23 @@ fn first_ready_pod_is_timed_from_the_first_burst() {
         "a", "Running", 1, 4,
     )])));
     assert_eq!(
-        a.summary().first_ready_after_first_burst,
-        Some(SignedDuration::from_secs(7))
+        a.summary().first_ready_after_activation,
+        Some(SignedDuration::from_secs(7)),
+        "from the trickle's first message at 2 s, not the burst at 5 s"
     );
+}
+
+#[test]
+fn notices_expire_after_about_eight_seconds() {
+    let mut a = app();
+    a.config.mode = crate::app::Mode::Live;
+    a.update(Event::Tick { now: t(0) });
+    a.update(ch('+'));
+    assert!(a.notice.is_some(), "warp is simulator-only in live mode");
+    a.update(Event::Tick { now: t(7) });
+    assert!(a.notice.is_some(), "still there after 7 s");
+    a.update(Event::Tick { now: t(8) });
+    assert!(a.notice.is_none(), "gone after 8 s");
 }
 
 #[test]
@@ -532,6 +575,7 @@ fn scaled_object_and_hpa_are_stored() {
         last_active: Some(t(0)),
         last_poll: Some(t(0)),
         next_poll: Some(t(5)),
+        last_poll_metric: None,
     };
     a.update(Event::Source(SourceEvent::ScaledObject(Box::new(
         so.clone(),
@@ -548,6 +592,8 @@ fn scaled_object_and_hpa_are_stored() {
         conditions: vec![],
         last_scale_time: None,
         decision: None,
+        last_sync: None,
+        next_sync: None,
     };
     a.update(Event::Source(SourceEvent::Hpa(Some(Box::new(hpa.clone())))));
     assert_eq!(a.hpa, Some(hpa));

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use ratatui::buffer::Buffer;
-use ratatui::style::{Color, Modifier};
+use ratatui::style::{Color, Modifier, Style};
 
 /// The buffer's text, one line per row, trailing spaces trimmed.
 pub fn to_text(buf: &Buffer) -> String {
@@ -24,53 +24,92 @@ pub fn to_text(buf: &Buffer) -> String {
     out
 }
 
-const CELL_W: f64 = 8.4;
-const CELL_H: f64 = 17.0;
+/// A cell is a whole number of pixels and every shape sits on the pixel grid, so neighbouring
+/// cells meet without seams at any zoom a slide tool uses.
+pub const CELL_W: u32 = 9;
+pub const CELL_H: u32 = 18;
+/// Space around the screen, as a terminal window has.
+pub const MARGIN: u32 = 8;
+/// The background of cells that leave it to the terminal (VS Code's dark theme).
+const TERMINAL_BG: (u8, u8, u8) = (0x1e, 0x1e, 0x1e);
+/// Text that leaves its colour to the terminal.
+const TERMINAL_FG: (u8, u8, u8) = (0xe5, 0xe5, 0xe5);
 
-fn css(color: Color, default: &str) -> String {
-    let named = |c: &str| c.to_owned();
+/// The 16 ANSI colours as VS Code's terminal shows them; `Indexed(0..=15)` are the same.
+const ANSI: [(u8, u8, u8); 16] = [
+    (0x00, 0x00, 0x00),
+    (0xcd, 0x31, 0x31),
+    (0x0d, 0xbc, 0x79),
+    (0xe5, 0xe5, 0x10),
+    (0x24, 0x72, 0xc8),
+    (0xbc, 0x3f, 0xbc),
+    (0x11, 0xa8, 0xcd),
+    (0xcc, 0xcc, 0xcc),
+    (0x66, 0x66, 0x66),
+    (0xf1, 0x4c, 0x4c),
+    (0x23, 0xd1, 0x8b),
+    (0xf5, 0xf5, 0x43),
+    (0x3b, 0x8e, 0xea),
+    (0xd6, 0x70, 0xd6),
+    (0x29, 0xb8, 0xdb),
+    (0xff, 0xff, 0xff),
+];
+
+/// The RGB a colour is drawn with in the SVG (`None`: the terminal's default).
+pub fn rgb(color: Color) -> Option<(u8, u8, u8)> {
+    let ansi = |i: usize| Some(ANSI[i]);
     match color {
-        Color::Reset => default.to_owned(),
-        Color::Black => named("#000000"),
-        Color::Red => named("#cd3131"),
-        Color::Green => named("#0dbc79"),
-        Color::Yellow => named("#e5e510"),
-        Color::Blue => named("#2472c8"),
-        Color::Magenta => named("#bc3fbc"),
-        Color::Cyan => named("#11a8cd"),
-        Color::Gray => named("#cccccc"),
-        Color::DarkGray => named("#666666"),
-        Color::LightRed => named("#f14c4c"),
-        Color::LightGreen => named("#23d18b"),
-        Color::LightYellow => named("#f5f543"),
-        Color::LightBlue => named("#3b8eea"),
-        Color::LightMagenta => named("#d670d6"),
-        Color::LightCyan => named("#29b8db"),
-        Color::White => named("#ffffff"),
-        Color::Rgb(r, g, b) => format!("#{r:02x}{g:02x}{b:02x}"),
-        Color::Indexed(i) => indexed(i),
+        Color::Reset => None,
+        Color::Black => ansi(0),
+        Color::Red => ansi(1),
+        Color::Green => ansi(2),
+        Color::Yellow => ansi(3),
+        Color::Blue => ansi(4),
+        Color::Magenta => ansi(5),
+        Color::Cyan => ansi(6),
+        Color::Gray => ansi(7),
+        Color::DarkGray => ansi(8),
+        Color::LightRed => ansi(9),
+        Color::LightGreen => ansi(10),
+        Color::LightYellow => ansi(11),
+        Color::LightBlue => ansi(12),
+        Color::LightMagenta => ansi(13),
+        Color::LightCyan => ansi(14),
+        Color::White => ansi(15),
+        Color::Rgb(r, g, b) => Some((r, g, b)),
+        Color::Indexed(i) => Some(indexed(i)),
     }
 }
 
 /// xterm's 256-colour palette.
-fn indexed(i: u8) -> String {
+fn indexed(i: u8) -> (u8, u8, u8) {
     match i {
-        0..=15 => "#808080".into(),
+        0..=15 => ANSI[usize::from(i)],
         16..=231 => {
             let i = i - 16;
             let level = |v: u8| if v == 0 { 0 } else { 55 + v * 40 };
-            format!(
-                "#{:02x}{:02x}{:02x}",
-                level(i / 36),
-                level((i / 6) % 6),
-                level(i % 6)
-            )
+            (level(i / 36), level((i / 6) % 6), level(i % 6))
         }
         _ => {
             let v = 8 + (i - 232) * 10;
-            format!("#{v:02x}{v:02x}{v:02x}")
+            (v, v, v)
         }
     }
+}
+
+/// A cell's foreground and background as drawn: reverse video swapped, defaults filled in.
+pub fn cell_colors(style: Style) -> ((u8, u8, u8), (u8, u8, u8)) {
+    let fg = style.fg.and_then(rgb).unwrap_or(TERMINAL_FG);
+    let bg = style.bg.and_then(rgb).unwrap_or(TERMINAL_BG);
+    if style.add_modifier.contains(Modifier::REVERSED) {
+        (bg, fg)
+    } else {
+        (fg, bg)
+    }
+}
+
+fn hex((r, g, b): (u8, u8, u8)) -> String {
+    format!("#{r:02x}{g:02x}{b:02x}")
 }
 
 fn escape(text: &str, out: &mut String) {
@@ -87,71 +126,229 @@ fn escape(text: &str, out: &mut String) {
     }
 }
 
-/// The buffer as an SVG: a dark background, cell backgrounds as rectangles, text runs of one
-/// style as `<text>` elements at their column (so box-drawing lines stay aligned).
+/// Lines through a box-drawing cell, as (up, down, left, right) stroke widths in pixels.
+fn box_lines(c: char) -> Option<(u32, u32, u32, u32)> {
+    // Light and heavy strokes, as a terminal font draws them at this size.
+    const L: u32 = 2;
+    const H: u32 = 4;
+    Some(match c {
+        '─' => (0, 0, L, L),
+        '━' => (0, 0, H, H),
+        '│' => (L, L, 0, 0),
+        '┃' => (H, H, 0, 0),
+        '┌' => (0, L, 0, L),
+        '┐' => (0, L, L, 0),
+        '└' => (L, 0, 0, L),
+        '┘' => (L, 0, L, 0),
+        '├' => (L, L, 0, L),
+        '┤' => (L, L, L, 0),
+        '┬' => (0, L, L, L),
+        '┴' => (L, 0, L, L),
+        '┼' => (L, L, L, L),
+        _ => return None,
+    })
+}
+
+/// Block elements as (x, y, w, h) fractions of the cell in eighths, and an opacity.
+fn block_rect(c: char) -> Option<([u32; 4], f32)> {
+    Some(match c {
+        '█' => ([0, 0, 8, 8], 1.0),
+        '▀' => ([0, 0, 8, 4], 1.0),
+        '▄' => ([0, 4, 8, 4], 1.0),
+        '▌' => ([0, 0, 4, 8], 1.0),
+        '▐' => ([4, 0, 4, 8], 1.0),
+        '░' => ([0, 0, 8, 8], 0.25),
+        '▒' => ([0, 0, 8, 8], 0.5),
+        '▓' => ([0, 0, 8, 8], 0.75),
+        _ => return None,
+    })
+}
+
+/// Where a braille dot is drawn in its cell: (x, y, size) in pixels. Terminal fonts draw the
+/// dots large, so a chart line reads as a line, not as sparse specks.
+pub fn braille_dot(dot: u8) -> (u32, u32, u32) {
+    // Bits 0..=7 are dots 1-2-3-7 (left column) and 4-5-6-8 (right column).
+    let (col, row) = match dot {
+        0 => (0, 0),
+        1 => (0, 1),
+        2 => (0, 2),
+        3 => (1, 0),
+        4 => (1, 1),
+        5 => (1, 2),
+        6 => (0, 3),
+        _ => (1, 3),
+    };
+    let size = 3;
+    (1 + col * 4, 1 + row * 4 + row / 2, size)
+}
+
+/// The buffer as an SVG that looks like the screen: the background of the most common cell,
+/// other backgrounds as rectangles on the pixel grid, box-drawing lines, blocks and braille
+/// dots as shapes (so borders line up and the chart stays solid whatever font the viewer has),
+/// and text runs of one style stretched to exactly their cells.
 pub fn to_svg(buf: &Buffer) -> String {
     let area = buf.area;
-    let (w, h) = (
-        f64::from(area.width) * CELL_W,
-        f64::from(area.height) * CELL_H,
-    );
+    let (cols, rows) = (u32::from(area.width), u32::from(area.height));
+    let (w, h) = (cols * CELL_W + 2 * MARGIN, rows * CELL_H + 2 * MARGIN);
+    let cell_at = |x: u32, y: u32| &buf[(area.left() + x as u16, area.top() + y as u16)];
+    // The page takes the colour most cells have, so the margin matches the screen's theme.
+    let mut counts = std::collections::HashMap::new();
+    for y in 0..rows {
+        for x in 0..cols {
+            *counts
+                .entry(cell_colors(cell_at(x, y).style()).1)
+                .or_insert(0u32) += 1;
+        }
+    }
+    let page = counts
+        .into_iter()
+        .max_by_key(|&(c, n)| (n, c))
+        .map_or(TERMINAL_BG, |(c, _)| c);
     let mut out = String::new();
     let _ = writeln!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" font-size="14">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" font-size="15" shape-rendering="crispEdges">"#
     );
     let _ = writeln!(
         out,
-        r##"<rect width="100%" height="100%" fill="#1e1e1e"/>"##
+        r#"<rect width="{w}" height="{h}" fill="{}"/>"#,
+        hex(page)
     );
-    for y in area.top()..area.bottom() {
-        let row = f64::from(y - area.top());
-        let mut x = area.left();
-        while x < area.right() {
-            let cell = &buf[(x, y)];
-            let style = cell.style();
+    let px = |x: u32| MARGIN + x * CELL_W;
+    let py = |y: u32| MARGIN + y * CELL_H;
+    // Backgrounds, one rectangle per run of one colour.
+    for y in 0..rows {
+        let mut x = 0;
+        while x < cols {
+            let bg = cell_colors(cell_at(x, y).style()).1;
             let start = x;
-            let mut text = String::new();
-            while x < area.right() && buf[(x, y)].style() == style {
-                text.push_str(buf[(x, y)].symbol());
+            while x < cols && cell_colors(cell_at(x, y).style()).1 == bg {
                 x += 1;
             }
-            let reversed = style.add_modifier.contains(Modifier::REVERSED);
-            let (mut fg, mut bg) = (
-                css(style.fg.unwrap_or(Color::Reset), "#e5e5e5"),
-                style.bg.map(|c| css(c, "none")),
-            );
-            if reversed {
-                let b = bg.unwrap_or_else(|| "#1e1e1e".into());
-                bg = Some(fg);
-                fg = b;
-            }
-            let col = f64::from(start - area.left());
-            let cells = f64::from(x - start);
-            if let Some(bg) = bg.filter(|b| b != "none") {
+            if bg != page {
                 let _ = writeln!(
                     out,
-                    r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{CELL_H}" fill="{bg}"/>"#,
-                    col * CELL_W,
-                    row * CELL_H,
-                    cells * CELL_W
+                    r#"<rect x="{}" y="{}" width="{}" height="{CELL_H}" fill="{}"/>"#,
+                    px(start),
+                    py(y),
+                    (x - start) * CELL_W,
+                    hex(bg)
                 );
+            }
+        }
+    }
+    // Shapes: box drawing, blocks, braille.
+    for y in 0..rows {
+        for x in 0..cols {
+            let cell = cell_at(x, y);
+            let Some(c) = cell.symbol().chars().next() else {
+                continue;
+            };
+            let fill = hex(cell_colors(cell.style()).0);
+            let (x0, y0) = (px(x), py(y));
+            let mut rect = |rx: u32, ry: u32, rw: u32, rh: u32, opacity: f32| {
+                let op = if opacity < 1.0 {
+                    format!(r#" fill-opacity="{opacity}""#)
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(
+                    out,
+                    r#"<rect x="{rx}" y="{ry}" width="{rw}" height="{rh}" fill="{fill}"{op}/>"#
+                );
+            };
+            if let Some((up, down, left, right)) = box_lines(c) {
+                let (cx, cy) = (x0 + CELL_W / 2, y0 + CELL_H / 2);
+                let hw = up.max(down).max(1);
+                let vw = left.max(right).max(1);
+                if up > 0 {
+                    rect(cx - up / 2, y0, up, CELL_H / 2 + vw.div_ceil(2), 1.0);
+                }
+                if down > 0 {
+                    rect(
+                        cx - down / 2,
+                        cy - vw / 2,
+                        down,
+                        CELL_H - CELL_H / 2 + vw / 2,
+                        1.0,
+                    );
+                }
+                if left > 0 {
+                    rect(x0, cy - left / 2, CELL_W / 2 + hw.div_ceil(2), left, 1.0);
+                }
+                if right > 0 {
+                    rect(
+                        cx - hw / 2,
+                        cy - right / 2,
+                        CELL_W - CELL_W / 2 + hw / 2,
+                        right,
+                        1.0,
+                    );
+                }
+            } else if let Some(([bx, by, bw, bh], opacity)) = block_rect(c) {
+                let (x8, y8) = (|v: u32| v * CELL_W / 8, |v: u32| v * CELL_H / 8);
+                rect(x0 + x8(bx), y0 + y8(by), x8(bw), y8(bh), opacity);
+            } else if ('\u{2800}'..='\u{28ff}').contains(&c) {
+                let bits = (c as u32 - 0x2800) as u8;
+                for dot in 0..8 {
+                    if bits & (1 << dot) != 0 {
+                        let (dx, dy, size) = braille_dot(dot);
+                        rect(x0 + dx, y0 + dy, size, size, 1.0);
+                    }
+                }
+            }
+        }
+    }
+    // Text, one element per run of one style, stretched to its cells.
+    for y in 0..rows {
+        let mut x = 0;
+        while x < cols {
+            let style = cell_at(x, y).style();
+            let start = x;
+            let mut text = String::new();
+            while x < cols && cell_at(x, y).style() == style {
+                let c = cell_at(x, y).symbol();
+                let ch = c.chars().next().unwrap_or(' ');
+                let shape = box_lines(ch).is_some()
+                    || block_rect(ch).is_some()
+                    || ('\u{2800}'..='\u{28ff}').contains(&ch);
+                text.push_str(if shape { " " } else { c });
+                x += 1;
             }
             if text.trim().is_empty() {
                 continue;
             }
-            let weight = if style.add_modifier.contains(Modifier::BOLD) {
-                r#" font-weight="bold""#
-            } else {
-                ""
-            };
+            // Leading and trailing blanks are cells too: trim them and move the run.
+            let lead = text.chars().take_while(|c| *c == ' ').count() as u32;
+            let body = text.trim();
+            let cells = body.chars().count() as u32;
+            let fg = cell_colors(style).0;
+            let mut attrs = String::new();
+            if style.add_modifier.contains(Modifier::BOLD) {
+                attrs.push_str(r#" font-weight="bold""#);
+            }
+            if style.add_modifier.contains(Modifier::DIM) {
+                attrs.push_str(r#" fill-opacity="0.6""#);
+            }
+            let mut deco = Vec::new();
+            if style.add_modifier.contains(Modifier::CROSSED_OUT) {
+                deco.push("line-through");
+            }
+            if style.add_modifier.contains(Modifier::UNDERLINED) {
+                deco.push("underline");
+            }
+            if !deco.is_empty() {
+                let _ = write!(attrs, r#" text-decoration="{}""#, deco.join(" "));
+            }
             let _ = write!(
                 out,
-                r#"<text x="{:.1}" y="{:.1}" fill="{fg}"{weight} xml:space="preserve">"#,
-                col * CELL_W,
-                row * CELL_H + 13.0
+                r#"<text x="{}" y="{}" textLength="{}" lengthAdjust="spacingAndGlyphs" fill="{}"{attrs} xml:space="preserve">"#,
+                px(start + lead),
+                py(y) + CELL_H - 5,
+                cells * CELL_W,
+                hex(fg)
             );
-            escape(&text, &mut out);
+            escape(body, &mut out);
             out.push_str("</text>\n");
         }
     }

@@ -10,8 +10,7 @@ use jiff::SignedDuration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::app::TRICKLE_BURST;
-use crate::event::{Command, Event, PurgeProgress, SendProgress, SourceEvent};
+use crate::event::{Command, Event, PurgeProgress, SendProgress, SourceEvent, TRICKLE_BURST};
 use crate::sim::World;
 
 /// How often the world advances and reports (the redraw rate cap is the same 10 Hz).
@@ -362,9 +361,12 @@ mod app_tests {
         }) {
             app.update(e);
         }
-        // The burst lands inside the rate window that the earlier frames opened.
+        // The burst is a count and how long it took (the simulator delivers it at once), not a
+        // rate spread over the window.
         let r = app.rates();
-        assert!(r.send_per_second > 0.0, "{r:?}");
+        assert_eq!(r.send_per_second, 0.0, "{r:?}");
+        assert_eq!(app.last_send.as_ref().map(|s| s.sent), Some(250));
+        assert_eq!(app.last_send_took, Some(jiff::SignedDuration::ZERO));
         assert_eq!(app.rates.sent_total(), 250);
         assert_eq!(app.depth(), 250);
     }

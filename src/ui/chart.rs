@@ -3,14 +3,14 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Style};
+use ratatui::style::Style;
 use ratatui::symbols::Marker as Glyph;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Widget};
 
 use super::theme;
 use crate::app::App;
-use crate::app::format::kubectl_age;
+use crate::app::format::{group_thousands, kubectl_age};
 use crate::app::history::MarkerKind;
 use jiff::SignedDuration;
 
@@ -29,25 +29,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         (true, _, _) => Glyph::Braille,
     };
     let legend = |plain: &'static str, shaped: &'static str| if shapes { shaped } else { plain };
+    // The block's title names the top pane (with its unit), a rule names the bottom one, and
+    // the markers' legend sits on the bottom border: each survives an 80×24 screen.
     let title = Line::from(vec![
+        Span::styled(" Queue depth ", theme::title().fg(theme::DEPTH)),
+        Span::styled("(messages) ", theme::title()),
         Span::styled(
-            format!(" Last {} min ", WINDOW.as_secs() / 60),
-            theme::title(),
-        ),
-        Span::styled("━ depth ", Style::new().fg(theme::DEPTH)),
-        Span::styled(
-            legend("━ spec ", "• spec "),
-            Style::new().fg(theme::SPEC_REPLICAS),
-        ),
-        Span::styled("━ ready ", Style::new().fg(theme::READY_REPLICAS)),
-        Span::styled("│ burst ", Style::new().fg(theme::BURST_MARKER)),
-        Span::styled(
-            legend("│ KEDA on ", "█ KEDA on "),
-            Style::new().fg(theme::ACTIVATED_MARKER),
-        ),
-        Span::styled(
-            legend("│ off ", "• off "),
-            Style::new().fg(theme::DEACTIVATED_MARKER),
+            format!("· last {} min ", WINDOW.as_secs() / 60),
+            theme::label(),
         ),
         if frozen {
             Span::styled(" FROZEN ", theme::key())
@@ -55,7 +44,24 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Span::raw("")
         },
     ]);
-    let block = Block::new().borders(Borders::ALL).title(title);
+    let markers_legend = Line::from(vec![
+        Span::raw(" "),
+        Span::styled("│ burst ", Style::new().fg(theme::BURST_MARKER)),
+        Span::raw(" "),
+        Span::styled(
+            legend("│ KEDA on ", "█ KEDA on "),
+            Style::new().fg(theme::ACTIVATED_MARKER),
+        ),
+        Span::raw(" "),
+        Span::styled(
+            legend("│ KEDA off ", "• KEDA off "),
+            Style::new().fg(theme::DEACTIVATED_MARKER),
+        ),
+    ]);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .title(title)
+        .title_bottom(markers_legend);
     let inner = block.inner(area);
     block.render(area, buf);
     let Some(end) = app.frozen_at.or(app.now) else {
@@ -78,8 +84,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         max_replicas = max_replicas.max(p.spec_replicas);
     }
     let depth_top = nice_ceiling(max_depth.max(10) as f64 * 1.1);
-    let replicas_top = f64::from(max_replicas.max(4) + 1);
-
+    let replicas_top = nice_ceiling(f64::from(max_replicas.max(4)));
     type MarkerLines = (MarkerKind, [(f64, f64); 2], [(f64, f64); 2]);
     let markers: Vec<MarkerLines> = app
         .history
@@ -111,8 +116,20 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             .collect()
     };
 
-    let [top, bottom] =
-        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(inner);
+    // One row between the panes for the bottom pane's title.
+    let plots = inner.height.saturating_sub(1);
+    // On a tall chart the bottom pane also holds the time axis: it gets the odd row.
+    let top_rows = if plots >= 12 {
+        plots / 2
+    } else {
+        plots.div_ceil(2)
+    };
+    let [top, rule, bottom] = Layout::vertical([
+        Constraint::Length(top_rows),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+    ])
+    .areas(inner);
     let x_labels = x_labels(inner.width);
     let x_axis = |labels: bool| {
         let axis = Axis::default()
@@ -123,6 +140,27 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         } else {
             axis
         }
+    };
+    let bottom_labels = bottom.height >= 4;
+    let bottom_plot = if bottom_labels {
+        bottom.height - 2
+    } else {
+        bottom.height
+    };
+    let depth_ticks = ticks(depth_top, top.height);
+    let replica_ticks = ticks(replicas_top, bottom_plot);
+    // Both panes' y labels share one width, so their axes line up.
+    let label_w = depth_ticks
+        .iter()
+        .chain(&replica_ticks)
+        .map(|t| t.chars().count())
+        .max()
+        .unwrap_or(1);
+    let y_labels = |ticks: &[String]| -> Vec<Span<'static>> {
+        ticks
+            .iter()
+            .map(|t| Span::raw(format!("{t:>label_w$}")))
+            .collect()
     };
 
     let mut top_sets = marker_sets(false);
@@ -138,14 +176,43 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .y_axis(
             Axis::default()
                 .bounds([0.0, depth_top])
-                .labels(vec![
-                    Span::raw(format!("{:>5}", 0)),
-                    Span::styled(format!("{depth_top:>5.0}"), Style::new().fg(theme::DEPTH)),
-                ])
+                .labels(y_labels(&depth_ticks))
                 .style(theme::dim()),
         )
         .legend_position(None)
         .render(top, buf);
+
+    let rule_line = Line::from(vec![
+        Span::styled(format!("{} ", "─".repeat(label_w + 1)), theme::dim()),
+        Span::styled("Replicas ", theme::title()),
+        Span::styled("(pods) ", theme::title()),
+        Span::styled("━ spec ", Style::new().fg(theme::SPEC_REPLICAS)),
+        Span::styled(
+            legend("━ ready ", "━ ready "),
+            Style::new().fg(theme::READY_REPLICAS),
+        ),
+    ]);
+    let rule_line = if shapes {
+        Line::from(
+            rule_line
+                .spans
+                .into_iter()
+                .map(|s| {
+                    if s.content == "━ spec " {
+                        Span::styled("• spec ", s.style)
+                    } else {
+                        s
+                    }
+                })
+                .collect::<Vec<_>>(),
+        )
+    } else {
+        rule_line
+    };
+    let fill = usize::from(rule.width).saturating_sub(rule_line.width());
+    let mut rule_spans = rule_line.spans;
+    rule_spans.push(Span::styled("─".repeat(fill), theme::dim()));
+    Line::from(rule_spans).render(rule, buf);
 
     let mut bottom_sets = marker_sets(true);
     bottom_sets.push(
@@ -163,21 +230,27 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             .data(&ready),
     );
     Chart::new(bottom_sets)
-        .x_axis(x_axis(bottom.height >= 4))
+        .x_axis(x_axis(bottom_labels))
         .y_axis(
             Axis::default()
                 .bounds([0.0, replicas_top])
-                .labels(vec![
-                    Span::raw(format!("{:>5}", 0)),
-                    Span::styled(
-                        format!("{replicas_top:>5.0}"),
-                        Style::new().fg(Color::Yellow),
-                    ),
-                ])
+                .labels(y_labels(&replica_ticks))
                 .style(theme::dim()),
         )
         .legend_position(None)
         .render(bottom, buf);
+}
+
+/// Tick labels from 0 to `top` (a round number): the middle one too when the pane has a middle
+/// row (ratatui spreads labels over `rows − 1` in whole rows) and it is a whole number.
+fn ticks(top: f64, rows: u16) -> Vec<String> {
+    let label = |v: f64| group_thousands(v.round() as u64);
+    let half = top / 2.0;
+    if rows >= 5 && rows % 2 == 1 && half.fract() == 0.0 {
+        vec![label(0.0), label(half), label(top)]
+    } else {
+        vec![label(0.0), label(top)]
+    }
 }
 
 fn x_labels(width: u16) -> Vec<Span<'static>> {
@@ -190,13 +263,14 @@ fn x_labels(width: u16) -> Vec<Span<'static>> {
     }
 }
 
-/// Round an axis maximum up to 1, 2 or 5 × 10ⁿ so the label is a round number.
+/// Round an axis maximum up to a round number whose half is round too (1, 1.2, 2, 4, 5, 6 or
+/// 8 × 10ⁿ), so the ticks read 0, 600, 1 200.
 pub fn nice_ceiling(v: f64) -> f64 {
     if v <= 1.0 {
         return 1.0;
     }
     let magnitude = 10f64.powf(v.log10().floor());
-    for step in [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0] {
+    for step in [1.0, 1.2, 2.0, 4.0, 5.0, 6.0, 8.0, 10.0] {
         if step * magnitude >= v {
             return step * magnitude;
         }
@@ -216,6 +290,9 @@ mod tests {
             (5500.0, 6000.0),
             (1.1, 1.2),
             (1100.0, 1200.0),
+            (1400.0, 2000.0),
+            (16.0, 20.0),
+            (4.0, 4.0),
         ] {
             assert_eq!(super::nice_ceiling(v), want, "{v}");
         }

@@ -79,14 +79,24 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ));
         }
     }
-    second.extend(activity(app));
-
     if inner.height >= 3 {
+        second.extend(activity(app));
         Paragraph::new(Line::from(first)).render(row(inner, 0), buf);
         render_bar(app, row(inner, 1), buf);
         Paragraph::new(Line::from(second)).render(row(inner, 2), buf);
     } else {
+        // One row: what is happening (a burst, the trickle) before the rates, which a narrow
+        // screen cuts first; no dead letters is not news here.
+        if counts.dead_letter == 0 {
+            first.drain(4..6);
+        }
+        first.extend(activity(app));
         first.push(Span::raw("   "));
+        if rates.send_per_second == 0.0 {
+            // Nothing sent steadily: "send 0/s" would only push the drain rate off the edge.
+            second.drain(..2);
+            second[0] = Span::styled("drain ", theme::label());
+        }
         first.extend(second);
         Paragraph::new(Line::from(first)).render(row(inner, 0), buf);
         if inner.height >= 2 {
@@ -142,7 +152,7 @@ fn activity(app: &App) -> Vec<Span<'static>> {
                         group_thousands(s.maybe_resent)
                     ));
                 }
-                text
+                format!("{text} {}", took(app.last_send_took))
             };
             push(
                 text,
@@ -172,6 +182,16 @@ fn activity(app: &App) -> Vec<Span<'static>> {
         push(text, theme::dim());
     }
     out
+}
+
+/// How long a burst took to send: a burst is a moment, not a rate ("500 sent in 40 ms").
+fn took(d: Option<jiff::SignedDuration>) -> String {
+    match d {
+        Some(d) if d.as_millis() <= 0 => "at once".into(),
+        Some(d) if d.as_millis() < 1000 => format!("in {} ms", d.as_millis()),
+        Some(d) => format!("in {}", short_duration(d)),
+        None => String::new(),
+    }
 }
 
 /// A pipe gauge: active (solid) then in flight (shaded), scaled to the peak depth seen recently.

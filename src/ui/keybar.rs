@@ -7,7 +7,7 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use super::theme;
 use crate::app::format::group_thousands;
-use crate::app::keymap::KeyContext;
+use crate::app::keymap::{Action, Binding, KeyContext};
 use crate::app::{App, InputMode, NoticeLevel};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -60,52 +60,118 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     Paragraph::new(Line::from(spans)).render(area, buf);
 }
 
-/// Hints that fit in `width`, always keeping the last two (help and quit in normal mode).
+/// Hints that fit in `width`, deciding per width what to drop, lowest value first: the full
+/// bar; then without the disabled keys; then with short hints; then the enabled keys of least
+/// use on stage go one by one. The last two (help and quit in normal mode) always stay.
 fn hint_spans(app: &App, context: KeyContext, width: u16) -> Vec<Span<'static>> {
-    let bindings: Vec<_> = app
+    let bindings: Vec<Binding> = app
         .bindings(context)
         .into_iter()
         .filter(|b| b.in_bar)
         .collect();
-    let rendered: Vec<(Vec<Span<'static>>, usize)> = bindings
-        .iter()
-        .map(|b| {
-            let key_style = if b.enabled {
-                theme::key()
-            } else {
-                theme::key_disabled()
-            };
-            let text_style = if b.enabled {
-                theme::label()
-            } else {
-                theme::dim()
-            };
-            let spans = vec![
-                Span::styled(format!(" {} ", b.key_label), key_style),
-                Span::styled(format!(" {} ", b.hint), text_style),
-            ];
-            let w = b.key_label.chars().count() + b.hint.chars().count() + 4;
-            (spans, w)
-        })
-        .collect();
-    let keep_tail = rendered.len().min(2);
-    let tail_w: usize = rendered[rendered.len() - keep_tail..]
-        .iter()
-        .map(|r| r.1)
-        .sum();
-    let mut budget = usize::from(width).saturating_sub(tail_w);
-    let mut out = Vec::new();
-    for (spans, w) in &rendered[..rendered.len() - keep_tail] {
-        if *w > budget {
+    let width = usize::from(width);
+    let tail_from = bindings.len().saturating_sub(2);
+    let mut shown: Vec<bool> = vec![true; bindings.len()];
+    let total = |shown: &[bool], short: bool| -> usize {
+        bindings
+            .iter()
+            .zip(shown)
+            .filter(|(_, s)| **s)
+            .map(|(b, _)| item_width(b, short))
+            .sum()
+    };
+    let mut short = false;
+    if total(&shown, false) > width {
+        for (i, b) in bindings.iter().enumerate() {
+            if i < tail_from && !b.enabled {
+                shown[i] = false;
+            }
+        }
+    }
+    let mut by_value: Vec<usize> = (0..tail_from).filter(|&i| shown[i]).collect();
+    by_value.sort_by_key(|&i| value(bindings[i].action));
+    if total(&shown, false) > width {
+        // The least useful key goes before any hint is shortened.
+        let mut fewer = shown.clone();
+        for &i in by_value.iter().filter(|&&i| value(bindings[i].action) <= 1) {
+            fewer[i] = false;
+        }
+        if total(&fewer, false) <= width {
+            shown = fewer;
+        } else {
+            short = true;
+        }
+    }
+    for i in by_value {
+        if total(&shown, short) <= width {
             break;
         }
-        budget -= w;
-        out.extend(spans.iter().cloned());
+        shown[i] = false;
     }
-    for (spans, _) in &rendered[rendered.len() - keep_tail..] {
-        out.extend(spans.iter().cloned());
+    bindings
+        .iter()
+        .zip(&shown)
+        .filter(|(_, s)| **s)
+        .flat_map(|(b, _)| item(b, short))
+        .collect()
+}
+
+/// How much a key is worth keeping in a narrow bar (higher stays longer).
+fn value(action: Action) -> u8 {
+    match action {
+        Action::FreezeChart => 1,
+        Action::CustomBurst => 2,
+        Action::WarpUp | Action::WarpDown => 3,
+        Action::ToggleConsumers => 4,
+        Action::Purge => 5,
+        Action::SwitchToSimulator => 6,
+        Action::ToggleTrickle => 7,
+        Action::Burst(_) => 8,
+        _ => 5,
     }
-    out
+}
+
+/// The hint in few words: `burst 10/100/500/1k/5k` → `burst`, `warp ×10` → `×10`.
+fn short_hint(b: &Binding) -> String {
+    let first_word = || b.hint.split(' ').next().unwrap_or_default().to_owned();
+    match b.action {
+        Action::Burst(_) | Action::ToggleConsumers => first_word(),
+        Action::ToggleTrickle if b.hint.starts_with("stop") => "stop".into(),
+        Action::ToggleTrickle => first_word(),
+        Action::WarpUp | Action::WarpDown => b.hint.trim_start_matches("warp ").to_owned(),
+        Action::SwitchToSimulator => "to sim".into(),
+        _ => b.hint.clone(),
+    }
+}
+
+fn item_width(b: &Binding, short: bool) -> usize {
+    if short {
+        b.key_label.chars().count() + short_hint(b).chars().count() + 3
+    } else {
+        b.key_label.chars().count() + b.hint.chars().count() + 4
+    }
+}
+
+fn item(b: &Binding, short: bool) -> Vec<Span<'static>> {
+    let key_style = if b.enabled {
+        theme::key()
+    } else {
+        theme::key_disabled()
+    };
+    let text_style = if b.enabled {
+        theme::label()
+    } else {
+        theme::dim()
+    };
+    let text = if short {
+        format!("{} ", short_hint(b))
+    } else {
+        format!(" {} ", b.hint)
+    };
+    vec![
+        Span::styled(format!(" {} ", b.key_label), key_style),
+        Span::styled(text, text_style),
+    ]
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use jiff::{SignedDuration, Timestamp};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
@@ -11,6 +12,24 @@ use crate::app::App;
 use crate::app::format::short_duration;
 use crate::model::{HpaBehaviorKind, HpaDecision, LimitReason, ScaledObjectView};
 
+/// One thing the panel can say, in decreasing detail; `priority` 0 is a section heading, kept
+/// at any size, higher numbers go first when rows run out.
+struct Entry {
+    section: usize,
+    priority: u8,
+    variants: Vec<Vec<Span<'static>>>,
+}
+
+impl Entry {
+    fn new(section: usize, priority: u8, variants: Vec<Vec<Span<'static>>>) -> Self {
+        Entry {
+            section,
+            priority,
+            variants,
+        }
+    }
+}
+
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let block = Block::new()
         .borders(Borders::ALL)
@@ -18,105 +37,335 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let inner = block.inner(area);
     block.render(area, buf);
     let width = usize::from(inner.width);
-    // On a short panel keep what explains the decision; drop the context lines.
-    let roomy = inner.height >= 10;
-    let short = inner.height < 8;
     let indent = if width >= 44 { 7 } else { 2 };
-    let mut lines = Vec::new();
-    match (&app.scaled_object, app.now) {
-        (Some(so), Some(now)) => {
-            for (i, mut pieces) in keda_lines(so, app.depth_active(), app.deployment_spec(), now)
-                .into_iter()
-                .enumerate()
-            {
-                if i > 0 {
-                    pieces.insert(0, Span::raw(" ".repeat(indent)));
-                }
-                lines.extend(flow(pieces, width, indent));
-            }
+    let mut entries = Vec::new();
+    keda_entries(app, indent, &mut entries);
+    hpa_entries(app, indent, &mut entries);
+    pods_entries(app, &mut entries);
+    let lines = fit(entries, width, usize::from(inner.height), indent);
+    Paragraph::new(lines).render(inner, buf);
+}
+
+/// Choose what fits in `height` rows: every heading, then the rest by priority, each in the most
+/// detailed variant that still fits; shown in panel order, with blank lines between sections when
+/// there is room.
+fn fit(entries: Vec<Entry>, width: usize, height: usize, indent: usize) -> Vec<Line<'static>> {
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by_key(|&i| entries[i].priority);
+    let mut reserved = entries.iter().filter(|e| e.priority == 0).count();
+    let mut chosen: Vec<Option<Vec<Line<'static>>>> = vec![None; entries.len()];
+    let mut used = 0;
+    for i in order {
+        let e = &entries[i];
+        let heading = e.priority == 0;
+        if heading {
+            reserved -= 1;
         }
-        _ => lines.push(Line::styled(
-            "KEDA   waiting for the ScaledObject…",
-            theme::dim(),
+        let room = height.saturating_sub(used + reserved);
+        // A heading takes one row, so the rows left go to what explains it.
+        let rows = if heading { room.min(1) } else { room };
+        let pick = e
+            .variants
+            .iter()
+            .map(|v| flow(v.clone(), width, indent))
+            .find(|lines| lines.len() <= rows);
+        let pick = match pick {
+            Some(lines) => Some(lines),
+            // A heading always shows: its shortest variant, on one row.
+            None if heading && room > 0 => e.variants.last().map(|v| vec![Line::from(v.clone())]),
+            None => None,
+        };
+        if let Some(lines) = pick {
+            used += lines.len();
+            chosen[i] = Some(lines);
+        }
+    }
+    let sections = entries
+        .iter()
+        .map(|e| e.section)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let gaps = height.saturating_sub(used) >= sections.saturating_sub(1) && height >= 10;
+    let mut out = Vec::new();
+    let mut last_section = None;
+    for (e, lines) in entries.iter().zip(chosen) {
+        let Some(lines) = lines else { continue };
+        if gaps && last_section.is_some_and(|s| s != e.section) {
+            out.push(Line::raw(""));
+        }
+        last_section = Some(e.section);
+        out.extend(lines);
+    }
+    out
+}
+
+fn pad(indent: usize) -> Span<'static> {
+    Span::raw(" ".repeat(indent))
+}
+
+/// KEDA's state as its last poll decided it, what that poll saw and when, and its timers
+/// (docs/keda-semantics.md §1.2), so the panel never puts today's queue beside yesterday's decision.
+fn keda_entries(app: &App, indent: usize, out: &mut Vec<Entry>) {
+    let (Some(so), Some(now)) = (&app.scaled_object, app.now) else {
+        out.push(Entry::new(
+            0,
+            0,
+            vec![vec![Span::styled(
+                "KEDA   waiting for the ScaledObject…",
+                theme::dim(),
+            )]],
+        ));
+        return;
+    };
+    let (state, word, style) = keda_state(so);
+    let label = Span::styled("KEDA   ", theme::title());
+    out.push(Entry::new(
+        0,
+        0,
+        vec![vec![label, Span::styled(state, style)]],
+    ));
+    let cmp = |m: u64| {
+        if m > so.activation_message_count {
+            ">"
+        } else {
+            "≤"
+        }
+    };
+    match (so.last_poll, so.last_poll_metric) {
+        (Some(at), Some(metric)) => {
+            let ago = floor_secs(now.duration_since(at));
+            let act = so.activation_message_count;
+            out.push(Entry::new(
+                0,
+                1,
+                vec![
+                    vec![
+                        pad(indent),
+                        Span::styled(format!("last poll {ago} ago: "), theme::label()),
+                        Span::styled(
+                            format!("queue {metric} {} {act} ", cmp(metric)),
+                            theme::value(),
+                        ),
+                        Span::styled(format!("→ {word}"), style),
+                    ],
+                    vec![
+                        pad(indent),
+                        Span::styled(format!("poll {ago} ago: "), theme::label()),
+                        Span::styled(format!("{metric} {} {act}", cmp(metric)), theme::value()),
+                    ],
+                ],
+            ));
+        }
+        // A live cluster does not publish what KEDA polled: its status says, as such.
+        _ => out.push(Entry::new(
+            0,
+            1,
+            vec![
+                vec![
+                    pad(indent),
+                    Span::styled("status: ", theme::dim()),
+                    Span::styled(format!("{} ", active_reason(so)), theme::label()),
+                    Span::styled(
+                        format!("· activation {}", so.activation_message_count),
+                        theme::label(),
+                    ),
+                ],
+                vec![
+                    pad(indent),
+                    Span::styled("status: ", theme::dim()),
+                    Span::styled(active_reason(so), theme::label()),
+                ],
+            ],
         )),
     }
-    if roomy {
-        lines.push(Line::raw(""));
+    let mut timers = vec![pad(indent)];
+    match so.next_poll {
+        Some(next) => timers.push(Span::styled(
+            format!("next poll in {} ", ceil_secs(next.duration_since(now))),
+            theme::value(),
+        )),
+        None => timers.push(Span::styled(
+            format!("polls every {} ", short_duration(so.polling_interval)),
+            theme::label(),
+        )),
     }
+    timers.push(match cooldown_left(so, app.deployment_spec(), now) {
+        Some(left) if left.is_positive() => Span::styled(
+            format!("· cooldown {} left → 0", ceil_secs(left)),
+            theme::warn(),
+        ),
+        Some(_) => Span::styled("· cooldown over: → 0 at next poll", theme::warn()),
+        None => Span::styled(
+            format!("· cooldown {}", short_duration(so.cooldown_period)),
+            theme::dim(),
+        ),
+    });
+    out.push(Entry::new(0, 2, vec![timers]));
+}
+
+fn keda_state(so: &ScaledObjectView) -> (&'static str, &'static str, Style) {
+    let active = so.conditions.iter().find(|c| c.type_ == "Active");
+    match active.map(|c| (c.status.as_str(), c.reason.as_str())) {
+        Some(("True", _)) => ("● active", "active", theme::good()),
+        Some(("False", "ScalerCooldown")) => ("◐ cooling down", "cooling down", theme::warn()),
+        Some(("False", _)) => ("○ inactive", "inactive", theme::dim()),
+        _ => ("? unknown", "unknown", theme::dim()),
+    }
+}
+
+fn active_reason(so: &ScaledObjectView) -> String {
+    so.conditions
+        .iter()
+        .find(|c| c.type_ == "Active")
+        .map_or_else(|| "not reported".into(), |c| c.reason.clone())
+}
+
+/// The HPA's last sync as arithmetic, with when it ran (docs/keda-semantics.md §4.2–4.5).
+fn hpa_entries(app: &App, indent: usize, out: &mut Vec<Entry>) {
+    let label = || Span::styled("HPA    ", theme::title());
+    let Some(hpa) = &app.hpa else {
+        out.push(Entry::new(
+            1,
+            0,
+            vec![vec![Span::styled("HPA    not created yet", theme::dim())]],
+        ));
+        return;
+    };
     let behavior = app
         .scaled_object
         .as_ref()
         .map_or(HpaBehaviorKind::Legacy, |so| so.hpa_behavior);
-    let hpa_label = Span::styled("HPA    ", theme::title());
-    match &app.hpa {
-        None => lines.push(Line::styled("HPA    not created yet", theme::dim())),
-        Some(_) if app.deployment_spec() == Some(0) => {
-            let pieces = vec![
-                hpa_label,
-                Span::styled("idle: target at 0 ", theme::dim()),
-                Span::styled("(ScalingDisabled); ", theme::dim()),
-                Span::styled("KEDA scales 0 → 1, ", theme::dim()),
-                Span::styled("the HPA 1 → N", theme::dim()),
+    let ago = |at: Timestamp| {
+        app.now
+            .map_or_else(|| "0s".into(), |n| floor_secs(n.duration_since(at)))
+    };
+    let next = hpa
+        .next_sync
+        .zip(app.now)
+        .map(|(n, now)| format!("· next in {}", ceil_secs(n.duration_since(now))));
+    let synced_at = hpa.last_sync.or(hpa.decision.as_ref().map(|d| d.at));
+    let heading = match synced_at {
+        Some(at) => {
+            let mut full = vec![
+                label(),
+                Span::styled(format!("last sync {} ago ", ago(at)), theme::label()),
             ];
-            lines.extend(flow(pieces, width, indent));
+            if let Some(next) = &next {
+                full.push(Span::styled(next.clone(), theme::dim()));
+            }
+            vec![
+                full,
+                vec![
+                    label(),
+                    Span::styled(format!("synced {} ago", ago(at)), theme::label()),
+                ],
+            ]
         }
-        Some(hpa) => match &hpa.decision {
-            Some(d) => {
-                let ago = app.now.map(|n| n.duration_since(d.at)).unwrap_or_default();
-                let pieces = vec![
-                    hpa_label,
-                    Span::styled(
-                        format!("synced {} ago ", short_duration(ago)),
-                        theme::label(),
-                    ),
+        None => vec![vec![
+            label(),
+            Span::styled("status (the live HPA's last sync)", theme::label()),
+        ]],
+    };
+    out.push(Entry::new(1, 0, heading));
+    match &hpa.decision {
+        Some(d) => {
+            let mut steps = vec![pad(indent)];
+            steps.extend(
+                hpa_steps(d, behavior)
+                    .into_iter()
+                    .map(|s| Span::styled(s + " ", theme::value())),
+            );
+            let compact = vec![
+                pad(indent),
+                Span::styled(
+                    format!("ceil({} / {}) → {}", d.metric, d.target, d.desired),
+                    theme::value(),
+                ),
+            ];
+            out.push(Entry::new(1, 1, vec![steps, compact]));
+            out.push(Entry::new(
+                1,
+                3,
+                vec![vec![
+                    pad(indent),
                     Span::styled(
                         format!(
-                            "· current {} · status {}",
+                            "saw current {} · status {}",
                             d.current_replicas, d.status_replicas
                         ),
                         theme::dim(),
                     ),
-                ];
-                if !short {
-                    lines.extend(flow(pieces, width, indent));
-                }
-                let mut steps = vec![Span::raw(" ".repeat(indent))];
-                steps.extend(
-                    hpa_steps(d, behavior)
-                        .into_iter()
-                        .map(|s| Span::styled(s + " ", theme::value())),
-                );
-                lines.extend(flow(steps, width, indent));
-            }
-            None => {
-                let pieces = vec![
-                    hpa_label,
-                    Span::styled(format!("desired {} ", hpa.desired_replicas), theme::value()),
-                    Span::styled(
-                        format!(
-                            "· current {} (min {}, max {})",
-                            hpa.current_replicas, hpa.min_replicas, hpa.max_replicas
-                        ),
-                        theme::label(),
-                    ),
-                ];
-                lines.extend(flow(pieces, width, indent));
-            }
-        },
-    }
-    if let Some(d) = app.deployment.as_ref().filter(|_| !short) {
-        if roomy {
-            lines.push(Line::raw(""));
+                ]],
+            ));
         }
-        let pieces = vec![
-            Span::styled("Pods   ", theme::title()),
-            Span::styled(format!("spec {} ", d.spec_replicas), theme::label()),
-            Span::styled(format!("· status {} ", d.status_replicas), theme::label()),
-            Span::styled(format!("· ready {}", d.ready_replicas), theme::label()),
-        ];
-        lines.extend(flow(pieces, width, indent));
+        // The simulator syncs with the target at 0 and records no arithmetic.
+        None if synced_at.is_some() => out.push(Entry::new(
+            1,
+            1,
+            vec![
+                vec![
+                    pad(indent),
+                    Span::styled("target was at 0: idle ", theme::dim()),
+                    Span::styled("(ScalingDisabled); ", theme::dim()),
+                    Span::styled("KEDA scales 0 → 1, ", theme::dim()),
+                    Span::styled("the HPA 1 → N", theme::dim()),
+                ],
+                vec![
+                    pad(indent),
+                    Span::styled("target was at 0: idle", theme::dim()),
+                ],
+            ],
+        )),
+        None => out.push(Entry::new(
+            1,
+            1,
+            vec![vec![
+                pad(indent),
+                Span::styled(format!("desired {} ", hpa.desired_replicas), theme::value()),
+                Span::styled(
+                    format!(
+                        "· current {} (min {}, max {})",
+                        hpa.current_replicas, hpa.min_replicas, hpa.max_replicas
+                    ),
+                    theme::label(),
+                ),
+            ]],
+        )),
     }
-    Paragraph::new(lines).render(inner, buf);
+}
+
+/// The Deployment as it is now (not as a controller last saw it): said so.
+fn pods_entries(app: &App, out: &mut Vec<Entry>) {
+    let label = || Span::styled("Pods   ", theme::title());
+    let Some(d) = &app.deployment else {
+        out.push(Entry::new(
+            2,
+            0,
+            vec![vec![
+                label(),
+                Span::styled("no Deployment yet", theme::dim()),
+            ]],
+        ));
+        return;
+    };
+    out.push(Entry::new(
+        2,
+        0,
+        vec![
+            vec![
+                label(),
+                Span::styled("now: ", theme::dim()),
+                Span::styled(format!("spec {} ", d.spec_replicas), theme::label()),
+                Span::styled(format!("· status {} ", d.status_replicas), theme::label()),
+                Span::styled(format!("· ready {}", d.ready_replicas), theme::label()),
+            ],
+            vec![
+                label(),
+                Span::styled(format!("spec {} ", d.spec_replicas), theme::label()),
+                Span::styled(format!("· ready {}", d.ready_replicas), theme::label()),
+            ],
+        ],
+    ));
 }
 
 /// Pack spans into lines of `width`, breaking only between spans; continuation lines are indented.
@@ -140,65 +389,9 @@ fn flow(pieces: Vec<Span<'static>>, width: usize, indent: usize) -> Vec<Line<'st
     lines
 }
 
-/// KEDA: active or not and why, when it polls next, how much cooldown is left (keda-semantics §1.2).
-/// Each inner Vec is one logical line, as spans that may wrap between them.
-pub fn keda_lines(
-    so: &ScaledObjectView,
-    active_messages: u64,
-    spec_replicas: Option<u32>,
-    now: Timestamp,
-) -> Vec<Vec<Span<'static>>> {
-    let active = so.conditions.iter().find(|c| c.type_ == "Active");
-    let (state, style) = match active.map(|c| (c.status.as_str(), c.reason.as_str())) {
-        Some(("True", _)) => ("● active ", theme::good()),
-        Some(("False", "ScalerCooldown")) => ("◐ cooling down ", theme::warn()),
-        Some(("False", _)) => ("○ inactive ", theme::dim()),
-        _ => ("? unknown ", theme::dim()),
-    };
-    let cmp = if active_messages > so.activation_message_count {
-        ">"
-    } else {
-        "≤"
-    };
-    let first = vec![
-        Span::styled("KEDA   ", theme::title()),
-        Span::styled(state, style),
-        Span::styled(
-            format!(
-                " queue {active_messages} {cmp} activation {}",
-                so.activation_message_count
-            ),
-            theme::label(),
-        ),
-    ];
-    let mut timers = Vec::new();
-    match so.next_poll {
-        Some(next) => {
-            let left = next.duration_since(now).max(SignedDuration::ZERO);
-            timers.push(Span::styled(
-                format!("next poll in {} ", ceil_secs(left)),
-                theme::value(),
-            ));
-        }
-        None => timers.push(Span::styled(
-            format!("polls every {} ", short_duration(so.polling_interval)),
-            theme::label(),
-        )),
-    }
-    timers.push(
-        match cooldown_left(so, active_messages, spec_replicas, now) {
-            Some(left) if left.is_positive() => Span::styled(
-                format!("· cooldown {} left → 0", ceil_secs(left)),
-                theme::warn(),
-            ),
-            Some(_) => Span::styled("· cooldown over: → 0 at next poll", theme::warn()),
-            None => Span::styled(
-                format!("· cooldown {}", short_duration(so.cooldown_period)),
-                theme::dim(),
-            ),
-        },
-    );
-    vec![first, timers]
+/// Whole seconds elapsed, rounded down, so "ago" and "next in" add up to the period.
+fn floor_secs(d: SignedDuration) -> String {
+    format!("{}s", d.as_millis().max(0) / 1000)
 }
 
 /// Whole seconds, rounded up, as the audience counts them: `3s`.
@@ -207,15 +400,18 @@ fn ceil_secs(d: SignedDuration) -> String {
     format!("{}s", (ms + 999) / 1000)
 }
 
-/// Cooldown left before KEDA deactivates: only when inactive, scaled above zero, with
-/// `minReplicaCount` 0; measured from `lastActiveTime` (keda-semantics §1.2 `scaleToZeroOrIdle`).
+/// Cooldown left before KEDA deactivates: only when its last poll found the trigger inactive,
+/// scaled above zero, with `minReplicaCount` 0; measured from `lastActiveTime`
+/// (docs/keda-semantics.md §1.2 `scaleToZeroOrIdle`).
 pub fn cooldown_left(
     so: &ScaledObjectView,
-    active_messages: u64,
     spec_replicas: Option<u32>,
     now: Timestamp,
 ) -> Option<SignedDuration> {
-    let inactive = active_messages <= so.activation_message_count;
+    let inactive = so
+        .conditions
+        .iter()
+        .any(|c| c.type_ == "Active" && c.status == "False");
     let above_zero = spec_replicas.is_some_and(|r| r > so.idle_replicas.unwrap_or(0));
     if !inactive || !above_zero || so.min_replicas > 0 {
         return None;
@@ -224,7 +420,7 @@ pub fn cooldown_left(
     Some((last + so.cooldown_period).duration_since(now))
 }
 
-/// The HPA's last decision as the sum the audience can check (keda-semantics §4.3–4.5), e.g.
+/// The HPA's last decision as the sum the audience can check (docs/keda-semantics.md §4.3–4.5), e.g.
 /// `desired = ceil(437 / 5) = 88 → limit 2×8 = 16 → 16 (max 20)`.
 pub fn hpa_arithmetic(d: &HpaDecision, behavior: HpaBehaviorKind) -> String {
     hpa_steps(d, behavior).join(" ")
@@ -313,7 +509,7 @@ mod tests {
         use HpaBehaviorKind::*;
         use LimitReason::*;
         let cases = [
-            // The example: legacy cap 2×current (keda-semantics §4.4).
+            // The example: legacy cap 2×current (docs/keda-semantics.md §4.4).
             (
                 decision(437, 8, 8, false, 88, 88, Some((ScaleUpLimit, 16)), 16),
                 Legacy,
@@ -394,6 +590,7 @@ mod tests {
             last_active,
             last_poll: None,
             next_poll: Some(t(3)),
+            last_poll_metric: None,
         }
     }
 
@@ -437,9 +634,10 @@ mod tests {
                 None,
             ),
         ];
+        // (The queue column is what the poll saw; the Active condition carries it.)
         for (so, msgs, spec, now, want) in cases {
             assert_eq!(
-                cooldown_left(&so, msgs, spec, now).map(|d| d.as_secs()),
+                cooldown_left(&so, spec, now).map(|d| d.as_secs()),
                 want,
                 "{msgs} {spec:?}"
             );
@@ -447,14 +645,43 @@ mod tests {
     }
 
     #[test]
-    fn keda_lines_show_poll_countdown_and_cooldown() {
-        let lines = keda_lines(&so("False", "ScalerCooldown", Some(t(0))), 0, Some(4), t(1));
-        let text: Vec<String> = lines
-            .iter()
-            .map(|spans| spans.iter().map(|s| s.content.as_ref()).collect())
-            .collect();
-        assert!(text[0].contains("cooling down"), "{text:?}");
-        assert!(text[1].contains("next poll in 2s"), "{text:?}");
-        assert!(text[1].contains("cooldown 29s left"), "{text:?}");
+    fn fit_keeps_every_heading_and_drops_detail_first() {
+        let line = |t: &str| vec![Span::raw(t.to_owned())];
+        let entries = || {
+            vec![
+                Entry::new(0, 0, vec![line("KEDA   active")]),
+                Entry::new(0, 1, vec![line("  last poll 1s ago")]),
+                Entry::new(0, 2, vec![line("  next poll in 4s")]),
+                Entry::new(1, 0, vec![line("HPA    synced 2s ago")]),
+                Entry::new(
+                    1,
+                    1,
+                    vec![
+                        vec![Span::raw("  desired = ceil(10 / 5) = 2"), Span::raw(" → 2")],
+                        line("  → 2"),
+                    ],
+                ),
+                Entry::new(2, 0, vec![line("Pods   spec 2")]),
+            ]
+        };
+        let text =
+            |lines: Vec<Line>| -> Vec<String> { lines.iter().map(|l| l.to_string()).collect() };
+        let three = text(fit(entries(), 40, 3, 2));
+        assert_eq!(
+            three,
+            ["KEDA   active", "HPA    synced 2s ago", "Pods   spec 2"]
+        );
+        let five = text(fit(entries(), 20, 5, 2));
+        assert_eq!(
+            five,
+            [
+                "KEDA   active",
+                "  last poll 1s ago",
+                "HPA    synced 2s ago",
+                "  → 2",
+                "Pods   spec 2"
+            ],
+            "the compact arithmetic when the full one would wrap past the room"
+        );
     }
 }

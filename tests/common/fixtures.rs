@@ -25,5 +25,6 @@ pub fn demo_scaled_object() -> ScaledObjectView {
         last_active: None,
         last_poll: None,
         next_poll: None,
+        last_poll_metric: None,
     }
 }
