@@ -3,8 +3,8 @@
 //! One task owns the [`App`]; the sources (simulator, and later the live adapters), the terminal
 //! input and the wall clock are tasks that send [`Event`]s over one channel. The loop applies every
 //! pending event, routes the commands `update` returns, and redraws only when something visible
-//! changed. The terminal is restored on quit, on error, on panic (ratatui's hook), and on SIGTERM
-//! or SIGINT; only then is the summary printed.
+//! changed. The terminal is restored on quit, on error, on a panic of the UI itself, and on SIGTERM
+//! or SIGINT (`crate::terminal`); only then is the summary printed.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -303,8 +303,10 @@ fn run_session(
         let mut sources = Sources::default();
         start_sources(world_tx, &mut sources)?;
 
-        let mut terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
-        let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableBracketedPaste);
+        // Only the UI going down restores the terminal (`crate::terminal`), never a panic on
+        // a background thread.
+        let (mut terminal, terminal_guard) =
+            crate::terminal::enter().wrap_err("setting up the terminal")?;
         let (input_tx, input_rx) = mpsc::unbounded_channel();
         let input = source::clock::spawn_input(input_tx);
         let mut world = Running {
@@ -312,8 +314,7 @@ fn run_session(
             sources,
         };
         let result = event_loop(&mut terminal, app, input_rx, &mut world, &mut session).await;
-        let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableBracketedPaste);
-        ratatui::restore();
+        drop(terminal_guard);
         input.abort();
         world.sources.shutdown().await;
         if let Some(recorder) = session.recorder.take()

@@ -287,3 +287,33 @@ fn out_of_range_counts_and_durations_exit_2_with_the_limit() {
         assert!(!stdout.contains('\u{1b}'), "{args:?} touched the terminal");
     }
 }
+
+/// #10 item 9: `UseDevelopmentEmulator=true` (plain AMQP and HTTP) for a host that is not
+/// loopback or local would send SAS tokens in clear text; an `EntityPath` for another queue than
+/// `--queue` cannot work. Both are bad input for the console, `send`, `queue` and `purge`.
+#[test]
+fn plain_text_keys_and_a_mismatched_entity_path_exit_2() {
+    use base64::Engine as _;
+    let key = base64::engine::general_purpose::STANDARD.encode(uuid::Uuid::new_v4().as_bytes());
+    let remote = format!(
+        "Endpoint=sb://demo-ns.servicebus.windows.net/;SharedAccessKeyName=kedatui-send;SharedAccessKey={key};UseDevelopmentEmulator=true"
+    );
+    let scoped = format!(
+        "Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=kedatui-send;SharedAccessKey={key};EntityPath=orders;UseDevelopmentEmulator=true"
+    );
+    let cases: &[(&[&str], &str, &str)] = &[
+        (&[], &remote, "not `demo-ns.servicebus.windows.net`"),
+        (&["send", "--count", "1"], &remote, "plain AMQP"),
+        (&["queue"], &remote, "plain AMQP"),
+        (&["--queue", "kedaqueue"], &scoped, "EntityPath is `orders`"),
+        (
+            &["send", "--count", "1", "--queue", "kedaqueue"],
+            &scoped,
+            "EntityPath is `orders`",
+        ),
+    ];
+    for (args, env, want) in cases {
+        let stderr = refused_with_env(args, &[("SERVICEBUS_CONNECTION_STRING", env)], want);
+        assert!(!stderr.contains(&key), "{args:?}: the key leaked: {stderr}");
+    }
+}

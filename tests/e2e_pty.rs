@@ -644,3 +644,115 @@ fn a_pasted_connection_string_never_reaches_the_screen_or_the_recording() {
         "the dropped paste is recorded empty:\n{text}"
     );
 }
+
+/// The number after `label` in the exit summary (`messages sent        59 000` → 59000).
+fn summary_number(summary: &str, label: &str) -> u64 {
+    summary
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(label))
+        .map(|v| {
+            v.trim()
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == ' ')
+                .filter(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {label:?} line in:\n{summary}"))
+}
+
+/// #10 item 2: the network drops for 3 s mid-burst (a TCP proxy between kedatui and the broker
+/// resets every connection and refuses new ones). The terminal stays the console's: alternate
+/// screen and raw mode on, no panic text; the header reports the outage; the burst's result
+/// reconciles with what the broker holds: sent ≤ held ≤ sent + maybe resent, failed = size −
+/// sent, and every resend kept its message id.
+#[test]
+fn network_blip_mid_burst_keeps_the_terminal_and_the_numbers_honest() {
+    const BURST: u64 = 60_000;
+    let LiveFakes {
+        bus,
+        runtime: _runtime,
+        api,
+        dir: _dir,
+        kubeconfig,
+    } = LiveFakes::start();
+    let proxy = testkit::proxy::TcpProxy::start(([127, 0, 0, 1], bus.amqp_port()).into()).unwrap();
+    let via_proxy = bus.connection_string().replace(
+        &format!("127.0.0.1:{}", bus.amqp_port()),
+        &format!("127.0.0.1:{}", proxy.port()),
+    );
+    let mut console = Console::start_with(
+        &[
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "--count-interval",
+            "200ms",
+            "--bursts",
+            &BURST.to_string(),
+        ],
+        &[
+            ("SERVICEBUS_CONNECTION_STRING", &via_proxy),
+            ("SERVICEBUS_MANAGEMENT_URL", &bus.management_url()),
+        ],
+        "the LIVE header with both sources connected",
+        |s| s.contains(" LIVE ") && s.contains("Service Bus ok") && s.contains("cluster ok"),
+    );
+    let before = proxy.bytes_to_target();
+    console.press(b"1");
+    // Cut after about a sixth of the burst's bytes (~200 B per message on the wire).
+    assert!(
+        proxy.wait_until(TIMEOUT, |p| p.bytes_to_target() > before + BURST * 200 / 6),
+        "the burst never got going"
+    );
+    proxy.cut_for(Duration::from_secs(3));
+    let held_at_cut = bus.counts("kedaqueue").unwrap().active;
+    assert!(held_at_cut < BURST, "cut mid-burst, not after it");
+    console
+        .screen
+        .wait_for("the header reporting the outage", |s| {
+            let header: String = s.lines().take(2).collect::<Vec<_>>().join("\n");
+            header.contains("reconnecting") || header.contains("DOWN")
+        });
+    console.screen.wait_for("the burst's result", |s| {
+        s.contains("burst #1:") && !s.contains("sending")
+    });
+    let contents = console.screen.parser.screen().contents();
+    assert!(
+        console.screen.parser.screen().alternate_screen(),
+        "still on the alternate screen:\n{contents}"
+    );
+    assert_ne!(
+        local_flags(&*console.master),
+        console.cooked,
+        "raw mode is still on"
+    );
+    let raw = String::from_utf8_lossy(&console.screen.raw).into_owned();
+    assert!(!raw.contains("panicked"), "no panic text on the terminal");
+    assert!(
+        !raw.contains("\u{1b}[?1049l"),
+        "the alternate screen was never left while running"
+    );
+    console.press(b"q");
+    let (code, summary) = console.finish();
+    assert_eq!(code, 0);
+    let sent = summary_number(&summary, "messages sent");
+    let failed = summary_number(&summary, "messages failed");
+    let maybe_resent = summary_number(&summary, "maybe resent");
+    assert_eq!(sent + failed, BURST, "{summary}");
+    let messages = bus.drain("kedaqueue");
+    let held = messages.len() as u64;
+    eprintln!("broker holds {held}\n{summary}");
+    assert!(
+        sent <= held && held <= sent + maybe_resent,
+        "broker holds {held}; sent {sent}, maybe resent {maybe_resent}\n{summary}"
+    );
+    let ids: std::collections::HashSet<String> = messages
+        .iter()
+        .map(|m| {
+            m.message_id()
+                .unwrap_or_else(|| panic!("every message has an id"))
+        })
+        .collect();
+    assert_eq!(ids.len() as u64, sent, "resends kept their message ids");
+    drop(api);
+}

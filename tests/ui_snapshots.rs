@@ -151,6 +151,7 @@ fn mid_burst() -> App {
         done: true,
         cancelled: false,
         error: None,
+        maybe_resent: 0,
     })));
     app.update(cluster_event(
         10,

@@ -5,6 +5,7 @@
 //! timestamps) and never does I/O, so every key and event is unit-tested without a terminal.
 
 pub mod fallback;
+pub mod faults;
 pub mod format;
 pub mod history;
 pub mod keymap;
@@ -145,6 +146,13 @@ pub struct App {
     pub sends: BTreeMap<u64, SendProgress>,
     pub last_send: Option<SendProgress>,
     sent_by_burst: HashMap<u64, u64>,
+    /// Failed and maybe-resent counts per burst, for the exit summary.
+    send_tally: faults::SendTally,
+    /// The queue counts stopped arriving when Service Bus went down or began reconnecting:
+    /// rates read "—" until the next sample.
+    pub queue_stale: bool,
+    /// A Service Bus outage began since the last queue sample.
+    outage_since_sample: bool,
     pub purge: Option<PurgeProgress>,
     purge_seen: u64,
     pub consumers_paused: bool,
@@ -211,6 +219,8 @@ struct RunStats {
     /// When the queue last went from empty to non-empty.
     queue_busy_since: Option<Timestamp>,
     last_drain: Option<SignedDuration>,
+    /// How the queue last became empty (a drain, or a reset across an outage).
+    last_emptied: Option<faults::Emptied>,
 }
 
 impl App {
@@ -235,6 +245,9 @@ impl App {
             sends: BTreeMap::new(),
             last_send: None,
             sent_by_burst: HashMap::new(),
+            send_tally: Default::default(),
+            queue_stale: false,
+            outage_since_sample: false,
             purge: None,
             purge_seen: 0,
             consumers_paused: false,
@@ -371,6 +384,9 @@ impl App {
             peak_depth: self.stats.peak_depth,
             first_ready_after_activation: self.stats.first_ready_after,
             last_drain: self.stats.last_drain,
+            queue_reset: matches!(self.stats.last_emptied, Some(faults::Emptied::Reset { .. })),
+            failures: (self.config.mode == Mode::Live || self.from_live)
+                .then(|| (self.send_tally.failed(), self.send_tally.maybe_resent())),
             still_queued: self.depth(),
             ran_for: match (self.started_at, self.now) {
                 (Some(a), Some(b)) => Some(b.duration_since(a)),
@@ -522,12 +538,32 @@ impl App {
             SourceEvent::Queue(sample) => {
                 let c = &sample.counts;
                 let depth = c.active + c.in_flight.unwrap_or(0);
+                // The drain rate up to now, before this sample can move it.
+                let drain_before = self.rates().drain_per_second;
                 self.rates.record_queue(sample.at, depth + c.dead_letter);
                 self.history.set_depth(depth);
                 self.stats.peak_depth = self.stats.peak_depth.max(depth);
+                let outage = std::mem::take(&mut self.outage_since_sample);
+                self.queue_stale = false;
                 match (depth, self.stats.queue_busy_since) {
                     (0, Some(since)) => {
-                        self.stats.last_drain = Some(sample.at.duration_since(since));
+                        let prev = self.queue.as_ref().map(|q| {
+                            let d = q.counts.active + q.counts.in_flight.unwrap_or(0);
+                            (d, q.at)
+                        });
+                        let reset = match prev {
+                            Some((d, at)) if outage && d > 0 => {
+                                faults::vanished_in_outage(d, at, drain_before, sample.at)
+                                    .then_some(d)
+                            }
+                            _ => None,
+                        };
+                        let drained = sample.at.duration_since(since);
+                        self.stats.last_emptied = Some(match reset {
+                            Some(depth) => faults::Emptied::Reset { depth },
+                            None => faults::Emptied::Drained(drained),
+                        });
+                        self.stats.last_drain = Some(drained);
                         self.stats.queue_busy_since = None;
                     }
                     (1.., None) => self.stats.queue_busy_since = Some(sample.at),
@@ -577,6 +613,10 @@ impl App {
             SourceEvent::ConsumersPaused(p) => self.consumers_paused = p,
             SourceEvent::Trickle(t) => self.trickle = t,
             SourceEvent::Health { source, health } => {
+                if source == SourceKind::ServiceBus && !matches!(health, Health::Connected) {
+                    self.queue_stale = true;
+                    self.outage_since_sample = true;
+                }
                 self.health.insert(source.into(), health);
             }
             SourceEvent::ResourceHealth { resource, health } => {
@@ -702,6 +742,7 @@ impl App {
     }
 
     fn on_send(&mut self, progress: SendProgress) {
+        self.send_tally.record(&progress);
         let before = self
             .sent_by_burst
             .insert(progress.burst, progress.sent)

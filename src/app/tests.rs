@@ -68,6 +68,7 @@ fn sent(burst: u64, size: u64, sent: u64, done: bool) -> Event {
         done,
         cancelled: false,
         error: None,
+        maybe_resent: 0,
     }))
 }
 
@@ -654,6 +655,7 @@ fn first_ready_pod_is_timed_from_the_message_that_activated_keda() {
             done: burst != 0,
             cancelled: false,
             error: None,
+            maybe_resent: 0,
         }))
     };
     let mut a = app();
@@ -871,6 +873,7 @@ fn send_progress_tracks_bursts_and_trickle_totals() {
         done: true,
         cancelled: false,
         error: None,
+        maybe_resent: 0,
     };
     failed.error = Some(SourceError {
         kind: ErrorKind::Unauthorized,

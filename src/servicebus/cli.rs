@@ -180,6 +180,14 @@ impl ServiceBusArgs {
             Some(t) => Some(connection::parse(&t).map_err(|e| self.manage_error(e))?),
             None => None,
         };
+        if let (Some(queue), Some(entity)) = (&self.queue, &connection.entity_path)
+            && !queue.trim().eq_ignore_ascii_case(entity)
+        {
+            return Err(ConnectionStringError::QueueEntityMismatch {
+                queue: queue.trim().to_owned(),
+                entity: entity.clone(),
+            });
+        }
         let queue = self
             .queue
             .clone()
@@ -356,6 +364,7 @@ pub fn run_send(args: SendArgs) -> color_eyre::Result<ExitCode> {
                 cancelled: false,
                 error: Some(e),
                 retrying: None,
+                maybe_resent: 0,
             };
             return (report, Duration::ZERO);
         }
@@ -390,6 +399,7 @@ pub fn run_send(args: SendArgs) -> color_eyre::Result<ExitCode> {
             serde_json::json!({
                 "sent": report.sent,
                 "failed": report.failed,
+                "maybe_resent": report.maybe_resent,
                 "elapsed_s": elapsed.as_secs_f64(),
                 "rate": rate,
                 "queue": cfg.queue,
@@ -397,8 +407,13 @@ pub fn run_send(args: SendArgs) -> color_eyre::Result<ExitCode> {
             })
         );
     } else {
+        // Only after a lost acknowledgement: the line stays the same otherwise.
+        let resent = match report.maybe_resent {
+            0 => String::new(),
+            n => format!(", {n} maybe resent (same message ids)"),
+        };
         println!(
-            "sent {} of {} to {}, failed {}, in {:.3}s ({:.0} msg/s)",
+            "sent {} of {} to {}, failed {}{resent}, in {:.3}s ({:.0} msg/s)",
             report.sent,
             args.count,
             cfg.queue,
@@ -602,14 +617,28 @@ mod tests {
             management_url: Some("http://127.0.0.1:9/".into()),
             ..args()
         };
-        let cfg = explicit
-            .resolve_with(Some(format!("{cs};EntityPath=orders")))
-            .unwrap()
-            .unwrap();
+        let cfg = explicit.resolve_with(Some(cs.into())).unwrap().unwrap();
         assert_eq!(
             (cfg.queue.as_str(), cfg.management_url.as_str()),
             ("other", "http://127.0.0.1:9/")
         );
+        // An EntityPath for another queue than --queue is bad input (#10 item 9).
+        let err = explicit
+            .resolve_with(Some(format!("{cs};EntityPath=orders")))
+            .unwrap_err();
+        assert!(
+            matches!(err, ConnectionStringError::QueueEntityMismatch { .. }),
+            "{err}"
+        );
+        let same = ServiceBusArgs {
+            queue: Some("Orders".into()),
+            ..args()
+        };
+        let cfg = same
+            .resolve_with(Some(format!("{cs};EntityPath=orders")))
+            .unwrap()
+            .unwrap();
+        assert_eq!(cfg.queue, "Orders", "entity names are case-insensitive");
         let bad = ServiceBusArgs {
             management_url: Some("ftp://x/".into()),
             ..args()

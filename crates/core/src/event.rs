@@ -72,6 +72,10 @@ pub struct SendProgress {
     pub done: bool,
     pub cancelled: bool,
     pub error: Option<SourceError>,
+    /// Messages sent again after a lost acknowledgement (same message ids): the broker may
+    /// hold up to this many more than `sent`. Absent in older recordings.
+    #[serde(default)]
+    pub maybe_resent: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -26,6 +26,16 @@ pub fn retry_options() -> ServiceBusRetryOptions {
     }
 }
 
+/// For senders: no retries inside azservicebus. `LiveSender` retries each batch itself, so it
+/// knows which messages went out twice (`BurstReport::maybe_resent`); azservicebus's own resend
+/// after a dropped connection is invisible to its caller.
+pub fn send_retry_options() -> ServiceBusRetryOptions {
+    ServiceBusRetryOptions {
+        max_retries: 0,
+        ..retry_options()
+    }
+}
+
 pub fn client_options(retry: ServiceBusRetryOptions) -> ServiceBusClientOptions {
     ServiceBusClientOptions {
         transport_type: ServiceBusTransportType::AmqpTcp,

@@ -84,6 +84,16 @@ pub enum ConnectionStringError {
         "{name} is set but empty (did the command that fills it fail?): set it to the connection string, or unset it to run the simulator"
     )]
     EmptyVariable { name: &'static str },
+    /// Plain AMQP and HTTP would carry SAS tokens across a network in clear text.
+    #[error(
+        "UseDevelopmentEmulator=true sends the key's SAS tokens over plain AMQP and HTTP, so kedatui allows it only for a loopback or local host (127.0.0.1, ::1, localhost, a single-label name such as a container's), not `{host}`: remove UseDevelopmentEmulator to use TLS"
+    )]
+    EmulatorNotLocal { host: String },
+    /// `--queue` names another queue than the string's EntityPath grants.
+    #[error(
+        "--queue is `{queue}` but the connection string's EntityPath is `{entity}`: a queue-level policy only opens its own queue; drop --queue or use that queue's connection string"
+    )]
+    QueueEntityMismatch { queue: String, entity: String },
     #[error("could not read the connection string file {path}: {reason}")]
     File { path: String, reason: String },
     #[error(
@@ -201,6 +211,9 @@ pub fn parse(input: &str) -> Result<ConnectionString, ConnectionStringError> {
     if signature && (key_name.is_none() || key.is_none()) {
         return Err(ConnectionStringError::SignatureNotSupported);
     }
+    if emulator && !is_local_host(&host) {
+        return Err(ConnectionStringError::EmulatorNotLocal { host });
+    }
     Ok(ConnectionString {
         host,
         port: url.port(),
@@ -262,6 +275,17 @@ pub fn keyless(
         use_development_emulator: loopback,
         entra: Some(auth),
     })
+}
+
+/// Hosts that plain-text AMQP may reach without crossing a network: loopback addresses,
+/// `localhost` (and `*.localhost`), and single-label names (a container or compose service).
+pub fn is_local_host(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<std::net::IpAddr>() {
+        return ip.is_loopback();
+    }
+    let name = bare.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost" || name.ends_with(".localhost") || !name.contains('.')
 }
 
 impl ConnectionString {
@@ -386,6 +410,44 @@ mod tests {
             assert_eq!(cs.use_development_emulator, case.emulator);
             // The key survives parsing intact, including its trailing `=`.
             assert_eq!(cs.key.expose(), KEY);
+        }
+    }
+
+    #[test]
+    fn the_emulator_flag_is_refused_for_a_remote_host() {
+        for host in [
+            "127.0.0.1:5672",
+            "127.0.0.2",
+            "[::1]:5672",
+            "localhost",
+            "sb.localhost",
+            "sb-emulator",
+        ] {
+            let cs = format!(
+                "Endpoint=sb://{host};SharedAccessKeyName=k;SharedAccessKey={KEY};UseDevelopmentEmulator=true"
+            );
+            assert!(parse(&cs).is_ok(), "{host} is local");
+        }
+        for host in [
+            "contoso.servicebus.windows.net",
+            "10.0.0.4",
+            "192.168.1.20:5672",
+            "[2001:db8::1]",
+            "8.8.8.8",
+        ] {
+            let cs = format!(
+                "Endpoint=sb://{host};SharedAccessKeyName=k;SharedAccessKey={KEY};UseDevelopmentEmulator=true"
+            );
+            let err = parse(&cs).unwrap_err();
+            assert!(
+                matches!(err, ConnectionStringError::EmulatorNotLocal { .. }),
+                "{host}: {err}"
+            );
+            let text = err.to_string();
+            assert!(text.contains("plain AMQP") && !text.contains(KEY), "{text}");
+            // Without the flag the same host is fine (TLS).
+            let tls = cs.replace(";UseDevelopmentEmulator=true", "");
+            assert!(parse(&tls).is_ok(), "{host} over TLS");
         }
     }
 

@@ -110,11 +110,21 @@ impl CountProbe {
                     "reading counts",
                     &e.message,
                 );
-            } else if e.kind == ErrorKind::Unauthorized {
+            } else if needs_manage(&e) {
                 e.message = with_manage_hint(
                     &e.message,
                     &self.connection.key_name,
                     self.separate_manage_connection,
+                );
+            } else if e.kind == ErrorKind::Unauthorized {
+                let from = if self.separate_manage_connection {
+                    super::MANAGE_CONNECTION_STRING_ENV
+                } else {
+                    super::CONNECTION_STRING_ENV
+                };
+                e.message = format!(
+                    "{}; policy `{}` from ${from}",
+                    e.message, self.connection.key_name
                 );
             }
             e
@@ -144,6 +154,11 @@ impl CountProbe {
     }
 }
 
+/// Whether a refused count read means the policy lacks Manage (and not a wrong key).
+pub fn needs_manage(e: &SourceError) -> bool {
+    e.kind == ErrorKind::Unauthorized && e.message.contains(MANAGE_RIGHTS)
+}
+
 /// A refused count read says which policy was used and how to give counts a Manage policy of
 /// their own while sends keep a Send-only one (§6.6). Names the policy and variable, never a key.
 pub fn with_manage_hint(message: &str, policy: &str, separate_manage_connection: bool) -> String {
@@ -165,12 +180,20 @@ pub fn parse_response(status: u16, body: &str, queue: &str) -> Result<QueueCount
     match status {
         200 => {}
         401 | 403 => {
+            let detail = detail();
+            let message = match super::errors::refusal(&detail) {
+                super::errors::Refusal::MissingRight("Manage") => {
+                    format!("Service Bus refused to read counts: {MANAGE_RIGHTS} ({detail})")
+                }
+                _ if detail.is_empty() => format!(
+                    "{} reading counts (HTTP {status}, no reason given)",
+                    super::errors::KEY_REFUSED
+                ),
+                _ => format!("{} reading counts: {detail}", super::errors::KEY_REFUSED),
+            };
             return Err(SourceError {
                 kind: ErrorKind::Unauthorized,
-                message: format!(
-                    "Service Bus refused to read counts: {MANAGE_RIGHTS} ({})",
-                    detail()
-                ),
+                message,
             });
         }
         404 => return Err(not_found(queue)),
@@ -383,6 +406,13 @@ mod tests {
             (401, unauthorized, ErrorKind::Unauthorized, MANAGE_RIGHTS),
             (
                 401,
+                "<Error><Code>401</Code><Detail>InvalidSignature: The token has an invalid signature.</Detail></Error>",
+                ErrorKind::Unauthorized,
+                "wrong key or policy name",
+            ),
+            (401, "", ErrorKind::Unauthorized, "wrong key or policy name"),
+            (
+                401,
                 unauthorized,
                 ErrorKind::Unauthorized,
                 "Manage,EntityRead",
@@ -417,7 +447,20 @@ mod tests {
     #[test]
     fn a_refused_count_read_says_how_to_give_counts_a_manage_policy() {
         // §6.6: counts need Manage; the send string may stay Send-only.
-        let e = parse_response(401, "", "orders").unwrap_err();
+        let e = parse_response(
+            401,
+            "<Error><Code>401</Code><Detail>Manage,EntityRead claims required for this operation.</Detail></Error>",
+            "orders",
+        )
+        .unwrap_err();
+        assert!(needs_manage(&e));
+        let wrong_key = parse_response(401, "InvalidSignature", "orders").unwrap_err();
+        assert!(!needs_manage(&wrong_key), "{}", wrong_key.message);
+        assert!(
+            !wrong_key.message.contains("Manage"),
+            "{}",
+            wrong_key.message
+        );
         let cases = [
             (
                 false,
