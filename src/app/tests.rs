@@ -431,6 +431,7 @@ fn q_quits_at_once_only_when_nothing_is_going_on() {
                 size: 10,
                 sent: 3,
                 failed: 0,
+                maybe_resent: 0,
                 at: t(1),
                 done: false,
                 cancelled: false,
