@@ -6,6 +6,7 @@ pub mod crd;
 pub mod duration;
 pub mod event;
 pub mod kube;
+pub mod lab;
 pub mod model;
 pub mod presenter;
 pub mod record;

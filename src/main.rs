@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         }
         Some(Commands::Replay(args)) => kedatui::record::replay::run(args),
         Some(Commands::Doctor(args)) => kedatui::kube::cli::run_doctor(args),
+        Some(Commands::Lab(args)) => kedatui::lab::run_headless(args),
         None => kedatui::tui::run(cli.console),
     };
     match result {

@@ -155,6 +155,8 @@ pub struct App {
     fallback: Option<fallback::FallbackSeed>,
     /// The simulator carries on from live numbers: the header says so.
     pub from_live: bool,
+    /// Live mode against `kedatui --lab`: the header says `LIVE (lab)`.
+    pub lab: bool,
 }
 
 /// `SourceKind` with an order, for a stable header.
@@ -225,6 +227,7 @@ impl App {
             stats: RunStats::default(),
             fallback: None,
             from_live: false,
+            lab: false,
         }
     }
 
