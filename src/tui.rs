@@ -261,7 +261,12 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
         fallback: Some((sim_config.clone(), seed)),
     };
     let warp = args.warp;
+    let lab_commands = lab.as_ref().map(crate::lab::Lab::commands);
     let code = run_session(app, session, &log_file, runtime, move |tx, sources| {
+        if let Some(lab_commands) = lab_commands {
+            let (commands, task) = crate::lab::spawn_fault_source(lab_commands);
+            sources.add("lab", crate::lab::lab_accepts, commands, Some(task));
+        }
         match setup {
             Setup::Simulator => {
                 let world = crate::sim::World::new(sim_config, seed, started_at);

@@ -28,18 +28,62 @@ fn receiver_binary() -> PathBuf {
 fn build_receiver() -> PathBuf {
     let kedatui = PathBuf::from(env!("CARGO_BIN_EXE_kedatui"));
     let dir = kedatui.parent().unwrap().to_path_buf();
+    let receiver = dir.join(format!("receiver{}", std::env::consts::EXE_SUFFIX));
+    // `cargo test --workspace` builds it alongside; rebuild only when a source is newer (a
+    // `cargo build` from here resolves other features than the test build and recompiles much).
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let built = std::fs::metadata(&receiver).and_then(|m| m.modified()).ok();
+    let sources = [
+        "src",
+        "receiver/src",
+        "testkit/src",
+        "Cargo.lock",
+        "Cargo.toml",
+        "receiver/Cargo.toml",
+        "testkit/Cargo.toml",
+    ]
+    .iter()
+    .filter_map(|p| newest(&root.join(p)))
+    .max();
+    if built.is_some() && built >= sources {
+        return receiver;
+    }
     let mut build = Command::new(env!("CARGO"));
     build
         .args(["build", "-p", "receiver", "--bin", "receiver"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
+        .current_dir(root);
+    // What cargo set for this test process is not the caller's build environment.
+    for (key, _) in std::env::vars() {
+        let keep = [
+            "CARGO_HOME",
+            "CARGO_BUILD_JOBS",
+            "CARGO_TARGET_DIR",
+            "CARGO_NET_OFFLINE",
+        ];
+        if key.starts_with("CARGO_") && !keep.contains(&key.as_str()) {
+            build.env_remove(key);
+        }
+    }
     if dir.file_name().is_some_and(|n| n == "release") {
         build.arg("--release");
     }
     let status = build.status().expect("run cargo build -p receiver");
     assert!(status.success(), "cargo build -p receiver failed");
-    let receiver = dir.join(format!("receiver{}", std::env::consts::EXE_SUFFIX));
     assert!(receiver.is_file(), "{} was built", receiver.display());
     receiver
+}
+
+/// The newest modification time of a file or of any file under a directory.
+fn newest(path: &Path) -> Option<std::time::SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_dir() {
+        return meta.modified().ok();
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .flatten()
+        .filter_map(|e| newest(&e.path()))
+        .max()
 }
 
 /// Short timings: 1 s polls and syncs, a 4 s cooldown, 200 ms per message, at most 4 pods.
@@ -522,8 +566,10 @@ fn headless_lab_refuses_an_api_server_with_controllers() {
     let api = runtime
         .block_on(testkit::kube::FakeApiServer::start())
         .unwrap();
-    api.apply(serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": "keda-operator", "namespace": "keda"}, "spec": {}}));
+    api.apply(
+        serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "keda-operator", "namespace": "keda"}, "spec": {}}),
+    );
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
     api.write_kubeconfig(&kubeconfig, "keda-demo").unwrap();

@@ -292,6 +292,7 @@ impl App {
             frozen: self.frozen_at.is_some(),
             warp: self.warp,
             replay: self.replay_controls(),
+            lab: self.lab,
         }
     }
 
@@ -657,6 +658,7 @@ impl App {
             (_, _, Some(Command::SetConsumersPaused(false))) => "consumers resumed".into(),
             (_, _, Some(Command::SetWarp(w))) => format!("warp ×{}", keymap::format_factor(*w)),
             (_, _, Some(Command::Purge)) => "purge".into(),
+            (_, _, Some(Command::LabFault(f))) => f.label().into(),
             // Not echoed: the echo would end up on the slide.
             (_, _, Some(Command::Presenter(PresenterCommand::Snapshot))) => return None,
             (_, _, Some(Command::Presenter(PresenterCommand::Replay(c)))) => match c {
@@ -829,6 +831,7 @@ impl App {
                 Vec::new()
             }
             Action::Snapshot => vec![Command::Presenter(PresenterCommand::Snapshot)],
+            Action::LabFault(fault) => vec![Command::LabFault(fault)],
             Action::ReplayPause => self.replay_command(ReplayControl::TogglePause),
             Action::ReplayFaster => self.replay_command(ReplayControl::Faster),
             Action::ReplaySlower => self.replay_command(ReplayControl::Slower),

@@ -77,6 +77,9 @@ pub struct Controller {
     written_so: Option<Value>,
     written_hpa: Option<Value>,
     pending_events: Vec<Value>,
+    /// Pod deletions to send, with their grace period (0: the kubelet's final removal);
+    /// kept until the API server took them.
+    deletions: Vec<(String, u32)>,
     event_serial: u64,
     report: LabReport,
 }
@@ -117,6 +120,7 @@ impl Controller {
             written_so: None,
             written_hpa: None,
             pending_events: Vec::new(),
+            deletions: Vec::new(),
             event_serial: 0,
             report: LabReport::default(),
             config,
@@ -420,20 +424,10 @@ impl Controller {
                 worker::signal(r.pid, nix::sys::signal::Signal::SIGTERM);
             }
         }
-        let pods: Api<Pod> = Api::namespaced(self.client.clone(), self.ns());
-        let name = name.to_string();
-        let grace = self.template.grace_period_seconds as u32;
         // The API server marks the pod Terminating (deletionTimestamp); the kubelet removes it
-        // once the container has stopped (below, with grace period 0).
-        tokio::spawn(async move {
-            let params = DeleteParams {
-                grace_period_seconds: Some(grace),
-                ..DeleteParams::default()
-            };
-            if let Err(e) = pods.delete(&name, &params).await {
-                tracing::warn!(pod = name, error = %e, "lab: deleting a pod");
-            }
-        });
+        // once the container has stopped (`remove_pod`, with grace period 0).
+        let grace = self.template.grace_period_seconds.max(1) as u32;
+        self.deletions.push((name.to_string(), grace));
     }
 
     /// The scheduler and the kubelet: stages that are due, receivers to start, exits to show.
@@ -543,19 +537,8 @@ impl Controller {
         if !self.created.remove(name) {
             return;
         }
-        let pods: Api<Pod> = Api::namespaced(self.client.clone(), self.ns());
-        let name = name.to_string();
-        tokio::spawn(async move {
-            let params = DeleteParams {
-                grace_period_seconds: Some(0),
-                ..DeleteParams::default()
-            };
-            match pods.delete(&name, &params).await {
-                Ok(_) => {}
-                Err(kube::Error::Api(s)) if s.code == 404 => {}
-                Err(e) => tracing::warn!(pod = name, error = %e, "lab: removing a pod"),
-            }
-        });
+        self.deletions.retain(|(n, _)| n != name);
+        self.deletions.push((name.to_string(), 0));
     }
 
     fn event(
@@ -594,6 +577,21 @@ impl Controller {
     async fn flush(&mut self) {
         let ns = self.ns().to_string();
         let pods_api: Api<Pod> = Api::namespaced(self.client.clone(), &ns);
+        while let Some((name, grace)) = self.deletions.first().cloned() {
+            let params = DeleteParams {
+                grace_period_seconds: Some(grace),
+                ..DeleteParams::default()
+            };
+            match pods_api.delete(&name, &params).await {
+                Ok(_) => {}
+                Err(kube::Error::Api(s)) if s.code == 404 => {}
+                Err(e) => {
+                    tracing::debug!(pod = name, error = %e, "lab: deleting a pod");
+                    return;
+                }
+            }
+            self.deletions.remove(0);
+        }
         for i in 0..self.pods.len() {
             let pod = &self.pods[i];
             if pod.deleted_at.is_some() && !self.created.contains(&pod.name) {

@@ -150,6 +150,42 @@ pub fn parse_command(line: &str) -> Result<Typed, String> {
     Ok(typed)
 }
 
+impl From<crate::event::LabFault> for Fault {
+    /// The console's keys: the broker and the API server go away for 10 s.
+    fn from(key: crate::event::LabFault) -> Self {
+        use crate::event::LabFault as K;
+        match key {
+            K::CrashReceiver => Fault::CrashReceiver,
+            K::BrokerDown => Fault::BrokerDown(Duration::from_secs(10)),
+            K::ApiExpire => Fault::ApiExpire,
+            K::ApiDown => Fault::ApiDown(Duration::from_secs(10)),
+        }
+    }
+}
+
+/// The console's route for the fault keys (`Sources::add`).
+pub fn lab_accepts(command: &crate::event::Command) -> bool {
+    matches!(command, crate::event::Command::LabFault(_))
+}
+
+/// A source for `Sources`: forwards the console's fault keys to the lab.
+pub fn spawn_fault_source(
+    lab: UnboundedSender<LabCommand>,
+) -> (
+    UnboundedSender<crate::event::Command>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(async move {
+        while let Some(command) = rx.recv().await {
+            if let crate::event::Command::LabFault(key) = command {
+                let _ = lab.send(LabCommand::Fault(key.into()));
+            }
+        }
+    });
+    (tx, task)
+}
+
 /// To the controller.
 #[derive(Debug)]
 pub enum LabCommand {
