@@ -183,11 +183,8 @@ impl Controller {
                 code,
                 message,
             } => {
-                if !self
-                    .processes
-                    .get(&pod)
-                    .is_some_and(|r| r.generation == generation)
-                {
+                let current = self.processes.get(&pod).map(|r| r.generation);
+                if current != Some(generation) {
                     return;
                 }
                 self.processes.remove(&pod);

@@ -1,7 +1,7 @@
 //! `kedatui lab` and `kedatui --lab`: a local stand-in for "AKS + KEDA + Service Bus".
 //!
 //! Everything the console talks to speaks the real protocol: the loopback Service Bus (AMQP 1.0
-//! + management REST) and a Kubernetes API server (the loopback one, or any API server without
+//! and management REST) and a Kubernetes API server (the loopback one, or any API server without
 //! nodes or controllers given by `--kubeconfig`). The cluster behaves by the simulator's rules:
 //! [`controller`] drives `crate::sim::loops` (KEDA's scale loop, the HPA) on the broker's real
 //! ActiveMessageCount and plays the Deployment and ReplicaSet controllers and the kubelet, whose

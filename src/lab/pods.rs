@@ -189,7 +189,7 @@ pub fn pod_status(pod: &LabPod, template: &PodTemplate, start: Timestamp) -> Val
     });
     let container = |ready: bool, state: Value, last: Option<Value>| {
         let mut c = json!({"name": template.container, "image": template.image, "imageID": "",
-                           "ready": ready, "started": !state.get("waiting").is_some(),
+                           "ready": ready, "started": state.get("waiting").is_none(),
                            "restartCount": pod.restarts, "state": state});
         if let Some(last) = last {
             c["lastState"] = last;
