@@ -53,7 +53,7 @@ fi
 step "SAS rules on the queue (least privilege for each party)"
 # Queue-level rules: each key opens this queue only (KEDA's scaler accepts such a connection
 # string, EntityPath included: kedacore/keda#4656). A Manage rule must also carry Send and
-# Listen (keda-semantics §6.6).
+# Listen (docs/keda-semantics.md §6.6).
 run az servicebus queue authorization-rule create --resource-group "$RESOURCE_GROUP" \
   --namespace-name "$SERVICEBUS_NAMESPACE" --queue-name "$QUEUE_NAME" --name "$SEND_RULE" --rights Send --output none
 run az servicebus queue authorization-rule create --resource-group "$RESOURCE_GROUP" \
@@ -88,7 +88,7 @@ run az aks get-credentials --resource-group "$RESOURCE_GROUP" --name "$AKS_NAME"
 
 helm_identity_args=()
 if [[ "$workload_identity" == 1 ]]; then
-  step "Managed identity $KEDA_IDENTITY_NAME for KEDA's operator (keda-semantics §7.2)"
+  step "Managed identity $KEDA_IDENTITY_NAME for KEDA's operator (docs/keda-semantics.md §7.2)"
   run az identity create --resource-group "$RESOURCE_GROUP" --name "$KEDA_IDENTITY_NAME" --location "$LOCATION" --output none
   capture KEDA_CLIENT_ID az identity show --resource-group "$RESOURCE_GROUP" --name "$KEDA_IDENTITY_NAME" --query clientId --output tsv
   capture KEDA_PRINCIPAL_ID az identity show --resource-group "$RESOURCE_GROUP" --name "$KEDA_IDENTITY_NAME" --query principalId --output tsv

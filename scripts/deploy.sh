@@ -162,7 +162,7 @@ run kubectl wait --namespace "$K8S_NAMESPACE" --for=condition=Ready --timeout="$
 run kubectl get --namespace "$K8S_NAMESPACE" "$scaler_kind,triggerauthentication,deployment,hpa,pods"
 
 step "Done. Watch it: kubectl get pods --namespace $K8S_NAMESPACE --watch, or kedatui in live mode."
-# The console sends with Send and reads counts with Manage (keda-semantics §6.6): least privilege
+# The console sends with Send and reads counts with Manage (docs/keda-semantics.md §6.6): least privilege
 # is two strings, the Send rule's for bursts and the Manage rule's for counts (and purge, which
 # needs Listen: Manage includes it). The commands are shown, never the secrets.
 az_keys="az servicebus queue authorization-rule keys list --resource-group $RESOURCE_GROUP --namespace-name $SERVICEBUS_NAMESPACE --queue-name $QUEUE_NAME"

@@ -15,7 +15,7 @@ set -euo pipefail
 : "${SERVICEBUS_NAMESPACE:=${DEMO_PREFIX}-sb}"
 # Same as yaml/ and kedatui's default (src/model.rs names::QUEUE); tests/yaml_manifests.rs checks.
 : "${QUEUE_NAME:=kedaqueue}"
-# Three queue-level SAS rules, least privilege each (keda-semantics §6.6, §7.1).
+# Three queue-level SAS rules, least privilege each (docs/keda-semantics.md §6.6, §7.1).
 : "${SEND_RULE:=kedatui-send}"
 : "${LISTEN_RULE:=receiver-listen}"
 : "${MANAGE_RULE:=keda-manage}"

@@ -14,7 +14,7 @@ fn main() -> ExitCode {
             eprintln!("kedatui: --record cannot record a replay; replay the recording itself");
             return ExitCode::from(kedatui::tui::BAD_INPUT);
         }
-        Some(Commands::Replay(args)) => kedatui::record::replay::run(args),
+        Some(Commands::Replay(args)) => kedatui::tui::replay(args),
         Some(Commands::Doctor(args)) => kedatui::kube::cli::run_doctor(args),
         Some(Commands::Lab(args)) => kedatui::lab::run_headless(args),
         None => kedatui::tui::run(cli.console),

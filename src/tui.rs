@@ -16,7 +16,6 @@ use jiff::Timestamp;
 use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 
-use crate::app::fallback::FallbackSeed;
 use crate::app::{App, AppConfig, MAX_BURST, Mode, parse_burst_size};
 use crate::event::{Command, Event};
 use crate::presenter::{PresenterCommand, PresenterEvent};
@@ -25,6 +24,7 @@ use crate::record::{Recorder, Recording};
 use crate::servicebus::cli::ServiceBusEnv;
 use crate::sim::SimConfig;
 use crate::sim::cli::SimArgs;
+use crate::sim::fallback::FallbackSeed;
 use crate::source::live::{self, Setup};
 use crate::source::{self, Sources, sim::SimDriver};
 
@@ -288,8 +288,24 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
     Ok(code)
 }
 
+/// `kedatui replay`: refuse a bad recording before the terminal changes (exit 2), then play it.
+pub fn replay(args: ReplayArgs) -> Result<ExitCode> {
+    if let Err(err) = args.view.check() {
+        eprintln!("kedatui: {err}");
+        return Ok(ExitCode::from(BAD_INPUT));
+    }
+    let recording = match crate::record::load(&args.file) {
+        Ok(r) => r,
+        Err(err) => {
+            eprintln!("kedatui: cannot replay {}: {err}", args.file.display());
+            return Ok(ExitCode::from(BAD_INPUT));
+        }
+    };
+    run_replay(args, recording)
+}
+
 /// `kedatui replay`: the recording through the same App and UI, driven by the replay source.
-pub fn run_replay(args: ReplayArgs, recording: Recording) -> Result<ExitCode> {
+fn run_replay(args: ReplayArgs, recording: Recording) -> Result<ExitCode> {
     let log_file = args
         .log_file
         .clone()

@@ -1,4 +1,4 @@
-//! The loopback API server speaks the recorded wire shapes (reference/kube-wire/) to the real
+//! The loopback API server speaks the recorded wire shapes (docs/kube-wire.md) to the real
 //! kube client: paged lists, expired continue tokens (HTTP 410), watches from a too-old
 //! resourceVersion (an ERROR 410 event inside HTTP 200), streaming lists, bookmarks, 401.
 
@@ -72,7 +72,7 @@ async fn lists_page_with_continue_tokens_and_expire_with_410() {
         .list(&ListParams::default().limit(2).continue_token(&token))
         .await
         .unwrap_err();
-    // kube-wire/list-expired-continue-410.json: a list fails at HTTP level.
+    // docs/kube-wire.md §7: a list fails at HTTP level.
     assert!(
         matches!(err, kube::Error::Api(ref s) if s.code == 410 && s.reason == "Expired"),
         "{err:?}"
@@ -158,7 +158,7 @@ async fn streaming_lists_end_with_the_initial_events_bookmark() {
         match stream.try_next().await.unwrap() {
             Some(WatchEvent::Added(_)) => added += 1,
             Some(WatchEvent::Bookmark(b)) => {
-                // kube-wire/watch-streaming-list-initial-events-end.jsonl
+                // docs/kube-wire.md §5: ADDED events, then a BOOKMARK marking their end
                 assert!(
                     b.metadata
                         .annotations

@@ -1,5 +1,5 @@
 //! The testkit Service Bus against the real azservicebus client, over 127.0.0.1
-//! (servicebus-amqp.md §1–§2: what the broker must do for azservicebus 0.25).
+//! (docs/servicebus-amqp.md §1–§2: what the broker must do for azservicebus 0.25).
 
 use std::time::Duration;
 

@@ -381,7 +381,7 @@ fn trigger_authentication_and_secret_key_names_match() {
     );
     let refs = &ta.spec.secret_target_ref;
     assert_eq!(refs.len(), 1);
-    // azure-servicebus reads exactly the parameter `connection` (keda-semantics §7.1).
+    // azure-servicebus reads exactly the parameter `connection` (docs/keda-semantics.md §7.1).
     assert_eq!(refs[0].parameter, "connection");
     assert_eq!(refs[0].name, secret_name);
     assert_eq!(refs[0].key, names::SECRET_KEY_KEDA);
@@ -717,7 +717,7 @@ fn the_workload_identity_overlay_produces_valid_keda_objects() {
     );
     assert_eq!(ta.spec.pod_identity.unwrap().provider, "azure-workload");
     let so: ScaledObject = strict(&so, "patched ScaledObject");
-    // keda-semantics §2.1: `namespace` is required with azure-workload.
+    // docs/keda-semantics.md §2.1: `namespace` is required with azure-workload.
     assert_eq!(
         so.spec.triggers[0].metadata.get("namespace"),
         Some(&lib_sh_default("SERVICEBUS_NAMESPACE"))

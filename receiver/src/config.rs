@@ -5,7 +5,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use kedatui::servicebus::connection::{self, ConnectionString};
+use kedatui_servicebus::connection::{self, ConnectionString};
 
 pub const USAGE: &str = "\
 Usage: receiver [--once [--exit-when-done]]
@@ -240,7 +240,7 @@ mod tests {
     #[test]
     fn defaults_match_the_deployment_yaml() {
         let c = config(&[], &[("SERVICEBUS_CONNECTION_STRING", conn(""))]);
-        assert_eq!(c.queue_name, kedatui::model::names::QUEUE);
+        assert_eq!(c.queue_name, kedatui_core::model::names::QUEUE);
         assert_eq!(c.processing, Duration::from_millis(1000));
         assert_eq!((c.concurrency, c.prefetch), (1, 0));
         assert_eq!(c.shutdown_grace, Duration::from_secs(25));

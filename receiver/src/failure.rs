@@ -1,8 +1,8 @@
 //! Which failures end the process, and with which exit code. The classification itself is
-//! kedatui's (`kedatui::servicebus::errors::classify`, which also reads the broker's logged
-//! reason, since azservicebus's errors show only the last local error: servicebus-amqp.md §4).
+//! kedatui's (`kedatui_servicebus::errors::classify`, which also reads the broker's logged
+//! reason, since azservicebus's errors show only the last local error: docs/servicebus-amqp.md §4).
 
-use kedatui::event::ErrorKind;
+use kedatui_servicebus::ErrorKind;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Failure {

@@ -25,7 +25,7 @@ fn main() -> ExitCode {
         }
     };
 
-    // current_thread: avoids fe2o3-amqp 0.14's unsettled-map race (servicebus-amqp.md §2).
+    // current_thread: avoids fe2o3-amqp 0.14's unsettled-map race (docs/servicebus-amqp.md §2).
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use serde_json::json;
 use tokio::sync::watch;
 
-use kedatui::servicebus::{client, errors};
+use kedatui_servicebus::{client, errors};
 
 use crate::config::Config;
 use crate::failure::{self, Failure};
@@ -60,7 +60,7 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
     };
 
     // kedatui's builder keeps the connection string's port, which azservicebus's own parser drops
-    // (servicebus-amqp.md §1). Create calls have no overall timeout of their own (§4).
+    // (docs/servicebus-amqp.md §1). Create calls have no overall timeout of their own (§4).
     let since = Instant::now();
     let connect = client::connect(&config.connection, client::retry_options());
     let mut client = match tokio::time::timeout(config.create_timeout, connect).await {
@@ -88,7 +88,7 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         Ok(Ok(receiver)) => receiver,
         Ok(Err(e)) => return Err(fatal(errors::Operation::Receive, e.to_string(), since)),
         Err(_) => {
-            // A missing queue can make the attach hang rather than fail (servicebus-amqp.md §2);
+            // A missing queue can make the attach hang rather than fail (docs/servicebus-amqp.md §2);
             // the broker's logged reason, if any, still classifies it.
             let detail = format!(
                 "attaching a receiver to queue {queue} timed out after {:?}; does the queue exist and does the rule have Listen?",

@@ -4,14 +4,14 @@
 //! then spends each receive call retrying the refused link for seconds and finally reports only
 //! `Local error: IllegalSessionState`; the broker's real reason (`amqp:not-found`,
 //! `amqp:unauthorized-access`) reaches only the `log` bridge, where later recovery errors soon
-//! overwrite it (servicebus-amqp.md §2 gotcha 8, §4 "Errors"). This thread watches each receive
+//! overwrite it (docs/servicebus-amqp.md §2 gotcha 8, §4 "Errors"). This thread watches each receive
 //! call and exits with that reason the moment it is logged, or when a call overruns its deadline.
 //! Nothing is lost by exiting: messages in flight stay locked and return when their locks expire.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use kedatui::servicebus::errors::{self, Operation};
+use kedatui_servicebus::errors::{self, Operation};
 
 use crate::failure::{self, Failure};
 

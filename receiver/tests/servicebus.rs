@@ -299,7 +299,7 @@ fn a_missing_queue_ends_with_exit_4() {
 
 #[test]
 fn messages_from_kedatuis_sender_are_logged_with_their_id_burst_and_seq() {
-    use kedatui::servicebus::{connection, sender};
+    use kedatui_core::servicebus::{connection, sender};
     let bus = bus();
     let n = 5;
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -7,53 +7,9 @@
 
 use super::{App, Mode, Notice, NoticeLevel, TRICKLE_BURST};
 use crate::event::Health;
-use crate::model::ScaledObjectView;
-use crate::sim::SimConfig;
 use crate::sim::config::SimNames;
-
-/// What the simulator carries on from.
-#[derive(Clone, Debug, PartialEq)]
-pub struct FallbackSeed {
-    /// Active + in flight, as the live gauge showed.
-    pub active_messages: u64,
-    /// The Deployment's `spec.replicas` (or the pods seen, when the Deployment never arrived).
-    pub replicas: u32,
-    /// The live ScaledObject, when the cluster was reached.
-    pub scaled_object: Option<ScaledObjectView>,
-    pub names: SimNames,
-    /// The trickle keeps going in the simulator if it was on.
-    pub trickle: Option<f64>,
-}
-
-impl FallbackSeed {
-    /// `base` (the flags / `--scaledobject-file`) with the live ScaledObject's numbers and the
-    /// live names. If the live numbers are ones the simulator refuses, `base`'s numbers stay and
-    /// the reason comes back to show.
-    pub fn sim_config(&self, base: &SimConfig) -> (SimConfig, Option<String>) {
-        let mut config = base.clone();
-        config.names = self.names.clone();
-        let Some(so) = &self.scaled_object else {
-            return (config, None);
-        };
-        let mut live = config.clone();
-        live.polling_interval = so.polling_interval;
-        live.cooldown_period = so.cooldown_period;
-        live.min_replicas = so.min_replicas;
-        live.max_replicas = so.max_replicas;
-        live.idle_replicas = so.idle_replicas;
-        live.message_count = so.message_count;
-        live.activation_message_count = so.activation_message_count;
-        match live.validate() {
-            Ok(()) => (live, None),
-            Err(e) => (
-                config,
-                Some(format!(
-                    "the live ScaledObject's settings do not simulate ({e}); using the flags'"
-                )),
-            ),
-        }
-    }
-}
+/// Defined with the simulator, so the live sources can take it without importing the App.
+pub use crate::sim::fallback::FallbackSeed;
 
 impl App {
     /// True when every live source reported so far is connected (and at least one has): then
@@ -133,7 +89,9 @@ mod tests {
     use super::*;
     use crate::app::AppConfig;
     use crate::event::{ErrorKind, Event, Health, SourceError, SourceEvent, SourceKind};
+    use crate::model::ScaledObjectView;
     use crate::model::{DeploymentView, QueueCounts, QueueSample};
+    use crate::sim::SimConfig;
 
     fn key(c: char) -> Event {
         Event::Input(TermEvent::Key(KeyEvent::from(KeyCode::Char(c))))

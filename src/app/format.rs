@@ -4,7 +4,7 @@ use jiff::SignedDuration;
 
 /// AGE exactly as `kubectl get pods` prints it (apimachinery `duration.HumanDuration`); the one
 /// definition lives with the other kubectl row rules.
-pub use crate::kube::rows::human_duration as kubectl_age;
+pub use crate::kubectl::human_duration as kubectl_age;
 
 /// A compact duration for panels and the summary: `0s`, `45s`, `1m24s`, `2h05m`; tenths below 10 s.
 pub fn short_duration(d: SignedDuration) -> String {
@@ -42,6 +42,12 @@ pub fn rate(per_second: f64) -> String {
     } else {
         format!("{per_second:.0}")
     }
+}
+
+/// `12s / 1m40s` for the replay header.
+pub fn replay_position(status: &crate::event::ReplayStatus) -> String {
+    let f = |ms: u64| short_duration(SignedDuration::from_millis(ms as i64));
+    format!("{} / {}", f(status.position_ms), f(status.length_ms))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod fallback;
 pub mod format;
 pub mod history;
 pub mod keymap;
+pub mod layout;
 pub mod rates;
 pub mod summary;
 
@@ -836,10 +837,10 @@ impl App {
             Action::ReplayFaster => self.replay_command(ReplayControl::Faster),
             Action::ReplaySlower => self.replay_command(ReplayControl::Slower),
             Action::SeekBack => {
-                self.replay_command(ReplayControl::Seek(-crate::record::replay::SEEK_STEP_SECS))
+                self.replay_command(ReplayControl::Seek(-crate::presenter::SEEK_STEP_SECS))
             }
             Action::SeekForward => {
-                self.replay_command(ReplayControl::Seek(crate::record::replay::SEEK_STEP_SECS))
+                self.replay_command(ReplayControl::Seek(crate::presenter::SEEK_STEP_SECS))
             }
             Action::Quit | Action::Confirm | Action::Cancel => Vec::new(),
         }
@@ -855,7 +856,7 @@ impl App {
     /// Pod rows on screen, when the terminal size is known.
     fn pod_rows_visible(&self) -> Option<usize> {
         self.screen
-            .map(|(w, h)| crate::ui::pod_rows_visible(w, h, self.presenter.big))
+            .map(|(w, h)| layout::pod_rows_visible(w, h, self.presenter.big))
     }
 
     fn page_size(&self) -> usize {

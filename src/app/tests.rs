@@ -352,7 +352,7 @@ fn arrows_scroll_the_pod_table_within_bounds() {
 fn scrolling_stops_when_the_last_pod_is_on_screen() {
     let mut a = app();
     a.update(Event::Input(TermEvent::Resize(120, 40)));
-    let visible = crate::ui::pod_rows_visible(120, 40, false);
+    let visible = crate::app::layout::pod_rows_visible(120, 40, false);
     assert_eq!(visible, 13, "the pod table at 120×40");
     let pods = (0..30)
         .map(|i| pod(&format!("p-{i:02}"), "Running", 1, i))

@@ -350,7 +350,7 @@ impl Controller {
         );
     }
 
-    /// The ReplicaSet controller: create or delete pods until the live ones match spec (§5.2).
+    /// The ReplicaSet controller: create or delete pods until the live ones match spec (docs/keda-semantics.md §5.2).
     fn reconcile_replica_set(&mut self, now: i64) {
         let live = self.live_pods() as u32;
         let rs = self.replica_set.clone();

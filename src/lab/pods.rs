@@ -6,7 +6,7 @@
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
-/// Where a pod is in its life (keda-semantics §5.2's stages, plus what a crashing receiver adds).
+/// Where a pod is in its life (docs/keda-semantics.md §5.2's stages, plus what a crashing receiver adds).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Stage {
     /// Created, not yet scheduled.

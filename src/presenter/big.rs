@@ -68,20 +68,16 @@ pub fn render_number(title: &str, value: u64, style: Style, area: Rect, buf: &mu
 }
 
 /// Queue depth on the left, replicas (spec, and ready) on the right.
-pub fn render(app: &crate::app::App, area: Rect, buf: &mut Buffer) {
+pub fn render(depth: u64, (spec, ready): (u32, u32), area: Rect, buf: &mut Buffer) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
     render_number(
         "Queue depth (active + in flight)",
-        app.depth(),
+        depth,
         Style::new().fg(crate::ui::theme::DEPTH).bold(),
         left,
         buf,
     );
-    let (spec, ready) = app
-        .deployment
-        .as_ref()
-        .map_or((0, 0), |d| (d.spec_replicas, d.ready_replicas));
     render_number(
         &format!("Replicas ({ready} ready)"),
         u64::from(spec),

@@ -1,6 +1,6 @@
-//! Presenter features: themes for projectors, big numbers, the key echo, slide snapshots, and the
-//! events and commands replay uses. State lives in [`App::presenter`](crate::app::App); drawing
-//! reads it like any other state.
+//! Presenter features: themes for projectors, big numbers, the key echo, slide snapshots. State
+//! lives in [`App::presenter`](crate::app::App); drawing reads it like any other state. The
+//! events and commands replay uses are message types, defined in [`crate::event`].
 
 pub mod big;
 pub mod snapshot;
@@ -9,58 +9,15 @@ pub mod theme;
 use std::path::PathBuf;
 
 use jiff::{SignedDuration, Timestamp};
-use serde::{Deserialize, Serialize};
-
-use crate::event::Event;
 
 /// How long the key echo stays on screen (of the App's clock, stretched by the warp like the
 /// pod flash so it reads the same at ×10).
 pub const ECHO_FOR: SignedDuration = SignedDuration::from_secs(3);
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum PresenterEvent {
-    /// Where the replay is: position, length, speed, paused.
-    ReplayStatus(ReplayStatus),
-    /// Seeking back: start again from a fresh App; the recording's events up to the new
-    /// position follow at once.
-    ReplayReset,
-    /// One recorded event, applied as it was then (its commands go nowhere).
-    Replayed(Box<Event>),
-    /// A slide snapshot was written.
-    SnapshotSaved { text: PathBuf, svg: PathBuf },
-    /// Writing the slide snapshot failed (the message says what and where).
-    SnapshotFailed(String),
-}
+pub use crate::event::{PresenterCommand, PresenterEvent, ReplayControl, ReplayStatus};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum PresenterCommand {
-    /// `S`: write the current screen as text and SVG (the main loop does it, outside draw).
-    Snapshot,
-    Replay(ReplayControl),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub enum ReplayControl {
-    TogglePause,
-    /// Seconds of recording time, back (negative) or forward.
-    Seek(i64),
-    Faster,
-    Slower,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ReplayStatus {
-    pub position_ms: u64,
-    pub length_ms: u64,
-    pub speed: f64,
-    pub paused: bool,
-}
-
-impl ReplayStatus {
-    pub fn finished(&self) -> bool {
-        self.position_ms >= self.length_ms
-    }
-}
+/// What `←`/`→` seek by during a replay.
+pub const SEEK_STEP_SECS: i64 = 10;
 
 /// The speeds `+`/`-` walk during a replay.
 pub const REPLAY_SPEEDS: [f64; 9] = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0];
@@ -161,12 +118,6 @@ pub fn speed_down(current: f64) -> f64 {
         .copied()
         .find(|&s| s < current - 1e-9)
         .unwrap_or(current)
-}
-
-/// `12s / 1m40s` for the replay header.
-pub fn replay_position(status: &ReplayStatus) -> String {
-    let f = |ms: u64| crate::app::format::short_duration(SignedDuration::from_millis(ms as i64));
-    format!("{} / {}", f(status.position_ms), f(status.length_ms))
 }
 
 #[cfg(test)]

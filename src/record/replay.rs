@@ -6,7 +6,6 @@
 //! that rebuilds exactly the screen it had then). [`spawn`] is the task around it.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,8 +20,6 @@ use crate::presenter::{
 
 /// How often the replay clock advances.
 pub const FRAME: Duration = Duration::from_millis(50);
-/// What `←`/`→` seek by.
-pub const SEEK_STEP_SECS: i64 = 10;
 
 #[derive(Debug, clap::Args)]
 pub struct ReplayArgs {
@@ -184,20 +181,4 @@ pub fn spawn(
         }
     });
     (tx, task)
-}
-
-/// `kedatui replay`: refuse a bad recording before the terminal changes (exit 2), then play it.
-pub fn run(args: ReplayArgs) -> color_eyre::Result<ExitCode> {
-    if let Err(err) = args.view.check() {
-        eprintln!("kedatui: {err}");
-        return Ok(ExitCode::from(crate::tui::BAD_INPUT));
-    }
-    let recording = match super::load(&args.file) {
-        Ok(r) => r,
-        Err(err) => {
-            eprintln!("kedatui: cannot replay {}: {err}", args.file.display());
-            return Ok(ExitCode::from(crate::tui::BAD_INPUT));
-        }
-    };
-    crate::tui::run_replay(args, recording)
 }

@@ -12,12 +12,7 @@ use super::connection::{self, ConnectionStringError};
 use super::sender::{BurstReport, BurstSpec, LiveSender};
 use crate::model::names;
 
-/// The environment variable holding the connection string (never a flag: flags show in `ps`).
-pub const CONNECTION_STRING_ENV: &str = "SERVICEBUS_CONNECTION_STRING";
-
-/// The optional second connection string, a Manage policy's, for counts and purge (so the main
-/// one can be Send-only). Same namespace as the main one.
-pub const MANAGE_CONNECTION_STRING_ENV: &str = "SERVICEBUS_MANAGE_CONNECTION_STRING";
+pub use super::{CONNECTION_STRING_ENV, MANAGE_CONNECTION_STRING_ENV};
 
 /// The connection strings' environment variables, read once (tests pass their own).
 /// `Debug` never shows the values.
@@ -191,7 +186,7 @@ impl ServiceBusArgs {
                     manage: manage.endpoint(),
                 });
             }
-            // A queue-scoped policy only opens its own queue (keda-semantics.md §6.6).
+            // A queue-scoped policy only opens its own queue (docs/keda-semantics.md §6.6).
             if let Some(scoped) = manage.entity_path.as_deref().filter(|e| *e != queue) {
                 return Err(ConnectionStringError::ManageQueueMismatch {
                     manage_queue: scoped.to_owned(),
@@ -296,7 +291,7 @@ pub struct PurgeArgs {
     pub yes: bool,
 }
 
-/// All azservicebus I/O on a `current_thread` runtime (servicebus-amqp.md §2 gotcha 2).
+/// All azservicebus I/O on a `current_thread` runtime (docs/servicebus-amqp.md §2 gotcha 2).
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -8,11 +8,11 @@ use tokio::sync::mpsc::{self, UnboundedSender};
 
 use super::sim::SimDriver;
 use super::{Sources, clock, live_queue_accepts, simulator_accepts};
-use crate::app::fallback::FallbackSeed;
 use crate::event::{ErrorKind, Event, Health, SourceError, SourceEvent, SourceKind};
 use crate::kube::{ClusterArgs, ClusterConfig, run_cluster_source};
 use crate::servicebus::cli::{CONNECTION_STRING_ENV, ServiceBusArgs, ServiceBusEnv};
 use crate::servicebus::{ConnectionStringError, ServiceBusConfig, spawn_queue_source};
+use crate::sim::fallback::FallbackSeed;
 use crate::sim::{SimConfig, World};
 
 /// Live mode's clock: often enough for the header clock and the pod flash.

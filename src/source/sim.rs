@@ -10,8 +10,7 @@ use jiff::SignedDuration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::app::TRICKLE_BURST;
-use crate::event::{Command, Event, PurgeProgress, SendProgress, SourceEvent};
+use crate::event::{Command, Event, PurgeProgress, SendProgress, SourceEvent, TRICKLE_BURST};
 use crate::sim::World;
 
 /// How often the world advances and reports (the redraw rate cap is the same 10 Hz).

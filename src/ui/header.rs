@@ -59,7 +59,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 Span::styled(
                     format!(
                         " REPLAY {state} {} ×{} ",
-                        crate::presenter::replay_position(replay),
+                        crate::app::format::replay_position(replay),
                         replay.speed
                     ),
                     Style::new().fg(Color::Black).bg(Color::Magenta).bold(),

@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Cell, Row, Table, Widget};
 
 use super::theme;
 use crate::app::{App, PodRow};
-use crate::kube::rows;
+use crate::kubectl;
 
 const STATUS_W: u16 = 17; // "ContainerCreating"
 const READY_W: u16 = 5;
@@ -102,9 +102,9 @@ fn row<'a>(app: &App, r: &'a PodRow, name_w: u16, deployment: &str) -> Row<'a> {
     Row::new([
         Cell::from(fit_name(&pod.name, deployment, usize::from(name_w))),
         Cell::from(pod.status.clone()),
-        Cell::from(rows::ready_text(pod)),
-        Cell::from(rows::restarts_text(pod, now)),
-        Cell::from(rows::age_text(pod.created, now)),
+        Cell::from(kubectl::ready_text(pod)),
+        Cell::from(kubectl::restarts_text(pod, now)),
+        Cell::from(kubectl::age_text(pod.created, now)),
     ])
     .style(style)
 }

@@ -140,7 +140,7 @@ fn flow(pieces: Vec<Span<'static>>, width: usize, indent: usize) -> Vec<Line<'st
     lines
 }
 
-/// KEDA: active or not and why, when it polls next, how much cooldown is left (keda-semantics §1.2).
+/// KEDA: active or not and why, when it polls next, how much cooldown is left (docs/keda-semantics.md §1.2).
 /// Each inner Vec is one logical line, as spans that may wrap between them.
 pub fn keda_lines(
     so: &ScaledObjectView,
@@ -208,7 +208,7 @@ fn ceil_secs(d: SignedDuration) -> String {
 }
 
 /// Cooldown left before KEDA deactivates: only when inactive, scaled above zero, with
-/// `minReplicaCount` 0; measured from `lastActiveTime` (keda-semantics §1.2 `scaleToZeroOrIdle`).
+/// `minReplicaCount` 0; measured from `lastActiveTime` (docs/keda-semantics.md §1.2 `scaleToZeroOrIdle`).
 pub fn cooldown_left(
     so: &ScaledObjectView,
     active_messages: u64,
@@ -224,7 +224,7 @@ pub fn cooldown_left(
     Some((last + so.cooldown_period).duration_since(now))
 }
 
-/// The HPA's last decision as the sum the audience can check (keda-semantics §4.3–4.5), e.g.
+/// The HPA's last decision as the sum the audience can check (docs/keda-semantics.md §4.3–4.5), e.g.
 /// `desired = ceil(437 / 5) = 88 → limit 2×8 = 16 → 16 (max 20)`.
 pub fn hpa_arithmetic(d: &HpaDecision, behavior: HpaBehaviorKind) -> String {
     hpa_steps(d, behavior).join(" ")
@@ -313,7 +313,7 @@ mod tests {
         use HpaBehaviorKind::*;
         use LimitReason::*;
         let cases = [
-            // The example: legacy cap 2×current (keda-semantics §4.4).
+            // The example: legacy cap 2×current (docs/keda-semantics.md §4.4).
             (
                 decision(437, 8, 8, false, 88, 88, Some((ScaleUpLimit, 16)), 16),
                 Legacy,

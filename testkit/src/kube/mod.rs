@@ -1,7 +1,7 @@
 //! A loopback Kubernetes API server the real kube client reaches through a generated kubeconfig.
 //!
 //! It speaks the wire shapes recorded from a real k8s.io/apiserver
-//! (`reference/kube-wire/`): lists with `resourceVersion`, `limit`/`continue`; watches as chunked
+//! (`docs/kube-wire.md`): lists with `resourceVersion`, `limit`/`continue`; watches as chunked
 //! newline-delimited JSON with BOOKMARKs; a too-old resourceVersion answered by an `ERROR` event
 //! with `code: 410` **inside an HTTP 200 stream** (an HTTP 410 on a watch makes kube-rs retry
 //! forever); an expired continue token as HTTP 410; `Status` bodies for 401/403/404/409.
@@ -587,7 +587,7 @@ fn now_rfc3339() -> String {
         .to_string()
 }
 
-/// A `Status` response, shaped like the real server's (kube-wire/get-notfound-404.json).
+/// A `Status` response, shaped like the real server's (docs/kube-wire.md §8).
 fn status(code: u16, reason: &str, message: &str, key: Option<&Key>) -> Response {
     let mut body = json!({
         "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
@@ -1033,7 +1033,7 @@ fn list(shared: &Shared, route: &Route, query: &BTreeMap<String, String>) -> Res
                 return status(400, "BadRequest", "continue key is not valid", None);
             };
             if token.rv < store.floor {
-                // kube-wire/list-expired-continue-410.json: a list fails at HTTP level.
+                // docs/kube-wire.md §7: a list fails at HTTP level.
                 return status(
                     410,
                     "Expired",
@@ -1166,7 +1166,7 @@ fn watch_stream(shared: &Arc<Shared>, route: &Route, query: &BTreeMap<String, St
                 return status(400, "BadRequest", "resourceVersion is not a number", None);
             };
             if rv < store.floor {
-                // kube-wire/watch-too-old-rv-410.jsonl: HTTP 200 with one ERROR event.
+                // docs/kube-wire.md §6: HTTP 200 with one ERROR event.
                 let line = expired(format!(
                     "too old resource version: {rv} ({})",
                     store.floor - 1

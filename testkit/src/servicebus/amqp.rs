@@ -1,5 +1,5 @@
 //! The AMQP 1.0 side: Service Bus's dialect as azservicebus 0.25 and Python azure-servicebus speak
-//! it (servicebus-amqp.md §1–§3). One task per connection, session and link, on the broker's
+//! it (docs/servicebus-amqp.md §1–§3). One task per connection, session and link, on the broker's
 //! `current_thread` runtime (which avoids fe2o3 0.14's unsettled-map race, §2 gotcha 2).
 
 use std::collections::HashMap;

@@ -1,5 +1,5 @@
 //! The management REST endpoint's one read kedatui and KEDA use: `GET /<queue>?api-version=…`
-//! returning the ATOM entry with `CountDetails` (keda-semantics.md §6.1–§6.4).
+//! returning the ATOM entry with `CountDetails` (docs/keda-semantics.md §6.1–§6.4).
 
 use std::sync::Arc;
 

@@ -1,12 +1,12 @@
 //! SAS token verification, written independently of kedatui's signer so a test of one checks
-//! the other (keda-semantics.md §6.5).
+//! the other (docs/keda-semantics.md §6.5).
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use percent_encoding::percent_decode_str;
 use sha2::Sha256;
 
-/// Which operations a shared access policy allows (keda-semantics.md §6.6).
+/// Which operations a shared access policy allows (docs/keda-semantics.md §6.6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rights {
     pub manage: bool,
@@ -144,7 +144,7 @@ mod tests {
 
     #[test]
     fn verifies_the_official_vector_and_refuses_tampering() {
-        // keda-semantics.md §6.5, Go SDK TestTokenProviderWithKey.
+        // docs/keda-semantics.md §6.5, Go SDK TestTokenProviderWithKey.
         let token = "SharedAccessSignature sr=audience&sig=8UM0iIfFCfeBSqxSdBMW8pUbhAm7mnjSUaIZTZx8V0g%3D&se=1578099723&skn=keyName";
         let rules = [SasRule {
             name: "keyName".into(),

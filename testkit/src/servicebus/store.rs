@@ -25,7 +25,7 @@ pub struct StoredMessage {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FakeCounts {
     /// Ready for delivery (and deferred): Service Bus's ActiveMessageCount. Locked messages are not
-    /// counted (keda-semantics.md §2.2 recommendation).
+    /// counted (docs/keda-semantics.md §2.2 recommendation).
     pub active: u64,
     /// Peek-locked by a receiver.
     pub locked: u64,

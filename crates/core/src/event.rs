@@ -1,0 +1,145 @@
+//! What the world's sources report ([`SourceEvent`]) and the commands they take ([`Command`]).
+//!
+//! The simulator and the live adapters (Service Bus sender and count probe, kube watchers) send
+//! these to the console, wrapped in its `Event`; the console answers with `Command`s, which its
+//! main loop routes to whichever source can carry them out.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+pub use kedatui_servicebus::errors::{ErrorKind, SourceError};
+
+use crate::model::{ClusterEvent, DeploymentView, HpaView, PodView, QueueSample, ScaledObjectView};
+
+/// What a source's event channel carries: the console's event type, which wraps a
+/// [`SourceEvent`] (the tests' channels may carry `SourceEvent` itself).
+pub trait FromSource: From<SourceEvent> + Send + 'static {}
+impl<T: From<SourceEvent> + Send + 'static> FromSource for T {}
+
+/// What a world source (the simulator or a live adapter) reports.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SourceEvent {
+    /// The simulator's time warp changed (1.0 = real time).
+    Warp(f64),
+    Queue(QueueSample),
+    /// The full set of pods matching the selector (a snapshot, so a re-list leaves no ghosts).
+    Pods(Vec<PodView>),
+    Deployment(DeploymentView),
+    ScaledObject(Box<ScaledObjectView>),
+    /// `None` when the HPA does not exist (yet).
+    Hpa(Option<Box<HpaView>>),
+    ClusterEvent(ClusterEvent),
+    Send(SendProgress),
+    Purge(PurgeProgress),
+    ConsumersPaused(bool),
+    /// Messages per second of the steady trickle, `None` when off.
+    Trickle(Option<f64>),
+    Health {
+        source: SourceKind,
+        health: Health,
+    },
+}
+
+/// `SendProgress::burst` of the steady trickle: `sent` is its running total (`size` 0, never done).
+/// The console numbers bursts from 1.
+pub const TRICKLE_BURST: u64 = 0;
+
+/// Progress of one burst (sent in batches); several may be queued.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SendProgress {
+    pub burst: u64,
+    pub size: u64,
+    pub sent: u64,
+    pub failed: u64,
+    pub at: Timestamp,
+    pub done: bool,
+    pub cancelled: bool,
+    pub error: Option<SourceError>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PurgeProgress {
+    pub removed: u64,
+    pub at: Timestamp,
+    pub done: bool,
+    pub error: Option<SourceError>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SourceKind {
+    Simulator,
+    ServiceBus,
+    Cluster,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Health {
+    Connected,
+    /// Still trying; the string says what is being retried.
+    Reconnecting(String),
+    Down(SourceError),
+}
+
+/// What the console asks a source to do. Sources ignore what they cannot do, and say so
+/// (the App also disables keys the current mode does not support).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Command {
+    Burst {
+        burst: u64,
+        count: u64,
+    },
+    CancelBursts,
+    /// Messages per second, `None` to stop.
+    SetTrickle(Option<f64>),
+    SetConsumersPaused(bool),
+    Purge,
+    /// Simulator only.
+    SetWarp(f64),
+    /// Replay controls and slide snapshots, carried out by the replay source and the main loop.
+    Presenter(PresenterCommand),
+    /// `kedatui --lab` only: rehearse a fault (the lab carries it out; other sources ignore it).
+    LabFault(LabFault),
+}
+
+/// The faults the console's keys can ask the lab for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LabFault {
+    /// SIGKILL one running receiver.
+    CrashReceiver,
+    /// The broker goes away for 10 s.
+    BrokerDown,
+    /// Every watch gets 410 Expired.
+    ApiExpire,
+    /// The API server goes away for 10 s.
+    ApiDown,
+}
+
+impl LabFault {
+    /// For the key echo and the help.
+    pub fn label(self) -> &'static str {
+        match self {
+            LabFault::CrashReceiver => "lab: crash a receiver",
+            LabFault::BrokerDown => "lab: broker down 10s",
+            LabFault::ApiExpire => "lab: API server 410 to every watch",
+            LabFault::ApiDown => "lab: API server down 10s",
+        }
+    }
+}
+
+/// The console's own commands (replay controls, slide snapshots). Plain data that travels with
+/// the others; no source here carries them out.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum PresenterCommand {
+    /// `S`: write the current screen as text and SVG (the main loop does it, outside draw).
+    Snapshot,
+    Replay(ReplayControl),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ReplayControl {
+    TogglePause,
+    /// Seconds of recording time, back (negative) or forward.
+    Seek(i64),
+    Faster,
+    Slower,
+}

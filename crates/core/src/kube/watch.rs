@@ -1,0 +1,650 @@
+//! The live cluster source: kube-rs watchers + reflectors (with `default_backoff`) for the pods,
+//! the Deployment, the HPA, the ScaledObject and the namespace's Events. They report the same
+//! `Event::Source(SourceEvent::…)` the simulator sends; pods always as a full snapshot of the
+//! reflector's store, so a re-list (after a 410 or a restart) leaves no ghost rows.
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::time::{Duration, Instant};
+
+use futures::{Stream, StreamExt};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::core::v1::{Event as KubeEvent, Pod};
+use kube::runtime::reflector::{self, ObjectRef, Store};
+use kube::runtime::{WatchStreamExt, watcher};
+use kube::{Api, Client, Resource};
+use serde::de::DeserializeOwned;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::discovery::{Target, deployment_name, discover};
+use super::errors::{Access, classify_watcher};
+use super::rows;
+use crate::crd::ScaledObject;
+use crate::event::{ErrorKind, FromSource, Health, SourceError, SourceEvent, SourceKind};
+use crate::model::{ClusterEvent, DeploymentView, PodView};
+
+/// Everything `run_cluster_source` needs: a connected client and what to follow.
+#[derive(Clone)]
+pub struct ClusterConfig {
+    pub client: Client,
+    pub namespace: String,
+    pub scaled_object: String,
+    /// Overrides the pod selector taken from the Deployment.
+    pub selector: Option<String>,
+}
+
+impl Debug for ClusterConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClusterConfig")
+            .field("namespace", &self.namespace)
+            .field("scaled_object", &self.scaled_object)
+            .field("selector", &self.selector)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long a transport failure may last after the cluster was reached before the header says
+/// "down" instead of "reconnecting".
+const UNREACHABLE_GRACE: Duration = Duration::from_secs(10);
+
+/// Watch the cluster until `events` is closed. Never returns early on errors: they are reported
+/// as `Health` and retried, so the queue side of the console keeps working without a cluster.
+pub async fn run_cluster_source<E: FromSource>(cfg: ClusterConfig, events: UnboundedSender<E>) {
+    let mut reporter = HealthReporter {
+        events: events.clone(),
+        last: None,
+    };
+    let mut delay = Duration::from_millis(500);
+    loop {
+        reporter.set(Health::Reconnecting(format!(
+            "looking up ScaledObject {}/{}",
+            cfg.namespace, cfg.scaled_object
+        )));
+        let discovered = tokio::select! {
+            d = discover(&cfg.client, &cfg.namespace, &cfg.scaled_object, cfg.selector.as_deref()) => d,
+            _ = events.closed() => return,
+        };
+        match discovered {
+            Ok(target) => {
+                delay = Duration::from_millis(500);
+                tracing::info!(?target, "watching the cluster");
+                if let Exit::Closed =
+                    watch_target(&cfg.client, &target, &events, &mut reporter).await
+                {
+                    return;
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cluster discovery failed");
+                reporter.set(Health::Down(error));
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = events.closed() => return,
+                }
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+        }
+    }
+}
+
+struct HealthReporter<E> {
+    events: UnboundedSender<E>,
+    last: Option<Health>,
+}
+
+impl<E: FromSource> HealthReporter<E> {
+    fn set(&mut self, health: Health) {
+        if self.last.as_ref() != Some(&health) {
+            self.last = Some(health.clone());
+            let _ = self.events.send(E::from(SourceEvent::Health {
+                source: SourceKind::Cluster,
+                health,
+            }));
+        }
+    }
+}
+
+enum Exit {
+    Closed,
+    /// The ScaledObject went away or now targets something else.
+    Rediscover,
+}
+
+/// The watched kinds, in the order their states are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Watched {
+    Pods,
+    Deployment,
+    Hpa,
+    ScaledObject,
+    Events,
+}
+
+const WATCHED: [Watched; 5] = [
+    Watched::Pods,
+    Watched::Deployment,
+    Watched::Hpa,
+    Watched::ScaledObject,
+    Watched::Events,
+];
+
+/// Where one watcher is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WatchState {
+    /// (Re-)listing: started, or after a 410 / a lost watch.
+    Listing,
+    Synced,
+    Failed {
+        error: SourceError,
+        since: Instant,
+    },
+}
+
+/// The header's view of all watchers: errors that need the presenter's action first (RBAC,
+/// KEDA missing, credentials), then transport trouble (reconnecting for a grace period once the
+/// cluster had been reached), then re-lists.
+pub fn aggregate(states: &[(Watched, WatchState)], ever_synced: bool, now: Instant) -> Health {
+    let failures = states.iter().filter_map(|(w, s)| match s {
+        WatchState::Failed { error, since } => Some((w, error, since)),
+        _ => None,
+    });
+    let actionable = |k: &ErrorKind| {
+        matches!(
+            k,
+            ErrorKind::Forbidden { .. }
+                | ErrorKind::KedaNotInstalled
+                | ErrorKind::Unauthorized
+                | ErrorKind::NotFound
+        )
+    };
+    if let Some((_, error, _)) = failures.clone().find(|(_, e, _)| actionable(&e.kind)) {
+        return Health::Down(error.clone());
+    }
+    if let Some((_, error, since)) = failures.clone().min_by_key(|(_, _, since)| **since) {
+        if !ever_synced || now.duration_since(*since) >= UNREACHABLE_GRACE {
+            return Health::Down(error.clone());
+        }
+        return Health::Reconnecting(format!("{}; retrying", error.message));
+    }
+    let listing: Vec<&str> = states
+        .iter()
+        .filter(|(_, s)| *s == WatchState::Listing)
+        .map(|(w, _)| match w {
+            Watched::Pods => "pods",
+            Watched::Deployment => "the Deployment",
+            Watched::Hpa => "the HPA",
+            Watched::ScaledObject => "the ScaledObject",
+            Watched::Events => "events",
+        })
+        .collect();
+    if !listing.is_empty() {
+        return Health::Reconnecting(format!("listing {}", listing.join(", ")));
+    }
+    Health::Connected
+}
+
+/// One watcher step, stripped to what the loop needs.
+enum Step {
+    Init,
+    InitApply,
+    InitDone,
+    Changed,
+}
+
+struct Item {
+    watched: Watched,
+    result: Result<(Step, Option<KubeEvent>), watcher::Error>,
+}
+
+fn step_of<K>(e: &watcher::Event<K>) -> Step {
+    match e {
+        watcher::Event::Init => Step::Init,
+        watcher::Event::InitApply(_) => Step::InitApply,
+        watcher::Event::InitDone => Step::InitDone,
+        watcher::Event::Apply(_) | watcher::Event::Delete(_) => Step::Changed,
+    }
+}
+
+fn reflected<K>(
+    watched: Watched,
+    api: Api<K>,
+    config: watcher::Config,
+) -> (Store<K>, impl Stream<Item = Item> + Send)
+where
+    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K::DynamicType: Default + Eq + std::hash::Hash + Clone + Send + Sync,
+{
+    let (store, writer) = reflector::store();
+    let stream = watcher(api, config)
+        .default_backoff()
+        .reflect(writer)
+        .map(move |r| Item {
+            watched,
+            result: r.map(|e| (step_of(&e), None)),
+        });
+    (store, stream)
+}
+
+fn by_name(name: &str) -> watcher::Config {
+    watcher::Config::default().fields(&format!("metadata.name={name}"))
+}
+
+/// Events about the demo's objects: the ScaledObject, its HPA, the Deployment, its ReplicaSets
+/// and pods (`<deployment>-<hash>[-<suffix>]`).
+pub fn is_about(target: &Target, kind: &str, name: &str) -> bool {
+    let owned = name
+        .strip_prefix(&target.deployment)
+        .is_some_and(|rest| rest.starts_with('-'));
+    match kind {
+        "ScaledObject" => name == target.scaled_object,
+        "HorizontalPodAutoscaler" => name == target.hpa,
+        "Deployment" => name == target.deployment,
+        "ReplicaSet" | "Pod" => owned,
+        _ => false,
+    }
+}
+
+/// The pods as rows, oldest first (creation order reads better than names while scaling).
+/// Rows are cached by resourceVersion: with 500 pods churning, a snapshot re-derives only the
+/// pods that changed.
+#[derive(Debug, Default)]
+pub struct PodRows {
+    /// name → (resourceVersion, row, the snapshot that last saw the pod).
+    cache: HashMap<String, (String, PodView, u64)>,
+    snapshot: u64,
+}
+
+impl PodRows {
+    pub fn snapshot(&mut self, pods: &[std::sync::Arc<Pod>]) -> Vec<PodView> {
+        self.snapshot += 1;
+        let mut rows = Vec::with_capacity(pods.len());
+        for pod in pods {
+            let name = pod.metadata.name.as_deref().unwrap_or_default();
+            let rv = pod.metadata.resource_version.as_deref().unwrap_or_default();
+            match self.cache.get_mut(name) {
+                Some((cached_rv, row, seen)) => {
+                    if cached_rv != rv || rv.is_empty() {
+                        *cached_rv = rv.to_string();
+                        *row = rows::pod_view(pod);
+                    }
+                    *seen = self.snapshot;
+                    rows.push(row.clone());
+                }
+                None => {
+                    let row = rows::pod_view(pod);
+                    rows.push(row.clone());
+                    self.cache
+                        .insert(name.to_string(), (rv.to_string(), row, self.snapshot));
+                }
+            }
+        }
+        // Pods no longer in the store leave the cache too.
+        let current = self.snapshot;
+        self.cache.retain(|_, (_, _, seen)| *seen == current);
+        rows.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.name.cmp(&b.name)));
+        rows
+    }
+}
+
+async fn watch_target<E: FromSource>(
+    client: &Client,
+    target: &Target,
+    events: &UnboundedSender<E>,
+    reporter: &mut HealthReporter<E>,
+) -> Exit {
+    let ns = target.namespace.as_str();
+    let (pods, pod_stream) = reflected(
+        Watched::Pods,
+        Api::<Pod>::namespaced(client.clone(), ns),
+        watcher::Config::default().labels(&target.pod_selector),
+    );
+    let (deployments, deployment_stream) = reflected(
+        Watched::Deployment,
+        Api::<Deployment>::namespaced(client.clone(), ns),
+        by_name(&target.deployment),
+    );
+    let (hpas, hpa_stream) = reflected(
+        Watched::Hpa,
+        Api::<HorizontalPodAutoscaler>::namespaced(client.clone(), ns),
+        by_name(&target.hpa),
+    );
+    let (scaled_objects, so_stream) = reflected(
+        Watched::ScaledObject,
+        Api::<ScaledObject>::namespaced(client.clone(), ns),
+        by_name(&target.scaled_object),
+    );
+    let event_stream = watcher(
+        Api::<KubeEvent>::namespaced(client.clone(), ns),
+        watcher::Config::default(),
+    )
+    .default_backoff()
+    .map(|r| Item {
+        watched: Watched::Events,
+        result: r.map(|e| {
+            let step = step_of(&e);
+            let object = match e {
+                watcher::Event::Apply(ev) | watcher::Event::InitApply(ev) => Some(ev),
+                _ => None,
+            };
+            (step, object)
+        }),
+    });
+    let mut merged = futures::stream::select_all([
+        pod_stream.boxed(),
+        deployment_stream.boxed(),
+        hpa_stream.boxed(),
+        so_stream.boxed(),
+        event_stream.boxed(),
+    ])
+    // Everything already waiting is applied before one snapshot goes out: a burst of 500 pod
+    // changes costs one Pods event, not 500.
+    .ready_chunks(1024);
+
+    let mut states: Vec<(Watched, WatchState)> =
+        WATCHED.iter().map(|w| (*w, WatchState::Listing)).collect();
+    let mut ever_synced = false;
+    // Event uid → resourceVersion last shown, so re-lists do not repeat events.
+    let mut shown_events: HashMap<String, String> = HashMap::new();
+    let mut pod_rows = PodRows::default();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let send = |e: SourceEvent| events.send(E::from(e)).is_ok();
+
+    loop {
+        let batch = tokio::select! {
+            batch = merged.next() => match batch {
+                Some(batch) => batch,
+                None => return Exit::Rediscover,
+            },
+            _ = tick.tick() => {
+                probe_transport_failures(client, &mut states).await;
+                reporter.set(aggregate(&states, ever_synced, Instant::now()));
+                continue;
+            }
+            _ = events.closed() => return Exit::Closed,
+        };
+        let mut dirty = [false; 5];
+        let mut new_events: Vec<ClusterEvent> = Vec::new();
+        for item in batch {
+            let index = WATCHED.iter().position(|w| *w == item.watched).unwrap_or(0);
+            let state = &mut states[index].1;
+            match item.result {
+                Ok((step, object)) => {
+                    match step {
+                        Step::Init | Step::InitApply => *state = WatchState::Listing,
+                        Step::InitDone | Step::Changed => {
+                            *state = WatchState::Synced;
+                            dirty[index] = true;
+                        }
+                    }
+                    if let Some(ev) = object {
+                        let (kind, name) = (
+                            ev.involved_object.kind.as_deref().unwrap_or(""),
+                            ev.involved_object.name.as_deref().unwrap_or(""),
+                        );
+                        let uid = ev.metadata.uid.clone().unwrap_or_default();
+                        let rv = ev.metadata.resource_version.clone().unwrap_or_default();
+                        if is_about(target, kind, name) && shown_events.get(&uid) != Some(&rv) {
+                            shown_events.insert(uid, rv);
+                            new_events.push(rows::cluster_event_v1(&ev));
+                        }
+                    }
+                }
+                // 410 Expired: the watcher re-lists after its backoff; that is a re-list, not a fault.
+                Err(watcher::Error::WatchError(status)) if status.code == 410 => {
+                    *state = WatchState::Listing
+                }
+                Err(err) => {
+                    let error = classify_watcher(
+                        &err,
+                        access(item.watched, target, "list"),
+                        access(item.watched, target, "watch"),
+                    );
+                    tracing::debug!(watched = ?item.watched, %error, "watcher error");
+                    let since = match state {
+                        WatchState::Failed { since, .. } => *since,
+                        _ => Instant::now(),
+                    };
+                    *state = WatchState::Failed { error, since };
+                }
+            }
+        }
+        if states.iter().all(|(_, s)| *s == WatchState::Synced) {
+            ever_synced = true;
+        }
+        if dirty[0] && !send(SourceEvent::Pods(pod_rows.snapshot(&pods.state()))) {
+            return Exit::Closed;
+        }
+        if dirty[1] {
+            let view = deployments
+                .get(&ObjectRef::new(&target.deployment).within(ns))
+                .map(|d| rows::deployment_view(&d))
+                .unwrap_or_else(|| DeploymentView {
+                    name: target.deployment.clone(),
+                    ..DeploymentView::default()
+                });
+            if !send(SourceEvent::Deployment(view)) {
+                return Exit::Closed;
+            }
+        }
+        if dirty[2] {
+            let view = hpas
+                .get(&ObjectRef::new(&target.hpa).within(ns))
+                .map(|h| Box::new(rows::hpa_view(&h)));
+            if !send(SourceEvent::Hpa(view)) {
+                return Exit::Closed;
+            }
+        }
+        if dirty[3] {
+            match scaled_objects.get(&ObjectRef::new(&target.scaled_object).within(ns)) {
+                Some(so) => {
+                    if !send(SourceEvent::ScaledObject(Box::new(
+                        rows::scaled_object_view(&so),
+                    ))) {
+                        return Exit::Closed;
+                    }
+                    if deployment_name(&so).ok().as_deref() != Some(target.deployment.as_str()) {
+                        return Exit::Rediscover;
+                    }
+                }
+                // Deleted: discovery says what is missing and waits for it to come back.
+                None => return Exit::Rediscover,
+            }
+        }
+        new_events.sort_by_key(|e| e.at);
+        for e in new_events {
+            if !send(SourceEvent::ClusterEvent(e)) {
+                return Exit::Closed;
+            }
+        }
+        reporter.set(aggregate(&states, ever_synced, Instant::now()));
+    }
+}
+
+/// A watcher cannot tell us it has reconnected until something changes; so while transport
+/// errors are outstanding, ask the API server directly. Once it answers, the watchers resume
+/// from their resourceVersion at their next retry (and re-list if it has expired). Other
+/// failures (e.g. an object that does not decode) stay until the watcher itself succeeds.
+async fn probe_transport_failures(client: &Client, states: &mut [(Watched, WatchState)]) {
+    let transport = |s: &WatchState| matches!(s, WatchState::Failed { error, .. } if matches!(error.kind, ErrorKind::Unreachable | ErrorKind::Timeout));
+    if !states.iter().any(|(_, s)| transport(s)) {
+        return;
+    }
+    if let Ok(Ok(_)) =
+        tokio::time::timeout(Duration::from_secs(2), client.apiserver_version()).await
+    {
+        for (_, s) in states.iter_mut().filter(|(_, s)| transport(s)) {
+            *s = WatchState::Synced;
+        }
+    }
+}
+
+fn access(watched: Watched, target: &Target, verb: &'static str) -> Access {
+    let ns = target.namespace.as_str();
+    match watched {
+        Watched::Pods => Access::pods(verb, ns),
+        Watched::Deployment => Access::deployments(verb, ns, None),
+        Watched::Hpa => Access::hpas(verb, ns, None),
+        Watched::ScaledObject => Access::scaled_objects(verb, ns, None),
+        Watched::Events => Access::events(verb, ns),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kube::errors::{forbidden, keda_not_installed, unreachable_error};
+
+    type States = Vec<(Watched, WatchState)>;
+
+    fn target() -> Target {
+        Target {
+            namespace: "keda-demo".into(),
+            scaled_object: "kedasbreceiver-scaler".into(),
+            deployment: "kedasbreceiver".into(),
+            pod_selector: "app=kedasbreceiver".into(),
+            hpa: "keda-hpa-kedasbreceiver-scaler".into(),
+        }
+    }
+
+    fn pod(name: &str, rv: &str, phase: &str, created: &str) -> std::sync::Arc<Pod> {
+        std::sync::Arc::new(
+            serde_json::from_value(serde_json::json!({
+                "metadata": {"name": name, "resourceVersion": rv, "creationTimestamp": created},
+                "spec": {"containers": [{"name": "receiver"}]}, "status": {"phase": phase}}))
+            .unwrap(),
+        )
+    }
+
+    #[test]
+    fn pod_rows_follow_the_store_oldest_first() {
+        let mut rows = PodRows::default();
+        let a = pod("a", "1", "Pending", "2026-11-27T21:00:02Z");
+        let b = pod("b", "2", "Pending", "2026-11-27T21:00:01Z");
+        let names = |v: &[PodView]| {
+            v.iter()
+                .map(|p| format!("{}={}", p.name, p.status))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(&rows.snapshot(&[a.clone(), b])),
+            ["b=Pending", "a=Pending"]
+        );
+        // b changed (new resourceVersion) and a is unchanged; then b is gone: no ghost.
+        let b2 = pod("b", "3", "Running", "2026-11-27T21:00:01Z");
+        assert_eq!(
+            names(&rows.snapshot(&[a.clone(), b2])),
+            ["b=Running", "a=Pending"]
+        );
+        assert_eq!(names(&rows.snapshot(&[a])), ["a=Pending"]);
+        assert_eq!(rows.cache.len(), 1);
+    }
+
+    #[test]
+    fn events_are_kept_when_they_concern_the_demo_objects() {
+        // docs/keda-semantics.md §1.5 (KEDA on the ScaledObject), §4.6 (HPA), §5.2 (Deployment, ReplicaSet, pods).
+        let cases = [
+            ("ScaledObject", "kedasbreceiver-scaler", true),
+            ("ScaledObject", "other-scaler", false),
+            (
+                "HorizontalPodAutoscaler",
+                "keda-hpa-kedasbreceiver-scaler",
+                true,
+            ),
+            ("Deployment", "kedasbreceiver", true),
+            ("Deployment", "kedasbreceiver2", false),
+            ("ReplicaSet", "kedasbreceiver-7d9f8b6c5d", true),
+            ("Pod", "kedasbreceiver-7d9f8b6c5d-x2x9q", true),
+            ("Pod", "kedasbreceiverx-1", false),
+            ("Pod", "web-1", false),
+            ("Node", "kedasbreceiver-1", false),
+        ];
+        for (kind, name, want) in cases {
+            assert_eq!(is_about(&target(), kind, name), want, "{kind}/{name}");
+        }
+    }
+
+    #[test]
+    fn health_puts_actionable_errors_first_then_transport_then_relists() {
+        let now = Instant::now();
+        let earlier = now - Duration::from_secs(3);
+        let long_ago = now - Duration::from_secs(30);
+        let failed = |e: SourceError, since| WatchState::Failed { error: e, since };
+        let all = |s: WatchState| -> States { WATCHED.iter().map(|w| (*w, s.clone())).collect() };
+        let with = |w: Watched, s: WatchState| -> States {
+            WATCHED
+                .iter()
+                .map(|x| {
+                    (
+                        *x,
+                        if *x == w {
+                            s.clone()
+                        } else {
+                            WatchState::Synced
+                        },
+                    )
+                })
+                .collect()
+        };
+        let rbac = forbidden(&Access::pods("list", "keda-demo"));
+        let cut = unreachable_error("Connection refused");
+        let mut mixed = with(Watched::Pods, failed(cut.clone(), earlier));
+        mixed[3].1 = failed(keda_not_installed(), earlier);
+        let cases: Vec<(&str, States, bool, Health)> = vec![
+            (
+                "all synced",
+                all(WatchState::Synced),
+                true,
+                Health::Connected,
+            ),
+            (
+                "first list",
+                all(WatchState::Listing),
+                false,
+                Health::Reconnecting(
+                    "listing pods, the Deployment, the HPA, the ScaledObject, events".into(),
+                ),
+            ),
+            (
+                "re-list after 410",
+                with(Watched::Pods, WatchState::Listing),
+                true,
+                Health::Reconnecting("listing pods".into()),
+            ),
+            (
+                "rbac",
+                with(Watched::Pods, failed(rbac.clone(), earlier)),
+                true,
+                Health::Down(rbac),
+            ),
+            (
+                "keda beats transport",
+                mixed,
+                true,
+                Health::Down(keda_not_installed()),
+            ),
+            (
+                "restart in progress",
+                with(Watched::Pods, failed(cut.clone(), earlier)),
+                true,
+                Health::Reconnecting(format!("{}; retrying", cut.message)),
+            ),
+            (
+                "never reached",
+                with(Watched::Pods, failed(cut.clone(), earlier)),
+                false,
+                Health::Down(cut.clone()),
+            ),
+            (
+                "unreachable too long",
+                with(Watched::Pods, failed(cut.clone(), long_ago)),
+                true,
+                Health::Down(cut.clone()),
+            ),
+        ];
+        for (case, states, ever_synced, want) in cases {
+            assert_eq!(aggregate(&states, ever_synced, now), want, "{case}");
+        }
+    }
+}

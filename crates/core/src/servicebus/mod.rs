@@ -1,0 +1,129 @@
+//! Live Azure Service Bus: connection strings, SAS, batched sends, REST counts, purge.
+//!
+//! Rights (docs/keda-semantics.md §6.6): kedatui's sends need **Send**, its counts (and KEDA's) need
+//! **Manage**, purge and the receiver need **Listen**. With an optional second, Manage connection
+//! string (`$SERVICEBUS_MANAGE_CONNECTION_STRING`) the main one may be Send-only: counts and purge
+//! use the Manage one (Manage always includes Listen), sends the main one.
+
+pub mod counts;
+pub mod purge;
+pub mod sender;
+pub mod source;
+
+pub use kedatui_servicebus::{client, connection, errors, sas};
+
+use std::time::Duration;
+
+use url::Url;
+
+pub use connection::{ConnectionString, ConnectionStringError};
+pub use source::spawn_queue_source;
+
+use crate::event::{ErrorKind, SourceError};
+use crate::model::QueueCounts;
+
+/// The environment variable holding the connection string (never a flag: flags show in `ps`).
+pub const CONNECTION_STRING_ENV: &str = "SERVICEBUS_CONNECTION_STRING";
+
+/// The optional second connection string, a Manage policy's, for counts and purge (so the main
+/// one can be Send-only). Same namespace as the main one.
+pub const MANAGE_CONNECTION_STRING_ENV: &str = "SERVICEBUS_MANAGE_CONNECTION_STRING";
+
+/// Everything live mode needs to talk to one queue.
+#[derive(Clone, Debug)]
+pub struct ServiceBusConfig {
+    /// What bursts are sent with (and everything else when there is no `manage_connection`).
+    pub connection: ConnectionString,
+    /// A separate Manage policy for counts and purge, same namespace (checked when resolved).
+    pub manage_connection: Option<ConnectionString>,
+    pub queue: String,
+    /// Where counts are read (default `https://<namespace>/`).
+    pub management_url: Url,
+    pub count_interval: Duration,
+}
+
+impl ServiceBusConfig {
+    pub fn new(connection: ConnectionString, queue: impl Into<String>) -> Self {
+        let management_url = connection.default_management_url();
+        Self {
+            connection,
+            manage_connection: None,
+            queue: queue.into(),
+            management_url,
+            count_interval: Duration::from_secs(1),
+        }
+    }
+
+    /// The policy counts are signed with: the manage connection when set, else the main one.
+    pub fn counts_connection(&self) -> &ConnectionString {
+        self.manage_connection.as_ref().unwrap_or(&self.connection)
+    }
+
+    /// Purge needs Listen: a manage connection has it (Manage includes Listen), a Send-only main
+    /// connection would not, so purge follows the counts connection.
+    pub fn purge_connection(&self) -> &ConnectionString {
+        self.counts_connection()
+    }
+
+    pub fn count_probe(&self) -> Result<counts::CountProbe, SourceError> {
+        let probe = counts::CountProbe::new(
+            self.counts_connection().clone(),
+            &self.management_url,
+            &self.queue,
+        )?;
+        Ok(probe.with_separate_manage_connection(self.manage_connection.is_some()))
+    }
+}
+
+/// For `kedatui doctor`: AMQP connect + CBS + sender attach, under timeouts. Runs on its own
+/// `current_thread` runtime whatever runtime the caller uses (docs/servicebus-amqp.md §2 gotcha 2).
+pub async fn check_send_rights(cfg: &ServiceBusConfig) -> Result<(), SourceError> {
+    let cfg = cfg.clone();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("servicebus-check".into())
+        .stack_size(source::SOURCE_STACK)
+        .spawn(move || {
+            let result = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt.block_on(async {
+                    let mut sender =
+                        sender::LiveSender::new(cfg.connection.clone(), cfg.queue.clone());
+                    let result = sender.ensure_sender().await;
+                    sender.dispose().await;
+                    result
+                }),
+                Err(e) => Err(SourceError {
+                    kind: ErrorKind::Other,
+                    message: format!("cannot start a runtime: {e}"),
+                }),
+            };
+            let _ = tx.send(result);
+        });
+    if let Err(e) = spawned {
+        return Err(SourceError {
+            kind: ErrorKind::Other,
+            message: format!("cannot start a thread: {e}"),
+        });
+    }
+    rx.await.unwrap_or_else(|_| {
+        Err(SourceError {
+            kind: ErrorKind::Other,
+            message: "the Service Bus check panicked".into(),
+        })
+    })
+}
+
+/// For `kedatui doctor`: one REST counts read (needs Manage).
+pub async fn check_manage_rights(cfg: &ServiceBusConfig) -> Result<QueueCounts, SourceError> {
+    let probe = cfg.count_probe()?;
+    match tokio::time::timeout(Duration::from_secs(15), probe.read()).await {
+        Ok(r) => r,
+        Err(_) => Err(SourceError {
+            kind: ErrorKind::Timeout,
+            message: format!("reading counts from {} timed out", cfg.management_url),
+        }),
+    }
+}

@@ -1,0 +1,576 @@
+//! The simulator's knobs: KEDA's ScaledObject numbers, the HPA's behavior, the receivers and pods.
+
+use jiff::SignedDuration;
+use k8s_openapi::api::autoscaling::v2::{HPAScalingRules, HorizontalPodAutoscalerBehavior};
+
+use crate::crd::{ScaledObject, defaults};
+use crate::model::{HpaBehaviorKind, names};
+
+/// The names of the simulated objects (the demo's, from `crate::model::names`, by default).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimNames {
+    pub namespace: String,
+    pub deployment: String,
+    pub container: String,
+    pub scaled_object: String,
+    pub queue: String,
+}
+
+impl Default for SimNames {
+    fn default() -> Self {
+        Self {
+            namespace: names::NAMESPACE.to_string(),
+            deployment: names::DEPLOYMENT.to_string(),
+            container: names::CONTAINER.to_string(),
+            scaled_object: names::SCALED_OBJECT.to_string(),
+            queue: names::QUEUE.to_string(),
+        }
+    }
+}
+
+impl SimNames {
+    /// `keda-hpa-<scaledobject>` (docs/keda-semantics.md §1.3).
+    pub fn hpa(&self) -> String {
+        format!("keda-hpa-{}", self.scaled_object)
+    }
+
+    /// The external metric name for trigger 0: `s0-azure-servicebus-<queue>` (docs/keda-semantics.md §1.3).
+    pub fn metric(&self) -> String {
+        format!("s0-azure-servicebus-{}", normalize_metric_part(&self.queue))
+    }
+}
+
+/// KEDA's `NormalizeString`: `/ . : % ( )` become `-` (docs/keda-semantics.md §1.3).
+fn normalize_metric_part(name: &str) -> String {
+    name.chars()
+        .map(|c| match c {
+            '/' | '.' | ':' | '%' | '(' | ')' => '-',
+            c => c,
+        })
+        .collect()
+}
+
+/// `selectPolicy` of an HPA scaling rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SelectPolicy {
+    Max,
+    Min,
+    Disabled,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicyKind {
+    Pods,
+    Percent,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScalingPolicy {
+    pub kind: PolicyKind,
+    pub value: u32,
+    pub period: SignedDuration,
+}
+
+/// One direction of an HPA `behavior`, after the API server's defaulting (docs/keda-semantics.md §4.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScalingRules {
+    pub stabilization_window: SignedDuration,
+    pub select_policy: SelectPolicy,
+    pub policies: Vec<ScalingPolicy>,
+}
+
+/// A defaulted HPA `behavior`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Behavior {
+    pub scale_up: ScalingRules,
+    pub scale_down: ScalingRules,
+}
+
+impl Behavior {
+    /// `defaultHPAScaleUpRules` / `defaultHPAScaleDownRules` (docs/keda-semantics.md §4.1): up: window 0,
+    /// Max of Pods 4/15 s and Percent 100/15 s; down: window 300 s, Percent 100/15 s.
+    pub fn kubernetes_default() -> Self {
+        Self {
+            scale_up: default_scale_up(),
+            scale_down: default_scale_down(),
+        }
+    }
+
+    /// Applies `SetDefaults_HorizontalPodAutoscalerBehavior` to a behavior from YAML.
+    pub fn from_k8s(behavior: &HorizontalPodAutoscalerBehavior) -> Result<Self, ConfigError> {
+        Ok(Self {
+            scale_up: rules_from_k8s("scaleUp", behavior.scale_up.as_ref(), default_scale_up())?,
+            scale_down: rules_from_k8s(
+                "scaleDown",
+                behavior.scale_down.as_ref(),
+                default_scale_down(),
+            )?,
+        })
+    }
+}
+
+fn default_scale_up() -> ScalingRules {
+    ScalingRules {
+        stabilization_window: SignedDuration::ZERO,
+        select_policy: SelectPolicy::Max,
+        policies: vec![
+            ScalingPolicy {
+                kind: PolicyKind::Pods,
+                value: 4,
+                period: SignedDuration::from_secs(15),
+            },
+            ScalingPolicy {
+                kind: PolicyKind::Percent,
+                value: 100,
+                period: SignedDuration::from_secs(15),
+            },
+        ],
+    }
+}
+
+fn default_scale_down() -> ScalingRules {
+    ScalingRules {
+        // nil in the API defaults; the controller fills it from its 5 min flag.
+        stabilization_window: SignedDuration::from_secs(300),
+        select_policy: SelectPolicy::Max,
+        policies: vec![ScalingPolicy {
+            kind: PolicyKind::Percent,
+            value: 100,
+            period: SignedDuration::from_secs(15),
+        }],
+    }
+}
+
+fn rules_from_k8s(
+    direction: &'static str,
+    rules: Option<&HPAScalingRules>,
+    default: ScalingRules,
+) -> Result<ScalingRules, ConfigError> {
+    let Some(rules) = rules else {
+        return Ok(default);
+    };
+    let stabilization_window = match rules.stabilization_window_seconds {
+        None => default.stabilization_window,
+        Some(s) if (0..=3600).contains(&s) => SignedDuration::from_secs(i64::from(s)),
+        Some(s) => {
+            return Err(ConfigError::Behavior(format!(
+                "{direction}.stabilizationWindowSeconds must be between 0 and 3600, got {s}"
+            )));
+        }
+    };
+    let select_policy = match rules.select_policy.as_deref() {
+        None | Some("Max") => SelectPolicy::Max,
+        Some("Min") => SelectPolicy::Min,
+        Some("Disabled") => SelectPolicy::Disabled,
+        Some(other) => {
+            return Err(ConfigError::Behavior(format!(
+                "{direction}.selectPolicy must be Max, Min or Disabled, got {other:?}"
+            )));
+        }
+    };
+    let policies = match rules.policies.as_deref() {
+        None | Some([]) => default.policies,
+        Some(list) => list
+            .iter()
+            .map(|p| {
+                let kind = match p.type_.as_str() {
+                    "Pods" => PolicyKind::Pods,
+                    "Percent" => PolicyKind::Percent,
+                    other => {
+                        return Err(ConfigError::Behavior(format!(
+                            "{direction}.policies[].type must be Pods or Percent, got {other:?}"
+                        )));
+                    }
+                };
+                if p.value <= 0 {
+                    return Err(ConfigError::Behavior(format!(
+                        "{direction}.policies[].value must be greater than 0, got {}",
+                        p.value
+                    )));
+                }
+                if !(1..=1800).contains(&p.period_seconds) {
+                    return Err(ConfigError::Behavior(format!(
+                        "{direction}.policies[].periodSeconds must be between 1 and 1800, got {}",
+                        p.period_seconds
+                    )));
+                }
+                Ok(ScalingPolicy {
+                    kind,
+                    value: p.value as u32,
+                    period: SignedDuration::from_secs(i64::from(p.period_seconds)),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    Ok(ScalingRules {
+        stabilization_window,
+        select_policy,
+        policies,
+    })
+}
+
+/// Which normalisation the simulated HPA runs (docs/keda-semantics.md §4.4 / §4.5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HpaBehavior {
+    /// KEDA's default: no `behavior` in the HPA.
+    Legacy,
+    Configured(Behavior),
+}
+
+impl HpaBehavior {
+    pub fn kind(&self) -> HpaBehaviorKind {
+        match self {
+            Self::Legacy => HpaBehaviorKind::Legacy,
+            Self::Configured(_) => HpaBehaviorKind::Configured,
+        }
+    }
+}
+
+/// Pod lifecycle delays (docs/keda-semantics.md §5.2: typical observations, so they are parameters).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PodTimings {
+    /// Pending → ContainerCreating.
+    pub scheduling: SignedDuration,
+    /// ContainerCreating → Running 0/1 (sandbox, image pull, container start).
+    pub container_creating: SignedDuration,
+    /// Running 0/1 → Running 1/1 (readiness probe).
+    pub readiness: SignedDuration,
+    /// How long the receiver takes to exit once its in-flight work is settled.
+    pub shutdown: SignedDuration,
+    /// How long the receiver keeps finishing in-flight messages after SIGTERM before it
+    /// abandons the rest (the demo receiver's `SHUTDOWN_GRACE_MS`, 25 s).
+    pub drain_limit: SignedDuration,
+    /// `terminationGracePeriodSeconds`: SIGKILL after this (default 30 s).
+    pub termination_grace_period: SignedDuration,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimConfig {
+    pub names: SimNames,
+    pub polling_interval: SignedDuration,
+    pub cooldown_period: SignedDuration,
+    pub initial_cooldown_period: SignedDuration,
+    pub min_replicas: u32,
+    pub max_replicas: u32,
+    pub idle_replicas: Option<u32>,
+    /// azure-servicebus `messageCount`: the HPA's AverageValue target.
+    pub message_count: u64,
+    /// azure-servicebus `activationMessageCount`: active iff count > this.
+    pub activation_message_count: u64,
+    pub hpa_behavior: HpaBehavior,
+    /// `--horizontal-pod-autoscaler-sync-period` (15 s).
+    pub hpa_sync_period: SignedDuration,
+    /// The HPA's tolerance (0.1).
+    pub hpa_tolerance: f64,
+    /// `--horizontal-pod-autoscaler-downscale-stabilization` (300 s), the legacy window.
+    pub downscale_stabilization: SignedDuration,
+    /// Time one receiver needs to process one message.
+    pub processing_time: SignedDuration,
+    /// Messages a Ready pod processes at once.
+    pub concurrency: u32,
+    /// Receivers take nothing (scale-out without draining).
+    pub consumers_paused: bool,
+    /// Whether locked (in-flight) messages count in ActiveMessageCount (docs/keda-semantics.md §2.2: unknown; default no).
+    pub count_in_flight_as_active: bool,
+    /// The queue's `LockDuration`: a message locked by a killed receiver comes back after this.
+    pub lock_duration: SignedDuration,
+    /// The queue's `MaxDeliveryCount`: a message whose delivery failed this many times (abandoned
+    /// or lock expired) is dead-lettered.
+    pub max_delivery_count: u32,
+    pub pod: PodTimings,
+    /// `spec.replicas` of the Deployment before the ScaledObject exists.
+    pub initial_replicas: u32,
+}
+
+/// A configuration the simulator refuses, with what is wrong and what is allowed.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("minReplicaCount ({min}) is greater than maxReplicaCount ({max})")]
+    MinAboveMax { min: u32, max: u32 },
+    #[error("maxReplicaCount must be at least 1")]
+    MaxZero,
+    #[error("idleReplicaCount ({idle}) must be less than minReplicaCount ({min})")]
+    IdleNotBelowMin { idle: u32, min: u32 },
+    #[error("messageCount must be at least 1 (it is the HPA's per-pod target)")]
+    MessageCountZero,
+    #[error("{field} must be at least {min}, got {value}")]
+    TooShort {
+        field: &'static str,
+        min: String,
+        value: String,
+    },
+    #[error("concurrency must be at least 1")]
+    ConcurrencyZero,
+    #[error("MaxDeliveryCount must be at least 1")]
+    MaxDeliveryCountZero,
+    #[error("HPA tolerance must be between 0 and 1, got {0}")]
+    Tolerance(f64),
+    #[error("invalid HPA behavior: {0}")]
+    Behavior(String),
+    #[error("invalid ScaledObject: {0}")]
+    ScaledObject(String),
+    #[error("cannot read {path}: {message}")]
+    Read { path: String, message: String },
+}
+
+impl SimConfig {
+    /// KEDA's own defaults (docs/keda-semantics.md §1.1, §2.1, §4.1).
+    pub fn keda_defaults() -> Self {
+        Self {
+            names: SimNames::default(),
+            polling_interval: SignedDuration::from_secs(i64::from(defaults::POLLING_INTERVAL_S)),
+            cooldown_period: SignedDuration::from_secs(i64::from(defaults::COOLDOWN_PERIOD_S)),
+            initial_cooldown_period: SignedDuration::ZERO,
+            min_replicas: defaults::MIN_REPLICA_COUNT as u32,
+            max_replicas: defaults::MAX_REPLICA_COUNT as u32,
+            idle_replicas: None,
+            message_count: defaults::MESSAGE_COUNT as u64,
+            activation_message_count: defaults::ACTIVATION_MESSAGE_COUNT as u64,
+            hpa_behavior: HpaBehavior::Legacy,
+            hpa_sync_period: SignedDuration::from_secs(15),
+            hpa_tolerance: 0.1,
+            downscale_stabilization: SignedDuration::from_secs(300),
+            processing_time: SignedDuration::from_secs(2),
+            concurrency: 1,
+            consumers_paused: false,
+            count_in_flight_as_active: false,
+            lock_duration: SignedDuration::from_secs(60),
+            max_delivery_count: 10,
+            pod: PodTimings {
+                scheduling: SignedDuration::from_secs(1),
+                container_creating: SignedDuration::from_secs(3),
+                readiness: SignedDuration::from_secs(2),
+                shutdown: SignedDuration::from_secs(1),
+                drain_limit: SignedDuration::from_secs(25),
+                termination_grace_period: SignedDuration::from_secs(30),
+            },
+            initial_replicas: 0,
+        }
+    }
+
+    /// Demo-friendly: a 5 s poll and a 30 s cooldown, so a talk sees a whole cycle in two minutes.
+    pub fn demo() -> Self {
+        Self {
+            polling_interval: SignedDuration::from_secs(5),
+            cooldown_period: SignedDuration::from_secs(30),
+            max_replicas: 20,
+            processing_time: SignedDuration::from_secs(1),
+            pod: PodTimings {
+                scheduling: SignedDuration::from_millis(500),
+                container_creating: SignedDuration::from_secs(2),
+                readiness: SignedDuration::from_secs(1),
+                shutdown: SignedDuration::from_secs(1),
+                drain_limit: SignedDuration::from_secs(25),
+                termination_grace_period: SignedDuration::from_secs(30),
+            },
+            ..Self::keda_defaults()
+        }
+    }
+
+    /// The numbers of a keda.sh/v1alpha1 ScaledObject with an azure-servicebus trigger; fields
+    /// it leaves unset keep KEDA's defaults (not `base`'s), as in a cluster. Receiver and pod
+    /// knobs come from `base`.
+    pub fn from_scaled_object(so: &ScaledObject, base: Self) -> Result<Self, ConfigError> {
+        let spec = &so.spec;
+        let trigger = spec
+            .triggers
+            .iter()
+            .find(|t| t.type_ == "azure-servicebus")
+            .ok_or_else(|| {
+                ConfigError::ScaledObject(
+                    "no trigger of type azure-servicebus (the simulator models that scaler)".into(),
+                )
+            })?;
+        let queue = match (
+            trigger.metadata.get("queueName"),
+            trigger.metadata.get("topicName"),
+        ) {
+            (Some(q), _) if !q.is_empty() => q.clone(),
+            (_, Some(t)) if !t.is_empty() => t.clone(),
+            _ => {
+                return Err(ConfigError::ScaledObject(
+                    "the azure-servicebus trigger has no queueName".into(),
+                ));
+            }
+        };
+        let int_meta = |key: &str, default: i64| -> Result<u64, ConfigError> {
+            match trigger.metadata.get(key) {
+                None => Ok(default as u64),
+                Some(v) => v.trim().parse::<u64>().map_err(|_| {
+                    ConfigError::ScaledObject(format!(
+                        "trigger metadata {key} must be a non-negative whole number, got {v:?}"
+                    ))
+                }),
+            }
+        };
+        let non_negative =
+            |field: &str, v: Option<i32>, default: i32| -> Result<u32, ConfigError> {
+                let v = v.unwrap_or(default);
+                u32::try_from(v).map_err(|_| {
+                    ConfigError::ScaledObject(format!("{field} must not be negative, got {v}"))
+                })
+            };
+        let seconds = |field: &str, v: Option<i32>, default: i32| {
+            non_negative(field, v, default).map(|s| SignedDuration::from_secs(i64::from(s)))
+        };
+        let mut names = base.names.clone();
+        if let Some(ns) = &so.metadata.namespace {
+            names.namespace = ns.clone();
+        }
+        if let Some(name) = &so.metadata.name {
+            names.scaled_object = name.clone();
+        }
+        if !spec.scale_target_ref.name.is_empty() {
+            names.deployment = spec.scale_target_ref.name.clone();
+        }
+        names.queue = queue;
+        let hpa_behavior = match spec
+            .advanced
+            .as_ref()
+            .and_then(|a| a.horizontal_pod_autoscaler_config.as_ref())
+            .and_then(|h| h.behavior.as_ref())
+        {
+            Some(b) => HpaBehavior::Configured(Behavior::from_k8s(b)?),
+            None => HpaBehavior::Legacy,
+        };
+        let config = Self {
+            names,
+            polling_interval: seconds(
+                "pollingInterval",
+                spec.polling_interval,
+                defaults::POLLING_INTERVAL_S,
+            )?,
+            cooldown_period: seconds(
+                "cooldownPeriod",
+                spec.cooldown_period,
+                defaults::COOLDOWN_PERIOD_S,
+            )?,
+            initial_cooldown_period: seconds(
+                "initialCooldownPeriod",
+                spec.initial_cooldown_period,
+                0,
+            )?,
+            min_replicas: non_negative(
+                "minReplicaCount",
+                spec.min_replica_count,
+                defaults::MIN_REPLICA_COUNT,
+            )?,
+            max_replicas: non_negative(
+                "maxReplicaCount",
+                spec.max_replica_count,
+                defaults::MAX_REPLICA_COUNT,
+            )?,
+            idle_replicas: spec
+                .idle_replica_count
+                .map(|v| non_negative("idleReplicaCount", Some(v), 0))
+                .transpose()?,
+            message_count: int_meta("messageCount", defaults::MESSAGE_COUNT)?,
+            activation_message_count: int_meta(
+                "activationMessageCount",
+                defaults::ACTIVATION_MESSAGE_COUNT,
+            )?,
+            hpa_behavior,
+            ..base
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Parses a YAML file's text (one or several documents) and uses its ScaledObject.
+    pub fn from_scaled_object_yaml(yaml: &str, base: Self) -> Result<Self, ConfigError> {
+        use serde::Deserialize;
+        for document in serde_yaml::Deserializer::from_str(yaml) {
+            let value = serde_yaml::Value::deserialize(document)
+                .map_err(|e| ConfigError::ScaledObject(format!("not valid YAML: {e}")))?;
+            if value.get("kind").and_then(|k| k.as_str()) == Some("ScaledObject") {
+                let so: ScaledObject = serde_yaml::from_value(value)
+                    .map_err(|e| ConfigError::ScaledObject(e.to_string()))?;
+                return Self::from_scaled_object(&so, base);
+            }
+        }
+        Err(ConfigError::ScaledObject(
+            "no document with kind: ScaledObject".into(),
+        ))
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.max_replicas == 0 {
+            return Err(ConfigError::MaxZero);
+        }
+        if self.min_replicas > self.max_replicas {
+            return Err(ConfigError::MinAboveMax {
+                min: self.min_replicas,
+                max: self.max_replicas,
+            });
+        }
+        if let Some(idle) = self.idle_replicas
+            && idle >= self.min_replicas
+        {
+            return Err(ConfigError::IdleNotBelowMin {
+                idle,
+                min: self.min_replicas,
+            });
+        }
+        if self.message_count == 0 {
+            return Err(ConfigError::MessageCountZero);
+        }
+        if self.concurrency == 0 {
+            return Err(ConfigError::ConcurrencyZero);
+        }
+        if self.max_delivery_count == 0 {
+            return Err(ConfigError::MaxDeliveryCountZero);
+        }
+        if !(0.0..1.0).contains(&self.hpa_tolerance) {
+            return Err(ConfigError::Tolerance(self.hpa_tolerance));
+        }
+        let one_second = SignedDuration::from_secs(1);
+        let min_checks = [
+            ("pollingInterval", self.polling_interval, one_second),
+            ("HPA sync period", self.hpa_sync_period, one_second),
+            (
+                "processing time",
+                self.processing_time,
+                SignedDuration::from_millis(1),
+            ),
+            ("lock duration", self.lock_duration, one_second),
+        ];
+        for (field, value, min) in min_checks {
+            if value < min {
+                return Err(ConfigError::TooShort {
+                    field,
+                    min: crate::duration::format_duration(min),
+                    value: crate::duration::format_duration(value),
+                });
+            }
+        }
+        let non_negative = [
+            ("cooldownPeriod", self.cooldown_period),
+            ("initialCooldownPeriod", self.initial_cooldown_period),
+            ("downscale stabilization", self.downscale_stabilization),
+            ("pod scheduling delay", self.pod.scheduling),
+            ("container creating delay", self.pod.container_creating),
+            ("readiness delay", self.pod.readiness),
+            ("shutdown time", self.pod.shutdown),
+            ("drain limit", self.pod.drain_limit),
+            (
+                "terminationGracePeriodSeconds",
+                self.pod.termination_grace_period,
+            ),
+        ];
+        for (field, value) in non_negative {
+            if value.is_negative() {
+                return Err(ConfigError::TooShort {
+                    field,
+                    min: "0s".into(),
+                    value: crate::duration::format_duration(value),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The HPA's `minReplicas`: `minReplicaCount` if > 0, else 1 (docs/keda-semantics.md §1.1).
+    pub fn hpa_min_replicas(&self) -> u32 {
+        self.min_replicas.max(1)
+    }
+}

@@ -1,0 +1,11 @@
+//! Azure Service Bus plumbing shared by the kedatui console and the receiver: connection
+//! strings, SAS tokens, client set-up around azservicebus 0.25.1's gaps, and turning failures
+//! into classified errors. Knows nothing of the UI, the simulator or Kubernetes.
+
+pub mod client;
+pub mod connection;
+pub mod errors;
+pub mod sas;
+
+pub use connection::{ConnectionString, ConnectionStringError};
+pub use errors::{ErrorKind, SourceError};

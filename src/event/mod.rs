@@ -1,0 +1,63 @@
+//! The one event type the console's `App::update` consumes, and the commands it emits.
+//!
+//! Background tasks (input, tick, simulator, Service Bus sender and count probe, kube watchers)
+//! send `Event`s over one tokio channel; the App is their only reader. `App::update` answers with
+//! `Command`s, which the main loop routes to whichever source can carry them out. What the
+//! sources report and take is defined in `kedatui-core` and re-exported here.
+
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+pub use kedatui_core::event::*;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    /// A key press, paste or resize from the terminal.
+    Input(crossterm::event::Event),
+    /// The clock moved: virtual time in the simulator, wall time in live mode.
+    /// Read by the tick task, never while drawing.
+    Tick {
+        now: Timestamp,
+    },
+    Source(SourceEvent),
+    /// Replay and slide snapshots (never recorded).
+    Presenter(PresenterEvent),
+}
+
+/// What the core's sources send becomes `Event::Source`.
+impl From<SourceEvent> for Event {
+    fn from(e: SourceEvent) -> Self {
+        Event::Source(e)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum PresenterEvent {
+    /// Where the replay is: position, length, speed, paused.
+    ReplayStatus(ReplayStatus),
+    /// Seeking back: start again from a fresh App; the recording's events up to the new
+    /// position follow at once.
+    ReplayReset,
+    /// One recorded event, applied as it was then (its commands go nowhere).
+    Replayed(Box<Event>),
+    /// A slide snapshot was written.
+    SnapshotSaved { text: PathBuf, svg: PathBuf },
+    /// Writing the slide snapshot failed (the message says what and where).
+    SnapshotFailed(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplayStatus {
+    pub position_ms: u64,
+    pub length_ms: u64,
+    pub speed: f64,
+    pub paused: bool,
+}
+
+impl ReplayStatus {
+    pub fn finished(&self) -> bool {
+        self.position_ms >= self.length_ms
+    }
+}

@@ -1,0 +1,193 @@
+//! The layering rules the compiler cannot check (the crate graph checks the rest: `kedatui-core`
+//! cannot name the console, `kedatui-servicebus` cannot name either):
+//! - the receiver's dependency tree has no UI, Kubernetes or command-line crates;
+//! - `kedatui-core` has no terminal UI or command line;
+//! - inside the console, `app` imports neither `ui`, `record` nor `tui`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The crate names in `package`'s normal and build dependency tree (dev-dependencies excluded:
+/// tests may use anything).
+fn dependency_names(package: &str) -> Vec<String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .current_dir(root())
+        .args(["tree", "--offline", "--locked", "-p", package])
+        .args(["-e", "normal,build", "--prefix", "none", "--format", "{p}"])
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        out.status.success(),
+        "cargo tree -p {package} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_owned)
+        .collect();
+    names.sort();
+    names.dedup();
+    assert!(
+        names.iter().any(|n| n == package),
+        "cargo tree -p {package} did not list the package itself: {names:?}"
+    );
+    names
+}
+
+fn assert_none_of(package: &str, forbidden: &[&str]) {
+    let names = dependency_names(package);
+    let found: Vec<&&str> = forbidden
+        .iter()
+        .filter(|f| names.iter().any(|n| n == *f))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "{package} depends on {found:?} (see `cargo tree -p {package} -e normal -i CRATE`)"
+    );
+}
+
+#[test]
+fn the_receiver_has_no_ui_kube_or_cli_crates() {
+    assert_none_of(
+        "receiver",
+        &[
+            "kedatui",
+            "kedatui-core",
+            "ratatui",
+            "crossterm",
+            "kube",
+            "k8s-openapi",
+            "clap",
+        ],
+    );
+}
+
+#[test]
+fn the_core_has_no_terminal_ui_or_command_line() {
+    assert_none_of("kedatui-core", &["kedatui", "ratatui", "crossterm", "clap"]);
+}
+
+#[test]
+fn the_servicebus_crate_stands_alone() {
+    assert_none_of(
+        "kedatui-servicebus",
+        &[
+            "kedatui",
+            "kedatui-core",
+            "ratatui",
+            "crossterm",
+            "kube",
+            "k8s-openapi",
+            "clap",
+        ],
+    );
+}
+
+/// Code (comments stripped) of every `.rs` file under `dir`.
+fn sources(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(sources(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let code: String = text
+                .lines()
+                .map(|l| l.find("//").map_or(l, |i| &l[..i]))
+                .collect::<Vec<_>>()
+                .join("\n");
+            out.push((path, code));
+        }
+    }
+    out
+}
+
+/// The top-level names in a `{…}` import group (`app::{A, B}, ui` → `app`, `ui`).
+fn group_names(group: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let (mut depth, mut start) = (0, 0);
+    for (i, c) in group.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => {
+                names.push(&group[start..i]);
+                break;
+            }
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                names.push(&group[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    names
+        .into_iter()
+        .map(|n| n.trim().split("::").next().unwrap_or("").trim())
+        .collect()
+}
+
+/// Which of `modules` the code names through `crate::`/`super::super::`/`kedatui::`, including
+/// grouped imports (`use crate::{app, ui};`).
+fn named_modules(code: &str, modules: &[&str]) -> Vec<String> {
+    let flat = code.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut found = Vec::new();
+    for prefix in ["crate::", "super::super::", "kedatui::"] {
+        for (i, _) in flat.match_indices(prefix) {
+            let rest = &flat[i + prefix.len()..];
+            let names: Vec<&str> = if let Some(group) = rest.strip_prefix('{') {
+                group_names(group)
+            } else {
+                let end = rest
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                vec![&rest[..end]]
+            };
+            found.extend(
+                names
+                    .into_iter()
+                    .filter(|n| modules.contains(n))
+                    .map(|n| format!("{prefix}{n}")),
+            );
+        }
+    }
+    found
+}
+
+#[test]
+fn the_app_imports_no_ui_record_or_tui() {
+    let forbidden = ["ui", "record", "tui"];
+    let mut offending = Vec::new();
+    for (path, code) in sources(&root().join("src/app")) {
+        for name in named_modules(&code, &forbidden) {
+            offending.push(format!("{}: {name}", path.display()));
+        }
+    }
+    assert!(offending.is_empty(), "app imports: {offending:#?}");
+}
+
+#[test]
+fn the_import_scan_sees_plain_grouped_and_nested_paths() {
+    let forbidden = ["ui", "record", "tui"];
+    for (code, expect) in [
+        ("use crate::ui::theme;", vec!["crate::ui"]),
+        ("let x = crate::record::replay::X;", vec!["crate::record"]),
+        (
+            "use crate::{\n    app::App,\n    tui::run,\n};",
+            vec!["crate::tui"],
+        ),
+        ("use super::super::ui;", vec!["super::super::ui"]),
+        ("use crate::ui as _;", vec!["crate::ui"]),
+        ("use crate::{app::{A, B}, record};", vec!["crate::record"]),
+        ("use crate::app::ui_state; use crate::uix;", vec![]),
+    ] {
+        assert_eq!(named_modules(code, &forbidden), expect, "{code}");
+    }
+}
