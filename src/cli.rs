@@ -29,4 +29,7 @@ pub enum Commands {
     Replay(crate::record::replay::ReplayArgs),
     /// Preflight checks before going on stage.
     Doctor(crate::kube::cli::DoctorArgs),
+    /// Run the lab headless: a loopback Service Bus and API server driven by the simulator's
+    /// rules, with a real receiver per pod; prints how to point kedatui at it.
+    Lab(crate::lab::LabArgs),
 }

@@ -9,6 +9,7 @@ pub mod app;
 pub mod cli;
 pub mod event;
 pub mod kube;
+pub mod lab;
 pub mod presenter;
 pub mod record;
 pub mod servicebus;

@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         }
         Some(Commands::Replay(args)) => kedatui::tui::replay(args),
         Some(Commands::Doctor(args)) => kedatui::kube::cli::run_doctor(args),
+        Some(Commands::Lab(args)) => kedatui::lab::run_headless(args),
         None => kedatui::tui::run(cli.console),
     };
     match result {

@@ -63,6 +63,12 @@ pub struct ConsoleArgs {
     /// Recording, themes, big numbers, slide snapshots.
     #[command(flatten)]
     pub presenter: crate::presenter::PresenterArgs,
+    /// Start the lab in-process (a loopback Service Bus and API server driven by the simulator's
+    /// rules, a real receiver per pod) and watch it in live mode.
+    #[arg(long)]
+    pub lab: bool,
+    #[command(flatten)]
+    pub lab_flags: crate::lab::LabFlags,
 }
 
 /// `--bursts`: the sizes behind keys 1-9.
@@ -154,11 +160,55 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
         .enable_all()
         .build()
         .wrap_err("starting the async runtime")?;
+    // `--lab`: the lab runs on its own thread; the console reaches it like any live set-up.
+    let lab = if args.lab {
+        match crate::lab::Lab::start(crate::lab::LabConfig {
+            sim: sim_config.clone(),
+            flags: args.lab_flags.clone(),
+            cluster: None,
+            amqp_port: 0,
+            http_port: 0,
+            api_port: 0,
+            seed: args.sim.seed.unwrap_or_else(|| fastrand::u64(..)),
+        }) {
+            Ok(lab) => Some(lab),
+            Err(err) => {
+                eprintln!("kedatui: --lab: {err}");
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    } else {
+        None
+    };
+    let (servicebus_args, servicebus_env, cluster_args) = match &lab {
+        Some(lab) => (
+            crate::servicebus::cli::ServiceBusArgs {
+                connection_string_file: None,
+                manage_connection_string_file: None,
+                management_url: Some(lab.management_url.clone()),
+                ..args.servicebus.clone()
+            },
+            ServiceBusEnv {
+                connection_string: Some(lab.send_connection.clone()),
+                manage_connection_string: Some(lab.manage_connection.clone()),
+            },
+            crate::kube::ClusterArgs {
+                kubeconfig: Some(lab.kubeconfig.clone()),
+                context: None,
+                ..args.cluster.clone()
+            },
+        ),
+        None => (
+            args.servicebus.clone(),
+            ServiceBusEnv::from_process(),
+            args.cluster.clone(),
+        ),
+    };
     let setup = match runtime.block_on(live::resolve(
-        args.force_simulator,
-        &args.servicebus,
-        ServiceBusEnv::from_process(),
-        &args.cluster,
+        args.force_simulator && lab.is_none(),
+        &servicebus_args,
+        servicebus_env,
+        &cluster_args,
     )) {
         Ok(setup) => setup,
         Err(err) => {
@@ -211,6 +261,7 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
         None => None,
     };
     let mut app = App::new(app_config);
+    app.lab = lab.is_some();
     app.presenter.theme = args.presenter.view.theme;
     app.presenter.big = args.presenter.view.big;
     if let Setup::Live(live) = &setup {
@@ -222,7 +273,12 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
         fallback: Some((sim_config.clone(), seed)),
     };
     let warp = args.warp;
-    run_session(app, session, &log_file, runtime, move |tx, sources| {
+    let lab_commands = lab.as_ref().map(crate::lab::Lab::commands);
+    let code = run_session(app, session, &log_file, runtime, move |tx, sources| {
+        if let Some(lab_commands) = lab_commands {
+            let (commands, task) = crate::lab::spawn_fault_source(lab_commands);
+            sources.add("lab", crate::lab::lab_accepts, commands, Some(task));
+        }
         match setup {
             Setup::Simulator => {
                 let world = crate::sim::World::new(sim_config, seed, started_at);
@@ -233,7 +289,15 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
                 .wrap_err("starting the Service Bus source")?,
         }
         Ok(())
-    })
+    })?;
+    if let Some(lab) = lab {
+        // After the console's summary: the receivers stop as a scale-down would stop them.
+        match lab.shutdown() {
+            Ok(report) => println!("{report}"),
+            Err(err) => eprintln!("kedatui: the lab: {err}"),
+        }
+    }
+    Ok(code)
 }
 
 /// `kedatui replay`: refuse a bad recording before the terminal changes (exit 2), then play it.
@@ -483,7 +547,7 @@ fn draw(terminal: &mut DefaultTerminal, app: &App) -> Result<()> {
     Ok(())
 }
 
-fn init_logging(path: &std::path::Path) -> Result<tracing_appender::non_blocking::WorkerGuard> {
+pub fn init_logging(path: &std::path::Path) -> Result<tracing_appender::non_blocking::WorkerGuard> {
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)

@@ -38,6 +38,8 @@ pub enum Action {
     ReplaySlower,
     SeekBack,
     SeekForward,
+    /// `--lab` only: ask the lab for a fault.
+    LabFault(crate::event::LabFault),
 }
 
 /// Keys that would change the world: disabled while a recording plays.
@@ -52,6 +54,7 @@ pub fn changes_the_world(action: Action) -> bool {
             | Action::WarpUp
             | Action::WarpDown
             | Action::SwitchToSimulator
+            | Action::LabFault(_)
     )
 }
 
@@ -121,6 +124,8 @@ pub struct KeyMapState<'a> {
     /// Set while a recording plays: the world-changing keys are disabled, space/`+`/`-`/`←`/`→`
     /// control the playback.
     pub replay: Option<ReplayStatusKeys>,
+    /// Live against `kedatui --lab`: the fault keys exist.
+    pub lab: bool,
 }
 
 fn binding(
@@ -202,6 +207,42 @@ pub fn bindings(context: KeyContext, s: &KeyMapState<'_>) -> Vec<Binding> {
                         .into(),
                     Action::SwitchToSimulator,
                 ));
+            }
+            if s.lab && !s.simulator {
+                use crate::event::LabFault;
+                for (key, fault, help) in [
+                    (
+                        'K',
+                        LabFault::CrashReceiver,
+                        "lab: crash a receiver (SIGKILL); it shows Error, then CrashLoopBackOff",
+                    ),
+                    (
+                        'B',
+                        LabFault::BrokerDown,
+                        "lab: the broker goes away for 10s",
+                    ),
+                    (
+                        'E',
+                        LabFault::ApiExpire,
+                        "lab: the API server answers every watch with 410 Expired",
+                    ),
+                    (
+                        'A',
+                        LabFault::ApiDown,
+                        "lab: the API server goes away for 10s",
+                    ),
+                ] {
+                    let mut b = binding(
+                        vec![Char(key)],
+                        &key.to_string(),
+                        fault.label().into(),
+                        help.into(),
+                        Action::LabFault(fault),
+                    );
+                    // In the help overlay only: the bar stays the talk's.
+                    b.in_bar = false;
+                    v.push(b);
+                }
             }
             let mut consumers = binding(
                 vec![Char('c')],

@@ -186,6 +186,8 @@ pub struct App {
     pub from_live: bool,
     /// Keyless live mode: who signs in with Entra ID (never the token), for the header.
     pub sign_in: Option<String>,
+    /// Live mode against `kedatui --lab`: the header says `LIVE (lab)`.
+    pub lab: bool,
 }
 
 /// `SourceKind` with an order, for a stable header.
@@ -269,6 +271,7 @@ impl App {
             fallback: None,
             from_live: false,
             sign_in: None,
+            lab: false,
         }
     }
 
@@ -334,6 +337,7 @@ impl App {
             frozen: self.frozen_at.is_some(),
             warp: self.warp,
             replay: self.replay_controls(),
+            lab: self.lab,
         }
     }
 
@@ -837,6 +841,7 @@ impl App {
             (_, _, Some(Command::SetConsumersPaused(false))) => "consumers resumed".into(),
             (_, _, Some(Command::SetWarp(w))) => format!("warp ×{}", keymap::format_factor(*w)),
             (_, _, Some(Command::Purge)) => "purge".into(),
+            (_, _, Some(Command::LabFault(f))) => f.label().into(),
             // Not echoed: the echo would end up on the slide.
             (_, _, Some(Command::Presenter(PresenterCommand::Snapshot))) => return None,
             (_, _, Some(Command::Presenter(PresenterCommand::Replay(c)))) => match c {
@@ -1052,6 +1057,7 @@ impl App {
                 Vec::new()
             }
             Action::Snapshot => vec![Command::Presenter(PresenterCommand::Snapshot)],
+            Action::LabFault(fault) => vec![Command::LabFault(fault)],
             Action::ReplayPause => self.replay_command(ReplayControl::TogglePause),
             Action::ReplayFaster => self.replay_command(ReplayControl::Faster),
             Action::ReplaySlower => self.replay_command(ReplayControl::Slower),

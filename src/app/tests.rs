@@ -965,3 +965,32 @@ fn key_bar_comes_from_the_key_map() {
         "live mode disables consumers and warp"
     );
 }
+
+/// `--lab`: `K`, `B`, `E`, `A` ask the lab for a fault and the echo says which; without the lab
+/// (or in the simulator) those keys do nothing.
+#[test]
+fn lab_fault_keys_only_against_the_lab() {
+    use crate::event::LabFault;
+    let mut lab = live_app();
+    lab.lab = true;
+    for (c, fault) in [
+        ('K', LabFault::CrashReceiver),
+        ('B', LabFault::BrokerDown),
+        ('E', LabFault::ApiExpire),
+        ('A', LabFault::ApiDown),
+    ] {
+        assert_eq!(lab.update(ch(c)), vec![Command::LabFault(fault)], "{c}");
+    }
+    let help: Vec<String> = lab
+        .bindings(KeyContext::Normal)
+        .into_iter()
+        .filter(|b| matches!(b.action, Action::LabFault(_)))
+        .map(|b| b.key_label)
+        .collect();
+    assert_eq!(help, ["K", "B", "E", "A"]);
+    let mut live = live_app();
+    assert!(live.update(ch('K')).is_empty());
+    let mut sim = app();
+    sim.lab = true;
+    assert!(sim.update(ch('K')).is_empty());
+}

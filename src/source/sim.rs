@@ -122,7 +122,7 @@ impl SimDriver {
                 vec![SourceEvent::Warp(self.warp)]
             }
             // Not the simulator's (`simulator_accepts` does not route them here).
-            Command::Presenter(_) => return Vec::new(),
+            Command::Presenter(_) | Command::LabFault(_) => return Vec::new(),
         };
         events.push(SourceEvent::Queue(self.world.queue_sample()));
         events.into_iter().map(Event::Source).collect()

@@ -19,6 +19,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             " SIM ",
             Style::new().fg(Color::Black).bg(Color::Cyan).bold(),
         ),
+        // The lab is live over real protocols, but nobody may take it for Azure.
+        Mode::Live if app.lab => Span::styled(
+            " LIVE (lab) ",
+            Style::new().fg(Color::Black).bg(Color::Yellow).bold(),
+        ),
         Mode::Live => Span::styled(
             " LIVE ",
             Style::new().fg(Color::White).bg(Color::Red).bold(),

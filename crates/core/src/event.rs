@@ -118,6 +118,33 @@ pub enum Command {
     SetWarp(f64),
     /// Replay controls and slide snapshots, carried out by the replay source and the main loop.
     Presenter(PresenterCommand),
+    /// `kedatui --lab` only: rehearse a fault (the lab carries it out; other sources ignore it).
+    LabFault(LabFault),
+}
+
+/// The faults the console's keys can ask the lab for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LabFault {
+    /// SIGKILL one running receiver.
+    CrashReceiver,
+    /// The broker goes away for 10 s.
+    BrokerDown,
+    /// Every watch gets 410 Expired.
+    ApiExpire,
+    /// The API server goes away for 10 s.
+    ApiDown,
+}
+
+impl LabFault {
+    /// For the key echo and the help.
+    pub fn label(self) -> &'static str {
+        match self {
+            LabFault::CrashReceiver => "lab: crash a receiver",
+            LabFault::BrokerDown => "lab: broker down 10s",
+            LabFault::ApiExpire => "lab: API server 410 to every watch",
+            LabFault::ApiDown => "lab: API server down 10s",
+        }
+    }
 }
 
 /// The console's own commands (replay controls, slide snapshots). Plain data that travels with

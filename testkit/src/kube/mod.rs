@@ -938,7 +938,35 @@ async fn handle(AxState(shared): AxState<Arc<Shared>>, request: Request) -> Resp
         }
         _ => {
             let key = key(route.name.as_deref().unwrap());
-            match shared.store.lock().unwrap().delete(&shared, key.clone()) {
+            let grace = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|options| options["gracePeriodSeconds"].as_i64());
+            let mut store = shared.store.lock().unwrap();
+            // Graceful deletion of a scheduled pod, as the real server does it when the client
+            // asks for a grace period: the pod stays, Terminating, until deleted again with 0
+            // (the kubelet's part, after the container stopped). Without the option the fake
+            // deletes at once, as its tests expect.
+            if route.resource == PODS
+                && let Some(grace) = grace.filter(|g| *g > 0)
+                && let Some(current) = store.objects.get(&key).cloned()
+                && current["spec"]["nodeName"].is_string()
+            {
+                if current["metadata"]["deletionTimestamp"].is_string() {
+                    return json_response(StatusCode::OK, &current);
+                }
+                let mut marked = current;
+                let at = jiff::Timestamp::now()
+                    .saturating_add(jiff::SignedDuration::from_secs(grace))
+                    .unwrap_or_else(|_| jiff::Timestamp::now());
+                marked["metadata"]["deletionTimestamp"] =
+                    json!(at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
+                marked["metadata"]["deletionGracePeriodSeconds"] = json!(grace);
+                return match store.replace(&shared, key, marked) {
+                    Ok(object) => json_response(StatusCode::OK, &object),
+                    Err(response) => response,
+                };
+            }
+            match store.delete(&shared, key.clone()) {
                 Some(object) => json_response(StatusCode::OK, &object),
                 None => not_found(&key),
             }

@@ -151,7 +151,10 @@ async fn run<E: FromSource>(
                     purging.store(false, Ordering::SeqCst);
                 });
             }
-            Command::SetConsumersPaused(_) | Command::SetWarp(_) | Command::Presenter(_) => {
+            Command::SetConsumersPaused(_)
+            | Command::SetWarp(_)
+            | Command::Presenter(_)
+            | Command::LabFault(_) => {
                 tracing::debug!("the live Service Bus source ignores {command:?}");
             }
         }

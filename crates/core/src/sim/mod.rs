@@ -9,6 +9,7 @@ pub mod config;
 pub mod fallback;
 pub mod hpa;
 pub mod keda;
+pub mod loops;
 pub mod pods;
 pub mod queue;
 pub mod world;

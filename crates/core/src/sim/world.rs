@@ -11,15 +11,15 @@ use std::collections::{BinaryHeap, HashSet, VecDeque};
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::config::{HpaBehavior, SimConfig};
-use super::hpa::{self, HpaHistory};
-use super::keda::{self, ActiveCondition, KedaPoll, KedaScale};
+use super::config::SimConfig;
+use super::keda::{self, ActiveCondition, KedaPoll};
+use super::loops::{self, HpaLoop, KedaLoop, to_nanos};
 use super::pods::{self, Pod, PodStage};
 use super::queue::Queue;
 use crate::event::{Health, SourceEvent, SourceKind};
 use crate::model::{
-    ClusterEvent, Condition, DeploymentView, EventType, HpaDecision, HpaView, PodView, QueueCounts,
-    QueueSample, ScaledObjectView,
+    ClusterEvent, DeploymentView, EventType, HpaView, PodView, QueueCounts, QueueSample,
+    ScaledObjectView,
 };
 
 const NANOS_PER_SECOND: i64 = 1_000_000_000;
@@ -97,32 +97,6 @@ impl Trickle {
     }
 }
 
-#[derive(Clone, Debug)]
-struct KedaState {
-    created: i64,
-    next_poll: i64,
-    last_poll: Option<i64>,
-    /// What the last poll saw: the Active condition and the console's "why" come from it.
-    last_poll_metric: Option<u64>,
-    last_active: Option<i64>,
-    active: Option<ActiveCondition>,
-}
-
-#[derive(Clone, Debug)]
-struct HpaState {
-    next_sync: i64,
-    last_sync: Option<i64>,
-    history: HpaHistory,
-    decision: Option<HpaDecision>,
-    current_replicas: u32,
-    desired_replicas: u32,
-    current_metric: Option<f64>,
-    last_scale_time: Option<i64>,
-    able_to_scale: Option<Condition>,
-    scaling_active: Option<Condition>,
-    scaling_limited: Option<Condition>,
-}
-
 pub struct World {
     config: SimConfig,
     rng: fastrand::Rng,
@@ -133,7 +107,6 @@ pub struct World {
     hpa_sync_period: i64,
     processing: i64,
     metric_name: String,
-    metric_description: String,
     replica_set: String,
 
     queue: Queue,
@@ -152,25 +125,12 @@ pub struct World {
     status_replicas: u32,
     ready_replicas: u32,
 
-    keda: KedaState,
-    hpa: HpaState,
+    keda: KedaLoop,
+    hpa: HpaLoop,
 
     pending: StepOutcome,
     recent_events: VecDeque<ClusterEvent>,
     stats: SimStats,
-}
-
-fn to_nanos(d: SignedDuration) -> i64 {
-    i64::try_from(d.as_nanos()).unwrap_or(i64::MAX / 4).max(0)
-}
-
-fn condition(type_: &str, status: &str, reason: &str, message: impl Into<String>) -> Condition {
-    Condition {
-        type_: type_.to_string(),
-        status: status.to_string(),
-        reason: reason.to_string(),
-        message: message.into(),
-    }
 }
 
 impl World {
@@ -208,13 +168,11 @@ impl World {
             pods::template_hash(&mut rng)
         );
         let metric_name = config.names.metric();
-        let metric_description = hpa::metric_description(&metric_name, &config.names.scaled_object);
         let mut world = Self {
             polling_interval: to_nanos(config.polling_interval).max(1),
             hpa_sync_period: to_nanos(config.hpa_sync_period).max(1),
             processing: to_nanos(config.processing_time).max(1),
             metric_name,
-            metric_description,
             replica_set,
             rng,
             start,
@@ -229,29 +187,8 @@ impl World {
             spec_replicas: 0,
             status_replicas: 0,
             ready_replicas: 0,
-            keda: KedaState {
-                // The controller creates the scale loop a moment after the object exists, so
-                // `creation + initialCooldown < now` holds at the first poll (§1.2).
-                created: -1_000_000,
-                next_poll: 0,
-                last_poll: None,
-                last_poll_metric: None,
-                last_active: None,
-                active: None,
-            },
-            hpa: HpaState {
-                next_sync: 0,
-                last_sync: None,
-                history: HpaHistory::default(),
-                decision: None,
-                current_replicas: 0,
-                desired_replicas: 0,
-                current_metric: None,
-                last_scale_time: None,
-                able_to_scale: None,
-                scaling_active: None,
-                scaling_limited: None,
-            },
+            keda: KedaLoop::new(0),
+            hpa: HpaLoop::new(0),
             pending: StepOutcome::default(),
             recent_events: VecDeque::new(),
             stats: SimStats::default(),
@@ -811,187 +748,54 @@ impl World {
     /// KEDA's scale loop, one poll (§1.2).
     fn keda_poll(&mut self, out: &mut StepOutcome) {
         let metric = self.metric();
-        let decision = keda::request_scale(&KedaPoll {
-            now: self.now,
-            is_active: metric > self.config.activation_message_count,
-            current_replicas: self.spec_replicas,
-            min_replicas: self.config.min_replicas,
-            idle_replicas: self.config.idle_replicas,
-            last_active: self.keda.last_active,
-            created: self.keda.created,
-            cooldown: to_nanos(self.config.cooldown_period),
-            initial_cooldown: to_nanos(self.config.initial_cooldown_period),
-        });
-        self.keda.last_poll = Some(self.now);
-        self.keda.last_poll_metric = Some(metric);
-        self.keda.last_active = decision.last_active;
-        self.keda.active = Some(decision.active);
+        let scale = self
+            .keda
+            .poll(self.now, metric, self.spec_replicas, &self.config);
         out.scaled_object_changed = true;
-        let names = &self.config.names;
-        let target = format!(
-            "apps/v1.Deployment {}/{}",
-            names.namespace, names.deployment
-        );
-        let so = format!("ScaledObject/{}", names.scaled_object);
-        match decision.scale {
-            KedaScale::Nothing => {}
-            KedaScale::Activate { from, to } => {
-                let message = format!(
-                    "Scaled {target} from {from} to {to}, triggered by {}",
-                    self.metric_name
-                );
-                self.emit(
-                    out,
-                    EventType::Normal,
-                    "KEDAScaleTargetActivated",
-                    &so,
-                    message,
-                    "keda-operator",
-                );
-                self.scale_target(to, out);
-            }
-            KedaScale::Deactivate { from, to } => {
-                let message = format!("Deactivated {target} from {from} to {to}");
-                self.emit(
-                    out,
-                    EventType::Normal,
-                    "KEDAScaleTargetDeactivated",
-                    &so,
-                    message,
-                    "keda-operator",
-                );
-                self.scale_target(to, out);
-            }
-            KedaScale::RaiseToMin { to, .. } => self.scale_target(to, out),
+        if let Some((reason, message)) =
+            loops::keda_event(scale, &self.config.names, &self.metric_name)
+        {
+            let so = format!("ScaledObject/{}", self.config.names.scaled_object);
+            self.emit(
+                out,
+                EventType::Normal,
+                reason,
+                &so,
+                message,
+                "keda-operator",
+            );
+        }
+        if let Some(to) = loops::keda_target(scale) {
+            self.scale_target(to, out);
         }
     }
 
     /// One `reconcileAutoscaler` (§4.2).
     fn hpa_sync(&mut self, out: &mut StepOutcome) {
         out.hpa_changed = true;
-        let now = self.now;
-        self.hpa.last_sync = Some(now);
-        let current = self.spec_replicas;
-        let min = self.config.hpa_min_replicas();
-        let max = self.config.max_replicas;
-        self.hpa.history.record_initial(current, now);
-        self.hpa.current_replicas = self.status_replicas;
-        self.hpa.able_to_scale = Some(condition(
-            "AbleToScale",
-            "True",
-            "SucceededGetScale",
-            "the HPA controller was able to get the target's current scale",
-        ));
-        if current == 0 {
-            self.hpa.scaling_active = Some(condition(
-                "ScalingActive",
-                "False",
-                "ScalingDisabled",
-                "scaling is disabled since the replica count of the target is zero",
-            ));
-            self.hpa.decision = None;
-            self.hpa.current_metric = None;
-            self.hpa.desired_replicas = 0;
+        let metric = self.metric();
+        let at = self.now();
+        let Some(rescale) = self.hpa.sync(
+            self.now,
+            self.spec_replicas,
+            self.status_replicas,
+            metric,
+            &self.config,
+            at,
+        ) else {
             return;
-        }
-        let (desired, reason) = if current > max {
-            (
-                max,
-                "Current number of replicas above Spec.MaxReplicas".to_string(),
-            )
-        } else if current < min {
-            (
-                min,
-                "Current number of replicas below Spec.MinReplicas".to_string(),
-            )
-        } else {
-            let metric = self.metric();
-            let target = self.config.message_count;
-            let status = self.status_replicas;
-            let (proposal, within) =
-                hpa::metric_proposal(metric, target, status, self.config.hpa_tolerance);
-            self.hpa.current_metric = hpa::current_average(metric, status);
-            self.hpa.scaling_active = Some(condition(
-                "ScalingActive",
-                "True",
-                "ValidMetricFound",
-                format!(
-                    "the HPA was able to successfully calculate a replica count from {}",
-                    self.metric_description
-                ),
-            ));
-            let reason = if proposal > current {
-                format!("{} above target", self.metric_description)
-            } else if proposal < current {
-                "All metrics below target".to_string()
-            } else {
-                String::new()
-            };
-            let normalized = match &self.config.hpa_behavior {
-                HpaBehavior::Legacy => self.hpa.history.normalize_legacy(
-                    now,
-                    to_nanos(self.config.downscale_stabilization),
-                    current,
-                    proposal,
-                    min,
-                    max,
-                ),
-                HpaBehavior::Configured(b) => self
-                    .hpa
-                    .history
-                    .normalize_with_behavior(now, b, current, proposal, min, max),
-            };
-            let (able_reason, able_message) = normalized.able_to_scale;
-            self.hpa.able_to_scale =
-                Some(condition("AbleToScale", "True", able_reason, able_message));
-            let (limited, limited_reason, limited_message) = normalized.scaling_limited;
-            self.hpa.scaling_limited = Some(condition(
-                "ScalingLimited",
-                if limited { "True" } else { "False" },
-                limited_reason,
-                limited_message,
-            ));
-            self.hpa.decision = Some(HpaDecision {
-                at: self.at(now),
-                metric,
-                target,
-                current_replicas: current,
-                status_replicas: status,
-                within_tolerance: within,
-                proposal,
-                stabilized: normalized.stabilized,
-                limit: normalized.limit,
-                desired: normalized.desired,
-                min_replicas: min,
-                max_replicas: max,
-            });
-            (normalized.desired, reason)
         };
-        self.hpa.desired_replicas = desired;
-        if desired != current {
-            if let HpaBehavior::Configured(b) = &self.config.hpa_behavior {
-                self.hpa.history.store_scale_event(b, now, current, desired);
-            }
-            self.hpa.able_to_scale = Some(condition(
-                "AbleToScale",
-                "True",
-                "SucceededRescale",
-                format!("the HPA controller was able to update the target scale to {desired}"),
-            ));
-            self.hpa.last_scale_time = Some(now);
-            let hpa_ref = format!("HorizontalPodAutoscaler/{}", self.config.names.hpa());
-            self.emit(
-                out,
-                EventType::Normal,
-                "SuccessfulRescale",
-                &hpa_ref,
-                format!("New size: {desired}; reason: {reason}"),
-                "horizontal-pod-autoscaler",
-            );
-            self.scale_target(desired, out);
-        }
+        let hpa_ref = format!("HorizontalPodAutoscaler/{}", self.config.names.hpa());
+        self.emit(
+            out,
+            EventType::Normal,
+            "SuccessfulRescale",
+            &hpa_ref,
+            rescale.message,
+            "horizontal-pod-autoscaler",
+        );
+        self.scale_target(rescale.desired, out);
     }
-
     // ---- views, in the shared vocabulary ----
 
     pub fn queue_sample(&self) -> QueueSample {
@@ -1077,85 +881,12 @@ impl World {
     }
 
     pub fn scaled_object(&self) -> ScaledObjectView {
-        let c = &self.config;
-        let polled = self.keda.last_poll.is_some();
-        let conditions = if polled {
-            let (status, reason, message) = self
-                .keda
-                .active
-                .unwrap_or(ActiveCondition::ScalerNotActive)
-                .text();
-            vec![
-                condition(
-                    "Ready",
-                    "True",
-                    "ScaledObjectReady",
-                    "ScaledObject is defined correctly and is ready for scaling",
-                ),
-                condition("Active", status, reason, message),
-                condition(
-                    "Fallback",
-                    "False",
-                    "NoFallbackFound",
-                    "No fallbacks are active on this scaled object",
-                ),
-                condition("Paused", "False", "", ""),
-            ]
-        } else {
-            vec![
-                condition("Ready", "Unknown", "", ""),
-                condition("Active", "Unknown", "", ""),
-                condition("Fallback", "Unknown", "", ""),
-                condition("Paused", "False", "", ""),
-            ]
-        };
-        ScaledObjectView {
-            namespace: c.names.namespace.clone(),
-            name: c.names.scaled_object.clone(),
-            target_kind: "apps/v1.Deployment".to_string(),
-            target_name: c.names.deployment.clone(),
-            queue_name: c.names.queue.clone(),
-            polling_interval: c.polling_interval,
-            cooldown_period: c.cooldown_period,
-            min_replicas: c.min_replicas,
-            max_replicas: c.max_replicas,
-            idle_replicas: c.idle_replicas,
-            message_count: c.message_count,
-            activation_message_count: c.activation_message_count,
-            hpa_behavior: c.hpa_behavior.kind(),
-            conditions,
-            last_active: self.keda.last_active.map(|t| self.at(t)),
-            last_poll: self.keda.last_poll.map(|t| self.at(t)),
-            next_poll: Some(self.at(self.keda.next_poll)),
-            last_poll_metric: self.keda.last_poll_metric,
-        }
+        self.keda.view(&self.config, |t| self.at(t))
     }
 
     /// The HPA KEDA created with the ScaledObject (it exists from the start).
     pub fn hpa(&self) -> Option<HpaView> {
-        let conditions = [
-            &self.hpa.able_to_scale,
-            &self.hpa.scaling_active,
-            &self.hpa.scaling_limited,
-        ]
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect();
-        Some(HpaView {
-            name: self.config.names.hpa(),
-            min_replicas: self.config.hpa_min_replicas(),
-            max_replicas: self.config.max_replicas,
-            current_replicas: self.hpa.current_replicas,
-            desired_replicas: self.hpa.desired_replicas,
-            current_metric: self.hpa.current_metric,
-            target_average: Some(self.config.message_count as f64),
-            conditions,
-            last_scale_time: self.hpa.last_scale_time.map(|t| self.at(t)),
-            decision: self.hpa.decision.clone(),
-            last_sync: self.hpa.last_sync.map(|t| self.at(t)),
-            next_sync: Some(self.at(self.hpa.next_sync)),
-        })
+        Some(self.hpa.view(&self.config, |t| self.at(t)))
     }
 
     /// The full state, for a console that starts (or restarts) watching.

@@ -1,0 +1,376 @@
+//! KEDA's scale loop and the HPA controller as small state machines over the pure arithmetic of
+//! [`super::keda`] and [`super::hpa`]: what one poll or one sync decides, and the conditions and
+//! event texts it leaves behind. The simulator's [`super::World`] feeds them its modelled queue
+//! and pods; the lab (`crate::lab`) feeds them the broker's real ActiveMessageCount and the pods
+//! it runs, so both follow one copy of the rules.
+//!
+//! Times are nanoseconds on the caller's clock (virtual in the simulator, real in the lab).
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::config::{HpaBehavior, SimConfig, SimNames};
+use super::hpa::{self, HpaHistory};
+use super::keda::{self, ActiveCondition, KedaPoll, KedaScale};
+use crate::model::{Condition, HpaDecision, HpaView, ScaledObjectView};
+
+/// A duration in nanoseconds on the loops' clock (negative counts as zero).
+pub fn to_nanos(d: SignedDuration) -> i64 {
+    i64::try_from(d.as_nanos()).unwrap_or(i64::MAX / 4).max(0)
+}
+
+pub(crate) fn condition(
+    type_: &str,
+    status: &str,
+    reason: &str,
+    message: impl Into<String>,
+) -> Condition {
+    Condition {
+        type_: type_.to_string(),
+        status: status.to_string(),
+        reason: reason.to_string(),
+        message: message.into(),
+    }
+}
+
+/// KEDA's per-ScaledObject scale loop memory (docs/keda-semantics.md §1.2).
+#[derive(Clone, Debug)]
+pub struct KedaLoop {
+    pub created: i64,
+    pub next_poll: i64,
+    pub last_poll: Option<i64>,
+    /// What the last poll saw: the Active condition and the console's "why" come from it.
+    pub last_poll_metric: Option<u64>,
+    pub last_active: Option<i64>,
+    pub active: Option<ActiveCondition>,
+}
+
+impl KedaLoop {
+    /// A loop whose first poll is due at `first_poll`. The controller creates the loop a moment
+    /// after the object exists, so `creation + initialCooldown < now` holds at the first poll.
+    pub fn new(first_poll: i64) -> Self {
+        Self {
+            created: first_poll - 1_000_000,
+            next_poll: first_poll,
+            last_poll: None,
+            last_poll_metric: None,
+            last_active: None,
+            active: None,
+        }
+    }
+
+    /// One poll at `now` that read `metric` (ActiveMessageCount) with the target at
+    /// `spec_replicas`: what KEDA does to the target. Does not move `next_poll`.
+    pub fn poll(
+        &mut self,
+        now: i64,
+        metric: u64,
+        spec_replicas: u32,
+        config: &SimConfig,
+    ) -> KedaScale {
+        let decision = keda::request_scale(&KedaPoll {
+            now,
+            is_active: metric > config.activation_message_count,
+            current_replicas: spec_replicas,
+            min_replicas: config.min_replicas,
+            idle_replicas: config.idle_replicas,
+            last_active: self.last_active,
+            created: self.created,
+            cooldown: to_nanos(config.cooldown_period),
+            initial_cooldown: to_nanos(config.initial_cooldown_period),
+        });
+        self.last_poll = Some(now);
+        self.last_poll_metric = Some(metric);
+        self.last_active = decision.last_active;
+        self.active = Some(decision.active);
+        decision.scale
+    }
+
+    /// True when the last poll found the trigger active.
+    pub fn is_active(&self) -> bool {
+        self.active == Some(ActiveCondition::ScalerActive)
+    }
+
+    /// The ScaledObject's `status.conditions` (docs/keda-semantics.md §1.4).
+    pub fn conditions(&self) -> Vec<Condition> {
+        if self.last_poll.is_none() {
+            return vec![
+                condition("Ready", "Unknown", "", ""),
+                condition("Active", "Unknown", "", ""),
+                condition("Fallback", "Unknown", "", ""),
+                condition("Paused", "False", "", ""),
+            ];
+        }
+        let (status, reason, message) = self
+            .active
+            .unwrap_or(ActiveCondition::ScalerNotActive)
+            .text();
+        vec![
+            condition(
+                "Ready",
+                "True",
+                "ScaledObjectReady",
+                "ScaledObject is defined correctly and is ready for scaling",
+            ),
+            condition("Active", status, reason, message),
+            condition(
+                "Fallback",
+                "False",
+                "NoFallbackFound",
+                "No fallbacks are active on this scaled object",
+            ),
+            condition("Paused", "False", "", ""),
+        ]
+    }
+
+    pub fn view(&self, config: &SimConfig, at: impl Fn(i64) -> Timestamp) -> ScaledObjectView {
+        let c = config;
+        ScaledObjectView {
+            namespace: c.names.namespace.clone(),
+            name: c.names.scaled_object.clone(),
+            target_kind: "apps/v1.Deployment".to_string(),
+            target_name: c.names.deployment.clone(),
+            queue_name: c.names.queue.clone(),
+            polling_interval: c.polling_interval,
+            cooldown_period: c.cooldown_period,
+            min_replicas: c.min_replicas,
+            max_replicas: c.max_replicas,
+            idle_replicas: c.idle_replicas,
+            message_count: c.message_count,
+            activation_message_count: c.activation_message_count,
+            hpa_behavior: c.hpa_behavior.kind(),
+            conditions: self.conditions(),
+            last_active: self.last_active.map(&at),
+            last_poll: self.last_poll.map(&at),
+            next_poll: Some(at(self.next_poll)),
+            last_poll_metric: self.last_poll_metric,
+        }
+    }
+}
+
+/// The event KEDA records for a scale decision, as `(reason, message)`; `None` when it records
+/// none (nothing to do, or raising to `minReplicaCount`).
+pub fn keda_event(
+    scale: KedaScale,
+    names: &SimNames,
+    metric_name: &str,
+) -> Option<(&'static str, String)> {
+    let target = format!(
+        "apps/v1.Deployment {}/{}",
+        names.namespace, names.deployment
+    );
+    match scale {
+        KedaScale::Activate { from, to } => Some((
+            "KEDAScaleTargetActivated",
+            format!("Scaled {target} from {from} to {to}, triggered by {metric_name}"),
+        )),
+        KedaScale::Deactivate { from, to } => Some((
+            "KEDAScaleTargetDeactivated",
+            format!("Deactivated {target} from {from} to {to}"),
+        )),
+        KedaScale::Nothing | KedaScale::RaiseToMin { .. } => None,
+    }
+}
+
+/// The replicas KEDA sets on the target, if it changes them.
+pub fn keda_target(scale: KedaScale) -> Option<u32> {
+    match scale {
+        KedaScale::Nothing => None,
+        KedaScale::Activate { to, .. }
+        | KedaScale::Deactivate { to, .. }
+        | KedaScale::RaiseToMin { to, .. } => Some(to),
+    }
+}
+
+/// The HPA controller's memory for KEDA's HPA, and what its last sync wrote.
+#[derive(Clone, Debug)]
+pub struct HpaLoop {
+    pub next_sync: i64,
+    pub last_sync: Option<i64>,
+    pub history: HpaHistory,
+    pub decision: Option<HpaDecision>,
+    pub current_replicas: u32,
+    pub desired_replicas: u32,
+    pub current_metric: Option<f64>,
+    pub last_scale_time: Option<i64>,
+    pub able_to_scale: Option<Condition>,
+    pub scaling_active: Option<Condition>,
+    pub scaling_limited: Option<Condition>,
+}
+
+/// A sync's rescale: the new `spec.replicas` and the `SuccessfulRescale` event's message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rescale {
+    pub desired: u32,
+    pub message: String,
+}
+
+impl HpaLoop {
+    pub fn new(first_sync: i64) -> Self {
+        Self {
+            next_sync: first_sync,
+            last_sync: None,
+            history: HpaHistory::default(),
+            decision: None,
+            current_replicas: 0,
+            desired_replicas: 0,
+            current_metric: None,
+            last_scale_time: None,
+            able_to_scale: None,
+            scaling_active: None,
+            scaling_limited: None,
+        }
+    }
+
+    /// One `reconcileAutoscaler` (docs/keda-semantics.md §4.2) at `now`: the target's `spec.replicas`, its
+    /// `status.replicas` (pods not being deleted) and the external metric as read now. Does not
+    /// move `next_sync`.
+    pub fn sync(
+        &mut self,
+        now: i64,
+        spec_replicas: u32,
+        status_replicas: u32,
+        metric: u64,
+        config: &SimConfig,
+        at: Timestamp,
+    ) -> Option<Rescale> {
+        self.last_sync = Some(now);
+        let current = spec_replicas;
+        let min = config.hpa_min_replicas();
+        let max = config.max_replicas;
+        let metric_description =
+            hpa::metric_description(&config.names.metric(), &config.names.scaled_object);
+        self.history.record_initial(current, now);
+        self.current_replicas = status_replicas;
+        self.able_to_scale = Some(condition(
+            "AbleToScale",
+            "True",
+            "SucceededGetScale",
+            "the HPA controller was able to get the target's current scale",
+        ));
+        if current == 0 {
+            self.scaling_active = Some(condition(
+                "ScalingActive",
+                "False",
+                "ScalingDisabled",
+                "scaling is disabled since the replica count of the target is zero",
+            ));
+            self.decision = None;
+            self.current_metric = None;
+            self.desired_replicas = 0;
+            return None;
+        }
+        let (desired, reason) = if current > max {
+            (
+                max,
+                "Current number of replicas above Spec.MaxReplicas".to_string(),
+            )
+        } else if current < min {
+            (
+                min,
+                "Current number of replicas below Spec.MinReplicas".to_string(),
+            )
+        } else {
+            let target = config.message_count;
+            let status = status_replicas;
+            let (proposal, within) =
+                hpa::metric_proposal(metric, target, status, config.hpa_tolerance);
+            self.current_metric = hpa::current_average(metric, status);
+            self.scaling_active = Some(condition(
+                "ScalingActive",
+                "True",
+                "ValidMetricFound",
+                format!(
+                    "the HPA was able to successfully calculate a replica count from {metric_description}"
+                ),
+            ));
+            let reason = if proposal > current {
+                format!("{metric_description} above target")
+            } else if proposal < current {
+                "All metrics below target".to_string()
+            } else {
+                String::new()
+            };
+            let normalized = match &config.hpa_behavior {
+                HpaBehavior::Legacy => self.history.normalize_legacy(
+                    now,
+                    to_nanos(config.downscale_stabilization),
+                    current,
+                    proposal,
+                    min,
+                    max,
+                ),
+                HpaBehavior::Configured(b) => self
+                    .history
+                    .normalize_with_behavior(now, b, current, proposal, min, max),
+            };
+            let (able_reason, able_message) = normalized.able_to_scale;
+            self.able_to_scale = Some(condition("AbleToScale", "True", able_reason, able_message));
+            let (limited, limited_reason, limited_message) = normalized.scaling_limited;
+            self.scaling_limited = Some(condition(
+                "ScalingLimited",
+                if limited { "True" } else { "False" },
+                limited_reason,
+                limited_message,
+            ));
+            self.decision = Some(HpaDecision {
+                at,
+                metric,
+                target,
+                current_replicas: current,
+                status_replicas: status,
+                within_tolerance: within,
+                proposal,
+                stabilized: normalized.stabilized,
+                limit: normalized.limit,
+                desired: normalized.desired,
+                min_replicas: min,
+                max_replicas: max,
+            });
+            (normalized.desired, reason)
+        };
+        self.desired_replicas = desired;
+        if desired == current {
+            return None;
+        }
+        if let HpaBehavior::Configured(b) = &config.hpa_behavior {
+            self.history.store_scale_event(b, now, current, desired);
+        }
+        self.able_to_scale = Some(condition(
+            "AbleToScale",
+            "True",
+            "SucceededRescale",
+            format!("the HPA controller was able to update the target scale to {desired}"),
+        ));
+        self.last_scale_time = Some(now);
+        Some(Rescale {
+            desired,
+            message: format!("New size: {desired}; reason: {reason}"),
+        })
+    }
+
+    pub fn view(&self, config: &SimConfig, at: impl Fn(i64) -> Timestamp) -> HpaView {
+        let conditions = [
+            &self.able_to_scale,
+            &self.scaling_active,
+            &self.scaling_limited,
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+        HpaView {
+            name: config.names.hpa(),
+            min_replicas: config.hpa_min_replicas(),
+            max_replicas: config.max_replicas,
+            current_replicas: self.current_replicas,
+            desired_replicas: self.desired_replicas,
+            current_metric: self.current_metric,
+            target_average: Some(config.message_count as f64),
+            conditions,
+            last_scale_time: self.last_scale_time.map(&at),
+            decision: self.decision.clone(),
+            last_sync: self.last_sync.map(&at),
+            next_sync: Some(at(self.next_sync)),
+        }
+    }
+}

@@ -1,0 +1,808 @@
+//! The lab's controllers: KEDA's scale loop, the HPA, the Deployment and ReplicaSet controllers
+//! and a kubelet, in one loop over real objects in a real API server (kube-rs). The decisions are
+//! the simulator's ([`crate::sim::loops`]): fed the broker's ActiveMessageCount from the
+//! management REST (as KEDA's azure-servicebus scaler reads it) and the pods the lab runs.
+//! The containers are real `receiver` processes ([`super::worker`]).
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::core::v1::{Event as KubeEvent, Pod};
+use kube::Api;
+use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
+use serde_json::{Value, json};
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+
+use super::pods::{self, LabPod, PodTemplate, Stage};
+use super::worker::{self, WorkerEnv, WorkerEvent};
+use super::{Fault, LabCommand, LabReport};
+use crate::crd::ScaledObject;
+use crate::servicebus::counts::CountProbe;
+use crate::sim::SimConfig;
+use crate::sim::loops::{self, HpaLoop, KedaLoop, to_nanos};
+
+/// How often the loop looks at the clock when nothing else wakes it.
+const TICK: Duration = Duration::from_millis(100);
+/// How long the kubelet shows a receiver's exit before its back-off starts.
+const SHOW_EXIT: i64 = 1_000_000_000;
+
+/// What the controller needs besides the configuration.
+pub struct Wiring {
+    pub client: kube::Client,
+    pub probe: CountProbe,
+    pub worker_env: WorkerEnv,
+    pub template: PodTemplate,
+    pub restart_backoff: Duration,
+    pub seed: u64,
+    pub commands: UnboundedReceiver<LabCommand>,
+    /// Faults the controller cannot carry out itself (broker, API server) go back to the lab.
+    pub faults: UnboundedSender<Fault>,
+}
+
+struct Running {
+    pid: u32,
+    generation: u32,
+}
+
+pub struct Controller {
+    config: SimConfig,
+    start: Timestamp,
+    clock: Instant,
+    client: kube::Client,
+    probe: CountProbe,
+    keda: KedaLoop,
+    hpa: HpaLoop,
+    spec_replicas: u32,
+    pods: Vec<LabPod>,
+    /// Pods whose Pod object exists in the API server.
+    created: std::collections::HashSet<String>,
+    processes: HashMap<String, Running>,
+    generation: u32,
+    replica_set: String,
+    rng: fastrand::Rng,
+    serial: u32,
+    template: PodTemplate,
+    worker_env: WorkerEnv,
+    worker_tx: UnboundedSender<WorkerEvent>,
+    worker_rx: UnboundedReceiver<WorkerEvent>,
+    commands: UnboundedReceiver<LabCommand>,
+    faults: UnboundedSender<Fault>,
+    backoff: i64,
+    // What was last written, so only changes go to the API server.
+    written_pods: HashMap<String, Value>,
+    written_deployment: Option<(u32, Value)>,
+    written_so: Option<Value>,
+    written_hpa: Option<Value>,
+    pending_events: Vec<Value>,
+    /// Pod deletions to send, with their grace period (0: the kubelet's final removal);
+    /// kept until the API server took them.
+    deletions: Vec<(String, u32)>,
+    event_serial: u64,
+    report: LabReport,
+}
+
+impl Controller {
+    pub fn new(config: SimConfig, wiring: Wiring) -> Self {
+        let mut rng = fastrand::Rng::with_seed(wiring.seed);
+        let replica_set = format!(
+            "{}-{}",
+            config.names.deployment,
+            crate::sim::pods::template_hash(&mut rng)
+        );
+        let (worker_tx, worker_rx) = mpsc::unbounded_channel();
+        Self {
+            start: Timestamp::now(),
+            clock: Instant::now(),
+            client: wiring.client,
+            probe: wiring.probe,
+            keda: KedaLoop::new(0),
+            hpa: HpaLoop::new(0),
+            spec_replicas: 0,
+            pods: Vec::new(),
+            created: Default::default(),
+            processes: HashMap::new(),
+            generation: 0,
+            replica_set,
+            rng,
+            serial: 0,
+            template: wiring.template,
+            worker_env: wiring.worker_env,
+            worker_tx,
+            worker_rx,
+            commands: wiring.commands,
+            faults: wiring.faults,
+            backoff: i64::try_from(wiring.restart_backoff.as_nanos()).unwrap_or(i64::MAX),
+            written_pods: HashMap::new(),
+            written_deployment: None,
+            written_so: None,
+            written_hpa: None,
+            pending_events: Vec::new(),
+            deletions: Vec::new(),
+            event_serial: 0,
+            report: LabReport::default(),
+            config,
+        }
+    }
+
+    fn now(&self) -> i64 {
+        i64::try_from(self.clock.elapsed().as_nanos()).unwrap_or(i64::MAX)
+    }
+
+    fn at(&self, nanos: i64) -> Timestamp {
+        self.start
+            .saturating_add(jiff::SignedDuration::from_nanos(nanos))
+            .unwrap_or(self.start)
+    }
+
+    fn ns(&self) -> &str {
+        &self.config.names.namespace
+    }
+
+    /// Runs until told to stop; then stops every receiver (SIGTERM, the grace period, SIGKILL)
+    /// and returns what happened.
+    pub async fn run(mut self) -> LabReport {
+        let mut ticker = tokio::time::interval(TICK);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => {}
+                Some(event) = self.worker_rx.recv() => self.on_worker(event),
+                command = self.commands.recv() => match command {
+                    Some(LabCommand::Fault(Fault::CrashReceiver)) => self.crash_one(),
+                    Some(LabCommand::Fault(other)) => { let _ = self.faults.send(other); }
+                    Some(LabCommand::Shutdown) | None => break,
+                },
+            }
+            self.step().await;
+            self.flush().await;
+        }
+        self.stop_all().await;
+        self.report
+    }
+
+    fn on_worker(&mut self, event: WorkerEvent) {
+        let now = self.now();
+        match event {
+            WorkerEvent::Connected { pod, generation } => {
+                if self
+                    .processes
+                    .get(&pod)
+                    .is_some_and(|r| r.generation == generation)
+                    && let Some(p) = self.pods.iter_mut().find(|p| p.name == pod)
+                {
+                    p.connected(now);
+                }
+            }
+            WorkerEvent::Completed { .. } => self.report.completed_by_receivers += 1,
+            WorkerEvent::Exited {
+                pod,
+                generation,
+                code,
+                message,
+            } => {
+                let current = self.processes.get(&pod).map(|r| r.generation);
+                if current != Some(generation) {
+                    return;
+                }
+                self.processes.remove(&pod);
+                let Some(p) = self.pods.iter_mut().find(|p| p.name == pod) else {
+                    return;
+                };
+                let deleting = p.deleted_at.is_some();
+                p.process_exited(now, code, message);
+                if deleting {
+                    self.report.exits_when_deleted.push(code);
+                } else {
+                    self.report.crashes += 1;
+                    tracing::info!(pod, code, "lab: a receiver exited on its own");
+                }
+            }
+        }
+    }
+
+    /// Kill (SIGKILL) the receiver of the longest-Ready pod, as a crash would.
+    fn crash_one(&mut self) {
+        let victim = self
+            .pods
+            .iter()
+            .filter(|p| p.deleted_at.is_none() && p.running)
+            .min_by_key(|p| (p.ready_at.is_none(), p.ready_at))
+            .map(|p| p.name.clone());
+        match victim.and_then(|name| self.processes.get(&name).map(|r| (name, r.pid))) {
+            Some((name, pid)) => {
+                tracing::info!(pod = name, "lab: crashing a receiver (SIGKILL)");
+                #[cfg(unix)]
+                worker::signal(pid, nix::sys::signal::Signal::SIGKILL);
+            }
+            None => tracing::info!("lab: no running receiver to crash"),
+        }
+    }
+
+    async fn step(&mut self) {
+        let now = self.now();
+        self.advance_pods(now);
+        if self.hpa.next_sync <= now {
+            self.hpa.next_sync = now + to_nanos(self.config.hpa_sync_period);
+            self.hpa_sync(now).await;
+        }
+        if self.keda.next_poll <= now {
+            self.keda.next_poll = now + to_nanos(self.config.polling_interval);
+            self.keda_poll(now).await;
+        }
+        self.reconcile_replica_set(now);
+    }
+
+    async fn metric(&self) -> Result<u64, String> {
+        let counts = self.probe.read().await.map_err(|e| e.message)?;
+        let mut metric = counts.active;
+        if self.config.count_in_flight_as_active {
+            metric += counts.in_flight.unwrap_or(0);
+        }
+        Ok(metric)
+    }
+
+    async fn keda_poll(&mut self, now: i64) {
+        let metric = match self.metric().await {
+            Ok(m) => m,
+            Err(e) => {
+                // KEDA keeps the replicas it has when a scaler fails (no fallback configured).
+                let so = self.config.names.scaled_object.clone();
+                self.event(
+                    "ScaledObject",
+                    &so,
+                    "Warning",
+                    "KEDAScalerFailed",
+                    &format!("error getting queue length: {e}"),
+                    "keda-operator",
+                );
+                return;
+            }
+        };
+        let scale = self
+            .keda
+            .poll(now, metric, self.spec_replicas, &self.config);
+        let metric_name = self.config.names.metric();
+        if let Some((reason, message)) = loops::keda_event(scale, &self.config.names, &metric_name)
+        {
+            let so = self.config.names.scaled_object.clone();
+            self.event(
+                "ScaledObject",
+                &so,
+                "Normal",
+                reason,
+                &message,
+                "keda-operator",
+            );
+        }
+        if let Some(to) = loops::keda_target(scale) {
+            self.scale_target(to);
+        }
+    }
+
+    async fn hpa_sync(&mut self, now: i64) {
+        let metric = if self.spec_replicas == 0 {
+            Ok(0)
+        } else {
+            self.metric().await
+        };
+        let metric = match metric {
+            Ok(m) => m,
+            Err(e) => {
+                let hpa = self.config.names.hpa();
+                self.event(
+                    "HorizontalPodAutoscaler",
+                    &hpa,
+                    "Warning",
+                    "FailedGetExternalMetric",
+                    &format!("unable to get external metric: {e}"),
+                    "horizontal-pod-autoscaler",
+                );
+                return;
+            }
+        };
+        let status = self.live_pods() as u32;
+        let at = self.at(now);
+        if let Some(rescale) =
+            self.hpa
+                .sync(now, self.spec_replicas, status, metric, &self.config, at)
+        {
+            let hpa = self.config.names.hpa();
+            self.event(
+                "HorizontalPodAutoscaler",
+                &hpa,
+                "Normal",
+                "SuccessfulRescale",
+                &rescale.message,
+                "horizontal-pod-autoscaler",
+            );
+            self.scale_target(rescale.desired);
+        }
+    }
+
+    fn live_pods(&self) -> usize {
+        self.pods.iter().filter(|p| p.deleted_at.is_none()).count()
+    }
+
+    /// `spec.replicas` through the scale subresource; the Deployment controller scales its
+    /// ReplicaSet.
+    fn scale_target(&mut self, replicas: u32) {
+        let previous = self.spec_replicas;
+        if previous == replicas {
+            return;
+        }
+        self.spec_replicas = replicas;
+        let direction = if replicas > previous { "up" } else { "down" };
+        let message = format!(
+            "Scaled {direction} replica set {} from {previous} to {replicas}",
+            self.replica_set
+        );
+        let deployment = self.config.names.deployment.clone();
+        self.event(
+            "Deployment",
+            &deployment,
+            "Normal",
+            "ScalingReplicaSet",
+            &message,
+            "deployment-controller",
+        );
+    }
+
+    /// The ReplicaSet controller: create or delete pods until the live ones match spec (docs/keda-semantics.md §5.2).
+    fn reconcile_replica_set(&mut self, now: i64) {
+        let live = self.live_pods() as u32;
+        let rs = self.replica_set.clone();
+        if live < self.spec_replicas {
+            for _ in live..self.spec_replicas {
+                let name = loop {
+                    let suffix = crate::sim::pods::random_suffix(&mut self.rng);
+                    let name = format!("{rs}-{}", crate::sim::pods::suffix_text(suffix));
+                    if !self.pods.iter().any(|p| p.name == name) {
+                        break name;
+                    }
+                };
+                let node = format!("lab-node-{}", self.serial % 3);
+                self.pods.push(LabPod::new(
+                    name.clone(),
+                    self.serial,
+                    now,
+                    node,
+                    self.backoff,
+                ));
+                self.serial += 1;
+                self.event(
+                    "ReplicaSet",
+                    &rs,
+                    "Normal",
+                    "SuccessfulCreate",
+                    &format!("Created pod: {name}"),
+                    "replicaset-controller",
+                );
+            }
+        } else if live > self.spec_replicas {
+            let mut candidates: Vec<_> = self
+                .pods
+                .iter()
+                .filter(|p| p.deleted_at.is_none())
+                .map(|p| (p.deletion_key(), p.name.clone()))
+                .collect();
+            candidates.sort();
+            for (_, name) in candidates
+                .into_iter()
+                .take((live - self.spec_replicas) as usize)
+            {
+                self.delete_pod(&name, now);
+            }
+        }
+    }
+
+    fn delete_pod(&mut self, name: &str, now: i64) {
+        let Some(pod) = self.pods.iter_mut().find(|p| p.name == name) else {
+            return;
+        };
+        pod.deleted_at = Some(now);
+        let running = pod.running;
+        let rs = self.replica_set.clone();
+        self.event(
+            "ReplicaSet",
+            &rs,
+            "Normal",
+            "SuccessfulDelete",
+            &format!("Deleted pod: {name}"),
+            "replicaset-controller",
+        );
+        if running {
+            let message = format!("Stopping container {}", self.template.container);
+            self.event("Pod", name, "Normal", "Killing", &message, "kubelet");
+            if let Some(r) = self.processes.get(name) {
+                #[cfg(unix)]
+                worker::signal(r.pid, nix::sys::signal::Signal::SIGTERM);
+            }
+        }
+        // The API server marks the pod Terminating (deletionTimestamp); the kubelet removes it
+        // once the container has stopped (`remove_pod`, with grace period 0).
+        let grace = self.template.grace_period_seconds.max(1) as u32;
+        self.deletions.push((name.to_string(), grace));
+    }
+
+    /// The scheduler and the kubelet: stages that are due, receivers to start, exits to show.
+    fn advance_pods(&mut self, now: i64) {
+        let timings = self.config.pod.clone();
+        let scheduling = to_nanos(timings.scheduling);
+        let creating = to_nanos(timings.container_creating);
+        let grace = to_nanos(timings.termination_grace_period);
+        let ns = self.ns().to_string();
+        let mut events = Vec::new();
+        let mut start = Vec::new();
+        let mut kill = Vec::new();
+        for pod in &mut self.pods {
+            if let Some(deleted) = pod.deleted_at {
+                if pod.running && now >= deleted + grace {
+                    kill.push(pod.name.clone());
+                }
+                continue;
+            }
+            match pod.stage {
+                Stage::Pending if now >= pod.created + scheduling => {
+                    pod.stage = Stage::Creating;
+                    events.push((
+                        pod.name.clone(),
+                        "Normal",
+                        "Scheduled",
+                        format!("Successfully assigned {ns}/{} to {}", pod.name, pod.node),
+                        "default-scheduler",
+                    ));
+                }
+                Stage::Creating if now >= pod.created + scheduling + creating => {
+                    start.push(pod.name.clone());
+                }
+                Stage::Exited
+                    if pod
+                        .last_exit
+                        .as_ref()
+                        .is_some_and(|e| now >= e.finished + SHOW_EXIT) =>
+                {
+                    pod.back_off(now);
+                    events.push((
+                        pod.name.clone(),
+                        "Warning",
+                        "BackOff",
+                        format!(
+                            "Back-off restarting failed container {} in pod {}_{ns}",
+                            self.template.container, pod.name
+                        ),
+                        "kubelet",
+                    ));
+                }
+                Stage::BackOff { until } if now >= until => start.push(pod.name.clone()),
+                _ => {}
+            }
+        }
+        for (name, type_, reason, message, source) in events {
+            self.event("Pod", &name, type_, reason, &message, source);
+        }
+        for name in kill {
+            if let Some(r) = self.processes.get(&name) {
+                #[cfg(unix)]
+                worker::signal(r.pid, nix::sys::signal::Signal::SIGKILL);
+            }
+        }
+        for name in start {
+            self.start_receiver(&name, now);
+        }
+        // Pods whose container is gone (or never started) leave the API server.
+        let gone: Vec<String> = self
+            .pods
+            .iter()
+            .filter(|p| p.deleted_at.is_some() && !p.running)
+            .map(|p| p.name.clone())
+            .collect();
+        for name in gone {
+            self.remove_pod(&name);
+        }
+    }
+
+    fn start_receiver(&mut self, name: &str, now: i64) {
+        self.generation += 1;
+        let generation = self.generation;
+        match worker::spawn(&self.worker_env, name, generation, self.worker_tx.clone()) {
+            Ok(pid) => {
+                self.processes
+                    .insert(name.to_string(), Running { pid, generation });
+                self.report.receivers_started += 1;
+                if let Some(pod) = self.pods.iter_mut().find(|p| p.name == name) {
+                    pod.process_started(now);
+                }
+                let message = format!("Started container {}", self.template.container);
+                self.event("Pod", name, "Normal", "Started", &message, "kubelet");
+            }
+            Err(e) => {
+                tracing::warn!(pod = name, error = %e, "lab: cannot start the receiver");
+                if let Some(pod) = self.pods.iter_mut().find(|p| p.name == name) {
+                    pod.process_started(now);
+                    pod.process_exited(now, 128, format!("cannot start the receiver: {e}"));
+                }
+            }
+        }
+    }
+
+    fn remove_pod(&mut self, name: &str) {
+        self.pods.retain(|p| p.name != name);
+        self.written_pods.remove(name);
+        if !self.created.remove(name) {
+            return;
+        }
+        self.deletions.retain(|(n, _)| n != name);
+        self.deletions.push((name.to_string(), 0));
+    }
+
+    fn event(
+        &mut self,
+        kind: &str,
+        name: &str,
+        type_: &str,
+        reason: &str,
+        message: &str,
+        component: &str,
+    ) {
+        self.event_serial += 1;
+        let now = Timestamp::now();
+        let time = now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let api_version = match kind {
+            "Pod" => "v1",
+            "Deployment" | "ReplicaSet" => "apps/v1",
+            "HorizontalPodAutoscaler" => "autoscaling/v2",
+            _ => "keda.sh/v1alpha1",
+        };
+        self.pending_events.push(json!({
+            "apiVersion": "v1", "kind": "Event",
+            "metadata": {"name": format!("{name}.{:x}{:06x}", now.as_millisecond(), self.event_serial),
+                         "namespace": self.config.names.namespace},
+            "involvedObject": {"apiVersion": api_version, "kind": kind, "name": name,
+                               "namespace": self.config.names.namespace},
+            "reason": reason, "message": message, "type": type_, "count": 1,
+            "source": {"component": component},
+            "reportingComponent": component, "reportingInstance": "kedatui-lab",
+            "firstTimestamp": time, "lastTimestamp": time,
+        }));
+    }
+
+    /// Writes what changed: pods, the Deployment, the ScaledObject, the HPA, then the events.
+    /// A failed write (API server away) is retried on the next tick.
+    async fn flush(&mut self) {
+        let ns = self.ns().to_string();
+        let pods_api: Api<Pod> = Api::namespaced(self.client.clone(), &ns);
+        while let Some((name, grace)) = self.deletions.first().cloned() {
+            let params = DeleteParams {
+                grace_period_seconds: Some(grace),
+                ..DeleteParams::default()
+            };
+            match pods_api.delete(&name, &params).await {
+                Ok(_) => {}
+                Err(kube::Error::Api(s)) if s.code == 404 => {}
+                Err(e) => {
+                    tracing::debug!(pod = name, error = %e, "lab: deleting a pod");
+                    return;
+                }
+            }
+            self.deletions.remove(0);
+        }
+        for i in 0..self.pods.len() {
+            let pod = &self.pods[i];
+            if pod.deleted_at.is_some() && !self.created.contains(&pod.name) {
+                continue;
+            }
+            let name = pod.name.clone();
+            if !self.created.contains(&name) {
+                let object = pods::pod_object(pod, &self.template);
+                let Ok(typed) = serde_json::from_value::<Pod>(object) else {
+                    continue;
+                };
+                match pods_api.create(&PostParams::default(), &typed).await {
+                    Ok(_) => {
+                        self.created.insert(name.clone());
+                    }
+                    Err(kube::Error::Api(s)) if s.code == 409 => {
+                        self.created.insert(name.clone());
+                    }
+                    Err(e) => {
+                        tracing::debug!(pod = name, error = %e, "lab: creating a pod");
+                        return;
+                    }
+                }
+            }
+            let status = pods::pod_status(&self.pods[i], &self.template, self.start);
+            if self.written_pods.get(&name) == Some(&status) {
+                continue;
+            }
+            let patch = json!({"status": status});
+            match pods_api
+                .patch_status(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                .await
+            {
+                Ok(_) => {
+                    self.written_pods.insert(name, status);
+                }
+                Err(kube::Error::Api(s)) if s.code == 404 => {}
+                Err(e) => {
+                    tracing::debug!(pod = name, error = %e, "lab: writing a pod's status");
+                    return;
+                }
+            }
+        }
+        self.flush_deployment(&ns).await;
+        self.flush_scaled_object(&ns).await;
+        self.flush_hpa(&ns).await;
+        self.flush_events(&ns).await;
+    }
+
+    async fn flush_deployment(&mut self, ns: &str) {
+        let live: Vec<&LabPod> = self
+            .pods
+            .iter()
+            .filter(|p| p.deleted_at.is_none())
+            .collect();
+        let ready = live.iter().filter(|p| p.is_ready()).count();
+        let status = json!({"observedGeneration": 1, "replicas": live.len(), "updatedReplicas": live.len(),
+                            "readyReplicas": ready, "availableReplicas": ready,
+                            "unavailableReplicas": live.len() - ready});
+        let want = (self.spec_replicas, status);
+        if self.written_deployment.as_ref() == Some(&want) {
+            return;
+        }
+        let api: Api<Deployment> = Api::namespaced(self.client.clone(), ns);
+        let name = &self.config.names.deployment;
+        let spec = json!({"spec": {"replicas": want.0}});
+        if self.written_deployment.as_ref().map(|w| w.0) != Some(want.0)
+            && let Err(e) = api
+                .patch(name, &PatchParams::default(), &Patch::Merge(&spec))
+                .await
+        {
+            tracing::debug!(error = %e, "lab: scaling the Deployment");
+            return;
+        }
+        let patch = json!({"status": want.1});
+        match api
+            .patch_status(name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+        {
+            Ok(_) => self.written_deployment = Some(want),
+            Err(e) => tracing::debug!(error = %e, "lab: writing the Deployment's status"),
+        }
+    }
+
+    async fn flush_scaled_object(&mut self, ns: &str) {
+        let view = self.keda.view(&self.config, |t| self.at(t));
+        let conditions: Vec<Value> = view
+            .conditions
+            .iter()
+            .map(|c| json!({"type": c.type_, "status": c.status, "reason": c.reason, "message": c.message}))
+            .collect();
+        let status = json!({
+            "scaleTargetKind": "apps/v1.Deployment",
+            "scaleTargetGVKR": {"group": "apps", "version": "v1", "kind": "Deployment", "resource": "deployments"},
+            "externalMetricNames": [self.config.names.metric()],
+            "hpaName": self.config.names.hpa(),
+            "triggersTypes": "azure-servicebus",
+            "authenticationsTypes": "kedasbreceiver-auth",
+            "lastActiveTime": self.keda.last_active.map(|t| self.at(t).strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+            "conditions": conditions,
+        });
+        if self.written_so.as_ref() == Some(&status) {
+            return;
+        }
+        let api: Api<ScaledObject> = Api::namespaced(self.client.clone(), ns);
+        let patch = json!({"status": status});
+        match api
+            .patch_status(
+                &self.config.names.scaled_object,
+                &PatchParams::default(),
+                &Patch::Merge(&patch),
+            )
+            .await
+        {
+            Ok(_) => self.written_so = Some(status),
+            Err(e) => tracing::debug!(error = %e, "lab: writing the ScaledObject's status"),
+        }
+    }
+
+    async fn flush_hpa(&mut self, ns: &str) {
+        let view = self.hpa.view(&self.config, |t| self.at(t));
+        let conditions: Vec<Value> = view
+            .conditions
+            .iter()
+            .map(|c| json!({"type": c.type_, "status": c.status, "reason": c.reason, "message": c.message,
+                            "lastTransitionTime": self.at(0).strftime("%Y-%m-%dT%H:%M:%SZ").to_string()}))
+            .collect();
+        let metric = self.config.names.metric();
+        let current_metrics = match view.current_metric {
+            Some(avg) => json!([{"type": "External", "external": {
+                "metric": {"name": metric, "selector": {"matchLabels": {"scaledobject.keda.sh/name": self.config.names.scaled_object}}},
+                "current": {"averageValue": format!("{}m", (avg * 1000.0).round() as i64)}}}]),
+            None => json!([]),
+        };
+        let status = json!({
+            "currentReplicas": view.current_replicas,
+            "desiredReplicas": view.desired_replicas,
+            "currentMetrics": current_metrics,
+            "conditions": conditions,
+            "lastScaleTime": view.last_scale_time.map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        });
+        if self.written_hpa.as_ref() == Some(&status) {
+            return;
+        }
+        let api: Api<HorizontalPodAutoscaler> = Api::namespaced(self.client.clone(), ns);
+        let patch = json!({"status": status});
+        match api
+            .patch_status(
+                &self.config.names.hpa(),
+                &PatchParams::default(),
+                &Patch::Merge(&patch),
+            )
+            .await
+        {
+            Ok(_) => self.written_hpa = Some(status),
+            Err(e) => tracing::debug!(error = %e, "lab: writing the HPA's status"),
+        }
+    }
+
+    async fn flush_events(&mut self, ns: &str) {
+        if self.pending_events.is_empty() {
+            return;
+        }
+        let api: Api<KubeEvent> = Api::namespaced(self.client.clone(), ns);
+        let events = std::mem::take(&mut self.pending_events);
+        let mut rest = events.into_iter();
+        for event in rest.by_ref() {
+            let Ok(typed) = serde_json::from_value::<KubeEvent>(event.clone()) else {
+                continue;
+            };
+            match api.create(&PostParams::default(), &typed).await {
+                Ok(_) => {}
+                Err(kube::Error::Api(s)) if s.code < 500 => {
+                    tracing::debug!(error = %s.message, "lab: an event was refused");
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "lab: writing an event");
+                    self.pending_events.push(event);
+                    break;
+                }
+            }
+        }
+        self.pending_events.extend(rest);
+    }
+
+    /// Shutting the lab down: SIGTERM every receiver, wait for them (SIGKILL at the grace
+    /// period), remove the pods and scale the Deployment to 0.
+    async fn stop_all(&mut self) {
+        let now = self.now();
+        let names: Vec<String> = self
+            .pods
+            .iter()
+            .filter(|p| p.deleted_at.is_none())
+            .map(|p| p.name.clone())
+            .collect();
+        self.spec_replicas = 0;
+        for name in names {
+            self.delete_pod(&name, now);
+        }
+        let deadline = Instant::now()
+            + Duration::from_nanos(to_nanos(self.config.pod.termination_grace_period) as u64)
+            + Duration::from_secs(1);
+        while !self.processes.is_empty() && Instant::now() < deadline {
+            match tokio::time::timeout(TICK, self.worker_rx.recv()).await {
+                Ok(Some(event)) => self.on_worker(event),
+                Ok(None) => break,
+                Err(_) => {
+                    let now = self.now();
+                    self.advance_pods(now);
+                }
+            }
+        }
+        let now = self.now();
+        self.advance_pods(now);
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.flush()).await;
+    }
+}

@@ -1,0 +1,203 @@
+//! Before the lab writes anything: make sure the API server is one nobody else drives (no nodes,
+//! no controller manager, no KEDA), then install KEDA's CRDs and the demo's objects if missing.
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::api::core::v1::{Namespace, Node};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::api::{ListParams, Patch, PatchParams, PostParams};
+use kube::{Api, Client};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::crd::ScaledObject;
+use crate::sim::{HpaBehavior, SimConfig};
+
+/// `Ok(None)` when the API server does not serve the resource at all (the loopback one serves no
+/// nodes or leases): as good as none.
+fn absent_ok<T>(result: Result<T, kube::Error>) -> Result<Option<T>, kube::Error> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn unreachable(e: kube::Error) -> String {
+    format!("the lab cannot talk to the API server: {e}")
+}
+
+/// Refuse an API server that runs a real cluster: the lab's pods and statuses would fight real
+/// controllers, and its receivers would not be the cluster's.
+pub async fn refuse_real_cluster(client: &Client) -> Result<(), String> {
+    let nodes: Api<Node> = Api::all(client.clone());
+    if let Some(list) =
+        absent_ok(nodes.list(&ListParams::default().limit(1)).await).map_err(unreachable)?
+        && !list.items.is_empty()
+    {
+        return Err("this API server has nodes: it is a real cluster, and the lab refuses to write pods and statuses where a kubelet and controllers run. Point it at an API server without nodes or controllers (the built-in loopback one, or envtest's kube-apiserver + etcd)".into());
+    }
+    let leases: Api<Lease> = Api::namespaced(client.clone(), "kube-system");
+    if absent_ok(leases.get_opt("kube-controller-manager").await)
+        .map_err(unreachable)?
+        .flatten()
+        .is_some()
+    {
+        return Err("this API server runs a controller manager (lease kube-system/kube-controller-manager): the lab refuses to play the Deployment and ReplicaSet controllers next to the real ones".into());
+    }
+    let deployments: Api<Deployment> = Api::all(client.clone());
+    if let Some(list) =
+        absent_ok(deployments.list(&ListParams::default()).await).map_err(unreachable)?
+        && let Some(keda) = list
+            .items
+            .iter()
+            .find(|d| d.metadata.name.as_deref() == Some("keda-operator"))
+    {
+        return Err(format!(
+            "this API server runs KEDA (Deployment {}/keda-operator): the lab refuses to play KEDA next to the real one",
+            keda.metadata.namespace.as_deref().unwrap_or("")
+        ));
+    }
+    Ok(())
+}
+
+fn crd(plural: &str, kind: &str, scale: bool) -> Value {
+    let mut subresources = json!({"status": {}});
+    if scale {
+        subresources["scale"] = json!({"specReplicasPath": ".spec.replicaCount",
+                                       "statusReplicasPath": ".status.replicaCount"});
+    }
+    json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+           "metadata": {"name": format!("{plural}.keda.sh"), "labels": {"app.kubernetes.io/part-of": "kedatui-lab"}},
+           "spec": {"group": "keda.sh", "scope": "Namespaced",
+                    "names": {"plural": plural, "kind": kind, "singular": kind.to_lowercase(), "listKind": format!("{kind}List")},
+                    "versions": [{"name": "v1alpha1", "served": true, "storage": true,
+                                  "subresources": subresources,
+                                  "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]}})
+}
+
+fn typed<T: DeserializeOwned>(v: Value) -> Result<T, String> {
+    serde_json::from_value(v).map_err(|e| format!("the lab built an invalid object: {e}"))
+}
+
+/// Create `object` if `name` is missing; otherwise merge its `spec` into the existing one (the
+/// lab owns the demo's objects, so they follow its flags).
+async fn ensure<K>(api: &Api<K>, name: &str, object: Value) -> Result<(), String>
+where
+    K: kube::Resource + Clone + DeserializeOwned + serde::Serialize + std::fmt::Debug,
+{
+    let what = |e: kube::Error| format!("the lab cannot install {name}: {e}");
+    match api.get_opt(name).await.map_err(what)? {
+        None => {
+            api.create(&PostParams::default(), &typed::<K>(object)?)
+                .await
+                .map_err(what)?;
+        }
+        Some(_) if object.get("spec").is_some() => {
+            let patch = json!({"spec": object["spec"]});
+            api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+                .await
+                .map_err(what)?;
+        }
+        Some(_) => {}
+    }
+    Ok(())
+}
+
+/// The receiver's environment as the Deployment declares it (values the lab passes itself).
+pub fn deployment_env(config: &SimConfig) -> Value {
+    json!([
+        {"name": "SERVICEBUS_CONNECTION_STRING",
+         "valueFrom": {"secretKeyRef": {"name": "servicebus-connection", "key": "receiver-connection"}}},
+        {"name": "QUEUE_NAME", "value": config.names.queue},
+        {"name": "PROCESSING_MS", "value": config.processing_time.as_millis().to_string()},
+        {"name": "CONCURRENCY", "value": config.concurrency.to_string()},
+        {"name": "SHUTDOWN_GRACE_MS", "value": config.pod.drain_limit.as_millis().to_string()},
+    ])
+}
+
+/// KEDA's CRDs, the Namespace, the Deployment (0 replicas), the ScaledObject and the HPA KEDA
+/// would have created for it, from the lab's settings.
+pub async fn install(client: &Client, config: &SimConfig, image: &str) -> Result<(), String> {
+    let n = &config.names;
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    for (plural, kind, scale) in [
+        ("scaledobjects", "ScaledObject", true),
+        ("scaledjobs", "ScaledJob", false),
+        ("triggerauthentications", "TriggerAuthentication", false),
+        (
+            "clustertriggerauthentications",
+            "ClusterTriggerAuthentication",
+            false,
+        ),
+    ] {
+        let name = format!("{plural}.keda.sh");
+        let what = |e: kube::Error| format!("the lab cannot install CRD {name}: {e}");
+        if crds.get_opt(&name).await.map_err(what)?.is_none() {
+            crds.create(&PostParams::default(), &typed(crd(plural, kind, scale))?)
+                .await
+                .map_err(what)?;
+        }
+    }
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    ensure(
+        &namespaces,
+        &n.namespace,
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n.namespace}}),
+    )
+    .await?;
+    let labels = json!({"app.kubernetes.io/name": n.deployment});
+    let grace = config.pod.termination_grace_period.as_secs();
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), &n.namespace);
+    ensure(&deployments, &n.deployment, json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": n.deployment, "namespace": n.namespace, "generation": 1,
+                     "labels": {"app.kubernetes.io/part-of": "kedatui-lab"}},
+        "spec": {"replicas": config.initial_replicas,
+                 "selector": {"matchLabels": labels},
+                 "template": {"metadata": {"labels": labels},
+                              "spec": {"terminationGracePeriodSeconds": grace,
+                                       "containers": [{"name": n.container, "image": image,
+                                                       "terminationMessagePolicy": "FallbackToLogsOnError",
+                                                       "env": deployment_env(config)}]}}},
+    }))
+    .await?;
+    let mut so = json!({
+        "apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
+        "metadata": {"name": n.scaled_object, "namespace": n.namespace,
+                     "labels": {"scaledobject.keda.sh/name": n.scaled_object}},
+        "spec": {"scaleTargetRef": {"name": n.deployment},
+                 "pollingInterval": config.polling_interval.as_secs(),
+                 "cooldownPeriod": config.cooldown_period.as_secs(),
+                 "minReplicaCount": config.min_replicas, "maxReplicaCount": config.max_replicas,
+                 "triggers": [{"type": "azure-servicebus",
+                               "metadata": {"queueName": n.queue,
+                                            "messageCount": config.message_count.to_string(),
+                                            "activationMessageCount": config.activation_message_count.to_string()},
+                               "authenticationRef": {"name": "kedasbreceiver-auth"}}]},
+    });
+    if let Some(idle) = config.idle_replicas {
+        so["spec"]["idleReplicaCount"] = json!(idle);
+    }
+    let scaled_objects: Api<ScaledObject> = Api::namespaced(client.clone(), &n.namespace);
+    ensure(&scaled_objects, &n.scaled_object, so).await?;
+    let mut hpa = json!({
+        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": n.hpa(), "namespace": n.namespace,
+                     "labels": {"app.kubernetes.io/managed-by": "keda-operator", "app.kubernetes.io/part-of": n.scaled_object,
+                                "scaledobject.keda.sh/name": n.scaled_object}},
+        "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": n.deployment},
+                 "minReplicas": config.hpa_min_replicas(), "maxReplicas": config.max_replicas,
+                 "metrics": [{"type": "External", "external": {
+                     "metric": {"name": n.metric(), "selector": {"matchLabels": {"scaledobject.keda.sh/name": n.scaled_object}}},
+                     "target": {"type": "AverageValue", "averageValue": config.message_count.to_string()}}}]},
+    });
+    if let HpaBehavior::Configured(_) = config.hpa_behavior {
+        // The rules the lab applies come from its settings; the object only records the kind.
+        hpa["metadata"]["annotations"] = json!({"kedatui.lab/hpa-behavior": "configured"});
+    }
+    let hpas: Api<HorizontalPodAutoscaler> = Api::namespaced(client.clone(), &n.namespace);
+    ensure(&hpas, &n.hpa(), hpa).await?;
+    Ok(())
+}

@@ -1,0 +1,780 @@
+//! `kedatui lab` and `kedatui --lab`: a local stand-in for "AKS + KEDA + Service Bus".
+//!
+//! Everything the console talks to speaks the real protocol: the loopback Service Bus (AMQP 1.0
+//! and management REST) and a Kubernetes API server (the loopback one, or any API server without
+//! nodes or controllers given by `--kubeconfig`). The cluster behaves by the simulator's rules:
+//! [`controller`] drives `crate::sim::loops` (KEDA's scale loop, the HPA) on the broker's real
+//! ActiveMessageCount and plays the Deployment and ReplicaSet controllers and the kubelet, whose
+//! containers are real `receiver` processes ([`worker`]). It is not KEDA: no scaler code, no
+//! metrics server, no admission webhooks.
+
+pub mod controller;
+pub mod install;
+pub mod pods;
+pub mod worker;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use jiff::SignedDuration;
+use serde_json::{Map, json};
+use testkit::servicebus::{FakeCounts, FakeServiceBus, FakeServiceBusOptions, Rights, SasRule};
+use tokio::sync::mpsc::{self, UnboundedSender};
+
+use crate::duration::parse_duration;
+use crate::kube::ClusterArgs;
+use crate::servicebus::connection;
+use crate::servicebus::counts::CountProbe;
+use crate::sim::SimConfig;
+
+pub const SEND_RULE: &str = "kedatui-send";
+pub const LISTEN_RULE: &str = "receiver-listen";
+pub const MANAGE_RULE: &str = "keda-manage";
+/// The image the lab's Deployment names; the lab runs the workspace's receiver binary instead.
+pub const IMAGE: &str = "kedatui-lab/receiver:local";
+
+/// The lab's own knobs (the rest are the simulator's flags).
+#[derive(Debug, Clone, clap::Args)]
+pub struct LabFlags {
+    /// Lab: the receiver binary to run for each pod [default: $KEDATUI_RECEIVER, else `receiver`
+    /// next to kedatui].
+    #[arg(long, value_name = "FILE")]
+    pub receiver: Option<PathBuf>,
+    /// Lab: the HPA controller's sync period (`--horizontal-pod-autoscaler-sync-period`).
+    #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = parse_duration)]
+    pub hpa_sync: SignedDuration,
+    /// Lab: the kubelet's first restart back-off for a crashed receiver (doubles up to 5m).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub restart_backoff: SignedDuration,
+    /// Lab: the queue's lock duration: a crashed receiver's messages come back after it.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub lock_duration: SignedDuration,
+    /// Lab: where the lab keeps its kubeconfig and the receivers' logs [default: a fresh
+    /// directory in the temp directory].
+    #[arg(long, value_name = "DIR")]
+    pub lab_dir: Option<PathBuf>,
+}
+
+/// `kedatui lab`.
+#[derive(Debug, clap::Args)]
+pub struct LabArgs {
+    #[command(flatten)]
+    pub flags: LabFlags,
+    /// The simulator's settings (polling, cooldown, processing, pod timings, …).
+    #[command(flatten)]
+    pub sim: crate::sim::cli::SimArgs,
+    /// An API server without nodes or controllers to use instead of the loopback one
+    /// (e.g. envtest's kube-apiserver + etcd).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context (with --kubeconfig).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// AMQP port of the loopback Service Bus (0 = any free port).
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    pub amqp_port: u16,
+    /// Management REST port of the loopback Service Bus (0 = any free port).
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    pub http_port: u16,
+    /// Port of the loopback API server (0 = any free port).
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    pub api_port: u16,
+    /// Where the lab logs [default: kedatui-lab.log in the temp directory].
+    #[arg(long, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+}
+
+/// A fault to rehearse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// The broker goes away (every connection dropped, ports closed) for this long.
+    BrokerDown(Duration),
+    /// SIGKILL one running receiver.
+    CrashReceiver,
+    /// The API server compacts: every watch gets 410 Expired and must re-list.
+    ApiExpire,
+    /// The API server goes away for this long.
+    ApiDown(Duration),
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fault::BrokerDown(d) => write!(f, "broker down for {}s", d.as_secs()),
+            Fault::CrashReceiver => f.write_str("crash a receiver"),
+            Fault::ApiExpire => f.write_str("API server: 410 Expired to every watch"),
+            Fault::ApiDown(d) => write!(f, "API server down for {}s", d.as_secs()),
+        }
+    }
+}
+
+/// The fault commands `kedatui lab` reads on stdin.
+pub const FAULT_HELP: &str =
+    "faults (type one, then Enter): crash | broker-down 10s | api-410 | api-down 10s | help | quit";
+
+/// What a line typed into `kedatui lab` asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Typed {
+    Fault(Fault),
+    Help,
+    Quit,
+    Nothing,
+}
+
+/// Parses one command line (`crash`, `broker-down 10s`, `api-410`, `api-down 5s`, `quit`).
+pub fn parse_command(line: &str) -> Result<Typed, String> {
+    let mut words = line.split_whitespace();
+    let Some(word) = words.next() else {
+        return Ok(Typed::Nothing);
+    };
+    let duration = |arg: Option<&str>| -> Result<Duration, String> {
+        let text = arg.unwrap_or("10s");
+        let d = parse_duration(text).map_err(|e| format!("{text}: {e}"))?;
+        if d <= SignedDuration::ZERO || d > SignedDuration::from_secs(600) {
+            return Err(format!("{text}: give a duration between 1s and 10m"));
+        }
+        Ok(Duration::from_nanos(d.as_nanos() as u64))
+    };
+    let typed = match word {
+        "crash" => Typed::Fault(Fault::CrashReceiver),
+        "broker-down" => Typed::Fault(Fault::BrokerDown(duration(words.next())?)),
+        "api-410" => Typed::Fault(Fault::ApiExpire),
+        "api-down" => Typed::Fault(Fault::ApiDown(duration(words.next())?)),
+        "help" | "?" => Typed::Help,
+        "quit" | "exit" => Typed::Quit,
+        other => return Err(format!("unknown command {other:?}; {FAULT_HELP}")),
+    };
+    Ok(typed)
+}
+
+impl From<crate::event::LabFault> for Fault {
+    /// The console's keys: the broker and the API server go away for 10 s.
+    fn from(key: crate::event::LabFault) -> Self {
+        use crate::event::LabFault as K;
+        match key {
+            K::CrashReceiver => Fault::CrashReceiver,
+            K::BrokerDown => Fault::BrokerDown(Duration::from_secs(10)),
+            K::ApiExpire => Fault::ApiExpire,
+            K::ApiDown => Fault::ApiDown(Duration::from_secs(10)),
+        }
+    }
+}
+
+/// The console's route for the fault keys (`Sources::add`).
+pub fn lab_accepts(command: &crate::event::Command) -> bool {
+    matches!(command, crate::event::Command::LabFault(_))
+}
+
+/// A source for `Sources`: forwards the console's fault keys to the lab.
+pub fn spawn_fault_source(
+    lab: UnboundedSender<LabCommand>,
+) -> (
+    UnboundedSender<crate::event::Command>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(async move {
+        while let Some(command) = rx.recv().await {
+            if let crate::event::Command::LabFault(key) = command {
+                let _ = lab.send(LabCommand::Fault(key.into()));
+            }
+        }
+    });
+    (tx, task)
+}
+
+/// To the controller.
+#[derive(Debug)]
+pub enum LabCommand {
+    Fault(Fault),
+    Shutdown,
+}
+
+/// What the lab did, printed when it stops.
+#[derive(Clone, Debug, Default)]
+pub struct LabReport {
+    pub receivers_started: u32,
+    pub completed_by_receivers: u64,
+    /// Receivers that exited while their pod was not being deleted.
+    pub crashes: u32,
+    /// Exit codes of receivers stopped by a pod deletion (SIGTERM).
+    pub exits_when_deleted: Vec<i32>,
+    pub broker: Option<FakeCounts>,
+}
+
+impl fmt::Display for LabReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(b) = &self.broker {
+            writeln!(
+                f,
+                "  lab broker           sent {}, completed {}, dead-lettered {}, still queued {} (locked {})",
+                b.enqueued_total, b.completed_total, b.dead_letter, b.active, b.locked
+            )?;
+        }
+        let clean = self.exits_when_deleted.iter().filter(|c| **c == 0).count();
+        write!(
+            f,
+            "  lab receivers        {} started, {} stopped on SIGTERM ({} exit 0), {} crashed",
+            self.receivers_started,
+            self.exits_when_deleted.len(),
+            clean,
+            self.crashes
+        )
+    }
+}
+
+/// What the lab is asked to run.
+#[derive(Clone, Debug)]
+pub struct LabConfig {
+    pub sim: SimConfig,
+    pub flags: LabFlags,
+    /// An external API server; `None` runs the loopback one.
+    pub cluster: Option<ClusterArgs>,
+    pub amqp_port: u16,
+    pub http_port: u16,
+    pub api_port: u16,
+    pub seed: u64,
+}
+
+/// A running lab.
+pub struct Lab {
+    /// Send only: what the console's bursts use.
+    pub send_connection: String,
+    /// Listen only: what the receivers use.
+    pub listen_connection: String,
+    /// Manage: counts and purge (and KEDA's scaler).
+    pub manage_connection: String,
+    pub management_url: String,
+    pub kubeconfig: PathBuf,
+    pub api_url: String,
+    pub dir: PathBuf,
+    pub in_process_api: bool,
+    commands: UnboundedSender<LabCommand>,
+    thread: Option<JoinHandle<Result<LabReport, String>>>,
+    _tempdir: Option<tempfile::TempDir>,
+}
+
+struct Ready {
+    management_url: String,
+    connections: [String; 3],
+    api_url: String,
+}
+
+impl Lab {
+    /// Starts the broker, the API server (unless external), installs the demo's objects and
+    /// starts the controllers. Returns once everything is in place, or why it cannot be.
+    pub fn start(config: LabConfig) -> Result<Lab, String> {
+        let receiver = worker::find_receiver(config.flags.receiver.as_deref())?;
+        let (tempdir, dir) = match &config.flags.lab_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create --lab-dir {}: {e}", dir.display()))?;
+                (None, dir.clone())
+            }
+            None => {
+                let t = tempfile::Builder::new()
+                    .prefix("kedatui-lab-")
+                    .tempdir()
+                    .map_err(|e| format!("cannot create the lab's directory: {e}"))?;
+                let path = t.path().to_owned();
+                (Some(t), path)
+            }
+        };
+        let logs = dir.join("receivers");
+        std::fs::create_dir_all(&logs)
+            .map_err(|e| format!("cannot create {}: {e}", logs.display()))?;
+        let kubeconfig = match &config.cluster {
+            Some(c) => c.kubeconfig.clone().unwrap_or_default(),
+            None => dir.join("kubeconfig"),
+        };
+        let (commands, commands_rx) = mpsc::unbounded_channel();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<Ready, String>>();
+        let in_process_api = config.cluster.is_none();
+        let kubeconfig_path = kubeconfig.clone();
+        let thread = std::thread::Builder::new()
+            .name("kedatui-lab".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .map_err(|e| format!("cannot start the lab's runtime: {e}"))?;
+                runtime.block_on(run_lab(
+                    config,
+                    receiver,
+                    logs,
+                    kubeconfig_path,
+                    commands_rx,
+                    ready_tx,
+                ))
+            })
+            .map_err(|e| format!("cannot start the lab's thread: {e}"))?;
+        match ready_rx.recv() {
+            Ok(Ok(ready)) => {
+                let [send, listen, manage] = ready.connections;
+                Ok(Lab {
+                    send_connection: send,
+                    listen_connection: listen,
+                    manage_connection: manage,
+                    management_url: ready.management_url,
+                    kubeconfig,
+                    api_url: ready.api_url,
+                    dir,
+                    in_process_api,
+                    commands,
+                    thread: Some(thread),
+                    _tempdir: tempdir,
+                })
+            }
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                Err(e)
+            }
+            Err(_) => Err(match thread.join() {
+                Ok(Err(e)) => e,
+                _ => "the lab stopped while starting".into(),
+            }),
+        }
+    }
+
+    pub fn fault(&self, fault: Fault) {
+        let _ = self.commands.send(LabCommand::Fault(fault));
+    }
+
+    /// A sender for faults, for a console key or a stdin reader.
+    pub fn commands(&self) -> UnboundedSender<LabCommand> {
+        self.commands.clone()
+    }
+
+    /// Stops the receivers (SIGTERM, as a scale-down would), then the fakes; returns the report.
+    pub fn shutdown(mut self) -> Result<LabReport, String> {
+        let _ = self.commands.send(LabCommand::Shutdown);
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err("the lab panicked".into()),
+            None => Err("the lab was already stopped".into()),
+        }
+    }
+
+    /// How to point kedatui (or anything else) at this lab. Holds the loopback fake's own
+    /// per-run keys, as `servicebus-fake` prints them.
+    pub fn instructions(&self) -> String {
+        let mut s = String::new();
+        let rules = [
+            (SEND_RULE, "send", &self.send_connection),
+            (LISTEN_RULE, "listen", &self.listen_connection),
+            (MANAGE_RULE, "manage,send,listen", &self.manage_connection),
+        ];
+        for (name, rights, cs) in rules {
+            s.push_str(&format!("# rule {name}: {rights}\n{cs}\n"));
+        }
+        s.push_str(&format!("management URL: {}\n", self.management_url));
+        s.push_str(&format!(
+            "kubeconfig: {} (API server {})\n",
+            self.kubeconfig.display(),
+            self.api_url
+        ));
+        s.push_str(&format!(
+            "receiver logs: {}\n",
+            self.dir.join("receivers").display()
+        ));
+        s.push_str("point kedatui at it:\n");
+        s.push_str(&format!(
+            "  export SERVICEBUS_CONNECTION_STRING='{}'\n",
+            self.send_connection
+        ));
+        s.push_str(&format!(
+            "  export SERVICEBUS_MANAGE_CONNECTION_STRING='{}'\n",
+            self.manage_connection
+        ));
+        s.push_str(&format!(
+            "  export SERVICEBUS_MANAGEMENT_URL={}\n",
+            self.management_url
+        ));
+        let kc = self.kubeconfig.display();
+        s.push_str(&format!(
+            "  then: kedatui --kubeconfig {kc}   |   kedatui doctor --kubeconfig {kc}   |   kedatui send --count 100   |   kedatui queue\n"
+        ));
+        s
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = self.commands.send(LabCommand::Shutdown);
+            let _ = thread.join();
+        }
+    }
+}
+
+fn rule(name: &str, rights: Rights) -> SasRule {
+    SasRule {
+        name: name.into(),
+        key: testkit::servicebus::random_key(),
+        rights,
+    }
+}
+
+async fn run_lab(
+    config: LabConfig,
+    receiver: PathBuf,
+    logs: PathBuf,
+    kubeconfig: PathBuf,
+    commands: mpsc::UnboundedReceiver<LabCommand>,
+    ready: std::sync::mpsc::Sender<Result<Ready, String>>,
+) -> Result<LabReport, String> {
+    let fail = |e: String| {
+        let _ = ready.send(Err(e.clone()));
+        e
+    };
+    let names = config.sim.names.clone();
+    let listen_only = Rights {
+        manage: false,
+        send: false,
+        listen: true,
+    };
+    let send_only = Rights {
+        manage: false,
+        send: true,
+        listen: false,
+    };
+    let bus = FakeServiceBus::start(FakeServiceBusOptions {
+        amqp_port: config.amqp_port,
+        http_port: config.http_port,
+        queues: vec![names.queue.clone()],
+        rules: vec![
+            rule(SEND_RULE, send_only),
+            rule(LISTEN_RULE, listen_only),
+            rule(MANAGE_RULE, Rights::ALL),
+        ],
+        lock_duration: Duration::from_nanos(config.flags.lock_duration.as_nanos().max(1) as u64),
+        ..FakeServiceBusOptions::default()
+    })
+    .map_err(|e| fail(format!("the lab's Service Bus cannot listen: {e}")))?;
+    let connections = [
+        bus.connection_string_for(SEND_RULE),
+        bus.connection_string_for(LISTEN_RULE),
+        bus.connection_string_for(MANAGE_RULE),
+    ];
+    let management_url = bus.management_url();
+    let bus = Arc::new(Mutex::new(bus));
+
+    let (api, cluster) = match &config.cluster {
+        Some(c) => (None, c.clone()),
+        None => {
+            let api = testkit::kube::FakeApiServer::start_with(testkit::kube::Options {
+                port: config.api_port,
+                anonymous: true,
+                ..testkit::kube::Options::default()
+            })
+            .await
+            .map_err(|e| fail(format!("the lab's API server cannot listen: {e}")))?;
+            api.write_kubeconfig(&kubeconfig, &names.namespace)
+                .map_err(|e| fail(format!("cannot write {}: {e}", kubeconfig.display())))?;
+            let cluster = ClusterArgs {
+                kubeconfig: Some(kubeconfig.clone()),
+                namespace: names.namespace.clone(),
+                ..ClusterArgs::default()
+            };
+            (Some(Arc::new(api)), cluster)
+        }
+    };
+    let (client, _) = cluster
+        .client()
+        .await
+        .map_err(|e| fail(format!("the lab cannot use the API server: {}", e.message)))?;
+    let api_url = api
+        .as_ref()
+        .map_or_else(|| "from the kubeconfig".to_string(), |a| a.url());
+    install::refuse_real_cluster(&client).await.map_err(fail)?;
+    install::install(&client, &config.sim, IMAGE)
+        .await
+        .map_err(fail)?;
+
+    let manage = connection::parse(&connections[2])
+        .map_err(|e| fail(format!("the lab's manage string: {e}")))?;
+    let url = url::Url::parse(&management_url).map_err(|e| fail(e.to_string()))?;
+    let probe = CountProbe::new(manage, &url, &names.queue).map_err(|e| fail(e.message))?;
+    let sim = &config.sim;
+    let worker_env = worker::WorkerEnv {
+        binary: receiver,
+        vars: vec![
+            (
+                "SERVICEBUS_CONNECTION_STRING".into(),
+                connections[1].clone(),
+            ),
+            ("QUEUE_NAME".into(), names.queue.clone()),
+            (
+                "PROCESSING_MS".into(),
+                sim.processing_time.as_millis().to_string(),
+            ),
+            ("CONCURRENCY".into(), sim.concurrency.to_string()),
+            (
+                "SHUTDOWN_GRACE_MS".into(),
+                sim.pod.drain_limit.as_millis().to_string(),
+            ),
+            ("RUST_LOG".into(), "warn".into()),
+        ],
+        log_dir: logs,
+    };
+    let mut labels = Map::new();
+    labels.insert("app.kubernetes.io/name".into(), json!(names.deployment));
+    let template = pods::PodTemplate {
+        namespace: names.namespace.clone(),
+        container: names.container.clone(),
+        image: IMAGE.into(),
+        labels,
+        grace_period_seconds: sim.pod.termination_grace_period.as_secs(),
+    };
+    let (faults_tx, mut faults_rx) = mpsc::unbounded_channel::<Fault>();
+    let mut sim_config = config.sim.clone();
+    sim_config.hpa_sync_period = config.flags.hpa_sync;
+    sim_config.lock_duration = config.flags.lock_duration;
+    let controller = controller::Controller::new(
+        sim_config,
+        controller::Wiring {
+            client,
+            probe,
+            worker_env,
+            template,
+            restart_backoff: Duration::from_nanos(
+                config.flags.restart_backoff.as_nanos().max(1) as u64
+            ),
+            seed: config.seed,
+            commands,
+            faults: faults_tx,
+        },
+    );
+    let _ = ready.send(Ok(Ready {
+        management_url,
+        connections,
+        api_url,
+    }));
+
+    // Broker and API server faults: the fakes' own switches, on their real sockets.
+    let fault_bus = bus.clone();
+    let fault_api = api.clone();
+    let faults = tokio::spawn(async move {
+        while let Some(fault) = faults_rx.recv().await {
+            tracing::info!(%fault, "lab: fault");
+            match fault {
+                Fault::BrokerDown(d) => {
+                    let bus = fault_bus.clone();
+                    tokio::spawn(async move {
+                        let stopping = bus.clone();
+                        let _ =
+                            tokio::task::spawn_blocking(move || stopping.lock().unwrap().stop())
+                                .await;
+                        tokio::time::sleep(d).await;
+                        let _ = tokio::task::spawn_blocking(move || {
+                            if let Err(e) = bus.lock().unwrap().restart() {
+                                tracing::warn!(error = %e, "lab: the broker cannot listen again");
+                            }
+                        })
+                        .await;
+                    });
+                }
+                Fault::ApiExpire => match &fault_api {
+                    Some(api) => api.expire_resource_versions(),
+                    None => tracing::warn!("lab: 410 needs the loopback API server"),
+                },
+                Fault::ApiDown(d) => match &fault_api {
+                    Some(api) => {
+                        let api = api.clone();
+                        tokio::spawn(async move {
+                            if let Err(e) = api.restart(d).await {
+                                tracing::warn!(error = %e, "lab: the API server cannot listen again");
+                            }
+                        });
+                    }
+                    None => tracing::warn!("lab: api-down needs the loopback API server"),
+                },
+                Fault::CrashReceiver => {}
+            }
+        }
+    });
+    let mut report = controller.run().await;
+    faults.abort();
+    let bus = tokio::task::spawn_blocking(move || {
+        let mut bus = bus.lock().unwrap();
+        if !bus.is_running() {
+            let _ = bus.restart();
+        }
+        bus.counts(&names.queue)
+    })
+    .await
+    .ok()
+    .flatten();
+    report.broker = bus;
+    Ok(report)
+}
+
+/// `kedatui lab`: runs the lab until Ctrl-C, SIGTERM or `quit`, reading fault commands on stdin.
+pub fn run_headless(args: LabArgs) -> color_eyre::Result<std::process::ExitCode> {
+    use std::io::Write as _;
+    use std::process::ExitCode;
+    let sim = match args.sim.apply(SimConfig::demo()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("kedatui lab: {e}");
+            return Ok(ExitCode::from(crate::tui::BAD_INPUT));
+        }
+    };
+    let log_file = args
+        .log_file
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("kedatui-lab.log"));
+    let _guard = crate::tui::init_logging(&log_file)?;
+    let cluster = args.kubeconfig.as_ref().map(|k| ClusterArgs {
+        kubeconfig: Some(k.clone()),
+        context: args.context.clone(),
+        namespace: sim.names.namespace.clone(),
+        ..ClusterArgs::default()
+    });
+    let lab = match Lab::start(LabConfig {
+        seed: args.sim.seed.unwrap_or_else(|| fastrand::u64(..)),
+        sim: sim.clone(),
+        flags: args.flags.clone(),
+        cluster,
+        amqp_port: args.amqp_port,
+        http_port: args.http_port,
+        api_port: args.api_port,
+    }) {
+        Ok(lab) => lab,
+        Err(e) => {
+            eprintln!("kedatui lab: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "kedatui lab: KEDA's and the HPA's rules (the simulator's) over a loopback Service Bus and {}; every pod runs a real receiver. Not KEDA itself.",
+        if lab.in_process_api {
+            "a loopback Kubernetes API server"
+        } else {
+            "your API server"
+        }
+    )?;
+    writeln!(
+        out,
+        "settings: polling {} · cooldown {} · HPA sync {} · processing {} · max {}",
+        crate::app::format::short_duration(sim.polling_interval),
+        crate::app::format::short_duration(sim.cooldown_period),
+        crate::app::format::short_duration(args.flags.hpa_sync),
+        crate::app::format::short_duration(sim.processing_time),
+        sim.max_replicas
+    )?;
+    write!(out, "{}", lab.instructions())?;
+    writeln!(out, "{FAULT_HELP}")?;
+    out.flush()?;
+    drop(out);
+
+    let commands = lab.commands();
+    let (quit_tx, quit_rx) = std::sync::mpsc::channel::<&'static str>();
+    let stdin_quit = quit_tx.clone();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        loop {
+            line.clear();
+            match std::io::stdin().read_line(&mut line) {
+                // End of input (run in the background): keep running until a signal.
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            match parse_command(&line) {
+                Ok(Typed::Fault(f)) => {
+                    println!("lab: {f}");
+                    let _ = commands.send(LabCommand::Fault(f));
+                }
+                Ok(Typed::Help) => println!("{FAULT_HELP}"),
+                Ok(Typed::Quit) => {
+                    let _ = stdin_quit.send("quit");
+                    return;
+                }
+                Ok(Typed::Nothing) => {}
+                Err(e) => println!("lab: {e}"),
+            }
+        }
+    });
+    #[cfg(unix)]
+    {
+        let signal_quit = quit_tx.clone();
+        std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async {
+                use tokio::signal::unix::{SignalKind, signal};
+                let (Ok(mut term), Ok(mut int)) = (
+                    signal(SignalKind::terminate()),
+                    signal(SignalKind::interrupt()),
+                ) else {
+                    return;
+                };
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+                let _ = signal_quit.send("signal");
+            });
+        });
+    }
+    drop(quit_tx);
+    let why = quit_rx.recv().unwrap_or("quit");
+    println!("lab: stopping ({why}): SIGTERM to every receiver, as a scale-down would");
+    match lab.shutdown() {
+        Ok(report) => {
+            println!("kedatui lab summary\n{report}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("kedatui lab: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fault_commands() {
+        let cases = [
+            ("crash", Ok(Typed::Fault(Fault::CrashReceiver))),
+            (
+                "broker-down 5s",
+                Ok(Typed::Fault(Fault::BrokerDown(Duration::from_secs(5)))),
+            ),
+            (
+                "broker-down",
+                Ok(Typed::Fault(Fault::BrokerDown(Duration::from_secs(10)))),
+            ),
+            ("api-410", Ok(Typed::Fault(Fault::ApiExpire))),
+            (
+                " api-down 1m ",
+                Ok(Typed::Fault(Fault::ApiDown(Duration::from_secs(60)))),
+            ),
+            ("quit", Ok(Typed::Quit)),
+            ("", Ok(Typed::Nothing)),
+        ];
+        for (line, want) in cases {
+            assert_eq!(parse_command(line), want, "{line:?}");
+        }
+        assert!(parse_command("broker-down 0s").is_err());
+        assert!(parse_command("broker-down 1h").is_err());
+        assert!(
+            parse_command("reboot")
+                .unwrap_err()
+                .contains("unknown command \"reboot\"")
+        );
+    }
+}

@@ -1,0 +1,595 @@
+//! The lab end to end: the real binary with `--lab` in a pseudo-terminal (a burst scales real
+//! receiver processes out and back to zero, every message completed exactly once, also with a
+//! receiver crash), and `kedatui lab` headless against a loopback API server reached through a
+//! kubeconfig file, checked with `kedatui doctor`. Waits are on screen or output conditions with
+//! timeouts.
+
+use std::collections::{BTreeSet, HashSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+const ROWS: u16 = 40;
+const COLS: u16 = 120;
+/// Receivers are debug builds starting on a shared 2-core machine: generous, still bounded.
+const TIMEOUT: Duration = Duration::from_secs(90);
+const BURST: u64 = 150;
+
+/// The workspace's receiver binary, built with the same profile as this test's kedatui.
+fn receiver_binary() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT.get_or_init(build_receiver).clone()
+}
+
+fn build_receiver() -> PathBuf {
+    let kedatui = PathBuf::from(env!("CARGO_BIN_EXE_kedatui"));
+    let dir = kedatui.parent().unwrap().to_path_buf();
+    let receiver = dir.join(format!("receiver{}", std::env::consts::EXE_SUFFIX));
+    // `cargo test --workspace` builds it alongside; rebuild only when a source is newer (a
+    // `cargo build` from here resolves other features than the test build and recompiles much).
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let built = std::fs::metadata(&receiver).and_then(|m| m.modified()).ok();
+    let sources = [
+        "src",
+        "receiver/src",
+        "testkit/src",
+        "Cargo.lock",
+        "Cargo.toml",
+        "receiver/Cargo.toml",
+        "testkit/Cargo.toml",
+    ]
+    .iter()
+    .filter_map(|p| newest(&root.join(p)))
+    .max();
+    if built.is_some() && built >= sources {
+        return receiver;
+    }
+    let mut build = Command::new(env!("CARGO"));
+    build
+        .args(["build", "-p", "receiver", "--bin", "receiver"])
+        .current_dir(root);
+    // What cargo set for this test process is not the caller's build environment.
+    for (key, _) in std::env::vars() {
+        let keep = [
+            "CARGO_HOME",
+            "CARGO_BUILD_JOBS",
+            "CARGO_TARGET_DIR",
+            "CARGO_NET_OFFLINE",
+        ];
+        if key.starts_with("CARGO_") && !keep.contains(&key.as_str()) {
+            build.env_remove(key);
+        }
+    }
+    if dir.file_name().is_some_and(|n| n == "release") {
+        build.arg("--release");
+    }
+    let status = build.status().expect("run cargo build -p receiver");
+    assert!(status.success(), "cargo build -p receiver failed");
+    assert!(receiver.is_file(), "{} was built", receiver.display());
+    receiver
+}
+
+/// The newest modification time of a file or of any file under a directory.
+fn newest(path: &Path) -> Option<std::time::SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_dir() {
+        return meta.modified().ok();
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .flatten()
+        .filter_map(|e| newest(&e.path()))
+        .max()
+}
+
+/// Short timings: 1 s polls and syncs, a 4 s cooldown, 200 ms per message, at most 4 pods.
+const LAB_FLAGS: &[&str] = &[
+    "--polling-interval",
+    "1s",
+    "--cooldown",
+    "4s",
+    "--hpa-sync",
+    "1s",
+    "--processing",
+    "200ms",
+    "--max",
+    "4",
+    "--scheduling-delay",
+    "600ms",
+    "--container-creating",
+    "600ms",
+    "--seed",
+    "7",
+];
+
+struct Console {
+    parser: vt100::Parser,
+    raw: Vec<u8>,
+    chunks: mpsc::Receiver<Vec<u8>>,
+    closed: bool,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+    /// Pod STATUS words seen in the pod table so far, and the most `Running 1/1` rows at once.
+    statuses: BTreeSet<String>,
+    most_ready: usize,
+}
+
+impl Console {
+    fn start(args: &[&str]) -> Console {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open a pty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_kedatui"));
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        for var in [
+            "SERVICEBUS_CONNECTION_STRING",
+            "SERVICEBUS_MANAGE_CONNECTION_STRING",
+            "SERVICEBUS_QUEUE",
+            "SERVICEBUS_MANAGEMENT_URL",
+            "KUBECONFIG",
+        ] {
+            cmd.env_remove(var);
+        }
+        let child = pair.slave.spawn_command(cmd).expect("spawn kedatui");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if tx.send(buf[..n].to_vec()).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        Console {
+            parser: vt100::Parser::new(ROWS, COLS, 0),
+            raw: Vec::new(),
+            chunks: rx,
+            closed: false,
+            writer: pair.master.take_writer().unwrap(),
+            child,
+            _master: pair.master,
+            statuses: BTreeSet::new(),
+            most_ready: 0,
+        }
+    }
+
+    fn pump(&mut self, wait: Duration) {
+        match self.chunks.recv_timeout(wait) {
+            Ok(chunk) => {
+                self.parser.process(&chunk);
+                self.raw.extend_from_slice(&chunk);
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => self.closed = true,
+        }
+        let screen = self.parser.screen().contents();
+        let mut ready = 0;
+        for line in pod_table_rows(&screen) {
+            // The pod table's columns follow the name: STATUS, READY, RESTARTS, AGE.
+            let mut words = line.split_whitespace().skip(1);
+            let (Some(status), Some(ready_col)) = (words.next(), words.next()) else {
+                continue;
+            };
+            self.statuses.insert(status.to_string());
+            if status == "Running" && ready_col == "1/1" {
+                ready += 1;
+            }
+        }
+        self.most_ready = self.most_ready.max(ready);
+    }
+
+    fn wait_for(&mut self, what: &str, cond: impl Fn(&str, &Console) -> bool) {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let contents = self.parser.screen().contents();
+            if cond(&contents, self) {
+                return;
+            }
+            assert!(
+                !self.closed,
+                "the console exited while waiting for {what}:\n{contents}"
+            );
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; seen {:?}; screen:\n{contents}",
+                self.statuses
+            );
+            self.pump(Duration::from_millis(50));
+        }
+    }
+
+    fn press(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Waits for the exit; returns the exit code and everything printed after the summary.
+    fn finish(mut self) -> (u32, String) {
+        let deadline = Instant::now() + TIMEOUT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "kedatui did not exit");
+            self.pump(Duration::from_millis(50));
+        };
+        while !self.closed {
+            self.pump(Duration::from_millis(200));
+        }
+        let output = String::from_utf8_lossy(&self.raw).into_owned();
+        let at = output
+            .rfind("kedatui summary")
+            .expect("the exit summary is printed");
+        (status.exit_code(), output[at..].to_owned())
+    }
+}
+
+/// The pod table's rows: they start at the panel's left border with a pod name (the header's
+/// `kedasbreceiver-scaler` and the events' texts do not).
+fn pod_table_rows(screen: &str) -> impl Iterator<Item = &str> {
+    screen
+        .lines()
+        .filter_map(|l| l.strip_prefix('│'))
+        .filter(|l| l.starts_with("kedasbreceiver-") && !l.starts_with("kedasbreceiver-scaler"))
+}
+
+fn pod_rows(screen: &str) -> usize {
+    pod_table_rows(screen).count()
+}
+
+/// The receivers' completed message ids, from the logs the lab keeps per pod.
+fn completed_ids(lab_dir: &Path) -> Vec<String> {
+    let mut ids = Vec::new();
+    for entry in std::fs::read_dir(lab_dir.join("receivers")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for line in text.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            if v["event"] == "completed" {
+                ids.push(v["id"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    ids
+}
+
+/// Children of `pid` whose command is `receiver`.
+fn receiver_children(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid ...
+        let Some(close) = stat.rfind(')') else {
+            continue;
+        };
+        let comm = &stat[stat.find('(').unwrap() + 1..close];
+        let ppid = stat[close + 2..].split_whitespace().nth(1);
+        if comm == "receiver" && ppid == Some(pid.to_string().as_str()) {
+            found.push(child);
+        }
+    }
+    found
+}
+
+/// Press `1` (a burst of 150), watch pods go Pending → Running 1/1 and the queue drain, then
+/// the cooldown take them back to none; quit and read the lab's report. With `crash`, one
+/// receiver is killed (SIGKILL) while the queue still holds messages.
+fn burst_cycle(crash: bool) {
+    let receiver = receiver_binary();
+    let lab_dir = tempfile::tempdir().unwrap();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let mut args: Vec<&str> = vec!["--lab", "--bursts", "150"];
+    args.extend_from_slice(LAB_FLAGS);
+    let receiver_arg = receiver.to_string_lossy().into_owned();
+    let dir_arg = lab_dir.path().to_string_lossy().into_owned();
+    let log_arg = log.path().to_string_lossy().into_owned();
+    args.extend_from_slice(&[
+        "--receiver",
+        &receiver_arg,
+        "--lab-dir",
+        &dir_arg,
+        "--log-file",
+        &log_arg,
+    ]);
+    if crash {
+        // A killed receiver's message comes back when its lock expires.
+        args.extend_from_slice(&["--lock-duration", "3s", "--restart-backoff", "3s"]);
+    }
+    let mut console = Console::start(&args);
+    console.wait_for("the lab's live header", |s, _| {
+        s.contains("LIVE (lab)") && s.contains("Service Bus ok") && s.contains("cluster ok")
+    });
+    console.press(b"1");
+    console.wait_for("the burst in the queue", |s, _| s.contains("sent 150"));
+    console.wait_for("two pods Running 1/1", |_, c| c.most_ready >= 2);
+    if crash {
+        let pid = console.child.process_id().expect("kedatui's pid");
+        let receivers = receiver_children(pid);
+        assert!(!receivers.is_empty(), "the lab runs receiver processes");
+        let kill = Command::new("kill")
+            .args(["-KILL", &receivers[0].to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        console.wait_for("CrashLoopBackOff", |_, c| {
+            c.statuses.contains("CrashLoopBackOff")
+        });
+    }
+    console.wait_for("the queue drained", |s, _| {
+        s.contains("active 0 ") && (s.contains("in flight 0 ") || s.contains("in flight n/a"))
+    });
+    console.wait_for("pods Terminating after the cooldown", |_, c| {
+        c.statuses.contains("Terminating")
+    });
+    console.wait_for("no pods left", |s, _| pod_rows(s) == 0);
+    let seen = console.statuses.clone();
+    assert!(
+        seen.contains("Pending") || seen.contains("ContainerCreating"),
+        "pods were seen starting: {seen:?}"
+    );
+    console.press(b"q");
+    let (code, after) = console.finish();
+    assert_eq!(code, 0, "{after}");
+    assert!(
+        after.contains(&format!(
+            "lab broker           sent {BURST}, completed {BURST}, dead-lettered 0, still queued 0 (locked 0)"
+        )),
+        "the broker completed every message exactly once, none dead-lettered:\n{after}"
+    );
+    let receivers_line = after
+        .lines()
+        .find(|l| l.contains("lab receivers"))
+        .unwrap_or_else(|| panic!("the lab reports its receivers:\n{after}"));
+    // "N started, M stopped on SIGTERM (M exit 0), K crashed": every stopped receiver exited 0.
+    let numbers: Vec<u32> = receivers_line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let [started, stopped, clean, 0, crashed] = numbers[..] else {
+        panic!("unexpected receivers line: {receivers_line}");
+    };
+    assert!(started >= 2, "{receivers_line}");
+    assert_eq!(stopped, clean, "every receiver exited 0: {receivers_line}");
+    if crash {
+        assert!(crashed >= 1, "{receivers_line}");
+        assert_eq!(started, stopped + crashed, "{receivers_line}");
+    } else {
+        assert_eq!(crashed, 0, "{receivers_line}");
+        assert_eq!(started, stopped, "{receivers_line}");
+    }
+    let ids = completed_ids(lab_dir.path());
+    let unique: HashSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len() as u64, BURST, "every message completed");
+    assert_eq!(ids.len(), unique.len(), "and none twice");
+}
+
+#[test]
+fn lab_burst_scales_real_receivers_out_and_back_to_zero() {
+    burst_cycle(false);
+}
+
+#[test]
+fn lab_receiver_crash_shows_crash_loop_back_off_and_loses_nothing() {
+    burst_cycle(true);
+}
+
+/// `kedatui lab` against a loopback API server it reaches through a kubeconfig file, then
+/// `kedatui doctor` with what the lab printed: all green; a burst sent with `kedatui send`
+/// becomes pods in that API server; `quit` on stdin stops it with every message completed.
+#[test]
+fn headless_lab_through_a_kubeconfig_passes_the_doctor() {
+    let receiver = receiver_binary();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let api = runtime
+        .block_on(testkit::kube::FakeApiServer::start())
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    api.write_kubeconfig(&kubeconfig, "keda-demo").unwrap();
+    let mut lab = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+        .arg("lab")
+        .args(LAB_FLAGS)
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .arg("--receiver")
+        .arg(&receiver)
+        .arg("--lab-dir")
+        .arg(dir.path().join("lab"))
+        .arg("--log-file")
+        .arg(dir.path().join("lab.log"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines_tx, lines) = mpsc::channel::<String>();
+    let stdout = lab.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut printed = Vec::new();
+    let deadline = Instant::now() + TIMEOUT;
+    while !printed.iter().any(|l: &String| l.starts_with("faults")) {
+        let line = lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| panic!("the lab printed its strings: {printed:#?}"));
+        printed.push(line);
+    }
+    let export = |name: &str| -> String {
+        let prefix = format!("  export {name}=");
+        let line = printed
+            .iter()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("{name} in {printed:#?}"));
+        line.trim_matches('\'').to_string()
+    };
+    let envs = [
+        (
+            "SERVICEBUS_CONNECTION_STRING",
+            export("SERVICEBUS_CONNECTION_STRING"),
+        ),
+        (
+            "SERVICEBUS_MANAGE_CONNECTION_STRING",
+            export("SERVICEBUS_MANAGE_CONNECTION_STRING"),
+        ),
+        (
+            "SERVICEBUS_MANAGEMENT_URL",
+            export("SERVICEBUS_MANAGEMENT_URL"),
+        ),
+    ];
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.contains(&format!("--kubeconfig {}", kubeconfig.display()))),
+        "the lab names the kubeconfig it uses: {printed:#?}"
+    );
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+            .args(args)
+            .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    // The ScaledObject turns Ready at KEDA's first poll.
+    let deadline = Instant::now() + TIMEOUT;
+    let (code, doctor) = loop {
+        let (code, out) = run(&["doctor", "--kubeconfig", kubeconfig.to_str().unwrap()]);
+        if code == Some(0) || Instant::now() > deadline {
+            break (code, out);
+        }
+        std::thread::park_timeout(Duration::from_millis(200));
+    };
+    assert_eq!(code, Some(0), "doctor is all green:\n{doctor}");
+    assert!(doctor.contains("all 10 checks passed"), "{doctor}");
+    assert!(!doctor.contains('✘'), "{doctor}");
+
+    let sent = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+        .args(["send", "--count", "20"])
+        .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap();
+    assert!(sent.status.success(), "{sent:?}");
+    let deadline = Instant::now() + TIMEOUT;
+    while api.names(testkit::kube::PODS, "keda-demo").is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the lab created pods in the API server"
+        );
+        std::thread::park_timeout(Duration::from_millis(50));
+    }
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let ready = api
+            .names(testkit::kube::PODS, "keda-demo")
+            .iter()
+            .filter_map(|n| api.get(testkit::kube::PODS, "keda-demo", n))
+            .any(|p| p["status"]["containerStatuses"][0]["ready"] == true);
+        if ready {
+            break;
+        }
+        assert!(Instant::now() < deadline, "a pod turned Ready");
+        std::thread::park_timeout(Duration::from_millis(50));
+    }
+    let deployment = api
+        .get(testkit::kube::DEPLOYMENTS, "keda-demo", "kedasbreceiver")
+        .unwrap();
+    assert!(deployment["spec"]["replicas"].as_i64().unwrap() >= 1);
+    let so = api
+        .get(
+            testkit::kube::SCALED_OBJECTS,
+            "keda-demo",
+            "kedasbreceiver-scaler",
+        )
+        .unwrap();
+    assert_eq!(so["status"]["hpaName"], "keda-hpa-kedasbreceiver-scaler");
+
+    // Wait for the queue to empty, then quit through stdin.
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let (_, queue) = run(&["queue"]);
+        if queue.contains("active 0") && queue.contains("total 0") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the queue drained: {queue}");
+        std::thread::park_timeout(Duration::from_millis(200));
+    }
+    lab.stdin.as_mut().unwrap().write_all(b"quit\n").unwrap();
+    let status = lab.wait().unwrap();
+    let mut rest = Vec::new();
+    while let Ok(line) = lines.recv_timeout(Duration::from_secs(5)) {
+        rest.push(line);
+    }
+    let rest = rest.join("\n");
+    assert!(status.success(), "{rest}");
+    assert!(
+        rest.contains("sent 20, completed 20, dead-lettered 0, still queued 0"),
+        "{rest}"
+    );
+}
+
+/// An API server that runs KEDA (or has nodes, or a controller manager) is refused, clearly,
+/// before the lab writes anything.
+#[test]
+fn headless_lab_refuses_an_api_server_with_controllers() {
+    let receiver = receiver_binary();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let api = runtime
+        .block_on(testkit::kube::FakeApiServer::start())
+        .unwrap();
+    api.apply(
+        serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "keda-operator", "namespace": "keda"}, "spec": {}}),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    api.write_kubeconfig(&kubeconfig, "keda-demo").unwrap();
+    let before = api.resource_version();
+    let out = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+        .arg("lab")
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .arg("--receiver")
+        .arg(&receiver)
+        .arg("--log-file")
+        .arg(dir.path().join("lab.log"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("this API server runs KEDA (Deployment keda/keda-operator)"),
+        "{stderr}"
+    );
+    assert_eq!(api.resource_version(), before, "nothing was written");
+}
