@@ -80,6 +80,7 @@ fn busy_app() -> App {
                 done: true,
                 cancelled: false,
                 error: None,
+                maybe_resent: 0,
             })));
         }
     }

@@ -15,11 +15,16 @@ usage() {
 Usage: scripts/deploy.sh [--dry-run]
 
   1. reads the connection strings of the queue's SAS rules from Azure: $LISTEN_RULE for the
-     receiver and (not for VARIANT=workload-identity) $MANAGE_RULE for KEDA
+     receiver and $MANAGE_RULE for KEDA (VARIANT=workload-identity: no key at all, the client
+     id of $RECEIVER_IDENTITY_NAME instead)
   2. creates namespace $K8S_NAMESPACE and Secret $SECRET_NAME (keys 'receiver-connection',
-     'connection'); values go through stdin, never onto a command line or into the repository
+     'connection'; none for VARIANT=workload-identity); values go through stdin, never onto a
+     command line or into the repository. With ATTACH_ACR=0 also the image pull secret
+     acr-pull (from the registry's admin credentials, through stdin) for the pods' ServiceAccount
   3. writes yaml/.deploy/kustomization.yaml (git-ignored): the chosen variant of yaml/ with
      the image <registry>/$IMAGE_NAME:$IMAGE_TAG, namespace, queue and Secret names set
+     (IMAGE_TAG defaults to the commit, as in scripts/build-receiver.sh: a new build is a new
+     tag, so the apply rolls it out)
   4. kubectl apply -k yaml/.deploy, then waits for KEDA's Ready condition ($WAIT_TIMEOUT)
 Idempotent: re-run after any change. Switching VARIANT deletes the other variant's scaler.
 
@@ -38,32 +43,37 @@ case "$VARIANT" in
   scaledjob) overlay=overlays/scaledjob scaler_kind=scaledjob scaler_name=kedasbreceiver-job ;;
 esac
 
-step "Connection strings of the queue's SAS rules (not printed)"
-rule_args=(--resource-group "$RESOURCE_GROUP" --namespace-name "$SERVICEBUS_NAMESPACE" --queue-name "$QUEUE_NAME")
-capture RECEIVER_CONNECTION az servicebus queue authorization-rule keys list "${rule_args[@]}" \
-  --name "$LISTEN_RULE" --query primaryConnectionString --output tsv
-secret_keys=(receiver-connection)
-if [[ "$VARIANT" != workload-identity ]]; then
+if [[ "$VARIANT" == workload-identity ]]; then
+  step "Keyless: the receiver signs in as $RECEIVER_IDENTITY_NAME (no key, no Secret)"
+  capture RECEIVER_CLIENT_ID az identity show --resource-group "$RESOURCE_GROUP" --name "$RECEIVER_IDENTITY_NAME" \
+    --query clientId --output tsv
+  step "Namespace $K8S_NAMESPACE"
+  pipe_to_apply kubectl create namespace "$K8S_NAMESPACE" --dry-run=client --output yaml
+else
+  step "Connection strings of the queue's SAS rules (not printed)"
+  rule_args=(--resource-group "$RESOURCE_GROUP" --namespace-name "$SERVICEBUS_NAMESPACE" --queue-name "$QUEUE_NAME")
+  capture RECEIVER_CONNECTION az servicebus queue authorization-rule keys list "${rule_args[@]}" \
+    --name "$LISTEN_RULE" --query primaryConnectionString --output tsv
   capture KEDA_CONNECTION az servicebus queue authorization-rule keys list "${rule_args[@]}" \
     --name "$MANAGE_RULE" --query primaryConnectionString --output tsv
-  secret_keys+=(connection)
-fi
+  secret_keys=(receiver-connection connection)
 
-step "Namespace $K8S_NAMESPACE and Secret $SECRET_NAME (keys: ${secret_keys[*]})"
-pipe_to_apply kubectl create namespace "$K8S_NAMESPACE" --dry-run=client --output yaml
-secret_command=(kubectl create secret generic "$SECRET_NAME" --namespace "$K8S_NAMESPACE"
-  --from-env-file=/dev/stdin --dry-run=client --output yaml)
-if is_dry_run; then
-  print_command "${secret_command[@]}" | {
-    read -r line
-    printf '%s <<< "%s" | kubectl apply -f -\n' "$line" "${secret_keys[*]/%/=<value not shown>}"
-  }
-else
-  # printf is a builtin: the values never appear in a process list.
-  {
-    printf 'receiver-connection=%s\n' "$RECEIVER_CONNECTION"
-    [[ -z "${KEDA_CONNECTION:-}" ]] || printf 'connection=%s\n' "$KEDA_CONNECTION"
-  } | "${secret_command[@]}" | kubectl apply -f -
+  step "Namespace $K8S_NAMESPACE and Secret $SECRET_NAME (keys: ${secret_keys[*]})"
+  pipe_to_apply kubectl create namespace "$K8S_NAMESPACE" --dry-run=client --output yaml
+  secret_command=(kubectl create secret generic "$SECRET_NAME" --namespace "$K8S_NAMESPACE"
+    --from-env-file=/dev/stdin --dry-run=client --output yaml)
+  if is_dry_run; then
+    print_command "${secret_command[@]}" | {
+      read -r line
+      printf '%s <<< "%s" | kubectl apply -f -\n' "$line" "${secret_keys[*]/%/=<value not shown>}"
+    }
+  else
+    # printf is a builtin: the values never appear in a process list.
+    {
+      printf 'receiver-connection=%s\n' "$RECEIVER_CONNECTION"
+      printf 'connection=%s\n' "$KEDA_CONNECTION"
+    } | "${secret_command[@]}" | kubectl apply -f -
+  fi
 fi
 
 step "Removing the other variant's scaler, if any (kubectl apply does not prune)"
@@ -75,6 +85,28 @@ fi
 
 if [[ -z "$IMAGE_REGISTRY" ]]; then
   capture IMAGE_REGISTRY az acr show --name "$ACR_NAME" --query loginServer --output tsv
+fi
+
+if [[ "$ATTACH_ACR" == 0 ]]; then
+  # Without Owner rights the cluster is not attached to the registry: pull with the registry's
+  # admin credentials instead (Contributor on the registry may enable them).
+  step "Image pull secret acr-pull (ATTACH_ACR=0; the password is not printed)"
+  run az acr update --name "$ACR_NAME" --admin-enabled true --output none
+  capture ACR_USER az acr credential show --name "$ACR_NAME" --query username --output tsv
+  capture ACR_PASSWORD az acr credential show --name "$ACR_NAME" --query 'passwords[0].value' --output tsv
+  pull_command=(kubectl create secret generic acr-pull --namespace "$K8S_NAMESPACE"
+    --type=kubernetes.io/dockerconfigjson --from-file=.dockerconfigjson=/dev/stdin
+    --dry-run=client --output yaml)
+  if is_dry_run; then
+    print_command "${pull_command[@]}" | {
+      read -r line
+      printf '%s <<< "<docker config for %s, not shown>" | kubectl apply -f -\n' "$line" "$IMAGE_REGISTRY"
+    }
+  else
+    auth="$(printf '%s:%s' "$ACR_USER" "$ACR_PASSWORD" | base64 | tr -d '\n')"
+    printf '{"auths":{"%s":{"auth":"%s"}}}' "$IMAGE_REGISTRY" "$auth" |
+      "${pull_command[@]}" | kubectl apply -f -
+  fi
 fi
 
 step "Generated overlay yaml/.deploy ($VARIANT, image $IMAGE_REGISTRY/$IMAGE_NAME:$IMAGE_TAG)"
@@ -93,6 +125,37 @@ if [[ "$VARIANT" == scaledjob ]]; then
         value: $SECRET_NAME
       - op: replace
         path: /spec/jobTargetRef/template/spec/containers/0/env/1/value
+        value: $QUEUE_NAME"
+elif [[ "$VARIANT" == workload-identity ]]; then
+  name_patches="  - target:
+      kind: ScaledObject
+      name: kedasbreceiver-scaler
+    patch: |-
+      - op: replace
+        path: /spec/triggers/0/metadata/queueName
+        value: $QUEUE_NAME
+  - target:
+      kind: ServiceAccount
+      name: kedasbreceiver
+    patch: |-
+      - op: replace
+        path: /metadata/name
+        value: $RECEIVER_SERVICE_ACCOUNT
+      - op: replace
+        path: /metadata/annotations/azure.workload.identity~1client-id
+        value: $RECEIVER_CLIENT_ID
+  - target:
+      kind: Deployment
+      name: kedasbreceiver
+    patch: |-
+      - op: replace
+        path: /spec/template/spec/serviceAccountName
+        value: $RECEIVER_SERVICE_ACCOUNT
+      - op: replace
+        path: /spec/template/spec/containers/0/env/0/value
+        value: $(servicebus_host)
+      - op: replace
+        path: /spec/template/spec/containers/0/env/1/value
         value: $QUEUE_NAME"
 else
   name_patches="  - target:
@@ -143,6 +206,21 @@ else
         path: /spec/secretTargetRef/0/name
         value: $SECRET_NAME"
 fi
+if [[ "$ATTACH_ACR" == 0 ]]; then
+  name_patches+="
+  - target:
+      kind: Deployment
+    patch: |-
+      - op: add
+        path: /spec/template/spec/imagePullSecrets
+        value: [{name: acr-pull}]
+  - target:
+      kind: ScaledJob
+    patch: |-
+      - op: add
+        path: /spec/jobTargetRef/template/spec/imagePullSecrets
+        value: [{name: acr-pull}]"
+fi
 write_file "$REPO_ROOT/yaml/.deploy/kustomization.yaml" "# Generated by scripts/deploy.sh: do not edit, do not commit (git-ignored).
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
@@ -161,15 +239,5 @@ run kubectl apply -k "$REPO_ROOT/yaml/.deploy"
 run kubectl wait --namespace "$K8S_NAMESPACE" --for=condition=Ready --timeout="$WAIT_TIMEOUT" "$scaler_kind/$scaler_name"
 run kubectl get --namespace "$K8S_NAMESPACE" "$scaler_kind,triggerauthentication,deployment,hpa,pods"
 
-step "Done. Watch it: kubectl get pods --namespace $K8S_NAMESPACE --watch, or kedatui in live mode."
-# The console sends with Send and reads counts with Manage (docs/keda-semantics.md §6.6): least privilege
-# is two strings, the Send rule's for bursts and the Manage rule's for counts (and purge, which
-# needs Listen: Manage includes it). The commands are shown, never the secrets.
-az_keys="az servicebus queue authorization-rule keys list --resource-group $RESOURCE_GROUP --namespace-name $SERVICEBUS_NAMESPACE --queue-name $QUEUE_NAME"
-print_text >&2 <<HINT
-    For kedatui's live mode run these (the keys go into the variables, not onto the screen):
-    export SERVICEBUS_CONNECTION_STRING="\$($az_keys --name $SEND_RULE --query primaryConnectionString --output tsv)"
-    export SERVICEBUS_MANAGE_CONNECTION_STRING="\$($az_keys --name $MANAGE_RULE --query primaryConnectionString --output tsv)"
-    (kedatui sends bursts with $SEND_RULE; counts and purge use $MANAGE_RULE. Without the second
-    variable the gauge says the policy needs Manage rights to read counts.)
-HINT
+step "Done. Watch it: kubectl get pods --namespace $K8S_NAMESPACE --watch. kedatui in live mode:"
+print_console_commands

@@ -27,17 +27,55 @@ set -euo pipefail
 : "${KEDA_NAMESPACE:=keda}"
 : "${KEDA_VERSION:=2.20.2}"
 : "${KEDA_IDENTITY_NAME:=${DEMO_PREFIX}-keda-identity}"
+# Keyless variant: the receiver's managed identity, federated with its ServiceAccount.
+: "${RECEIVER_IDENTITY_NAME:=${DEMO_PREFIX}-receiver-identity}"
+: "${RECEIVER_SERVICE_ACCOUNT:=kedasbreceiver}"
+# The subscription to use (name or id); empty: the Azure CLI's current one.
+: "${SUBSCRIPTION:=}"
+# 1: the cluster pulls from the registry through --attach-acr (needs Owner or User Access
+# Administrator). 0: no attach; scripts/deploy.sh creates an image pull secret instead.
+: "${ATTACH_ACR:=1}"
+# vCPUs of one AKS_NODE_SIZE node, for the quota check (Standard_D2s_v5: 2).
+: "${AKS_NODE_VCPUS:=2}"
 # Kubernetes side. Object names are fixed by yaml/; the namespace and queue are patched in.
 : "${K8S_NAMESPACE:=keda-demo}"
 : "${SECRET_NAME:=servicebus-connection}"
 : "${IMAGE_NAME:=kedasbreceiver}"
-: "${IMAGE_TAG:=latest}"
+# IMAGE_TAG: see source_image_tag below (set after REPO_ROOT).
 # deployment (Deployment + ScaledObject) | scaledjob | workload-identity
 : "${VARIANT:=deployment}"
 : "${WAIT_TIMEOUT:=180s}"
 
 REPO_ROOT="$(cd "$SCRIPTS_DIR/.." && pwd)"
 DRY_RUN=0
+
+# The image tag names the source it was built from, so every change gets a new tag and
+# `kubectl apply` rolls it out (a re-used tag with imagePullPolicy IfNotPresent would not):
+# the commit (`git rev-parse --short=12 HEAD`), plus `-dirty-` and a hash of the uncommitted
+# changes and untracked files when there are any. The same tree gives the same tag, so
+# build-receiver.sh and deploy.sh agree without passing it along. Without git (a dry run with
+# an empty PATH, a tarball) it is `latest`: set IMAGE_TAG to roll out a change.
+source_image_tag() {
+  local head changes
+  if ! command -v git >/dev/null 2>&1 \
+    || ! head="$(git -C "$REPO_ROOT" rev-parse --short=12 HEAD 2>/dev/null)"; then
+    printf 'latest'
+    return
+  fi
+  changes="$(
+    cd "$REPO_ROOT" || exit 1
+    {
+      git diff HEAD --binary
+      git ls-files --others --exclude-standard -z | xargs -0r git hash-object --
+    } | git hash-object --stdin
+  )"
+  if [[ -z "$(git -C "$REPO_ROOT" status --porcelain --untracked-files=normal 2>/dev/null)" ]]; then
+    printf '%s' "$head"
+  else
+    printf '%s-dirty-%s' "$head" "${changes:0:8}"
+  fi
+}
+: "${IMAGE_TAG:=$(source_image_tag)}"
 
 die() {
   printf 'error: %s\n' "$*" >&2
@@ -78,6 +116,45 @@ parse_common_args() {
     deployment | scaledjob | workload-identity) ;;
     *) die_usage "VARIANT must be deployment, scaledjob or workload-identity, not '$VARIANT'" ;;
   esac
+  case "$ATTACH_ACR" in
+    0 | 1) ;;
+    *) die_usage "ATTACH_ACR must be 0 or 1, not '$ATTACH_ACR'" ;;
+  esac
+}
+
+# The demo namespace's host name, for keyless sign-in.
+servicebus_host() {
+  printf '%s.servicebus.windows.net' "$SERVICEBUS_NAMESPACE"
+}
+
+# Selects $SUBSCRIPTION when set (every later az command then works in it).
+select_subscription() {
+  if [[ -n "$SUBSCRIPTION" ]]; then
+    run az account set --subscription "$SUBSCRIPTION"
+  fi
+}
+
+# The exact commands that start the console and the preflight against what the scripts made.
+print_console_commands() {
+  local az_keys
+  if [[ "$VARIANT" == workload-identity ]]; then
+    print_text >&2 <<HINT
+    Keyless (you hold "Azure Service Bus Data Owner" on the namespace; az login first):
+      kedatui doctor --fully-qualified-namespace $(servicebus_host) --queue $QUEUE_NAME --context $AKS_NAME --namespace $K8S_NAMESPACE
+      kedatui --fully-qualified-namespace $(servicebus_host) --queue $QUEUE_NAME --context $AKS_NAME --namespace $K8S_NAMESPACE
+HINT
+  else
+    az_keys="az servicebus queue authorization-rule keys list --resource-group $RESOURCE_GROUP --namespace-name $SERVICEBUS_NAMESPACE --queue-name $QUEUE_NAME"
+    print_text >&2 <<HINT
+    With keys (they go into the variables, not onto the screen):
+      export SERVICEBUS_CONNECTION_STRING="\$($az_keys --name $SEND_RULE --query primaryConnectionString --output tsv)"
+      export SERVICEBUS_MANAGE_CONNECTION_STRING="\$($az_keys --name $MANAGE_RULE --query primaryConnectionString --output tsv)"
+      kedatui doctor --queue $QUEUE_NAME --context $AKS_NAME --namespace $K8S_NAMESPACE
+      kedatui --queue $QUEUE_NAME --context $AKS_NAME --namespace $K8S_NAMESPACE
+    (kedatui sends bursts with $SEND_RULE; counts and purge use $MANAGE_RULE. Without the second
+    variable the gauge says the policy needs Manage rights to read counts.)
+HINT
+  fi
 }
 
 is_dry_run() {
@@ -200,10 +277,14 @@ Environment (current value):
   SEND_RULE=$SEND_RULE  LISTEN_RULE=$LISTEN_RULE  MANAGE_RULE=$MANAGE_RULE
   ACR_NAME=$ACR_NAME                  globally unique, alphanumeric
   AKS_NAME=$AKS_NAME  AKS_NODE_COUNT=$AKS_NODE_COUNT  AKS_NODE_SIZE=$AKS_NODE_SIZE
+  AKS_NODE_VCPUS=$AKS_NODE_VCPUS    vCPUs per node, for the quota check
+  SUBSCRIPTION=${SUBSCRIPTION:-<the current az subscription>}
+  ATTACH_ACR=$ATTACH_ACR                   0 without Owner rights: an image pull secret instead
   KEDA_NAMESPACE=$KEDA_NAMESPACE  KEDA_VERSION=$KEDA_VERSION  KEDA_IDENTITY_NAME=$KEDA_IDENTITY_NAME
+  RECEIVER_IDENTITY_NAME=$RECEIVER_IDENTITY_NAME  RECEIVER_SERVICE_ACCOUNT=$RECEIVER_SERVICE_ACCOUNT
   K8S_NAMESPACE=$K8S_NAMESPACE  SECRET_NAME=$SECRET_NAME
   IMAGE_NAME=$IMAGE_NAME  IMAGE_TAG=$IMAGE_TAG
-  VARIANT=$VARIANT                deployment | scaledjob | workload-identity
+  VARIANT=$VARIANT                deployment | scaledjob | workload-identity (keyless)
   WAIT_TIMEOUT=$WAIT_TIMEOUT
 Options:
   -n, --dry-run   print each command instead of running it (needs no az, kubectl or helm)

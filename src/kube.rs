@@ -5,5 +5,6 @@ pub use kedatui_core::kube::*;
 
 pub mod cli;
 pub mod doctor;
+pub mod doctor_entra;
 
 pub use cli::ClusterArgs;

@@ -14,5 +14,6 @@ pub mod record;
 pub mod servicebus;
 pub mod sim;
 pub mod source;
+pub mod terminal;
 pub mod tui;
 pub mod ui;

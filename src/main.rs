@@ -4,6 +4,7 @@ use clap::Parser;
 use kedatui::cli::{Cli, Commands};
 
 fn main() -> ExitCode {
+    install_error_hooks();
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Commands::Simulate(args)) => kedatui::sim::cli::run(args),
@@ -24,5 +25,20 @@ fn main() -> ExitCode {
             eprintln!("kedatui: {err:?}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// color-eyre's reports for errors and panics (plain text when stderr is not a terminal). The
+/// console's `ratatui::try_init` wraps this panic hook later, so a panic restores the terminal
+/// first and then prints the report.
+fn install_error_hooks() {
+    use std::io::IsTerminal;
+    let hooks = if std::io::stderr().is_terminal() {
+        color_eyre::config::HookBuilder::default()
+    } else {
+        color_eyre::config::HookBuilder::blank()
+    };
+    if let Err(e) = hooks.display_env_section(false).install() {
+        eprintln!("kedatui: cannot install the error report hooks: {e}");
     }
 }

@@ -3,8 +3,8 @@
 //! One task owns the [`App`]; the sources (simulator, and later the live adapters), the terminal
 //! input and the wall clock are tasks that send [`Event`]s over one channel. The loop applies every
 //! pending event, routes the commands `update` returns, and redraws only when something visible
-//! changed. The terminal is restored on quit, on error, on panic (ratatui's hook), and on SIGTERM
-//! or SIGINT; only then is the summary printed.
+//! changed. The terminal is restored on quit, on error, on a panic of the UI itself, and on SIGTERM
+//! or SIGINT (`crate::terminal`); only then is the summary printed.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -29,7 +29,7 @@ use crate::source::live::{self, Setup};
 use crate::source::{self, Sources, sim::SimDriver};
 
 /// Exit code for bad input (flags, config), before the terminal is touched.
-pub const BAD_INPUT: u8 = 2;
+pub use kedatui_servicebus::EXIT_BAD_INPUT as BAD_INPUT;
 
 #[derive(Debug, clap::Args)]
 pub struct ConsoleArgs {
@@ -83,6 +83,9 @@ pub fn parse_bursts(text: &str) -> Result<BurstSizes, String> {
     Ok(BurstSizes(sizes))
 }
 
+/// The slowest trickle `--trickle` takes.
+const MIN_TRICKLE_PER_SECOND: f64 = 0.01;
+
 /// `--trickle`: `5/s`, `0.5/s`, `30/m`, `120/min` or `5`.
 pub fn parse_rate(text: &str) -> Result<f64, String> {
     let t = text.trim();
@@ -106,6 +109,12 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
     }
     if per_second > MAX_BURST as f64 {
         return Err(format!("invalid rate {text:?}: at most {MAX_BURST}/s"));
+    }
+    // Below this the "next message" would be hours away (and a tiny rate's interval overflows).
+    if per_second < MIN_TRICKLE_PER_SECOND {
+        return Err(format!(
+            "invalid rate {text:?}: at least {MIN_TRICKLE_PER_SECOND}/s (0.6/m)"
+        ));
     }
     Ok(per_second)
 }
@@ -204,6 +213,9 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
     let mut app = App::new(app_config);
     app.presenter.theme = args.presenter.view.theme;
     app.presenter.big = args.presenter.view.big;
+    if let Setup::Live(live) = &setup {
+        app.sign_in = live::sign_in_label(&live.servicebus);
+    }
     let session = Session {
         recorder,
         snapshot_dir: args.presenter.view.snapshot_dir.clone(),
@@ -291,8 +303,10 @@ fn run_session(
         let mut sources = Sources::default();
         start_sources(world_tx, &mut sources)?;
 
-        let mut terminal = ratatui::try_init().wrap_err("setting up the terminal")?;
-        let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableBracketedPaste);
+        // Only the UI going down restores the terminal (`crate::terminal`), never a panic on
+        // a background thread.
+        let (mut terminal, terminal_guard) =
+            crate::terminal::enter().wrap_err("setting up the terminal")?;
         let (input_tx, input_rx) = mpsc::unbounded_channel();
         let input = source::clock::spawn_input(input_tx);
         let mut world = Running {
@@ -300,8 +314,7 @@ fn run_session(
             sources,
         };
         let result = event_loop(&mut terminal, app, input_rx, &mut world, &mut session).await;
-        let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableBracketedPaste);
-        ratatui::restore();
+        drop(terminal_guard);
         input.abort();
         world.sources.shutdown().await;
         if let Some(recorder) = session.recorder.take()
@@ -562,6 +575,9 @@ mod tests {
             ("5/h", Err("unknown rate unit")),
             ("fast", Err("write it like 5/s")),
             ("2000000/s", Err("at most")),
+            ("1e-300/s", Err("at least 0.01/s")),
+            ("0.5/m", Err("at least")),
+            ("0.6/m", Ok(0.01)),
         ];
         for (input, want) in cases {
             match (parse_rate(input), want) {

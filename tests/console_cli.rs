@@ -22,7 +22,7 @@ fn bad_console_flags_exit_2_with_a_specific_message() {
             &["--min", "5", "--max", "2"],
             "minReplicaCount (5) is greater than maxReplicaCount (2)",
         ),
-        (&["--cooldown", "5"], "has no unit"),
+        (&["--cooldown", "1m5"], "5 has no unit"),
         (&["--scaledobject-file", missing], "cannot read"),
     ];
     for (args, want) in cases {
@@ -43,6 +43,9 @@ const SERVICEBUS_VARS: [&str; 3] = [
     "SERVICEBUS_MANAGEMENT_URL",
 ];
 
+/// A value in `refused_with_env`'s `env` that leaves the variable unset.
+const UNSET: &str = "\0unset";
+
 /// Runs the console with `args` and only the Service Bus variables in `env`; asserts it refused
 /// the input (exit 2, `want` on stderr, no escape sequence on stdout); returns stderr.
 fn refused_with_env(args: &[&str], env: &[(&str, &str)], want: &str) -> String {
@@ -50,8 +53,8 @@ fn refused_with_env(args: &[&str], env: &[(&str, &str)], want: &str) -> String {
     command.args(args);
     for var in SERVICEBUS_VARS {
         match env.iter().find(|(name, _)| *name == var) {
-            Some((_, value)) => command.env(var, value),
-            None => command.env_remove(var),
+            Some((_, value)) if *value != UNSET => command.env(var, value),
+            _ => command.env_remove(var),
         };
     }
     let out = command.output().expect("run kedatui");
@@ -144,7 +147,7 @@ fn a_mismatched_manage_connection_string_exits_2_without_the_secrets() {
             &malformed,
             "no Endpoint (expected Endpoint=sb://<namespace>.servicebus.windows.net/) (the manage connection string for counts, from $SERVICEBUS_MANAGE_CONNECTION_STRING)",
         ),
-        (&[], "", &other_ns, "no connection string to send with"),
+        (&[], UNSET, &other_ns, "no connection string to send with"),
     ];
     for (args, send_env, manage_env, want) in cases {
         let stderr = refused_with_env(
@@ -161,5 +164,156 @@ fn a_mismatched_manage_connection_string_exits_2_without_the_secrets() {
                 "{args:?}: a key leaked: {stderr}"
             );
         }
+    }
+}
+
+/// #10.5: a variable that is set but empty (a failed `$(az …)`), or an empty connection-string
+/// file, is bad input naming its source, never a quiet start on the simulator; so is a cluster
+/// named on the command line with no Service Bus to go with it.
+#[test]
+fn empty_connection_strings_and_a_lone_kubeconfig_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, "").unwrap();
+    let empty = empty.to_str().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, "apiVersion: v1\nkind: Config\n").unwrap();
+    let kubeconfig = kubeconfig.to_str().unwrap();
+    let good = "Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=r;SharedAccessKey=aGVsbG8=;UseDevelopmentEmulator=true";
+    // (args, send env, manage env, expected in stderr)
+    let cases: &[(&[&str], &str, &str, &str)] = &[
+        (
+            &[],
+            "",
+            UNSET,
+            "SERVICEBUS_CONNECTION_STRING is set but empty",
+        ),
+        (
+            &[],
+            "   ",
+            UNSET,
+            "SERVICEBUS_CONNECTION_STRING is set but empty",
+        ),
+        (
+            &[],
+            good,
+            "",
+            "SERVICEBUS_MANAGE_CONNECTION_STRING is set but empty",
+        ),
+        (
+            &["--connection-string-file", empty],
+            UNSET,
+            UNSET,
+            "the Service Bus connection string is empty (from --connection-string-file",
+        ),
+        (
+            &["--manage-connection-string-file", empty],
+            good,
+            UNSET,
+            "the manage connection string for counts, from --manage-connection-string-file",
+        ),
+        (
+            &["--kubeconfig", kubeconfig],
+            UNSET,
+            UNSET,
+            "--kubeconfig is given but no Service Bus is configured",
+        ),
+        (
+            &["--context", "aks"],
+            UNSET,
+            UNSET,
+            "--context is given but no Service Bus is configured",
+        ),
+    ];
+    for (args, send, manage, want) in cases {
+        refused_with_env(
+            args,
+            &[
+                ("SERVICEBUS_CONNECTION_STRING", send),
+                ("SERVICEBUS_MANAGE_CONNECTION_STRING", manage),
+            ],
+            want,
+        );
+    }
+}
+
+/// #10.8: every count and duration flag is bounded by what the model can hold; values that
+/// once hung (`--initial-replicas 99999999`: 2.3 GB at 97 % CPU) or panicked (`--cooldown
+/// 300000000000s`: overflow, exit 101) exit 2 at once with the limit.
+#[test]
+fn out_of_range_counts_and_durations_exit_2_with_the_limit() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--initial-replicas", "99999999"],
+            "initial replicas must be at most 1000, got 99999999",
+        ),
+        (
+            &["--cooldown", "300000000000s"],
+            "cooldownPeriod must be at most 24h",
+        ),
+        (&["--max", "1001"], "maxReplicaCount must be at most 1000"),
+        (
+            &["--concurrency", "5000"],
+            "concurrency must be at most 1000",
+        ),
+        (
+            &["--max-delivery-count", "2001"],
+            "MaxDeliveryCount must be at most 2000",
+        ),
+        (
+            &["--polling-interval", "25h"],
+            "pollingInterval must be at most 24h",
+        ),
+        (
+            &["--processing", "48h"],
+            "processing time must be at most 24h",
+        ),
+        (
+            &["--readiness", "1000h"],
+            "readiness delay must be at most 24h",
+        ),
+        (
+            &["--drain-limit", "9999999h"],
+            "drain limit must be at most 24h",
+        ),
+        (&["--trickle", "1e-300/s"], "at least 0.01/s"),
+        (&["--cooldown", "99999999999999999999s"], "too large"),
+    ];
+    for (args, want) in cases {
+        let (code, stdout, stderr) = common::run_within(args, std::time::Duration::from_secs(10));
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stdout.contains('\u{1b}'), "{args:?} touched the terminal");
+    }
+}
+
+/// #10 item 9: `UseDevelopmentEmulator=true` (plain AMQP and HTTP) for a host that is not
+/// loopback or local would send SAS tokens in clear text; an `EntityPath` for another queue than
+/// `--queue` cannot work. Both are bad input for the console, `send`, `queue` and `purge`.
+#[test]
+fn plain_text_keys_and_a_mismatched_entity_path_exit_2() {
+    use base64::Engine as _;
+    let key = base64::engine::general_purpose::STANDARD.encode(uuid::Uuid::new_v4().as_bytes());
+    let remote = format!(
+        "Endpoint=sb://demo-ns.servicebus.windows.net/;SharedAccessKeyName=kedatui-send;SharedAccessKey={key};UseDevelopmentEmulator=true"
+    );
+    let scoped = format!(
+        "Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=kedatui-send;SharedAccessKey={key};EntityPath=orders;UseDevelopmentEmulator=true"
+    );
+    let cases: &[(&[&str], &str, &str)] = &[
+        (&[], &remote, "not `demo-ns.servicebus.windows.net`"),
+        (&["send", "--count", "1"], &remote, "plain AMQP"),
+        (&["queue"], &remote, "plain AMQP"),
+        (&["--queue", "kedaqueue"], &scoped, "EntityPath is `orders`"),
+        (
+            &["send", "--count", "1", "--queue", "kedaqueue"],
+            &scoped,
+            "EntityPath is `orders`",
+        ),
+    ];
+    for (args, env, want) in cases {
+        let stderr = refused_with_env(args, &[("SERVICEBUS_CONNECTION_STRING", env)], want);
+        assert!(!stderr.contains(&key), "{args:?}: the key leaked: {stderr}");
     }
 }

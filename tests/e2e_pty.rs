@@ -226,7 +226,12 @@ fn burst_scale_out_and_quit_in_a_real_terminal() {
                     l.contains("kedasbreceiver-") && l.contains("Running") && l.contains("1/1")
                 })
         });
+    // Pods and messages are around: q asks first.
     console.press(b"q");
+    console
+        .screen
+        .wait_for("the quit question", |s| s.contains("Quit?"));
+    console.press(b"y");
     let (code, summary) = console.finish();
     assert_eq!(code, 0);
     assert!(summary.contains("bursts fired         1"), "{summary}");
@@ -367,6 +372,10 @@ fn live_mode_burst_counts_from_the_rest_fake() {
     let contents = console.screen.parser.screen().contents();
     assert!(!contents.contains(&key), "no key on screen");
     console.press(b"q");
+    console
+        .screen
+        .wait_for("the quit question", |s| s.contains("Quit?"));
+    console.press(b"y");
     // Still readable after `finish` drops (and unlinks) the temporary file.
     let mut log_file = console.log.reopen().unwrap();
     let (code, summary) = console.finish();
@@ -435,6 +444,10 @@ fn record_a_live_session_snapshot_and_replay_it() {
         .screen
         .wait_for("the snapshot notice", |s| s.contains("screen saved:"));
     console.press(b"q");
+    console
+        .screen
+        .wait_for("the quit question", |s| s.contains("Quit?"));
+    console.press(b"y");
     let (code, recorded_summary) = console.finish();
     assert_eq!(code, 0);
     drop(api);
@@ -499,4 +512,247 @@ fn record_a_live_session_snapshot_and_replay_it() {
         recorded_summary.contains("messages sent        500"),
         "{recorded_summary}"
     );
+}
+
+/// #10.1: `Esc` only cancels (prompts, overlays, questions); it never ends the talk. `q` with a
+/// burst's messages and pods around asks `Quit?`; `n` keeps going, `y` quits.
+#[test]
+fn esc_never_quits_and_q_asks_while_the_demo_runs() {
+    let mut console = Console::start();
+    // A double tap of Esc, then a triple one on the help overlay: still running.
+    console.press(b"\x1b");
+    console.press(b"\x1b");
+    console.press(b"?");
+    console
+        .screen
+        .wait_for("the help overlay", |s| s.contains("this help"));
+    assert!(
+        console
+            .screen
+            .parser
+            .screen()
+            .contents()
+            .contains("Ctrl-C: at once"),
+        "the help says how q and Ctrl-C quit"
+    );
+    console.press(b"\x1b");
+    console
+        .screen
+        .wait_for("help closed", |s| !s.contains("this help"));
+    console.press(b"\x1b");
+    console.press(b"3");
+    console
+        .screen
+        .wait_for("500 messages sent", |s| s.contains("sent 500"));
+    console.press(b"q");
+    console.screen.wait_for("the quit question", |s| {
+        s.contains("Quit?") && s.contains("keep going")
+    });
+    console.press(b"n");
+    console
+        .screen
+        .wait_for("the question gone", |s| !s.contains("Quit?"));
+    console.press(b"q");
+    console
+        .screen
+        .wait_for("the quit question again", |s| s.contains("Quit?"));
+    console.press(b"\x1b");
+    console
+        .screen
+        .wait_for("Esc answers no", |s| !s.contains("Quit?"));
+    assert!(!console.screen.closed, "still running after every Esc");
+    console.press(b"q");
+    console
+        .screen
+        .wait_for("the quit question", |s| s.contains("Quit?"));
+    console.press(b"y");
+    let (code, summary) = console.finish();
+    assert_eq!(code, 0);
+    assert!(summary.contains("messages sent        500"), "{summary}");
+}
+
+/// #10.1: with nothing going on (no burst, no pods, empty queue) `q` quits at once.
+#[test]
+fn q_quits_at_once_when_nothing_is_going_on() {
+    let mut console = Console::start();
+    console.press(b"q");
+    let (code, summary) = console.finish();
+    assert_eq!(code, 0);
+    assert!(summary.contains("bursts fired         0"), "{summary}");
+}
+
+/// #10.3: a connection string pasted into the `b` prompt (a bracketed paste, as terminals send
+/// it) never shows on screen, not even its digits, and never lands in the recording.
+#[test]
+fn a_pasted_connection_string_never_reaches_the_screen_or_the_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("paste.jsonl");
+    let key = "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=";
+    let secret = format!(
+        "Endpoint=sb://demo-123.servicebus.windows.net/;SharedAccessKeyName=kedatui-send;SharedAccessKey={key}"
+    );
+    let mut console = Console::start_with(
+        &[
+            "--warp",
+            "20",
+            "--seed",
+            "42",
+            "--record",
+            recording.to_str().unwrap(),
+        ],
+        &[],
+        "the first frame",
+        |s| s.contains("Queue kedaqueue") && s.contains("no pods"),
+    );
+    console.press(b"b");
+    console
+        .screen
+        .wait_for("the burst prompt", |s| s.contains("Burst size:"));
+    console.press(format!("\x1b[200~{secret}\x1b[201~").as_bytes());
+    console
+        .screen
+        .wait_for("the paste hint", |s| s.contains("paste dropped"));
+    // Typed letters are dropped too; digits and a suffix are taken.
+    console.press(b"x1k");
+    console
+        .screen
+        .wait_for("the typed size", |s| s.contains("Burst size: 1k"));
+    let screen = console.screen.parser.screen().contents();
+    for shown in [key, "SharedAccessKey", "Endpoint", "123"] {
+        assert!(
+            !screen.contains(shown),
+            "the screen shows {shown:?}:\n{screen}"
+        );
+    }
+    console.press(b"\r");
+    console
+        .screen
+        .wait_for("the burst of 1k", |s| s.contains("burst of 1 000"));
+    console.press(b"\x03");
+    let (code, _) = console.finish();
+    assert_eq!(code, 0);
+    let text = std::fs::read_to_string(&recording).unwrap();
+    assert!(
+        text.starts_with("{\"kedatui_recording\":"),
+        "a recording was written"
+    );
+    for secret in [key, "SharedAccessKey", "Endpoint", "servicebus.windows.net"] {
+        assert!(!text.contains(secret), "the recording holds {secret:?}");
+    }
+    assert!(
+        text.contains(r#"{"Paste":""}"#),
+        "the dropped paste is recorded empty:\n{text}"
+    );
+}
+
+/// The number after `label` in the exit summary (`messages sent        59 000` → 59000).
+fn summary_number(summary: &str, label: &str) -> u64 {
+    summary
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(label))
+        .map(|v| {
+            v.trim()
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == ' ')
+                .filter(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {label:?} line in:\n{summary}"))
+}
+
+/// #10 item 2: the network drops for 3 s mid-burst (a TCP proxy between kedatui and the broker
+/// resets every connection and refuses new ones). The terminal stays the console's: alternate
+/// screen and raw mode on, no panic text; the header reports the outage; the burst's result
+/// reconciles with what the broker holds: sent ≤ held ≤ sent + maybe resent, failed = size −
+/// sent, and every resend kept its message id.
+#[test]
+fn network_blip_mid_burst_keeps_the_terminal_and_the_numbers_honest() {
+    const BURST: u64 = 60_000;
+    let LiveFakes {
+        bus,
+        runtime: _runtime,
+        api,
+        dir: _dir,
+        kubeconfig,
+    } = LiveFakes::start();
+    let proxy = testkit::proxy::TcpProxy::start(([127, 0, 0, 1], bus.amqp_port()).into()).unwrap();
+    let via_proxy = bus.connection_string().replace(
+        &format!("127.0.0.1:{}", bus.amqp_port()),
+        &format!("127.0.0.1:{}", proxy.port()),
+    );
+    let mut console = Console::start_with(
+        &[
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "--count-interval",
+            "200ms",
+            "--bursts",
+            &BURST.to_string(),
+        ],
+        &[
+            ("SERVICEBUS_CONNECTION_STRING", &via_proxy),
+            ("SERVICEBUS_MANAGEMENT_URL", &bus.management_url()),
+        ],
+        "the LIVE header with both sources connected",
+        |s| s.contains(" LIVE ") && s.contains("Service Bus ok") && s.contains("cluster ok"),
+    );
+    let before = proxy.bytes_to_target();
+    console.press(b"1");
+    // Cut after about a sixth of the burst's bytes (~200 B per message on the wire).
+    assert!(
+        proxy.wait_until(TIMEOUT, |p| p.bytes_to_target() > before + BURST * 200 / 6),
+        "the burst never got going"
+    );
+    proxy.cut_for(Duration::from_secs(3));
+    let held_at_cut = bus.counts("kedaqueue").unwrap().active;
+    assert!(held_at_cut < BURST, "cut mid-burst, not after it");
+    console
+        .screen
+        .wait_for("the header reporting the outage", |s| {
+            let header: String = s.lines().take(2).collect::<Vec<_>>().join("\n");
+            header.contains("reconnecting") || header.contains("DOWN")
+        });
+    console.screen.wait_for("the burst's result", |s| {
+        s.contains("burst #1:") && !s.contains("sending")
+    });
+    let contents = console.screen.parser.screen().contents();
+    assert!(
+        console.screen.parser.screen().alternate_screen(),
+        "still on the alternate screen:\n{contents}"
+    );
+    assert_ne!(
+        local_flags(&*console.master),
+        console.cooked,
+        "raw mode is still on"
+    );
+    let raw = String::from_utf8_lossy(&console.screen.raw).into_owned();
+    assert!(!raw.contains("panicked"), "no panic text on the terminal");
+    assert!(
+        !raw.contains("\u{1b}[?1049l"),
+        "the alternate screen was never left while running"
+    );
+    console.press(b"q");
+    let (code, summary) = console.finish();
+    assert_eq!(code, 0);
+    let sent = summary_number(&summary, "messages sent");
+    let failed = summary_number(&summary, "messages failed");
+    let maybe_resent = summary_number(&summary, "maybe resent");
+    assert_eq!(sent + failed, BURST, "{summary}");
+    let messages = bus.drain("kedaqueue");
+    let held = messages.len() as u64;
+    eprintln!("broker holds {held}\n{summary}");
+    assert!(
+        sent <= held && held <= sent + maybe_resent,
+        "broker holds {held}; sent {sent}, maybe resent {maybe_resent}\n{summary}"
+    );
+    let ids: std::collections::HashSet<String> = messages
+        .iter()
+        .map(|m| {
+            m.message_id()
+                .unwrap_or_else(|| panic!("every message has an id"))
+        })
+        .collect();
+    assert_eq!(ids.len() as u64, sent, "resends kept their message ids");
+    drop(api);
 }

@@ -389,11 +389,12 @@ async fn each_servicebus_failure_fails_its_check_with_a_fix() {
             "needs Manage rights",
         ),
         (
+            // #10 item 4: the key was refused, not "needs Send/Manage".
             "wrong key",
             Some(wrong_key),
             None,
             [Outcome::Pass, Outcome::Fail, Outcome::Fail],
-            "needs",
+            "was refused",
         ),
         // Same for a missing queue: the testkit broker accepts the sender attach before refusing it.
         (

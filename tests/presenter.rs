@@ -96,7 +96,12 @@ fn recorded_run(secs: u64) -> (App, BTreeMap<u64, Vec<String>>, Vec<u8>) {
             screens.insert(ms / 1000, text(&render(&app, 120, 40)));
         }
     }
+    // With pods or messages around q asks first, and y quits.
     apply(&mut app, &mut driver, secs * 1000, key('q'));
+    if !app.should_quit() {
+        assert_eq!(app.input, kedatui::app::InputMode::ConfirmQuit);
+        apply(&mut app, &mut driver, secs * 1000, key('y'));
+    }
     assert!(app.should_quit());
     (app, screens, recorder.finish().unwrap())
 }

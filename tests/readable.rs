@@ -421,6 +421,7 @@ fn bursts_read_as_a_count_and_notices_expire() {
             done,
             cancelled: false,
             error: None,
+            maybe_resent: 0,
         }))
     };
     let queue = |ms: i64, active: u64| {

@@ -103,3 +103,38 @@ fn an_uncreatable_recording_exits_2() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("cannot create the recording"), "{stderr}");
 }
+
+/// #10.8: `replay` reads only a regular file of sane size with sane lines: `/dev/zero` once grew
+/// kedatui to 7.7 GB. Each is refused at once with exit 2.
+#[test]
+fn replay_refuses_devices_huge_files_and_huge_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    // Sparse: a quarter gigabyte and a bit that takes no disk.
+    let huge = dir.path().join("huge.jsonl");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(kedatui::record::MAX_RECORDING_BYTES + 1)
+        .unwrap();
+    let long_line = dir.path().join("long-line.jsonl");
+    let mut text = format!("{HEADER}\n{TICK}\n");
+    text.push_str(&"x".repeat(kedatui::record::MAX_LINE_BYTES + 1));
+    text.push('\n');
+    std::fs::write(&long_line, text).unwrap();
+    let cases = [
+        ("/dev/zero".to_owned(), "it is not a regular file"),
+        (dir.path().display().to_string(), "it is not a regular file"),
+        (huge.display().to_string(), "more than a recording can be"),
+        (
+            long_line.display().to_string(),
+            "line 3 is 8388609 bytes long, more than any event",
+        ),
+    ];
+    for (path, want) in cases {
+        let (code, stdout, stderr) =
+            common::run_within(&["replay", &path], std::time::Duration::from_secs(10));
+        assert_eq!(code, 2, "{path}: {stderr}");
+        assert!(stderr.contains("cannot replay"), "{path}: {stderr}");
+        assert!(stderr.contains(want), "{path}: {stderr}");
+        assert!(!stdout.contains('\u{1b}'), "{path}: terminal untouched");
+    }
+}

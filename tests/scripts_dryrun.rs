@@ -65,7 +65,13 @@ fn the_tools_really_are_absent() {
         "deploy.sh",
         "teardown.sh",
     ] {
-        let out = script(name, &[], &[]);
+        // teardown.sh asks before deleting: --yes skips the question.
+        let args: &[&str] = if name == "teardown.sh" {
+            &["--yes"]
+        } else {
+            &[]
+        };
+        let out = script(name, args, &[]);
         assert_eq!(out.status.code(), Some(1), "{name}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
@@ -169,6 +175,67 @@ fn build_receiver_uses_acr_build_or_docker() {
     );
 }
 
+/// When `az acr build` fails (no ACR Tasks on the subscription), the build falls back to a local
+/// docker or podman. Stand-in tools on PATH: `az` fails the build and answers the login server,
+/// `podman` logs what it is asked to do.
+#[test]
+fn build_receiver_falls_back_to_a_local_build_when_acr_build_fails() {
+    let bin = tempfile::tempdir().unwrap();
+    let log = bin.path().join("calls.log");
+    let write = |name: &str, body: &str| {
+        use std::os::unix::fs::PermissionsExt as _;
+        let path = bin.path().join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "#!/bin/sh\necho \"{name} $*\" >> '{}'\n{body}",
+                log.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    write(
+        "az",
+        r#"case "$1 $2" in
+  "acr build") echo "ERROR: (TasksOperationsNotAllowed) ACR Tasks requests are not permitted" >&2; exit 1 ;;
+  "acr show") echo "kedatuiacr.azurecr.io" ;;
+  "acr login") echo "token-not-a-secret" ;;
+esac"#,
+    );
+    write("podman", ":");
+    // PATH holds only the stand-ins (the scripts and stand-ins use shell builtins), so no real
+    // docker or podman can be found.
+    let out = Command::new(bash())
+        .arg(repo().join("scripts/build-receiver.sh"))
+        .env_clear()
+        .env("PATH", bin.path())
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("building locally with podman"), "{stderr}");
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let root = repo().display().to_string();
+    let calls: Vec<String> = calls.lines().map(str::to_owned).collect();
+    assert_in_order(
+        &calls,
+        &[
+            &format!(
+                "az acr build --registry kedatuiacr --image kedasbreceiver:latest --file {root}/receiver/Dockerfile {root}"
+            ),
+            "az acr show --name kedatuiacr --query loginServer --output tsv",
+            "az acr login --name kedatuiacr --expose-token --query accessToken --output tsv",
+            "podman login kedatuiacr.azurecr.io --username 00000000-0000-0000-0000-000000000000 --password-stdin",
+            &format!(
+                "podman build --file {root}/receiver/Dockerfile --tag kedatuiacr.azurecr.io/kedasbreceiver:latest {root}"
+            ),
+            "podman push kedatuiacr.azurecr.io/kedasbreceiver:latest",
+        ],
+    );
+}
+
 #[test]
 fn deploy_creates_the_secret_from_az_outputs_applies_and_waits() {
     let root = repo().display().to_string();
@@ -216,17 +283,142 @@ fn deploy_variants_pick_their_overlay_and_clean_up_the_other_scaler() {
             ("SERVICEBUS_NAMESPACE", "ana-sb"),
         ],
     );
-    // KEDA gets no key: only the receiver's goes into the Secret.
-    assert!(!lines.iter().any(|l| l.contains("KEDA_CONNECTION")));
+    // Keyless: no key is read and no Secret is made, for KEDA or the receiver.
+    assert!(!lines.iter().any(|l| l.contains("CONNECTION")
+        || l.contains("authorization-rule")
+        || l.contains("create secret")));
     assert_in_order(
         &lines,
         &[
-            "+ kubectl create secret generic servicebus-connection --namespace keda-demo --from-env-file=/dev/stdin --dry-run=client --output yaml <<< \"receiver-connection=<value not shown>\" | kubectl apply -f -",
+            "+ RECEIVER_CLIENT_ID=$(az identity show --resource-group kedatui-rg --name kedatui-receiver-identity --query clientId --output tsv)",
+            "+ kubectl create namespace keda-demo --dry-run=client --output yaml | kubectl apply -f -",
             "  - ../overlays/workload-identity",
+            "        path: /metadata/annotations/azure.workload.identity~1client-id",
+            "        value: ${RECEIVER_CLIENT_ID}",
+            "        path: /spec/template/spec/containers/0/env/0/value",
+            "        value: ana-sb.servicebus.windows.net",
             "        path: /spec/triggers/0/metadata/namespace",
             "        value: ana-sb",
         ],
     );
+}
+
+/// The keyless variant end to end: providers, quota, identities for KEDA, the receiver and the
+/// speaker, federated credentials, role assignments, no SAS rule; then deploy without a Secret.
+#[test]
+fn the_keyless_variant_end_to_end() {
+    let lines = dry_run(
+        "azure-up.sh",
+        &[
+            ("VARIANT", "workload-identity"),
+            ("SUBSCRIPTION", "demo-sub"),
+        ],
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("authorization-rule")),
+        "no SAS rule"
+    );
+    assert_in_order(
+        &lines,
+        &[
+            "+ az account set --subscription demo-sub",
+            "+ az provider register --namespace Microsoft.ServiceBus --wait",
+            "+ az provider register --namespace Microsoft.ContainerService --wait",
+            "+ az provider register --namespace Microsoft.ManagedIdentity --wait",
+            "+ VCPU_USAGE=$(az vm list-usage --location westeurope --query '[?name.value=='\\''cores'\\''] | [0].[currentValue, limit]' --output tsv)",
+            "+ az group create --name kedatui-rg --location westeurope --output none",
+            "+ az aks create --resource-group kedatui-rg --name kedatui-aks --location westeurope --node-count 2 --node-vm-size Standard_D2s_v5 --attach-acr kedatuiacr --generate-ssh-keys --output none --enable-oidc-issuer --enable-workload-identity",
+            "+ az identity federated-credential create --resource-group kedatui-rg --identity-name kedatui-keda-identity --name keda-operator --issuer \"${OIDC_ISSUER}\" --subject system:serviceaccount:keda:keda-operator --audiences api://AzureADTokenExchange --output none",
+            "+ az identity create --resource-group kedatui-rg --name kedatui-receiver-identity --location westeurope --output none",
+            "+ az identity federated-credential create --resource-group kedatui-rg --identity-name kedatui-receiver-identity --name kedasbreceiver --issuer \"${OIDC_ISSUER}\" --subject system:serviceaccount:keda-demo:kedasbreceiver --audiences api://AzureADTokenExchange --output none",
+            "+ az role assignment create --assignee-object-id \"${RECEIVER_PRINCIPAL_ID}\" --assignee-principal-type ServicePrincipal --role 'Azure Service Bus Data Receiver' --scope \"${SERVICEBUS_ID}\" --output none",
+            "+ SPEAKER_ID=$(az ad signed-in-user show --query id --output tsv)",
+            "+ az role assignment create --assignee-object-id \"${SPEAKER_ID}\" --assignee-principal-type User --role 'Azure Service Bus Data Owner' --scope \"${SERVICEBUS_ID}\" --output none",
+            "+ helm upgrade --install keda kedacore/keda --namespace keda --create-namespace --version 2.20.2 --wait --set podIdentity.azureWorkload.enabled=true --set \"podIdentity.azureWorkload.clientId=${KEDA_CLIENT_ID}\" --set \"podIdentity.azureWorkload.tenantId=${TENANT_ID}\"",
+        ],
+    );
+    // Both scripts end with the exact console and doctor commands, keyless.
+    for name in ["azure-up.sh", "deploy.sh"] {
+        let out = script(name, &["--dry-run"], &[("VARIANT", "workload-identity")]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<String> = stderr.lines().map(|l| l.trim().to_owned()).collect();
+        assert_in_order(
+            &lines,
+            &[
+                "kedatui doctor --fully-qualified-namespace kedatui-sb.servicebus.windows.net --queue kedaqueue --context kedatui-aks --namespace keda-demo",
+                "kedatui --fully-qualified-namespace kedatui-sb.servicebus.windows.net --queue kedaqueue --context kedatui-aks --namespace keda-demo",
+            ],
+        );
+        assert!(
+            !stderr.contains("SERVICEBUS_CONNECTION_STRING"),
+            "{name}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn azure_up_states_the_cost_and_checks_subscription_providers_and_quota() {
+    let out = script("azure-up.sh", &["--dry-run"], &[]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("Cost: roughly US$0.25/hour while it runs")
+            && stderr.contains("scripts/teardown.sh stops it"),
+        "{stderr}"
+    );
+    let lines: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert!(
+        !lines.iter().any(|l| l.contains("az account set")),
+        "no SUBSCRIPTION: the current one"
+    );
+    assert_in_order(
+        &lines,
+        &[
+            "+ az account show --query '{subscription:name, id:id, user:user.name}' --output table",
+            "+ az provider register --namespace Microsoft.ServiceBus --wait",
+            "+ az provider register --namespace Microsoft.ContainerRegistry --wait",
+            "+ az provider register --namespace Microsoft.ContainerService --wait",
+            "+ az group create --name kedatui-rg --location westeurope --output none",
+        ],
+    );
+    let help = String::from_utf8(script("azure-up.sh", &["--help"], &[]).stdout).unwrap();
+    assert!(
+        help.contains("Cost: while it runs, roughly US$0.25 an hour"),
+        "{help}"
+    );
+    assert!(help.contains("ATTACH_ACR=0"), "{help}");
+}
+
+/// Without Owner rights `--attach-acr` fails: ATTACH_ACR=0 leaves it out and deploy.sh pulls
+/// with an image pull secret, made from stdin.
+#[test]
+fn without_owner_rights_an_image_pull_secret_replaces_attach_acr() {
+    let lines = dry_run("azure-up.sh", &[("ATTACH_ACR", "0")]);
+    assert_in_order(
+        &lines,
+        &[
+            "+ az aks create --resource-group kedatui-rg --name kedatui-aks --location westeurope --node-count 2 --node-vm-size Standard_D2s_v5 --generate-ssh-keys --output none",
+        ],
+    );
+    let lines = dry_run("deploy.sh", &[("ATTACH_ACR", "0")]);
+    assert_in_order(
+        &lines,
+        &[
+            "+ az acr update --name kedatuiacr --admin-enabled true --output none",
+            "+ ACR_PASSWORD=$(az acr credential show --name kedatuiacr --query 'passwords[0].value' --output tsv)",
+            "+ kubectl create secret generic acr-pull --namespace keda-demo --type=kubernetes.io/dockerconfigjson --from-file=.dockerconfigjson=/dev/stdin --dry-run=client --output yaml <<< \"<docker config for ${IMAGE_REGISTRY}, not shown>\" | kubectl apply -f -",
+            "        path: /spec/template/spec/imagePullSecrets",
+            "        value: [{name: acr-pull}]",
+        ],
+    );
+    let lines = dry_run("deploy.sh", &[]);
+    assert!(!lines.iter().any(|l| l.contains("acr-pull")));
+    let out = script("azure-up.sh", &["--dry-run"], &[("ATTACH_ACR", "maybe")]);
+    assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]
@@ -241,6 +433,17 @@ fn teardown_deletes_the_group_or_only_the_namespace() {
             "+ kubectl config delete-context kedatui-aks",
         ],
     );
+    // Without --yes and without a terminal to ask on, nothing is deleted (exit 2).
+    let out = script("teardown.sh", &[], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("refusing to delete resource group kedatui-rg without --yes"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let help = String::from_utf8(script("teardown.sh", &["--help"], &[]).stdout).unwrap();
+    assert!(help.contains("--yes"), "{help}");
     let out = script("teardown.sh", &["--dry-run", "--cluster-only"], &[]);
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
@@ -296,7 +499,7 @@ fn no_secret_is_ever_printed() {
 /// the Manage rule's for counts and purge; as commands that fetch them, never the keys.
 #[test]
 fn deploy_prints_the_exports_for_the_send_and_manage_strings() {
-    for variant in ["deployment", "scaledjob", "workload-identity"] {
+    for variant in ["deployment", "scaledjob"] {
         let out = script(
             "deploy.sh",
             &["--dry-run"],
@@ -320,4 +523,96 @@ fn deploy_prints_the_exports_for_the_send_and_manage_strings() {
         assert!(!stderr.contains("SharedAccessKey"), "{variant}: {stderr}");
         assert!(!stderr.contains("Endpoint=sb://"), "{variant}: {stderr}");
     }
+}
+
+#[test]
+fn build_receiver_image_builds_the_static_binary_then_the_image_from_it_alone() {
+    let root = repo().display().to_string();
+    let lines = dry_run("build-receiver-image.sh", &[("IMAGE_TAG", "v3")]);
+    assert_in_order(
+        &lines,
+        &[
+            &format!(
+                "+ cargo build --manifest-path {root}/Cargo.toml --release --locked -p receiver --target x86_64-unknown-linux-musl"
+            ),
+            &format!("+ mkdir -p {root}/target/receiver-image"),
+            &format!(
+                "+ cp {root}/target/x86_64-unknown-linux-musl/release/receiver {root}/target/receiver-image/receiver"
+            ),
+            &format!(
+                "+ podman build --file {root}/receiver/Dockerfile.prebuilt --tag localhost/kedasbreceiver:v3 {root}/target/receiver-image"
+            ),
+        ],
+    );
+    let lines = dry_run("build-receiver-image.sh", &[("IMAGE_BUILDER", "buildah")]);
+    assert!(
+        lines.iter().any(|l| l.starts_with("+ buildah bud --file")),
+        "{lines:?}"
+    );
+    let out = script("build-receiver-image.sh", &["--help"], &[]);
+    assert!(out.status.success());
+    let out = script(
+        "build-receiver-image.sh",
+        &["--dry-run"],
+        &[("IMAGE_BUILDER", "kaniko")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    // Without --dry-run it stops at once: cargo is not on the empty PATH.
+    let out = script("build-receiver-image.sh", &[], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not installed or not on PATH"));
+}
+
+/// With git on PATH, IMAGE_TAG defaults to the commit (and a hash of uncommitted changes), the
+/// same in build-receiver.sh and deploy.sh, so a change gets a new tag that deploy rolls out.
+#[test]
+fn the_image_tag_names_the_source_and_both_scripts_agree() {
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(repo())
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let head = git(&["rev-parse", "--short=12", "HEAD"]).trim().to_owned();
+    let dirty = !git(&["status", "--porcelain", "--untracked-files=normal"])
+        .trim()
+        .is_empty();
+    // A PATH with only what the tag needs: git and xargs.
+    let bin = tempfile::tempdir().unwrap();
+    for tool in ["git", "xargs"] {
+        let found = ["/usr/bin", "/bin", "/usr/local/bin"]
+            .iter()
+            .map(|d| Path::new(d).join(tool))
+            .find(|p| p.exists())
+            .unwrap_or_else(|| panic!("{tool} is needed"));
+        std::os::unix::fs::symlink(found, bin.path().join(tool)).unwrap();
+    }
+    let tag_in = |name: &str, prefix: &str| -> String {
+        let out = Command::new(bash())
+            .arg(repo().join("scripts").join(name))
+            .arg("--dry-run")
+            .env_clear()
+            .env("PATH", bin.path())
+            .current_dir(repo())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let at = stdout
+            .find(prefix)
+            .unwrap_or_else(|| panic!("{prefix} in {stdout}"));
+        stdout[at + prefix.len()..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let built = tag_in("build-receiver.sh", "--image kedasbreceiver:");
+    let deployed = tag_in("deploy.sh", "newTag: ");
+    assert_eq!(built, deployed);
+    assert!(built.starts_with(&head), "{built} names {head}");
+    assert_eq!(built.contains("-dirty-"), dirty, "{built}");
 }

@@ -159,7 +159,7 @@ fn table_prints_changes_events_and_the_summary() {
 #[test]
 fn bad_input_exits_2_with_a_clear_message() {
     let cases: [(&[&str], &str); 7] = [
-        (&["--duration", "30"], "30 has no unit"),
+        (&["--duration", "1m30"], "30 has no unit"),
         (&["--cooldown", "5x"], "unknown unit"),
         (&["--burst", "10"], "expected AT:COUNT"),
         (

@@ -151,6 +151,7 @@ fn mid_burst() -> App {
         done: true,
         cancelled: false,
         error: None,
+        maybe_resent: 0,
     })));
     app.update(cluster_event(
         10,
@@ -478,4 +479,28 @@ fn help_overlay_at_80x24() {
     let mut app = mid_burst();
     app.update(key('?'));
     insta::assert_snapshot!(render(&app, 80, 24));
+}
+
+/// #10.1: `q` mid-burst asks; the key bar says how to answer.
+#[test]
+fn quit_question_mid_burst() {
+    let mut app = mid_burst();
+    app.update(key('q'));
+    assert!(!app.should_quit());
+    let screen = render(&app, 120, 40);
+    insta::assert_snapshot!(screen.lines().last().unwrap());
+}
+
+/// #10.3: a dropped key in the burst prompt gives a short hint and never repeats it.
+#[test]
+fn burst_prompt_drops_a_letter_with_a_hint() {
+    let mut app = start();
+    for c in ['b', '2', 'x', '5'] {
+        app.update(key(c));
+    }
+    app.update(key('z'));
+    let screen = render(&app, 120, 40);
+    let last = screen.lines().last().unwrap();
+    assert!(last.contains("Burst size: 25█  digits only"), "{last}");
+    insta::assert_snapshot!(last);
 }

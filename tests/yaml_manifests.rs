@@ -47,10 +47,9 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn parse_docs(text: &str, file: &Path) -> Vec<Value> {
-    serde_yaml::Deserializer::from_str(text)
-        .map(|d| {
-            Value::deserialize(d).unwrap_or_else(|e| panic!("{}: not YAML: {e}", file.display()))
-        })
+    serde_saphyr::from_multiple::<Value>(text)
+        .unwrap_or_else(|e| panic!("{}: not YAML: {e}", file.display()))
+        .into_iter()
         .filter(|v| !v.is_null())
         .collect()
 }
@@ -272,7 +271,7 @@ fn kustomization(dir: &str) -> Kustomization {
     let path = repo().join(dir).join("kustomization.yaml");
     let text = std::fs::read_to_string(&path).unwrap();
     let k: Kustomization =
-        serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert_eq!(
         (k.api_version.as_str(), k.kind.as_str()),
         ("kustomize.config.k8s.io/v1beta1", "Kustomization")
@@ -287,6 +286,15 @@ fn apply_json_patch(doc: &mut Value, ops: &[JsonPatchOp], what: &str) {
         let parent = doc
             .pointer_mut(parent_path)
             .unwrap_or_else(|| panic!("{what}: {} has no parent in the target", op.path));
+        // RFC 6901: `~1` is `/` in a key (a label such as azure.workload.identity/use).
+        let last = &last.replace("~1", "/").replace("~0", "~");
+        if let (Some(list), Ok(index), "replace") =
+            (parent.as_array_mut(), last.parse::<usize>(), op.op.as_str())
+        {
+            assert!(index < list.len(), "{what}: replace of missing {}", op.path);
+            list[index] = op.value.clone().unwrap();
+            continue;
+        }
         let map = parent
             .as_object_mut()
             .unwrap_or_else(|| panic!("{what}: {} is not inside an object", op.path));
@@ -321,7 +329,8 @@ fn every_document_parses_into_its_type_with_no_unknown_fields() {
     let demo = load(&manifests());
     assert_eq!(demo.namespaces.len(), 1);
     assert_eq!(demo.secrets.len(), 1);
-    assert_eq!(demo.service_accounts.len(), 1);
+    // kedatui-viewer, and the receiver's in the workload-identity overlay.
+    assert_eq!(demo.service_accounts.len(), 2);
     assert_eq!(demo.deployments.len(), 1);
     assert_eq!(demo.roles.len(), 1);
     assert_eq!(demo.role_bindings.len(), 1);
@@ -333,14 +342,14 @@ fn every_document_parses_into_its_type_with_no_unknown_fields() {
 #[test]
 fn the_unknown_field_check_can_fail() {
     // A typo KEDA would silently ignore: `pollingIntervall`.
-    let v: Value = serde_yaml::from_str(
+    let v: Value = serde_saphyr::from_str(
         "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: x}\nspec:\n  scaleTargetRef: {name: y}\n  pollingIntervall: 5\n  triggers: []\n",
     )
     .unwrap();
     let result = std::panic::catch_unwind(|| strict::<ScaledObject>(&v, "typo"));
     assert!(result.is_err());
     // A number where KEDA wants a string.
-    let v: Value = serde_yaml::from_str(
+    let v: Value = serde_saphyr::from_str(
         "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: x}\nspec:\n  scaleTargetRef: {name: y}\n  triggers: [{type: azure-servicebus, metadata: {messageCount: 5}}]\n",
     )
     .unwrap();
@@ -579,15 +588,17 @@ fn the_receiver_runs_locked_down_and_can_shut_down_in_time() {
         .clone()
         .unwrap();
     for pod in [pod, &job_pod] {
-        assert_eq!(
-            pod.security_context.as_ref().unwrap().run_as_non_root,
-            Some(true)
-        );
+        let psc = pod.security_context.as_ref().unwrap();
+        assert_eq!(psc.run_as_non_root, Some(true));
+        // Numeric, so the kubelet can check runAsNonRoot against an image without /etc/passwd.
+        assert!(psc.run_as_user.is_some_and(|uid| uid > 0), "{psc:?}");
         let grace_s = pod.termination_grace_period_seconds.unwrap();
         for c in &pod.containers {
             let sc = c.security_context.as_ref().unwrap();
             assert_eq!(sc.read_only_root_filesystem, Some(true));
             assert_eq!(sc.allow_privilege_escalation, Some(false));
+            let dropped = sc.capabilities.as_ref().and_then(|c| c.drop.clone());
+            assert_eq!(dropped, Some(vec!["ALL".to_owned()]));
             let r = c.resources.as_ref().unwrap();
             assert!(r.requests.is_some() && r.limits.is_some());
             let grace_ms: i64 = env_value(c, "SHUTDOWN_GRACE_MS").unwrap().parse().unwrap();
@@ -613,6 +624,50 @@ fn the_receiver_runs_locked_down_and_can_shut_down_in_time() {
         demo.scaled_jobs[0].metadata.name.as_deref(),
         Some(names::SCALED_JOB)
     );
+}
+
+/// The probes ask for what the receiver serves (receiver/src/health.rs) on the port its
+/// HEALTH_ADDR binds, in the Deployment and in the ScaledJob.
+#[test]
+fn the_receivers_probes_match_its_health_listener() {
+    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+    let demo = load(&manifests());
+    let served = std::fs::read_to_string(repo().join("receiver/src/health.rs")).unwrap();
+    let containers = [
+        containers_of_deployment(&demo.deployments[0]),
+        containers_of_job(&demo.scaled_jobs[0]),
+    ];
+    for c in containers.iter().map(|cs| &cs[0]) {
+        let addr: std::net::SocketAddr = env_value(c, "HEALTH_ADDR")
+            .expect("HEALTH_ADDR is set")
+            .parse()
+            .unwrap();
+        // The kubelet probes the pod's IP, not loopback.
+        assert!(addr.ip().is_unspecified(), "{addr}");
+        let ports = c.ports.clone().unwrap_or_default();
+        let health = ports
+            .iter()
+            .find(|p| p.name.as_deref() == Some("health"))
+            .expect("a port named health");
+        assert_eq!(health.container_port, i32::from(addr.port()));
+        for (probe, path) in [
+            (c.readiness_probe.as_ref(), "/readyz"),
+            (c.liveness_probe.as_ref(), "/livez"),
+        ] {
+            let probe = probe.unwrap_or_else(|| panic!("a probe for {path}"));
+            let get = probe.http_get.as_ref().expect("an httpGet probe");
+            assert_eq!(get.path.as_deref(), Some(path));
+            assert_eq!(get.port, IntOrString::String("health".into()));
+            assert!(
+                served.contains(&format!("b\"{path}\"")),
+                "receiver/src/health.rs does not serve {path}"
+            );
+        }
+        // Liveness must not fail faster than the receiver's own staleness limit (30 s).
+        let live = c.liveness_probe.as_ref().unwrap();
+        let window = live.period_seconds.unwrap_or(10) * live.failure_threshold.unwrap_or(3);
+        assert!(window >= 30, "liveness window {window}s");
+    }
 }
 
 #[test]
@@ -696,15 +751,17 @@ fn the_workload_identity_overlay_produces_valid_keda_objects() {
             .clone()
     };
     let k = kustomization("yaml/overlays/workload-identity");
-    assert_eq!(k.resources, ["../../base"]);
+    assert_eq!(k.resources, ["../../base", "serviceaccount.yaml"]);
     let mut ta = base_of("TriggerAuthentication");
     let mut so = base_of("ScaledObject");
+    let mut deployment = base_of("Deployment");
     for p in &k.patches {
         let target = p.target.as_ref().unwrap();
-        let ops: Vec<JsonPatchOp> = serde_yaml::from_str(&p.patch).unwrap();
+        let ops: Vec<JsonPatchOp> = serde_saphyr::from_str(&p.patch).unwrap();
         let doc = match target.kind.as_str() {
             "TriggerAuthentication" => &mut ta,
             "ScaledObject" => &mut so,
+            "Deployment" => &mut deployment,
             other => panic!("unexpected patch target {other}"),
         };
         assert_eq!(doc["metadata"]["name"].as_str(), Some(target.name.as_str()));
@@ -721,6 +778,40 @@ fn the_workload_identity_overlay_produces_valid_keda_objects() {
     assert_eq!(
         so.spec.triggers[0].metadata.get("namespace"),
         Some(&lib_sh_default("SERVICEBUS_NAMESPACE"))
+    );
+    // The receiver is keyless too: no Secret reference anywhere, the namespace instead, and the
+    // federated ServiceAccount with the webhook's label.
+    let text = serde_json::to_string(&deployment).unwrap();
+    assert!(!text.contains("secretKeyRef"), "{text}");
+    let pod = &deployment["spec"]["template"];
+    assert_eq!(
+        pod["metadata"]["labels"]["azure.workload.identity/use"],
+        "true"
+    );
+    assert_eq!(pod["spec"]["serviceAccountName"], "kedasbreceiver");
+    assert_eq!(
+        pod["spec"]["containers"][0]["env"][0],
+        serde_json::json!({
+            "name": "SERVICEBUS_FULLY_QUALIFIED_NAMESPACE",
+            "value": format!("{}.servicebus.windows.net", lib_sh_default("SERVICEBUS_NAMESPACE")),
+        })
+    );
+    let sa = docs
+        .iter()
+        .find(|d| {
+            d.file
+                .ends_with("overlays/workload-identity/serviceaccount.yaml")
+        })
+        .unwrap();
+    assert_eq!(sa.value["metadata"]["name"], "kedasbreceiver");
+    assert!(sa.value["metadata"]["annotations"]["azure.workload.identity/client-id"].is_string());
+    let overlay_files: Vec<_> = std::fs::read_dir(repo().join("yaml/overlays/workload-identity"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(
+        overlay_files.iter().all(|t| !t.contains("kind: Secret")),
+        "the keyless overlay has no Secret at all"
     );
 }
 

@@ -3,6 +3,7 @@
 //! the port) so a typo fails at start-up with exit code 2, not at the first receive.
 
 use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use kedatui_servicebus::connection::{self, ConnectionString};
@@ -21,7 +22,11 @@ Flags:
 
 Environment:
   SERVICEBUS_CONNECTION_STRING       Listen rule's connection string, or
-  SERVICEBUS_CONNECTION_STRING_FILE  a file holding it (a mounted Secret)
+  SERVICEBUS_CONNECTION_STRING_FILE  a file holding it (a mounted Secret), or, keyless:
+  SERVICEBUS_FULLY_QUALIFIED_NAMESPACE  NAME.servicebus.windows.net, signing in with the pod's
+                       workload identity (AZURE_CLIENT_ID, AZURE_TENANT_ID,
+                       AZURE_FEDERATED_TOKEN_FILE, AZURE_AUTHORITY_HOST: set by the AKS webhook);
+                       the identity needs the Azure Service Bus Data Receiver role
   QUEUE_NAME           queue to receive from (default kedaqueue)
   PROCESSING_MS        simulated work per message, 0..=600000 (default 1000)
   CONCURRENCY          messages worked on at once, 1..=256 (default 1)
@@ -30,6 +35,8 @@ Environment:
   SHUTDOWN_GRACE_MS    time to finish in-flight work after SIGTERM (default 25000; keep it
                        below the pod's terminationGracePeriodSeconds)
   CREATE_TIMEOUT_MS    limit on connecting and attaching the receiver (default 30000)
+  HEALTH_ADDR          address for the probes, GET /readyz and /livez (default 0.0.0.0:8080;
+                       port 0 picks a free one, logged in the `health` line; `off` disables)
 
 Exit codes: 0 stopped cleanly, 1 runtime failure, 2 bad configuration, 3 unauthorised,
 4 queue or namespace not found.";
@@ -50,6 +57,8 @@ pub struct Config {
     pub prefetch: u32,
     pub shutdown_grace: Duration,
     pub create_timeout: Duration,
+    /// Where `/readyz` and `/livez` are served; `None` when HEALTH_ADDR is `off`.
+    pub health_addr: Option<SocketAddr>,
     pub once: bool,
     pub exit_when_done: bool,
 }
@@ -67,6 +76,7 @@ impl fmt::Debug for Config {
             .field("prefetch", &self.prefetch)
             .field("shutdown_grace", &self.shutdown_grace)
             .field("create_timeout", &self.create_timeout)
+            .field("health_addr", &self.health_addr)
             .field("once", &self.once)
             .field("exit_when_done", &self.exit_when_done)
             .finish()
@@ -76,8 +86,20 @@ impl fmt::Debug for Config {
 /// Bad configuration: each message names the variable and what is wrong, never a secret.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    #[error("set SERVICEBUS_CONNECTION_STRING or SERVICEBUS_CONNECTION_STRING_FILE")]
+    #[error(
+        "set SERVICEBUS_CONNECTION_STRING or SERVICEBUS_CONNECTION_STRING_FILE (keys), or SERVICEBUS_FULLY_QUALIFIED_NAMESPACE (workload identity)"
+    )]
     MissingConnection,
+    #[error(
+        "SERVICEBUS_FULLY_QUALIFIED_NAMESPACE (workload identity) and a connection string are both set: keep one"
+    )]
+    KeysAndKeyless,
+    #[error(
+        "SERVICEBUS_FULLY_QUALIFIED_NAMESPACE signs in with workload identity, but {variable} is not set: label the pod azure.workload.identity/use=true and give it the federated service account"
+    )]
+    MissingWorkloadIdentity { variable: &'static str },
+    #[error("AZURE_AUTHORITY_HOST must be an http(s) URL, not `{value}`")]
+    BadAuthorityHost { value: String },
     #[error("set only one of SERVICEBUS_CONNECTION_STRING and SERVICEBUS_CONNECTION_STRING_FILE")]
     BothConnections,
     #[error("cannot read SERVICEBUS_CONNECTION_STRING_FILE {path}: {reason}")]
@@ -100,6 +122,8 @@ pub enum ConfigError {
         min: u64,
         max: u64,
     },
+    #[error("HEALTH_ADDR must be an address and port such as 0.0.0.0:8080, or off, not `{0}`")]
+    HealthAddr(String),
     #[error("--exit-when-done needs --once")]
     ExitWithoutOnce,
     #[error("unknown argument `{0}` (see --help)")]
@@ -107,6 +131,43 @@ pub enum ConfigError {
 }
 
 const DEFAULT_QUEUE: &str = "kedaqueue";
+/// The probes' port; yaml/base/deployment.yaml names it `health` (tests/yaml_manifests.rs checks).
+pub const DEFAULT_HEALTH_ADDR: SocketAddr =
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 8080);
+
+/// Keyless: the namespace to sign in to with workload identity.
+pub const FULLY_QUALIFIED_NAMESPACE: &str = "SERVICEBUS_FULLY_QUALIFIED_NAMESPACE";
+/// Set by the AKS workload identity webhook on pods whose service account is federated.
+pub const WORKLOAD_IDENTITY_VARIABLES: [&str; 3] = [
+    "AZURE_CLIENT_ID",
+    "AZURE_TENANT_ID",
+    "AZURE_FEDERATED_TOKEN_FILE",
+];
+
+/// A keyless connection signing in with the pod's workload identity.
+fn keyless(
+    namespace: &str,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<ConnectionString, ConfigError> {
+    let [client_id, tenant_id, token_file] = WORKLOAD_IDENTITY_VARIABLES
+        .map(|variable| env(variable).ok_or(ConfigError::MissingWorkloadIdentity { variable }));
+    let authority_host = match env("AZURE_AUTHORITY_HOST") {
+        Some(host) if !(host.starts_with("https://") || host.starts_with("http://")) => {
+            return Err(ConfigError::BadAuthorityHost { value: host });
+        }
+        other => other,
+    };
+    let identity = crate::identity::WorkloadIdentity {
+        client_id: client_id?.trim().to_owned(),
+        tenant_id: tenant_id?.trim().to_owned(),
+        token_file: token_file?.trim().into(),
+        authority_host,
+    };
+    connection::keyless(namespace, identity.into_auth()).map_err(|source| ConfigError::Connection {
+        variable: FULLY_QUALIFIED_NAMESPACE,
+        source,
+    })
+}
 
 /// Parses the arguments (without the program name) and the environment. `read_file` reads
 /// SERVICEBUS_CONNECTION_STRING_FILE; it is a parameter so tests need no files.
@@ -131,23 +192,28 @@ pub fn parse(
 
     // An empty variable counts as unset: Kubernetes renders a missing optional value as "".
     let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
-    let (variable, raw) = match (
-        env("SERVICEBUS_CONNECTION_STRING"),
-        env("SERVICEBUS_CONNECTION_STRING_FILE"),
-    ) {
-        (Some(_), Some(_)) => return Err(ConfigError::BothConnections),
-        (None, None) => return Err(ConfigError::MissingConnection),
-        (Some(inline), None) => ("SERVICEBUS_CONNECTION_STRING", inline),
-        (None, Some(path)) => {
-            let text = read_file(&path).map_err(|e| ConfigError::ConnectionFile {
-                path: path.clone(),
-                reason: e.to_string(),
-            })?;
-            ("SERVICEBUS_CONNECTION_STRING_FILE", text)
+    let inline = env("SERVICEBUS_CONNECTION_STRING");
+    let file = env("SERVICEBUS_CONNECTION_STRING_FILE");
+    let connection = match env(FULLY_QUALIFIED_NAMESPACE) {
+        Some(_) if inline.is_some() || file.is_some() => return Err(ConfigError::KeysAndKeyless),
+        Some(namespace) => keyless(&namespace, &env)?,
+        None => {
+            let (variable, raw) = match (inline, file) {
+                (Some(_), Some(_)) => return Err(ConfigError::BothConnections),
+                (None, None) => return Err(ConfigError::MissingConnection),
+                (Some(inline), None) => ("SERVICEBUS_CONNECTION_STRING", inline),
+                (None, Some(path)) => {
+                    let text = read_file(&path).map_err(|e| ConfigError::ConnectionFile {
+                        path: path.clone(),
+                        reason: e.to_string(),
+                    })?;
+                    ("SERVICEBUS_CONNECTION_STRING_FILE", text)
+                }
+            };
+            connection::parse(raw.trim())
+                .map_err(|source| ConfigError::Connection { variable, source })?
         }
     };
-    let connection = connection::parse(raw.trim())
-        .map_err(|source| ConfigError::Connection { variable, source })?;
 
     let queue_name = env("QUEUE_NAME").unwrap_or_else(|| DEFAULT_QUEUE.to_owned());
     let queue_name = queue_name.trim().to_owned();
@@ -180,6 +246,15 @@ pub fn parse(
     let prefetch = number("PREFETCH", 0, 0, 1000)? as u32;
     let shutdown_grace = Duration::from_millis(number("SHUTDOWN_GRACE_MS", 25_000, 0, 3_600_000)?);
     let create_timeout = Duration::from_millis(number("CREATE_TIMEOUT_MS", 30_000, 100, 600_000)?);
+    let health_addr = match env("HEALTH_ADDR") {
+        None => Some(DEFAULT_HEALTH_ADDR),
+        Some(v) if v.trim().eq_ignore_ascii_case("off") => None,
+        Some(v) => Some(
+            v.trim()
+                .parse::<SocketAddr>()
+                .map_err(|_| ConfigError::HealthAddr(v.clone()))?,
+        ),
+    };
 
     Ok(Invocation::Run(Box::new(Config {
         connection,
@@ -189,6 +264,7 @@ pub fn parse(
         prefetch,
         shutdown_grace,
         create_timeout,
+        health_addr,
         once,
         exit_when_done,
     })))
@@ -245,6 +321,7 @@ mod tests {
         assert_eq!((c.concurrency, c.prefetch), (1, 0));
         assert_eq!(c.shutdown_grace, Duration::from_secs(25));
         assert_eq!(c.connection.port, Some(5673), "the port must survive");
+        assert_eq!(c.health_addr, Some("0.0.0.0:8080".parse().unwrap()));
         assert!(!c.once && !c.exit_when_done);
     }
 
@@ -260,14 +337,24 @@ mod tests {
                 ("PREFETCH", "16".into()),
                 ("SHUTDOWN_GRACE_MS", "0".into()),
                 ("CREATE_TIMEOUT_MS", "5000".into()),
+                ("HEALTH_ADDR", "127.0.0.1:0".into()),
             ],
         );
+        assert_eq!(c.health_addr, Some("127.0.0.1:0".parse().unwrap()));
         assert_eq!(c.queue_name, "orders");
         assert_eq!(c.processing, Duration::from_millis(250));
         assert_eq!((c.concurrency, c.prefetch), (8, 16));
         assert_eq!(c.shutdown_grace, Duration::ZERO);
         assert_eq!(c.create_timeout, Duration::from_secs(5));
         assert!(c.once && c.exit_when_done);
+        let off = config(
+            &[],
+            &[
+                ("SERVICEBUS_CONNECTION_STRING", conn("")),
+                ("HEALTH_ADDR", "off".into()),
+            ],
+        );
+        assert_eq!(off.health_addr, None);
     }
 
     #[test]
@@ -340,6 +427,11 @@ mod tests {
                 vec![ok(), ("PREFETCH", "-1".into())],
                 "PREFETCH must be",
             ),
+            (
+                vec![],
+                vec![ok(), ("HEALTH_ADDR", "8080".into())],
+                "HEALTH_ADDR must be an address and port such as 0.0.0.0:8080, or off, not `8080`",
+            ),
             (vec!["--exit-when-done"], vec![ok()], "needs --once"),
             (vec!["--twice"], vec![ok()], "unknown argument `--twice`"),
         ];
@@ -361,5 +453,56 @@ mod tests {
         let bad = format!("{c};Endpoint");
         let err = run(&[], &[("SERVICEBUS_CONNECTION_STRING", bad)]).unwrap_err();
         assert!(!err.to_string().contains(&key), "{err}");
+    }
+
+    #[test]
+    fn keyless_needs_the_workload_identity_variables() {
+        let wi = |skip: &str| {
+            let mut vars = vec![
+                (
+                    "SERVICEBUS_FULLY_QUALIFIED_NAMESPACE",
+                    "demo.servicebus.windows.net".to_owned(),
+                ),
+                ("AZURE_CLIENT_ID", "client".to_owned()),
+                ("AZURE_TENANT_ID", "tenant".to_owned()),
+                (
+                    "AZURE_FEDERATED_TOKEN_FILE",
+                    "/var/run/secrets/azure/tokens/azure-identity-token".to_owned(),
+                ),
+                (
+                    "AZURE_AUTHORITY_HOST",
+                    "https://login.microsoftonline.com/".to_owned(),
+                ),
+            ];
+            vars.retain(|(k, _)| *k != skip);
+            vars
+        };
+        let Ok(Invocation::Run(config)) = run(&[], &wi("")) else {
+            panic!("keyless config")
+        };
+        assert_eq!(config.connection.host, "demo.servicebus.windows.net");
+        assert!(config.connection.entra.is_some() && !config.connection.use_development_emulator);
+        assert_eq!(
+            config.connection.entra.as_ref().unwrap().via(),
+            "workload identity"
+        );
+        for variable in WORKLOAD_IDENTITY_VARIABLES {
+            assert_eq!(
+                run(&[], &wi(variable)),
+                Err(ConfigError::MissingWorkloadIdentity { variable })
+            );
+        }
+        let mut both = wi("");
+        both.push(("SERVICEBUS_CONNECTION_STRING", conn("")));
+        assert_eq!(run(&[], &both), Err(ConfigError::KeysAndKeyless));
+        let mut bad_host = wi("AZURE_AUTHORITY_HOST");
+        bad_host.push(("AZURE_AUTHORITY_HOST", "login.example".to_owned()));
+        assert!(matches!(
+            run(&[], &bad_host),
+            Err(ConfigError::BadAuthorityHost { .. })
+        ));
+        // Without the namespace, the connection string is still required, and says both ways.
+        let e = run(&[], &[]).unwrap_err().to_string();
+        assert!(e.contains("SERVICEBUS_FULLY_QUALIFIED_NAMESPACE"), "{e}");
     }
 }

@@ -3,6 +3,8 @@
 
 pub mod config;
 pub mod failure;
+pub mod identity;
+pub mod health;
 pub mod message;
 pub mod pump;
 pub mod run;

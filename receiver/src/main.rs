@@ -21,7 +21,7 @@ fn main() -> ExitCode {
         Ok(Invocation::Run(config)) => *config,
         Err(e) => {
             eprintln!("receiver: {e}");
-            return ExitCode::from(2);
+            return ExitCode::from(kedatui_servicebus::EXIT_BAD_INPUT);
         }
     };
 

@@ -16,6 +16,7 @@ use kedatui_servicebus::{client, errors};
 
 use crate::config::Config;
 use crate::failure::{self, Failure};
+use crate::health::{self, Health};
 use crate::message::{self, PropValue, Received};
 use crate::pump::{Key, Pump, Settings};
 use crate::watchdog::Watchdog;
@@ -47,12 +48,34 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
     // to `log` (that recursion overflowed the stack before the bridge learnt to refuse it).
     let _ = tracing::subscriber::set_global_default(tracing::subscriber::NoSubscriber::default());
     errors::install_log_bridge();
-    let watchdog = Watchdog::start(config.queue_name.clone());
+    let watchdog = Watchdog::start_for(config.queue_name.clone(), Some(config.connection.clone()));
+    // Probes first: `/readyz` answers 503 while connecting, and a taken port fails at once.
+    let health = Health::new();
+    if let Some(addr) = config.health_addr {
+        let listener = health::bind(addr).await.map_err(|e| Fatal {
+            failure: Failure::Other,
+            reason: format!("cannot listen on HEALTH_ADDR {addr} for the probes: {e}"),
+        })?;
+        let bound = listener.local_addr().map_or(addr, |a| a);
+        log_event(
+            "info",
+            "health",
+            json!({"addr": bound.to_string(), "ready": "/readyz", "live": "/livez"}),
+        );
+        tokio::spawn(health::serve(listener, health.clone(), shutdown.clone()));
+    }
     let namespace = config.connection.host.clone();
     let queue = config.queue_name.clone();
     let fatal = |operation: errors::Operation, detail: String, since: Instant| {
         let broker = errors::broker_reason_since(since);
         let error = errors::classify(operation, &queue, &detail, broker.as_deref());
+        // Keyless: a refusal names the role to grant, a failed sign-in says why.
+        let error = kedatui_servicebus::entra::explain(
+            error,
+            &config.connection,
+            kedatui_servicebus::entra::ROLE_RECEIVER,
+            "receiving",
+        );
         Fatal {
             failure: Failure::from_kind(&error.kind),
             reason: failure::one_line(&error.message),
@@ -63,7 +86,11 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
     // (docs/servicebus-amqp.md §1). Create calls have no overall timeout of their own (§4).
     let since = Instant::now();
     let connect = client::connect(&config.connection, client::retry_options());
-    let mut client = match tokio::time::timeout(config.create_timeout, connect).await {
+    let connect = tokio::time::timeout(config.create_timeout, connect);
+    let Some(connected) = unless_signalled(connect, &mut shutdown).await else {
+        return Ok(stopped_before_start());
+    };
+    let mut client = match connected {
         Ok(Ok(client)) => client,
         Ok(Err(e)) => return Err(fatal(errors::Operation::Connect, e.to_string(), since)),
         Err(_) => {
@@ -82,8 +109,11 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
     let created = tokio::time::timeout(
         config.create_timeout,
         client.create_receiver_for_queue(config.queue_name.clone(), receiver_options),
-    )
-    .await;
+    );
+    let Some(created) = unless_signalled(created, &mut shutdown).await else {
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, client.dispose()).await;
+        return Ok(stopped_before_start());
+    };
     let mut receiver = match created {
         Ok(Ok(receiver)) => receiver,
         Ok(Err(e)) => return Err(fatal(errors::Operation::Receive, e.to_string(), since)),
@@ -98,6 +128,7 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         }
     };
 
+    health.receiving();
     let pod = std::env::var("HOSTNAME").ok();
     log_event(
         "info",
@@ -128,7 +159,9 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
     let mut outcome = Ok(());
 
     loop {
+        health.beat();
         if *shutdown.borrow() {
+            health.draining();
             pump.shutdown(Instant::now());
             if !draining_logged {
                 draining_logged = true;
@@ -202,6 +235,7 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         match result.map_err(|e| e.to_string()) {
             Ok(batch) => {
                 failures = 0;
+                health.receiving();
                 let now = Instant::now();
                 let started = Timestamp::now();
                 for msg in batch {
@@ -226,6 +260,7 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
             Err(detail) => {
                 let error = fatal(errors::Operation::Receive, detail, call_started);
                 failures += 1;
+                health.receive_failed();
                 log_event(
                     "error",
                     "receive_failed",
@@ -248,6 +283,30 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         log_event("info", "stopped", json!({"pod": pod}));
     }
     outcome
+}
+
+/// Runs `work` unless SIGTERM arrives first (connecting and attaching can take up to
+/// CREATE_TIMEOUT_MS; a pod stopped meanwhile should not wait for it). `None`: signalled.
+async fn unless_signalled<T>(
+    work: impl Future<Output = T>,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Option<T> {
+    if *shutdown.borrow() {
+        return None;
+    }
+    tokio::select! {
+        done = work => Some(done),
+        _ = shutdown.changed() => None,
+    }
+}
+
+/// SIGTERM before the receiver link was attached: no message was taken.
+fn stopped_before_start() {
+    log_event(
+        "info",
+        "stopped",
+        json!({"before_start": true, "pod": std::env::var("HOSTNAME").ok()}),
+    );
 }
 
 /// Sleeps, waking early for the first signal. Once signalled, only sleeps: the signal task has

@@ -50,6 +50,14 @@ pub fn verdict(
 
 impl Watchdog {
     pub fn start(queue: String) -> Self {
+        Self::start_for(queue, None)
+    }
+
+    /// With the connection, so a keyless one's refusal names the role to grant.
+    pub fn start_for(
+        queue: String,
+        connection: Option<kedatui_servicebus::connection::ConnectionString>,
+    ) -> Self {
         let armed: Arc<Mutex<Option<Armed>>> = Arc::new(Mutex::new(None));
         let watched = armed.clone();
         std::thread::Builder::new()
@@ -68,6 +76,23 @@ impl Watchdog {
                         a.deadline,
                         broker.as_deref(),
                     ) {
+                        let reason = match &connection {
+                            Some(c) if c.entra.is_some() => {
+                                let error = kedatui_servicebus::SourceError {
+                                    kind: if code == Failure::Unauthorized.exit_code() {
+                                        kedatui_servicebus::ErrorKind::Unauthorized
+                                    } else {
+                                        kedatui_servicebus::ErrorKind::Other
+                                    },
+                                    message: reason,
+                                };
+                                let role = kedatui_servicebus::entra::ROLE_RECEIVER;
+                                let error =
+                                    kedatui_servicebus::entra::explain(error, c, role, "receiving");
+                                failure::one_line(&error.message)
+                            }
+                            _ => reason,
+                        };
                         eprintln!("receiver: {reason}");
                         std::process::exit(i32::from(code));
                     }

@@ -11,7 +11,8 @@ fn fake_key() -> String {
 
 fn receiver(env: &[(&str, String)], args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_receiver"));
-    cmd.args(args).env_clear();
+    // Probes on a free loopback port, unless a test says otherwise.
+    cmd.args(args).env_clear().env("HEALTH_ADDR", "127.0.0.1:0");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -58,6 +59,13 @@ fn bad_configuration_exits_2_with_one_line_and_no_key() {
                 ("CONCURRENCY", "lots".into()),
             ],
             "CONCURRENCY must be a whole number",
+        ),
+        (
+            vec![
+                ("SERVICEBUS_CONNECTION_STRING", good.clone()),
+                ("HEALTH_ADDR", ":8080".into()),
+            ],
+            "HEALTH_ADDR must be an address and port",
         ),
         (
             vec![(
@@ -109,4 +117,34 @@ fn a_broker_that_never_answers_is_given_up_on() {
         started.elapsed()
     );
     drop(silent);
+}
+
+#[test]
+fn a_taken_probe_port_exits_1_before_connecting() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    // A broker that never answers: had the receiver got as far as connecting, it would time out
+    // with a different line.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let key = fake_key();
+    let out = receiver(
+        &[
+            (
+                "SERVICEBUS_CONNECTION_STRING",
+                format!(
+                    "Endpoint=sb://127.0.0.1:{port}/;SharedAccessKeyName=listen;SharedAccessKey={key};UseDevelopmentEmulator=true"
+                ),
+            ),
+            ("HEALTH_ADDR", addr.clone()),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = one_line(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot listen on HEALTH_ADDR {addr}")),
+        "{err}"
+    );
+    drop((taken, silent));
 }

@@ -1,6 +1,7 @@
 //! The receiver binary against the testkit Service Bus over 127.0.0.1: every message completed
 //! exactly once; SIGTERM mid-work loses nothing (completed + still queued = N); a bad key, a rule
-//! without Listen and a missing queue each end it with a clear one-line reason.
+//! without Listen and a missing queue each end it with a clear one-line reason; the probes say
+//! ready only between the link's attach and SIGTERM.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -52,6 +53,7 @@ fn spawn(connection: &str, env: &[(&str, &str)], args: &[&str]) -> Receiver {
         .env("SERVICEBUS_CONNECTION_STRING", connection)
         .env("QUEUE_NAME", QUEUE)
         .env("CREATE_TIMEOUT_MS", "10000")
+        .env("HEALTH_ADDR", "127.0.0.1:0")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (k, v) in env {
@@ -346,4 +348,114 @@ fn messages_from_kedatuis_sender_are_logged_with_their_id_burst_and_seq() {
     assert_eq!(seqs.len() as u64, n);
     seqs.dedup();
     assert_eq!(seqs.len() as u64, n);
+}
+
+/// One probe request, as the kubelet makes it: the status code, or `None` if nothing answers.
+fn probe(addr: &str, path: &str) -> Option<u16> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).ok()?;
+    stream.set_read_timeout(Some(WAIT)).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: kube-probe/1.33\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response.split(' ').nth(1)?.parse().ok()
+}
+
+/// Polls a probe until it answers `want` (probes are polled by the kubelet too).
+fn wait_probe(addr: &str, path: &str, want: Option<u16>) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let got = probe(addr, path);
+        if got == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{path} answered {got:?}, not {want:?}"
+        );
+        std::thread::park_timeout(Duration::from_millis(20));
+    }
+}
+
+impl Receiver {
+    /// The address its probes listen on, from its `health` line.
+    fn health_addr(&mut self) -> String {
+        let line = self.wait_event("health");
+        line["addr"].as_str().expect("an addr").to_owned()
+    }
+
+    fn running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+}
+
+#[test]
+fn not_ready_while_connecting_and_sigterm_then_stops_at_once() {
+    // Accepts TCP and then says nothing: connecting hangs until CREATE_TIMEOUT_MS.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let key = testkit::servicebus::random_key();
+    let conn = format!(
+        "Endpoint=sb://127.0.0.1:{port}/;SharedAccessKeyName=receiver-listen;SharedAccessKey={key};UseDevelopmentEmulator=true"
+    );
+    let mut rx = spawn(&conn, &[("CREATE_TIMEOUT_MS", "600000")], &[]);
+    let addr = rx.health_addr();
+    assert_eq!(probe(&addr, "/readyz"), Some(503));
+    assert_eq!(probe(&addr, "/livez"), Some(200));
+    assert!(rx.running());
+    let signalled = Instant::now();
+    rx.sigterm();
+    let (status, lines, stderr) = rx.finish();
+    assert!(status.success(), "{status:?} {stderr}");
+    assert!(
+        signalled.elapsed() < Duration::from_secs(10),
+        "waited for the connect: {:?}",
+        signalled.elapsed()
+    );
+    assert!(events(&lines, "started").is_empty());
+    assert_eq!(events(&lines, "stopped")[0]["before_start"], true);
+    assert_eq!(probe(&addr, "/readyz"), None, "nothing answers after exit");
+    drop(silent);
+}
+
+#[test]
+fn ready_once_attached_and_not_ready_from_sigterm_while_draining() {
+    let bus = bus();
+    let n = 4;
+    preload(&bus, n);
+    let mut rx = spawn(
+        &bus.connection_string_for("receiver-listen"),
+        // The work outlasts the grace period, so draining visibly lasts SHUTDOWN_GRACE_MS.
+        &[
+            ("PROCESSING_MS", "600000"),
+            ("CONCURRENCY", "1"),
+            ("SHUTDOWN_GRACE_MS", "3000"),
+        ],
+        &[],
+    );
+    let addr = rx.health_addr();
+    rx.wait_event("started");
+    // The link is attached before `started` is logged.
+    assert_eq!(probe(&addr, "/readyz"), Some(200));
+    assert_eq!(probe(&addr, "/livez"), Some(200));
+    assert!(
+        bus.wait_for_counts(QUEUE, WAIT, |c| c.locked == 1)
+            .is_some()
+    );
+    assert_eq!(probe(&addr, "/readyz"), Some(200), "working is still ready");
+
+    rx.sigterm();
+    wait_probe(&addr, "/readyz", Some(503));
+    assert!(rx.running(), "not ready while it drains, before it exits");
+    assert_eq!(probe(&addr, "/livez"), Some(200), "draining is alive");
+    let (status, lines, stderr) = rx.finish();
+    assert!(status.success(), "{status:?} {stderr}");
+    assert_eq!(probe(&addr, "/livez"), None);
+    assert_eq!(events(&lines, "abandoned").len(), 1);
+    let c = counts(&bus);
+    assert_eq!((c.locked, c.active + c.completed_total), (0, n), "{c:?}");
 }

@@ -18,7 +18,10 @@ pub enum Action {
     WarpDown,
     FreezeChart,
     ToggleHelp,
+    /// `q`: at once when nothing is going on, else asks.
     Quit,
+    /// Ctrl-C: always at once.
+    QuitNow,
     ScrollUp,
     ScrollDown,
     PageUp,
@@ -84,6 +87,8 @@ pub enum KeyContext {
     BurstPrompt,
     ConfirmPurge,
     ConfirmFallback,
+    /// `q` while something is going on (a burst, pods, messages in the queue).
+    ConfirmQuit,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -257,11 +262,12 @@ pub fn bindings(context: KeyContext, s: &KeyMapState<'_>) -> Vec<Binding> {
                 "this help".into(),
                 Action::ToggleHelp,
             ));
+            // Not Esc: Esc cancels prompts and overlays, and a double tap must not end the talk.
             v.push(binding(
-                vec![Char('q'), Esc],
+                vec![Char('q')],
                 "q",
                 "quit".into(),
-                "quit (also Esc, Ctrl-C) and print a summary".into(),
+                "quit and print a summary (asks y/n while busy; Ctrl-C: at once)".into(),
                 Action::Quit,
             ));
             for (keys, label, help, action) in [
@@ -339,6 +345,22 @@ pub fn bindings(context: KeyContext, s: &KeyMapState<'_>) -> Vec<Binding> {
                 Action::Cancel,
             ),
         ],
+        KeyContext::ConfirmQuit => vec![
+            binding(
+                vec![Char('y'), Enter],
+                "y",
+                "quit".into(),
+                "quit and print a summary".into(),
+                Action::Confirm,
+            ),
+            binding(
+                vec![Char('n'), Esc],
+                "n/Esc",
+                "keep going".into(),
+                "stay in the console".into(),
+                Action::Cancel,
+            ),
+        ],
         KeyContext::ConfirmFallback => vec![
             binding(
                 vec![Char('y'), Enter],
@@ -393,10 +415,11 @@ fn replay_bindings(v: &mut Vec<Binding>, r: ReplayStatusKeys) {
     v.splice(0..0, controls);
 }
 
-/// The action bound to `key` in `context`, if any. Ctrl-C always quits.
+/// The action bound to `key` in `context`, if any. Ctrl-C always quits, without asking.
 pub fn action_for(key: &KeyEvent, context: KeyContext, s: &KeyMapState<'_>) -> Option<Action> {
     if key.modifiers.contains(KeyModifiers::CONTROL) {
-        return matches!(key.code, KeyCode::Char('c') | KeyCode::Char('C')).then_some(Action::Quit);
+        return matches!(key.code, KeyCode::Char('c') | KeyCode::Char('C'))
+            .then_some(Action::QuitNow);
     }
     let found = bindings(context, s)
         .into_iter()

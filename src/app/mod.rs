@@ -5,6 +5,7 @@
 //! timestamps) and never does I/O, so every key and event is unit-tested without a terminal.
 
 pub mod fallback;
+pub mod faults;
 pub mod format;
 pub mod history;
 pub mod keymap;
@@ -17,7 +18,9 @@ use std::collections::{BTreeMap, HashMap};
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind};
 use jiff::{SignedDuration, Timestamp};
 
-use crate::event::{Command, Event, Health, PurgeProgress, SendProgress, SourceEvent, SourceKind};
+use crate::event::{
+    ClusterResource, Command, Event, Health, PurgeProgress, SendProgress, SourceEvent, SourceKind,
+};
 use crate::model::{
     ClusterEvent, DeploymentView, HpaView, PodView, QueueSample, ScaledObjectView, names,
 };
@@ -44,14 +47,17 @@ pub const NOTICE_TTL: SignedDuration = SignedDuration::from_secs(8);
 /// reason only within this much of each other.
 const POD_FOLD_WINDOW: SignedDuration = SignedDuration::from_secs(1);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Mode {
     Simulator,
     Live,
 }
 
-/// What the console starts with (from the command line).
-#[derive(Clone, Debug, PartialEq)]
+/// What the console starts with (from the command line). Recordings keep it as is (a setting
+/// missing from an older recording takes its default).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct AppConfig {
     pub mode: Mode,
     pub bursts: Vec<u64>,
@@ -92,6 +98,8 @@ pub enum InputMode {
     /// `s` while every live source is healthy: waiting for y/n, so a stray press on stage
     /// does not leave live mode.
     ConfirmFallback,
+    /// `q` while something is going on: waiting for y/n.
+    ConfirmQuit,
 }
 
 /// One row of the pod table, with when the console first saw it (for the flash).
@@ -138,11 +146,20 @@ pub struct App {
     pub sends: BTreeMap<u64, SendProgress>,
     pub last_send: Option<SendProgress>,
     sent_by_burst: HashMap<u64, u64>,
+    /// Failed and maybe-resent counts per burst, for the exit summary.
+    send_tally: faults::SendTally,
+    /// The queue counts stopped arriving when Service Bus went down or began reconnecting:
+    /// rates read "—" until the next sample.
+    pub queue_stale: bool,
+    /// A Service Bus outage began since the last queue sample.
+    outage_since_sample: bool,
     pub purge: Option<PurgeProgress>,
     purge_seen: u64,
     pub consumers_paused: bool,
     pub trickle: Option<f64>,
     pub health: BTreeMap<SourceKindKey, Health>,
+    /// Each watched cluster resource's own health (live mode).
+    pub resource_health: BTreeMap<ClusterResource, Health>,
     pub input: InputMode,
     pub show_help: bool,
     pub notice: Option<Notice>,
@@ -167,6 +184,8 @@ pub struct App {
     fallback: Option<fallback::FallbackSeed>,
     /// The simulator carries on from live numbers: the header says so.
     pub from_live: bool,
+    /// Keyless live mode: who signs in with Entra ID (never the token), for the header.
+    pub sign_in: Option<String>,
 }
 
 /// `SourceKind` with an order, for a stable header.
@@ -200,6 +219,8 @@ struct RunStats {
     /// When the queue last went from empty to non-empty.
     queue_busy_since: Option<Timestamp>,
     last_drain: Option<SignedDuration>,
+    /// How the queue last became empty (a drain, or a reset across an outage).
+    last_emptied: Option<faults::Emptied>,
 }
 
 impl App {
@@ -224,11 +245,15 @@ impl App {
             sends: BTreeMap::new(),
             last_send: None,
             sent_by_burst: HashMap::new(),
+            send_tally: Default::default(),
+            queue_stale: false,
+            outage_since_sample: false,
             purge: None,
             purge_seen: 0,
             consumers_paused: false,
             trickle: None,
             health: BTreeMap::new(),
+            resource_health: BTreeMap::new(),
             input: InputMode::Normal,
             show_help: false,
             notice: None,
@@ -243,6 +268,7 @@ impl App {
             stats: RunStats::default(),
             fallback: None,
             from_live: false,
+            sign_in: None,
         }
     }
 
@@ -279,6 +305,7 @@ impl App {
             (InputMode::BurstPrompt { .. }, _) => KeyContext::BurstPrompt,
             (InputMode::ConfirmPurge, _) => KeyContext::ConfirmPurge,
             (InputMode::ConfirmFallback, _) => KeyContext::ConfirmFallback,
+            (InputMode::ConfirmQuit, _) => KeyContext::ConfirmQuit,
             (InputMode::Normal, true) => KeyContext::Help,
             (InputMode::Normal, false) => KeyContext::Normal,
         }
@@ -308,6 +335,19 @@ impl App {
             warp: self.warp,
             replay: self.replay_controls(),
         }
+    }
+
+    /// Whether `q` should ask first: a burst or purge in progress, the trickle on, pods, or
+    /// messages in the queue. A replay has nothing in flight to lose, so it never asks.
+    pub fn busy(&self) -> bool {
+        if self.is_replay() && !self.applying_recording {
+            return false;
+        }
+        !self.sends.is_empty()
+            || self.trickle.is_some()
+            || self.purge.as_ref().is_some_and(|p| !p.done)
+            || !self.pods.is_empty()
+            || self.depth() > 0
     }
 
     /// Messages in the queue that are not finished: active + in flight.
@@ -344,6 +384,9 @@ impl App {
             peak_depth: self.stats.peak_depth,
             first_ready_after_activation: self.stats.first_ready_after,
             last_drain: self.stats.last_drain,
+            queue_reset: matches!(self.stats.last_emptied, Some(faults::Emptied::Reset { .. })),
+            failures: (self.config.mode == Mode::Live || self.from_live)
+                .then(|| (self.send_tally.failed(), self.send_tally.maybe_resent())),
             still_queued: self.depth(),
             ran_for: match (self.started_at, self.now) {
                 (Some(a), Some(b)) => Some(b.duration_since(a)),
@@ -384,9 +427,8 @@ impl App {
                 self.on_key(key)
             }
             Event::Input(TermEvent::Paste(text)) => {
-                if let InputMode::BurstPrompt { input, error } = &mut self.input {
-                    input.extend(text.chars().filter(|c| !c.is_control()));
-                    *error = None;
+                if matches!(self.input, InputMode::BurstPrompt { .. }) {
+                    self.paste_into_prompt(&text);
                     self.needs_redraw = true;
                 }
                 Vec::new()
@@ -496,12 +538,32 @@ impl App {
             SourceEvent::Queue(sample) => {
                 let c = &sample.counts;
                 let depth = c.active + c.in_flight.unwrap_or(0);
+                // The drain rate up to now, before this sample can move it.
+                let drain_before = self.rates().drain_per_second;
                 self.rates.record_queue(sample.at, depth + c.dead_letter);
                 self.history.set_depth(depth);
                 self.stats.peak_depth = self.stats.peak_depth.max(depth);
+                let outage = std::mem::take(&mut self.outage_since_sample);
+                self.queue_stale = false;
                 match (depth, self.stats.queue_busy_since) {
                     (0, Some(since)) => {
-                        self.stats.last_drain = Some(sample.at.duration_since(since));
+                        let prev = self.queue.as_ref().map(|q| {
+                            let d = q.counts.active + q.counts.in_flight.unwrap_or(0);
+                            (d, q.at)
+                        });
+                        let reset = match prev {
+                            Some((d, at)) if outage && d > 0 => {
+                                faults::vanished_in_outage(d, at, drain_before, sample.at)
+                                    .then_some(d)
+                            }
+                            _ => None,
+                        };
+                        let drained = sample.at.duration_since(since);
+                        self.stats.last_emptied = Some(match reset {
+                            Some(depth) => faults::Emptied::Reset { depth },
+                            None => faults::Emptied::Drained(drained),
+                        });
+                        self.stats.last_drain = Some(drained);
                         self.stats.queue_busy_since = None;
                     }
                     (1.., None) => self.stats.queue_busy_since = Some(sample.at),
@@ -551,8 +613,30 @@ impl App {
             SourceEvent::ConsumersPaused(p) => self.consumers_paused = p,
             SourceEvent::Trickle(t) => self.trickle = t,
             SourceEvent::Health { source, health } => {
+                if source == SourceKind::ServiceBus && !matches!(health, Health::Connected) {
+                    self.queue_stale = true;
+                    self.outage_since_sample = true;
+                }
                 self.health.insert(source.into(), health);
             }
+            SourceEvent::ResourceHealth { resource, health } => {
+                self.resource_health.insert(resource, health);
+            }
+        }
+    }
+
+    /// Why the events panel has nothing to show, when the Events API cannot be read:
+    /// `forbidden` (RBAC), `not served` (an API server without it), or the reason.
+    pub fn events_unavailable(&self) -> Option<String> {
+        use crate::event::ErrorKind;
+        match self.resource_health.get(&ClusterResource::Events)? {
+            Health::Down(err) => Some(match &err.kind {
+                ErrorKind::Forbidden { .. } => "forbidden".into(),
+                ErrorKind::NotFound => "not served".into(),
+                ErrorKind::Unauthorized => "unauthorized".into(),
+                _ => err.message.clone(),
+            }),
+            _ => None,
         }
     }
 
@@ -658,6 +742,7 @@ impl App {
     }
 
     fn on_send(&mut self, progress: SendProgress) {
+        self.send_tally.record(&progress);
         let before = self
             .sent_by_burst
             .insert(progress.burst, progress.sent)
@@ -780,6 +865,11 @@ impl App {
             {
                 "switched to the simulator".into()
             }
+            (KeyContext::Normal | KeyContext::Help, Action::Quit, _)
+                if self.input == InputMode::ConfirmQuit =>
+            {
+                "quit? (y/n)".into()
+            }
             (KeyContext::Normal, Action::ToggleHelp, _) => "help".into(),
             (KeyContext::Help, Action::ToggleHelp, _) => "help closed".into(),
             (_, Action::Cancel, _) => "cancelled".into(),
@@ -789,8 +879,19 @@ impl App {
 
     fn on_key_action(&mut self, context: KeyContext, action: Action) -> Vec<Command> {
         match (context, action) {
-            (_, Action::Quit) => {
+            (_, Action::QuitNow) | (KeyContext::ConfirmQuit, Action::Confirm | Action::Quit) => {
+                // Back to normal: a replay applies the recorded `q`, `y` and carries on.
+                self.input = InputMode::Normal;
                 self.should_quit = true;
+                Vec::new()
+            }
+            (_, Action::Quit) => {
+                if self.busy() {
+                    self.show_help = false;
+                    self.input = InputMode::ConfirmQuit;
+                } else {
+                    self.should_quit = true;
+                }
                 Vec::new()
             }
             (KeyContext::Help, Action::ToggleHelp) => {
@@ -826,7 +927,10 @@ impl App {
                 Vec::new()
             }
             (
-                KeyContext::BurstPrompt | KeyContext::ConfirmPurge | KeyContext::ConfirmFallback,
+                KeyContext::BurstPrompt
+                | KeyContext::ConfirmPurge
+                | KeyContext::ConfirmFallback
+                | KeyContext::ConfirmQuit,
                 Action::Cancel,
             ) => {
                 self.input = InputMode::Normal;
@@ -844,11 +948,35 @@ impl App {
         match code {
             KeyCode::Backspace => {
                 input.pop();
+                *error = None;
             }
-            KeyCode::Char(c) if input.chars().count() < 12 => input.push(c),
-            _ => return,
+            // Anything but a digit, `_` or a k/m suffix is dropped, not shown: a stray
+            // keystroke (or a key typed by mistake) never reaches the projector.
+            KeyCode::Char(c) => match prompt_push(input, c) {
+                Ok(()) => *error = None,
+                Err(hint) => *error = Some(hint.into()),
+            },
+            _ => {}
         }
-        *error = None;
+    }
+
+    fn paste_into_prompt(&mut self, text: &str) {
+        let InputMode::BurstPrompt { input, error } = &mut self.input else {
+            return;
+        };
+        // All or nothing: a pasted connection string must not leave its digits behind.
+        let mut edited = input.clone();
+        let accepted = text
+            .trim()
+            .chars()
+            .try_for_each(|c| prompt_push(&mut edited, c));
+        match accepted {
+            Ok(()) => {
+                *input = edited;
+                *error = None;
+            }
+            Err(_) => *error = Some(PASTE_DROPPED.into()),
+        }
     }
 
     fn on_action(&mut self, action: Action) -> Vec<Command> {
@@ -933,7 +1061,7 @@ impl App {
             Action::SeekForward => {
                 self.replay_command(ReplayControl::Seek(crate::presenter::SEEK_STEP_SECS))
             }
-            Action::Quit | Action::Confirm | Action::Cancel => Vec::new(),
+            Action::Quit | Action::QuitNow | Action::Confirm | Action::Cancel => Vec::new(),
         }
     }
 
@@ -990,21 +1118,66 @@ pub fn per_pod_event(e: &ClusterEvent) -> bool {
         || (e.object.starts_with("ReplicaSet/") && e.message.contains("pod: "))
 }
 
-/// Validate a burst size typed at the `b` prompt or given to `--bursts`.
+/// The hint shown when a typed key is dropped from the burst prompt.
+pub const PROMPT_HINT: &str = "digits only, e.g. 500, 10k, 1_000";
+/// The hint shown when a paste is dropped from the burst prompt (never what was pasted).
+pub const PASTE_DROPPED: &str = "paste dropped: digits only, e.g. 500, 10k";
+/// The longest text the burst prompt holds.
+const PROMPT_MAX_CHARS: usize = 12;
+
+/// Add `c` to the burst prompt's text if it keeps it a size in the making: digits, `_`
+/// separators, one `k`/`m` suffix at the end. Otherwise the text is unchanged and the error is a
+/// short hint that never repeats the character.
+pub fn prompt_push(input: &mut String, c: char) -> Result<(), &'static str> {
+    let suffixed = input.ends_with(['k', 'K', 'm', 'M']);
+    let ok = input.chars().count() < PROMPT_MAX_CHARS
+        && !suffixed
+        && match c {
+            '0'..='9' | '_' => true,
+            'k' | 'K' | 'm' | 'M' => input.chars().any(|d| d.is_ascii_digit()),
+            _ => false,
+        };
+    if ok {
+        input.push(c);
+        Ok(())
+    } else {
+        Err(PROMPT_HINT)
+    }
+}
+
+/// What a paste can add to the burst prompt, or `None` when it is not a size at all (then it is
+/// dropped). The recorder keeps only such pastes, so a recording never holds a clipboard.
+pub fn prompt_paste(text: &str) -> Option<String> {
+    let mut out = String::new();
+    text.trim()
+        .chars()
+        .try_for_each(|c| prompt_push(&mut out, c))
+        .ok()
+        .map(|()| out)
+}
+
+/// Validate a burst size typed at the `b` prompt or given to `--bursts`: digits with optional
+/// `_` separators and a `k` (×1 000) or `m` (×1 000 000) suffix. Errors never repeat the text.
 pub fn parse_burst_size(text: &str) -> Result<u64, String> {
-    let t = text.trim().replace(['_', ' '], "");
+    let t = text.trim().replace('_', "");
     if t.is_empty() {
         return Err("type a number of messages".into());
     }
-    if !t.chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!(
-            "{:?} is not a whole number of messages",
-            text.trim()
-        ));
+    let (digits, factor) = match t.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&t[..i], 1_000),
+        Some((i, 'm' | 'M')) => (&t[..i], 1_000_000),
+        _ => (t.as_str(), 1),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err("not a whole number of messages (digits, then k or m if you like)".into());
     }
-    match t.parse::<u64>() {
-        Ok(0) => Err("a burst needs at least 1 message".into()),
-        Ok(n) if n <= MAX_BURST => Ok(n),
+    match digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(factor))
+    {
+        Some(0) => Err("a burst needs at least 1 message".into()),
+        Some(n) if n <= MAX_BURST => Ok(n),
         _ => Err(format!(
             "at most {} messages per burst",
             format::group_thousands(MAX_BURST)

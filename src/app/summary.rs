@@ -21,6 +21,12 @@ pub struct Summary {
     pub first_ready_after_activation: Option<SignedDuration>,
     /// How long the queue last stayed non-empty before it drained.
     pub last_drain: Option<SignedDuration>,
+    /// The queue last became empty across a Service Bus outage, faster than it was draining:
+    /// a broker restart wiped it, so there is no drain time to report.
+    pub queue_reset: bool,
+    /// Live runs: messages that failed, and messages that may have been sent twice (after a
+    /// lost acknowledgement, with the same ids). `None` in the simulator, where sends cannot fail.
+    pub failures: Option<(u64, u64)>,
     /// Active + in-flight messages left at exit.
     pub still_queued: u64,
     pub ran_for: Option<SignedDuration>,
@@ -43,6 +49,14 @@ impl fmt::Display for Summary {
             "  messages sent        {}",
             group_thousands(self.messages_sent)
         )?;
+        if let Some((failed, maybe_resent)) = self.failures {
+            writeln!(f, "  messages failed      {}", group_thousands(failed))?;
+            writeln!(
+                f,
+                "  maybe resent         {} (same message ids)",
+                group_thousands(maybe_resent)
+            )?;
+        }
         writeln!(
             f,
             "  peak queue depth     {}",
@@ -58,6 +72,9 @@ impl fmt::Display for Summary {
         };
         writeln!(f, "  first Ready pod      {first_ready}")?;
         let drain = match (self.last_drain, self.still_queued) {
+            (Some(_), 0) if self.queue_reset => {
+                "queue reset (emptied during a Service Bus outage, not drained)".into()
+            }
             (Some(d), 0) => format!("{} (queue empty)", short_duration(d)),
             (Some(d), q) => format!(
                 "{} last time; {} still queued",
@@ -87,6 +104,8 @@ mod tests {
             peak_depth: 1200,
             first_ready_after_activation: Some(SignedDuration::from_millis(8500)),
             last_drain: Some(SignedDuration::from_secs(72)),
+            queue_reset: false,
+            failures: None,
             still_queued: 0,
             ran_for: Some(SignedDuration::from_secs(150)),
         };
@@ -114,6 +133,19 @@ mod tests {
         assert!(
             text.contains("time to drain        not drained; 40 still queued"),
             "{text}"
+        );
+        s.failures = Some((1_200, 250));
+        s.still_queued = 0;
+        s.last_drain = Some(SignedDuration::from_secs(30));
+        s.queue_reset = true;
+        let text = s.to_string();
+        assert!(
+            text.contains("  messages sent        1 500\n  messages failed      1 200\n  maybe resent         250 (same message ids)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("time to drain        queue reset (emptied during a Service Bus outage, not drained)"),
+            "a wiped queue is not reported as a drain: {text}"
         );
     }
 }

@@ -68,6 +68,7 @@ fn sent(burst: u64, size: u64, sent: u64, done: bool) -> Event {
         done,
         cancelled: false,
         error: None,
+        maybe_resent: 0,
     }))
 }
 
@@ -131,12 +132,16 @@ fn b_prompts_validates_and_fires() {
     for c in "25x".chars() {
         a.update(ch(c));
     }
-    assert_eq!(a.update(key(KeyCode::Enter)), vec![]);
-    assert!(
-        matches!(&a.input, InputMode::BurstPrompt { error: Some(e), .. } if e.contains("not a whole number"))
+    // The x was dropped with a hint; 25 stays.
+    assert_eq!(
+        a.input,
+        InputMode::BurstPrompt {
+            input: "25".into(),
+            error: Some(PROMPT_HINT.into())
+        }
     );
-    a.update(key(KeyCode::Backspace));
-    // Keys that normally act (q, p, 1) are just text inside the prompt.
+    // Keys that normally act (q, p) are dropped inside the prompt too.
+    a.update(ch('q'));
     assert!(!a.should_quit());
     assert_eq!(
         a.update(key(KeyCode::Enter)),
@@ -146,6 +151,77 @@ fn b_prompts_validates_and_fires() {
         }]
     );
     assert_eq!(a.input, InputMode::Normal);
+}
+
+fn prompt_text(a: &App) -> (String, Option<String>) {
+    match &a.input {
+        InputMode::BurstPrompt { input, error } => (input.clone(), error.clone()),
+        other => panic!("not prompting: {other:?}"),
+    }
+}
+
+#[test]
+fn b_prompt_takes_digits_separators_and_a_k_or_m_suffix_only() {
+    // (typed, text kept, burst fired)
+    let cases: &[(&str, &str, Option<u64>)] = &[
+        ("10k", "10k", Some(10_000)),
+        ("1m", "1m", Some(1_000_000)),
+        ("2_500", "2_500", Some(2_500)),
+        ("5K", "5K", Some(5_000)),
+        ("k5", "5", Some(5)),
+        ("10kk", "10k", Some(10_000)),
+        ("10k5", "10k", Some(10_000)),
+        ("abc-+. 7", "7", Some(7)),
+        ("2m", "2m", None),
+        ("1234567890123456", "123456789012", None),
+    ];
+    for (typed, kept, fired) in cases {
+        let mut a = app();
+        a.update(ch('b'));
+        for c in typed.chars() {
+            a.update(ch(c));
+        }
+        assert_eq!(prompt_text(&a).0, *kept, "{typed:?}");
+        let commands = a.update(key(KeyCode::Enter));
+        match fired {
+            Some(n) => assert_eq!(
+                commands,
+                vec![Command::Burst {
+                    burst: 1,
+                    count: *n
+                }],
+                "{typed:?}"
+            ),
+            None => {
+                assert_eq!(commands, vec![], "{typed:?}");
+                let error = prompt_text(&a).1.expect("an error");
+                assert!(
+                    !error.contains(kept),
+                    "{typed:?}: the error repeats {error:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_pasted_connection_string_never_reaches_the_prompt() {
+    let secret = "Endpoint=sb://demo.servicebus.windows.net/;SharedAccessKeyName=send;\
+                  SharedAccessKey=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA==";
+    let mut a = app();
+    a.update(ch('b'));
+    a.update(ch('4'));
+    a.update(Event::Input(TermEvent::Paste(secret.into())));
+    let (text, error) = prompt_text(&a);
+    assert_eq!(text, "4", "the paste is dropped whole, digits and all");
+    assert_eq!(error.as_deref(), Some(PASTE_DROPPED));
+    // Enter fires what was typed; nothing of the paste shows anywhere.
+    assert_eq!(
+        a.update(key(KeyCode::Enter)),
+        vec![Command::Burst { burst: 1, count: 4 }]
+    );
+    let shown = format!("{:?}", a);
+    assert!(!shown.contains("SharedAccessKey") && !shown.contains("Zm9v"));
 }
 
 #[test]
@@ -186,13 +262,26 @@ fn parse_burst_size_table() {
         ("0", Err("at least 1")),
         ("-5", Err("not a whole number")),
         ("2.5", Err("not a whole number")),
+        ("10k", Ok(10_000)),
+        ("1_000k", Ok(1_000_000)),
+        ("1m", Ok(1_000_000)),
+        ("2m", Err("at most 1 000 000")),
+        ("k", Err("not a whole number")),
+        ("99999999999999999999m", Err("at most")),
         ("1000001", Err("at most 1 000 000")),
         ("99999999999999999999999", Err("at most")),
     ];
     for (input, want) in cases {
         match (parse_burst_size(input), want) {
             (Ok(n), Ok(w)) => assert_eq!(n, *w, "{input:?}"),
-            (Err(e), Err(w)) => assert!(e.contains(w), "{input:?}: {e}"),
+            (Err(e), Err(w)) => {
+                assert!(e.contains(w), "{input:?}: {e}");
+                let typed = input.trim();
+                assert!(
+                    typed.len() < 2 || !e.contains(typed),
+                    "{input:?}: the error repeats what was typed: {e}"
+                );
+            }
             (got, want) => panic!("{input:?}: got {got:?}, want {want:?}"),
         }
     }
@@ -302,28 +391,115 @@ fn question_mark_opens_and_closes_help() {
     assert!(a.should_quit());
 }
 
-#[test]
-fn q_esc_and_ctrl_c_quit() {
-    for ev in [
-        ch('q'),
-        key(KeyCode::Esc),
-        Event::Input(TermEvent::Key(KeyEvent::new(
-            KeyCode::Char('c'),
-            KeyModifiers::CONTROL,
-        ))),
-    ] {
-        let mut a = app();
-        a.update(ev.clone());
-        assert!(a.should_quit(), "{ev:?}");
-    }
-    // Ctrl-C quits even inside the prompt.
-    let mut a = app();
-    a.update(ch('b'));
-    a.update(Event::Input(TermEvent::Key(KeyEvent::new(
+fn ctrl_c() -> Event {
+    Event::Input(TermEvent::Key(KeyEvent::new(
         KeyCode::Char('c'),
         KeyModifiers::CONTROL,
-    ))));
-    assert!(a.should_quit());
+    )))
+}
+
+#[test]
+fn esc_never_quits() {
+    // Normal, help, each prompt and question: a double (or triple) tap of Esc never ends the talk.
+    for opener in [None, Some('?'), Some('b'), Some('p')] {
+        let mut a = app();
+        if let Some(c) = opener {
+            a.update(ch(c));
+        }
+        for _ in 0..3 {
+            a.update(key(KeyCode::Esc));
+            assert!(!a.should_quit(), "Esc after {opener:?}");
+        }
+        assert_eq!(a.input, InputMode::Normal, "{opener:?}");
+        assert!(!a.show_help, "{opener:?}");
+    }
+}
+
+#[test]
+fn q_quits_at_once_only_when_nothing_is_going_on() {
+    let mut a = app();
+    a.update(ch('q'));
+    assert!(a.should_quit(), "idle: q quits at once");
+
+    // Each thing going on makes q ask first.
+    type Setup = fn(&mut App);
+    let cases: [(&str, Setup); 4] = [
+        ("burst in progress", |a| {
+            a.update(ch('1'));
+            a.update(Event::Source(SourceEvent::Send(SendProgress {
+                burst: 1,
+                size: 10,
+                sent: 3,
+                failed: 0,
+                at: t(1),
+                done: false,
+                cancelled: false,
+                error: None,
+            })));
+        }),
+        ("pods", |a| {
+            a.update(Event::Source(SourceEvent::Pods(vec![pod(
+                "r-1", "Running", 1, 0,
+            )])));
+        }),
+        ("messages queued", |a| {
+            a.update(queue(1, 0, 2));
+        }),
+        ("trickle on", |a| {
+            a.update(ch('t'));
+        }),
+    ];
+    for (name, setup) in cases {
+        let mut a = app();
+        setup(&mut a);
+        a.update(ch('q'));
+        assert!(!a.should_quit(), "{name}: q asks first");
+        assert_eq!(a.key_context(), KeyContext::ConfirmQuit, "{name}");
+        // n and Esc keep going.
+        a.update(ch('n'));
+        assert!(!a.should_quit() && a.input == InputMode::Normal, "{name}");
+        a.update(ch('q'));
+        a.update(key(KeyCode::Esc));
+        assert!(!a.should_quit() && a.input == InputMode::Normal, "{name}");
+        // y quits; so does Enter.
+        a.update(ch('q'));
+        a.update(ch('y'));
+        assert!(a.should_quit(), "{name}: y quits");
+        let mut b = app();
+        setup(&mut b);
+        b.update(ch('q'));
+        b.update(key(KeyCode::Enter));
+        assert!(b.should_quit(), "{name}: Enter quits");
+        // From the help overlay too, and the question replaces the overlay.
+        let mut c = app();
+        setup(&mut c);
+        c.update(ch('?'));
+        c.update(ch('q'));
+        assert!(!c.should_quit() && !c.show_help, "{name}");
+        assert_eq!(c.key_context(), KeyContext::ConfirmQuit, "{name}");
+    }
+    // Back to idle: the queue drained and the pods are gone.
+    let mut a = app();
+    a.update(queue(1, 5, 0));
+    a.update(queue(2, 0, 0));
+    a.update(ch('q'));
+    assert!(a.should_quit(), "drained: q quits at once");
+}
+
+#[test]
+fn ctrl_c_quits_at_once_everywhere() {
+    for opener in [None, Some('?'), Some('b'), Some('p'), Some('q')] {
+        let mut a = app();
+        a.update(Event::Source(SourceEvent::Pods(vec![pod(
+            "r-1", "Running", 1, 0,
+        )])));
+        if let Some(c) = opener {
+            a.update(ch(c));
+        }
+        assert!(!a.should_quit(), "{opener:?}");
+        a.update(ctrl_c());
+        assert!(a.should_quit(), "Ctrl-C after {opener:?}");
+    }
 }
 
 #[test]
@@ -479,6 +655,7 @@ fn first_ready_pod_is_timed_from_the_message_that_activated_keda() {
             done: burst != 0,
             cancelled: false,
             error: None,
+            maybe_resent: 0,
         }))
     };
     let mut a = app();
@@ -696,6 +873,7 @@ fn send_progress_tracks_bursts_and_trickle_totals() {
         done: true,
         cancelled: false,
         error: None,
+        maybe_resent: 0,
     };
     failed.error = Some(SourceError {
         kind: ErrorKind::Unauthorized,

@@ -19,6 +19,8 @@ use super::rows::{deployment_view, scaled_object_view};
 use crate::crd::ScaledObject;
 use crate::event::{ErrorKind, SourceError};
 use crate::servicebus::cli::{CONNECTION_STRING_ENV, MANAGE_CONNECTION_STRING_ENV};
+use crate::servicebus::counts::needs_manage;
+use crate::servicebus::errors::KEY_REFUSED;
 use crate::servicebus::{
     ConnectionStringError, ServiceBusConfig, check_manage_rights, check_send_rights,
 };
@@ -186,7 +188,8 @@ pub async fn servicebus_checks(
                 format!(
                     "export {CONNECTION_STRING_ENV}='<the kedatui-send policy's connection string>' and \
                      {MANAGE_CONNECTION_STRING_ENV}='<the keda-manage policy's>' (scripts/deploy.sh prints both commands), \
-                     or pass --connection-string-file FILE"
+                     or pass --connection-string-file FILE; without keys, pass --fully-qualified-namespace \
+                     NAME.servicebus.windows.net after `az login`"
                 ),
             )];
             checks.extend(skip_rest("skipped: no connection string"));
@@ -211,6 +214,9 @@ pub async fn servicebus_checks(
             return checks;
         }
     };
+    if let Some(auth) = cfg.connection.entra.clone() {
+        return super::doctor_entra::keyless_checks(&cfg, &auth).await;
+    }
     let mut detail = format!(
         "{} (policy {}), queue {}",
         cfg.connection.namespace_uri(),
@@ -231,8 +237,9 @@ pub async fn servicebus_checks(
         Ok(()) => Check::pass(names::SEND, format!("a sender attached to {queue} (policy {policy} may Send)")),
         Err(e) => {
             let fix = match e.kind {
+                ErrorKind::Unauthorized if e.message.starts_with(KEY_REFUSED) => key_refused_fix(policy, CONNECTION_STRING_ENV),
                 ErrorKind::Unauthorized | ErrorKind::Forbidden { .. } => {
-                    format!("policy {policy} needs Send rights on {queue} (or the key is wrong/rotated): use a policy with Send")
+                    format!("policy {policy} needs Send rights on {queue}: use a policy with Send")
                 }
                 ErrorKind::NotFound => format!("create queue {queue} (scripts/azure-up.sh) or pass --queue"),
                 ErrorKind::Unreachable | ErrorKind::Timeout => {
@@ -250,8 +257,13 @@ pub async fn servicebus_checks(
         ),
         Err(e) => {
             let fix = match e.kind {
+                // Only a reason naming the Manage claim means "needs Manage" (#10 item 4).
+                ErrorKind::Unauthorized if !needs_manage(&e) => key_refused_fix(
+                    counts_policy,
+                    if cfg.manage_connection.is_some() { MANAGE_CONNECTION_STRING_ENV } else { CONNECTION_STRING_ENV },
+                ),
                 ErrorKind::Unauthorized | ErrorKind::Forbidden { .. } if cfg.manage_connection.is_some() => format!(
-                    "policy {counts_policy} (${MANAGE_CONNECTION_STRING_ENV}) needs Manage rights to read counts, or its key is wrong: \
+                    "policy {counts_policy} (${MANAGE_CONNECTION_STRING_ENV}) needs Manage rights to read counts: \
                      use the keda-manage policy's connection string"
                 ),
                 ErrorKind::Unauthorized | ErrorKind::Forbidden { .. } => format!(
@@ -269,6 +281,14 @@ pub async fn servicebus_checks(
         }
     });
     checks
+}
+
+/// The fix when Service Bus refused the key itself (wrong key, rotated key, wrong policy name).
+fn key_refused_fix(policy: &str, env: &str) -> String {
+    format!(
+        "the key of policy {policy} (${env}) was refused: copy the connection string again \
+         (scripts/deploy.sh prints the commands); the key may have been rotated or the policy name is wrong"
+    )
 }
 
 /// The cluster-side checks, in order.

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::app::{AppConfig, Mode};
+use crate::app::AppConfig;
 use crate::event::Event;
 
 /// The format this kedatui writes and the newest it reads.
@@ -32,55 +32,21 @@ pub struct Header {
     pub config: RecordedConfig,
 }
 
-/// What the App was started with: names and key settings (never connection details).
+/// What the App was started with: its [`AppConfig`] as is (names and key settings; it never
+/// holds connection details), so a new setting is recorded without a copy of it here.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RecordedConfig {
-    /// `simulator` or `live`.
-    pub mode: String,
-    pub bursts: Vec<u64>,
-    pub trickle_per_second: f64,
-    pub warp: f64,
-    pub namespace: String,
-    pub queue: String,
-    pub scaled_object: String,
-    pub deployment: String,
-}
+#[serde(transparent)]
+pub struct RecordedConfig(pub AppConfig);
 
 impl From<&AppConfig> for RecordedConfig {
     fn from(c: &AppConfig) -> Self {
-        RecordedConfig {
-            mode: match c.mode {
-                Mode::Simulator => "simulator",
-                Mode::Live => "live",
-            }
-            .into(),
-            bursts: c.bursts.clone(),
-            trickle_per_second: c.trickle_per_second,
-            warp: c.warp,
-            namespace: c.namespace.clone(),
-            queue: c.queue.clone(),
-            scaled_object: c.scaled_object.clone(),
-            deployment: c.deployment.clone(),
-        }
+        RecordedConfig(c.clone())
     }
 }
 
 impl RecordedConfig {
     pub fn app_config(&self) -> AppConfig {
-        AppConfig {
-            mode: if self.mode == "live" {
-                Mode::Live
-            } else {
-                Mode::Simulator
-            },
-            bursts: self.bursts.clone(),
-            trickle_per_second: self.trickle_per_second,
-            warp: self.warp,
-            namespace: self.namespace.clone(),
-            queue: self.queue.clone(),
-            scaled_object: self.scaled_object.clone(),
-            deployment: self.deployment.clone(),
-        }
+        self.0.clone()
     }
 }
 
@@ -146,13 +112,12 @@ impl<W: Write> Recorder<W> {
         let redacted;
         let event = match event {
             // A paste is the one event that carries whatever the speaker's clipboard held (a
-            // connection string, say). Only the burst prompt uses pastes, and only digits and
-            // separators make a valid size: keep those.
+            // connection string, say). Only the burst prompt uses pastes, and it drops any paste
+            // that is not a size whole: keep exactly those, and nothing (not even the digits)
+            // of any other.
             Event::Input(crossterm::event::Event::Paste(text)) => {
                 redacted = Event::Input(crossterm::event::Event::Paste(
-                    text.chars()
-                        .filter(|c| c.is_ascii_digit() || matches!(c, '_' | ' '))
-                        .collect(),
+                    crate::app::prompt_paste(text).unwrap_or_default(),
                 ));
                 &redacted
             }
@@ -199,6 +164,16 @@ impl Recording {
 pub enum RecordingError {
     #[error("cannot read it: {0}")]
     Io(#[from] io::Error),
+    #[error("it is not a regular file (a recording is a file that `--record` wrote)")]
+    NotAFile,
+    #[error(
+        "it is {bytes} bytes, more than a recording can be (at most {MAX_RECORDING_BYTES} bytes)"
+    )]
+    TooLarge { bytes: u64 },
+    #[error(
+        "line {line} is {bytes} bytes long, more than any event (at most {MAX_LINE_BYTES} bytes)"
+    )]
+    LineTooLong { line: usize, bytes: usize },
     #[error("it is empty, not a kedatui recording")]
     Empty,
     #[error("it is not a kedatui recording (line 1 is not a kedatui_recording header)")]
@@ -213,8 +188,33 @@ pub enum RecordingError {
     Corrupt { line: usize, detail: String },
 }
 
+/// The largest recording `replay` reads: hours of a busy demo are tens of megabytes.
+pub const MAX_RECORDING_BYTES: u64 = 256 << 20;
+/// The longest line: one event (a snapshot of 1 000 pods is a few hundred kilobytes).
+pub const MAX_LINE_BYTES: usize = 8 << 20;
+
+/// Read a recording: a regular file (not a device, pipe or directory, e.g. `/dev/zero`) of at
+/// most [`MAX_RECORDING_BYTES`], so a wrong path can never eat the machine's memory.
 pub fn load(path: &Path) -> Result<Recording, RecordingError> {
-    parse(&std::fs::read(path)?)
+    use std::io::Read as _;
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(RecordingError::NotAFile);
+    }
+    if meta.len() > MAX_RECORDING_BYTES {
+        return Err(RecordingError::TooLarge { bytes: meta.len() });
+    }
+    // The file may grow after the check: read at most one byte past the limit.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    File::open(path)?
+        .take(MAX_RECORDING_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_RECORDING_BYTES {
+        return Err(RecordingError::TooLarge {
+            bytes: bytes.len() as u64,
+        });
+    }
+    parse(&bytes)
 }
 
 pub fn parse(bytes: &[u8]) -> Result<Recording, RecordingError> {
@@ -227,6 +227,16 @@ pub fn parse(bytes: &[u8]) -> Result<Recording, RecordingError> {
         .unwrap_or(bytes)
         .split(|&b| b == b'\n')
         .collect();
+    if let Some((i, line)) = lines
+        .iter()
+        .enumerate()
+        .find(|(_, l)| l.len() > MAX_LINE_BYTES)
+    {
+        return Err(RecordingError::LineTooLong {
+            line: i + 1,
+            bytes: line.len(),
+        });
+    }
     let header = parse_header(lines[0])?;
     let last = lines.len();
     let mut entries = Vec::with_capacity(last);

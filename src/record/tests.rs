@@ -230,6 +230,11 @@ fn a_pasted_secret_is_not_recorded() {
     );
     let recording = parse(text.as_bytes()).unwrap();
     assert_eq!(
+        recording.entries[0].event,
+        Event::Input(TermEvent::Paste(String::new())),
+        "not even the digits of a pasted connection string are kept"
+    );
+    assert_eq!(
         recording.entries[1].event,
         Event::Input(TermEvent::Paste("1_000".into())),
         "a burst size pastes through"

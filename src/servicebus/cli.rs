@@ -47,7 +47,7 @@ impl std::fmt::Debug for ServiceBusEnv {
 }
 
 /// Exit code for bad input (a malformed connection string, a bad flag value).
-pub const EXIT_BAD_INPUT: u8 = 2;
+pub use kedatui_servicebus::EXIT_BAD_INPUT;
 
 /// Where the Service Bus connection comes from (shared by the console and the headless commands).
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -59,6 +59,11 @@ pub struct ServiceBusArgs {
     /// $SERVICEBUS_MANAGE_CONNECTION_STRING [default: the main connection string].
     #[arg(long, value_name = "FILE")]
     pub manage_connection_string_file: Option<PathBuf>,
+    /// Sign in with Microsoft Entra ID (Azure CLI, then Azure Developer CLI) instead of a
+    /// connection string: NAME.servicebus.windows.net, or 127.0.0.1:PORT for a loopback broker
+    /// (plain text).
+    #[arg(long, value_name = "NAMESPACE", env = super::entra::FULLY_QUALIFIED_NAMESPACE_ENV)]
+    pub fully_qualified_namespace: Option<String>,
     /// The queue [default: the connection string's EntityPath, else kedaqueue].
     #[arg(long, value_name = "NAME", env = "SERVICEBUS_QUEUE")]
     pub queue: Option<String>,
@@ -66,28 +71,17 @@ pub struct ServiceBusArgs {
     /// UseDevelopmentEmulator=true].
     #[arg(long, value_name = "URL", env = "SERVICEBUS_MANAGEMENT_URL")]
     pub management_url: Option<String>,
-    /// How often queue counts are read: `1s`, `500ms`, `2` (seconds).
+    /// How often queue counts are read: `1s`, `500ms`, `2` (seconds), like every duration flag.
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_interval)]
     pub count_interval: Duration,
 }
 
-/// `1s`, `500ms`, `1.5s`, `2m`, or plain seconds; between 100 ms and 10 min.
+/// A duration like every flag's (`1s`, `500ms`, `1.5s`, `2m`, `2`: seconds); between 100 ms and
+/// 10 min.
 pub fn parse_interval(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let (number, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {
-        Some(i) => (&t[..i], &t[i..]),
-        None => (t, "s"),
-    };
-    let value: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration (try 1s, 500ms, 2m)"))?;
-    let seconds = match unit {
-        "ms" => value / 1000.0,
-        "s" => value,
-        "m" | "min" => value * 60.0,
-        _ => return Err(format!("`{text}`: unknown unit `{unit}` (use ms, s or m)")),
-    };
+    let seconds = crate::duration::parse_duration(text)
+        .map_err(|e| e.to_string())?
+        .as_secs_f64();
     if !(0.1..=600.0).contains(&seconds) {
         return Err(format!(
             "`{text}`: the count interval must be between 100ms and 10m"
@@ -149,13 +143,31 @@ impl ServiceBusArgs {
         &self,
         env: ServiceBusEnv,
     ) -> Result<Option<ServiceBusConfig>, ConnectionStringError> {
-        let text = read_source(self.connection_string_file.as_ref(), env.connection_string)?;
+        let text = read_source(
+            self.connection_string_file.as_ref(),
+            env.connection_string,
+            CONNECTION_STRING_ENV,
+        )?;
         let manage_text = read_source(
             self.manage_connection_string_file.as_ref(),
             env.manage_connection_string,
+            MANAGE_CONNECTION_STRING_ENV,
         )
         .map_err(|e| self.manage_error(e))?;
-        let Some(text) = text else {
+        let namespace = self
+            .fully_qualified_namespace
+            .as_deref()
+            .filter(|n| !n.trim().is_empty());
+        let connection = match (text, namespace) {
+            (Some(_), Some(_)) => return Err(ConnectionStringError::BothSignIns),
+            (Some(text), None) => Some(connection::parse(&text)?),
+            (None, Some(namespace)) => Some(connection::keyless(
+                namespace,
+                super::entra::EntraAuth::developer_tools(),
+            )?),
+            (None, None) => None,
+        };
+        let Some(connection) = connection else {
             return match manage_text {
                 Some(_) => Err(ConnectionStringError::ManageWithoutConnection {
                     from: self.manage_source(),
@@ -164,11 +176,18 @@ impl ServiceBusArgs {
                 None => Ok(None),
             };
         };
-        let connection = connection::parse(&text)?;
         let manage_connection = match manage_text {
             Some(t) => Some(connection::parse(&t).map_err(|e| self.manage_error(e))?),
             None => None,
         };
+        if let (Some(queue), Some(entity)) = (&self.queue, &connection.entity_path)
+            && !queue.trim().eq_ignore_ascii_case(entity)
+        {
+            return Err(ConnectionStringError::QueueEntityMismatch {
+                queue: queue.trim().to_owned(),
+                entity: entity.clone(),
+            });
+        }
         let queue = self
             .queue
             .clone()
@@ -224,7 +243,7 @@ impl ServiceBusArgs {
             Ok(Some(cfg)) => Ok(cfg),
             Ok(None) => {
                 eprintln!(
-                    "kedatui: no Service Bus configured: set {CONNECTION_STRING_ENV} or pass --connection-string-file FILE"
+                    "kedatui: no Service Bus configured: set {CONNECTION_STRING_ENV} or pass --connection-string-file FILE (keys), or pass --fully-qualified-namespace NAME.servicebus.windows.net (Entra ID, after `az login`)"
                 );
                 Err(ExitCode::from(EXIT_BAD_INPUT))
             }
@@ -236,11 +255,13 @@ impl ServiceBusArgs {
     }
 }
 
-/// A connection string from its file, else the environment value; `None` when neither is set
-/// (an empty variable counts as unset).
+/// A connection string from its file, else the environment variable `var`; `None` when neither
+/// is set. A variable set to nothing (or blanks) is an error, not "unset": the console would
+/// otherwise quietly run the simulator while the speaker believes it is live.
 fn read_source(
     file: Option<&PathBuf>,
     env_value: Option<String>,
+    var: &'static str,
 ) -> Result<Option<String>, ConnectionStringError> {
     match file {
         Some(path) => {
@@ -251,7 +272,12 @@ fn read_source(
                     reason: e.to_string(),
                 })
         }
-        None => Ok(env_value.filter(|v| !v.trim().is_empty())),
+        None => match env_value {
+            Some(v) if v.trim().is_empty() => {
+                Err(ConnectionStringError::EmptyVariable { name: var })
+            }
+            v => Ok(v),
+        },
     }
 }
 
@@ -338,6 +364,7 @@ pub fn run_send(args: SendArgs) -> color_eyre::Result<ExitCode> {
                 cancelled: false,
                 error: Some(e),
                 retrying: None,
+                maybe_resent: 0,
             };
             return (report, Duration::ZERO);
         }
@@ -372,6 +399,7 @@ pub fn run_send(args: SendArgs) -> color_eyre::Result<ExitCode> {
             serde_json::json!({
                 "sent": report.sent,
                 "failed": report.failed,
+                "maybe_resent": report.maybe_resent,
                 "elapsed_s": elapsed.as_secs_f64(),
                 "rate": rate,
                 "queue": cfg.queue,
@@ -379,8 +407,13 @@ pub fn run_send(args: SendArgs) -> color_eyre::Result<ExitCode> {
             })
         );
     } else {
+        // Only after a lost acknowledgement: the line stays the same otherwise.
+        let resent = match report.maybe_resent {
+            0 => String::new(),
+            n => format!(", {n} maybe resent (same message ids)"),
+        };
         println!(
-            "sent {} of {} to {}, failed {}, in {:.3}s ({:.0} msg/s)",
+            "sent {} of {} to {}, failed {}{resent}, in {:.3}s ({:.0} msg/s)",
             report.sent,
             args.count,
             cfg.queue,
@@ -499,7 +532,69 @@ mod tests {
     #[test]
     fn nothing_configured_means_simulator() {
         assert!(args().resolve_with(None).unwrap().is_none());
-        assert!(args().resolve_with(Some("  ".into())).unwrap().is_none());
+    }
+
+    /// #10.5: a set-but-empty variable (a failed `$(az …)`) or an empty file is bad input that
+    /// names its source, never "nothing configured".
+    #[test]
+    fn empty_variables_and_files_are_bad_input_naming_their_source() {
+        let good =
+            "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=r;SharedAccessKey=k";
+        let empty_file = tempfile::NamedTempFile::new().unwrap();
+        let env = |send: Option<&str>, manage: Option<&str>| ServiceBusEnv {
+            connection_string: send.map(str::to_owned),
+            manage_connection_string: manage.map(str::to_owned),
+        };
+        let from_file = |manage: bool| {
+            let path = Some(empty_file.path().to_owned());
+            if manage {
+                ServiceBusArgs {
+                    manage_connection_string_file: path,
+                    ..args()
+                }
+            } else {
+                ServiceBusArgs {
+                    connection_string_file: path,
+                    ..args()
+                }
+            }
+        };
+        let cases = [
+            (
+                "empty send",
+                args(),
+                env(Some(""), None),
+                "SERVICEBUS_CONNECTION_STRING is set but empty",
+            ),
+            (
+                "blank send",
+                args(),
+                env(Some(" \n"), None),
+                "SERVICEBUS_CONNECTION_STRING is set but empty",
+            ),
+            (
+                "empty manage",
+                args(),
+                env(Some(good), Some("")),
+                "SERVICEBUS_MANAGE_CONNECTION_STRING is set but empty",
+            ),
+            (
+                "empty send file",
+                from_file(false),
+                env(None, None),
+                "connection string is empty",
+            ),
+            (
+                "empty manage file",
+                from_file(true),
+                env(Some(good), None),
+                "--manage-connection-string-file",
+            ),
+        ];
+        for (name, args, env, want) in cases {
+            let err = args.resolve_env(env).expect_err(name).to_string();
+            assert!(err.contains(want), "{name}: {err}");
+        }
     }
 
     #[test]
@@ -522,14 +617,28 @@ mod tests {
             management_url: Some("http://127.0.0.1:9/".into()),
             ..args()
         };
-        let cfg = explicit
-            .resolve_with(Some(format!("{cs};EntityPath=orders")))
-            .unwrap()
-            .unwrap();
+        let cfg = explicit.resolve_with(Some(cs.into())).unwrap().unwrap();
         assert_eq!(
             (cfg.queue.as_str(), cfg.management_url.as_str()),
             ("other", "http://127.0.0.1:9/")
         );
+        // An EntityPath for another queue than --queue is bad input (#10 item 9).
+        let err = explicit
+            .resolve_with(Some(format!("{cs};EntityPath=orders")))
+            .unwrap_err();
+        assert!(
+            matches!(err, ConnectionStringError::QueueEntityMismatch { .. }),
+            "{err}"
+        );
+        let same = ServiceBusArgs {
+            queue: Some("Orders".into()),
+            ..args()
+        };
+        let cfg = same
+            .resolve_with(Some(format!("{cs};EntityPath=orders")))
+            .unwrap()
+            .unwrap();
+        assert_eq!(cfg.queue, "Orders", "entity names are case-insensitive");
         let bad = ServiceBusArgs {
             management_url: Some("ftp://x/".into()),
             ..args()
@@ -551,16 +660,14 @@ mod tests {
             connection_string: send,
             manage_connection_string: manage,
         };
-        // Unset (or empty): everything on the main string, as before.
-        for manage in [None, Some(" ".to_owned())] {
-            let cfg = args()
-                .resolve_env(env(Some(cs("send", "")), manage))
-                .unwrap()
-                .unwrap();
-            assert!(cfg.manage_connection.is_none());
-            assert_eq!(cfg.counts_connection().key_name, "send");
-            assert_eq!(cfg.purge_connection().key_name, "send");
-        }
+        // Unset: everything on the main string, as before.
+        let cfg = args()
+            .resolve_env(env(Some(cs("send", "")), None))
+            .unwrap()
+            .unwrap();
+        assert!(cfg.manage_connection.is_none());
+        assert_eq!(cfg.counts_connection().key_name, "send");
+        assert_eq!(cfg.purge_connection().key_name, "send");
         // Set: counts and purge on it, sends on the main string; a matching EntityPath is fine.
         let cfg = args()
             .resolve_env(env(

@@ -178,12 +178,9 @@ pub enum BurstError {
     At(#[from] DurationError),
 }
 
-/// `AT` is a duration (`90s`, `1m30s`) or whole seconds (`0`, `90`).
+/// `AT` is a duration like every other flag's (`90s`, `1m30s`, or `90`: seconds).
 pub fn parse_at(text: &str) -> Result<SignedDuration, DurationError> {
-    match text.trim().parse::<u32>() {
-        Ok(seconds) => Ok(SignedDuration::from_secs(i64::from(seconds))),
-        Err(_) => parse_duration(text),
-    }
+    parse_duration(text)
 }
 
 pub fn parse_burst(text: &str) -> Result<Burst, BurstError> {
@@ -235,7 +232,7 @@ pub struct SimulateArgs {
 }
 
 /// Exit code for bad input (flags, files).
-const BAD_INPUT: u8 = 2;
+use kedatui_servicebus::EXIT_BAD_INPUT as BAD_INPUT;
 
 pub fn run(args: SimulateArgs) -> color_eyre::Result<ExitCode> {
     let mut sim = args.sim.clone();

@@ -25,6 +25,18 @@ pub enum Setup {
     Live(Box<LiveConfig>),
 }
 
+/// How long the console waits for the first Entra ID token (`az` can take a few seconds).
+pub const ENTRA_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The header's `Entra: <identity>` for a keyless connection (`None` with keys).
+pub fn sign_in_label(servicebus: &ServiceBusConfig) -> Option<String> {
+    let auth = servicebus.connection.entra.as_ref()?;
+    Some(
+        auth.identity()
+            .unwrap_or_else(|| "not signed in (see the Service Bus health)".into()),
+    )
+}
+
 /// Everything live mode connects to.
 #[derive(Debug)]
 pub struct LiveConfig {
@@ -55,13 +67,30 @@ pub async fn resolve(
     }
     let servicebus = match servicebus.resolve_env(env) {
         Ok(Some(cfg)) => cfg,
+        // A cluster named on the command line with no queue to drive it would be ignored
+        // silently: the speaker would rehearse on the simulator believing it was live.
+        Ok(None) if cluster.kubeconfig.is_some() || cluster.context.is_some() => {
+            let flag = if cluster.kubeconfig.is_some() {
+                "--kubeconfig"
+            } else {
+                "--context"
+            };
+            return Err(SetupError(format!(
+                "{flag} is given but no Service Bus is configured: live mode needs both; set \
+                 {CONNECTION_STRING_ENV} (or pass --connection-string-file FILE), or drop {flag} \
+                 to run the simulator"
+            )));
+        }
         Ok(None) => return Ok(Setup::Simulator),
         // These name their own source (the manage string, or both strings).
         Err(
             e @ (ConnectionStringError::Manage { .. }
+            | ConnectionStringError::EmptyVariable { .. }
             | ConnectionStringError::NamespaceMismatch { .. }
             | ConnectionStringError::ManageQueueMismatch { .. }
-            | ConnectionStringError::ManageWithoutConnection { .. }),
+            | ConnectionStringError::ManageWithoutConnection { .. }
+            | ConnectionStringError::BadNamespace { .. }
+            | ConnectionStringError::BothSignIns),
         ) => return Err(SetupError(e.to_string())),
         Err(e) => {
             return Err(SetupError(format!(
@@ -73,6 +102,13 @@ pub async fn resolve(
             )));
         }
     };
+    if let Some(auth) = &servicebus.connection.entra {
+        // Sign in before the terminal is taken, so the header can name the identity; a failure
+        // here is not bad input: the Service Bus source reports it as its health.
+        if let Ok(Err(e)) = tokio::time::timeout(ENTRA_SIGN_IN_TIMEOUT, auth.token()).await {
+            tracing::warn!("Entra ID sign-in: {e}");
+        }
+    }
     let explicit = cluster.kubeconfig.is_some() || cluster.context.is_some();
     let cluster = match cluster.client().await {
         Ok((_, cfg)) => Ok(cfg),
@@ -165,6 +201,11 @@ mod tests {
             kubeconfig: Some("/nonexistent/kubeconfig".into()),
             ..ClusterArgs::default()
         };
+        let no_flags = ClusterArgs::default();
+        let only_context = ClusterArgs {
+            context: Some("aks".into()),
+            ..ClusterArgs::default()
+        };
         let none = ServiceBusArgs::default();
         // (case, --sim, args, env, cluster, want: "sim" | "live" | error substring)
         let (_f, file_args) = with_file(&good);
@@ -178,14 +219,30 @@ mod tests {
             &'a str,
         );
         let cases: Vec<Case> = vec![
-            ("nothing set", false, &none, None, &no_cluster, "sim"),
+            ("nothing set", false, &none, None, &no_flags, "sim"),
             (
                 "empty env",
                 false,
                 &none,
                 Some("  ".into()),
+                &no_flags,
+                "SERVICEBUS_CONNECTION_STRING is set but empty",
+            ),
+            (
+                "--kubeconfig without a Service Bus",
+                false,
+                &none,
+                None,
                 &no_cluster,
-                "sim",
+                "--kubeconfig is given but no Service Bus is configured",
+            ),
+            (
+                "--context without a Service Bus",
+                false,
+                &none,
+                None,
+                &only_context,
+                "--context is given but no Service Bus is configured",
             ),
             (
                 "--sim wins",

@@ -93,6 +93,7 @@ impl SimDriver {
                     done: true,
                     cancelled: false,
                     error: None,
+                    maybe_resent: 0,
                 })]
             }
             // Bursts are delivered whole and at once in the simulator: nothing is in progress.
@@ -142,6 +143,7 @@ impl SimDriver {
             done: false,
             cancelled: false,
             error: None,
+            maybe_resent: 0,
         })))
     }
 }
@@ -258,6 +260,7 @@ mod tests {
                 done: true,
                 cancelled: false,
                 error: None,
+                maybe_resent: 0,
             })))
         );
         assert_eq!(queue_active(&events), Some(500));

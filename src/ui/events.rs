@@ -76,7 +76,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ]));
         }
     }
-    if lines.is_empty() {
+    if let Some(why) = app.events_unavailable() {
+        // Said in place of the rows: old rows would read as current.
+        Paragraph::new(Line::styled(
+            format!("events unavailable ({why})"),
+            theme::warn(),
+        ))
+        .block(block)
+        .render(area, buf);
+    } else if lines.is_empty() {
         Paragraph::new(Line::styled(
             "no events yet: press 1-5 to fire a burst",
             theme::dim(),

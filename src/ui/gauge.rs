@@ -50,16 +50,26 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Span::styled(group_thousands(app.rates.sent_total()), theme::value()),
     ];
     let rates = app.rates();
+    // Counts stopped with the source: no rate is known, rather than a frozen or invented one.
+    let per_second = |r: f64| {
+        if app.queue_stale {
+            "—".to_owned()
+        } else {
+            format!("{}/s", rate(r))
+        }
+    };
     let mut second = vec![
         Span::styled("send ", theme::label()),
-        Span::styled(format!("{}/s", rate(rates.send_per_second)), theme::value()),
+        Span::styled(per_second(rates.send_per_second), theme::value()),
         Span::styled("   drain ", theme::label()),
-        Span::styled(
-            format!("{}/s", rate(rates.drain_per_second)),
-            theme::value(),
-        ),
+        Span::styled(per_second(rates.drain_per_second), theme::value()),
     ];
-    match rates.time_to_empty {
+    let time_to_empty = if app.queue_stale {
+        None
+    } else {
+        rates.time_to_empty
+    };
+    match time_to_empty {
         Some(d) if d.is_zero() => second.push(Span::styled("   queue empty", theme::good())),
         other => {
             second.push(Span::styled("   empty in ", theme::label()));
@@ -132,12 +142,17 @@ fn activity(app: &App) -> Vec<Span<'static>> {
                     group_thousands(s.sent)
                 )
             } else {
-                format!(
-                    "burst #{}: {} sent {}",
-                    s.burst,
-                    group_thousands(s.sent),
-                    took(app.last_send_took)
-                )
+                let mut text = format!("burst #{}: {} sent", s.burst, group_thousands(s.sent));
+                if s.failed > 0 {
+                    text.push_str(&format!(", {} failed", group_thousands(s.failed)));
+                }
+                if s.maybe_resent > 0 {
+                    text.push_str(&format!(
+                        ", {} maybe resent",
+                        group_thousands(s.maybe_resent)
+                    ));
+                }
+                format!("{text} {}", took(app.last_send_took))
             };
             push(
                 text,

@@ -84,6 +84,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Span::styled(app.config.scaled_object.clone(), theme::value()),
         ])
     };
+    // Keyless live mode names the signed-in identity after the names.
+    let left_with = |labels: [&'static str; 3]| {
+        let mut line = left_with(labels);
+        if let (Some(who), Mode::Live) = (&app.sign_in, app.config.mode) {
+            line.push_span(Span::styled("  Entra: ", theme::label()));
+            line.push_span(Span::styled(who.clone(), theme::value()));
+        }
+        line
+    };
     let mut left = left_with(["  ns ", "  queue ", "  ScaledObject "]);
     if left.width() as u16 + right_w > area.width {
         left = left_with([" ", " q ", " so "]);

@@ -33,6 +33,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 theme::bad(),
             ));
         }
+        InputMode::ConfirmQuit => {
+            spans.push(Span::styled(" Quit? ", theme::warn()));
+        }
         InputMode::ConfirmFallback => {
             spans.push(Span::styled(
                 " Leave live mode and continue in the simulator? ",

@@ -417,7 +417,11 @@ pub fn cooldown_left(
         return None;
     }
     let last = so.last_active?;
-    Some((last + so.cooldown_period).duration_since(now))
+    // Saturating: a cooldown from a flag or a cluster object must not overflow the clock.
+    let ends = last
+        .checked_add(so.cooldown_period)
+        .unwrap_or(Timestamp::MAX);
+    Some(ends.duration_since(now))
 }
 
 /// The HPA's last decision as the sum the audience can check (docs/keda-semantics.md §4.3–4.5), e.g.
@@ -642,6 +646,19 @@ mod tests {
                 "{msgs} {spec:?}"
             );
         }
+    }
+
+    /// #10.8: a cooldown past the end of the calendar (`--cooldown 300000000000s` once
+    /// panicked here) saturates instead of overflowing.
+    #[test]
+    fn cooldown_left_saturates() {
+        let mut long = so("False", "ScalerCooldown", Some(t(0)));
+        long.cooldown_period = SignedDuration::from_secs(300_000_000_000);
+        let left = cooldown_left(&long, Some(3), t(10)).expect("cooling down");
+        assert!(
+            left > SignedDuration::from_hours(24 * 365 * 1000),
+            "{left:?}"
+        );
     }
 
     #[test]

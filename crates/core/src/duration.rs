@@ -1,7 +1,9 @@
-//! Human durations for flags: `90s`, `5m`, `1h`, `1m30s` (and `500ms` for sub-second steps).
+//! Human durations for flags: `90s`, `5m`, `1h`, `1m30s` (and `500ms` or `1.5s` for sub-second
+//! steps). A bare number means seconds, as a ScaledObject's `cooldownPeriod: 300` does. Every
+//! duration flag (`--cooldown`, `--count-interval`, `--burst AT:…`, ...) parses with this.
 //!
 //! Parsed into `jiff::SignedDuration`, the type the simulator and the model use. Negative or
-//! unit-less values are rejected with a message that says how to write the value instead.
+//! malformed values are rejected with a message that says how to write the value instead.
 
 use jiff::SignedDuration;
 
@@ -14,6 +16,8 @@ pub enum DurationError {
     Negative { input: String },
     #[error("invalid duration {input:?}: {number} has no unit; write it like {number}s")]
     MissingUnit { input: String, number: String },
+    #[error("invalid duration {input:?}: {number:?} is not a number")]
+    BadNumber { input: String, number: String },
     #[error("invalid duration {input:?}: unknown unit {unit:?} (use h, m, s or ms, e.g. 1m30s)")]
     UnknownUnit { input: String, unit: String },
     #[error(
@@ -28,9 +32,17 @@ pub enum DurationError {
     Overflow { input: String },
 }
 
-/// Parses `90s`, `5m`, `1h`, `1m30s`, `1h30m`, `500ms`, `0s`. Also usable as a clap `value_parser`.
+/// Parses `90s`, `5m`, `1h`, `1m30s`, `1h30m`, `500ms`, `1.5s`, `0s`, and `90` (seconds); to the
+/// millisecond. Also usable as a clap `value_parser`.
 pub fn parse_duration(input: &str) -> Result<SignedDuration, DurationError> {
-    let text = input.trim();
+    let trimmed = input.trim();
+    let seconds;
+    let text = if !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        seconds = format!("{trimmed}s");
+        seconds.as_str()
+    } else {
+        trimmed
+    };
     if text.is_empty() {
         return Err(DurationError::Empty);
     }
@@ -48,11 +60,11 @@ pub fn parse_duration(input: &str) -> Result<SignedDuration, DurationError> {
     let mut rest = text;
     while !rest.is_empty() {
         let digits_end = rest
-            .find(|c: char| !c.is_ascii_digit())
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(rest.len());
         let (number, after) = rest.split_at(digits_end);
         let unit_end = after
-            .find(|c: char| c.is_ascii_digit())
+            .find(|c: char| c.is_ascii_digit() || c == '.')
             .unwrap_or(after.len());
         let (unit, next) = after.split_at(unit_end);
         if number.is_empty() {
@@ -85,11 +97,15 @@ pub fn parse_duration(input: &str) -> Result<SignedDuration, DurationError> {
             });
         }
         last_rank = rank;
-        let value: i64 = number.parse().map_err(|_| overflow())?;
-        total_ms = value
-            .checked_mul(ms_per_unit)
-            .and_then(|v| total_ms.checked_add(v))
-            .ok_or_else(overflow)?;
+        let value: f64 = number.parse().map_err(|_| DurationError::BadNumber {
+            input: input.to_string(),
+            number: number.to_string(),
+        })?;
+        let ms = (value * ms_per_unit as f64).round();
+        if !ms.is_finite() || ms >= i64::MAX as f64 {
+            return Err(overflow());
+        }
+        total_ms = total_ms.checked_add(ms as i64).ok_or_else(overflow)?;
         rest = next;
     }
     Ok(SignedDuration::from_millis(total_ms))
@@ -135,6 +151,12 @@ mod tests {
             ("1s500ms", 1_500),
             ("0s", 0),
             (" 30s ", 30_000),
+            ("1.5s", 1_500),
+            ("0.5m", 30_000),
+            // A bare number is seconds, like a ScaledObject's cooldownPeriod.
+            ("30", 30_000),
+            ("1.5", 1_500),
+            ("0", 0),
         ];
         for (input, ms) in cases {
             assert_eq!(
@@ -150,11 +172,11 @@ mod tests {
         type Check = fn(&DurationError) -> bool;
         let cases: [(&str, Check); 9] = [
             ("", |e| matches!(e, DurationError::Empty)),
-            ("30", |e| matches!(e, DurationError::MissingUnit { .. })),
+            ("1.2.3s", |e| matches!(e, DurationError::BadNumber { .. })),
             ("1m30", |e| matches!(e, DurationError::MissingUnit { .. })),
             ("-5s", |e| matches!(e, DurationError::Negative { .. })),
             ("5x", |e| matches!(e, DurationError::UnknownUnit { .. })),
-            ("1.5s", |e| matches!(e, DurationError::UnknownUnit { .. })),
+            ("5sec", |e| matches!(e, DurationError::UnknownUnit { .. })),
             ("s", |e| matches!(e, DurationError::MissingNumber { .. })),
             ("30s1m", |e| matches!(e, DurationError::UnitOrder { .. })),
             ("99999999999999999999h", |e| {
@@ -169,10 +191,10 @@ mod tests {
 
     #[test]
     fn error_messages_say_how_to_fix_it() {
-        let err = parse_duration("30").unwrap_err().to_string();
+        let err = parse_duration("1m30").unwrap_err().to_string();
         assert_eq!(
             err,
-            "invalid duration \"30\": 30 has no unit; write it like 30s"
+            "invalid duration \"1m30\": 30 has no unit; write it like 30s"
         );
     }
 

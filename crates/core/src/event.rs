@@ -38,6 +38,23 @@ pub enum SourceEvent {
         source: SourceKind,
         health: Health,
     },
+    /// One watched cluster resource's own health. The cluster's `Health` speaks for the pods,
+    /// Deployment, HPA and ScaledObject only; the Events API is optional (forbidden by RBAC or
+    /// not served) and reports here alone.
+    ResourceHealth {
+        resource: ClusterResource,
+        health: Health,
+    },
+}
+
+/// The resources the cluster source watches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ClusterResource {
+    Pods,
+    Deployment,
+    Hpa,
+    ScaledObject,
+    Events,
 }
 
 /// `SendProgress::burst` of the steady trickle: `sent` is its running total (`size` 0, never done).
@@ -55,6 +72,10 @@ pub struct SendProgress {
     pub done: bool,
     pub cancelled: bool,
     pub error: Option<SourceError>,
+    /// Messages sent again after a lost acknowledgement (same message ids): the broker may
+    /// hold up to this many more than `sent`. Absent in older recordings.
+    #[serde(default)]
+    pub maybe_resent: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -26,6 +26,16 @@ pub fn retry_options() -> ServiceBusRetryOptions {
     }
 }
 
+/// For senders: no retries inside azservicebus. `LiveSender` retries each batch itself, so it
+/// knows which messages went out twice (`BurstReport::maybe_resent`); azservicebus's own resend
+/// after a dropped connection is invisible to its caller.
+pub fn send_retry_options() -> ServiceBusRetryOptions {
+    ServiceBusRetryOptions {
+        max_retries: 0,
+        ..retry_options()
+    }
+}
+
 pub fn client_options(retry: ServiceBusRetryOptions) -> ServiceBusClientOptions {
     ServiceBusClientOptions {
         transport_type: ServiceBusTransportType::AmqpTcp,
@@ -48,9 +58,21 @@ pub async fn connect(
     cs: &ConnectionString,
     retry: ServiceBusRetryOptions,
 ) -> Result<Client, azure_core::Error> {
-    let credential = AzureNamedKeyCredential::new(cs.key_name.clone(), cs.key.expose());
     let namespace = namespace_for_client(cs);
     let options = client_options(retry);
+    if let Some(auth) = &cs.entra {
+        // CBS with type `jwt`; azservicebus re-puts a fresh token when the last one expires.
+        let credential: std::sync::Arc<dyn azure_core::credentials::TokenCredential> =
+            std::sync::Arc::new(auth.clone());
+        return if cs.use_development_emulator {
+            ServiceBusClient::unsecured()
+                .new_from_token_credential(namespace, credential, options)
+                .await
+        } else {
+            ServiceBusClient::new_from_token_credential(namespace, credential, options).await
+        };
+    }
+    let credential = AzureNamedKeyCredential::new(cs.key_name.clone(), cs.key.expose());
     if cs.use_development_emulator {
         ServiceBusClient::unsecured()
             .new_from_named_key_credential(namespace, credential, options)

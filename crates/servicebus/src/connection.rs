@@ -48,6 +48,8 @@ pub struct ConnectionString {
     pub entity_path: Option<String>,
     /// `UseDevelopmentEmulator=true`: plain AMQP and plain HTTP, as with Microsoft's emulator.
     pub use_development_emulator: bool,
+    /// Keyless: sign in with Microsoft Entra ID instead of the (then empty) key.
+    pub entra: Option<super::entra::EntraAuth>,
 }
 
 /// Why a connection string was refused. Messages name the problem, never the key.
@@ -77,8 +79,33 @@ pub enum ConnectionStringError {
     UnsupportedScheme { scheme: String },
     #[error("UseDevelopmentEmulator must be true or false, not `{value}`")]
     BadEmulatorFlag { value: String },
+    /// Set but empty, as after a failed `$(az …)`: never taken to mean "run the simulator".
+    #[error(
+        "{name} is set but empty (did the command that fills it fail?): set it to the connection string, or unset it to run the simulator"
+    )]
+    EmptyVariable { name: &'static str },
+    /// Plain AMQP and HTTP would carry SAS tokens across a network in clear text.
+    #[error(
+        "UseDevelopmentEmulator=true sends the key's SAS tokens over plain AMQP and HTTP, so kedatui allows it only for a loopback or local host (127.0.0.1, ::1, localhost, a single-label name such as a container's), not `{host}`: remove UseDevelopmentEmulator to use TLS"
+    )]
+    EmulatorNotLocal { host: String },
+    /// `--queue` names another queue than the string's EntityPath grants.
+    #[error(
+        "--queue is `{queue}` but the connection string's EntityPath is `{entity}`: a queue-level policy only opens its own queue; drop --queue or use that queue's connection string"
+    )]
+    QueueEntityMismatch { queue: String, entity: String },
     #[error("could not read the connection string file {path}: {reason}")]
     File { path: String, reason: String },
+    #[error(
+        "--fully-qualified-namespace (${env}) is not a namespace ({reason}); expected NAME.servicebus.windows.net",
+        env = super::entra::FULLY_QUALIFIED_NAMESPACE_ENV
+    )]
+    BadNamespace { reason: String },
+    #[error(
+        "both a connection string and --fully-qualified-namespace (${env}) are set: use the connection string (keys) or the namespace (Entra ID sign-in), not both",
+        env = super::entra::FULLY_QUALIFIED_NAMESPACE_ENV
+    )]
+    BothSignIns,
     #[error("the queue name is empty")]
     EmptyQueue,
     #[error("--management-url is not a valid http(s) URL: {reason}")]
@@ -184,6 +211,9 @@ pub fn parse(input: &str) -> Result<ConnectionString, ConnectionStringError> {
     if signature && (key_name.is_none() || key.is_none()) {
         return Err(ConnectionStringError::SignatureNotSupported);
     }
+    if emulator && !is_local_host(&host) {
+        return Err(ConnectionStringError::EmulatorNotLocal { host });
+    }
     Ok(ConnectionString {
         host,
         port: url.port(),
@@ -191,7 +221,71 @@ pub fn parse(input: &str) -> Result<ConnectionString, ConnectionStringError> {
         key: SecretKey(key.ok_or(ConnectionStringError::MissingKey)?),
         entity_path: entity_path.filter(|e| !e.is_empty()),
         use_development_emulator: emulator,
+        entra: None,
     })
+}
+
+/// A keyless namespace: `NAME.servicebus.windows.net` (TLS), or a loopback `127.0.0.1:PORT` /
+/// `localhost:PORT`, which connects in plain text as the emulator strings do. An `sb://` prefix
+/// and a trailing `/` are allowed.
+pub fn keyless(
+    namespace: &str,
+    auth: super::entra::EntraAuth,
+) -> Result<ConnectionString, ConnectionStringError> {
+    let text = namespace.trim();
+    if text.is_empty() {
+        return Err(ConnectionStringError::BadNamespace {
+            reason: "it is empty".into(),
+        });
+    }
+    let with_scheme = if text.contains("://") {
+        text.to_owned()
+    } else {
+        format!("sb://{text}")
+    };
+    let url = Url::parse(&with_scheme).map_err(|e| ConnectionStringError::BadNamespace {
+        reason: e.to_string(),
+    })?;
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| ConnectionStringError::BadNamespace {
+            reason: "no host".into(),
+        })?
+        .to_owned();
+    if !matches!(url.path(), "" | "/") {
+        return Err(ConnectionStringError::BadNamespace {
+            reason: "expected only a host (and port), e.g. NAME.servicebus.windows.net".into(),
+        });
+    }
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+        || host
+            .trim_matches(|c| c == '[' || c == ']')
+            .parse::<std::net::Ipv6Addr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    Ok(ConnectionString {
+        host,
+        port: url.port(),
+        key_name: String::new(),
+        key: SecretKey(String::new()),
+        entity_path: None,
+        use_development_emulator: loopback,
+        entra: Some(auth),
+    })
+}
+
+/// Hosts that plain-text AMQP may reach without crossing a network: loopback addresses,
+/// `localhost` (and `*.localhost`), and single-label names (a container or compose service).
+pub fn is_local_host(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<std::net::IpAddr>() {
+        return ip.is_loopback();
+    }
+    let name = bare.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost" || name.ends_with(".localhost") || !name.contains('.')
 }
 
 impl ConnectionString {
@@ -233,6 +327,9 @@ impl fmt::Display for ConnectionString {
         write!(f, "Endpoint=sb://{}", self.host)?;
         if let Some(port) = self.port {
             write!(f, ":{port}")?;
+        }
+        if self.entra.is_some() {
+            return f.write_str("/;Authentication=Microsoft Entra ID");
         }
         write!(
             f,
@@ -317,6 +414,44 @@ mod tests {
     }
 
     #[test]
+    fn the_emulator_flag_is_refused_for_a_remote_host() {
+        for host in [
+            "127.0.0.1:5672",
+            "127.0.0.2",
+            "[::1]:5672",
+            "localhost",
+            "sb.localhost",
+            "sb-emulator",
+        ] {
+            let cs = format!(
+                "Endpoint=sb://{host};SharedAccessKeyName=k;SharedAccessKey={KEY};UseDevelopmentEmulator=true"
+            );
+            assert!(parse(&cs).is_ok(), "{host} is local");
+        }
+        for host in [
+            "contoso.servicebus.windows.net",
+            "10.0.0.4",
+            "192.168.1.20:5672",
+            "[2001:db8::1]",
+            "8.8.8.8",
+        ] {
+            let cs = format!(
+                "Endpoint=sb://{host};SharedAccessKeyName=k;SharedAccessKey={KEY};UseDevelopmentEmulator=true"
+            );
+            let err = parse(&cs).unwrap_err();
+            assert!(
+                matches!(err, ConnectionStringError::EmulatorNotLocal { .. }),
+                "{host}: {err}"
+            );
+            let text = err.to_string();
+            assert!(text.contains("plain AMQP") && !text.contains(KEY), "{text}");
+            // Without the flag the same host is fine (TLS).
+            let tls = cs.replace(";UseDevelopmentEmulator=true", "");
+            assert!(parse(&tls).is_ok(), "{host} over TLS");
+        }
+    }
+
+    #[test]
     fn malformed_strings_get_specific_errors() {
         use ConnectionStringError as E;
         let cases: &[(&str, E)] = &[
@@ -357,6 +492,70 @@ mod tests {
             parse("Endpoint=not a url;SharedAccessKeyName=k;SharedAccessKey=a"),
             Err(E::BadEndpoint { .. })
         ));
+    }
+
+    #[test]
+    fn keyless_namespaces_use_tls_except_on_loopback() {
+        let auth = || crate::entra::EntraAuth::developer_tools();
+        let cases = [
+            (
+                "contoso.servicebus.windows.net",
+                "contoso.servicebus.windows.net",
+                None,
+                false,
+                "contoso.servicebus.windows.net:5671",
+                "https://contoso.servicebus.windows.net/",
+            ),
+            (
+                "sb://contoso.servicebus.windows.net/",
+                "contoso.servicebus.windows.net",
+                None,
+                false,
+                "contoso.servicebus.windows.net:5671",
+                "https://contoso.servicebus.windows.net/",
+            ),
+            (
+                "127.0.0.1:5673",
+                "127.0.0.1",
+                Some(5673),
+                true,
+                "127.0.0.1:5673",
+                "http://127.0.0.1:5300/",
+            ),
+            (
+                "localhost:5673",
+                "localhost",
+                Some(5673),
+                true,
+                "localhost:5673",
+                "http://localhost:5300/",
+            ),
+        ];
+        for (input, host, port, plain, amqp, mgmt) in cases {
+            let cs = keyless(input, auth()).unwrap();
+            assert_eq!(
+                (cs.host.as_str(), cs.port, cs.use_development_emulator),
+                (host, port, plain),
+                "{input}"
+            );
+            assert_eq!(cs.amqp_host_port(), amqp, "{input}");
+            assert_eq!(cs.default_management_url().as_str(), mgmt, "{input}");
+            assert!(cs.entra.is_some());
+            assert!(
+                cs.to_string()
+                    .ends_with("/;Authentication=Microsoft Entra ID"),
+                "{cs}"
+            );
+        }
+        for bad in ["", "  ", "https://x/queue", "sb://"] {
+            assert!(
+                matches!(
+                    keyless(bad, auth()),
+                    Err(ConnectionStringError::BadNamespace { .. })
+                ),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -257,6 +257,45 @@ pub fn lines_about(broker: &str, queue: &str) -> String {
         .join(" | ")
 }
 
+/// Why Service Bus refused a token (#10 item 4): only a reason that names a missing claim means
+/// the policy lacks a right; anything else (`InvalidSignature`, an unknown policy, an expired
+/// token, a bare 401) means the key or the policy name is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    WrongKey,
+    /// The right the reason names (`Manage`, `Send`, `Listen`).
+    MissingRight(&'static str),
+}
+
+/// Reads a refusal's reason: `'Listen' claim(s) are required …`, `Manage,EntityRead claims
+/// required for this operation.` (servicebus-amqp.md §6.3) name a missing right.
+pub fn refusal(reason: &str) -> Refusal {
+    let lower = reason.to_ascii_lowercase();
+    let Some(at) = lower.find("claim") else {
+        return Refusal::WrongKey;
+    };
+    if !lower[at..].contains("required") {
+        return Refusal::WrongKey;
+    }
+    // The claim is named just before the word "claim".
+    let before = &lower[at.saturating_sub(24)..at];
+    ["manage", "send", "listen"]
+        .into_iter()
+        .filter_map(|r| before.rfind(r).map(|i| (i, r)))
+        .max_by_key(|(i, _)| *i)
+        .map_or(Refusal::WrongKey, |(_, r)| {
+            Refusal::MissingRight(match r {
+                "manage" => "Manage",
+                "send" => "Send",
+                _ => "Listen",
+            })
+        })
+}
+
+/// The start of the message for a wrong key or policy name: the cause first, so a narrow header
+/// still shows it.
+pub const KEY_REFUSED: &str = "Service Bus refused the credentials: wrong key or policy name (SharedAccessKey / SharedAccessKeyName)";
+
 /// Classifies an AMQP-side failure from its text and the broker's logged reason.
 pub fn classify(
     operation: Operation,
@@ -285,12 +324,13 @@ pub fn classify(
         "401",
         "invalidaudience",
     ]) {
-        (
-            ErrorKind::Unauthorized,
-            format!(
-                "Service Bus refused the credentials (check SharedAccessKeyName/SharedAccessKey; the policy needs {right} rights): {detail}"
+        let message = match refusal(&detail) {
+            Refusal::WrongKey => format!("{KEY_REFUSED}: {detail}"),
+            Refusal::MissingRight(missing) => format!(
+                "Service Bus refused the credentials: the policy has no {missing} right (it needs {right} rights here): {detail}"
             ),
-        )
+        };
+        (ErrorKind::Unauthorized, message)
     } else if has(&["not-found", "could not be found", "notfound", "not found"]) {
         (
             ErrorKind::NotFound,
@@ -345,6 +385,47 @@ pub fn is_transient(kind: &ErrorKind) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wrong_key_is_not_reported_as_a_missing_right() {
+        let cases: &[(&str, Refusal)] = &[
+            (
+                "InvalidSignature: the token has an invalid signature",
+                Refusal::WrongKey,
+            ),
+            (
+                "<Error><Code>401</Code><Detail>InvalidSignature: The token has an invalid signature. TrackingId:1</Detail></Error>",
+                Refusal::WrongKey,
+            ),
+            ("ExpiredToken: the token is expired", Refusal::WrongKey),
+            ("status code: 401", Refusal::WrongKey),
+            ("", Refusal::WrongKey),
+            (
+                "Manage,EntityRead claims required for this operation.",
+                Refusal::MissingRight("Manage"),
+            ),
+            (
+                "Unauthorized access. 'Listen' claim(s) are required to perform this operation. Resource: 'sb://ns/q'.",
+                Refusal::MissingRight("Listen"),
+            ),
+            (
+                "Unauthorized access. 'Send' claim(s) are required to perform this operation.",
+                Refusal::MissingRight("Send"),
+            ),
+        ];
+        for (reason, want) in cases {
+            assert_eq!(&refusal(reason), want, "{reason}");
+        }
+        let e = classify(
+            Operation::Send,
+            "q",
+            "CBS failed",
+            Some("put-token: 401 InvalidSignature: the token has an invalid signature"),
+        );
+        assert_eq!(e.kind, ErrorKind::Unauthorized);
+        assert!(e.message.starts_with(KEY_REFUSED), "{}", e.message);
+        assert!(!e.message.contains("needs"), "{}", e.message);
+    }
 
     #[test]
     fn classifies_the_failures_the_ui_reacts_to() {

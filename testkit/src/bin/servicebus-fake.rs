@@ -2,11 +2,18 @@
 //! --queue Q`: a loopback Service Bus for manual live-mode runs. Prints one connection string
 //! per shared access rule, each under a `# rule NAME: RIGHTS` line, then the management URL.
 //!
+//! `--entra-token T` (or `--entra-signing-key K` for signed, expiring JWTs) also accepts one
+//! Microsoft Entra ID identity, with the `--entra-role` roles (default owner), on CBS (`jwt`)
+//! and as `Authorization: Bearer` on REST.
+//!
 //! Several rules let the least-privilege set-up (a Send-only string for kedatui's sends, a
 //! Manage one for counts and purge) be rehearsed by hand.
 
 use clap::Parser;
-use testkit::servicebus::{FakeServiceBus, FakeServiceBusOptions, Rights, SasRule, random_key};
+use testkit::servicebus::{
+    EntraAccept, EntraConfig, FakeServiceBus, FakeServiceBusOptions, Rights, Role, SasRule,
+    random_key,
+};
 
 const DEFAULT_KEY_NAME: &str = "RootManageSharedAccessKey";
 
@@ -36,6 +43,17 @@ struct Args {
     /// Refuse repeated message ids (Service Bus duplicate detection).
     #[arg(long)]
     duplicate_detection: bool,
+    /// Accept this one Microsoft Entra ID bearer token (CBS `jwt`, REST `Authorization: Bearer`).
+    #[arg(long, value_name = "TOKEN", conflicts_with = "entra_signing_key")]
+    entra_token: Option<String>,
+    /// Accept any HS256 JWT signed with KEY, for audience https://servicebus.azure.net, until
+    /// its `exp`.
+    #[arg(long, value_name = "KEY")]
+    entra_signing_key: Option<String>,
+    /// The Entra identity's role on the namespace (repeatable): owner, sender, receiver
+    /// [default: owner].
+    #[arg(long = "entra-role", value_name = "ROLE", value_parser = Role::parse)]
+    entra_roles: Vec<Role>,
 }
 
 /// `NAME:KEY:RIGHTS`. The key sits between the first and the last colon, so a key holding a
@@ -134,7 +152,25 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     }
+    let accept = match (args.entra_token, args.entra_signing_key) {
+        (Some(token), _) => Some(EntraAccept::Token(token)),
+        (None, Some(key)) => Some(EntraAccept::SigningKey(key)),
+        (None, None) => None,
+    };
+    if accept.is_none() && !args.entra_roles.is_empty() {
+        eprintln!("servicebus-fake: --entra-role needs --entra-token or --entra-signing-key");
+        return std::process::ExitCode::from(2);
+    }
+    let entra = accept.map(|accept| EntraConfig {
+        accept,
+        roles: if args.entra_roles.is_empty() {
+            vec![Role::Owner]
+        } else {
+            args.entra_roles
+        },
+    });
     let opts = FakeServiceBusOptions {
+        entra,
         amqp_port: args.amqp_port,
         http_port: args.http_port,
         queues: args.queue,
@@ -171,6 +207,15 @@ fn main() -> std::process::ExitCode {
             bus.connection_string(),
             bus.management_url()
         ),
+    }
+    if let Some(entra) = &bus.options().entra {
+        let roles: Vec<_> = entra.roles.iter().map(|r| r.name()).collect();
+        println!("# Entra ID: one identity, roles: {}", roles.join(", "));
+        println!(
+            "try keyless: SERVICEBUS_FULLY_QUALIFIED_NAMESPACE={} SERVICEBUS_MANAGEMENT_URL={} kedatui queue",
+            bus.fully_qualified_namespace(),
+            bus.management_url()
+        );
     }
     // Serve until killed.
     loop {

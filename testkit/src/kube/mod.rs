@@ -4,11 +4,15 @@
 //! (`docs/kube-wire.md`): lists with `resourceVersion`, `limit`/`continue`; watches as chunked
 //! newline-delimited JSON with BOOKMARKs; a too-old resourceVersion answered by an `ERROR` event
 //! with `code: 410` **inside an HTTP 200 stream** (an HTTP 410 on a watch makes kube-rs retry
-//! forever); an expired continue token as HTTP 410; `Status` bodies for 401/403/404/409.
+//! forever); an expired continue token as HTTP 410; `Status` bodies for 401/403/404/409. A
+//! watch from a resourceVersion this server never issued (each server counts from its own base,
+//! so one from a previous, restarted fake never matches) gets the same 410: the client re-lists
+//! instead of keeping the old server's objects as ghosts.
 //!
-//! Switches for tests: forbid a verb on a resource (403), restart (drop every connection, same
-//! port), expire resource versions (watches get 410 and must re-list), uninstall KEDA's CRDs
-//! (keda.sh paths answer 404). Objects are created, changed and deleted through the Rust API on
+//! Switches for tests: forbid a verb on a resource (403), stop serving a resource (404, as an
+//! API server without the Events API), restart (drop every connection, same port), expire
+//! resource versions (watches get 410 and must re-list), uninstall KEDA's CRDs (keda.sh paths
+//! answer 404). Objects are created, changed and deleted through the Rust API on
 //! [`FakeApiServer`] or over plain HTTP (POST/PUT/PATCH merge-patch/DELETE).
 
 // Errors here *are* HTTP responses, returned straight to the client; boxing buys nothing.
@@ -132,6 +136,9 @@ pub struct Options {
     pub seed_demo: bool,
     /// Accept requests without the bearer token too (kubectl sends no token over plain http).
     pub anonymous: bool,
+    /// The bearer token (default: a fresh random one). A test that replaces a server with a
+    /// fresh one on the same port passes the old one's, so clients carry on.
+    pub token: Option<String>,
 }
 
 impl Default for Options {
@@ -141,6 +148,7 @@ impl Default for Options {
             bookmark_interval: Duration::from_secs(5),
             seed_demo: false,
             anonymous: false,
+            token: None,
         }
     }
 }
@@ -173,6 +181,8 @@ struct Store {
     objects: BTreeMap<Key, Value>,
     history: VecDeque<Arc<Change>>,
     forbidden: HashSet<(String, String)>,
+    /// Plurals the server does not serve (404, as an API server without that API).
+    unserved: HashSet<String>,
     keda_uninstalled: bool,
     /// Changes are recorded but not delivered to live watches (a "missed" event).
     muted: bool,
@@ -221,10 +231,22 @@ impl FakeApiServer {
 
     pub async fn start_with(opts: Options) -> std::io::Result<Self> {
         let (notices, _) = broadcast::channel(65_536);
+        // Each server issues resourceVersions from its own base, as a fresh etcd would not
+        // reuse another's: a client that resumes with a version from a previous server (a
+        // restarted fake) gets 410 and re-lists instead of silently keeping ghosts.
+        let base = next_rv_base();
+        let store = Store {
+            rv: base,
+            floor: base,
+            ..Store::default()
+        };
         let shared = Arc::new(Shared {
-            store: Mutex::new(Store::default()),
+            store: Mutex::new(store),
             notices,
-            token: format!("fake-token-{}", uuid::Uuid::new_v4().simple()),
+            token: opts
+                .token
+                .clone()
+                .unwrap_or_else(|| format!("fake-token-{}", uuid::Uuid::new_v4().simple())),
             anonymous: opts.anonymous,
             bookmark_interval: opts.bookmark_interval,
             generation: watch::channel(0).0,
@@ -360,6 +382,17 @@ impl FakeApiServer {
             .remove(&(verb.to_string(), plural.to_string()));
     }
 
+    /// Stop (or start again) serving a resource, by plural (`events` covers core/v1 and
+    /// events.k8s.io): its paths answer 404 like an API server without that API.
+    pub fn set_served(&self, plural: &str, served: bool) {
+        let mut store = self.shared.store.lock().unwrap();
+        if served {
+            store.unserved.remove(plural);
+        } else {
+            store.unserved.insert(plural.to_string());
+        }
+    }
+
     /// Remove (or restore) KEDA's CRDs: every keda.sh path answers 404 and its watches end.
     pub fn set_keda_installed(&self, installed: bool) {
         let mut store = self.shared.store.lock().unwrap();
@@ -382,11 +415,16 @@ impl FakeApiServer {
         out
     }
 
-    /// Compact: every resourceVersion up to now becomes too old. Live watches receive an
+    /// Compact: every resourceVersion before now becomes too old. Live watches receive an
     /// `ERROR` event with code 410 (inside their HTTP 200 stream) and end; clients must re-list.
+    /// The current version stays valid, as on a real server: a list taken now can be watched
+    /// from (otherwise a client would re-list, get 410 and re-list again until something changed).
     pub fn expire_resource_versions(&self) {
         let mut store = self.shared.store.lock().unwrap();
-        store.floor = store.rv + 1;
+        // Every version issued so far is now below the floor; a list taken now carries the
+        // next one, at the floor.
+        store.rv += 1;
+        store.floor = store.rv;
         store.history.clear();
         let _ = self.shared.notices.send(Notice::Expired);
     }
@@ -417,6 +455,19 @@ impl FakeApiServer {
     pub fn resource_version(&self) -> u64 {
         self.shared.store.lock().unwrap().rv
     }
+}
+
+/// A resourceVersion base no other server in this process (or a recent one) has used: the
+/// wall clock in microseconds times 1000, then a billion apart per server.
+fn next_rv_base() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let from_clock = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+        .saturating_mul(1000);
+    let _ = NEXT.fetch_max(from_clock, Ordering::SeqCst);
+    NEXT.fetch_add(1_000_000_000, Ordering::SeqCst)
 }
 
 fn key_of(resource: Resource, namespace: &str, name: &str) -> Key {
@@ -788,10 +839,10 @@ async fn handle(AxState(shared): AxState<Arc<Shared>>, request: Request) -> Resp
     let body = axum::body::to_bytes(request.into_body(), 64 << 20)
         .await
         .unwrap_or_default();
-    let keda_installed = {
+    let (keda_installed, unserved) = {
         let mut store = shared.store.lock().unwrap();
         store.requests.push(format!("{method} {uri}"));
-        !store.keda_uninstalled
+        (!store.keda_uninstalled, store.unserved.clone())
     };
     if !authorized {
         return status(401, "Unauthorized", "Unauthorized", None);
@@ -801,7 +852,7 @@ async fn handle(AxState(shared): AxState<Arc<Shared>>, request: Request) -> Resp
         Path::Discovery(doc) if method == Method::GET => {
             return json_response(StatusCode::OK, &doc);
         }
-        Path::Resource(route) => route,
+        Path::Resource(route) if !unserved.contains(route.resource.plural) => route,
         _ => return no_such_resource(),
     };
     let verb = match (&method, &route.name) {
@@ -1137,8 +1188,10 @@ fn watch_stream(shared: &Arc<Shared>, route: &Route, query: &BTreeMap<String, St
             let Ok(rv) = requested_rv.parse::<u64>() else {
                 return status(400, "BadRequest", "resourceVersion is not a number", None);
             };
-            if rv < store.floor {
-                // docs/kube-wire.md §6: HTTP 200 with one ERROR event.
+            if rv < store.floor || rv > store.rv {
+                // docs/kube-wire.md §6: HTTP 200 with one ERROR event. A version this server
+                // never issued (from before a restart with fresh state) is answered the same
+                // way, so the client re-lists instead of keeping ghosts.
                 let line = expired(format!(
                     "too old resource version: {rv} ({})",
                     store.floor - 1

@@ -34,7 +34,20 @@ pub const BATCH_FORMAT: u32 = 0x8001_3700;
 pub(crate) struct Broker {
     pub store: Arc<Store>,
     pub rules: Vec<SasRule>,
+    pub entra: Option<super::entra::EntraConfig>,
+    pub tokens_accepted: Arc<std::sync::atomic::AtomicUsize>,
     pub max_message_size: u64,
+}
+
+impl Broker {
+    /// A SAS token (`SharedAccessSignature …`) or else an Entra ID JWT (CBS type `jwt`).
+    pub fn verify_token(&self, token: &str, now_unix: i64) -> Result<Grant, String> {
+        if token.trim_start().starts_with("SharedAccessSignature ") {
+            verify(token, &self.rules, now_unix).map_err(|e| e.to_string())
+        } else {
+            super::entra::verify(token, self.entra.as_ref(), now_unix).map_err(|e| e.to_string())
+        }
+    }
 }
 
 /// What one connection has been granted, and where its management replies go.
@@ -159,7 +172,7 @@ async fn handle_session(mut session: ListenerSessionHandle, broker: Arc<Broker>,
                                 let _ = receiver.close_with_error(error).await;
                                 return;
                             }
-                            ingest(receiver, broker, queue).await
+                            ingest(receiver, broker, queue, state).await
                         }
                         node => management(receiver, node, broker, state).await,
                     }
@@ -237,7 +250,7 @@ fn refuse(broker: &Broker, state: &Shared, queue: &str, need: Need) -> Option<Am
 }
 
 /// Client-sender link on a queue: enqueue single messages and batches, accept each transfer.
-async fn ingest(mut receiver: Receiver, broker: Arc<Broker>, queue: String) {
+async fn ingest(mut receiver: Receiver, broker: Arc<Broker>, queue: String, state: Shared) {
     loop {
         let delivery: Delivery<Body<Value>> = match receiver.recv().await {
             Ok(d) => d,
@@ -249,6 +262,11 @@ async fn ingest(mut receiver: Receiver, broker: Arc<Broker>, queue: String) {
         };
         let batch = *delivery.message_format() == Some(BATCH_FORMAT);
         let (info, message) = delivery.into_parts();
+        // The link's authorisation lapses with its token unless the client put a fresh one.
+        if let Some(error) = refuse(&broker, &state, &queue, Need::Send) {
+            let _ = receiver.reject(info, error).await;
+            continue;
+        }
         let messages = if batch {
             match unbatch(message) {
                 Ok(m) => m,
@@ -510,7 +528,7 @@ fn answer(
                 _ => return (400, "put-token needs a string token".into(), Value::Null),
             };
             let audience = app_string(request, "name").unwrap_or_default();
-            match verify(&token, &broker.rules, jiff::Timestamp::now().as_second()) {
+            match broker.verify_token(&token, jiff::Timestamp::now().as_second()) {
                 Ok(grant) => {
                     let target = super::sas::resource_path(&audience);
                     if !grant.covers(&target) {
@@ -522,9 +540,12 @@ fn answer(
                         );
                     }
                     state.lock().unwrap().grants.push(grant);
+                    broker
+                        .tokens_accepted
+                        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     (202, "Accepted".into(), Value::Null)
                 }
-                Err(e) => (401, e.to_string(), Value::Null),
+                Err(e) => (401, e, Value::Null),
             }
         }
         (Node::Management(queue), "com.microsoft:renew-lock") => {

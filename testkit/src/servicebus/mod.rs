@@ -10,6 +10,7 @@
 //! killed broker would); `restart()` listens again on the same ports with the same messages.
 
 mod amqp;
+pub mod entra;
 mod rest;
 pub mod sas;
 mod store;
@@ -20,6 +21,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 pub use amqp::BATCH_FORMAT;
+pub use entra::{EntraAccept, EntraConfig, Role};
 pub use sas::{Rights, SasRule};
 pub use store::{AmqpMessage, FakeCounts, StoredMessage};
 
@@ -40,6 +42,8 @@ pub struct FakeServiceBusOptions {
     pub max_message_size: u64,
     /// Refuse a second message with the same message id (Service Bus duplicate detection).
     pub duplicate_detection: bool,
+    /// Accept Microsoft Entra ID bearer tokens as well as SAS (`None`: SAS only).
+    pub entra: Option<EntraConfig>,
 }
 
 impl Default for FakeServiceBusOptions {
@@ -56,6 +60,7 @@ impl Default for FakeServiceBusOptions {
             lock_duration: Duration::from_secs(60),
             max_message_size: 262_144,
             duplicate_detection: false,
+            entra: None,
         }
     }
 }
@@ -78,6 +83,8 @@ pub struct FakeServiceBus {
     amqp_addr: SocketAddr,
     http_addr: SocketAddr,
     running: Option<Running>,
+    /// CBS put-tokens accepted so far (tests wait on a refresh with it).
+    tokens_accepted: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 struct Running {
@@ -96,6 +103,7 @@ impl FakeServiceBus {
             opts,
             store,
             running: None,
+            tokens_accepted: Arc::default(),
         };
         bus.running = Some(bus.launch(amqp, http)?);
         Ok(bus)
@@ -111,6 +119,8 @@ impl FakeServiceBus {
         let broker = Arc::new(Broker {
             store: self.store.clone(),
             rules: self.opts.rules.clone(),
+            entra: self.opts.entra.clone(),
+            tokens_accepted: self.tokens_accepted.clone(),
             max_message_size: self.opts.max_message_size,
         });
         let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
@@ -160,6 +170,17 @@ impl FakeServiceBus {
             rule.name,
             rule.key
         )
+    }
+
+    /// The namespace for keyless (Entra ID) clients: `127.0.0.1:<amqp>`.
+    pub fn fully_qualified_namespace(&self) -> String {
+        format!("127.0.0.1:{}", self.amqp_addr.port())
+    }
+
+    /// How many CBS put-tokens (SAS or Entra) the broker has accepted since it was created.
+    pub fn tokens_accepted(&self) -> usize {
+        self.tokens_accepted
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Where the REST counts are served: `http://127.0.0.1:<http>/`.

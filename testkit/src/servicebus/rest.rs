@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
 
 use super::amqp::Broker;
-use super::sas::verify;
 
 pub(crate) async fn serve(listener: TcpListener, broker: Arc<Broker>) {
     let app = axum::Router::new()
@@ -47,9 +46,11 @@ async fn get_queue(
             "MissingToken: The authorization header was not found.",
         );
     };
-    let grant = match verify(token, &broker.rules, jiff::Timestamp::now().as_second()) {
+    // `Authorization: Bearer <JWT>` with Entra ID, else a SAS token (§6.1).
+    let token = super::entra::bearer(token).unwrap_or(token);
+    let grant = match broker.verify_token(token, jiff::Timestamp::now().as_second()) {
         Ok(g) => g,
-        Err(e) => return error(StatusCode::UNAUTHORIZED, &e.to_string()),
+        Err(e) => return error(StatusCode::UNAUTHORIZED, &e),
     };
     if !grant.covers(&queue) {
         return error(

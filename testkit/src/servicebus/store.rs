@@ -21,6 +21,13 @@ pub struct StoredMessage {
     pub message: AmqpMessage,
 }
 
+impl StoredMessage {
+    /// The message id as text (a string, uuid, ulong or binary id), if it has one.
+    pub fn message_id(&self) -> Option<String> {
+        message_id_text(&self.message)
+    }
+}
+
 /// What a test or the REST endpoint sees of one queue.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FakeCounts {

@@ -1,4 +1,4 @@
-//! The live cluster source: kube-rs watchers + reflectors (with `default_backoff`) for the pods,
+//! The live cluster source: kube-rs watchers + reflectors (with [`with_retry`]) for the pods,
 //! the Deployment, the HPA, the ScaledObject and the namespace's Events. They report the same
 //! `Event::Source(SourceEvent::…)` the simulator sends; pods always as a full snapshot of the
 //! reflector's store, so a re-list (after a 410 or a restart) leaves no ghost rows.
@@ -21,7 +21,9 @@ use super::discovery::{Target, deployment_name, discover};
 use super::errors::{Access, classify_watcher};
 use super::rows;
 use crate::crd::ScaledObject;
-use crate::event::{ErrorKind, FromSource, Health, SourceError, SourceEvent, SourceKind};
+use crate::event::{
+    ClusterResource, ErrorKind, FromSource, Health, SourceError, SourceEvent, SourceKind,
+};
 use crate::model::{ClusterEvent, DeploymentView, PodView};
 
 /// Everything `run_cluster_source` needs: a connected client and what to follow.
@@ -56,6 +58,9 @@ pub async fn run_cluster_source<E: FromSource>(cfg: ClusterConfig, events: Unbou
         last: None,
     };
     let mut delay = Duration::from_millis(500);
+    // Event uid → resourceVersion last shown, kept across re-watches so a re-list after an
+    // outage does not repeat events.
+    let mut shown_events: HashMap<String, String> = HashMap::new();
     loop {
         reporter.set(Health::Reconnecting(format!(
             "looking up ScaledObject {}/{}",
@@ -69,8 +74,14 @@ pub async fn run_cluster_source<E: FromSource>(cfg: ClusterConfig, events: Unbou
             Ok(target) => {
                 delay = Duration::from_millis(500);
                 tracing::info!(?target, "watching the cluster");
-                if let Exit::Closed =
-                    watch_target(&cfg.client, &target, &events, &mut reporter).await
+                if let Exit::Closed = watch_target(
+                    &cfg.client,
+                    &target,
+                    &events,
+                    &mut reporter,
+                    &mut shown_events,
+                )
+                .await
                 {
                     return;
                 }
@@ -141,10 +152,16 @@ pub enum WatchState {
     },
 }
 
-/// The header's view of all watchers: errors that need the presenter's action first (RBAC,
-/// KEDA missing, credentials), then transport trouble (reconnecting for a grace period once the
-/// cluster had been reached), then re-lists.
+/// The header's view of the watchers that make the cluster's health: the pods, the Deployment,
+/// the HPA and the ScaledObject (the Events API is optional and has only its own health, see
+/// [`resource_health`]). Errors that need the presenter's action first (RBAC, KEDA missing,
+/// credentials), then transport trouble (reconnecting for a grace period once the cluster had
+/// been reached), then (re-)lists.
 pub fn aggregate(states: &[(Watched, WatchState)], ever_synced: bool, now: Instant) -> Health {
+    let states: Vec<&(Watched, WatchState)> = states
+        .iter()
+        .filter(|(w, _)| *w != Watched::Events)
+        .collect();
     let failures = states.iter().filter_map(|(w, s)| match s {
         WatchState::Failed { error, since } => Some((w, error, since)),
         _ => None,
@@ -179,9 +196,72 @@ pub fn aggregate(states: &[(Watched, WatchState)], ever_synced: bool, now: Insta
         })
         .collect();
     if !listing.is_empty() {
-        return Health::Reconnecting(format!("listing {}", listing.join(", ")));
+        // After the first sync a list means a watch expired (410) or the server lost our place.
+        let verb = if ever_synced { "re-listing" } else { "listing" };
+        return Health::Reconnecting(format!("{verb} {}", listing.join(", ")));
     }
     Health::Connected
+}
+
+/// One watcher's own health, for `SourceEvent::ResourceHealth`.
+pub fn resource_health(state: &WatchState) -> Health {
+    match state {
+        WatchState::Listing => Health::Reconnecting("listing".into()),
+        WatchState::Synced => Health::Connected,
+        WatchState::Failed { error, .. } => Health::Down(error.clone()),
+    }
+}
+
+impl From<Watched> for ClusterResource {
+    fn from(w: Watched) -> Self {
+        match w {
+            Watched::Pods => ClusterResource::Pods,
+            Watched::Deployment => ClusterResource::Deployment,
+            Watched::Hpa => ClusterResource::Hpa,
+            Watched::ScaledObject => ClusterResource::ScaledObject,
+            Watched::Events => ClusterResource::Events,
+        }
+    }
+}
+
+/// Back-off between a watcher's retries, smallest first: kube-rs's `default_backoff` (0.8 s
+/// doubling to 30 s, reset only by a success) left the quiet Deployment, HPA and ScaledObject
+/// watchers 45–60 s behind after an outage, because nothing succeeds on them to reset it.
+pub const RETRY_MIN: Duration = Duration::from_millis(250);
+/// The longest wait between retries, so every watcher is back within this of the API server
+/// answering again (five watchers at one request per 2 s is no load for an API server).
+pub const RETRY_MAX: Duration = Duration::from_secs(2);
+
+/// A watcher stream with our back-off: a 410 (the watch's resourceVersion is gone; the watcher
+/// has already dropped it) re-lists at once; other errors wait `RETRY_MIN` doubling to
+/// `RETRY_MAX`; any success resets it.
+pub fn with_retry<T, S>(stream: S) -> impl Stream<Item = Result<T, watcher::Error>> + Send
+where
+    S: Stream<Item = Result<T, watcher::Error>> + Send + 'static,
+    T: Send + 'static,
+{
+    futures::stream::unfold(
+        (Box::pin(stream), None::<Duration>, RETRY_MIN),
+        |(mut stream, pause, mut step)| async move {
+            if let Some(pause) = pause {
+                tokio::time::sleep(pause).await;
+            }
+            let item = stream.next().await?;
+            let pause = match &item {
+                Ok(_) => {
+                    step = RETRY_MIN;
+                    None
+                }
+                Err(watcher::Error::WatchError(status)) if status.code == 410 => None,
+                Err(_) => {
+                    let pause = step;
+                    step = (step * 2).min(RETRY_MAX);
+                    Some(pause)
+                }
+            };
+            Some((item, (stream, pause, step)))
+        },
+    )
 }
 
 /// One watcher step, stripped to what the loop needs.
@@ -216,8 +296,7 @@ where
     K::DynamicType: Default + Eq + std::hash::Hash + Clone + Send + Sync,
 {
     let (store, writer) = reflector::store();
-    let stream = watcher(api, config)
-        .default_backoff()
+    let stream = with_retry(watcher(api, config))
         .reflect(writer)
         .map(move |r| Item {
             watched,
@@ -292,6 +371,7 @@ async fn watch_target<E: FromSource>(
     target: &Target,
     events: &UnboundedSender<E>,
     reporter: &mut HealthReporter<E>,
+    shown_events: &mut HashMap<String, String>,
 ) -> Exit {
     let ns = target.namespace.as_str();
     let (pods, pod_stream) = reflected(
@@ -314,11 +394,10 @@ async fn watch_target<E: FromSource>(
         Api::<ScaledObject>::namespaced(client.clone(), ns),
         by_name(&target.scaled_object),
     );
-    let event_stream = watcher(
+    let event_stream = with_retry(watcher(
         Api::<KubeEvent>::namespaced(client.clone(), ns),
         watcher::Config::default(),
-    )
-    .default_backoff()
+    ))
     .map(|r| Item {
         watched: Watched::Events,
         result: r.map(|e| {
@@ -344,8 +423,7 @@ async fn watch_target<E: FromSource>(
     let mut states: Vec<(Watched, WatchState)> =
         WATCHED.iter().map(|w| (*w, WatchState::Listing)).collect();
     let mut ever_synced = false;
-    // Event uid → resourceVersion last shown, so re-lists do not repeat events.
-    let mut shown_events: HashMap<String, String> = HashMap::new();
+    let mut resource_health: HashMap<ClusterResource, Health> = HashMap::new();
     let mut pod_rows = PodRows::default();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -358,8 +436,15 @@ async fn watch_target<E: FromSource>(
                 None => return Exit::Rediscover,
             },
             _ = tick.tick() => {
-                probe_transport_failures(client, &mut states).await;
+                // The API server answers again after a transport failure: start every watcher
+                // afresh, so each re-lists now instead of resuming at its next retry (a watcher
+                // can sit in a retry of its own, and a server with other state leaves ghosts).
+                if probe_transport_failures(client, &states).await {
+                    tracing::info!("the API server answers again: re-listing every watch");
+                    return Exit::Rediscover;
+                }
                 reporter.set(aggregate(&states, ever_synced, Instant::now()));
+                report_resources(&states, &mut resource_health, events);
                 continue;
             }
             _ = events.closed() => return Exit::Closed,
@@ -391,9 +476,12 @@ async fn watch_target<E: FromSource>(
                         }
                     }
                 }
-                // 410 Expired: the watcher re-lists after its backoff; that is a re-list, not a fault.
+                // 410 Expired: the watcher re-lists at once ([`with_retry`]); that is a re-list,
+                // not a fault. Said now, not after the batch: the list may be in the same batch.
                 Err(watcher::Error::WatchError(status)) if status.code == 410 => {
-                    *state = WatchState::Listing
+                    *state = WatchState::Listing;
+                    reporter.set(aggregate(&states, ever_synced, Instant::now()));
+                    report_resources(&states, &mut resource_health, events);
                 }
                 Err(err) => {
                     let error = classify_watcher(
@@ -410,7 +498,10 @@ async fn watch_target<E: FromSource>(
                 }
             }
         }
-        if states.iter().all(|(_, s)| *s == WatchState::Synced) {
+        if states
+            .iter()
+            .all(|(w, s)| *w == Watched::Events || *s == WatchState::Synced)
+        {
             ever_synced = true;
         }
         if dirty[0] && !send(SourceEvent::Pods(pod_rows.snapshot(&pods.state()))) {
@@ -459,25 +550,38 @@ async fn watch_target<E: FromSource>(
             }
         }
         reporter.set(aggregate(&states, ever_synced, Instant::now()));
+        report_resources(&states, &mut resource_health, events);
+    }
+}
+
+/// Send each watcher's health when it changed.
+fn report_resources<E: FromSource>(
+    states: &[(Watched, WatchState)],
+    last: &mut HashMap<ClusterResource, Health>,
+    events: &UnboundedSender<E>,
+) {
+    for (watched, state) in states {
+        let resource = ClusterResource::from(*watched);
+        let health = resource_health(state);
+        if last.get(&resource) != Some(&health) {
+            last.insert(resource, health.clone());
+            let _ = events.send(E::from(SourceEvent::ResourceHealth { resource, health }));
+        }
     }
 }
 
 /// A watcher cannot tell us it has reconnected until something changes; so while transport
-/// errors are outstanding, ask the API server directly. Once it answers, the watchers resume
-/// from their resourceVersion at their next retry (and re-list if it has expired). Other
+/// errors are outstanding, ask the API server directly. True when it answers again. Other
 /// failures (e.g. an object that does not decode) stay until the watcher itself succeeds.
-async fn probe_transport_failures(client: &Client, states: &mut [(Watched, WatchState)]) {
+async fn probe_transport_failures(client: &Client, states: &[(Watched, WatchState)]) -> bool {
     let transport = |s: &WatchState| matches!(s, WatchState::Failed { error, .. } if matches!(error.kind, ErrorKind::Unreachable | ErrorKind::Timeout));
     if !states.iter().any(|(_, s)| transport(s)) {
-        return;
+        return false;
     }
-    if let Ok(Ok(_)) =
-        tokio::time::timeout(Duration::from_secs(2), client.apiserver_version()).await
-    {
-        for (_, s) in states.iter_mut().filter(|(_, s)| transport(s)) {
-            *s = WatchState::Synced;
-        }
-    }
+    matches!(
+        tokio::time::timeout(Duration::from_secs(2), client.apiserver_version()).await,
+        Ok(Ok(_))
+    )
 }
 
 fn access(watched: Watched, target: &Target, verb: &'static str) -> Access {
@@ -588,6 +692,11 @@ mod tests {
                 .collect()
         };
         let rbac = forbidden(&Access::pods("list", "keda-demo"));
+        let events_rbac = forbidden(&Access::events("watch", "keda-demo"));
+        let events_404 = SourceError {
+            kind: ErrorKind::NotFound,
+            message: "events not found".into(),
+        };
         let cut = unreachable_error("Connection refused");
         let mut mixed = with(Watched::Pods, failed(cut.clone(), earlier));
         mixed[3].1 = failed(keda_not_installed(), earlier);
@@ -603,14 +712,33 @@ mod tests {
                 all(WatchState::Listing),
                 false,
                 Health::Reconnecting(
-                    "listing pods, the Deployment, the HPA, the ScaledObject, events".into(),
+                    "listing pods, the Deployment, the HPA, the ScaledObject".into(),
                 ),
             ),
             (
                 "re-list after 410",
                 with(Watched::Pods, WatchState::Listing),
                 true,
-                Health::Reconnecting("listing pods".into()),
+                Health::Reconnecting("re-listing pods".into()),
+            ),
+            // #10.10: the Events API is optional; forbidden or not served, the cluster is ok.
+            (
+                "events forbidden",
+                with(Watched::Events, failed(events_rbac.clone(), earlier)),
+                true,
+                Health::Connected,
+            ),
+            (
+                "events not served, never synced",
+                with(Watched::Events, failed(events_404.clone(), earlier)),
+                false,
+                Health::Connected,
+            ),
+            (
+                "events listing",
+                with(Watched::Events, WatchState::Listing),
+                true,
+                Health::Connected,
             ),
             (
                 "rbac",
@@ -646,5 +774,61 @@ mod tests {
         for (case, states, ever_synced, want) in cases {
             assert_eq!(aggregate(&states, ever_synced, now), want, "{case}");
         }
+    }
+
+    #[test]
+    fn each_resource_has_its_own_health() {
+        let err = forbidden(&Access::events("list", "keda-demo"));
+        let cases = [
+            (WatchState::Listing, Health::Reconnecting("listing".into())),
+            (WatchState::Synced, Health::Connected),
+            (
+                WatchState::Failed {
+                    error: err.clone(),
+                    since: Instant::now(),
+                },
+                Health::Down(err),
+            ),
+        ];
+        for (state, want) in cases {
+            assert_eq!(resource_health(&state), want, "{state:?}");
+        }
+    }
+
+    /// #10.6: a 410 re-lists at once; other errors back off 250 ms doubling to 2 s, reset by a
+    /// success. Paused tokio time measures the pauses exactly.
+    #[tokio::test(start_paused = true)]
+    async fn retry_relists_at_once_after_410_and_caps_other_backoff_at_2s() {
+        let gone = || {
+            let mut s = kube::core::Status::failure("too old resource version", "Expired");
+            s.code = 410;
+            Err(watcher::Error::WatchError(Box::new(s)))
+        };
+        // Any error but a 410 (the variant matters not; this one needs no payload).
+        let cut = || Err(watcher::Error::NoResourceVersion);
+        let items: Vec<Result<u32, watcher::Error>> = vec![
+            gone(),
+            Ok(1),
+            cut(),
+            cut(),
+            cut(),
+            cut(),
+            cut(),
+            cut(),
+            Ok(2),
+            cut(),
+            Ok(3),
+        ];
+        let mut stream = Box::pin(with_retry(futures::stream::iter(items)));
+        let start = tokio::time::Instant::now();
+        let mut gaps = Vec::new();
+        let mut last = start;
+        while stream.next().await.is_some() {
+            let now = tokio::time::Instant::now();
+            gaps.push((now - last).as_millis());
+            last = now;
+        }
+        // Pause before each item = the back-off after the item before it.
+        assert_eq!(gaps, [0, 0, 0, 250, 500, 1000, 2000, 2000, 2000, 0, 250]);
     }
 }

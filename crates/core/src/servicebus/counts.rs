@@ -44,7 +44,10 @@ impl CountProbe {
         let audience = url.to_string();
         url.query_pairs_mut()
             .append_pair("api-version", API_VERSION);
+        // rustls explicitly: azservicebus also turns on reqwest's native-tls, which would
+        // otherwise be the default and read counts over OpenSSL.
         let http = reqwest::Client::builder()
+            .use_rustls_tls()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(10))
             .build()
@@ -70,17 +73,26 @@ impl CountProbe {
 
     /// One read of the counts.
     pub async fn read(&self) -> Result<QueueCounts, SourceError> {
-        let token = sas::sign_for(
-            &self.connection.key_name,
-            &self.connection.key,
-            &self.audience,
-            jiff::Timestamp::now(),
-            Duration::from_secs(3600),
-        );
+        let authorization = match &self.connection.entra {
+            // `Authorization: Bearer <JWT>` for scope https://servicebus.azure.net/.default (§6.1).
+            Some(auth) => auth.authorization_header().await.map_err(|e| SourceError {
+                kind: ErrorKind::Unauthorized,
+                message: e.to_string(),
+            })?,
+            None => sas::sign_for(
+                &self.connection.key_name,
+                &self.connection.key,
+                &self.audience,
+                jiff::Timestamp::now(),
+                Duration::from_secs(3600),
+            )
+            .expose()
+            .to_owned(),
+        };
         let response = self
             .http
             .get(self.url.clone())
-            .header(reqwest::header::AUTHORIZATION, token.expose())
+            .header(reqwest::header::AUTHORIZATION, authorization)
             .send()
             .await
             .map_err(|e| self.transport_error(&e))?;
@@ -90,11 +102,29 @@ impl CountProbe {
             .await
             .map_err(|e| self.transport_error(&e))?;
         parse_response(status, &body, &self.queue).map_err(|mut e| {
-            if e.kind == ErrorKind::Unauthorized {
+            if let (ErrorKind::Unauthorized, Some(auth)) = (&e.kind, &self.connection.entra) {
+                e.message = super::entra::explain_refusal(
+                    auth,
+                    &self.connection.host,
+                    super::entra::ROLE_OWNER,
+                    "reading counts",
+                    &e.message,
+                );
+            } else if needs_manage(&e) {
                 e.message = with_manage_hint(
                     &e.message,
                     &self.connection.key_name,
                     self.separate_manage_connection,
+                );
+            } else if e.kind == ErrorKind::Unauthorized {
+                let from = if self.separate_manage_connection {
+                    super::MANAGE_CONNECTION_STRING_ENV
+                } else {
+                    super::CONNECTION_STRING_ENV
+                };
+                e.message = format!(
+                    "{}; policy `{}` from ${from}",
+                    e.message, self.connection.key_name
                 );
             }
             e
@@ -124,6 +154,11 @@ impl CountProbe {
     }
 }
 
+/// Whether a refused count read means the policy lacks Manage (and not a wrong key).
+pub fn needs_manage(e: &SourceError) -> bool {
+    e.kind == ErrorKind::Unauthorized && e.message.contains(MANAGE_RIGHTS)
+}
+
 /// A refused count read says which policy was used and how to give counts a Manage policy of
 /// their own while sends keep a Send-only one (§6.6). Names the policy and variable, never a key.
 pub fn with_manage_hint(message: &str, policy: &str, separate_manage_connection: bool) -> String {
@@ -145,12 +180,20 @@ pub fn parse_response(status: u16, body: &str, queue: &str) -> Result<QueueCount
     match status {
         200 => {}
         401 | 403 => {
+            let detail = detail();
+            let message = match super::errors::refusal(&detail) {
+                super::errors::Refusal::MissingRight("Manage") => {
+                    format!("Service Bus refused to read counts: {MANAGE_RIGHTS} ({detail})")
+                }
+                _ if detail.is_empty() => format!(
+                    "{} reading counts (HTTP {status}, no reason given)",
+                    super::errors::KEY_REFUSED
+                ),
+                _ => format!("{} reading counts: {detail}", super::errors::KEY_REFUSED),
+            };
             return Err(SourceError {
                 kind: ErrorKind::Unauthorized,
-                message: format!(
-                    "Service Bus refused to read counts: {MANAGE_RIGHTS} ({})",
-                    detail()
-                ),
+                message,
             });
         }
         404 => return Err(not_found(queue)),
@@ -363,6 +406,13 @@ mod tests {
             (401, unauthorized, ErrorKind::Unauthorized, MANAGE_RIGHTS),
             (
                 401,
+                "<Error><Code>401</Code><Detail>InvalidSignature: The token has an invalid signature.</Detail></Error>",
+                ErrorKind::Unauthorized,
+                "wrong key or policy name",
+            ),
+            (401, "", ErrorKind::Unauthorized, "wrong key or policy name"),
+            (
+                401,
                 unauthorized,
                 ErrorKind::Unauthorized,
                 "Manage,EntityRead",
@@ -397,7 +447,20 @@ mod tests {
     #[test]
     fn a_refused_count_read_says_how_to_give_counts_a_manage_policy() {
         // §6.6: counts need Manage; the send string may stay Send-only.
-        let e = parse_response(401, "", "orders").unwrap_err();
+        let e = parse_response(
+            401,
+            "<Error><Code>401</Code><Detail>Manage,EntityRead claims required for this operation.</Detail></Error>",
+            "orders",
+        )
+        .unwrap_err();
+        assert!(needs_manage(&e));
+        let wrong_key = parse_response(401, "InvalidSignature", "orders").unwrap_err();
+        assert!(!needs_manage(&wrong_key), "{}", wrong_key.message);
+        assert!(
+            !wrong_key.message.contains("Manage"),
+            "{}",
+            wrong_key.message
+        );
         let cases = [
             (
                 false,

@@ -10,7 +10,7 @@ pub mod purge;
 pub mod sender;
 pub mod source;
 
-pub use kedatui_servicebus::{client, connection, errors, sas};
+pub use kedatui_servicebus::{client, connection, entra, errors, sas};
 
 use std::time::Duration;
 

@@ -28,12 +28,13 @@ pub async fn purge(
     install_log_bridge();
     let since = Instant::now();
     let err = |text: String| {
-        classify(
+        let error = classify(
             Operation::Receive,
             queue,
             &text,
             broker_reason_since(since).as_deref(),
-        )
+        );
+        super::entra::explain(error, connection, super::entra::ROLE_RECEIVER, "purging")
     };
     let mut client = match tokio::time::timeout(
         CONNECT_TIMEOUT,

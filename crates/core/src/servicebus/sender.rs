@@ -23,14 +23,15 @@ use crate::event::{ErrorKind, SourceError};
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const CREATE_SENDER_TIMEOUT: Duration = Duration::from_secs(10);
-/// Longer than azservicebus's own retry budget (`client::retry_options`), so its retries
-/// (which ride out a broker restart) get their chance first.
+/// Longer than one azservicebus try (`client::send_retry_options`: no retries of its own).
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(45);
-/// Our own attempts per batch after azservicebus gave up on a transient error (same message ids).
-pub const BATCH_ATTEMPTS: u32 = 5;
+/// Our attempts per batch on a transient error (same message ids). With [`retry_delay`] they
+/// ride out about 15 s of outage (a network blip, a broker restart). azservicebus itself does
+/// not retry sends (`client::send_retry_options`), so every resend is ours and counted.
+pub const BATCH_ATTEMPTS: u32 = 7;
 
 /// Pause before our attempt `attempt + 1` (a broker that is restarting needs a moment):
-/// 250 ms, 500 ms, 1 s, 2 s, then 4 s.
+/// 250 ms, 500 ms, 1 s, 2 s, then 4 s (so 7 attempts wait 15.75 s in all).
 pub fn retry_delay(attempt: u32) -> Duration {
     Duration::from_millis(250u64 << attempt.saturating_sub(1).min(4))
 }
@@ -106,6 +107,24 @@ pub struct BurstReport {
     pub error: Option<SourceError>,
     /// Set while azservicebus is being reconnected.
     pub retrying: Option<SourceError>,
+    /// Messages sent again after a send whose outcome was lost (the connection died after the
+    /// transfer began): the broker may hold them twice. Resends keep their message ids, so a
+    /// queue with duplicate detection keeps one copy.
+    pub maybe_resent: u64,
+}
+
+/// Why a batch did not go out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BatchFailure {
+    pub error: SourceError,
+    /// Messages whose transfer had begun when it failed: the broker may have taken them.
+    pub in_doubt: u64,
+}
+
+impl BatchFailure {
+    fn before_transfer(error: SourceError) -> Self {
+        Self { error, in_doubt: 0 }
+    }
 }
 
 /// The sending half of a live queue source. Owns one client and one sender, rebuilt after a
@@ -149,7 +168,7 @@ impl LiveSender {
         }
         let since = Instant::now();
         if self.client.is_none() {
-            let connect = client::connect(&self.connection, client::retry_options());
+            let connect = client::connect(&self.connection, client::send_retry_options());
             let client = match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
                 Ok(Ok(c)) => c,
                 Ok(Err(e)) => return Err(self.error(Operation::Connect, &e.to_string(), since)),
@@ -199,7 +218,13 @@ impl LiveSender {
     }
 
     fn error(&self, op: Operation, text: &str, since: Instant) -> SourceError {
-        classify(op, &self.queue, text, broker_reason_since(since).as_deref())
+        let error = classify(op, &self.queue, text, broker_reason_since(since).as_deref());
+        super::entra::explain(
+            error,
+            &self.connection,
+            super::entra::ROLE_SENDER,
+            "sending",
+        )
     }
 
     /// Drops the client and sender (after a failure); the next send reconnects.
@@ -216,8 +241,10 @@ impl LiveSender {
         &mut self,
         burst: u64,
         seqs: std::ops::Range<u64>,
-    ) -> Result<u64, SourceError> {
-        self.ensure_sender().await?;
+    ) -> Result<u64, BatchFailure> {
+        self.ensure_sender()
+            .await
+            .map_err(BatchFailure::before_transfer)?;
         let since = Instant::now();
         let mut sender = self.sender.take().expect("ensured");
         let sent_at = jiff::Timestamp::now().to_string();
@@ -228,9 +255,11 @@ impl LiveSender {
             .create_message_batch(CreateMessageBatchOptions {
                 max_size_in_bytes: Some(max),
             })
-            .map_err(|e| SourceError {
-                kind: ErrorKind::Other,
-                message: format!("cannot create a batch: {e}"),
+            .map_err(|e| {
+                BatchFailure::before_transfer(SourceError {
+                    kind: ErrorKind::Other,
+                    message: format!("cannot create a batch: {e}"),
+                })
             })?;
         let mut added = 0u64;
         for seq in seqs.clone() {
@@ -244,26 +273,31 @@ impl LiveSender {
         }
         if added == 0 {
             self.sender = Some(sender);
-            return Err(SourceError {
+            return Err(BatchFailure::before_transfer(SourceError {
                 kind: ErrorKind::Other,
                 message: format!("one message does not fit in a batch of {max} bytes"),
-            });
+            }));
         }
         // In its own task: a panic inside azservicebus ends the task, not the app.
         let mut task = tokio::spawn(async move {
             let result = tokio::time::timeout(SEND_TIMEOUT, sender.send_message_batch(batch)).await;
             (sender, result)
         });
+        // From here on a failure may come after the broker took the batch.
+        let in_doubt = |error| BatchFailure {
+            error,
+            in_doubt: added,
+        };
         let joined = match join_unless_fatal(&mut task, since, &self.queue).await {
             Ok(joined) => joined,
             Err(reason) => {
                 self.reset().await;
-                return Err(classify(
+                return Err(BatchFailure::before_transfer(classify(
                     Operation::Send,
                     &self.queue,
                     "the broker refused the batch",
                     Some(&reason),
-                ));
+                )));
             }
         };
         match joined {
@@ -274,7 +308,7 @@ impl LiveSender {
             Ok((_, Ok(Err(e)))) => {
                 let err = self.error(Operation::Send, &e.to_string(), since);
                 self.reset().await;
-                Err(err)
+                Err(in_doubt(err))
             }
             Ok((_, Err(_))) => {
                 let err = self.error(
@@ -283,7 +317,7 @@ impl LiveSender {
                     since,
                 );
                 self.reset().await;
-                Err(err)
+                Err(in_doubt(err))
             }
             Err(join) => {
                 let reason = if join.is_panic() {
@@ -297,11 +331,11 @@ impl LiveSender {
                     "cancelled".into()
                 };
                 self.reset().await;
-                Err(self.error(
+                Err(in_doubt(self.error(
                     Operation::Send,
                     &format!("the Service Bus client panicked: {reason}"),
                     since,
-                ))
+                )))
             }
         }
     }
@@ -347,6 +381,7 @@ impl LiveSender {
             cancelled: false,
             error: None,
             retrying: None,
+            maybe_resent: 0,
         };
         while report.sent < count {
             if cancelled() {
@@ -367,16 +402,32 @@ impl LiveSender {
             let n = self.batch_len(spec, count - report.sent);
             let batch = seqs.start + report.sent..seqs.start + report.sent + n;
             let mut attempt = 0;
+            // Messages of a failed transfer the broker may have taken: they count as maybe
+            // resent once a later attempt transfers them again (not when it fails to connect).
+            let mut in_doubt = 0;
             let outcome = loop {
                 attempt += 1;
-                match self.send_batch(spec.burst, batch.clone()).await {
+                let result = self.send_batch(spec.burst, batch.clone()).await;
+                let transferred = match &result {
+                    Ok(_) => true,
+                    Err(f) => f.in_doubt > 0,
+                };
+                if transferred {
+                    report.maybe_resent += std::mem::take(&mut in_doubt);
+                }
+                match result {
                     Ok(added) => break Ok(added),
-                    Err(e) if attempt < BATCH_ATTEMPTS && is_transient(&e.kind) && !cancelled() => {
-                        report.retrying = Some(e);
+                    Err(f)
+                        if attempt < BATCH_ATTEMPTS
+                            && is_transient(&f.error.kind)
+                            && !cancelled() =>
+                    {
+                        in_doubt = in_doubt.max(f.in_doubt);
+                        report.retrying = Some(f.error);
                         progress(&report);
                         tokio::time::sleep(retry_delay(attempt)).await;
                     }
-                    Err(e) => break Err(e),
+                    Err(f) => break Err(f.error),
                 }
             };
             report.retrying = None;

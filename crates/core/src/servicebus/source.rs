@@ -203,7 +203,7 @@ async fn count_loop<E: FromSource>(cfg: ServiceBusConfig, events: UnboundedSende
 }
 
 /// The trickle's progress: `sent` is its running total; it is never done.
-fn trickle_progress(sent: u64, failed: u64) -> SourceEvent {
+fn trickle_progress(sent: u64, failed: u64, maybe_resent: u64) -> SourceEvent {
     SourceEvent::Send(SendProgress {
         burst: TRICKLE_BURST,
         size: 0,
@@ -213,6 +213,7 @@ fn trickle_progress(sent: u64, failed: u64) -> SourceEvent {
         done: false,
         cancelled: false,
         error: None,
+        maybe_resent,
     })
 }
 
@@ -226,6 +227,7 @@ fn progress_event(burst: &BurstSpec, r: &BurstReport) -> SourceEvent {
         done: r.done,
         cancelled: r.cancelled,
         error: r.error.clone(),
+        maybe_resent: r.maybe_resent,
     })
 }
 
@@ -274,6 +276,7 @@ async fn send_loop<E: FromSource>(
     let mut trickle: Option<f64> = None;
     let mut trickle_sent = 0u64;
     let mut trickle_failed = 0u64;
+    let mut trickle_resent = 0u64;
     let mut last_error: Option<SourceError> = None;
     loop {
         // Take every queued job without waiting, then wait only when idle.
@@ -296,8 +299,12 @@ async fn send_loop<E: FromSource>(
                             let r = sender.send_burst(&spec, &|| false, &mut |_| {}).await;
                             trickle_sent += r.sent;
                             trickle_failed += r.failed;
+                            trickle_resent += r.maybe_resent;
                             if r.sent + r.failed > 0 {
-                                emit(&events, trickle_progress(trickle_sent, trickle_failed));
+                                emit(
+                                    &events,
+                                    trickle_progress(trickle_sent, trickle_failed, trickle_resent),
+                                );
                             }
                             match (r.error, &last_error) {
                                 (Some(e), _) => {
@@ -350,6 +357,7 @@ async fn send_loop<E: FromSource>(
             cancelled: false,
             error: None,
             retrying: None,
+            maybe_resent: 0,
         });
         let report = sender.send_burst(&spec, &cancelled, &mut progress).await;
         match (&report.error, &last_error) {

@@ -282,6 +282,17 @@ pub struct SimConfig {
     pub initial_replicas: u32,
 }
 
+/// The most replicas the simulator models (each is a pod with its own timeline and a row on
+/// screen): ten times the demo's `maxReplicaCount`, far above a talk's needs.
+pub const MAX_REPLICAS: u32 = 1_000;
+/// The most messages one Ready pod works on at once.
+pub const MAX_CONCURRENCY: u32 = 1_000;
+/// Service Bus's own ceiling for a queue's MaxDeliveryCount.
+pub const MAX_DELIVERY_COUNT: u32 = 2_000;
+/// The longest duration any setting may have: a day is far beyond any demo (KEDA's own
+/// defaults are seconds to minutes) and keeps all virtual-time arithmetic far from overflow.
+pub const MAX_DURATION: SignedDuration = SignedDuration::from_hours(24);
+
 /// A configuration the simulator refuses, with what is wrong and what is allowed.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum ConfigError {
@@ -297,6 +308,12 @@ pub enum ConfigError {
     TooShort {
         field: &'static str,
         min: String,
+        value: String,
+    },
+    #[error("{field} must be at most {max}, got {value}")]
+    TooLarge {
+        field: &'static str,
+        max: String,
         value: String,
     },
     #[error("concurrency must be at least 1")]
@@ -478,12 +495,11 @@ impl SimConfig {
 
     /// Parses a YAML file's text (one or several documents) and uses its ScaledObject.
     pub fn from_scaled_object_yaml(yaml: &str, base: Self) -> Result<Self, ConfigError> {
-        use serde::Deserialize;
-        for document in serde_yaml::Deserializer::from_str(yaml) {
-            let value = serde_yaml::Value::deserialize(document)
-                .map_err(|e| ConfigError::ScaledObject(format!("not valid YAML: {e}")))?;
+        let documents: Vec<serde_json::Value> = serde_saphyr::from_multiple(yaml)
+            .map_err(|e| ConfigError::ScaledObject(format!("not valid YAML: {e}")))?;
+        for value in documents {
             if value.get("kind").and_then(|k| k.as_str()) == Some("ScaledObject") {
-                let so: ScaledObject = serde_yaml::from_value(value)
+                let so: ScaledObject = serde_json::from_value(value)
                     .map_err(|e| ConfigError::ScaledObject(e.to_string()))?;
                 return Self::from_scaled_object(&so, base);
             }
@@ -522,6 +538,52 @@ impl SimConfig {
         }
         if !(0.0..1.0).contains(&self.hpa_tolerance) {
             return Err(ConfigError::Tolerance(self.hpa_tolerance));
+        }
+        let counts = [
+            ("maxReplicaCount", self.max_replicas, MAX_REPLICAS),
+            ("initial replicas", self.initial_replicas, MAX_REPLICAS),
+            ("concurrency", self.concurrency, MAX_CONCURRENCY),
+            (
+                "MaxDeliveryCount",
+                self.max_delivery_count,
+                MAX_DELIVERY_COUNT,
+            ),
+        ];
+        for (field, value, max) in counts {
+            if value > max {
+                return Err(ConfigError::TooLarge {
+                    field,
+                    max: max.to_string(),
+                    value: value.to_string(),
+                });
+            }
+        }
+        let durations = [
+            ("pollingInterval", self.polling_interval),
+            ("cooldownPeriod", self.cooldown_period),
+            ("initialCooldownPeriod", self.initial_cooldown_period),
+            ("HPA sync period", self.hpa_sync_period),
+            ("downscale stabilization", self.downscale_stabilization),
+            ("processing time", self.processing_time),
+            ("lock duration", self.lock_duration),
+            ("pod scheduling delay", self.pod.scheduling),
+            ("container creating delay", self.pod.container_creating),
+            ("readiness delay", self.pod.readiness),
+            ("shutdown time", self.pod.shutdown),
+            ("drain limit", self.pod.drain_limit),
+            (
+                "terminationGracePeriodSeconds",
+                self.pod.termination_grace_period,
+            ),
+        ];
+        for (field, value) in durations {
+            if value > MAX_DURATION {
+                return Err(ConfigError::TooLarge {
+                    field,
+                    max: crate::duration::format_duration(MAX_DURATION),
+                    value: crate::duration::format_duration(value),
+                });
+            }
         }
         let one_second = SignedDuration::from_secs(1);
         let min_checks = [

@@ -105,8 +105,8 @@ pub fn request_scale(p: &KedaPoll) -> KedaDecision {
     if above_idle || (current > 0 && p.min_replicas == 0) {
         // Strict `<`: a poll landing exactly on the end of the cooldown still waits.
         let cooled = match p.last_active {
-            None => p.created + p.initial_cooldown < p.now,
-            Some(last) => last + p.cooldown < p.now,
+            None => p.created.saturating_add(p.initial_cooldown) < p.now,
+            Some(last) => last.saturating_add(p.cooldown) < p.now,
         };
         if cooled {
             decision.scale = KedaScale::Deactivate {

@@ -436,11 +436,11 @@ impl World {
                 self.advance_pod(serial, step, out);
             }
             if self.hpa.next_sync <= t {
-                self.hpa.next_sync = t + self.hpa_sync_period;
+                self.hpa.next_sync = t.saturating_add(self.hpa_sync_period);
                 self.hpa_sync(out);
             }
             if self.keda.next_poll <= t {
-                self.keda.next_poll = t + self.polling_interval;
+                self.keda.next_poll = t.saturating_add(self.polling_interval);
                 self.keda_poll(out);
             }
             self.dispatch();
@@ -502,7 +502,7 @@ impl World {
         if self.config.consumers_paused {
             return;
         }
-        let done_at = self.now + self.processing;
+        let done_at = self.now.saturating_add(self.processing);
         let concurrency = self.config.concurrency;
         while self.queue.active() > 0 {
             let Some(serial) = self.idle.pop() else {
@@ -763,12 +763,14 @@ impl World {
             // period, and whatever it still holds stays locked until the locks expire.
             let remove_at = match stage {
                 PodStage::Pending => now,
-                PodStage::ContainerCreating => now + SANDBOX_TEARDOWN.min(grace),
+                PodStage::ContainerCreating => now.saturating_add(SANDBOX_TEARDOWN.min(grace)),
                 PodStage::Running | PodStage::Ready => {
-                    let deadline = now + drain_limit;
+                    let deadline = now.saturating_add(drain_limit);
                     let work_ends = if in_flight == 0 { now } else { last_done_at };
                     let finish = work_ends.min(deadline);
-                    let remove_at = (finish + shutdown).min(now + grace);
+                    let remove_at = finish
+                        .saturating_add(shutdown)
+                        .min(now.saturating_add(grace));
                     if work_ends > deadline && deadline <= remove_at {
                         self.timeline
                             .push(Reverse((deadline, serial, PodStep::Abandon)));
