@@ -188,3 +188,4 @@ pub fn names(pods: &[PodView]) -> Vec<&str> {
 pub fn find<'a>(pods: &'a [PodView], name: &str) -> Option<&'a PodView> {
     pods.iter().find(|p| p.name == name)
 }
+pub mod churn;
