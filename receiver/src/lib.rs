@@ -3,8 +3,8 @@
 
 pub mod config;
 pub mod failure;
-pub mod identity;
 pub mod health;
+pub mod identity;
 pub mod message;
 pub mod pump;
 pub mod run;
