@@ -27,7 +27,7 @@ fn set_up_once(rt: &tokio::runtime::Runtime, cs: &connection::ConnectionString) 
 fn connection_setup(c: &mut Criterion) {
     let bus = FakeServiceBus::start(Default::default()).expect("the loopback broker");
     let cs = connection::parse(&bus.connection_string()).unwrap();
-    // current_thread, as everywhere azservicebus runs (servicebus-amqp.md §2).
+    // current_thread, as everywhere azservicebus runs (docs/servicebus-amqp.md §2).
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -70,6 +70,7 @@ fn receiver(
             bus.fully_qualified_namespace(),
         )
         .env("QUEUE_NAME", QUEUE)
+        .env("HEALTH_ADDR", "127.0.0.1:0")
         .env("PROCESSING_MS", "0")
         .env("CREATE_TIMEOUT_MS", "10000")
         .env("AZURE_CLIENT_ID", CLIENT)

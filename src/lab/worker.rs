@@ -89,6 +89,9 @@ pub fn spawn(
     command
         .envs(env.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .env("HOSTNAME", pod)
+        // Every lab pod shares this host's network: each receiver serves its probes on a free
+        // loopback port instead of the pod's 0.0.0.0:8080, which only one of them could bind.
+        .env("HEALTH_ADDR", "127.0.0.1:0")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

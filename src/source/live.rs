@@ -327,12 +327,12 @@ mod tests {
                 "other namespace",
                 Some(send.clone()),
                 Some(cs(
-                    "other.servicebus.windows.net",
+                    "other.localhost",
                     "keda-manage",
                     &manage_key,
                     "",
                 )),
-                "the manage connection string is for sb://other.servicebus.windows.net:5672/ but the connection string is for sb://127.0.0.1:1/",
+                "the manage connection string is for sb://other.localhost:5672/ but the connection string is for sb://127.0.0.1:1/",
             ),
             (
                 "another broker on the same host",

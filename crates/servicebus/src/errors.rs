@@ -268,7 +268,7 @@ pub enum Refusal {
 }
 
 /// Reads a refusal's reason: `'Listen' claim(s) are required …`, `Manage,EntityRead claims
-/// required for this operation.` (servicebus-amqp.md §6.3) name a missing right.
+/// required for this operation.` (docs/keda-semantics.md §6.3) name a missing right.
 pub fn refusal(reason: &str) -> Refusal {
     let lower = reason.to_ascii_lowercase();
     let Some(at) = lower.find("claim") else {
