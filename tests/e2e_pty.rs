@@ -733,6 +733,11 @@ fn network_blip_mid_burst_keeps_the_terminal_and_the_numbers_honest() {
         "the alternate screen was never left while running"
     );
     console.press(b"q");
+    // Messages are still queued, so `q` asks first (#10.1).
+    console
+        .screen
+        .wait_for("the quit question", |s| s.contains("Quit?"));
+    console.press(b"y");
     let (code, summary) = console.finish();
     assert_eq!(code, 0);
     let sent = summary_number(&summary, "messages sent");
