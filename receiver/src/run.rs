@@ -88,7 +88,8 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
     let connect = client::connect(&config.connection, client::retry_options());
     let connect = tokio::time::timeout(config.create_timeout, connect);
     let Some(connected) = unless_signalled(connect, &mut shutdown).await else {
-        return Ok(stopped_before_start());
+        stopped_before_start();
+        return Ok(());
     };
     let mut client = match connected {
         Ok(Ok(client)) => client,
@@ -112,7 +113,8 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
     );
     let Some(created) = unless_signalled(created, &mut shutdown).await else {
         let _ = tokio::time::timeout(CLOSE_TIMEOUT, client.dispose()).await;
-        return Ok(stopped_before_start());
+        stopped_before_start();
+        return Ok(());
     };
     let mut receiver = match created {
         Ok(Ok(receiver)) => receiver,

@@ -326,12 +326,7 @@ mod tests {
             (
                 "other namespace",
                 Some(send.clone()),
-                Some(cs(
-                    "other.localhost",
-                    "keda-manage",
-                    &manage_key,
-                    "",
-                )),
+                Some(cs("other.localhost", "keda-manage", &manage_key, "")),
                 "the manage connection string is for sb://other.localhost:5672/ but the connection string is for sb://127.0.0.1:1/",
             ),
             (
