@@ -2,7 +2,8 @@
 //! cannot name the console, `kedatui-servicebus` cannot name either):
 //! - the receiver's dependency tree has no UI, Kubernetes or command-line crates;
 //! - `kedatui-core` has no terminal UI or command line;
-//! - inside the console, `app` imports neither `ui`, `record` nor `tui`.
+//! - inside the console, `app` imports neither `ui`, `record` nor `tui`;
+//! - nothing in the workspace builds OpenSSL.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,16 +15,27 @@ fn root() -> PathBuf {
 /// The crate names in `package`'s normal and build dependency tree (dev-dependencies excluded:
 /// tests may use anything).
 fn dependency_names(package: &str) -> Vec<String> {
+    let names = tree_names(&["-p", package, "-e", "normal,build"]);
+    assert!(
+        names.iter().any(|n| n == package),
+        "cargo tree -p {package} did not list the package itself: {names:?}"
+    );
+    names
+}
+
+/// The sorted, deduplicated crate names `cargo tree ARGS` prints.
+fn tree_names(args: &[&str]) -> Vec<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
         .current_dir(root())
-        .args(["tree", "--offline", "--locked", "-p", package])
-        .args(["-e", "normal,build", "--prefix", "none", "--format", "{p}"])
+        .args(["tree", "--offline", "--locked"])
+        .args(args)
+        .args(["--prefix", "none", "--format", "{p}"])
         .output()
         .expect("cargo tree runs");
     assert!(
         out.status.success(),
-        "cargo tree -p {package} failed: {}",
+        "cargo tree {args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
@@ -33,10 +45,6 @@ fn dependency_names(package: &str) -> Vec<String> {
         .collect();
     names.sort();
     names.dedup();
-    assert!(
-        names.iter().any(|n| n == package),
-        "cargo tree -p {package} did not list the package itself: {names:?}"
-    );
     names
 }
 
@@ -86,6 +94,26 @@ fn the_servicebus_crate_stands_alone() {
             "k8s-openapi",
             "clap",
         ],
+    );
+}
+
+/// #13: a fresh machine needs Rust and a C compiler, not libssl-dev and pkg-config; nothing in
+/// any member's tree (tests included, every target platform) builds OpenSSL, vendored or not.
+/// The copies under `vendor/` (see `vendor/azservicebus/PATCHED.md`) keep native-tls out.
+#[test]
+fn no_crate_in_the_workspace_builds_openssl() {
+    let names = tree_names(&["--workspace", "--target", "all", "-e", "normal,build,dev"]);
+    assert!(
+        names.iter().any(|n| n == "reqwest") && names.iter().any(|n| n == "rustls"),
+        "the scan sees the TLS crates at all: {names:?}"
+    );
+    let found: Vec<&String> = names
+        .iter()
+        .filter(|n| ["openssl", "openssl-sys", "native-tls", "hyper-tls"].contains(&n.as_str()))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "{found:?} in the tree (see `cargo tree --workspace --target all -i CRATE`)"
     );
 }
 

@@ -203,7 +203,9 @@ fn build_receiver_falls_back_to_a_local_build_when_acr_build_fails() {
   "acr login") echo "token-not-a-secret" ;;
 esac"#,
     );
-    write("podman", ":");
+    // Reads its stdin as `podman login --password-stdin` does: a stand-in that exits at once can
+    // make `az acr login`'s write fail with SIGPIPE, which pipefail turns into a failed build.
+    write("podman", "while read -r _; do :; done");
     // PATH holds only the stand-ins (the scripts and stand-ins use shell builtins), so no real
     // docker or podman can be found.
     let out = Command::new(bash())

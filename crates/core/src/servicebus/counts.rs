@@ -44,8 +44,7 @@ impl CountProbe {
         let audience = url.to_string();
         url.query_pairs_mut()
             .append_pair("api-version", API_VERSION);
-        // rustls explicitly: azservicebus also turns on reqwest's native-tls, which would
-        // otherwise be the default and read counts over OpenSSL.
+        // rustls explicitly, so counts never depend on which TLS backends the tree turns on.
         let http = reqwest::Client::builder()
             .use_rustls_tls()
             .connect_timeout(Duration::from_secs(5))
