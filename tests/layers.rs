@@ -2,7 +2,8 @@
 //! cannot name the console, `kedatui-servicebus` cannot name either):
 //! - the receiver's dependency tree has no UI, Kubernetes or command-line crates;
 //! - `kedatui-core` has no terminal UI or command line;
-//! - inside the console, `app` imports neither `ui`, `record` nor `tui`;
+//! - inside the console, `app` imports neither `ui`, `record` nor `tui`, and `event` and
+//!   `presenter` import nothing above them;
 //! - nothing in the workspace builds OpenSSL.
 
 use std::path::{Path, PathBuf};
@@ -189,16 +190,34 @@ fn named_modules(code: &str, modules: &[&str]) -> Vec<String> {
     found
 }
 
-#[test]
-fn the_app_imports_no_ui_record_or_tui() {
-    let forbidden = ["ui", "record", "tui"];
+/// The modules under `src/{dir}` that name any of `forbidden`, as `file: path`.
+fn imports_of(dir: &str, forbidden: &[&str]) -> Vec<String> {
     let mut offending = Vec::new();
-    for (path, code) in sources(&root().join("src/app")) {
-        for name in named_modules(&code, &forbidden) {
+    for (path, code) in sources(&root().join("src").join(dir)) {
+        for name in named_modules(&code, forbidden) {
             offending.push(format!("{}: {name}", path.display()));
         }
     }
+    offending
+}
+
+#[test]
+fn the_app_imports_no_ui_record_or_tui() {
+    let offending = imports_of("app", &["ui", "record", "tui"]);
     assert!(offending.is_empty(), "app imports: {offending:#?}");
+}
+
+/// The console's message types and presenter state sit below the App: they name neither the
+/// App nor anything that draws, records or runs the terminal (`--big`'s drawing is `ui::big`).
+#[test]
+fn events_and_presenter_import_nothing_above_them() {
+    for (dir, forbidden) in [
+        ("event", &["app", "ui", "record", "tui", "presenter"][..]),
+        ("presenter", &["app", "ui", "record", "tui"][..]),
+    ] {
+        let offending = imports_of(dir, forbidden);
+        assert!(offending.is_empty(), "{dir} imports: {offending:#?}");
+    }
 }
 
 #[test]

@@ -203,9 +203,16 @@ fn build_receiver_falls_back_to_a_local_build_when_acr_build_fails() {
   "acr login") echo "token-not-a-secret" ;;
 esac"#,
     );
-    // Reads its stdin as `podman login --password-stdin` does: a stand-in that exits at once can
-    // make `az acr login`'s write fail with SIGPIPE, which pipefail turns into a failed build.
-    write("podman", "while read -r _; do :; done");
+    // Reads its stdin as `podman login --password-stdin` does (a stand-in that exits at once can
+    // make `az acr login`'s write fail with SIGPIPE, which pipefail turns into a failed build),
+    // and notes what came through the pipe.
+    write(
+        "podman",
+        &format!(
+            "while read -r line; do echo \"podman stdin: $line\" >> '{}'; done",
+            log.display()
+        ),
+    );
     // PATH holds only the stand-ins (the scripts and stand-ins use shell builtins), so no real
     // docker or podman can be found.
     let out = Command::new(bash())
@@ -228,13 +235,20 @@ esac"#,
                 "az acr build --registry kedatuiacr --image kedasbreceiver:latest --file {root}/receiver/Dockerfile {root}"
             ),
             "az acr show --name kedatuiacr --query loginServer --output tsv",
-            "az acr login --name kedatuiacr --expose-token --query accessToken --output tsv",
             "podman login kedatuiacr.azurecr.io --username 00000000-0000-0000-0000-000000000000 --password-stdin",
+            "podman stdin: token-not-a-secret",
             &format!(
                 "podman build --file {root}/receiver/Dockerfile --tag kedatuiacr.azurecr.io/kedasbreceiver:latest {root}"
             ),
             "podman push kedatuiacr.azurecr.io/kedasbreceiver:latest",
         ],
+    );
+    // The two ends of `az acr login … | podman login …` start together, so either may log first;
+    // the token above came through the pipe, not a command line.
+    assert!(
+        calls.iter().any(|c| c
+            == "az acr login --name kedatuiacr --expose-token --query accessToken --output tsv"),
+        "{calls:#?}"
     );
 }
 

@@ -26,10 +26,7 @@ fn main() -> ExitCode {
     };
 
     // current_thread: avoids fe2o3-amqp 0.14's unsettled-map race (docs/servicebus-amqp.md §2).
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match kedatui_servicebus::client::runtime() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("receiver: cannot start the runtime: {e}");

@@ -20,7 +20,7 @@ pub struct Panels {
 /// `big`: the gauge panel becomes the big-number display (`--big`), taller.
 pub fn panels(area: Rect, big: bool) -> Panels {
     let gauge_h = match (big, area.height >= 30) {
-        (true, _) => crate::presenter::big::HEIGHT + 2,
+        (true, _) => crate::presenter::BIG_HEIGHT + 2,
         (false, true) => 5,
         (false, false) => 4,
     };

@@ -1,8 +1,8 @@
-//! Presenter features: themes for projectors, big numbers, the key echo, slide snapshots. State
+//! Presenter features: themes for projectors, big numbers (drawn by `ui::big`), the key echo,
+//! slide snapshots. State
 //! lives in [`App::presenter`](crate::app::App); drawing reads it like any other state. The
 //! events and commands replay uses are message types, defined in [`crate::event`].
 
-pub mod big;
 pub mod snapshot;
 pub mod theme;
 
@@ -15,6 +15,9 @@ use jiff::{SignedDuration, Timestamp};
 pub const ECHO_FOR: SignedDuration = SignedDuration::from_secs(3);
 
 pub use crate::event::{PresenterCommand, PresenterEvent, ReplayControl, ReplayStatus};
+
+/// Rows of `--big`'s digits (drawn by `ui::big`); the App's layout reserves them.
+pub const BIG_HEIGHT: u16 = 5;
 
 /// What `←`/`→` seek by during a replay.
 pub const SEEK_STEP_SECS: i64 = 10;

@@ -318,11 +318,7 @@ pub struct PurgeArgs {
 }
 
 /// All azservicebus I/O on a `current_thread` runtime (docs/servicebus-amqp.md §2 gotcha 2).
-fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-}
+use kedatui_servicebus::client::runtime;
 
 fn progress_line(sent: u64, total: u64, started: Instant) -> String {
     let width = 30usize;

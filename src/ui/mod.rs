@@ -1,5 +1,6 @@
 //! Drawing: a pure function of the App (`impl Widget for &App`), one module per panel.
 
+pub mod big;
 pub mod chart;
 pub mod echo;
 pub mod events;
@@ -33,7 +34,7 @@ impl Widget for &App {
                 .deployment
                 .as_ref()
                 .map_or((0, 0), |d| (d.spec_replicas, d.ready_replicas));
-            crate::presenter::big::render(self.depth(), replicas, p.gauge, buf);
+            big::render(self.depth(), replicas, p.gauge, buf);
         } else {
             gauge::render(self, p.gauge, buf);
         }

@@ -14,6 +14,18 @@ use super::connection::ConnectionString;
 
 pub type Client = ServiceBusClient<BasicRetryPolicy>;
 
+/// The runtime every azservicebus call runs on, in the console and the receiver alike:
+/// `current_thread`, because fe2o3-amqp 0.14 races on a multi-threaded runtime (a send's
+/// settlement can arrive before its entry in the unsettled map: docs/servicebus-amqp.md §2
+/// gotcha 2). The other hazards have their homes too: the port ([`connect`]), create calls
+/// with no limit of their own (callers wrap them in `tokio::time::timeout`: §4 "Hangs"), and
+/// batch sizes (`kedatui-core`'s sender leaves headroom: §1 "Batch size bug").
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
 /// Retries short enough that a dead broker is reported within seconds, long enough to ride out
 /// a broker restart (azservicebus's default try timeout is 60 s: §4 "Retry / reconnect").
 pub fn retry_options() -> ServiceBusRetryOptions {

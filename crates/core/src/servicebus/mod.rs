@@ -84,10 +84,7 @@ pub async fn check_send_rights(cfg: &ServiceBusConfig) -> Result<(), SourceError
         .name("servicebus-check".into())
         .stack_size(source::SOURCE_STACK)
         .spawn(move || {
-            let result = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
+            let result = match client::runtime() {
                 Ok(rt) => rt.block_on(async {
                     let mut sender =
                         sender::LiveSender::new(cfg.connection.clone(), cfg.queue.clone());

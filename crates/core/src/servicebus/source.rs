@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-use super::ServiceBusConfig;
 use super::sender::{BurstReport, BurstSpec, LiveSender};
+use super::{ServiceBusConfig, client};
 use crate::event::{
     Command, FromSource, Health, PurgeProgress, SendProgress, SourceError, SourceEvent, SourceKind,
 };
@@ -53,9 +53,7 @@ pub fn spawn_queue_source<E: FromSource>(
     events: UnboundedSender<E>,
 ) -> std::io::Result<UnboundedSender<Command>> {
     let (commands, rx) = unbounded_channel();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let runtime = client::runtime()?;
     std::thread::Builder::new()
         .name("servicebus-source".into())
         .stack_size(SOURCE_STACK)

@@ -7,8 +7,8 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Widget};
 
-/// Rows of the font.
-pub const HEIGHT: u16 = 5;
+/// Rows of the font: the height the App's layout reserves.
+pub use crate::presenter::BIG_HEIGHT as HEIGHT;
 
 /// 3×5 glyphs for `0`–`9` and a space; `#` is a lit cell.
 fn glyph(c: char) -> [&'static str; 5] {
@@ -74,14 +74,14 @@ pub fn render(depth: u64, (spec, ready): (u32, u32), area: Rect, buf: &mut Buffe
     render_number(
         "Queue depth (active + in flight)",
         depth,
-        Style::new().fg(crate::ui::theme::DEPTH).bold(),
+        Style::new().fg(super::theme::DEPTH).bold(),
         left,
         buf,
     );
     render_number(
         &format!("Replicas ({ready} ready)"),
         u64::from(spec),
-        Style::new().fg(crate::ui::theme::READY_REPLICAS).bold(),
+        Style::new().fg(super::theme::READY_REPLICAS).bold(),
         right,
         buf,
     );
