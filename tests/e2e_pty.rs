@@ -658,7 +658,8 @@ fn summary_number(summary: &str, label: &str) -> u64 {
 
 /// #10 item 2: the network drops for 3 s mid-burst (a TCP proxy between kedatui and the broker
 /// resets every connection and refuses new ones). The terminal stays the console's: alternate
-/// screen and raw mode on, no panic text; the header reports the outage; the burst's result
+/// screen and raw mode on, no panic text; the header reports the outage, then "ok" again once
+/// the network is back (with no further burst); the burst's result
 /// reconciles with what the broker holds: sent ≤ held ≤ sent + maybe resent, failed = size −
 /// sent, and every resend kept its message id.
 #[test]
@@ -711,6 +712,13 @@ fn network_blip_mid_burst_keeps_the_terminal_and_the_numbers_honest() {
     console.screen.wait_for("the burst's result", |s| {
         s.contains("burst #1:") && !s.contains("sending")
     });
+    // The network is back: the header says so by itself, without another burst.
+    console
+        .screen
+        .wait_for("the header back to ok after the outage", |s| {
+            let header: String = s.lines().take(2).collect::<Vec<_>>().join("\n");
+            header.contains("Service Bus ok") && !header.contains("reconnecting")
+        });
     let contents = console.screen.parser.screen().contents();
     assert!(
         console.screen.parser.screen().alternate_screen(),

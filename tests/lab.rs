@@ -35,6 +35,8 @@ fn build_receiver() -> PathBuf {
     let built = std::fs::metadata(&receiver).and_then(|m| m.modified()).ok();
     let sources = [
         "src",
+        "crates",
+        "vendor",
         "receiver/src",
         "testkit/src",
         "Cargo.lock",

@@ -8,8 +8,8 @@
 use std::time::Duration;
 
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent};
-use kedatui::app::{App, AppConfig, Mode};
-use kedatui::event::Event;
+use kedatui::app::{App, AppConfig, Mode, SourceKindKey};
+use kedatui::event::{Event, Health};
 use kedatui::servicebus::{ServiceBusConfig, connection};
 use kedatui::source::Sources;
 use ratatui::Terminal;
@@ -150,6 +150,78 @@ async fn broker_lost_mid_burst_shows_failed_dashes_and_queue_reset() {
     assert!(
         summary.contains("time to drain        queue reset"),
         "a wiped queue is not a drain:\n{summary}"
+    );
+    sources.shutdown().await;
+}
+
+/// A burst that fails while the counts keep coming (only AMQP is cut) leaves the header at
+/// `DOWN`; once the network is back the idle sender attaches a link again by itself, and the
+/// header says `ok` with no further burst. The counts never failed, so only the sender can have
+/// said so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_failed_burst_the_header_turns_ok_when_the_network_does() {
+    const BURST: u64 = 2_000;
+    let bus = FakeServiceBus::start(FakeServiceBusOptions::default()).unwrap();
+    let proxy = TcpProxy::start(([127, 0, 0, 1], bus.amqp_port()).into()).unwrap();
+    let cs = bus.connection_string().replace(
+        &format!("127.0.0.1:{}", bus.amqp_port()),
+        &format!("127.0.0.1:{}", proxy.port()),
+    );
+    let mut cfg = ServiceBusConfig::new(connection::parse(&cs).unwrap(), "kedaqueue");
+    cfg.management_url = bus.management_url().parse().unwrap();
+    cfg.count_interval = Duration::from_millis(100);
+    let (tx, mut events) = kedatui::source::live::world_channel();
+    let commands = kedatui::servicebus::source::spawn_queue_source(cfg, tx).unwrap();
+    let mut sources = Sources::default();
+    sources.add(
+        "servicebus",
+        kedatui::source::live_queue_accepts,
+        commands,
+        None,
+    );
+    let mut app = App::new(AppConfig {
+        mode: Mode::Live,
+        bursts: vec![BURST],
+        ..AppConfig::default()
+    });
+    let sb_health = |a: &App| a.health.get(&SourceKindKey::ServiceBus).cloned();
+    pump_until(&mut app, &mut events, &sources, "a first count", |a| {
+        a.queue.is_some()
+    })
+    .await;
+    proxy.cut();
+    for command in app.update(Event::Input(TermEvent::Key(KeyEvent::from(KeyCode::Char(
+        '1',
+    ))))) {
+        assert!(sources.route(&command));
+    }
+    pump_until(&mut app, &mut events, &sources, "the burst's end", |a| {
+        a.sends.is_empty() && a.last_send.as_ref().is_some_and(|s| s.done)
+    })
+    .await;
+    assert_eq!(app.last_send.as_ref().unwrap().failed, BURST);
+    // The burst's last progress comes first, then the sender's verdict.
+    pump_until(&mut app, &mut events, &sources, "Service Bus DOWN", |a| {
+        matches!(sb_health(a), Some(Health::Down(_)))
+    })
+    .await;
+    assert!(screen(&app).contains("Service Bus DOWN"));
+
+    proxy.resume();
+    pump_until(
+        &mut app,
+        &mut events,
+        &sources,
+        "Service Bus ok again",
+        |a| sb_health(a) == Some(Health::Connected),
+    )
+    .await;
+    let shown = screen(&app);
+    assert!(shown.contains("Service Bus ok"), "{shown}");
+    assert_eq!(
+        bus.counts("kedaqueue").unwrap().active,
+        0,
+        "nothing was sent"
     );
     sources.shutdown().await;
 }

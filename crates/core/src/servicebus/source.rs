@@ -22,6 +22,9 @@ use crate::model::QueueSample;
 pub const MAX_COUNT_BACKOFF: Duration = Duration::from_secs(30);
 /// azservicebus's futures are large (debug builds overflow the default 2 MiB thread stack).
 pub const SOURCE_STACK: usize = 32 * 1024 * 1024;
+/// After a burst failed on a transient error, how often the idle sender tries to attach again,
+/// so the header turns back to "ok" when the network does rather than at the next burst.
+pub const SEND_RECHECK: Duration = Duration::from_secs(3);
 /// Trickle sends are reported as this burst with their running total (the console's contract).
 pub use crate::event::TRICKLE_BURST;
 
@@ -322,6 +325,23 @@ async fn send_loop<E: FromSource>(
                         }
                     }
                 }
+                None if last_error
+                    .as_ref()
+                    .is_some_and(|e| kedatui_servicebus::errors::is_transient(&e.kind)) =>
+                {
+                    match tokio::time::timeout(SEND_RECHECK, jobs.recv()).await {
+                        Ok(Some(job)) => Some(job),
+                        Ok(None) => break,
+                        // Attaching a sender link is the check: no message is sent.
+                        Err(_) => {
+                            if sender.ensure_sender().await.is_ok() {
+                                health(&events, Health::Connected);
+                                last_error = None;
+                            }
+                            None
+                        }
+                    }
+                }
                 None => match jobs.recv().await {
                     Some(job) => Some(job),
                     None => break,
@@ -344,8 +364,10 @@ async fn send_loop<E: FromSource>(
         // CancelBursts bumps the generation: every burst queued before it is cancelled.
         let cancelled = || generation.load(Ordering::SeqCst) != born;
         let ev = events.clone();
+        let mut retried = false;
         let mut progress = |r: &BurstReport| {
             if let Some(e) = &r.retrying {
+                retried = true;
                 health(&ev, Health::Reconnecting(e.message.clone()));
             }
             emit(&ev, progress_event(&spec, r));
@@ -361,16 +383,17 @@ async fn send_loop<E: FromSource>(
             maybe_resent: 0,
         });
         let report = sender.send_burst(&spec, &cancelled, &mut progress).await;
-        match (&report.error, &last_error) {
-            (Some(e), _) => {
+        match &report.error {
+            Some(e) => {
                 health(&events, Health::Down(e.clone()));
                 last_error = Some(e.clone());
             }
-            (None, Some(_)) => {
+            // Recovered: after a failed burst, or from "reconnecting" within this one.
+            None if last_error.is_some() || retried => {
                 health(&events, Health::Connected);
                 last_error = None;
             }
-            (None, None) => {}
+            None => {}
         }
         tracing::debug!(
             burst = spec.burst,
