@@ -144,6 +144,17 @@ fn bad_input_exits_2_with_a_specific_message() {
     );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("/nonexistent/kedatui-cs"));
+    // A count is checked before anything connects, with the burst prompt's words.
+    for (count, expected) in [
+        ("0", "at least 1 message"),
+        ("2m", "at most 1 000 000"),
+        ("ten", "not a whole number"),
+    ] {
+        let out = kedatui(&["send", "--count", count], None, None);
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(2), "--count {count}: {all}");
+        assert!(all.contains(expected), "--count {count}: {all}");
+    }
 }
 
 #[test]

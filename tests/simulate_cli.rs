@@ -158,7 +158,7 @@ fn table_prints_changes_events_and_the_summary() {
 
 #[test]
 fn bad_input_exits_2_with_a_clear_message() {
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 8] = [
         (&["--duration", "1m30"], "30 has no unit"),
         (&["--cooldown", "5x"], "unknown unit"),
         (&["--burst", "10"], "expected AT:COUNT"),
@@ -172,6 +172,10 @@ fn bad_input_exits_2_with_a_clear_message() {
             "cannot read /nonexistent/scaledobject.yaml",
         ),
         (&["--step", "0s"], "--step must be greater than 0s"),
+        (
+            &["--duration", "720h", "--step", "1ms"],
+            "is 2 592 000 001 rows; at most 1 000 000 (raise --step",
+        ),
     ];
     for (args, expected) in cases {
         let o = simulate(args);

@@ -91,6 +91,11 @@ pub fn parse_interval(text: &str) -> Result<Duration, String> {
 }
 
 /// `200`, `200/s`, `600/m`: messages per second.
+/// `--count`: the burst prompt's syntax and bounds, so the same text means the same everywhere.
+fn parse_count(text: &str) -> Result<u64, String> {
+    crate::app::parse_burst_size(text)
+}
+
 pub fn parse_rate(text: &str) -> Result<f64, String> {
     let t = text.trim();
     let (number, per) = match t.split_once('/') {
@@ -285,8 +290,8 @@ fn read_source(
 pub struct SendArgs {
     #[command(flatten)]
     pub servicebus: ServiceBusArgs,
-    /// How many messages to send.
-    #[arg(long, short = 'n', value_name = "N")]
+    /// How many messages to send: `10000`, `10_000` or `10k` (1 to 1 000 000, as a burst).
+    #[arg(long, short = 'n', value_name = "N", value_parser = parse_count)]
     pub count: u64,
     /// At most B messages per batch [default: as many as fit in the link's max-message-size].
     #[arg(long, value_name = "B", value_parser = clap::value_parser!(u64).range(1..))]

@@ -231,6 +231,9 @@ pub struct SimulateArgs {
     pub format: Format,
 }
 
+/// Most output rows `simulate` prints: a day at 1 s steps is 86 401.
+const MAX_ROWS: i128 = 1_000_000;
+
 /// Exit code for bad input (flags, files).
 use kedatui_servicebus::EXIT_BAD_INPUT as BAD_INPUT;
 
@@ -246,6 +249,22 @@ pub fn run(args: SimulateArgs) -> color_eyre::Result<ExitCode> {
     };
     if args.step <= SignedDuration::ZERO {
         eprintln!("kedatui simulate: --step must be greater than 0s");
+        return Ok(ExitCode::from(BAD_INPUT));
+    }
+    if args.duration < SignedDuration::ZERO {
+        eprintln!("kedatui simulate: --duration must not be negative");
+        return Ok(ExitCode::from(BAD_INPUT));
+    }
+    // A typo like `--duration 30d --step 1ms` would print for hours: refuse it up front.
+    let rows = args.duration.as_nanos() / args.step.as_nanos() + 1;
+    if rows > MAX_ROWS {
+        eprintln!(
+            "kedatui simulate: --duration {} at --step {} is {} rows; at most {} (raise --step or shorten --duration)",
+            kedatui_core::duration::format_duration(args.duration),
+            kedatui_core::duration::format_duration(args.step),
+            crate::app::format::group_thousands(u64::try_from(rows).unwrap_or(u64::MAX)),
+            crate::app::format::group_thousands(MAX_ROWS as u64),
+        );
         return Ok(ExitCode::from(BAD_INPUT));
     }
     let stdout = io::stdout();
