@@ -45,6 +45,51 @@ async fn pump_until(
     }
 }
 
+/// The broker, a proxy in front of its AMQP port (the REST counts go direct), the console's live
+/// Service Bus source through it, and a live-mode App whose key `1` fires `burst`.
+struct Rig {
+    bus: FakeServiceBus,
+    proxy: TcpProxy,
+    events: UnboundedReceiver<Event>,
+    sources: Sources,
+    app: App,
+}
+
+impl Rig {
+    fn start(burst: u64) -> Self {
+        let bus = FakeServiceBus::start(FakeServiceBusOptions::default()).unwrap();
+        let proxy = TcpProxy::start(([127, 0, 0, 1], bus.amqp_port()).into()).unwrap();
+        let cs = bus.connection_string().replace(
+            &format!("127.0.0.1:{}", bus.amqp_port()),
+            &format!("127.0.0.1:{}", proxy.port()),
+        );
+        let mut cfg = ServiceBusConfig::new(connection::parse(&cs).unwrap(), "kedaqueue");
+        cfg.management_url = bus.management_url().parse().unwrap();
+        cfg.count_interval = Duration::from_millis(100);
+        let (tx, events) = kedatui::source::live::world_channel();
+        let commands = kedatui::servicebus::source::spawn_queue_source(cfg, tx).unwrap();
+        let mut sources = Sources::default();
+        sources.add(
+            "servicebus",
+            kedatui::source::live_queue_accepts,
+            commands,
+            None,
+        );
+        let app = App::new(AppConfig {
+            mode: Mode::Live,
+            bursts: vec![burst],
+            ..AppConfig::default()
+        });
+        Self {
+            bus,
+            proxy,
+            events,
+            sources,
+            app,
+        }
+    }
+}
+
 fn screen(app: &App) -> String {
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     terminal.draw(|f| f.render_widget(app, f.area())).unwrap();
@@ -54,30 +99,13 @@ fn screen(app: &App) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_lost_mid_burst_shows_failed_dashes_and_queue_reset() {
     const BURST: u64 = 5_000;
-    let mut bus = FakeServiceBus::start(FakeServiceBusOptions::default()).unwrap();
-    let proxy = TcpProxy::start(([127, 0, 0, 1], bus.amqp_port()).into()).unwrap();
-    let cs = bus.connection_string().replace(
-        &format!("127.0.0.1:{}", bus.amqp_port()),
-        &format!("127.0.0.1:{}", proxy.port()),
-    );
-    let mut cfg = ServiceBusConfig::new(connection::parse(&cs).unwrap(), "kedaqueue");
-    cfg.management_url = bus.management_url().parse().unwrap();
-    cfg.count_interval = Duration::from_millis(100);
-
-    let (tx, mut events) = kedatui::source::live::world_channel();
-    let commands = kedatui::servicebus::source::spawn_queue_source(cfg, tx).unwrap();
-    let mut sources = Sources::default();
-    sources.add(
-        "servicebus",
-        kedatui::source::live_queue_accepts,
-        commands,
-        None,
-    );
-    let mut app = App::new(AppConfig {
-        mode: Mode::Live,
-        bursts: vec![BURST],
-        ..AppConfig::default()
-    });
+    let Rig {
+        mut bus,
+        proxy,
+        mut events,
+        sources,
+        mut app,
+    } = Rig::start(BURST);
     pump_until(&mut app, &mut events, &sources, "a first count", |a| {
         a.queue.is_some()
     })
@@ -161,29 +189,13 @@ async fn broker_lost_mid_burst_shows_failed_dashes_and_queue_reset() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_failed_burst_the_header_turns_ok_when_the_network_does() {
     const BURST: u64 = 2_000;
-    let bus = FakeServiceBus::start(FakeServiceBusOptions::default()).unwrap();
-    let proxy = TcpProxy::start(([127, 0, 0, 1], bus.amqp_port()).into()).unwrap();
-    let cs = bus.connection_string().replace(
-        &format!("127.0.0.1:{}", bus.amqp_port()),
-        &format!("127.0.0.1:{}", proxy.port()),
-    );
-    let mut cfg = ServiceBusConfig::new(connection::parse(&cs).unwrap(), "kedaqueue");
-    cfg.management_url = bus.management_url().parse().unwrap();
-    cfg.count_interval = Duration::from_millis(100);
-    let (tx, mut events) = kedatui::source::live::world_channel();
-    let commands = kedatui::servicebus::source::spawn_queue_source(cfg, tx).unwrap();
-    let mut sources = Sources::default();
-    sources.add(
-        "servicebus",
-        kedatui::source::live_queue_accepts,
-        commands,
-        None,
-    );
-    let mut app = App::new(AppConfig {
-        mode: Mode::Live,
-        bursts: vec![BURST],
-        ..AppConfig::default()
-    });
+    let Rig {
+        bus,
+        proxy,
+        mut events,
+        sources,
+        mut app,
+    } = Rig::start(BURST);
     let sb_health = |a: &App| a.health.get(&SourceKindKey::ServiceBus).cloned();
     pump_until(&mut app, &mut events, &sources, "a first count", |a| {
         a.queue.is_some()
