@@ -234,6 +234,31 @@ fn check_line(path: &str, line: &str, docs: &BTreeMap<String, Doc>) -> Vec<Strin
     problems
 }
 
+/// A file outside `docs/` that cites `§N` must name the document somewhere: a bare `§7.2` in a
+/// file that mentions no `docs/NAME.md` leaves the reader guessing which document it means.
+fn bare_sections(file: &str, text: &str) -> Option<String> {
+    if file.starts_with("docs/") || file.starts_with("vendor/") {
+        return None;
+    }
+    let line = text.lines().position(|l| {
+        l.match_indices('§')
+            .any(|(i, s)| l[i + s.len()..].starts_with(|c: char| c.is_ascii_digit()))
+    })?;
+    let names_a_doc = text.match_indices("docs/").any(|(i, _)| {
+        let rest = &text[i + "docs/".len()..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
+            .unwrap_or(rest.len());
+        rest[..end].ends_with(".md")
+    });
+    (!names_a_doc).then(|| {
+        format!(
+            "line {}: cites a § section but names no docs/NAME.md, so the reader cannot tell which document",
+            line + 1
+        )
+    })
+}
+
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -311,6 +336,9 @@ fn every_cited_doc_and_section_is_in_the_repository() {
             continue;
         };
         scanned += 1;
+        if let Some(problem) = bare_sections(&file, &text) {
+            problems.push(format!("{file}: {problem}"));
+        }
         for (n, line) in text.lines().enumerate() {
             cited += citations(line).len();
             for problem in check_line(&file, line, &docs) {
@@ -357,6 +385,21 @@ mod checker {
         assert_eq!(sections, ["1", "1.2", "2", "4"]);
         assert_eq!(d.gotchas["2"], BTreeSet::from([3]));
         assert!(d.text["1"].contains("Parser notes"));
+    }
+
+    #[test]
+    fn a_bare_section_needs_the_document_named_in_its_file() {
+        let bare = "# scales to 0 on its first poll (§1.2)\nkind: Deployment\n";
+        assert!(
+            bare_sections("yaml/x.yaml", bare)
+                .unwrap()
+                .starts_with("line 1:")
+        );
+        let named = "# see docs/a.md for the rules\n# scales to 0 (§1.2)\n";
+        assert_eq!(bare_sections("yaml/x.yaml", named), None);
+        // Not a citation: no digit after the sign; and docs/ cite their own sections.
+        assert_eq!(bare_sections("README.md", "§ alone, §x\n"), None);
+        assert_eq!(bare_sections("docs/a.md", "see §2\n"), None);
     }
 
     #[test]
