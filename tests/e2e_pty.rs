@@ -3,85 +3,66 @@
 //! left. Waits are on screen conditions with timeouts; time warp keeps it quick. And live mode
 //! against the loopback Service Bus and API server fakes.
 
-use std::io::{Read, Write};
-use std::path::PathBuf;
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+mod common;
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::pty::{Pty, SERVICEBUS_VARS, Spawn};
 
 const ROWS: u16 = 40;
 const COLS: u16 = 120;
 const TIMEOUT: Duration = Duration::from_secs(30);
 
-struct Screen {
-    parser: vt100::Parser,
-    raw: Vec<u8>,
-    chunks: mpsc::Receiver<Vec<u8>>,
-    closed: bool,
-}
-
-impl Screen {
-    fn pump(&mut self, wait: Duration) {
-        match self.chunks.recv_timeout(wait) {
-            Ok(chunk) => {
-                self.parser.process(&chunk);
-                self.raw.extend_from_slice(&chunk);
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => self.closed = true,
-        }
-    }
-
-    /// Read output until `cond` holds on the screen, or fail after TIMEOUT with the screen shown.
-    fn wait_for(&mut self, what: &str, cond: impl Fn(&str) -> bool) {
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            let contents = self.parser.screen().contents();
-            if cond(&contents) {
-                return;
-            }
-            assert!(
-                !self.closed,
-                "the console exited while waiting for {what}:\n{contents}"
-            );
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; screen:\n{contents}"
-            );
-            self.pump(Duration::from_millis(100));
-        }
-    }
-}
-
-fn local_flags(master: &dyn portable_pty::MasterPty) -> String {
-    format!(
-        "{:?}",
-        master
-            .get_termios()
-            .expect("termios of the pty")
-            .local_flags
-    )
-}
-
+/// kedatui in a pty, checked to be on the alternate screen in raw mode while it runs and to
+/// leave both when it exits.
 struct Console {
-    screen: Screen,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    master: Box<dyn portable_pty::MasterPty + Send>,
-    /// The fresh pty's line-discipline flags (ICANON, ECHO, …), as text: nix's type is not re-exported.
-    cooked: String,
+    pty: Pty,
     log: tempfile::NamedTempFile,
 }
 
 impl Console {
     /// Start kedatui at warp ×20 in a fresh 120×40 pty and wait for its first frame.
     fn start() -> Console {
+        Console::start_sim(&[])
+    }
+
+    /// [`Console::start`] with `more` arguments.
+    fn start_sim(more: &[&str]) -> Console {
+        let mut args = vec!["--warp", "20", "--seed", "42"];
+        args.extend_from_slice(more);
+        Console::start_with(&args, &[], "the first frame", |s| {
+            s.contains("Queue kedaqueue") && s.contains("no pods")
+        })
+    }
+
+    /// Start kedatui live against the loopback fakes (counts every 200 ms) with `more`
+    /// arguments and environment, and wait for both sources to be connected.
+    fn start_live(
+        kubeconfig: &Path,
+        connection_string: &str,
+        management_url: &str,
+        more: &[&str],
+        more_envs: &[(&str, &str)],
+    ) -> Console {
+        let mut args = vec![
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "--count-interval",
+            "200ms",
+        ];
+        args.extend_from_slice(more);
+        let mut envs = vec![
+            ("SERVICEBUS_CONNECTION_STRING", connection_string),
+            ("SERVICEBUS_MANAGEMENT_URL", management_url),
+        ];
+        envs.extend_from_slice(more_envs);
         Console::start_with(
-            &["--warp", "20", "--seed", "42"],
-            &[],
-            "the first frame",
-            |s| s.contains("Queue kedaqueue") && s.contains("no pods"),
+            &args,
+            &envs,
+            "the LIVE header with both sources connected",
+            |s| s.contains(" LIVE ") && s.contains("Service Bus ok") && s.contains("cluster ok"),
         )
     }
 
@@ -93,111 +74,63 @@ impl Console {
         what: &str,
         first: impl Fn(&str) -> bool,
     ) -> Console {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("open a pty");
-        let cooked = local_flags(&*pair.master);
         let log = tempfile::NamedTempFile::new().unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_kedatui"));
-        cmd.args(args);
-        cmd.arg("--log-file");
-        cmd.arg(log.path());
-        cmd.env("TERM", "xterm-256color");
-        for var in [
-            "SERVICEBUS_CONNECTION_STRING",
-            "SERVICEBUS_MANAGE_CONNECTION_STRING",
-            "SERVICEBUS_QUEUE",
-            "SERVICEBUS_MANAGEMENT_URL",
-        ] {
-            cmd.env_remove(var);
-        }
-        for (k, v) in envs {
-            cmd.env(k, v);
-        }
-        let child = pair.slave.spawn_command(cmd).expect("spawn kedatui");
-        drop(pair.slave);
-
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        if tx.send(buf[..n].to_vec()).is_err() {
-                            break;
-                        }
-                    }
-                }
-            }
+        let mut args = args.to_vec();
+        args.extend(["--log-file", log.path().to_str().unwrap()]);
+        let mut pty = Pty::spawn(Spawn {
+            args: &args,
+            envs,
+            remove: &SERVICEBUS_VARS,
+            rows: ROWS,
+            cols: COLS,
+            timeout: TIMEOUT,
         });
-        let writer = pair.master.take_writer().unwrap();
-        let screen = Screen {
-            parser: vt100::Parser::new(ROWS, COLS, 0),
-            raw: Vec::new(),
-            chunks: rx,
-            closed: false,
-        };
-        let mut console = Console {
-            screen,
-            writer,
-            child,
-            master: pair.master,
-            cooked,
-            log,
-        };
-        console.screen.wait_for(what, first);
+        pty.wait_for(what, |s, _| first(s));
         assert!(
-            console.screen.parser.screen().alternate_screen(),
+            pty.parser.screen().alternate_screen(),
             "the console draws on the alternate screen"
         );
         // Raw mode: the line discipline no longer echoes or buffers lines.
         assert_ne!(
-            local_flags(&*console.master),
-            console.cooked,
+            pty.local_flags(),
+            pty.cooked,
             "raw mode is on while running"
         );
-        console
+        Console { pty, log }
+    }
+
+    /// Read output until `cond` holds on the screen, or fail after TIMEOUT with the screen shown.
+    fn wait_for(&mut self, what: &str, cond: impl Fn(&str) -> bool) {
+        self.pty.wait_for(what, |s, _| cond(s));
     }
 
     fn press(&mut self, bytes: &[u8]) {
-        self.writer.write_all(bytes).unwrap();
-        self.writer.flush().unwrap();
+        self.pty.press(bytes);
+    }
+
+    /// `q`, which asks first while there is something to lose, then `y`: see [`Console::finish`].
+    fn quit_confirmed(mut self) -> (u32, String) {
+        self.press(b"q");
+        self.wait_for("the quit question", |s| s.contains("Quit?"));
+        self.press(b"y");
+        self.finish()
     }
 
     /// Wait for the exit, check the terminal is back to normal, return the exit code and the summary.
     fn finish(mut self) -> (u32, String) {
-        let deadline = Instant::now() + TIMEOUT;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "kedatui did not exit");
-            self.screen.pump(Duration::from_millis(50));
-        };
-        while !self.screen.closed {
-            self.screen.pump(Duration::from_millis(200));
-        }
+        let (code, summary) = self.pty.wait_exit();
         assert!(
-            !self.screen.parser.screen().alternate_screen(),
+            !self.pty.parser.screen().alternate_screen(),
             "the alternate screen was left"
         );
         assert_eq!(
-            local_flags(&*self.master),
-            self.cooked,
+            self.pty.local_flags(),
+            self.pty.cooked,
             "raw mode was turned off (ICANON/ECHO back)"
         );
-
-        let output = String::from_utf8_lossy(&self.screen.raw).into_owned();
-        let summary_at = output
-            .rfind("kedatui summary")
-            .expect("the exit summary is printed");
+        let output = self.pty.output();
+        // The summary is the output's tail.
+        let summary_at = output.len() - summary.len();
         // The summary comes after the alternate screen was left, so it stays in the scrollback.
         let leave_alt = output
             .rfind("\u{1b}[?1049l")
@@ -206,7 +139,7 @@ impl Console {
             leave_alt < summary_at,
             "summary printed after the terminal was restored"
         );
-        (status.exit_code(), output[summary_at..].to_owned())
+        (code, summary)
     }
 }
 
@@ -215,24 +148,15 @@ fn burst_scale_out_and_quit_in_a_real_terminal() {
     let mut console = Console::start();
     console.press(b"3");
     // The key echo tells the audience what was pressed.
-    console
-        .screen
-        .wait_for("the key echo", |s| s.contains("3 → burst of 500"));
-    console
-        .screen
-        .wait_for("a Running, Ready pod and 500 messages sent", |s| {
-            s.contains("sent 500")
-                && s.lines().any(|l| {
-                    l.contains("kedasbreceiver-") && l.contains("Running") && l.contains("1/1")
-                })
-        });
+    console.wait_for("the key echo", |s| s.contains("3 → burst of 500"));
+    console.wait_for("a Running, Ready pod and 500 messages sent", |s| {
+        s.contains("sent 500")
+            && s.lines().any(|l| {
+                l.contains("kedasbreceiver-") && l.contains("Running") && l.contains("1/1")
+            })
+    });
     // Pods and messages are around: q asks first.
-    console.press(b"q");
-    console
-        .screen
-        .wait_for("the quit question", |s| s.contains("Quit?"));
-    console.press(b"y");
-    let (code, summary) = console.finish();
+    let (code, summary) = console.quit_confirmed();
     assert_eq!(code, 0);
     assert!(summary.contains("bursts fired         1"), "{summary}");
     assert!(summary.contains("messages sent        500"), "{summary}");
@@ -261,7 +185,7 @@ fn ctrl_c_restores_the_terminal() {
 #[test]
 fn sigterm_restores_the_terminal() {
     let console = Console::start();
-    let pid = console.child.process_id().expect("child pid");
+    let pid = console.pty.pid();
     let kill = std::process::Command::new("kill")
         .args(["-TERM", &pid.to_string()])
         .status()
@@ -322,63 +246,42 @@ fn live_mode_burst_counts_from_the_rest_fake() {
         dir: _dir,
         kubeconfig,
     } = LiveFakes::start();
-    let connection_string = bus.connection_string();
-    let management_url = bus.management_url();
-    let mut console = Console::start_with(
-        &[
-            "--kubeconfig",
-            kubeconfig.to_str().unwrap(),
-            "--count-interval",
-            "200ms",
-        ],
-        &[
-            ("SERVICEBUS_CONNECTION_STRING", &connection_string),
-            ("SERVICEBUS_MANAGEMENT_URL", &management_url),
-            // The most verbose log: azservicebus and fe2o3 print CBS frames at debug level.
-            ("KEDATUI_LOG", "debug"),
-        ],
-        "the LIVE header with both sources connected",
-        |s| s.contains(" LIVE ") && s.contains("Service Bus ok") && s.contains("cluster ok"),
+    let mut console = Console::start_live(
+        &kubeconfig,
+        &bus.connection_string(),
+        &bus.management_url(),
+        &[],
+        // The most verbose log: azservicebus and fe2o3 print CBS frames at debug level.
+        &[("KEDATUI_LOG", "debug")],
     );
     // The header has no simulator warp in live mode.
-    let contents = console.screen.parser.screen().contents();
+    let contents = console.pty.contents();
     let header = contents.lines().next().unwrap_or_default();
     assert!(!header.contains("warp"), "no warp in live mode: {header}");
     console.press(b"3");
-    console
-        .screen
-        .wait_for("500 active messages read from the REST fake", |s| {
-            s.contains("active 500")
-        });
+    console.wait_for("500 active messages read from the REST fake", |s| {
+        s.contains("active 500")
+    });
     assert_eq!(bus.counts("kedaqueue").unwrap().active, 500);
     // Wi-Fi gone: the header says so, and `s` carries on in the simulator from 500 messages.
     let key = bus.options().rules[0].key.clone();
     bus.stop();
-    console
-        .screen
-        .wait_for("the header saying Service Bus is down", |s| {
-            s.contains("Service Bus DOWN") && s.contains("[s: switch to simulator]")
-        });
+    console.wait_for("the header saying Service Bus is down", |s| {
+        s.contains("Service Bus DOWN") && s.contains("[s: switch to simulator]")
+    });
     console.press(b"s");
-    console
-        .screen
-        .wait_for("SIM in the header, from the live numbers", |s| {
-            let header = s.lines().next().unwrap_or_default();
-            header.contains(" SIM ")
-                && header.contains("not live")
-                && !header.contains("LIVE")
-                && s.contains("active 500")
-        });
-    let contents = console.screen.parser.screen().contents();
+    console.wait_for("SIM in the header, from the live numbers", |s| {
+        let header = s.lines().next().unwrap_or_default();
+        header.contains(" SIM ")
+            && header.contains("not live")
+            && !header.contains("LIVE")
+            && s.contains("active 500")
+    });
+    let contents = console.pty.contents();
     assert!(!contents.contains(&key), "no key on screen");
-    console.press(b"q");
-    console
-        .screen
-        .wait_for("the quit question", |s| s.contains("Quit?"));
-    console.press(b"y");
     // Still readable after `finish` drops (and unlinks) the temporary file.
     let mut log_file = console.log.reopen().unwrap();
-    let (code, summary) = console.finish();
+    let (code, summary) = console.quit_confirmed();
     assert_eq!(code, 0);
     assert!(summary.contains("messages sent        500"), "{summary}");
     assert!(!summary.contains(&key), "no key in the summary");
@@ -415,12 +318,11 @@ fn record_a_live_session_snapshot_and_replay_it() {
     std::fs::create_dir(&shots).unwrap();
     let connection_string = bus.connection_string();
     let key = bus.options().rules[0].key.clone();
-    let mut console = Console::start_with(
+    let mut console = Console::start_live(
+        &kubeconfig,
+        &connection_string,
+        &bus.management_url(),
         &[
-            "--kubeconfig",
-            kubeconfig.to_str().unwrap(),
-            "--count-interval",
-            "200ms",
             "--record",
             recording.to_str().unwrap(),
             "--snapshot-dir",
@@ -428,27 +330,13 @@ fn record_a_live_session_snapshot_and_replay_it() {
             "--theme",
             "presenter",
         ],
-        &[
-            ("SERVICEBUS_CONNECTION_STRING", &connection_string),
-            ("SERVICEBUS_MANAGEMENT_URL", &bus.management_url()),
-        ],
-        "the LIVE header with both sources connected",
-        |s| s.contains(" LIVE ") && s.contains("Service Bus ok") && s.contains("cluster ok"),
+        &[],
     );
     console.press(b"3");
-    console
-        .screen
-        .wait_for("500 active messages", |s| s.contains("active 500"));
+    console.wait_for("500 active messages", |s| s.contains("active 500"));
     console.press(b"S");
-    console
-        .screen
-        .wait_for("the snapshot notice", |s| s.contains("screen saved:"));
-    console.press(b"q");
-    console
-        .screen
-        .wait_for("the quit question", |s| s.contains("Quit?"));
-    console.press(b"y");
-    let (code, recorded_summary) = console.finish();
+    console.wait_for("the snapshot notice", |s| s.contains("screen saved:"));
+    let (code, recorded_summary) = console.quit_confirmed();
     assert_eq!(code, 0);
     drop(api);
 
@@ -492,10 +380,8 @@ fn record_a_live_session_snapshot_and_replay_it() {
         |s| s.contains("REPLAY"),
     );
     replay.press(b"1");
-    replay
-        .screen
-        .wait_for("the refusal", |s| s.contains("disabled in replay"));
-    replay.screen.wait_for("the end of the recording", |s| {
+    replay.wait_for("the refusal", |s| s.contains("disabled in replay"));
+    replay.wait_for("the end of the recording", |s| {
         s.contains("REPLAY end") && s.contains("active 500")
     });
     replay.press(b"q");
@@ -525,43 +411,26 @@ fn esc_never_quits_and_q_asks_while_the_demo_runs() {
     console.press(b"?");
     // Wait for the whole overlay: a frame can reach the pty in several chunks, so "this help"
     // may be on screen before the quit line below it is.
-    console
-        .screen
-        .wait_for("the help overlay saying how q and Ctrl-C quit", |s| {
-            s.contains("this help") && s.contains("Ctrl-C: at once")
-        });
+    console.wait_for("the help overlay saying how q and Ctrl-C quit", |s| {
+        s.contains("this help") && s.contains("Ctrl-C: at once")
+    });
     console.press(b"\x1b");
-    console
-        .screen
-        .wait_for("help closed", |s| !s.contains("this help"));
+    console.wait_for("help closed", |s| !s.contains("this help"));
     console.press(b"\x1b");
     console.press(b"3");
-    console
-        .screen
-        .wait_for("500 messages sent", |s| s.contains("sent 500"));
+    console.wait_for("500 messages sent", |s| s.contains("sent 500"));
     console.press(b"q");
-    console.screen.wait_for("the quit question", |s| {
+    console.wait_for("the quit question", |s| {
         s.contains("Quit?") && s.contains("keep going")
     });
     console.press(b"n");
-    console
-        .screen
-        .wait_for("the question gone", |s| !s.contains("Quit?"));
+    console.wait_for("the question gone", |s| !s.contains("Quit?"));
     console.press(b"q");
-    console
-        .screen
-        .wait_for("the quit question again", |s| s.contains("Quit?"));
+    console.wait_for("the quit question again", |s| s.contains("Quit?"));
     console.press(b"\x1b");
-    console
-        .screen
-        .wait_for("Esc answers no", |s| !s.contains("Quit?"));
-    assert!(!console.screen.closed, "still running after every Esc");
-    console.press(b"q");
-    console
-        .screen
-        .wait_for("the quit question", |s| s.contains("Quit?"));
-    console.press(b"y");
-    let (code, summary) = console.finish();
+    console.wait_for("Esc answers no", |s| !s.contains("Quit?"));
+    assert!(!console.pty.closed, "still running after every Esc");
+    let (code, summary) = console.quit_confirmed();
     assert_eq!(code, 0);
     assert!(summary.contains("messages sent        500"), "{summary}");
 }
@@ -586,33 +455,15 @@ fn a_pasted_connection_string_never_reaches_the_screen_or_the_recording() {
     let secret = format!(
         "Endpoint=sb://demo-123.servicebus.windows.net/;SharedAccessKeyName=kedatui-send;SharedAccessKey={key}"
     );
-    let mut console = Console::start_with(
-        &[
-            "--warp",
-            "20",
-            "--seed",
-            "42",
-            "--record",
-            recording.to_str().unwrap(),
-        ],
-        &[],
-        "the first frame",
-        |s| s.contains("Queue kedaqueue") && s.contains("no pods"),
-    );
+    let mut console = Console::start_sim(&["--record", recording.to_str().unwrap()]);
     console.press(b"b");
-    console
-        .screen
-        .wait_for("the burst prompt", |s| s.contains("Burst size:"));
+    console.wait_for("the burst prompt", |s| s.contains("Burst size:"));
     console.press(format!("\x1b[200~{secret}\x1b[201~").as_bytes());
-    console
-        .screen
-        .wait_for("the paste hint", |s| s.contains("paste dropped"));
+    console.wait_for("the paste hint", |s| s.contains("paste dropped"));
     // Typed letters are dropped too; digits and a suffix are taken.
     console.press(b"x1k");
-    console
-        .screen
-        .wait_for("the typed size", |s| s.contains("Burst size: 1k"));
-    let screen = console.screen.parser.screen().contents();
+    console.wait_for("the typed size", |s| s.contains("Burst size: 1k"));
+    let screen = console.pty.contents();
     for shown in [key, "SharedAccessKey", "Endpoint", "123"] {
         assert!(
             !screen.contains(shown),
@@ -620,9 +471,7 @@ fn a_pasted_connection_string_never_reaches_the_screen_or_the_recording() {
         );
     }
     console.press(b"\r");
-    console
-        .screen
-        .wait_for("the burst of 1k", |s| s.contains("burst of 1 000"));
+    console.wait_for("the burst of 1k", |s| s.contains("burst of 1 000"));
     console.press(b"\x03");
     let (code, _) = console.finish();
     assert_eq!(code, 0);
@@ -677,21 +526,12 @@ fn network_blip_mid_burst_keeps_the_terminal_and_the_numbers_honest() {
         &format!("127.0.0.1:{}", bus.amqp_port()),
         &format!("127.0.0.1:{}", proxy.port()),
     );
-    let mut console = Console::start_with(
-        &[
-            "--kubeconfig",
-            kubeconfig.to_str().unwrap(),
-            "--count-interval",
-            "200ms",
-            "--bursts",
-            &BURST.to_string(),
-        ],
-        &[
-            ("SERVICEBUS_CONNECTION_STRING", &via_proxy),
-            ("SERVICEBUS_MANAGEMENT_URL", &bus.management_url()),
-        ],
-        "the LIVE header with both sources connected",
-        |s| s.contains(" LIVE ") && s.contains("Service Bus ok") && s.contains("cluster ok"),
+    let mut console = Console::start_live(
+        &kubeconfig,
+        &via_proxy,
+        &bus.management_url(),
+        &["--bursts", &BURST.to_string()],
+        &[],
     );
     let before = proxy.bytes_to_target();
     console.press(b"1");
@@ -703,45 +543,36 @@ fn network_blip_mid_burst_keeps_the_terminal_and_the_numbers_honest() {
     proxy.cut_for(Duration::from_secs(3));
     let held_at_cut = bus.counts("kedaqueue").unwrap().active;
     assert!(held_at_cut < BURST, "cut mid-burst, not after it");
-    console
-        .screen
-        .wait_for("the header reporting the outage", |s| {
-            let header: String = s.lines().take(2).collect::<Vec<_>>().join("\n");
-            header.contains("reconnecting") || header.contains("DOWN")
-        });
-    console.screen.wait_for("the burst's result", |s| {
+    console.wait_for("the header reporting the outage", |s| {
+        let header: String = s.lines().take(2).collect::<Vec<_>>().join("\n");
+        header.contains("reconnecting") || header.contains("DOWN")
+    });
+    console.wait_for("the burst's result", |s| {
         s.contains("burst #1:") && !s.contains("sending")
     });
     // The network is back: the header says so by itself, without another burst.
-    console
-        .screen
-        .wait_for("the header back to ok after the outage", |s| {
-            let header: String = s.lines().take(2).collect::<Vec<_>>().join("\n");
-            header.contains("Service Bus ok") && !header.contains("reconnecting")
-        });
-    let contents = console.screen.parser.screen().contents();
+    console.wait_for("the header back to ok after the outage", |s| {
+        let header: String = s.lines().take(2).collect::<Vec<_>>().join("\n");
+        header.contains("Service Bus ok") && !header.contains("reconnecting")
+    });
+    let contents = console.pty.contents();
     assert!(
-        console.screen.parser.screen().alternate_screen(),
+        console.pty.parser.screen().alternate_screen(),
         "still on the alternate screen:\n{contents}"
     );
     assert_ne!(
-        local_flags(&*console.master),
-        console.cooked,
+        console.pty.local_flags(),
+        console.pty.cooked,
         "raw mode is still on"
     );
-    let raw = String::from_utf8_lossy(&console.screen.raw).into_owned();
+    let raw = console.pty.output();
     assert!(!raw.contains("panicked"), "no panic text on the terminal");
     assert!(
         !raw.contains("\u{1b}[?1049l"),
         "the alternate screen was never left while running"
     );
-    console.press(b"q");
     // Messages are still queued, so `q` asks first (#10.1).
-    console
-        .screen
-        .wait_for("the quit question", |s| s.contains("Quit?"));
-    console.press(b"y");
-    let (code, summary) = console.finish();
+    let (code, summary) = console.quit_confirmed();
     assert_eq!(code, 0);
     let sent = summary_number(&summary, "messages sent");
     let failed = summary_number(&summary, "messages failed");

@@ -4,14 +4,16 @@
 //! kubeconfig file, checked with `kedatui doctor`. Waits are on screen or output conditions with
 //! timeouts.
 
+mod common;
+
 use std::collections::{BTreeSet, HashSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use common::pty::{Pty, SERVICEBUS_VARS, Spawn, Watch};
 
 const ROWS: u16 = 40;
 const COLS: u16 = 120;
@@ -108,81 +110,17 @@ const LAB_FLAGS: &[&str] = &[
     "7",
 ];
 
-struct Console {
-    parser: vt100::Parser,
-    raw: Vec<u8>,
-    chunks: mpsc::Receiver<Vec<u8>>,
-    closed: bool,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    _master: Box<dyn portable_pty::MasterPty + Send>,
-    /// Pod STATUS words seen in the pod table so far, and the most `Running 1/1` rows at once.
+/// Pod STATUS words seen in the pod table so far, and the most `Running 1/1` rows at once: pods
+/// can start and go between two waits.
+#[derive(Default)]
+struct Pods {
     statuses: BTreeSet<String>,
     most_ready: usize,
 }
 
-impl Console {
-    fn start(args: &[&str]) -> Console {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("open a pty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_kedatui"));
-        cmd.args(args);
-        cmd.env("TERM", "xterm-256color");
-        for var in [
-            "SERVICEBUS_CONNECTION_STRING",
-            "SERVICEBUS_MANAGE_CONNECTION_STRING",
-            "SERVICEBUS_QUEUE",
-            "SERVICEBUS_MANAGEMENT_URL",
-            "KUBECONFIG",
-        ] {
-            cmd.env_remove(var);
-        }
-        let child = pair.slave.spawn_command(cmd).expect("spawn kedatui");
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        if tx.send(buf[..n].to_vec()).is_err() {
-                            break;
-                        }
-                    }
-                }
-            }
-        });
-        Console {
-            parser: vt100::Parser::new(ROWS, COLS, 0),
-            raw: Vec::new(),
-            chunks: rx,
-            closed: false,
-            writer: pair.master.take_writer().unwrap(),
-            child,
-            _master: pair.master,
-            statuses: BTreeSet::new(),
-            most_ready: 0,
-        }
-    }
-
-    fn pump(&mut self, wait: Duration) {
-        match self.chunks.recv_timeout(wait) {
-            Ok(chunk) => {
-                self.parser.process(&chunk);
-                self.raw.extend_from_slice(&chunk);
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => self.closed = true,
-        }
-        let screen = self.parser.screen().contents();
+impl Watch for Pods {
+    fn saw(&mut self, screen: &vt100::Screen) {
+        let screen = screen.contents();
         let mut ready = 0;
         for line in pod_table_rows(&screen) {
             // The pod table's columns follow the name: STATUS, READY, RESTARTS, AGE.
@@ -198,50 +136,22 @@ impl Console {
         self.most_ready = self.most_ready.max(ready);
     }
 
-    fn wait_for(&mut self, what: &str, cond: impl Fn(&str, &Console) -> bool) {
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            let contents = self.parser.screen().contents();
-            if cond(&contents, self) {
-                return;
-            }
-            assert!(
-                !self.closed,
-                "the console exited while waiting for {what}:\n{contents}"
-            );
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; seen {:?}; screen:\n{contents}",
-                self.statuses
-            );
-            self.pump(Duration::from_millis(50));
-        }
+    fn report(&self) -> String {
+        format!("seen {:?}; ", self.statuses)
     }
+}
 
-    fn press(&mut self, bytes: &[u8]) {
-        self.writer.write_all(bytes).unwrap();
-        self.writer.flush().unwrap();
-    }
-
-    /// Waits for the exit; returns the exit code and everything printed after the summary.
-    fn finish(mut self) -> (u32, String) {
-        let deadline = Instant::now() + TIMEOUT;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "kedatui did not exit");
-            self.pump(Duration::from_millis(50));
-        };
-        while !self.closed {
-            self.pump(Duration::from_millis(200));
-        }
-        let output = String::from_utf8_lossy(&self.raw).into_owned();
-        let at = output
-            .rfind("kedatui summary")
-            .expect("the exit summary is printed");
-        (status.exit_code(), output[at..].to_owned())
-    }
+/// kedatui in a pty, without the caller's Service Bus or cluster settings.
+fn start(args: &[&str]) -> Pty<Pods> {
+    let remove = [SERVICEBUS_VARS.as_slice(), &["KUBECONFIG"]].concat();
+    Pty::spawn(Spawn {
+        args,
+        envs: &[],
+        remove: &remove,
+        rows: ROWS,
+        cols: COLS,
+        timeout: TIMEOUT,
+    })
 }
 
 /// The pod table's rows: they start at the panel's left border with a pod name (the header's
@@ -319,15 +229,15 @@ fn burst_cycle(crash: bool) {
         // A killed receiver's message comes back when its lock expires.
         args.extend_from_slice(&["--lock-duration", "3s", "--restart-backoff", "3s"]);
     }
-    let mut console = Console::start(&args);
+    let mut console = start(&args);
     console.wait_for("the lab's live header", |s, _| {
         s.contains("LIVE (lab)") && s.contains("Service Bus ok") && s.contains("cluster ok")
     });
     console.press(b"1");
     console.wait_for("the burst in the queue", |s, _| s.contains("sent 150"));
-    console.wait_for("two pods Running 1/1", |_, c| c.most_ready >= 2);
+    console.wait_for("two pods Running 1/1", |_, pods| pods.most_ready >= 2);
     if crash {
-        let pid = console.child.process_id().expect("kedatui's pid");
+        let pid = console.pid();
         let receivers = receiver_children(pid);
         assert!(!receivers.is_empty(), "the lab runs receiver processes");
         let kill = Command::new("kill")
@@ -335,24 +245,24 @@ fn burst_cycle(crash: bool) {
             .status()
             .unwrap();
         assert!(kill.success());
-        console.wait_for("CrashLoopBackOff", |_, c| {
-            c.statuses.contains("CrashLoopBackOff")
+        console.wait_for("CrashLoopBackOff", |_, pods| {
+            pods.statuses.contains("CrashLoopBackOff")
         });
     }
     console.wait_for("the queue drained", |s, _| {
         s.contains("active 0 ") && (s.contains("in flight 0 ") || s.contains("in flight n/a"))
     });
-    console.wait_for("pods Terminating after the cooldown", |_, c| {
-        c.statuses.contains("Terminating")
+    console.wait_for("pods Terminating after the cooldown", |_, pods| {
+        pods.statuses.contains("Terminating")
     });
     console.wait_for("no pods left", |s, _| pod_rows(s) == 0);
-    let seen = console.statuses.clone();
+    let seen = console.watch.statuses.clone();
     assert!(
         seen.contains("Pending") || seen.contains("ContainerCreating"),
         "pods were seen starting: {seen:?}"
     );
     console.press(b"q");
-    let (code, after) = console.finish();
+    let (code, after) = console.wait_exit();
     assert_eq!(code, 0, "{after}");
     assert!(
         after.contains(&format!(

@@ -6,6 +6,7 @@
 use std::process::Command;
 
 pub mod fixtures;
+pub mod pty;
 
 /// Runs the `kedatui` binary with `args`: (exit code, stdout, stderr).
 pub fn run(args: &[&str]) -> (i32, String, String) {
