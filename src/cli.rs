@@ -28,7 +28,7 @@ pub enum Commands {
     /// Play a recording made with `--record` through the console (keys: space, ←/→, +/-).
     Replay(crate::record::replay::ReplayArgs),
     /// Preflight checks before going on stage.
-    Doctor(crate::kube::cli::DoctorArgs),
+    Doctor(crate::kube::doctor::DoctorArgs),
     /// Run the lab headless: a loopback Service Bus and API server driven by the simulator's
     /// rules, with a real receiver per pod; prints how to point kedatui at it.
     Lab(crate::lab::LabArgs),

@@ -6,5 +6,6 @@ pub use kedatui_core::kube::*;
 pub mod cli;
 pub mod doctor;
 pub mod doctor_entra;
+pub mod doctor_report;
 
 pub use cli::ClusterArgs;

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod event;
 pub mod kube;
 pub mod lab;
+pub mod logging;
 pub mod presenter;
 pub mod record;
 pub mod servicebus;

@@ -16,7 +16,7 @@ fn main() -> ExitCode {
             return ExitCode::from(kedatui::tui::BAD_INPUT);
         }
         Some(Commands::Replay(args)) => kedatui::tui::replay(args),
-        Some(Commands::Doctor(args)) => kedatui::kube::cli::run_doctor(args),
+        Some(Commands::Doctor(args)) => kedatui::kube::doctor::run_doctor(args),
         Some(Commands::Lab(args)) => kedatui::lab::run_headless(args),
         None => kedatui::tui::run(cli.console),
     };

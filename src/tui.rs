@@ -220,7 +220,7 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
         .log_file
         .clone()
         .unwrap_or_else(|| std::env::temp_dir().join("kedatui.log"));
-    let _log_guard = init_logging(&log_file)?;
+    let _log_guard = crate::logging::init_logging(&log_file)?;
 
     let app_config = match &setup {
         Setup::Simulator => AppConfig {
@@ -322,7 +322,7 @@ fn run_replay(args: ReplayArgs, recording: Recording) -> Result<ExitCode> {
         .log_file
         .clone()
         .unwrap_or_else(|| std::env::temp_dir().join("kedatui.log"));
-    let _log_guard = init_logging(&log_file)?;
+    let _log_guard = crate::logging::init_logging(&log_file)?;
     tracing::info!(file = %args.file.display(), events = recording.entries.len(), "replay starting");
     let cursor = ReplayCursor::new(&recording, args.speed);
     let mut app = App::new(recording.header.config.app_config());
@@ -545,29 +545,6 @@ fn draw(terminal: &mut DefaultTerminal, app: &App) -> Result<()> {
         .draw(|frame| frame.render_widget(app, frame.area()))
         .wrap_err("drawing the screen")?;
     Ok(())
-}
-
-pub fn init_logging(path: &std::path::Path) -> Result<tracing_appender::non_blocking::WorkerGuard> {
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .wrap_err_with(|| format!("opening the log file {}", path.display()))?;
-    let (writer, guard) = tracing_appender::non_blocking(file);
-    let filter = tracing_subscriber::EnvFilter::try_from_env("KEDATUI_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // azservicebus and fe2o3 log through the `log` crate, sometimes with CBS tokens in the text:
-    // our bridge redacts them and keeps the broker's reasons for the UI. It must own `log`, so
-    // the subscriber is installed without tracing-subscriber's own `LogTracer`.
-    crate::servicebus::errors::install_log_bridge();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(writer)
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::set_global_default(subscriber)
-        .map_err(|e| color_eyre::eyre::eyre!("setting up logging: {e}"))?;
-    Ok(guard)
 }
 
 #[cfg(test)]

@@ -70,12 +70,10 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         let broker = errors::broker_reason_since(since);
         let error = errors::classify(operation, &queue, &detail, broker.as_deref());
         // Keyless: a refusal names the role to grant, a failed sign-in says why.
-        let error = kedatui_servicebus::entra::explain(
-            error,
-            &config.connection,
-            kedatui_servicebus::entra::ROLE_RECEIVER,
-            "receiving",
-        );
+        let error =
+            config
+                .connection
+                .explain(error, kedatui_servicebus::entra::ROLE_RECEIVER, "receiving");
         Fatal {
             failure: Failure::from_kind(&error.kind),
             reason: failure::one_line(&error.message),

@@ -87,8 +87,7 @@ impl Watchdog {
                                     message: reason,
                                 };
                                 let role = kedatui_servicebus::entra::ROLE_RECEIVER;
-                                let error =
-                                    kedatui_servicebus::entra::explain(error, c, role, "receiving");
+                                let error = c.explain(error, role, "receiving");
                                 failure::one_line(&error.message)
                             }
                             _ => reason,

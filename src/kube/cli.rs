@@ -1,13 +1,11 @@
-//! `kedatui doctor`, and the cluster options the console shares.
+//! The cluster options the console and `kedatui doctor` share.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 
-use super::doctor::{Report, cluster_checks, servicebus_checks};
 use super::watch::ClusterConfig;
 use crate::event::{ErrorKind, SourceError};
 use crate::model::names;
@@ -93,41 +91,4 @@ impl ClusterArgs {
         };
         Ok((client, cluster))
     }
-}
-
-#[derive(Debug, clap::Args)]
-pub struct DoctorArgs {
-    #[command(flatten)]
-    pub cluster: ClusterArgs,
-    #[command(flatten)]
-    pub servicebus: crate::servicebus::cli::ServiceBusArgs,
-    /// Print the results as JSON (`{"ok": bool, "checks": [{name, outcome, detail, fix}]}`).
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// Every check, Service Bus side then cluster side.
-pub async fn doctor_report(args: &DoctorArgs) -> Report {
-    let mut checks = servicebus_checks(args.servicebus.resolve()).await;
-    checks.extend(cluster_checks(&args.cluster).await);
-    Report::new(checks)
-}
-
-/// Exit 0 only if every check passed, 1 otherwise.
-pub fn run_doctor(args: DoctorArgs) -> color_eyre::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let report = runtime.block_on(doctor_report(&args));
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print!("{}", report.render_text());
-    }
-    Ok(if report.ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
 }

@@ -1,8 +1,8 @@
 //! `kedatui doctor`: the preflight to run before going on stage. Each check passes or fails with
 //! the fix for the failure; checks that depend on a failed one are skipped. Exit 0 only if all pass.
 
-use std::fmt::Write as _;
 use std::future::Future;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::Deployment;
@@ -10,7 +10,6 @@ use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{Event as KubeEvent, Namespace, Pod};
 use kube::api::{ListParams, WatchParams};
 use kube::{Api, Client};
-use serde::Serialize;
 
 use super::cli::ClusterArgs;
 use super::discovery::{deployment_name, hpa_name, selector_string};
@@ -28,109 +27,7 @@ use crate::servicebus::{
 /// No single check may hang the preflight.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    Pass,
-    Fail,
-    /// Not run because a check it depends on failed.
-    Skip,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Check {
-    pub name: String,
-    pub outcome: Outcome,
-    pub detail: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<String>,
-}
-
-impl Check {
-    pub fn pass(name: &str, detail: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            outcome: Outcome::Pass,
-            detail: detail.into(),
-            fix: None,
-        }
-    }
-    pub fn fail(name: &str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            outcome: Outcome::Fail,
-            detail: detail.into(),
-            fix: Some(fix.into()),
-        }
-    }
-    pub fn skip(name: &str, why: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            outcome: Outcome::Skip,
-            detail: why.into(),
-            fix: None,
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Report {
-    pub ok: bool,
-    pub checks: Vec<Check>,
-}
-
-impl Report {
-    pub fn new(checks: Vec<Check>) -> Self {
-        Self {
-            ok: checks.iter().all(|c| c.outcome == Outcome::Pass),
-            checks,
-        }
-    }
-
-    /// ✔/✘ per check, the fix under each ✘, skipped checks dimmed as `-`.
-    pub fn render_text(&self) -> String {
-        let mut out = String::new();
-        for c in &self.checks {
-            let mark = match c.outcome {
-                Outcome::Pass => "✔",
-                Outcome::Fail => "✘",
-                Outcome::Skip => "-",
-            };
-            let _ = writeln!(out, "{mark} {}: {}", c.name, c.detail);
-            if let Some(fix) = &c.fix {
-                let _ = writeln!(out, "    fix: {fix}");
-            }
-        }
-        let failed = self
-            .checks
-            .iter()
-            .filter(|c| c.outcome != Outcome::Pass)
-            .count();
-        if self.ok {
-            let _ = writeln!(
-                out,
-                "all {} checks passed: ready for the stage",
-                self.checks.len()
-            );
-        } else {
-            let _ = writeln!(out, "{failed} of {} checks did not pass", self.checks.len());
-        }
-        out
-    }
-}
-
-pub mod names {
-    pub const CONNECTION_STRING: &str = "connection string parses";
-    pub const SEND: &str = "AMQP connect + CBS (send rights)";
-    pub const MANAGE: &str = "REST counts (manage rights)";
-    pub const REACHABLE: &str = "cluster reachable";
-    pub const NAMESPACE: &str = "namespace exists";
-    pub const CRDS: &str = "KEDA CRDs present";
-    pub const SCALED_OBJECT: &str = "ScaledObject exists and Ready";
-    pub const DEPLOYMENT: &str = "Deployment exists";
-    pub const HPA: &str = "HPA exists";
-    pub const RBAC: &str = "kedatui may list and watch what it shows";
-}
+pub use super::doctor_report::{Check, Outcome, Report, names};
 
 async fn timed<T>(
     f: impl Future<Output = Result<T, kube::Error>>,
@@ -577,4 +474,41 @@ mod tests {
         assert_eq!(json["checks"][1]["fix"], "do this");
         assert!(json["checks"][0].get("fix").is_none());
     }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub servicebus: crate::servicebus::cli::ServiceBusArgs,
+    /// Print the results as JSON (`{"ok": bool, "checks": [{name, outcome, detail, fix}]}`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Every check, Service Bus side then cluster side.
+pub async fn doctor_report(args: &DoctorArgs) -> Report {
+    let mut checks = servicebus_checks(args.servicebus.resolve()).await;
+    checks.extend(cluster_checks(&args.cluster).await);
+    Report::new(checks)
+}
+
+/// Exit 0 only if every check passed, 1 otherwise.
+pub fn run_doctor(args: DoctorArgs) -> color_eyre::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let report = runtime.block_on(doctor_report(&args));
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.render_text());
+    }
+    Ok(if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -1,7 +1,7 @@
 //! `kedatui doctor` for a keyless (Entra ID) namespace: sign in, then the same two probes as
 //! with keys, each failure with the `az role assignment create …` that fixes it.
 
-use super::doctor::{Check, names};
+use super::doctor_report::{Check, names};
 use crate::event::ErrorKind;
 use crate::servicebus::entra::{EntraAuth, ROLE_OWNER, ROLE_SENDER, role_fix};
 use crate::servicebus::{ServiceBusConfig, check_manage_rights, check_send_rights};

@@ -621,14 +621,14 @@ pub fn run_headless(args: LabArgs) -> color_eyre::Result<std::process::ExitCode>
         Ok(c) => c,
         Err(e) => {
             eprintln!("kedatui lab: {e}");
-            return Ok(ExitCode::from(crate::tui::BAD_INPUT));
+            return Ok(ExitCode::from(kedatui_servicebus::EXIT_BAD_INPUT));
         }
     };
     let log_file = args
         .log_file
         .clone()
         .unwrap_or_else(|| std::env::temp_dir().join("kedatui-lab.log"));
-    let _guard = crate::tui::init_logging(&log_file)?;
+    let _guard = crate::logging::init_logging(&log_file)?;
     let cluster = args.kubeconfig.as_ref().map(|k| ClusterArgs {
         kubeconfig: Some(k.clone()),
         context: args.context.clone(),

@@ -336,10 +336,14 @@ mod tests {
         assert!(!proxy.is_up());
         assert!(proxy.wait_until(Duration::from_secs(5), |p| p.is_up()));
         assert!(started.elapsed() >= Duration::from_millis(300));
-        let mut c = std::net::TcpStream::connect(proxy.addr()).unwrap();
-        c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        // `is_up` flips first; the listener opens again just after, so connecting is retried.
         assert!(proxy.wait_until(Duration::from_secs(5), |_| {
-            roundtrip(&mut c, b"up").is_ok_and(|got| got == b"up")
+            std::net::TcpStream::connect(proxy.addr())
+                .and_then(|mut c| {
+                    c.set_read_timeout(Some(Duration::from_secs(5)))?;
+                    roundtrip(&mut c, b"up")
+                })
+                .is_ok_and(|got| got == b"up")
         }));
     }
 }

@@ -289,6 +289,17 @@ pub fn is_local_host(host: &str) -> bool {
 }
 
 impl ConnectionString {
+    /// `error` from an operation over this connection, explained for a keyless one: a refusal
+    /// names the `role` to grant for `what` (see `entra::explain`); SAS errors pass through.
+    pub fn explain(
+        &self,
+        error: crate::errors::SourceError,
+        role: &str,
+        what: &str,
+    ) -> crate::errors::SourceError {
+        super::entra::explain(error, self.entra.as_ref(), &self.host, role, what)
+    }
+
     /// `host:port` for azservicebus's named-key constructor, which keeps the port
     /// (unlike its connection-string constructor).
     pub fn amqp_host_port(&self) -> String {

@@ -287,15 +287,17 @@ pub fn explain_refusal(
     )
 }
 
-/// An AMQP-side error for a keyless connection: a refusal names the role to grant; a failed
-/// sign-in keeps its own text (it already says what to run). SAS connections pass through.
+/// An AMQP-side error for a keyless connection (`auth`, to namespace `host`): a refusal names
+/// the role to grant; a failed sign-in keeps its own text (it already says what to run). SAS
+/// connections (`None`) pass through. Callers use `ConnectionString::explain`.
 pub fn explain(
     mut error: crate::errors::SourceError,
-    connection: &crate::connection::ConnectionString,
+    auth: Option<&EntraAuth>,
+    host: &str,
     role: &str,
     what: &str,
 ) -> crate::errors::SourceError {
-    let Some(auth) = &connection.entra else {
+    let Some(auth) = auth else {
         return error;
     };
     if let Some(at) = error
@@ -305,7 +307,7 @@ pub fn explain(
         error.kind = crate::errors::ErrorKind::Unauthorized;
         error.message = error.message[at..].to_owned();
     } else if error.kind == crate::errors::ErrorKind::Unauthorized {
-        error.message = explain_refusal(auth, &connection.host, role, what, &error.message);
+        error.message = explain_refusal(auth, host, role, what, &error.message);
     }
     error
 }

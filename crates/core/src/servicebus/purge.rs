@@ -34,7 +34,7 @@ pub async fn purge(
             &text,
             broker_reason_since(since).as_deref(),
         );
-        super::entra::explain(error, connection, super::entra::ROLE_RECEIVER, "purging")
+        connection.explain(error, super::entra::ROLE_RECEIVER, "purging")
     };
     let mut client = match tokio::time::timeout(
         CONNECT_TIMEOUT,

@@ -219,12 +219,8 @@ impl LiveSender {
 
     fn error(&self, op: Operation, text: &str, since: Instant) -> SourceError {
         let error = classify(op, &self.queue, text, broker_reason_since(since).as_deref());
-        super::entra::explain(
-            error,
-            &self.connection,
-            super::entra::ROLE_SENDER,
-            "sending",
-        )
+        self.connection
+            .explain(error, super::entra::ROLE_SENDER, "sending")
     }
 
     /// Drops the client and sender (after a failure); the next send reconnects.

@@ -1,0 +1,111 @@
+//! What `kedatui doctor` reports: each check's outcome, the fix for a failure, the whole report
+//! as text or JSON. Shared by the cluster and Service Bus checks (`doctor`) and the keyless ones
+//! (`doctor_entra`).
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    /// Not run because a check it depends on failed.
+    Skip,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub outcome: Outcome,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl Check {
+    pub fn pass(name: &str, detail: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            outcome: Outcome::Pass,
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+    pub fn fail(name: &str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            outcome: Outcome::Fail,
+            detail: detail.into(),
+            fix: Some(fix.into()),
+        }
+    }
+    pub fn skip(name: &str, why: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            outcome: Outcome::Skip,
+            detail: why.into(),
+            fix: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub ok: bool,
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    pub fn new(checks: Vec<Check>) -> Self {
+        Self {
+            ok: checks.iter().all(|c| c.outcome == Outcome::Pass),
+            checks,
+        }
+    }
+
+    /// ✔/✘ per check, the fix under each ✘, skipped checks dimmed as `-`.
+    pub fn render_text(&self) -> String {
+        let mut out = String::new();
+        for c in &self.checks {
+            let mark = match c.outcome {
+                Outcome::Pass => "✔",
+                Outcome::Fail => "✘",
+                Outcome::Skip => "-",
+            };
+            let _ = writeln!(out, "{mark} {}: {}", c.name, c.detail);
+            if let Some(fix) = &c.fix {
+                let _ = writeln!(out, "    fix: {fix}");
+            }
+        }
+        let failed = self
+            .checks
+            .iter()
+            .filter(|c| c.outcome != Outcome::Pass)
+            .count();
+        if self.ok {
+            let _ = writeln!(
+                out,
+                "all {} checks passed: ready for the stage",
+                self.checks.len()
+            );
+        } else {
+            let _ = writeln!(out, "{failed} of {} checks did not pass", self.checks.len());
+        }
+        out
+    }
+}
+
+pub mod names {
+    pub const CONNECTION_STRING: &str = "connection string parses";
+    pub const SEND: &str = "AMQP connect + CBS (send rights)";
+    pub const MANAGE: &str = "REST counts (manage rights)";
+    pub const REACHABLE: &str = "cluster reachable";
+    pub const NAMESPACE: &str = "namespace exists";
+    pub const CRDS: &str = "KEDA CRDs present";
+    pub const SCALED_OBJECT: &str = "ScaledObject exists and Ready";
+    pub const DEPLOYMENT: &str = "Deployment exists";
+    pub const HPA: &str = "HPA exists";
+    pub const RBAC: &str = "kedatui may list and watch what it shows";
+}
