@@ -26,7 +26,8 @@ Creates, in order (skipping what already exists):
      (without Owner rights --attach-acr fails: run with ATTACH_ACR=0 and scripts/deploy.sh
      creates an image pull secret instead)
   5. KEDA $KEDA_VERSION from the kedacore Helm chart into namespace $KEDA_NAMESPACE
-With VARIANT=workload-identity (keyless: no SAS rule, no key, no Secret) instead of step 3:
+With VARIANT=workload-identity or scaledjob-workload-identity (keyless: no SAS rule, no key,
+no Secret) instead of step 3:
 the OIDC issuer and workload identity on AKS; managed identity $KEDA_IDENTITY_NAME federated
 with KEDA's operator ServiceAccount, holding "Azure Service Bus Data Owner"; managed identity
 $RECEIVER_IDENTITY_NAME federated with $K8S_NAMESPACE/$RECEIVER_SERVICE_ACCOUNT, holding
@@ -43,7 +44,7 @@ parse_common_args "$@"
 require_tools az kubectl helm
 
 workload_identity=0
-[[ "$VARIANT" == workload-identity ]] && workload_identity=1
+variant_is_keyless && workload_identity=1
 
 step "Cost: roughly US\$0.25/hour while it runs (AKS $AKS_NODE_COUNT x $AKS_NODE_SIZE, Service Bus Standard, ACR Basic); scripts/teardown.sh stops it"
 

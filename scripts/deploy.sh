@@ -15,10 +15,10 @@ usage() {
 Usage: scripts/deploy.sh [--dry-run]
 
   1. reads the connection strings of the queue's SAS rules from Azure: $LISTEN_RULE for the
-     receiver and $MANAGE_RULE for KEDA (VARIANT=workload-identity: no key at all, the client
-     id of $RECEIVER_IDENTITY_NAME instead)
+     receiver and $MANAGE_RULE for KEDA (VARIANT=workload-identity or
+     scaledjob-workload-identity: no key at all, the client id of $RECEIVER_IDENTITY_NAME instead)
   2. creates namespace $K8S_NAMESPACE and Secret $SECRET_NAME (keys 'receiver-connection',
-     'connection'; none for VARIANT=workload-identity); values go through stdin, never onto a
+     'connection'; none for the keyless variants); values go through stdin, never onto a
      command line or into the repository. With ATTACH_ACR=0 also the image pull secret
      acr-pull (from the registry's admin credentials, through stdin) for the pods' ServiceAccount
   3. writes yaml/.deploy/kustomization.yaml (git-ignored): the chosen variant of yaml/ with
@@ -41,9 +41,12 @@ case "$VARIANT" in
   deployment) overlay=base scaler_kind=scaledobject scaler_name=kedasbreceiver-scaler ;;
   workload-identity) overlay=overlays/workload-identity scaler_kind=scaledobject scaler_name=kedasbreceiver-scaler ;;
   scaledjob) overlay=overlays/scaledjob scaler_kind=scaledjob scaler_name=kedasbreceiver-job ;;
+  scaledjob-workload-identity)
+    overlay=overlays/scaledjob-workload-identity scaler_kind=scaledjob scaler_name=kedasbreceiver-job
+    ;;
 esac
 
-if [[ "$VARIANT" == workload-identity ]]; then
+if variant_is_keyless; then
   step "Keyless: the receiver signs in as $RECEIVER_IDENTITY_NAME (no key, no Secret)"
   capture RECEIVER_CLIENT_ID az identity show --resource-group "$RESOURCE_GROUP" --name "$RECEIVER_IDENTITY_NAME" \
     --query clientId --output tsv
@@ -77,7 +80,7 @@ else
 fi
 
 step "Removing the other variant's scaler, if any (kubectl apply does not prune)"
-if [[ "$VARIANT" == scaledjob ]]; then
+if variant_is_scaledjob; then
   run kubectl delete --namespace "$K8S_NAMESPACE" --ignore-not-found scaledobject/kedasbreceiver-scaler deployment/kedasbreceiver
 else
   run kubectl delete --namespace "$K8S_NAMESPACE" --ignore-not-found scaledjob/kedasbreceiver-job
@@ -126,6 +129,24 @@ if [[ "$VARIANT" == scaledjob ]]; then
       - op: replace
         path: /spec/jobTargetRef/template/spec/containers/0/env/1/value
         value: $QUEUE_NAME"
+elif [[ "$VARIANT" == scaledjob-workload-identity ]]; then
+  # Env order as in the scaledjob overlay, env/0 replaced by the namespace (a test checks).
+  name_patches="  - target:
+      kind: ScaledJob
+      name: kedasbreceiver-job
+    patch: |-
+      - op: replace
+        path: /spec/triggers/0/metadata/queueName
+        value: $QUEUE_NAME
+      - op: replace
+        path: /spec/jobTargetRef/template/spec/serviceAccountName
+        value: $RECEIVER_SERVICE_ACCOUNT
+      - op: replace
+        path: /spec/jobTargetRef/template/spec/containers/0/env/0/value
+        value: $(servicebus_host)
+      - op: replace
+        path: /spec/jobTargetRef/template/spec/containers/0/env/1/value
+        value: $QUEUE_NAME"
 elif [[ "$VARIANT" == workload-identity ]]; then
   name_patches="  - target:
       kind: ScaledObject
@@ -134,16 +155,6 @@ elif [[ "$VARIANT" == workload-identity ]]; then
       - op: replace
         path: /spec/triggers/0/metadata/queueName
         value: $QUEUE_NAME
-  - target:
-      kind: ServiceAccount
-      name: kedasbreceiver
-    patch: |-
-      - op: replace
-        path: /metadata/name
-        value: $RECEIVER_SERVICE_ACCOUNT
-      - op: replace
-        path: /metadata/annotations/azure.workload.identity~1client-id
-        value: $RECEIVER_CLIENT_ID
   - target:
       kind: Deployment
       name: kedasbreceiver
@@ -187,11 +198,24 @@ else
                   - name: QUEUE_NAME
                     value: $QUEUE_NAME"
 fi
-if [[ "$VARIANT" == workload-identity ]]; then
+if variant_is_keyless; then
+  # $scaler_kind is lower case; kustomize matches kind case-sensitively.
+  scaler_target_kind=ScaledObject
+  variant_is_scaledjob && scaler_target_kind=ScaledJob
   name_patches+="
   - target:
-      kind: ScaledObject
-      name: kedasbreceiver-scaler
+      kind: ServiceAccount
+      name: kedasbreceiver
+    patch: |-
+      - op: replace
+        path: /metadata/name
+        value: $RECEIVER_SERVICE_ACCOUNT
+      - op: replace
+        path: /metadata/annotations/azure.workload.identity~1client-id
+        value: $RECEIVER_CLIENT_ID
+  - target:
+      kind: $scaler_target_kind
+      name: $scaler_name
     patch: |-
       - op: replace
         path: /spec/triggers/0/metadata/namespace

@@ -42,7 +42,8 @@ set -euo pipefail
 : "${SECRET_NAME:=servicebus-connection}"
 : "${IMAGE_NAME:=kedasbreceiver}"
 # IMAGE_TAG: see source_image_tag below (set after REPO_ROOT).
-# deployment (Deployment + ScaledObject) | scaledjob | workload-identity
+# deployment (Deployment + ScaledObject) | scaledjob | workload-identity |
+# scaledjob-workload-identity (keyless ScaledJob)
 : "${VARIANT:=deployment}"
 : "${WAIT_TIMEOUT:=180s}"
 
@@ -113,13 +114,23 @@ parse_common_args() {
     esac
   done
   case "$VARIANT" in
-    deployment | scaledjob | workload-identity) ;;
-    *) die_usage "VARIANT must be deployment, scaledjob or workload-identity, not '$VARIANT'" ;;
+    deployment | scaledjob | workload-identity | scaledjob-workload-identity) ;;
+    *) die_usage "VARIANT must be deployment, scaledjob, workload-identity or scaledjob-workload-identity, not '$VARIANT'" ;;
   esac
   case "$ATTACH_ACR" in
     0 | 1) ;;
     *) die_usage "ATTACH_ACR must be 0 or 1, not '$ATTACH_ACR'" ;;
   esac
+}
+
+# The variant signs in with Entra ID (workload identity): no SAS rule, no key, no Secret.
+variant_is_keyless() {
+  [[ "$VARIANT" == workload-identity || "$VARIANT" == scaledjob-workload-identity ]]
+}
+
+# The variant scales a ScaledJob instead of the Deployment through a ScaledObject.
+variant_is_scaledjob() {
+  [[ "$VARIANT" == scaledjob || "$VARIANT" == scaledjob-workload-identity ]]
 }
 
 # The demo namespace's host name, for keyless sign-in.
@@ -137,7 +148,7 @@ select_subscription() {
 # The exact commands that start the console and the preflight against what the scripts made.
 print_console_commands() {
   local az_keys
-  if [[ "$VARIANT" == workload-identity ]]; then
+  if variant_is_keyless; then
     print_text >&2 <<HINT
     Keyless (you hold "Azure Service Bus Data Owner" on the namespace; az login first):
       kedatui doctor --fully-qualified-namespace $(servicebus_host) --queue $QUEUE_NAME --context $AKS_NAME --namespace $K8S_NAMESPACE
@@ -284,7 +295,8 @@ Environment (current value):
   RECEIVER_IDENTITY_NAME=$RECEIVER_IDENTITY_NAME  RECEIVER_SERVICE_ACCOUNT=$RECEIVER_SERVICE_ACCOUNT
   K8S_NAMESPACE=$K8S_NAMESPACE  SECRET_NAME=$SECRET_NAME
   IMAGE_NAME=$IMAGE_NAME  IMAGE_TAG=$IMAGE_TAG
-  VARIANT=$VARIANT                deployment | scaledjob | workload-identity (keyless)
+  VARIANT=$VARIANT                deployment | scaledjob | workload-identity (keyless) |
+                                  scaledjob-workload-identity (keyless ScaledJob)
   WAIT_TIMEOUT=$WAIT_TIMEOUT
 Options:
   -n, --dry-run   print each command instead of running it (needs no az, kubectl or helm)

@@ -309,10 +309,10 @@ fn deploy_variants_pick_their_overlay_and_clean_up_the_other_scaler() {
             "+ RECEIVER_CLIENT_ID=$(az identity show --resource-group kedatui-rg --name kedatui-receiver-identity --query clientId --output tsv)",
             "+ kubectl create namespace keda-demo --dry-run=client --output yaml | kubectl apply -f -",
             "  - ../overlays/workload-identity",
-            "        path: /metadata/annotations/azure.workload.identity~1client-id",
-            "        value: ${RECEIVER_CLIENT_ID}",
             "        path: /spec/template/spec/containers/0/env/0/value",
             "        value: ana-sb.servicebus.windows.net",
+            "        path: /metadata/annotations/azure.workload.identity~1client-id",
+            "        value: ${RECEIVER_CLIENT_ID}",
             "        path: /spec/triggers/0/metadata/namespace",
             "        value: ana-sb",
         ],
@@ -370,6 +370,53 @@ fn the_keyless_variant_end_to_end() {
             "{name}: {stderr}"
         );
     }
+}
+
+/// The keyless ScaledJob: azure-up.sh makes the same identities, federation and roles as the
+/// keyless Deployment variant; deploy.sh makes no Secret, removes the Deployment's scaler and
+/// patches the ScaledJob's names.
+#[test]
+fn the_keyless_scaledjob_variant_end_to_end() {
+    let variant = ("VARIANT", "scaledjob-workload-identity");
+    let keyless = dry_run("azure-up.sh", &[("VARIANT", "workload-identity")]);
+    let lines = dry_run("azure-up.sh", &[variant]);
+    assert_eq!(lines, keyless, "azure-up.sh: the same Azure side");
+
+    let root = repo().display().to_string();
+    let lines = dry_run("deploy.sh", &[variant, ("SERVICEBUS_NAMESPACE", "ana-sb")]);
+    assert!(!lines.iter().any(|l| l.contains("CONNECTION")
+        || l.contains("authorization-rule")
+        || l.contains("create secret")
+        || l.contains("secretTargetRef")
+        || l.contains("secretKeyRef")));
+    assert_in_order(
+        &lines,
+        &[
+            "+ RECEIVER_CLIENT_ID=$(az identity show --resource-group kedatui-rg --name kedatui-receiver-identity --query clientId --output tsv)",
+            "+ kubectl create namespace keda-demo --dry-run=client --output yaml | kubectl apply -f -",
+            "+ kubectl delete --namespace keda-demo --ignore-not-found scaledobject/kedasbreceiver-scaler deployment/kedasbreceiver",
+            "  - ../overlays/scaledjob-workload-identity",
+            "      kind: ScaledJob",
+            "        path: /spec/jobTargetRef/template/spec/serviceAccountName",
+            "        value: kedasbreceiver",
+            "        path: /spec/jobTargetRef/template/spec/containers/0/env/0/value",
+            "        value: ana-sb.servicebus.windows.net",
+            "        path: /metadata/annotations/azure.workload.identity~1client-id",
+            "        value: ${RECEIVER_CLIENT_ID}",
+            "      kind: ScaledJob",
+            "        path: /spec/triggers/0/metadata/namespace",
+            "        value: ana-sb",
+            &format!("+ kubectl apply -k {root}/yaml/.deploy"),
+            "+ kubectl wait --namespace keda-demo --for=condition=Ready --timeout=180s scaledjob/kedasbreceiver-job",
+        ],
+    );
+    let out = script("deploy.sh", &["--dry-run"], &[variant]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("kedatui --fully-qualified-namespace kedatui-sb.servicebus.windows.net"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("SERVICEBUS_CONNECTION_STRING"), "{stderr}");
 }
 
 #[test]
@@ -503,7 +550,12 @@ fn no_secret_is_ever_printed() {
         "deploy.sh",
         "teardown.sh",
     ] {
-        for variant in ["deployment", "scaledjob", "workload-identity"] {
+        for variant in [
+            "deployment",
+            "scaledjob",
+            "workload-identity",
+            "scaledjob-workload-identity",
+        ] {
             let text = dry_run(name, &[("VARIANT", variant)]).join("\n");
             assert!(!text.contains("SharedAccessKey"), "{name} {variant}");
             assert!(!text.contains("Endpoint=sb://"), "{name} {variant}");

@@ -268,7 +268,11 @@ struct JsonPatchOp {
 }
 
 fn kustomization(dir: &str) -> Kustomization {
-    let path = repo().join(dir).join("kustomization.yaml");
+    kustomization_at(&repo().join(dir))
+}
+
+fn kustomization_at(dir: &Path) -> Kustomization {
+    let path = dir.join("kustomization.yaml");
     let text = std::fs::read_to_string(&path).unwrap();
     let k: Kustomization =
         serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -320,6 +324,46 @@ fn apply_json_patch(doc: &mut Value, ops: &[JsonPatchOp], what: &str) {
             other => panic!("{what}: op {other} not supported here"),
         }
     }
+}
+
+/// What `kubectl kustomize dir` gives, as far as yaml/ uses kustomize: resources (files and
+/// kustomization directories, recursively) and patches (`$patch: delete` or RFC 6902 ops on the
+/// target's kind and name). `images:` and `namespace:` change nothing the tests here look at.
+fn render(dir: &Path) -> Vec<Doc> {
+    let k = kustomization_at(dir);
+    let mut docs = Vec::new();
+    for r in &k.resources {
+        let path = dir.join(r);
+        if path.is_dir() {
+            docs.extend(render(&path));
+        } else {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for value in parse_docs(&text, &path) {
+                docs.push(Doc {
+                    file: path.clone(),
+                    value,
+                });
+            }
+        }
+    }
+    for p in &k.patches {
+        let target = p.target.as_ref().unwrap();
+        let what = format!("{} patch on {}", dir.display(), target.name);
+        let hits = |d: &Doc| {
+            kind_of(&d.value).1 == target.kind
+                && d.value["metadata"]["name"].as_str() == Some(target.name.as_str())
+        };
+        assert!(docs.iter().any(hits), "{what}: no such target");
+        if p.patch.starts_with("$patch: delete") {
+            docs.retain(|d| !hits(d));
+        } else {
+            let ops: Vec<JsonPatchOp> = serde_saphyr::from_str(&p.patch).unwrap();
+            for doc in docs.iter_mut().filter(|d| hits(d)) {
+                apply_json_patch(&mut doc.value, &ops, &what);
+            }
+        }
+    }
+    docs
 }
 
 // --- The tests --------------------------------------------------------------------------------
@@ -708,6 +752,8 @@ fn kustomizations_list_every_manifest_and_nothing_missing() {
         "yaml/base",
         "yaml/overlays/scaledjob",
         "yaml/overlays/workload-identity",
+        "yaml/overlays/workload-identity/serviceaccount",
+        "yaml/overlays/scaledjob-workload-identity",
     ] {
         let k = kustomization(dir);
         for r in k.resources.iter().chain(&k.configurations) {
@@ -751,7 +797,7 @@ fn the_workload_identity_overlay_produces_valid_keda_objects() {
             .clone()
     };
     let k = kustomization("yaml/overlays/workload-identity");
-    assert_eq!(k.resources, ["../../base", "serviceaccount.yaml"]);
+    assert_eq!(k.resources, ["../../base", "serviceaccount"]);
     let mut ta = base_of("TriggerAuthentication");
     let mut so = base_of("ScaledObject");
     let mut deployment = base_of("Deployment");
@@ -800,19 +846,90 @@ fn the_workload_identity_overlay_produces_valid_keda_objects() {
         .iter()
         .find(|d| {
             d.file
-                .ends_with("overlays/workload-identity/serviceaccount.yaml")
+                .ends_with("overlays/workload-identity/serviceaccount/serviceaccount.yaml")
         })
         .unwrap();
     assert_eq!(sa.value["metadata"]["name"], "kedasbreceiver");
     assert!(sa.value["metadata"]["annotations"]["azure.workload.identity/client-id"].is_string());
-    let overlay_files: Vec<_> = std::fs::read_dir(repo().join("yaml/overlays/workload-identity"))
-        .unwrap()
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
-        .collect();
+    let mut overlay_files = Vec::new();
+    yaml_files(
+        &repo().join("yaml/overlays/workload-identity"),
+        &mut overlay_files,
+    );
     assert!(
-        overlay_files.iter().all(|t| !t.contains("kind: Secret")),
+        overlay_files
+            .iter()
+            .all(|f| !std::fs::read_to_string(f).unwrap().contains("kind: Secret")),
         "the keyless overlay has no Secret at all"
     );
+    // Rendered whole (base included), it matches the patches applied one by one above.
+    let rendered = render(&repo().join("yaml/overlays/workload-identity"));
+    let rendered_deployment = rendered
+        .iter()
+        .find(|d| kind_of(&d.value).1 == "Deployment")
+        .unwrap();
+    assert_eq!(rendered_deployment.value, deployment);
+}
+
+/// The keyless ScaledJob, rendered from its overlay (which reuses overlays/scaledjob and the
+/// workload-identity ServiceAccount): no key anywhere, the ScaledJob's pods federated.
+#[test]
+fn the_scaledjob_workload_identity_overlay_is_keyless() {
+    let dir = repo().join("yaml/overlays/scaledjob-workload-identity");
+    let k = kustomization_at(&dir);
+    assert_eq!(
+        k.resources,
+        ["../scaledjob", "../workload-identity/serviceaccount"]
+    );
+    let docs = render(&dir);
+    let demo = load(&docs);
+    assert!(demo.secrets.is_empty(), "no Secret");
+    assert!(demo.deployments.is_empty() && demo.scaled_objects.is_empty());
+    let text = serde_json::to_string(&docs.iter().map(|d| &d.value).collect::<Vec<_>>()).unwrap();
+    for needle in ["secretTargetRef", "secretKeyRef", "CONNECTION"] {
+        assert!(!text.contains(needle), "{needle} in {text}");
+    }
+    let ta = one(&demo.trigger_auths, "TriggerAuthentication");
+    assert!(ta.spec.secret_target_ref.is_empty());
+    assert_eq!(ta.spec.pod_identity.unwrap().provider, "azure-workload");
+    let job = one(&demo.scaled_jobs, "ScaledJob");
+    assert_eq!(job.metadata.name.as_deref(), Some(names::SCALED_JOB));
+    assert_eq!(
+        job.spec.triggers[0].metadata.get("namespace"),
+        Some(&lib_sh_default("SERVICEBUS_NAMESPACE"))
+    );
+    let sa_names: Vec<_> = demo
+        .service_accounts
+        .iter()
+        .filter_map(|sa| sa.metadata.name.clone())
+        .collect();
+    assert_eq!(sa_names, ["kedatui-viewer", "kedasbreceiver"]);
+    let template = &job.spec.job_target_ref.as_ref().unwrap().template;
+    let labels = template.metadata.as_ref().unwrap().labels.clone().unwrap();
+    assert_eq!(
+        labels
+            .get("azure.workload.identity/use")
+            .map(String::as_str),
+        Some("true")
+    );
+    let pod = template.spec.as_ref().unwrap();
+    assert_eq!(pod.service_account_name.as_deref(), Some("kedasbreceiver"));
+    // scripts/deploy.sh patches env/0 and env/1 by index.
+    let c = &containers_of_job(&job)[0];
+    let env = c.env.clone().unwrap();
+    assert_eq!(env[0].name, "SERVICEBUS_FULLY_QUALIFIED_NAMESPACE");
+    assert_eq!(
+        env[0].value.as_deref(),
+        Some(
+            format!(
+                "{}.servicebus.windows.net",
+                lib_sh_default("SERVICEBUS_NAMESPACE")
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(env[1].name, "QUEUE_NAME");
+    assert_eq!(c.args.clone().unwrap(), ["--once", "--exit-when-done"]);
 }
 
 #[test]
