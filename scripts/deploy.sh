@@ -112,6 +112,21 @@ if [[ "$ATTACH_ACR" == 0 ]]; then
   fi
 fi
 
+# keyless_receiver_ops TEMPLATE: the JSON-patch ops that give the receiver's pod template (at
+# TEMPLATE, in a Deployment or a ScaledJob) its ServiceAccount, namespace and queue; env/0 and
+# env/1 are fixed in the keyless overlays (a test checks).
+keyless_receiver_ops() {
+  printf '%s' "      - op: replace
+        path: $1/spec/serviceAccountName
+        value: $RECEIVER_SERVICE_ACCOUNT
+      - op: replace
+        path: $1/spec/containers/0/env/0/value
+        value: $(servicebus_host)
+      - op: replace
+        path: $1/spec/containers/0/env/1/value
+        value: $QUEUE_NAME"
+}
+
 step "Generated overlay yaml/.deploy ($VARIANT, image $IMAGE_REGISTRY/$IMAGE_NAME:$IMAGE_TAG)"
 # Patches keep every name the environment may override in step with the scripts.
 if [[ "$VARIANT" == scaledjob ]]; then
@@ -138,15 +153,7 @@ elif [[ "$VARIANT" == scaledjob-workload-identity ]]; then
       - op: replace
         path: /spec/triggers/0/metadata/queueName
         value: $QUEUE_NAME
-      - op: replace
-        path: /spec/jobTargetRef/template/spec/serviceAccountName
-        value: $RECEIVER_SERVICE_ACCOUNT
-      - op: replace
-        path: /spec/jobTargetRef/template/spec/containers/0/env/0/value
-        value: $(servicebus_host)
-      - op: replace
-        path: /spec/jobTargetRef/template/spec/containers/0/env/1/value
-        value: $QUEUE_NAME"
+$(keyless_receiver_ops /spec/jobTargetRef/template)"
 elif [[ "$VARIANT" == workload-identity ]]; then
   name_patches="  - target:
       kind: ScaledObject
@@ -159,15 +166,7 @@ elif [[ "$VARIANT" == workload-identity ]]; then
       kind: Deployment
       name: kedasbreceiver
     patch: |-
-      - op: replace
-        path: /spec/template/spec/serviceAccountName
-        value: $RECEIVER_SERVICE_ACCOUNT
-      - op: replace
-        path: /spec/template/spec/containers/0/env/0/value
-        value: $(servicebus_host)
-      - op: replace
-        path: /spec/template/spec/containers/0/env/1/value
-        value: $QUEUE_NAME"
+$(keyless_receiver_ops /spec/template)"
 else
   name_patches="  - target:
       kind: ScaledObject
