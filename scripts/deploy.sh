@@ -112,6 +112,18 @@ if [[ "$ATTACH_ACR" == 0 ]]; then
   fi
 fi
 
+# scaler_queue_patch KIND NAME: a patch on the scaler KIND/NAME that names the queue in its
+# trigger; more ops may follow.
+scaler_queue_patch() {
+  printf '%s' "  - target:
+      kind: $1
+      name: $2
+    patch: |-
+      - op: replace
+        path: /spec/triggers/0/metadata/queueName
+        value: $QUEUE_NAME"
+}
+
 # keyless_receiver_ops TEMPLATE: the JSON-patch ops that give the receiver's pod template (at
 # TEMPLATE, in a Deployment or a ScaledJob) its ServiceAccount, namespace and queue; env/0 and
 # env/1 are fixed in the keyless overlays (a test checks).
@@ -131,13 +143,7 @@ step "Generated overlay yaml/.deploy ($VARIANT, image $IMAGE_REGISTRY/$IMAGE_NAM
 # Patches keep every name the environment may override in step with the scripts.
 if [[ "$VARIANT" == scaledjob ]]; then
   # Container env order is fixed in yaml/overlays/scaledjob/scaledjob.yaml (a test checks).
-  name_patches="  - target:
-      kind: ScaledJob
-      name: kedasbreceiver-job
-    patch: |-
-      - op: replace
-        path: /spec/triggers/0/metadata/queueName
-        value: $QUEUE_NAME
+  name_patches="$(scaler_queue_patch ScaledJob kedasbreceiver-job)
       - op: replace
         path: /spec/jobTargetRef/template/spec/containers/0/env/0/valueFrom/secretKeyRef/name
         value: $SECRET_NAME
@@ -146,35 +152,17 @@ if [[ "$VARIANT" == scaledjob ]]; then
         value: $QUEUE_NAME"
 elif [[ "$VARIANT" == scaledjob-workload-identity ]]; then
   # Env order as in the scaledjob overlay, env/0 replaced by the namespace (a test checks).
-  name_patches="  - target:
-      kind: ScaledJob
-      name: kedasbreceiver-job
-    patch: |-
-      - op: replace
-        path: /spec/triggers/0/metadata/queueName
-        value: $QUEUE_NAME
+  name_patches="$(scaler_queue_patch ScaledJob kedasbreceiver-job)
 $(keyless_receiver_ops /spec/jobTargetRef/template)"
 elif [[ "$VARIANT" == workload-identity ]]; then
-  name_patches="  - target:
-      kind: ScaledObject
-      name: kedasbreceiver-scaler
-    patch: |-
-      - op: replace
-        path: /spec/triggers/0/metadata/queueName
-        value: $QUEUE_NAME
+  name_patches="$(scaler_queue_patch ScaledObject kedasbreceiver-scaler)
   - target:
       kind: Deployment
       name: kedasbreceiver
     patch: |-
 $(keyless_receiver_ops /spec/template)"
 else
-  name_patches="  - target:
-      kind: ScaledObject
-      name: kedasbreceiver-scaler
-    patch: |-
-      - op: replace
-        path: /spec/triggers/0/metadata/queueName
-        value: $QUEUE_NAME
+  name_patches="$(scaler_queue_patch ScaledObject kedasbreceiver-scaler)
   - target:
       kind: Deployment
       name: kedasbreceiver
