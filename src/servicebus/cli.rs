@@ -359,13 +359,10 @@ pub fn run_send(args: SendArgs) -> color_eyre::Result<ExitCode> {
         // Connect before the clock starts, as a batch send would.
         if let Err(e) = sender.ensure_sender().await {
             let report = BurstReport {
-                sent: 0,
                 failed: spec.count,
                 done: true,
-                cancelled: false,
                 error: Some(e),
-                retrying: None,
-                maybe_resent: 0,
+                ..BurstReport::default()
             };
             return (report, Duration::ZERO);
         }

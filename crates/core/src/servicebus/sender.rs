@@ -97,8 +97,8 @@ pub struct BurstSpec {
     pub rate: Option<f64>,
 }
 
-/// Progress of a burst; `done` on the last report.
-#[derive(Clone, Debug, PartialEq)]
+/// Progress of a burst; `done` on the last report. The default is "nothing sent yet".
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct BurstReport {
     pub sent: u64,
     pub failed: u64,
@@ -370,15 +370,7 @@ impl LiveSender {
     ) -> BurstReport {
         let count = seqs.end - seqs.start;
         let start = Instant::now();
-        let mut report = BurstReport {
-            sent: 0,
-            failed: 0,
-            done: false,
-            cancelled: false,
-            error: None,
-            retrying: None,
-            maybe_resent: 0,
-        };
+        let mut report = BurstReport::default();
         while report.sent < count {
             if cancelled() {
                 report.cancelled = true;

@@ -206,6 +206,28 @@ async fn count_loop<E: FromSource>(cfg: ServiceBusConfig, events: UnboundedSende
     }
 }
 
+/// The sender's health after a send (`error`: how it ended; `retried`: it said "reconnecting"
+/// on the way), or after an idle re-attach (`None`, `false`): `Down` on an error, `Connected`
+/// once it recovers from an earlier error or from "reconnecting"; otherwise nothing changes.
+fn sender_health<E: FromSource>(
+    events: &UnboundedSender<E>,
+    last_error: &mut Option<SourceError>,
+    error: Option<SourceError>,
+    retried: bool,
+) {
+    match error {
+        Some(e) => {
+            health(events, Health::Down(e.clone()));
+            *last_error = Some(e);
+        }
+        None if last_error.is_some() || retried => {
+            health(events, Health::Connected);
+            *last_error = None;
+        }
+        None => {}
+    }
+}
+
 /// The trickle's progress: `sent` is its running total; it is never done.
 fn trickle_progress(sent: u64, failed: u64, maybe_resent: u64) -> SourceEvent {
     SourceEvent::Send(SendProgress {
@@ -310,17 +332,7 @@ async fn send_loop<E: FromSource>(
                                     trickle_progress(trickle_sent, trickle_failed, trickle_resent),
                                 );
                             }
-                            match (r.error, &last_error) {
-                                (Some(e), _) => {
-                                    health(&events, Health::Down(e.clone()));
-                                    last_error = Some(e);
-                                }
-                                (None, Some(_)) => {
-                                    health(&events, Health::Connected);
-                                    last_error = None;
-                                }
-                                (None, None) => {}
-                            }
+                            sender_health(&events, &mut last_error, r.error, false);
                             None
                         }
                     }
@@ -335,8 +347,7 @@ async fn send_loop<E: FromSource>(
                         // Attaching a sender link is the check: no message is sent.
                         Err(_) => {
                             if sender.ensure_sender().await.is_ok() {
-                                health(&events, Health::Connected);
-                                last_error = None;
+                                sender_health(&events, &mut last_error, None, false);
                             }
                             None
                         }
@@ -373,28 +384,9 @@ async fn send_loop<E: FromSource>(
             emit(&ev, progress_event(&spec, r));
         };
         // Nothing sent yet: the console times the burst ("500 sent in 40 ms") from here.
-        progress(&BurstReport {
-            sent: 0,
-            failed: 0,
-            done: false,
-            cancelled: false,
-            error: None,
-            retrying: None,
-            maybe_resent: 0,
-        });
+        progress(&BurstReport::default());
         let report = sender.send_burst(&spec, &cancelled, &mut progress).await;
-        match &report.error {
-            Some(e) => {
-                health(&events, Health::Down(e.clone()));
-                last_error = Some(e.clone());
-            }
-            // Recovered: after a failed burst, or from "reconnecting" within this one.
-            None if last_error.is_some() || retried => {
-                health(&events, Health::Connected);
-                last_error = None;
-            }
-            None => {}
-        }
+        sender_health(&events, &mut last_error, report.error.clone(), retried);
         tracing::debug!(
             burst = spec.burst,
             sent = report.sent,
