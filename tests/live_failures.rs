@@ -20,6 +20,9 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
+mod common;
+
+/// [`common::pump_until`] with this file's timeout.
 async fn pump_until(
     app: &mut App,
     events: &mut UnboundedReceiver<Event>,
@@ -27,22 +30,7 @@ async fn pump_until(
     what: &str,
     cond: impl Fn(&App) -> bool,
 ) {
-    let deadline = tokio::time::Instant::now() + TIMEOUT;
-    while !cond(app) {
-        match tokio::time::timeout_at(deadline, events.recv()).await {
-            Ok(Some(event)) => {
-                for command in app.update(event) {
-                    sources.route(&command);
-                }
-            }
-            Ok(None) => panic!("every source stopped while waiting for {what}"),
-            Err(_) => panic!(
-                "timed out waiting for {what}: depth {}, health {:?}",
-                app.depth(),
-                app.health
-            ),
-        }
-    }
+    common::pump_until(app, events, sources, what, TIMEOUT, cond).await
 }
 
 /// The broker, a proxy in front of its AMQP port (the REST counts go direct), the console's live

@@ -28,7 +28,9 @@ fn key(c: char) -> Event {
     Event::Input(TermEvent::Key(KeyEvent::from(KeyCode::Char(c))))
 }
 
-/// The main loop's work: apply events, route the App's commands; until `cond` holds.
+mod common;
+
+/// [`common::pump_until`] with this file's timeout.
 async fn pump_until(
     app: &mut App,
     events: &mut UnboundedReceiver<Event>,
@@ -36,24 +38,7 @@ async fn pump_until(
     what: &str,
     cond: impl Fn(&App) -> bool,
 ) {
-    let deadline = tokio::time::Instant::now() + TIMEOUT;
-    while !cond(app) {
-        match tokio::time::timeout_at(deadline, events.recv()).await {
-            Ok(Some(event)) => {
-                for command in app.update(event) {
-                    sources.route(&command);
-                }
-            }
-            Ok(None) => panic!("every source stopped while waiting for {what}"),
-            Err(_) => panic!(
-                "timed out waiting for {what}: depth {}, spec {:?}, pods {}, health {:?}",
-                app.depth(),
-                app.deployment_spec(),
-                app.pods.len(),
-                app.health
-            ),
-        }
-    }
+    common::pump_until(app, events, sources, what, TIMEOUT, cond).await
 }
 
 /// The console's live flags against the fakes, as a speaker passes them: the connection string

@@ -59,3 +59,33 @@ pub fn run_within(args: &[&str], limit: std::time::Duration) -> (i32, String, St
         .unwrap();
     (status.code().expect("exit code"), stdout, stderr)
 }
+
+/// The main loop's work below the terminal: apply `events` to `app` and route its commands to
+/// `sources`, until `cond` holds; fails after `timeout` with what the App shows.
+pub async fn pump_until(
+    app: &mut kedatui::app::App,
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<kedatui::event::Event>,
+    sources: &kedatui::source::Sources,
+    what: &str,
+    timeout: std::time::Duration,
+    cond: impl Fn(&kedatui::app::App) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + timeout;
+    while !cond(app) {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Some(event)) => {
+                for command in app.update(event) {
+                    sources.route(&command);
+                }
+            }
+            Ok(None) => panic!("every source stopped while waiting for {what}"),
+            Err(_) => panic!(
+                "timed out waiting for {what}: depth {}, spec {:?}, pods {}, health {:?}",
+                app.depth(),
+                app.deployment_spec(),
+                app.pods.len(),
+                app.health
+            ),
+        }
+    }
+}
