@@ -8,7 +8,6 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent};
 use jiff::Timestamp;
 use kedatui::app::{App, AppConfig, Mode, SourceKindKey};
 use kedatui::event::{ErrorKind, Event, Health};
@@ -24,11 +23,9 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
-fn key(c: char) -> Event {
-    Event::Input(TermEvent::Key(KeyEvent::from(KeyCode::Char(c))))
-}
-
 mod common;
+
+use common::screen::key;
 
 /// [`common::pump_until`] with this file's timeout.
 async fn pump_until(

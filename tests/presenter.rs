@@ -5,6 +5,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+mod common;
+
+use common::screen::{key, render, rows as text};
+
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
 use kedatui::app::{App, AppConfig};
@@ -14,8 +18,6 @@ use kedatui::record::replay::ReplayCursor;
 use kedatui::record::{self, Recorder};
 use kedatui::sim::{SimConfig, World};
 use kedatui::source::sim::SimDriver;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
@@ -25,30 +27,6 @@ const FRAME_MS: u64 = 100;
 const CHECKPOINTS: [u64; 4] = [3, 12, 40, 75];
 /// Keys pressed during the run: (second, key).
 const SCRIPT: [(u64, char); 3] = [(1, '3'), (30, '1'), (31, ' ')];
-
-fn key(c: char) -> Event {
-    Event::Input(TermEvent::Key(KeyEvent::new(
-        KeyCode::Char(c),
-        KeyModifiers::NONE,
-    )))
-}
-
-fn render(app: &App, width: u16, height: u16) -> Buffer {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| f.render_widget(app, f.area())).unwrap();
-    terminal.backend().buffer().clone()
-}
-
-fn text(buf: &Buffer) -> Vec<String> {
-    let area = buf.area;
-    (area.top()..area.bottom())
-        .map(|y| {
-            (area.left()..area.right())
-                .map(|x| buf[(x, y)].symbol())
-                .collect()
-        })
-        .collect()
-}
 
 /// A simulator run of `secs` seconds at warp ×10, keys from SCRIPT: the App it leaves, the
 /// screens at each checkpoint, and the recording of it.

@@ -5,7 +5,11 @@
 
 use std::time::Duration;
 
-use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+mod common;
+
+use common::screen::{key, render, rows};
+
+use crossterm::event::Event as TermEvent;
 use jiff::Timestamp;
 use kedatui::app::{App, AppConfig, Mode};
 use kedatui::event::{Event, Health, SendProgress, SourceEvent, SourceKind};
@@ -14,8 +18,6 @@ use kedatui::presenter::ThemeKind;
 use kedatui::sim::{SimConfig, World};
 use kedatui::source::sim::SimDriver;
 use kedatui::ui::Panels;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
@@ -26,30 +28,6 @@ const THEMES: [ThemeKind; 2] = [ThemeKind::Default, ThemeKind::Presenter];
 
 fn t0() -> Timestamp {
     Timestamp::from_second(T0).unwrap()
-}
-
-fn key(c: char) -> Event {
-    Event::Input(TermEvent::Key(KeyEvent::new(
-        KeyCode::Char(c),
-        KeyModifiers::NONE,
-    )))
-}
-
-fn render(app: &App, width: u16, height: u16) -> Buffer {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| f.render_widget(app, f.area())).unwrap();
-    terminal.backend().buffer().clone()
-}
-
-fn rows(buf: &Buffer) -> Vec<String> {
-    let area = buf.area;
-    (area.top()..area.bottom())
-        .map(|y| {
-            (area.left()..area.right())
-                .map(|x| buf[(x, y)].symbol())
-                .collect()
-        })
-        .collect()
 }
 
 /// Every screen of the matrix: (width, height, theme, rows, buffer).

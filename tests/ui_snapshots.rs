@@ -4,6 +4,7 @@
 mod common;
 
 use common::fixtures::demo_scaled_object;
+use common::screen::key;
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
 use kedatui::app::{App, AppConfig};
@@ -23,13 +24,6 @@ fn t(s: i64) -> Timestamp {
 
 fn src(e: SourceEvent) -> Event {
     Event::Source(e)
-}
-
-fn key(c: char) -> Event {
-    Event::Input(TermEvent::Key(KeyEvent::new(
-        KeyCode::Char(c),
-        KeyModifiers::NONE,
-    )))
 }
 
 fn scaled_object(

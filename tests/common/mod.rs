@@ -7,6 +7,7 @@ use std::process::Command;
 
 pub mod fixtures;
 pub mod pty;
+pub mod screen;
 
 /// Runs the `kedatui` binary with `args`: (exit code, stdout, stderr).
 pub fn run(args: &[&str]) -> (i32, String, String) {
