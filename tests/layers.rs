@@ -61,20 +61,21 @@ fn assert_none_of(package: &str, forbidden: &[&str]) {
     );
 }
 
+/// What the receiver and the Service Bus crate must not pull in: the console, the core, the
+/// terminal UI, the Kubernetes client and the command line.
+const CONSOLE_AND_CLUSTER: &[&str] = &[
+    "kedatui",
+    "kedatui-core",
+    "ratatui",
+    "crossterm",
+    "kube",
+    "k8s-openapi",
+    "clap",
+];
+
 #[test]
 fn the_receiver_has_no_ui_kube_or_cli_crates() {
-    assert_none_of(
-        "receiver",
-        &[
-            "kedatui",
-            "kedatui-core",
-            "ratatui",
-            "crossterm",
-            "kube",
-            "k8s-openapi",
-            "clap",
-        ],
-    );
+    assert_none_of("receiver", CONSOLE_AND_CLUSTER);
 }
 
 #[test]
@@ -84,18 +85,7 @@ fn the_core_has_no_terminal_ui_or_command_line() {
 
 #[test]
 fn the_servicebus_crate_stands_alone() {
-    assert_none_of(
-        "kedatui-servicebus",
-        &[
-            "kedatui",
-            "kedatui-core",
-            "ratatui",
-            "crossterm",
-            "kube",
-            "k8s-openapi",
-            "clap",
-        ],
-    );
+    assert_none_of("kedatui-servicebus", CONSOLE_AND_CLUSTER);
 }
 
 /// #13: a fresh machine needs Rust and a C compiler, not libssl-dev and pkg-config; nothing in
