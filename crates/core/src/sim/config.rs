@@ -576,7 +576,7 @@ impl SimConfig {
                 self.pod.termination_grace_period,
             ),
         ];
-        for (field, value) in durations {
+        for &(field, value) in &durations {
             if value > MAX_DURATION {
                 return Err(ConfigError::TooLarge {
                     field,
@@ -605,22 +605,10 @@ impl SimConfig {
                 });
             }
         }
-        let non_negative = [
-            ("cooldownPeriod", self.cooldown_period),
-            ("initialCooldownPeriod", self.initial_cooldown_period),
-            ("downscale stabilization", self.downscale_stabilization),
-            ("pod scheduling delay", self.pod.scheduling),
-            ("container creating delay", self.pod.container_creating),
-            ("readiness delay", self.pod.readiness),
-            ("shutdown time", self.pod.shutdown),
-            ("drain limit", self.pod.drain_limit),
-            (
-                "terminationGracePeriodSeconds",
-                self.pod.termination_grace_period,
-            ),
-        ];
-        for (field, value) in non_negative {
-            if value.is_negative() {
+        // The rest may be zero, never negative.
+        let has_minimum = |f: &str| min_checks.iter().any(|&(m, ..)| m == f);
+        for (field, value) in durations {
+            if value.is_negative() && !has_minimum(field) {
                 return Err(ConfigError::TooShort {
                     field,
                     min: "0s".into(),
