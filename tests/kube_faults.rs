@@ -218,16 +218,7 @@ async fn every_watcher_recovers_within_5s_of_a_long_outage() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fresh_server_on_the_same_port_leaves_no_ghosts() {
     let mut h = Harness::new(server().await).await;
-    for n in [
-        "kedasbreceiver-a-1",
-        "kedasbreceiver-a-2",
-        "kedasbreceiver-a-3",
-    ] {
-        h.server.apply(demo::pod(NS, n, PodStage::Ready));
-    }
-    h.connected().await;
-    h.wait_pods(Instant::now(), SLOW, "three pods", |p| p.len() == 3)
-        .await;
+    h.three_ready_pods(NS, SLOW).await;
 
     let (port, token) = (h.server.addr().port(), h.server.token().to_owned());
     h.server.stop();

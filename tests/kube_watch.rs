@@ -164,16 +164,7 @@ async fn pods_outside_the_selector_are_not_shown() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_resource_version_relists_with_no_ghosts() {
     let mut h = Harness::new(server().await).await;
-    for n in [
-        "kedasbreceiver-a-1",
-        "kedasbreceiver-a-2",
-        "kedasbreceiver-a-3",
-    ] {
-        h.server.apply(demo::pod(NS, n, PodStage::Ready));
-    }
-    h.connected().await;
-    h.wait_pods(Instant::now(), SLOW, "three pods", |p| p.len() == 3)
-        .await;
+    h.three_ready_pods(NS, SLOW).await;
     let lists_before = pod_lists(&h);
 
     // Changes the watch never delivers (compacted away), then the 410.

@@ -120,6 +120,22 @@ impl Harness {
     }
 
     /// The latest health already received counts too.
+    /// Three Ready receiver pods `kedasbreceiver-a-{1,2,3}` in `namespace`, the source connected
+    /// and all three listed (the start of the re-list tests).
+    pub async fn three_ready_pods(&mut self, namespace: &str, timeout: Duration) {
+        use testkit::kube::demo::{self, PodStage};
+        for n in [
+            "kedasbreceiver-a-1",
+            "kedasbreceiver-a-2",
+            "kedasbreceiver-a-3",
+        ] {
+            self.server.apply(demo::pod(namespace, n, PodStage::Ready));
+        }
+        self.connected().await;
+        self.wait_pods(Instant::now(), timeout, "three pods", |p| p.len() == 3)
+            .await;
+    }
+
     pub async fn connected(&mut self) {
         if self.latest_health() == Some(Health::Connected) {
             return;
