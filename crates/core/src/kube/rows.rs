@@ -400,31 +400,17 @@ pub fn cluster_event_v1(ev: &k8s_openapi::api::core::v1::Event) -> ClusterEvent 
         ev.metadata.creation_timestamp.as_ref(),
     ]);
     let obj = &ev.involved_object;
-    let source = ev
-        .reporting_component
-        .clone()
-        .filter(|s| !s.is_empty())
-        .or_else(|| ev.source.as_ref().and_then(|s| s.component.clone()))
-        .unwrap_or_default();
-    let count = ev
-        .series
-        .as_ref()
-        .and_then(|s| s.count)
-        .or(ev.count)
-        .unwrap_or(1)
-        .max(1) as u32;
     ClusterEvent {
         at,
         type_: event_type(ev.type_.as_deref()),
         reason: ev.reason.clone().unwrap_or_default(),
-        object: format!(
-            "{}/{}",
-            obj.kind.as_deref().unwrap_or(""),
-            obj.name.as_deref().unwrap_or("")
-        ),
+        object: object_ref(obj.kind.as_deref(), obj.name.as_deref()),
         message: ev.message.clone().unwrap_or_default(),
-        source,
-        count,
+        source: reporter(
+            ev.reporting_component.as_deref(),
+            ev.source.as_ref().and_then(|s| s.component.as_deref()),
+        ),
+        count: occurrences(ev.series.as_ref().and_then(|s| s.count).or(ev.count)),
     }
 }
 
@@ -440,36 +426,42 @@ pub fn cluster_event_events_v1(ev: &k8s_openapi::api::events::v1::Event) -> Clus
         ev.metadata.creation_timestamp.as_ref(),
     ]);
     let regarding = ev.regarding.as_ref();
-    let source = ev
-        .reporting_controller
-        .clone()
-        .filter(|s| !s.is_empty())
-        .or_else(|| {
-            ev.deprecated_source
-                .as_ref()
-                .and_then(|s| s.component.clone())
-        })
-        .unwrap_or_default();
-    let count = ev
-        .series
-        .as_ref()
-        .map(|s| s.count)
-        .or(ev.deprecated_count)
-        .unwrap_or(1)
-        .max(1) as u32;
     ClusterEvent {
         at,
         type_: event_type(ev.type_.as_deref()),
         reason: ev.reason.clone().unwrap_or_default(),
-        object: format!(
-            "{}/{}",
-            regarding.and_then(|r| r.kind.as_deref()).unwrap_or(""),
-            regarding.and_then(|r| r.name.as_deref()).unwrap_or("")
+        object: object_ref(
+            regarding.and_then(|r| r.kind.as_deref()),
+            regarding.and_then(|r| r.name.as_deref()),
         ),
         message: ev.note.clone().unwrap_or_default(),
-        source,
-        count,
+        source: reporter(
+            ev.reporting_controller.as_deref(),
+            ev.deprecated_source
+                .as_ref()
+                .and_then(|s| s.component.as_deref()),
+        ),
+        count: occurrences(ev.series.as_ref().map(|s| s.count).or(ev.deprecated_count)),
     }
+}
+
+/// `Kind/name` of the object an Event is about.
+fn object_ref(kind: Option<&str>, name: Option<&str>) -> String {
+    format!("{}/{}", kind.unwrap_or(""), name.unwrap_or(""))
+}
+
+/// The reporting component, or the older `source.component` when it is unset or empty.
+fn reporter(reporting: Option<&str>, source_component: Option<&str>) -> String {
+    reporting
+        .filter(|s| !s.is_empty())
+        .or(source_component)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// How many times an Event happened: its series' count, else its own; at least once.
+fn occurrences(count: Option<i32>) -> u32 {
+    count.unwrap_or(1).max(1) as u32
 }
 
 #[cfg(test)]

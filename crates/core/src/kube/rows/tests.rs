@@ -621,3 +621,24 @@ fn events_of_both_apis_become_cluster_events() {
     );
     assert_eq!(e.at, ts("2026-11-27T21:20:00Z"));
 }
+
+#[test]
+fn event_parts_fall_back_the_way_kubectl_reads_them() {
+    // An empty reportingComponent (core/v1 writers that predate it) falls back to source.
+    assert_eq!(reporter(Some(""), Some("kubelet")), "kubelet");
+    assert_eq!(
+        reporter(Some("keda-operator"), Some("kubelet")),
+        "keda-operator"
+    );
+    assert_eq!(reporter(None, None), "");
+    // A count of 0 or none still means it happened once.
+    assert_eq!(
+        (
+            occurrences(None),
+            occurrences(Some(0)),
+            occurrences(Some(7))
+        ),
+        (1, 1, 7)
+    );
+    assert_eq!(object_ref(Some("Pod"), None), "Pod/");
+}
