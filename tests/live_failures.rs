@@ -22,17 +22,6 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 
 mod common;
 
-/// [`common::pump_until`] with this file's timeout.
-async fn pump_until(
-    app: &mut App,
-    events: &mut UnboundedReceiver<Event>,
-    sources: &Sources,
-    what: &str,
-    cond: impl Fn(&App) -> bool,
-) {
-    common::pump_until(app, events, sources, what, TIMEOUT, cond).await
-}
-
 /// The broker, a proxy in front of its AMQP port (the REST counts go direct), the console's live
 /// Service Bus source through it, and a live-mode App whose key `1` fires `burst`.
 struct Rig {
@@ -94,9 +83,14 @@ async fn broker_lost_mid_burst_shows_failed_dashes_and_queue_reset() {
         sources,
         mut app,
     } = Rig::start(BURST);
-    pump_until(&mut app, &mut events, &sources, "a first count", |a| {
-        a.queue.is_some()
-    })
+    common::pump_until(
+        TIMEOUT,
+        &mut app,
+        &mut events,
+        &sources,
+        "a first count",
+        |a| a.queue.is_some(),
+    )
     .await;
     for command in app.update(Event::Input(TermEvent::Key(KeyEvent::from(KeyCode::Char(
         '1',
@@ -104,9 +98,14 @@ async fn broker_lost_mid_burst_shows_failed_dashes_and_queue_reset() {
         assert!(sources.route(&command));
     }
     // Messages reach the broker and the gauge before the fault.
-    pump_until(&mut app, &mut events, &sources, "messages counted", |a| {
-        a.depth() > 0
-    })
+    common::pump_until(
+        TIMEOUT,
+        &mut app,
+        &mut events,
+        &sources,
+        "messages counted",
+        |a| a.depth() > 0,
+    )
     .await;
     let before_cut = bus.counts("kedaqueue").unwrap().active;
     assert!(
@@ -119,9 +118,14 @@ async fn broker_lost_mid_burst_shows_failed_dashes_and_queue_reset() {
     let (amqp_port, http_port) = (bus.amqp_port(), bus.http_port());
     bus.stop();
 
-    pump_until(&mut app, &mut events, &sources, "counts stale", |a| {
-        a.queue_stale
-    })
+    common::pump_until(
+        TIMEOUT,
+        &mut app,
+        &mut events,
+        &sources,
+        "counts stale",
+        |a| a.queue_stale,
+    )
     .await;
     let shown = screen(&app);
     assert!(
@@ -129,9 +133,14 @@ async fn broker_lost_mid_burst_shows_failed_dashes_and_queue_reset() {
         "rates read — while Service Bus is down:\n{shown}"
     );
 
-    pump_until(&mut app, &mut events, &sources, "the burst's end", |a| {
-        a.sends.is_empty() && a.last_send.as_ref().is_some_and(|s| s.done)
-    })
+    common::pump_until(
+        TIMEOUT,
+        &mut app,
+        &mut events,
+        &sources,
+        "the burst's end",
+        |a| a.sends.is_empty() && a.last_send.as_ref().is_some_and(|s| s.done),
+    )
     .await;
     let last = app.last_send.clone().unwrap();
     assert!(last.failed > 0, "{last:?}");
@@ -150,7 +159,8 @@ async fn broker_lost_mid_burst_shows_failed_dashes_and_queue_reset() {
     })
     .unwrap();
     proxy.resume();
-    pump_until(
+    common::pump_until(
+        TIMEOUT,
         &mut app,
         &mut events,
         &sources,
@@ -185,9 +195,14 @@ async fn after_a_failed_burst_the_header_turns_ok_when_the_network_does() {
         mut app,
     } = Rig::start(BURST);
     let sb_health = |a: &App| a.health.get(&SourceKindKey::ServiceBus).cloned();
-    pump_until(&mut app, &mut events, &sources, "a first count", |a| {
-        a.queue.is_some()
-    })
+    common::pump_until(
+        TIMEOUT,
+        &mut app,
+        &mut events,
+        &sources,
+        "a first count",
+        |a| a.queue.is_some(),
+    )
     .await;
     proxy.cut();
     for command in app.update(Event::Input(TermEvent::Key(KeyEvent::from(KeyCode::Char(
@@ -195,20 +210,31 @@ async fn after_a_failed_burst_the_header_turns_ok_when_the_network_does() {
     ))))) {
         assert!(sources.route(&command));
     }
-    pump_until(&mut app, &mut events, &sources, "the burst's end", |a| {
-        a.sends.is_empty() && a.last_send.as_ref().is_some_and(|s| s.done)
-    })
+    common::pump_until(
+        TIMEOUT,
+        &mut app,
+        &mut events,
+        &sources,
+        "the burst's end",
+        |a| a.sends.is_empty() && a.last_send.as_ref().is_some_and(|s| s.done),
+    )
     .await;
     assert_eq!(app.last_send.as_ref().unwrap().failed, BURST);
     // The burst's last progress comes first, then the sender's verdict.
-    pump_until(&mut app, &mut events, &sources, "Service Bus DOWN", |a| {
-        matches!(sb_health(a), Some(Health::Down(_)))
-    })
+    common::pump_until(
+        TIMEOUT,
+        &mut app,
+        &mut events,
+        &sources,
+        "Service Bus DOWN",
+        |a| matches!(sb_health(a), Some(Health::Down(_))),
+    )
     .await;
     assert!(screen(&app).contains("Service Bus DOWN"));
 
     proxy.resume();
-    pump_until(
+    common::pump_until(
+        TIMEOUT,
         &mut app,
         &mut events,
         &sources,

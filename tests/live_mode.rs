@@ -27,17 +27,6 @@ mod common;
 
 use common::screen::key;
 
-/// [`common::pump_until`] with this file's timeout.
-async fn pump_until(
-    app: &mut App,
-    events: &mut UnboundedReceiver<Event>,
-    sources: &Sources,
-    what: &str,
-    cond: impl Fn(&App) -> bool,
-) {
-    common::pump_until(app, events, sources, what, TIMEOUT, cond).await
-}
-
 /// The console's live flags against the fakes, as a speaker passes them: the connection string
 /// in a file, the REST fake's URL, a kubeconfig for the API server; the files go in `dir`.
 fn live_args(
@@ -102,7 +91,8 @@ async fn live_sources_into_the_app_then_the_fallback() {
 
     let (mut events, mut sources, mut app) = spawn_live_app(*live_config);
 
-    pump_until(
+    common::pump_until(
+        TIMEOUT,
         &mut app,
         &mut events,
         &sources,
@@ -128,7 +118,8 @@ async fn live_sources_into_the_app_then_the_fallback() {
 
     // Burst: key 3 (500) goes over AMQP; the count comes back from the REST endpoint.
     press(&mut app, &sources, '3');
-    pump_until(
+    common::pump_until(
+        TIMEOUT,
         &mut app,
         &mut events,
         &sources,
@@ -154,9 +145,14 @@ async fn live_sources_into_the_app_then_the_fallback() {
             stage,
         ));
     }
-    pump_until(&mut app, &mut events, &sources, "3 pods, spec 3", |a| {
-        a.pods.len() == 3 && a.deployment_spec() == Some(3)
-    })
+    common::pump_until(
+        TIMEOUT,
+        &mut app,
+        &mut events,
+        &sources,
+        "3 pods, spec 3",
+        |a| a.pods.len() == 3 && a.deployment_spec() == Some(3),
+    )
     .await;
     assert!(
         app.scaled_object
@@ -168,7 +164,7 @@ async fn live_sources_into_the_app_then_the_fallback() {
 
     // Wi-Fi gone: the Service Bus fake stops; the health turns Down with a classified reason.
     bus.stop();
-    pump_until(&mut app, &mut events, &sources, "Service Bus down", |a| {
+    common::pump_until(TIMEOUT, &mut app, &mut events, &sources, "Service Bus down", |a| {
         matches!(a.health.get(&SourceKindKey::ServiceBus), Some(Health::Down(e)) if e.kind == ErrorKind::Unreachable || e.kind == ErrorKind::Timeout)
     })
     .await;
@@ -196,7 +192,8 @@ async fn live_sources_into_the_app_then_the_fallback() {
     live_sources.shutdown().await;
 
     assert!(app.is_simulator() && app.from_live);
-    pump_until(
+    common::pump_until(
+        TIMEOUT,
         &mut app,
         &mut sim_events,
         &sources,
@@ -228,7 +225,8 @@ async fn live_sources_into_the_app_then_the_fallback() {
         "the live ScaledObject's settings, not the flags'"
     );
     // It carries on: the 3 Ready simulated receivers drain, and new bursts go to the simulator.
-    pump_until(
+    common::pump_until(
+        TIMEOUT,
         &mut app,
         &mut sim_events,
         &sources,
@@ -238,7 +236,8 @@ async fn live_sources_into_the_app_then_the_fallback() {
     .await;
     press(&mut app, &sources, '1');
     let before = app.rates.sent_total();
-    pump_until(
+    common::pump_until(
+        TIMEOUT,
         &mut app,
         &mut sim_events,
         &sources,
@@ -270,7 +269,8 @@ async fn the_queue_side_works_without_a_cluster() {
         panic!("live mode");
     };
     let (mut events, sources, mut app) = spawn_live_app(*live_config);
-    pump_until(
+    common::pump_until(
+        TIMEOUT,
         &mut app,
         &mut events,
         &sources,
@@ -284,7 +284,8 @@ async fn the_queue_side_works_without_a_cluster() {
     )
     .await;
     press(&mut app, &sources, '2');
-    pump_until(
+    common::pump_until(
+        TIMEOUT,
         &mut app,
         &mut events,
         &sources,

@@ -64,11 +64,11 @@ pub fn run_within(args: &[&str], limit: std::time::Duration) -> (i32, String, St
 /// The main loop's work below the terminal: apply `events` to `app` and route its commands to
 /// `sources`, until `cond` holds; fails after `timeout` with what the App shows.
 pub async fn pump_until(
+    timeout: std::time::Duration,
     app: &mut kedatui::app::App,
     events: &mut tokio::sync::mpsc::UnboundedReceiver<kedatui::event::Event>,
     sources: &kedatui::source::Sources,
     what: &str,
-    timeout: std::time::Duration,
     cond: impl Fn(&kedatui::app::App) -> bool,
 ) {
     let deadline = tokio::time::Instant::now() + timeout;
