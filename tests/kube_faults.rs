@@ -152,11 +152,7 @@ async fn a_410_relists_at_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_watcher_recovers_within_5s_of_a_long_outage() {
     let mut h = Harness::new(server().await).await;
-    h.server
-        .apply(demo::pod(NS, "kedasbreceiver-a-1", PodStage::Ready));
-    h.connected().await;
-    h.wait_pods(Instant::now(), SLOW, "first pod", |p| p.len() == 1)
-        .await;
+    h.ready_pods(NS, 1, SLOW).await;
 
     h.server.stop();
     // What changes while the API server is away.
@@ -218,7 +214,7 @@ async fn every_watcher_recovers_within_5s_of_a_long_outage() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fresh_server_on_the_same_port_leaves_no_ghosts() {
     let mut h = Harness::new(server().await).await;
-    h.three_ready_pods(NS, SLOW).await;
+    h.ready_pods(NS, 3, SLOW).await;
 
     let (port, token) = (h.server.addr().port(), h.server.token().to_owned());
     h.server.stop();

@@ -164,7 +164,7 @@ async fn pods_outside_the_selector_are_not_shown() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_resource_version_relists_with_no_ghosts() {
     let mut h = Harness::new(server().await).await;
-    h.three_ready_pods(NS, SLOW).await;
+    h.ready_pods(NS, 3, SLOW).await;
     let lists_before = pod_lists(&h);
 
     // Changes the watch never delivers (compacted away), then the 410.
@@ -216,11 +216,7 @@ fn pod_lists(h: &Harness) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_server_restart_recovers_within_5s() {
     let mut h = Harness::new(server().await).await;
-    h.server
-        .apply(demo::pod(NS, "kedasbreceiver-a-1", PodStage::Ready));
-    h.connected().await;
-    h.wait_pods(Instant::now(), SLOW, "first pod", |p| p.len() == 1)
-        .await;
+    h.ready_pods(NS, 1, SLOW).await;
 
     let t = Instant::now();
     h.server.restart(Duration::from_millis(300)).await.unwrap();

@@ -120,20 +120,20 @@ impl Harness {
     }
 
     /// The latest health already received counts too.
-    /// Three Ready receiver pods `kedasbreceiver-a-{1,2,3}` in `namespace`, the source connected
-    /// and all three listed (the start of the re-list tests).
-    pub async fn three_ready_pods(&mut self, namespace: &str, timeout: Duration) {
+    /// Ready receiver pods `kedasbreceiver-a-1` … `-a-{count}` in `namespace`, the source
+    /// connected and all of them listed (the start of the re-list and recovery tests).
+    pub async fn ready_pods(&mut self, namespace: &str, count: usize, timeout: Duration) {
         use testkit::kube::demo::{self, PodStage};
-        for n in [
-            "kedasbreceiver-a-1",
-            "kedasbreceiver-a-2",
-            "kedasbreceiver-a-3",
-        ] {
-            self.server.apply(demo::pod(namespace, n, PodStage::Ready));
+        for n in 1..=count {
+            let name = format!("kedasbreceiver-a-{n}");
+            self.server
+                .apply(demo::pod(namespace, &name, PodStage::Ready));
         }
         self.connected().await;
-        self.wait_pods(Instant::now(), timeout, "three pods", |p| p.len() == 3)
-            .await;
+        self.wait_pods(Instant::now(), timeout, "the first pods", |p| {
+            p.len() == count
+        })
+        .await;
     }
 
     pub async fn connected(&mut self) {
