@@ -91,11 +91,6 @@ pub fn parse_interval(text: &str) -> Result<Duration, String> {
 }
 
 /// `200`, `200/s`, `600/m`: messages per second.
-/// `--count`: the burst prompt's syntax and bounds, so the same text means the same everywhere.
-fn parse_count(text: &str) -> Result<u64, String> {
-    crate::app::parse_burst_size(text)
-}
-
 pub fn parse_rate(text: &str) -> Result<f64, String> {
     let t = text.trim();
     let (number, per) = match t.split_once('/') {
@@ -291,7 +286,8 @@ pub struct SendArgs {
     #[command(flatten)]
     pub servicebus: ServiceBusArgs,
     /// How many messages to send: `10000`, `10_000` or `10k` (1 to 1 000 000, as a burst).
-    #[arg(long, short = 'n', value_name = "N", value_parser = parse_count)]
+    // The burst prompt's parser, so the same text means the same everywhere.
+    #[arg(long, short = 'n', value_name = "N", value_parser = crate::app::parse_burst_size)]
     pub count: u64,
     /// At most B messages per batch [default: as many as fit in the link's max-message-size].
     #[arg(long, value_name = "B", value_parser = clap::value_parser!(u64).range(1..))]
