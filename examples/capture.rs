@@ -35,8 +35,7 @@ fn main() {
             pixel_height: 0,
         })
         .expect("open a pty");
-    let exe = std::env::var("KEDATUI_BIN").unwrap_or_else(|_| "target/debug/kedatui".into());
-    let exe = std::fs::canonicalize(&exe).unwrap_or_else(|_| exe.into());
+    let exe = kedatui_binary();
     let mut cmd = CommandBuilder::new(exe);
     cmd.args(&rest);
     cmd.env("TERM", "xterm-256color");
@@ -84,7 +83,8 @@ fn main() {
     for row in parser.screen().rows(0, cols) {
         println!("{}", row.trim_end());
     }
-    writer.write_all(b"q").unwrap();
+    // Ctrl-C quits at once: `q` would ask `Quit?` while pods or messages are around.
+    writer.write_all(b"\x03").unwrap();
     writer.flush().unwrap();
     let _ = child.wait();
     // The exit summary is plain text after the alternate screen was left.
@@ -94,4 +94,26 @@ fn main() {
         println!();
         print!("{}", output[at..].replace("\r\n", "\n"));
     }
+}
+
+/// `$KEDATUI_BIN`, else the kedatui built beside this example (cargo puts examples in
+/// `target/<profile>/examples/`), whatever the current directory and profile.
+fn kedatui_binary() -> std::path::PathBuf {
+    if let Some(bin) = std::env::var_os("KEDATUI_BIN") {
+        return std::fs::canonicalize(&bin).unwrap_or_else(|_| bin.into());
+    }
+    let me = std::env::current_exe().expect("the example's own path");
+    let profile_dir = me
+        .parent()
+        .and_then(|examples| examples.parent())
+        .expect("the example runs from target/<profile>/examples");
+    let bin = profile_dir.join(format!("kedatui{}", std::env::consts::EXE_SUFFIX));
+    if !bin.is_file() {
+        eprintln!(
+            "capture: no kedatui at {} (run `cargo build` first, or set KEDATUI_BIN)",
+            bin.display()
+        );
+        std::process::exit(2);
+    }
+    bin
 }

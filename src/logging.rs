@@ -4,13 +4,42 @@
 use color_eyre::Result;
 use color_eyre::eyre::WrapErr as _;
 
-pub fn init_logging(path: &std::path::Path) -> Result<tracing_appender::non_blocking::WorkerGuard> {
-    let file = std::fs::OpenOptions::new()
+use std::path::{Path, PathBuf};
+
+use tracing_appender::non_blocking::WorkerGuard;
+
+fn open(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
-        .wrap_err_with(|| format!("opening the log file {}", path.display()))?;
-    let (writer, guard) = tracing_appender::non_blocking(file);
+}
+
+pub fn init_logging(path: &Path) -> Result<WorkerGuard> {
+    let file = open(path).wrap_err_with(|| format!("opening the log file {}", path.display()))?;
+    install(file)
+}
+
+/// The TUI's logging (`--log-file`, else kedatui.log in the temp directory): a log file that
+/// cannot be opened (the temp directory's belongs to another user after one `sudo kedatui`,
+/// `TMPDIR` is missing, the file is read-only) costs the log, not the demo. One line of warning
+/// before the terminal is taken, and the events go nowhere. Returns the file's path if opened.
+pub fn init_logging_or_warn(chosen: Option<&Path>) -> Result<(WorkerGuard, Option<PathBuf>)> {
+    let path = chosen.map_or_else(|| std::env::temp_dir().join("kedatui.log"), Path::to_owned);
+    match open(&path) {
+        Ok(file) => Ok((install(file)?, Some(path))),
+        Err(err) => {
+            eprintln!(
+                "kedatui: warning: cannot open the log file {} ({err}); carrying on without a log file (--log-file chooses another)",
+                path.display()
+            );
+            Ok((install(std::io::sink())?, None))
+        }
+    }
+}
+
+fn install(out: impl std::io::Write + Send + 'static) -> Result<WorkerGuard> {
+    let (writer, guard) = tracing_appender::non_blocking(out);
     let filter = tracing_subscriber::EnvFilter::try_from_env("KEDATUI_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // azservicebus and fe2o3 log through the `log` crate, sometimes with CBS tokens in the text:

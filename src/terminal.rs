@@ -83,12 +83,7 @@ pub fn enter() -> io::Result<(DefaultTerminal, TerminalGuard)> {
         st.ui_panic = None;
     }
     let guard = TerminalGuard { _private: () };
-    crossterm::terminal::enable_raw_mode()?;
-    crossterm::execute!(
-        io::stdout(),
-        crossterm::terminal::EnterAlternateScreen,
-        crossterm::event::EnableBracketedPaste
-    )?;
+    take_terminal()?;
     let terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(io::stdout()))?;
     Ok((terminal, guard))
 }
@@ -98,10 +93,48 @@ pub fn is_up() -> bool {
     state().ui.is_some()
 }
 
+/// Raw mode, the alternate screen and bracketed paste on (what [`enter`] sets up, and what
+/// [`resume`] sets up again after a stop).
+fn take_terminal() -> io::Result<()> {
+    crossterm::terminal::enable_raw_mode()?;
+    crossterm::execute!(
+        io::stdout(),
+        crossterm::terminal::EnterAlternateScreen,
+        crossterm::event::EnableBracketedPaste
+    )
+}
+
+/// Bracketed paste off, the cursor shown, the alternate screen left, raw mode off. Errors are
+/// ignored: after a hang-up there is no terminal left to restore.
+fn give_terminal_back() {
+    let _ = crossterm::execute!(
+        io::stdout(),
+        crossterm::event::DisableBracketedPaste,
+        crossterm::cursor::Show
+    );
+    ratatui::restore();
+}
+
+/// SIGTSTP: give the terminal back to the shell and stop (SIGSTOP, which cannot be caught, so
+/// this returns only once the process is continued), then take the terminal again and make the
+/// next draw repaint every cell: whatever was on the screen in between is gone.
+#[cfg(unix)]
+pub fn suspend(terminal: &mut DefaultTerminal) -> io::Result<()> {
+    give_terminal_back();
+    nix::sys::signal::raise(nix::sys::signal::Signal::SIGSTOP).map_err(io::Error::from)?;
+    resume(terminal)
+}
+
+/// After SIGCONT (or a stop we did not see coming): raw mode, the alternate screen and bracketed
+/// paste again, and a cleared screen so the next draw writes everything.
+pub fn resume(terminal: &mut DefaultTerminal) -> io::Result<()> {
+    take_terminal()?;
+    terminal.clear()
+}
+
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableBracketedPaste);
-        ratatui::restore();
+        give_terminal_back();
         let ui_panic = {
             let mut st = state();
             st.ui = None;

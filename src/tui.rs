@@ -14,13 +14,14 @@ use std::process::ExitCode;
 use color_eyre::eyre::{Context, Result};
 use jiff::Timestamp;
 use ratatui::DefaultTerminal;
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use crate::app::{App, AppConfig, MAX_BURST, Mode, parse_burst_size};
 use crate::event::{Command, Event};
 use crate::presenter::{PresenterCommand, PresenterEvent};
 use crate::record::replay::{self, ReplayArgs, ReplayCursor};
-use crate::record::{Recorder, Recording};
+use crate::record::{RecordFile, Recorder, Recording};
 use crate::servicebus::cli::ServiceBusEnv;
 use crate::sim::SimConfig;
 use crate::sim::cli::SimArgs;
@@ -156,6 +157,13 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
         eprintln!("kedatui: {err}");
         return Ok(ExitCode::from(BAD_INPUT));
     }
+    // Before the lab's receivers start, which would only be stopped again.
+    if args.lab
+        && let Err(err) = need_terminal()
+    {
+        eprintln!("kedatui: {err}");
+        return Ok(ExitCode::from(BAD_INPUT));
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -216,11 +224,29 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(BAD_INPUT));
         }
     };
-    let log_file = args
-        .log_file
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join("kedatui.log"));
-    let _log_guard = crate::logging::init_logging(&log_file)?;
+    // Refused with exit 2 before the terminal changes: an existing file (without --force), or
+    // one another console is recording into.
+    let record_file = match &args.presenter.record {
+        Some(path) => match RecordFile::open(path, args.presenter.force) {
+            Ok(file) => Some(file),
+            Err(err) => {
+                eprintln!(
+                    "kedatui: cannot create the recording {}: {err}",
+                    path.display()
+                );
+                return Ok(ExitCode::from(BAD_INPUT));
+            }
+        },
+        None => None,
+    };
+    if let Err(err) = need_terminal() {
+        if let (Some(file), Some(path)) = (record_file, &args.presenter.record) {
+            file.abandon(path);
+        }
+        eprintln!("kedatui: {err}");
+        return Ok(ExitCode::from(BAD_INPUT));
+    }
+    let (_log_guard, log_file) = crate::logging::init_logging_or_warn(args.log_file.as_deref())?;
 
     let app_config = match &setup {
         Setup::Simulator => AppConfig {
@@ -247,8 +273,8 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
     tracing::info!(?sim_config, ?app_config, "console starting");
     let seed = args.sim.seed.unwrap_or_else(|| fastrand::u64(..));
     let started_at = Timestamp::now();
-    let recorder = match &args.presenter.record {
-        Some(path) => match Recorder::create(path, &app_config, started_at) {
+    let recorder = match (record_file, &args.presenter.record) {
+        (Some(file), Some(path)) => match Recorder::create(file, &app_config, started_at) {
             Ok(r) => Some(r),
             Err(err) => {
                 eprintln!(
@@ -258,7 +284,7 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
                 return Ok(ExitCode::from(BAD_INPUT));
             }
         },
-        None => None,
+        _ => None,
     };
     let mut app = App::new(app_config);
     app.lab = lab.is_some();
@@ -274,7 +300,7 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
     };
     let warp = args.warp;
     let lab_commands = lab.as_ref().map(crate::lab::Lab::commands);
-    let code = run_session(app, session, &log_file, runtime, move |tx, sources| {
+    let code = run_session(app, session, log_file.as_deref(), runtime, move |tx, sources| {
         if let Some(lab_commands) = lab_commands {
             let (commands, task) = crate::lab::spawn_fault_source(lab_commands);
             sources.add("lab", crate::lab::lab_accepts, commands, Some(task));
@@ -292,10 +318,11 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
     })?;
     if let Some(lab) = lab {
         // After the console's summary: the receivers stop as a scale-down would stop them.
-        match lab.shutdown() {
-            Ok(report) => println!("{report}"),
-            Err(err) => eprintln!("kedatui: the lab: {err}"),
-        }
+        // Best effort writes: after SIGHUP there is no terminal to print to.
+        let _ = match lab.shutdown() {
+            Ok(report) => writeln!(io::stdout(), "{report}"),
+            Err(err) => writeln!(io::stderr(), "kedatui: the lab: {err}"),
+        };
     }
     Ok(code)
 }
@@ -316,19 +343,44 @@ pub fn replay(args: ReplayArgs) -> Result<ExitCode> {
     run_replay(args, recording)
 }
 
+/// The TUI draws on standard output and reads keys from standard input: with either redirected
+/// (`kedatui > file`, `kedatui </dev/null`) it would write escape codes into a file.
+fn need_terminal() -> Result<(), String> {
+    use std::io::IsTerminal;
+    let not = if !io::stdin().is_terminal() {
+        "standard input"
+    } else if !io::stdout().is_terminal() {
+        "standard output"
+    } else {
+        return Ok(());
+    };
+    Err(format!(
+        "the console needs a terminal, and {not} is not one (run it in a terminal; `kedatui simulate`, `send`, `queue` and `lab` work without one)"
+    ))
+}
+
 /// `kedatui replay`: the recording through the same App and UI, driven by the replay source.
 fn run_replay(args: ReplayArgs, recording: Recording) -> Result<ExitCode> {
-    let log_file = args
-        .log_file
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join("kedatui.log"));
-    let _log_guard = crate::logging::init_logging(&log_file)?;
-    tracing::info!(file = %args.file.display(), events = recording.entries.len(), "replay starting");
+    if let Err(err) = need_terminal() {
+        eprintln!("kedatui: {err}");
+        return Ok(ExitCode::from(BAD_INPUT));
+    }
+    let (_log_guard, log_file) = crate::logging::init_logging_or_warn(args.log_file.as_deref())?;
+    tracing::info!(file = %args.file.display(), events = recording.entries.len(), cut_at = ?recording.cut_at, "replay starting");
     let cursor = ReplayCursor::new(&recording, args.speed);
     let mut app = App::new(recording.header.config.app_config());
     app.presenter.theme = args.view.theme;
     app.presenter.big = args.view.big;
     app.presenter.replay = Some(cursor.status());
+    if let Some(line) = recording.cut_at {
+        // Also on stderr, so it is still there once the screen is back.
+        eprintln!(
+            "kedatui: {} was cut off at line {line}: replaying the {} complete events before it",
+            args.file.display(),
+            recording.entries.len()
+        );
+        app.update(Event::Presenter(PresenterEvent::ReplayCutShort { line }));
+    }
     let session = Session {
         recorder: None,
         snapshot_dir: args.view.snapshot_dir.clone(),
@@ -338,7 +390,7 @@ fn run_replay(args: ReplayArgs, recording: Recording) -> Result<ExitCode> {
         .enable_all()
         .build()
         .wrap_err("starting the async runtime")?;
-    run_session(app, session, &log_file, runtime, move |tx, sources| {
+    run_session(app, session, log_file.as_deref(), runtime, move |tx, sources| {
         let (commands, task) = replay::spawn(cursor, tx);
         sources.add("replay", replay::replay_accepts, commands, Some(task));
         Ok(())
@@ -358,7 +410,7 @@ struct Session {
 fn run_session(
     app: App,
     mut session: Session,
-    log_file: &std::path::Path,
+    log_file: Option<&std::path::Path>,
     runtime: tokio::runtime::Runtime,
     start_sources: impl FnOnce(mpsc::UnboundedSender<Event>, &mut Sources) -> Result<()>,
 ) -> Result<ExitCode> {
@@ -384,15 +436,21 @@ fn run_session(
         if let Some(recorder) = session.recorder.take()
             && let Err(err) = recorder.finish()
         {
-            eprintln!("kedatui: the recording is incomplete: {err}");
+            tracing::error!(%err, "the recording is incomplete");
+            // Not eprintln!: after a hang-up there is no terminal, and it would panic.
+            let _ = writeln!(io::stderr(), "kedatui: the recording is incomplete: {err}");
         }
         result
     })?;
 
     tracing::info!(?ended_by, summary = %app.summary(), "console stopped");
+    // Best effort: after SIGHUP the terminal is gone, and the exit code still says why.
     let mut out = io::stdout().lock();
-    writeln!(out, "{}", app.summary())?;
-    writeln!(out, "  log                  {}", log_file.display())?;
+    let _ = writeln!(out, "{}", app.summary());
+    let _ = match log_file {
+        Some(path) => writeln!(out, "  log                  {}", path.display()),
+        None => writeln!(out, "  log                  none (the log file could not be opened)"),
+    };
     Ok(match ended_by {
         EndedBy::Quit => ExitCode::SUCCESS,
         EndedBy::Signal(code) => ExitCode::from(code),
@@ -446,10 +504,11 @@ async fn event_loop(
     world: &mut Running,
     session: &mut Session,
 ) -> Result<(App, EndedBy)> {
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .wrap_err("installing the SIGTERM handler")?;
-    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-        .wrap_err("installing the SIGINT handler")?;
+    let mut ending = EndSignals::install()?;
+    let mut sigtstp = signal(SignalKind::from_raw(nix::libc::SIGTSTP))
+        .wrap_err("installing the SIGTSTP handler")?;
+    let mut sigcont = signal(SignalKind::from_raw(nix::libc::SIGCONT))
+        .wrap_err("installing the SIGCONT handler")?;
     let size = terminal.size().wrap_err("reading the terminal size")?;
     app.update(Event::Input(crossterm::event::Event::Resize(
         size.width,
@@ -477,11 +536,26 @@ async fn event_loop(
                     continue;
                 }
             },
-            _ = sigterm.recv() => return Ok((app, EndedBy::Signal(143))),
-            _ = sigint.recv() => return Ok((app, EndedBy::Signal(130))),
+            code = ending.recv() => return Ok((app, EndedBy::Signal(code))),
+            _ = sigtstp.recv() => {
+                // Ctrl-Z reaches us as a key in raw mode; this is `kill -TSTP` or a shell's
+                // suspend. Back from `fg`, everything is drawn again.
+                tracing::info!("SIGTSTP: stopping until continued");
+                crate::terminal::suspend(terminal).wrap_err("suspending the terminal")?;
+                draw(terminal, &app)?;
+                continue;
+            }
+            _ = sigcont.recv() => {
+                // Continued after a stop we may not have seen (SIGSTOP cannot be caught): the
+                // shell may have reset the terminal and written over the screen.
+                crate::terminal::resume(terminal).wrap_err("resuming the terminal")?;
+                draw(terminal, &app)?;
+                continue;
+            }
         };
         // Apply everything already waiting, then draw once.
         let mut next = Some(first);
+        let mut repaint = false;
         while let Some(event) = next {
             if let Some(recorder) = &mut session.recorder {
                 recorder.record(&event);
@@ -490,6 +564,8 @@ async fn event_loop(
                 if command == Command::Presenter(PresenterCommand::Snapshot) {
                     let saved = snapshot(terminal, &app, &session.snapshot_dir);
                     app.update(Event::Presenter(saved));
+                } else if command == Command::Presenter(PresenterCommand::Redraw) {
+                    repaint = true;
                 } else if !world.sources.route(&command) {
                     tracing::warn!(?command, "no source can carry this out");
                 }
@@ -511,9 +587,56 @@ async fn event_loop(
                 .ok()
                 .or_else(|| input.try_recv().ok());
         }
-        if app.take_redraw() {
+        // Once per batch, so a full disk shows at once (and a kill loses at most a batch).
+        if let Some(recorder) = &mut session.recorder
+            && let Some(err) = recorder.flush()
+        {
+            app.update(Event::Presenter(PresenterEvent::RecordingFailed(err)));
+        }
+        if repaint {
+            // Ctrl-L: whatever else wrote to the terminal (a background job) is painted over.
+            terminal.clear().wrap_err("clearing the screen")?;
+        }
+        if app.take_redraw() || repaint {
             draw(terminal, &app)?;
         }
+    }
+}
+
+/// The signals that end the console as `q` would: the terminal is restored, the recording
+/// flushed, the sources (and `--lab`'s receivers) stopped, and the summary printed. SIGHUP is a
+/// closed window or `tmux kill-session`; SIGQUIT and SIGUSR1 would otherwise kill the process
+/// with the terminal still raw.
+struct EndSignals(Vec<(tokio::signal::unix::Signal, u8)>);
+
+impl EndSignals {
+    fn install() -> Result<Self> {
+        let kinds = [
+            (SignalKind::terminate(), "SIGTERM", 15),
+            (SignalKind::interrupt(), "SIGINT", 2),
+            (SignalKind::hangup(), "SIGHUP", 1),
+            (SignalKind::quit(), "SIGQUIT", 3),
+            (SignalKind::user_defined1(), "SIGUSR1", 10),
+        ];
+        let mut signals = Vec::with_capacity(kinds.len());
+        for (kind, name, number) in kinds {
+            let s = signal(kind).wrap_err_with(|| format!("installing the {name} handler"))?;
+            signals.push((s, 128 + number));
+        }
+        Ok(EndSignals(signals))
+    }
+
+    /// The exit code (128 + the signal's number) of the first that arrives.
+    async fn recv(&mut self) -> u8 {
+        std::future::poll_fn(|cx| {
+            for (s, code) in &mut self.0 {
+                if s.poll_recv(cx).is_ready() {
+                    return std::task::Poll::Ready(*code);
+                }
+            }
+            std::task::Poll::Pending
+        })
+        .await
     }
 }
 

@@ -317,3 +317,77 @@ fn plain_text_keys_and_a_mismatched_entity_path_exit_2() {
         assert!(!stderr.contains(&key), "{args:?}: the key leaked: {stderr}");
     }
 }
+
+/// #19 item 7: `kedatui </dev/null` and `kedatui > file` have no terminal to draw on: one
+/// sentence and exit 2, no escape codes in the file, and no recording left behind. The console
+/// and `replay` draw; headless commands such as `simulate` keep working with pipes.
+#[test]
+fn without_a_terminal_the_console_says_so_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("demo.jsonl");
+    let good = dir.path().join("good.jsonl");
+    std::fs::write(
+        &good,
+        concat!(
+            r#"{"kedatui_recording":1,"started_at":"2026-09-21T14:13:20Z","config":{"mode":"simulator","bursts":[10],"trickle_per_second":5.0,"warp":1.0,"namespace":"keda-demo","queue":"kedaqueue","scaled_object":"kedasbreceiver-scaler","deployment":"kedasbreceiver"}}"#,
+            "\n",
+            r#"{"ms":0,"event":{"Tick":{"now":"2026-09-21T14:13:20Z"}}}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let log = dir.path().join("kedatui.log");
+    let log = log.to_str().unwrap();
+    for args in [
+        vec!["--sim", "--log-file", log],
+        vec!["--sim", "--record", recording.to_str().unwrap(), "--log-file", log],
+        vec!["replay", good.to_str().unwrap(), "--log-file", log],
+    ] {
+        let out_file = dir.path().join("out.txt");
+        let out = std::fs::File::create(&out_file).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+            .args(&args)
+            .env_remove("SERVICEBUS_CONNECTION_STRING")
+            .stdin(std::process::Stdio::null())
+            .stdout(out)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let output = wait_within(child, std::time::Duration::from_secs(20), &args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: one sentence: {stderr}");
+        assert!(
+            stderr.contains("the console needs a terminal, and standard input is not one"),
+            "{args:?}: {stderr}"
+        );
+        let written = std::fs::read(&out_file).unwrap();
+        assert!(
+            !written.contains(&0x1b),
+            "{args:?}: escape codes in the file: {:?}",
+            String::from_utf8_lossy(&written)
+        );
+        assert!(!recording.exists(), "{args:?}: no recording left behind");
+    }
+    let (code, stdout, stderr) = run(&["simulate", "--duration", "10s", "--burst", "0s:100"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stdout.is_empty());
+}
+
+/// The child's output, or the test fails (and the child is killed) after `limit`.
+fn wait_within(
+    mut child: std::process::Child,
+    limit: std::time::Duration,
+    args: &[&str],
+) -> std::process::Output {
+    let deadline = std::time::Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("kedatui {args:?} did not exit within {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::pty::{Pty, SERVICEBUS_VARS, Spawn};
+use nix::sys::signal::Signal;
 
 const ROWS: u16 = 40;
 const COLS: u16 = 120;
@@ -185,12 +186,7 @@ fn ctrl_c_restores_the_terminal() {
 #[test]
 fn sigterm_restores_the_terminal() {
     let console = Console::start();
-    let pid = console.pty.pid();
-    let kill = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
+    console.pty.signal(Signal::SIGTERM);
     let (code, summary) = console.finish();
     assert_eq!(code, 143, "128 + SIGTERM");
     assert!(summary.contains("messages sent        0"), "{summary}");
@@ -596,4 +592,274 @@ fn network_blip_mid_burst_keeps_the_terminal_and_the_numbers_honest() {
         .collect();
     assert_eq!(ids.len() as u64, sent, "resends kept their message ids");
     drop(api);
+}
+
+/// #19 item 2: SIGHUP (a closed window, `tmux kill-session`), SIGQUIT and SIGUSR1 end the console
+/// as SIGTERM does: the terminal restored (alternate screen left, raw mode off, cursor shown,
+/// bracketed paste off), the summary printed, 128 + the signal's number, and the recording
+/// flushed whole, so `replay` reads every event.
+#[test]
+fn hangup_quit_and_usr1_restore_the_terminal_and_keep_the_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    for (signal, code) in [
+        (Signal::SIGHUP, 129),
+        (Signal::SIGQUIT, 131),
+        (Signal::SIGUSR1, 138),
+    ] {
+        let recording = dir.path().join(format!("{signal}.jsonl"));
+        let mut console = Console::start_sim(&["--record", recording.to_str().unwrap()]);
+        console.press(b"3");
+        console.wait_for("500 messages sent", |s| s.contains("sent 500"));
+        console.pty.signal(signal);
+        let (got, summary) = console_finish_checked(console);
+        assert_eq!(got, code, "{signal}: 128 + its number");
+        assert!(summary.contains("messages sent        500"), "{signal}: {summary}");
+        let replayable = kedatui::record::load(&recording)
+            .unwrap_or_else(|e| panic!("{signal}: the recording cannot be replayed: {e}"));
+        assert_eq!(replayable.cut_at, None, "{signal}: nothing cut off");
+        let keys = replayable
+            .entries
+            .iter()
+            .filter(|e| matches!(e.event, kedatui::event::Event::Input(_)))
+            .count();
+        assert!(keys >= 1, "{signal}: the `3` is in the recording");
+    }
+}
+
+/// [`Console::finish`], and the cursor and bracketed paste are back to normal too.
+fn console_finish_checked(console: Console) -> (u32, String) {
+    let mut console = console;
+    let (code, summary) = console.pty.wait_exit();
+    let screen = console.pty.parser.screen();
+    assert!(!screen.alternate_screen(), "the alternate screen was left");
+    assert!(!screen.hide_cursor(), "the cursor is shown again");
+    assert!(!screen.bracketed_paste(), "bracketed paste is off");
+    assert_eq!(
+        console.pty.local_flags(),
+        console.pty.cooked,
+        "raw mode was turned off (ICANON/ECHO back)"
+    );
+    (code, summary)
+}
+
+/// #19 item 2: a recording to a full disk (`/dev/full` answers every write with ENOSPC) says so
+/// on screen at once, and the demo goes on.
+#[test]
+fn a_full_disk_stops_the_recording_and_says_so_on_screen() {
+    let mut console = Console::start_sim(&["--record", "/dev/full", "--force"]);
+    console.wait_for("the recording's failure on screen", |s| {
+        s.contains("recording stopped, a write failed: No space left on device")
+    });
+    console.press(b"3");
+    console.wait_for("the demo going on", |s| s.contains("sent 500"));
+    console.press(b"\x03");
+    let (code, _) = console.pty.wait_exit();
+    assert_eq!(code, 0);
+    let output = console.pty.output();
+    assert!(
+        output.contains("kedatui: the recording is incomplete: No space left on device"),
+        "the exit says so too:\n{output}"
+    );
+}
+
+/// kedatui in a pty with `args` that is expected to refuse them before its first frame: the exit
+/// code and everything it wrote.
+fn refused(args: &[&str]) -> (u32, String) {
+    let mut pty: Pty = Pty::spawn(Spawn {
+        args,
+        envs: &[],
+        remove: &SERVICEBUS_VARS,
+        rows: ROWS,
+        cols: COLS,
+        timeout: TIMEOUT,
+    });
+    pty.wait_exit_output()
+}
+
+/// #19 item 2: `--record` never overwrites a file unless `--force`, and never records into a file
+/// another console is recording into (two writers made it `corrupt at line 243`), even with
+/// `--force`: each is refused with one sentence and exit 2, the file untouched.
+#[test]
+fn record_refuses_an_existing_file_and_one_another_console_records_into() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("kedatui.log");
+    let log = log.to_str().unwrap();
+    let existing = dir.path().join("yesterday.jsonl");
+    std::fs::write(&existing, "yesterday's talk\n").unwrap();
+    let (code, output) = refused(&["--record", existing.to_str().unwrap(), "--log-file", log]);
+    assert_eq!(code, 2, "{output}");
+    assert!(
+        output.contains("it exists already (add --force to overwrite it)"),
+        "{output}"
+    );
+    assert!(!output.contains("\u{1b}[?1049h"), "the terminal was not taken");
+    assert_eq!(
+        std::fs::read_to_string(&existing).unwrap(),
+        "yesterday's talk\n"
+    );
+
+    let shared = dir.path().join("shared.jsonl");
+    let mut first = Console::start_sim(&["--record", shared.to_str().unwrap()]);
+    first.press(b"3");
+    first.wait_for("500 messages sent", |s| s.contains("sent 500"));
+    let (code, output) = refused(&[
+        "--record",
+        shared.to_str().unwrap(),
+        "--force",
+        "--log-file",
+        log,
+    ]);
+    assert_eq!(code, 2, "{output}");
+    assert!(
+        output.contains("another kedatui is recording into it"),
+        "{output}"
+    );
+    let (code, _) = first.quit_confirmed();
+    assert_eq!(code, 0);
+    let recording = kedatui::record::load(&shared).expect("the first console's recording");
+    assert!(!recording.entries.is_empty());
+
+    // Once that console is gone, --force may overwrite its file.
+    let again = Console::start_sim(&["--record", shared.to_str().unwrap(), "--force"]);
+    let mut again = again;
+    again.press(b"q");
+    let (code, _) = again.finish();
+    assert_eq!(code, 0);
+}
+
+/// #19 item 6: another program writing to the terminal (a background `kubectl port-forward &`)
+/// leaves its text over the console, since ratatui only redraws cells that changed; `Ctrl-L`
+/// paints every cell again.
+#[test]
+fn ctrl_l_paints_over_what_a_background_job_wrote() {
+    let mut console = Console::start();
+    let junk = "Forwarding from 127.0.0.1:8080 -> 80";
+    console
+        .pty
+        .write_as_another_program(format!("\u{1b}[1;1H{junk}").as_bytes());
+    console.wait_for("the background job's line over the header", |s| {
+        s.contains(junk)
+    });
+    console.press(b"\x0c");
+    console.wait_for("the header painted again", |s| {
+        !s.contains(junk) && s.contains("Queue kedaqueue")
+    });
+    console.press(b"?");
+    console.wait_for("Ctrl-L in the help overlay", |s| {
+        s.contains("Ctrl-L") && s.contains("redraw the whole screen")
+    });
+    console.press(b"q");
+    let (code, _) = console.finish();
+    assert_eq!(code, 0);
+}
+
+/// #19 item 6: SIGTSTP (a shell's suspend, `kill -TSTP`) gives the terminal back before the
+/// process stops; after SIGCONT (`fg`) raw mode and the alternate screen are back and every cell
+/// is drawn again.
+#[test]
+fn sigtstp_gives_the_terminal_back_and_fg_redraws_everything() {
+    let mut console = Console::start();
+    console.pty.signal(Signal::SIGTSTP);
+    console.pty.wait_until("the terminal given back", |p| {
+        !p.parser.screen().alternate_screen()
+            && !p.parser.screen().hide_cursor()
+            && p.local_flags() == p.cooked
+    });
+    console
+        .pty
+        .wait_until("the process stopped", |p| p.process_state() == Some('T'));
+    // The shell prints at its prompt meanwhile.
+    console.pty.write_as_another_program(b"[1]+  Stopped  kedatui\r\n$ fg\r\n");
+    console.pty.signal(Signal::SIGCONT);
+    console.pty.wait_until("the console back, drawn whole", |p| {
+        let s = p.contents();
+        p.parser.screen().alternate_screen()
+            && p.local_flags() != p.cooked
+            && s.contains("Queue kedaqueue")
+            && s.contains("no pods")
+            && !s.contains("Stopped")
+    });
+    console.press(b"q");
+    let (code, _) = console.finish();
+    assert_eq!(code, 0);
+}
+
+/// #19 item 7: a log file that cannot be opened (a missing directory, a missing `TMPDIR`, the
+/// temp directory's kedatui.log owned by another user) is one line of warning, and the console
+/// runs without a log.
+#[test]
+fn a_log_file_that_cannot_be_opened_costs_the_log_not_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-dir").join("kedatui.log");
+    let missing = missing.to_str().unwrap();
+    let tmpdir = dir.path().join("no-such-tmp");
+    let tmpdir = tmpdir.to_str().unwrap();
+    let remove = [SERVICEBUS_VARS.as_slice(), &["KEDATUI_LOG_FILE"]].concat();
+    for (args, envs) in [
+        (vec!["--warp", "20", "--log-file", missing], vec![]),
+        (vec!["--warp", "20"], vec![("TMPDIR", tmpdir)]),
+    ] {
+        let mut pty: Pty = Pty::spawn(Spawn {
+            args: &args,
+            envs: &envs,
+            remove: &remove,
+            rows: ROWS,
+            cols: COLS,
+            timeout: TIMEOUT,
+        });
+        pty.wait_for("the first frame", |s, _| s.contains("Queue kedaqueue"));
+        pty.press(b"q");
+        let (code, summary) = pty.wait_exit();
+        assert_eq!(code, 0, "{args:?} {envs:?}");
+        let output = pty.output();
+        let warnings: Vec<&str> = output
+            .lines()
+            .filter(|l| l.contains("cannot open the log file"))
+            .collect();
+        assert_eq!(warnings.len(), 1, "one line of warning:\n{output}");
+        assert!(
+            warnings[0].contains("carrying on without a log file"),
+            "{output}"
+        );
+        assert!(!output.contains("src/logging.rs"), "no report: {output}");
+        assert!(
+            summary.contains("log                  none"),
+            "{summary}"
+        );
+    }
+}
+
+/// #19 item 2: `replay` of a file cut short (a console killed mid-write, a full disk) plays up
+/// to the last complete event and says where it stopped.
+#[test]
+fn a_recording_cut_short_replays_up_to_where_it_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut.jsonl");
+    let header = r#"{"kedatui_recording":1,"started_at":"2026-09-21T14:13:20Z","config":{"mode":"simulator","bursts":[10,100,500,1000,5000],"trickle_per_second":5.0,"warp":1.0,"namespace":"keda-demo","queue":"kedaqueue","scaled_object":"kedasbreceiver-scaler","deployment":"kedasbreceiver"}}"#;
+    let mut text = format!("{header}\n");
+    for s in 0..=3 {
+        text.push_str(&format!(
+            "{{\"ms\":{},\"event\":{{\"Tick\":{{\"now\":\"2026-09-21T14:13:2{s}Z\"}}}}}}\n",
+            s * 1000
+        ));
+    }
+    text.push_str(r#"{"ms":3500,"event":{"Tick":{"no"#);
+    std::fs::write(&path, text).unwrap();
+    let mut replay = Console::start_with(
+        &["replay", path.to_str().unwrap(), "--speed", "4"],
+        &[],
+        "the REPLAY header and where the recording stops",
+        |s| s.contains("REPLAY") && s.contains("cut off at line 6"),
+    );
+    replay.wait_for("the end of what was recorded", |s| {
+        s.contains("REPLAY end")
+    });
+    replay.press(b"q");
+    let (code, _) = replay.pty.wait_exit();
+    assert_eq!(code, 0);
+    let output = replay.pty.output();
+    assert!(
+        output.contains("was cut off at line 6: replaying the 4 complete events before it"),
+        "{output}"
+    );
 }

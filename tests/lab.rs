@@ -505,3 +505,49 @@ fn headless_lab_refuses_an_api_server_with_controllers() {
     );
     assert_eq!(api.resource_version(), before, "nothing was written");
 }
+
+/// #19 item 10: a closed window or `tmux kill-session` (SIGHUP) ends `kedatui --lab` as `q` does:
+/// the lab's shutdown runs, so no receiver outlives the console (they used to keep running for
+/// about 20 s, until their broker connection timed out).
+#[test]
+fn sighup_on_the_lab_console_stops_every_receiver() {
+    let receiver = receiver_binary();
+    let lab_dir = tempfile::tempdir().unwrap();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let mut args: Vec<&str> = vec!["--lab", "--bursts", "150"];
+    args.extend_from_slice(LAB_FLAGS);
+    let receiver_arg = receiver.to_string_lossy().into_owned();
+    let dir_arg = lab_dir.path().to_string_lossy().into_owned();
+    let log_arg = log.path().to_string_lossy().into_owned();
+    args.extend_from_slice(&[
+        "--receiver",
+        &receiver_arg,
+        "--lab-dir",
+        &dir_arg,
+        "--log-file",
+        &log_arg,
+    ]);
+    let mut console = start(&args);
+    console.wait_for("the lab's live header", |s, _| {
+        s.contains("LIVE (lab)") && s.contains("Service Bus ok") && s.contains("cluster ok")
+    });
+    console.press(b"1");
+    console.wait_for("two pods Running 1/1", |_, pods| pods.most_ready >= 2);
+    let pid = console.pid();
+    let receivers = receiver_children(pid);
+    assert!(!receivers.is_empty(), "the lab runs receiver processes");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGHUP,
+    )
+    .unwrap();
+    let (code, after) = console.wait_exit();
+    assert_eq!(code, 129, "128 + SIGHUP:\n{after}");
+    assert!(after.contains("lab receivers"), "the lab reported:\n{after}");
+    // The console has exited: whatever of its receivers is left would be running still.
+    let left: Vec<u32> = receivers
+        .into_iter()
+        .filter(|r| std::path::Path::new(&format!("/proc/{r}")).exists())
+        .collect();
+    assert!(left.is_empty(), "receivers outlived the console: {left:?}");
+}

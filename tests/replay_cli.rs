@@ -18,9 +18,9 @@ fn bad_recordings_exit_2_with_a_clear_message() {
             "it is empty, not a kedatui recording",
         ),
         (
-            "truncated.jsonl",
-            format!("{HEADER}\n{TICK}\n{}", &TICK[..30]),
-            "it is truncated: line 3 stops mid-event",
+            "truncated-header.jsonl",
+            HEADER[..40].to_owned(),
+            "it is truncated: line 1 stops mid-event",
         ),
         (
             "corrupt.jsonl",

@@ -22,6 +22,8 @@ pub enum Action {
     Quit,
     /// Ctrl-C: always at once.
     QuitNow,
+    /// Ctrl-L: clear the terminal and draw everything again.
+    Redraw,
     ScrollUp,
     ScrollDown,
     PageUp,
@@ -293,6 +295,16 @@ pub fn bindings(context: KeyContext, s: &KeyMapState<'_>) -> Vec<Binding> {
             );
             snapshot.in_bar = false;
             v.push(snapshot);
+            // Matched by its modifier in `action_for`, so no plain key is bound.
+            let mut redraw = binding(
+                Vec::new(),
+                "Ctrl-L",
+                "redraw".into(),
+                "redraw the whole screen (after another program wrote over it)".into(),
+                Action::Redraw,
+            );
+            redraw.in_bar = false;
+            v.push(redraw);
             if let Some(r) = s.replay {
                 replay_bindings(&mut v, r);
             }
@@ -456,11 +468,15 @@ fn replay_bindings(v: &mut Vec<Binding>, r: ReplayStatusKeys) {
     v.splice(0..0, controls);
 }
 
-/// The action bound to `key` in `context`, if any. Ctrl-C always quits, without asking.
+/// The action bound to `key` in `context`, if any. Ctrl-C always quits, without asking; Ctrl-L
+/// redraws, in any context.
 pub fn action_for(key: &KeyEvent, context: KeyContext, s: &KeyMapState<'_>) -> Option<Action> {
     if key.modifiers.contains(KeyModifiers::CONTROL) {
-        return matches!(key.code, KeyCode::Char('c') | KeyCode::Char('C'))
-            .then_some(Action::QuitNow);
+        return match key.code {
+            KeyCode::Char('c' | 'C') => Some(Action::QuitNow),
+            KeyCode::Char('l' | 'L') => Some(Action::Redraw),
+            _ => None,
+        };
     }
     let found = bindings(context, s)
         .into_iter()

@@ -488,6 +488,20 @@ impl App {
                     text: format!("snapshot failed: {err}"),
                 });
             }
+            PresenterEvent::RecordingFailed(err) => {
+                self.notice = Some(Notice {
+                    level: NoticeLevel::Warning,
+                    text: format!("recording stopped, a write failed: {err}; the demo goes on"),
+                });
+            }
+            PresenterEvent::ReplayCutShort { line } => {
+                self.notice = Some(Notice {
+                    level: NoticeLevel::Warning,
+                    text: format!(
+                        "the recording was cut off at line {line}: playing the events before it"
+                    ),
+                });
+            }
         }
     }
 
@@ -791,6 +805,10 @@ impl App {
         let Some(action) = action else {
             return Vec::new();
         };
+        if action == Action::Redraw {
+            // Only the terminal changes: the notice, prompt and echo stay as they were.
+            return vec![Command::Presenter(PresenterCommand::Redraw)];
+        }
         self.notice = None;
         let echo_key = keymap::key_name(key.code);
         if context == KeyContext::Normal
@@ -1067,6 +1085,7 @@ impl App {
             Action::SeekForward => {
                 self.replay_command(ReplayControl::Seek(crate::presenter::SEEK_STEP_SECS))
             }
+            Action::Redraw => vec![Command::Presenter(PresenterCommand::Redraw)],
             Action::Quit | Action::QuitNow | Action::Confirm | Action::Cancel => Vec::new(),
         }
     }

@@ -46,6 +46,10 @@ pub enum PresenterEvent {
     SnapshotSaved { text: PathBuf, svg: PathBuf },
     /// Writing the slide snapshot failed (the message says what and where).
     SnapshotFailed(String),
+    /// `--record`: a write failed (a full disk); the recording stopped, the demo goes on.
+    RecordingFailed(String),
+    /// `replay` of a file cut short: it plays the events before `line`, the one cut off.
+    ReplayCutShort { line: usize },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

@@ -102,6 +102,10 @@ pub struct PresenterArgs {
     /// Record every event the console receives to FILE (JSON lines), for `kedatui replay`.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
+    /// With --record: overwrite FILE if it exists (a file another console is recording into is
+    /// still refused).
+    #[arg(long, requires = "record")]
+    pub force: bool,
     #[command(flatten)]
     pub view: ViewArgs,
 }

@@ -6,7 +6,9 @@
 //! `{"ms":<milliseconds since the start>,"event":<Event>}`, in order. Events carry no secrets
 //! by design (no connection string or key is ever part of an `Event` or of `AppConfig`); the
 //! one free-text event, a paste, is recorded with only what a burst size can hold.
-//! The writer is buffered and flushed when the console stops, so recording never blocks drawing.
+//! The writer is buffered and flushed once per batch of events (and when the console stops), so
+//! recording never blocks drawing and a failed write (a full disk) shows on screen at once.
+//! The file is locked while it is written: a second console recording into it is refused.
 
 pub mod replay;
 
@@ -71,11 +73,70 @@ pub struct Recorder<W: Write> {
     start: Instant,
     /// The first write error; later events are dropped rather than failing the demo.
     failed: Option<io::Error>,
+    /// Whether [`Recorder::flush`] has reported `failed` already.
+    reported: bool,
+}
+
+/// Why `--record FILE` cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error("it exists already (add --force to overwrite it)")]
+    Exists,
+    #[error("another kedatui is recording into it (each console needs its own file)")]
+    Locked,
+    #[error("{0}")]
+    Io(#[from] io::Error),
+}
+
+/// A recording file opened and locked, not yet written: [`Recorder::create`] truncates it and
+/// writes the header. The lock lasts as long as the file is open.
+pub struct RecordFile {
+    file: File,
+    /// Created by this open (so it can be removed if the console does not start after all).
+    created: bool,
+}
+
+impl RecordFile {
+    /// Opens `path` for a recording: refuses an existing file unless `force`, and a file another
+    /// console holds (an advisory lock, `flock`). Nothing is truncated until the lock is held.
+    pub fn open(path: &Path, force: bool) -> Result<RecordFile, CreateError> {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true);
+        let (file, created) = match options.clone().create_new(true).open(path) {
+            Ok(file) => (file, true),
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists && force => {
+                (options.open(path)?, false)
+            }
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
+                return Err(CreateError::Exists);
+            }
+            Err(err) => return Err(err.into()),
+        };
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Err(CreateError::Locked),
+            Err(std::fs::TryLockError::Error(err)) => return Err(err.into()),
+        }
+        Ok(RecordFile { file, created })
+    }
+
+    /// Gives the file up without recording (the console is not starting): a file this open
+    /// created is removed again.
+    pub fn abandon(self, path: &Path) {
+        if self.created {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 impl Recorder<BufWriter<File>> {
-    pub fn create(path: &Path, config: &AppConfig, started_at: Timestamp) -> io::Result<Self> {
-        let file = File::create(path)?;
+    /// Truncates the locked file and writes the header.
+    pub fn create(file: RecordFile, config: &AppConfig, started_at: Timestamp) -> io::Result<Self> {
+        let file = file.file;
+        // A device (`/dev/full`, `/dev/null`) has no length to cut.
+        if file.metadata()?.is_file() {
+            file.set_len(0)?;
+        }
         Recorder::new(
             BufWriter::with_capacity(64 * 1024, file),
             config,
@@ -97,7 +158,25 @@ impl<W: Write> Recorder<W> {
             out,
             start: Instant::now(),
             failed: None,
+            reported: false,
         })
+    }
+
+    /// Writes what is buffered. Returns the first write error, once, to show on screen.
+    pub fn flush(&mut self) -> Option<String> {
+        if self.failed.is_none()
+            && let Err(err) = self.out.flush()
+        {
+            tracing::error!(%err, "recording stopped: writing failed");
+            self.failed = Some(err);
+        }
+        match &self.failed {
+            Some(err) if !self.reported => {
+                self.reported = true;
+                Some(err.to_string())
+            }
+            _ => None,
+        }
     }
 
     pub fn record(&mut self, event: &Event) {
@@ -151,6 +230,9 @@ impl<W: Write> Recorder<W> {
 pub struct Recording {
     pub header: Header,
     pub entries: Vec<Entry>,
+    /// The line a cut-off write stopped in (a killed console, a full disk): the entries are
+    /// the complete events before it.
+    pub cut_at: Option<usize>,
 }
 
 impl Recording {
@@ -240,6 +322,7 @@ pub fn parse(bytes: &[u8]) -> Result<Recording, RecordingError> {
     let header = parse_header(lines[0])?;
     let last = lines.len();
     let mut entries = Vec::with_capacity(last);
+    let mut cut_at = None;
     for (i, line) in lines.iter().enumerate().skip(1) {
         let number = i + 1;
         if line.iter().all(u8::is_ascii_whitespace) {
@@ -247,9 +330,12 @@ pub fn parse(bytes: &[u8]) -> Result<Recording, RecordingError> {
         }
         let entry: Entry = match serde_json::from_slice(line) {
             Ok(e) => e,
-            // A cut-off write: the last line, without its newline, and the JSON ends early.
-            Err(err) if number == last && !ends_with_newline && err.is_eof() => {
-                return Err(RecordingError::Truncated { line: number });
+            // A cut-off write: the last line, without the newline every complete line ends
+            // with (the JSON ends early, or in the middle of a character). What came before it
+            // plays.
+            Err(_) if number == last && !ends_with_newline => {
+                cut_at = Some(number);
+                break;
             }
             Err(err) => {
                 return Err(RecordingError::Corrupt {
@@ -274,7 +360,11 @@ pub fn parse(bytes: &[u8]) -> Result<Recording, RecordingError> {
         }
         entries.push(entry);
     }
-    Ok(Recording { header, entries })
+    Ok(Recording {
+        header,
+        entries,
+        cut_at,
+    })
 }
 
 fn parse_header(line: &[u8]) -> Result<Header, RecordingError> {

@@ -76,11 +76,6 @@ fn bad_recordings_are_refused_with_a_clear_message() {
             "not a kedatui recording",
         ),
         (
-            "truncated",
-            cut.as_bytes().to_vec(),
-            "truncated: line 6 stops mid-event",
-        ),
-        (
             "truncated header",
             good.as_bytes()[..20].to_vec(),
             "truncated: line 1",
@@ -106,6 +101,27 @@ fn bad_recordings_are_refused_with_a_clear_message() {
                 assert!(msg.contains(want), "{name}: {msg}");
             }
         }
+    }
+}
+
+/// #19 item 2: a console killed mid-write, or a full disk, leaves a last line cut off; what came
+/// before it plays, and the reader says where it stopped.
+#[test]
+fn a_recording_cut_short_keeps_its_complete_events() {
+    let good = String::from_utf8(sample(3)).unwrap();
+    let whole = parse(good.as_bytes()).unwrap();
+    assert_eq!(whole.cut_at, None);
+    // Cut mid-JSON, and in the middle of a character (a UTF-8 sequence of a non-ASCII paste).
+    let cut = &good.as_bytes()[..good.len() - 10];
+    let mid_char = [good.as_bytes(), "{\"ms\":9000,\"event\":\"é".as_bytes()].concat();
+    let mid_char = &mid_char[..mid_char.len() - 1];
+    for (name, bytes, cut_line, kept) in [
+        ("mid-event", cut, 6, whole.entries.len() - 1),
+        ("mid-character", mid_char, 7, whole.entries.len()),
+    ] {
+        let recording = parse(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(recording.cut_at, Some(cut_line), "{name}");
+        assert_eq!(recording.entries[..], whole.entries[..kept], "{name}");
     }
 }
 

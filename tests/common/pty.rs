@@ -218,3 +218,66 @@ fn local_flags(master: &dyn portable_pty::MasterPty) -> String {
             .local_flags
     )
 }
+
+impl<W: Watch> Pty<W> {
+    /// Reads output until `cond` holds on the whole pty (the screen's modes, the line
+    /// discipline), or fails after the timeout with the screen shown.
+    pub fn wait_until(&mut self, what: &str, cond: impl Fn(&Self) -> bool) {
+        let deadline = Instant::now() + self.timeout;
+        while !cond(self) {
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{}",
+                self.contents()
+            );
+            self.pump(POLL);
+        }
+    }
+
+    /// Waits for kedatui to exit and for the rest of its output, summary or not: the exit code
+    /// and everything it wrote.
+    pub fn wait_exit_output(&mut self) -> (u32, String) {
+        let deadline = Instant::now() + self.timeout;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "kedatui did not exit; screen:\n{}",
+                self.contents()
+            );
+            self.pump(POLL);
+        };
+        while !self.closed {
+            assert!(
+                Instant::now() < deadline,
+                "the terminal stayed open after kedatui exited"
+            );
+            self.pump(POLL);
+        }
+        (status.exit_code(), self.output())
+    }
+
+    /// Sends `signal` to kedatui (never through the `kill` program).
+    pub fn signal(&self, signal: nix::sys::signal::Signal) {
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid() as i32), signal)
+            .expect("signal kedatui");
+    }
+
+    /// Writes `bytes` to kedatui's terminal from outside, as a background job sharing the
+    /// terminal (`kubectl port-forward … &`) does: through its own standard output's device.
+    pub fn write_as_another_program(&self, bytes: &[u8]) {
+        let mut tty = std::fs::OpenOptions::new()
+            .write(true)
+            .open(format!("/proc/{}/fd/1", self.pid()))
+            .expect("open kedatui's terminal");
+        tty.write_all(bytes).unwrap();
+    }
+
+    /// kedatui's scheduler state from /proc (`T`: stopped).
+    pub fn process_state(&self) -> Option<char> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).ok()?;
+        stat[stat.rfind(')')? + 1..].trim_start().chars().next()
+    }
+}

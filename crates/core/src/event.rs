@@ -154,6 +154,8 @@ pub enum PresenterCommand {
     /// `S`: write the current screen as text and SVG (the main loop does it, outside draw).
     Snapshot,
     Replay(ReplayControl),
+    /// `Ctrl-L`: clear the terminal and draw every cell again (the main loop does it).
+    Redraw,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
