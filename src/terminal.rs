@@ -129,7 +129,15 @@ pub fn suspend(terminal: &mut DefaultTerminal) -> io::Result<()> {
 /// paste again, and a cleared screen so the next draw writes everything.
 pub fn resume(terminal: &mut DefaultTerminal) -> io::Result<()> {
     take_terminal()?;
-    terminal.clear()
+    clear(terminal)
+}
+
+/// Clears the screen and forgets what ratatui drew, so the next draw writes every cell (`Ctrl-L`).
+/// Not `Terminal::clear`, which asks the terminal for the cursor position and waits (2 s in
+/// crossterm) for an answer that the input reader may have taken.
+pub fn clear(terminal: &mut DefaultTerminal) -> io::Result<()> {
+    let size = terminal.size()?;
+    terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
 }
 
 impl Drop for TerminalGuard {

@@ -595,7 +595,7 @@ async fn event_loop(
         }
         if repaint {
             // Ctrl-L: whatever else wrote to the terminal (a background job) is painted over.
-            terminal.clear().wrap_err("clearing the screen")?;
+            crate::terminal::clear(terminal).wrap_err("clearing the screen")?;
         }
         if app.take_redraw() || repaint {
             draw(terminal, &app)?;
