@@ -50,18 +50,21 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ),
         ]));
     }
-    // Leave the header and the key bar visible: drop the spacer line when space is tight.
-    if lines.len() + 5 <= usize::from(area.height.saturating_sub(2)) {
+    // Leave the header and the key bar visible: drop the spacer line, then the notes, when
+    // space is tight (the keys always stay).
+    let room = usize::from(area.height.saturating_sub(4));
+    let notes = [
+        " Chart: depth = active + in-flight messages; spec/ready = replicas.",
+        " KEDA scales 0↔1 at its polls; the HPA scales 1↔N every 15 s.",
+    ];
+    if lines.len() + 1 + notes.len() <= room {
         lines.push(Line::raw(""));
     }
-    lines.push(Line::styled(
-        " Chart: depth = active + in-flight messages; spec/ready = replicas.",
-        theme::dim(),
-    ));
-    lines.push(Line::styled(
-        " KEDA scales 0↔1 at its polls; the HPA scales 1↔N every 15 s.",
-        theme::dim(),
-    ));
+    for note in notes {
+        if lines.len() < room {
+            lines.push(Line::styled(note, theme::dim()));
+        }
+    }
     let height = (lines.len() as u16 + 2).min(area.height);
     let popup = area.centered(
         Constraint::Length(86.min(area.width)),
