@@ -112,7 +112,8 @@ fn give_terminal_back() {
         crossterm::event::DisableBracketedPaste,
         crossterm::cursor::Show
     );
-    ratatui::restore();
+    // Not `ratatui::restore`, whose eprintln! of a failure panics when stderr is gone too.
+    let _ = ratatui::try_restore();
 }
 
 /// SIGTSTP: give the terminal back to the shell and stop (SIGSTOP, which cannot be caught, so

@@ -430,6 +430,11 @@ fn run_session(
             sources,
         };
         let result = event_loop(&mut terminal, app, input_rx, &mut world, &mut session).await;
+        // ratatui's Drop reports a cursor it cannot show with eprintln!, which panics once the
+        // terminal has hung up: keep it from trying.
+        if terminal.show_cursor().is_err() {
+            std::mem::forget(terminal);
+        }
         drop(terminal_guard);
         input.abort();
         world.sources.shutdown().await;
@@ -455,6 +460,8 @@ fn run_session(
         EndedBy::Quit => ExitCode::SUCCESS,
         EndedBy::Signal(code) => ExitCode::from(code),
         EndedBy::SourcesGone => ExitCode::FAILURE,
+        // As the SIGHUP that comes with a hang-up would.
+        EndedBy::TerminalLost => ExitCode::from(129),
     })
 }
 
@@ -495,6 +502,8 @@ enum EndedBy {
     /// 128 + signal number, as shells report it.
     Signal(u8),
     SourcesGone,
+    /// Drawing failed: the terminal hung up (a closed window) before its SIGHUP was handled.
+    TerminalLost,
 }
 
 async fn event_loop(
@@ -514,13 +523,16 @@ async fn event_loop(
         size.width,
         size.height,
     )));
-    draw(terminal, &app)?;
+    if let Err(err) = draw(terminal, &app) {
+        return Ok(terminal_lost(app, err));
+    }
     let mut input_open = true;
     loop {
         // World events first: a key applies after the state the speaker saw (e.g. the
         // simulator's first tick), as with one channel.
         let first = tokio::select! {
             biased;
+            code = ending.recv() => return Ok((app, EndedBy::Signal(code))),
             e = world.events.recv() => match e {
                 Some(e) => e,
                 None => {
@@ -536,20 +548,27 @@ async fn event_loop(
                     continue;
                 }
             },
-            code = ending.recv() => return Ok((app, EndedBy::Signal(code))),
             _ = sigtstp.recv() => {
                 // Ctrl-Z reaches us as a key in raw mode; this is `kill -TSTP` or a shell's
                 // suspend. Back from `fg`, everything is drawn again.
                 tracing::info!("SIGTSTP: stopping until continued");
-                crate::terminal::suspend(terminal).wrap_err("suspending the terminal")?;
-                draw(terminal, &app)?;
+                let redrawn = crate::terminal::suspend(terminal)
+                    .wrap_err("suspending the terminal")
+                    .and_then(|()| draw(terminal, &app));
+                if let Err(err) = redrawn {
+                    return Ok(terminal_lost(app, err));
+                }
                 continue;
             }
             _ = sigcont.recv() => {
                 // Continued after a stop we may not have seen (SIGSTOP cannot be caught): the
                 // shell may have reset the terminal and written over the screen.
-                crate::terminal::resume(terminal).wrap_err("resuming the terminal")?;
-                draw(terminal, &app)?;
+                let redrawn = crate::terminal::resume(terminal)
+                    .wrap_err("resuming the terminal")
+                    .and_then(|()| draw(terminal, &app));
+                if let Err(err) = redrawn {
+                    return Ok(terminal_lost(app, err));
+                }
                 continue;
             }
         };
@@ -593,14 +612,28 @@ async fn event_loop(
         {
             app.update(Event::Presenter(PresenterEvent::RecordingFailed(err)));
         }
-        if repaint {
+        let changed = app.take_redraw();
+        let redrawn = if repaint {
             // Ctrl-L: whatever else wrote to the terminal (a background job) is painted over.
-            crate::terminal::clear(terminal).wrap_err("clearing the screen")?;
-        }
-        if app.take_redraw() || repaint {
-            draw(terminal, &app)?;
+            crate::terminal::clear(terminal)
+                .wrap_err("clearing the screen")
+                .and_then(|()| draw(terminal, &app))
+        } else if changed {
+            draw(terminal, &app)
+        } else {
+            Ok(())
+        };
+        if let Err(err) = redrawn {
+            return Ok(terminal_lost(app, err));
         }
     }
+}
+
+/// The terminal failed under the loop (a closed window): end as the hang-up's SIGHUP would, so
+/// the recording is flushed, the sources (and the lab) stop, and the summary is attempted.
+fn terminal_lost(app: App, err: color_eyre::Report) -> (App, EndedBy) {
+    tracing::warn!("the terminal is gone: {err:#}");
+    (app, EndedBy::TerminalLost)
 }
 
 /// The signals that end the console as `q` would: the terminal is restored, the recording

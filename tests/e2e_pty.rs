@@ -863,3 +863,62 @@ fn a_recording_cut_short_replays_up_to_where_it_stops() {
         "{output}"
     );
 }
+
+/// #19 item 7: `kedatui > file` from a terminal (keys could be read, but the screen would go
+/// into the file as escape codes): one sentence on the terminal, exit 2, and an empty file.
+#[test]
+fn output_redirected_to_a_file_is_refused_with_one_sentence() {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("screen.txt");
+    let log = dir.path().join("kedatui.log");
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: ROWS,
+            cols: COLS,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new("sh");
+    // The shell only redirects: kedatui replaces it, with the pty as stdin and stderr.
+    cmd.args([
+        "-c",
+        r#"exec "$0" --sim --log-file "$1" > "$2""#,
+        env!("CARGO_BIN_EXE_kedatui"),
+        log.to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
+    cmd.env("TERM", "xterm-256color");
+    for var in SERVICEBUS_VARS {
+        cmd.env_remove(var);
+    }
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            panic!(
+                "kedatui > file did not exit; the file holds {} bytes",
+                std::fs::metadata(&out).map_or(0, |m| m.len())
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    drop(pair.master);
+    let mut said = Vec::new();
+    let _ = reader.read_to_end(&mut said);
+    let said = String::from_utf8_lossy(&said);
+    assert_eq!(status.exit_code(), 2, "{said}");
+    assert!(
+        said.contains("the console needs a terminal, and standard output is not one"),
+        "{said}"
+    );
+    assert_eq!(said.trim().lines().count(), 1, "one sentence: {said}");
+    assert_eq!(std::fs::read(&out).unwrap(), b"", "nothing went into the file");
+}
