@@ -3,8 +3,9 @@
 //! One task owns the [`App`]; the sources (simulator, and later the live adapters), the terminal
 //! input and the wall clock are tasks that send [`Event`]s over one channel. The loop applies every
 //! pending event, routes the commands `update` returns, and redraws only when something visible
-//! changed. The terminal is restored on quit, on error, on a panic of the UI itself, and on SIGTERM
-//! or SIGINT (`crate::terminal`); only then is the summary printed.
+//! changed. The terminal is restored on quit, on error, on a panic of the UI itself, and on SIGTERM,
+//! SIGINT, SIGHUP, SIGQUIT or SIGUSR1 (`crate::terminal`); only then is the summary printed.
+//! SIGTSTP hands the terminal back while the process is stopped, and SIGCONT takes it again.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -300,7 +301,8 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
     };
     let warp = args.warp;
     let lab_commands = lab.as_ref().map(crate::lab::Lab::commands);
-    let code = run_session(app, session, log_file.as_deref(), runtime, move |tx, sources| {
+    let log_path = log_file.as_deref();
+    let code = run_session(app, session, log_path, runtime, move |tx, sources| {
         if let Some(lab_commands) = lab_commands {
             let (commands, task) = crate::lab::spawn_fault_source(lab_commands);
             sources.add("lab", crate::lab::lab_accepts, commands, Some(task));
@@ -390,7 +392,8 @@ fn run_replay(args: ReplayArgs, recording: Recording) -> Result<ExitCode> {
         .enable_all()
         .build()
         .wrap_err("starting the async runtime")?;
-    run_session(app, session, log_file.as_deref(), runtime, move |tx, sources| {
+    let log_path = log_file.as_deref();
+    run_session(app, session, log_path, runtime, move |tx, sources| {
         let (commands, task) = replay::spawn(cursor, tx);
         sources.add("replay", replay::replay_accepts, commands, Some(task));
         Ok(())
@@ -454,7 +457,10 @@ fn run_session(
     let _ = writeln!(out, "{}", app.summary());
     let _ = match log_file {
         Some(path) => writeln!(out, "  log                  {}", path.display()),
-        None => writeln!(out, "  log                  none (the log file could not be opened)"),
+        None => writeln!(
+            out,
+            "  log                  none (the log file could not be opened)"
+        ),
     };
     Ok(match ended_by {
         EndedBy::Quit => ExitCode::SUCCESS,

@@ -340,7 +340,13 @@ fn without_a_terminal_the_console_says_so_and_exits_2() {
     let log = log.to_str().unwrap();
     for args in [
         vec!["--sim", "--log-file", log],
-        vec!["--sim", "--record", recording.to_str().unwrap(), "--log-file", log],
+        vec![
+            "--sim",
+            "--record",
+            recording.to_str().unwrap(),
+            "--log-file",
+            log,
+        ],
         vec!["replay", good.to_str().unwrap(), "--log-file", log],
     ] {
         let out_file = dir.path().join("out.txt");
@@ -356,7 +362,11 @@ fn without_a_terminal_the_console_says_so_and_exits_2() {
         let output = wait_within(child, std::time::Duration::from_secs(20), &args);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
-        assert_eq!(stderr.lines().count(), 1, "{args:?}: one sentence: {stderr}");
+        assert_eq!(
+            stderr.lines().count(),
+            1,
+            "{args:?}: one sentence: {stderr}"
+        );
         assert!(
             stderr.contains("the console needs a terminal, and standard input is not one"),
             "{args:?}: {stderr}"

@@ -613,7 +613,10 @@ fn hangup_quit_and_usr1_restore_the_terminal_and_keep_the_recording() {
         console.pty.signal(signal);
         let (got, summary) = console_finish_checked(console);
         assert_eq!(got, code, "{signal}: 128 + its number");
-        assert!(summary.contains("messages sent        500"), "{signal}: {summary}");
+        assert!(
+            summary.contains("messages sent        500"),
+            "{signal}: {summary}"
+        );
         let replayable = kedatui::record::load(&recording)
             .unwrap_or_else(|e| panic!("{signal}: the recording cannot be replayed: {e}"));
         assert_eq!(replayable.cut_at, None, "{signal}: nothing cut off");
@@ -692,7 +695,10 @@ fn record_refuses_an_existing_file_and_one_another_console_records_into() {
         output.contains("it exists already (add --force to overwrite it)"),
         "{output}"
     );
-    assert!(!output.contains("\u{1b}[?1049h"), "the terminal was not taken");
+    assert!(
+        !output.contains("\u{1b}[?1049h"),
+        "the terminal was not taken"
+    );
     assert_eq!(
         std::fs::read_to_string(&existing).unwrap(),
         "yesterday's talk\n"
@@ -769,16 +775,20 @@ fn sigtstp_gives_the_terminal_back_and_fg_redraws_everything() {
         .pty
         .wait_until("the process stopped", |p| p.process_state() == Some('T'));
     // The shell prints at its prompt meanwhile.
-    console.pty.write_as_another_program(b"[1]+  Stopped  kedatui\r\n$ fg\r\n");
+    console
+        .pty
+        .write_as_another_program(b"[1]+  Stopped  kedatui\r\n$ fg\r\n");
     console.pty.signal(Signal::SIGCONT);
-    console.pty.wait_until("the console back, drawn whole", |p| {
-        let s = p.contents();
-        p.parser.screen().alternate_screen()
-            && p.local_flags() != p.cooked
-            && s.contains("Queue kedaqueue")
-            && s.contains("no pods")
-            && !s.contains("Stopped")
-    });
+    console
+        .pty
+        .wait_until("the console back, drawn whole", |p| {
+            let s = p.contents();
+            p.parser.screen().alternate_screen()
+                && p.local_flags() != p.cooked
+                && s.contains("Queue kedaqueue")
+                && s.contains("no pods")
+                && !s.contains("Stopped")
+        });
     console.press(b"q");
     let (code, _) = console.finish();
     assert_eq!(code, 0);
@@ -822,10 +832,7 @@ fn a_log_file_that_cannot_be_opened_costs_the_log_not_the_demo() {
             "{output}"
         );
         assert!(!output.contains("src/logging.rs"), "no report: {output}");
-        assert!(
-            summary.contains("log                  none"),
-            "{summary}"
-        );
+        assert!(summary.contains("log                  none"), "{summary}");
     }
 }
 
@@ -851,9 +858,7 @@ fn a_recording_cut_short_replays_up_to_where_it_stops() {
         "the REPLAY header and where the recording stops",
         |s| s.contains("REPLAY") && s.contains("cut off at line 6"),
     );
-    replay.wait_for("the end of what was recorded", |s| {
-        s.contains("REPLAY end")
-    });
+    replay.wait_for("the end of what was recorded", |s| s.contains("REPLAY end"));
     replay.press(b"q");
     let (code, _) = replay.pty.wait_exit();
     assert_eq!(code, 0);
@@ -920,5 +925,9 @@ fn output_redirected_to_a_file_is_refused_with_one_sentence() {
         "{said}"
     );
     assert_eq!(said.trim().lines().count(), 1, "one sentence: {said}");
-    assert_eq!(std::fs::read(&out).unwrap(), b"", "nothing went into the file");
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        b"",
+        "nothing went into the file"
+    );
 }

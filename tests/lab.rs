@@ -543,7 +543,10 @@ fn sighup_on_the_lab_console_stops_every_receiver() {
     .unwrap();
     let (code, after) = console.wait_exit();
     assert_eq!(code, 129, "128 + SIGHUP:\n{after}");
-    assert!(after.contains("lab receivers"), "the lab reported:\n{after}");
+    assert!(
+        after.contains("lab receivers"),
+        "the lab reported:\n{after}"
+    );
     // The console has exited: whatever of its receivers is left would be running still.
     let left: Vec<u32> = receivers
         .into_iter()

@@ -112,10 +112,13 @@ impl RecordFile {
             }
             Err(err) => return Err(err.into()),
         };
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => return Err(CreateError::Locked),
-            Err(std::fs::TryLockError::Error(err)) => return Err(err.into()),
+        // Only a regular file: `/dev/null` is every console's to write into.
+        if file.metadata()?.is_file() {
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => return Err(CreateError::Locked),
+                Err(std::fs::TryLockError::Error(err)) => return Err(err.into()),
+            }
         }
         Ok(RecordFile { file, created })
     }

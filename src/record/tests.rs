@@ -53,7 +53,6 @@ fn a_recording_reads_back_as_written() {
 #[test]
 fn bad_recordings_are_refused_with_a_clear_message() {
     let good = String::from_utf8(sample(3)).unwrap();
-    let cut = &good[..good.len() - 10];
     let header_only_future =
         good.replacen(r#""kedatui_recording":1"#, r#""kedatui_recording":7"#, 1);
     let mut lines: Vec<&str> = good.lines().collect();
