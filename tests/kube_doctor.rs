@@ -1,6 +1,8 @@
 //! `kedatui doctor`'s cluster checks against the loopback API server: all green, then each
 //! failure injected, each with its fix; and the binary's exit code and `--json`.
 
+mod common;
+
 use std::process::Command;
 
 use kedatui::kube::ClusterArgs;
@@ -557,4 +559,97 @@ async fn the_counts_check_uses_the_manage_connection_string() {
             );
         }
     }
+}
+
+// ---- an exec plugin that waits for a sign-in ----
+
+/// #19 item 5: the doctor prints each check as it finishes. With an exec plugin waiting for a
+/// sign-in, the Service Bus checks are on screen while the cluster check still waits; when the
+/// plugin ends without a credential, the cluster check says so.
+#[test]
+fn doctor_streams_its_checks_while_an_exec_plugin_waits() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().unwrap();
+    let (kubeconfig, pid_file) = common::blocking_exec_kubeconfig(dir.path());
+    // The default --exec-timeout (2 min) outlasts this test's waits: only streaming shows a line.
+    let mut child = common::spawn_kedatui(
+        &["doctor", "--kubeconfig", kubeconfig.to_str().unwrap()],
+        &[],
+    );
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let _ = lines_tx.send(line.unwrap());
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut seen = Vec::new();
+    while !seen
+        .iter()
+        .any(|l: &String| l.contains(names::CONNECTION_STRING))
+    {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => seen.push(line),
+            Err(_) => {
+                let _ = child.kill();
+                common::kill_exec_plugin(&pid_file, std::time::Duration::from_secs(10));
+                panic!("no Service Bus check printed while the exec plugin waits: {seen:?}");
+            }
+        }
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the doctor is still waiting for the plugin"
+    );
+    common::kill_exec_plugin(&pid_file, std::time::Duration::from_secs(10));
+    let code = common::wait_within(&mut child, std::time::Duration::from_secs(30));
+    reader.join().unwrap();
+    seen.extend(lines.try_iter());
+    let stderr = common::read_all(child.stderr.take());
+    assert_eq!(code, 1, "{seen:?} {stderr}");
+    assert!(stderr.contains(common::EXEC_PROMPT), "the prompt: {stderr}");
+    let reachable = seen
+        .iter()
+        .find(|l| l.contains(names::REACHABLE))
+        .unwrap_or_else(|| panic!("{seen:?}"));
+    assert!(
+        reachable.starts_with('✘') && reachable.contains("exec plugin `")
+            && reachable.contains("failed"),
+        "{reachable}"
+    );
+}
+
+/// #19 item 5: an exec plugin that never answers ends in a reason after `--exec-timeout`.
+#[test]
+fn doctor_gives_up_on_an_exec_plugin_after_its_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let (kubeconfig, pid_file) = common::blocking_exec_kubeconfig(dir.path());
+    let mut child = common::spawn_kedatui(
+        &[
+            "doctor",
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "--exec-timeout",
+            "1s",
+        ],
+        &[],
+    );
+    let code = common::wait_within(&mut child, std::time::Duration::from_secs(30));
+    // The plugin holds kedatui's stderr until it ends.
+    common::kill_exec_plugin(&pid_file, std::time::Duration::from_secs(10));
+    let stdout = common::read_all(child.stdout.take());
+    let stderr = common::read_all(child.stderr.take());
+    assert_eq!(code, 1, "{stdout} {stderr}");
+    assert!(stderr.contains(common::EXEC_PROMPT), "the prompt: {stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "✘ {}: the kubeconfig's exec plugin `{}` gave no credential within 1s",
+            names::REACHABLE,
+            dir.path().join("exec-plugin.sh").display()
+        )) && stdout.contains("--exec-timeout"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("- namespace exists: skipped"), "{stdout}");
 }

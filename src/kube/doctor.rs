@@ -188,9 +188,44 @@ fn key_refused_fix(policy: &str, env: &str) -> String {
     )
 }
 
+/// The checks so far, each handed to `on_check` as it is made (`doctor` prints it at once).
+struct Checks<'a> {
+    done: Vec<Check>,
+    on_check: &'a mut (dyn FnMut(&Check) + Send),
+}
+
+impl Checks<'_> {
+    fn push(&mut self, check: Check) {
+        (self.on_check)(&check);
+        self.done.push(check);
+    }
+
+    fn extend(&mut self, checks: impl IntoIterator<Item = Check>) {
+        for check in checks {
+            self.push(check);
+        }
+    }
+}
+
 /// The cluster-side checks, in order.
 pub async fn cluster_checks(args: &ClusterArgs) -> Vec<Check> {
-    let mut checks = Vec::new();
+    cluster_checks_streamed(args, &mut |_| {}).await
+}
+
+/// [`cluster_checks`], handing each to `on_check` as soon as it is made.
+pub async fn cluster_checks_streamed(
+    args: &ClusterArgs,
+    on_check: &mut (dyn FnMut(&Check) + Send),
+) -> Vec<Check> {
+    let mut checks = Checks {
+        done: Vec::new(),
+        on_check,
+    };
+    cluster_checks_into(args, &mut checks).await;
+    checks.done
+}
+
+async fn cluster_checks_into(args: &ClusterArgs, checks: &mut Checks<'_>) {
     let ns = args.namespace.as_str();
     let rest = [
         names::NAMESPACE,
@@ -209,9 +244,15 @@ pub async fn cluster_checks(args: &ClusterArgs) -> Vec<Check> {
         )),
         Ok(config) => {
             let url = config.cluster_url.to_string();
-            match Client::try_from(config) {
+            let exec = config.auth_info.exec.is_some();
+            match args.build_client(config).await {
+                Err(e) if exec => Err((
+                    e.message,
+                    "sign in through the plugin (`kubectl get ns` shows its prompt), then run \
+                     `kedatui doctor` again",
+                )),
                 Err(e) => Err((
-                    format!("cannot build the Kubernetes client: {e}"),
+                    e.message,
                     "check the kubeconfig's server, certificates and proxy settings",
                 )),
                 Ok(client) => match timed(client.apiserver_version()).await {
@@ -246,7 +287,7 @@ pub async fn cluster_checks(args: &ClusterArgs) -> Vec<Check> {
                 rest.iter()
                     .map(|n| Check::skip(n, "skipped: the cluster is not reachable")),
             );
-            return checks;
+            return;
         }
     };
 
@@ -405,7 +446,6 @@ pub async fn cluster_checks(args: &ClusterArgs) -> Vec<Check> {
     });
 
     checks.push(rbac_check(&client, ns, crds_ok).await);
-    checks
 }
 
 /// List and watch every kind the console follows, as the watchers will.
@@ -489,22 +529,43 @@ pub struct DoctorArgs {
 
 /// Every check, Service Bus side then cluster side.
 pub async fn doctor_report(args: &DoctorArgs) -> Report {
+    doctor_report_streamed(args, &mut |_| {}).await
+}
+
+/// [`doctor_report`], handing each check to `on_check` as soon as it is made: the Service Bus
+/// checks as one group, then each cluster check.
+pub async fn doctor_report_streamed(
+    args: &DoctorArgs,
+    on_check: &mut (dyn FnMut(&Check) + Send),
+) -> Report {
     let mut checks = servicebus_checks(args.servicebus.resolve()).await;
-    checks.extend(cluster_checks(&args.cluster).await);
+    checks.iter().for_each(&mut *on_check);
+    checks.extend(cluster_checks_streamed(&args.cluster, on_check).await);
     Report::new(checks)
 }
 
-/// Exit 0 only if every check passed, 1 otherwise.
+/// Exit 0 only if every check passed, 1 otherwise. The text report is printed line by line as
+/// the checks finish (a slow network or a waiting exec plugin never leaves the screen blank);
+/// `--json` prints one document at the end.
 pub fn run_doctor(args: DoctorArgs) -> color_eyre::Result<ExitCode> {
+    use std::io::Write as _;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let report = runtime.block_on(doctor_report(&args));
+    let json = args.json;
+    let mut print_check = |check: &Check| {
+        if !json {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(Report::render_check(check).as_bytes());
+            let _ = out.flush();
+        }
+    };
+    let report = runtime.block_on(doctor_report_streamed(&args, &mut print_check));
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", report.render_text());
+        print!("{}", report.render_summary());
     }
     Ok(if report.ok {
         ExitCode::SUCCESS
