@@ -339,7 +339,11 @@ fn file_flags_refuse_devices_fifos_and_huge_files() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("fifo");
     assert!(
-        Command::new("mkfifo").arg(&fifo).status().unwrap().success(),
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success(),
         "mkfifo"
     );
     let fifo = fifo.to_str().unwrap();
@@ -367,7 +371,11 @@ fn file_flags_refuse_devices_fifos_and_huge_files() {
         ("--kubeconfig", huge, "more than a kubeconfig can be"),
         ("--scaledobject-file", "/dev/zero", not_a_file),
         ("--scaledobject-file", fifo, not_a_file),
-        ("--scaledobject-file", huge, "more than a ScaledObject YAML can be"),
+        (
+            "--scaledobject-file",
+            huge,
+            "more than a ScaledObject YAML can be",
+        ),
     ];
     for (flag, path, want) in cases {
         let env: &[(&str, &str)] = match *flag {
@@ -375,7 +383,10 @@ fn file_flags_refuse_devices_fifos_and_huge_files() {
             _ => &[("SERVICEBUS_CONNECTION_STRING", good)],
         };
         let stderr = refused_within(&[flag, path], env, want);
-        assert!(stderr.contains(path), "{flag} {path}: names the file: {stderr}");
+        assert!(
+            stderr.contains(path),
+            "{flag} {path}: names the file: {stderr}"
+        );
     }
     // The headless commands and `simulate` read the same way.
     refused_within(
@@ -410,7 +421,11 @@ fn a_huge_key_exits_2_without_the_key() {
 fn flags_the_chosen_mode_would_ignore_exit_2() {
     let good = "Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=r;SharedAccessKey=aGVsbG8=;UseDevelopmentEmulator=true";
     let cases: &[(&[&str], &[(&str, &str)], &str)] = &[
-        (&["--lab", "--sim"], &[], "--lab and --sim contradict each other"),
+        (
+            &["--lab", "--sim"],
+            &[],
+            "--lab and --sim contradict each other",
+        ),
         (
             &["--lab"],
             &[("SERVICEBUS_CONNECTION_STRING", good)],

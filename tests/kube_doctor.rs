@@ -615,7 +615,8 @@ fn doctor_streams_its_checks_while_an_exec_plugin_waits() {
         .find(|l| l.contains(names::REACHABLE))
         .unwrap_or_else(|| panic!("{seen:?}"));
     assert!(
-        reachable.starts_with('✘') && reachable.contains("exec plugin `")
+        reachable.starts_with('✘')
+            && reachable.contains("exec plugin `")
             && reachable.contains("failed"),
         "{reachable}"
     );

@@ -173,7 +173,9 @@ impl ClusterArgs {
             }),
             Ok(Err(_)) => Err(SourceError {
                 kind: ErrorKind::Other,
-                message: format!("the kubeconfig's exec plugin `{plugin}` stopped without an answer"),
+                message: format!(
+                    "the kubeconfig's exec plugin `{plugin}` stopped without an answer"
+                ),
             }),
             Err(_) => Err(SourceError {
                 kind: ErrorKind::Timeout,

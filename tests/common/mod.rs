@@ -93,8 +93,7 @@ pub async fn pump_until(
 
 /// The prompt the exec plugin of [`blocking_exec_kubeconfig`] prints, as kubelogin's device code
 /// sign-in does.
-pub const EXEC_PROMPT: &str =
-    "To sign in, use a web browser to open https://microsoft.com/devicelogin and enter the code KEDATUI-TEST";
+pub const EXEC_PROMPT: &str = "To sign in, use a web browser to open https://microsoft.com/devicelogin and enter the code KEDATUI-TEST";
 
 /// A kubeconfig in `dir` whose user signs in with an exec plugin that prints [`EXEC_PROMPT`] on
 /// stderr and then waits (for a sign-in that never comes). Returns the kubeconfig and the file

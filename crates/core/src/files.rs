@@ -79,7 +79,10 @@ mod tests {
         let cases = [
             (Path::new("/dev/zero"), "not a regular file"),
             (dir.as_path(), "not a regular file"),
-            (big.as_path(), "it is 11 bytes, more than a test can be (at most 10 bytes)"),
+            (
+                big.as_path(),
+                "it is 11 bytes, more than a test can be (at most 10 bytes)",
+            ),
             (missing.as_path(), "No such file"),
         ];
         for (path, want) in cases {
