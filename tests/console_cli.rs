@@ -441,6 +441,11 @@ fn flags_the_chosen_mode_would_ignore_exit_2() {
             &[],
             "--selector picks pods of a live cluster",
         ),
+        (
+            &["--sim", "--kubeconfig", "/nonexistent/kubeconfig"],
+            &[("SERVICEBUS_CONNECTION_STRING", good)],
+            "--kubeconfig names a live cluster, but --sim runs the simulator",
+        ),
     ];
     for (args, env, want) in cases {
         refused_within(args, env, want);
@@ -449,27 +454,41 @@ fn flags_the_chosen_mode_would_ignore_exit_2() {
 
 /// #19 item 5: a kubeconfig whose exec plugin waits for a sign-in (kubelogin's device code) no
 /// longer holds the console forever: the plugin's prompt reaches the terminal, and after
-/// `--exec-timeout` the console exits 2 with the reason.
+/// `--exec-timeout` the console exits 2 with the reason, whether `--kubeconfig` named the file
+/// or `$KUBECONFIG` did (the plugin may still be reading the terminal: no TUI over it).
 #[test]
 fn a_blocking_exec_plugin_shows_its_prompt_and_times_out() {
-    let dir = tempfile::tempdir().unwrap();
-    let (kubeconfig, pid_file) = common::blocking_exec_kubeconfig(dir.path());
-    let good = "Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=r;SharedAccessKey=aGVsbG8=;UseDevelopmentEmulator=true";
-    let mut child = common::spawn_kedatui(
-        &[
-            "--kubeconfig",
-            kubeconfig.to_str().unwrap(),
-            "--exec-timeout",
-            "1s",
-        ],
-        &[("SERVICEBUS_CONNECTION_STRING", good)],
-    );
+    for named in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let (kubeconfig, pid_file) = common::blocking_exec_kubeconfig(dir.path());
+        let kubeconfig = kubeconfig.to_str().unwrap();
+        let good = "Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=r;SharedAccessKey=aGVsbG8=;UseDevelopmentEmulator=true";
+        let (args, env): (&[&str], &[(&str, &str)]) = if named {
+            (
+                &["--kubeconfig", kubeconfig, "--exec-timeout", "1s"],
+                &[("SERVICEBUS_CONNECTION_STRING", good)],
+            )
+        } else {
+            (
+                &["--exec-timeout", "1s"],
+                &[
+                    ("SERVICEBUS_CONNECTION_STRING", good),
+                    ("KUBECONFIG", kubeconfig),
+                ],
+            )
+        };
+        exec_plugin_times_out(args, env, &pid_file);
+    }
+}
+
+fn exec_plugin_times_out(args: &[&str], env: &[(&str, &str)], pid_file: &std::path::Path) {
+    let mut child = common::spawn_kedatui(args, env);
     let code = common::wait_within(&mut child, std::time::Duration::from_secs(30));
     // The plugin holds kedatui's stderr until it ends.
-    common::kill_exec_plugin(&pid_file, std::time::Duration::from_secs(10));
+    common::kill_exec_plugin(pid_file, std::time::Duration::from_secs(10));
     let stderr = common::read_all(child.stderr.take());
     let stdout = common::read_all(child.stdout.take());
-    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(code, 2, "{args:?}: {stderr}");
     assert!(stderr.contains(common::EXEC_PROMPT), "the prompt: {stderr}");
     assert!(
         stderr.contains("exec-plugin.sh` gave no credential within 1s")

@@ -127,7 +127,7 @@ impl ClusterArgs {
     /// blocking child process with no deadline of its own (kube-rs `Auth::try_from`): kubelogin's
     /// device-code sign-in waits for the user. So it runs on its own thread, its prompt reaches
     /// the terminal (the plugin inherits stderr), and after `--exec-timeout` the caller gets a
-    /// reason instead of waiting on.
+    /// reason instead of waiting on: the only error of kind [`ErrorKind::Timeout`] here.
     pub async fn build_client(&self, config: Config) -> Result<Client, SourceError> {
         let build_error = |e: kube::Error| SourceError {
             kind: ErrorKind::Other,

@@ -112,7 +112,10 @@ pub async fn resolve(
     let explicit = cluster.kubeconfig.is_some() || cluster.context.is_some();
     let cluster = match cluster.client().await {
         Ok((_, cfg)) => Ok(cfg),
-        Err(e) if explicit => return Err(SetupError(format!("cluster: {e}"))),
+        // A timed-out exec plugin may still be reading the terminal: the TUI must not start.
+        Err(e) if explicit || e.kind == ErrorKind::Timeout => {
+            return Err(SetupError(format!("cluster: {e}")));
+        }
         Err(e) => Err(SourceError {
             kind: ErrorKind::Unreachable,
             message: format!("{e} (pass --kubeconfig/--context; the queue side works without)"),
@@ -181,6 +184,18 @@ pub fn name_the_simulator(
     servicebus: &ServiceBusArgs,
     cluster: &ClusterArgs,
 ) -> Result<(), SetupError> {
+    // Reached with `--sim` (without it, resolve refuses a lone --kubeconfig/--context).
+    if let Some(flag) = [
+        (cluster.kubeconfig.is_some(), "--kubeconfig"),
+        (cluster.context.is_some(), "--context"),
+    ]
+    .iter()
+    .find_map(|(set, flag)| set.then_some(flag))
+    {
+        return Err(SetupError(format!(
+            "{flag} names a live cluster, but --sim runs the simulator: drop {flag} or --sim"
+        )));
+    }
     if cluster.selector.is_some() {
         return Err(SetupError(format!(
             "--selector picks pods of a live cluster, but no Service Bus is configured, so the \
