@@ -654,3 +654,25 @@ fn doctor_gives_up_on_an_exec_plugin_after_its_deadline() {
     );
     assert!(stdout.contains("- namespace exists: skipped"), "{stdout}");
 }
+
+/// #19 item 8: a `$KUBECONFIG` naming a FIFO or `/dev/zero` is refused at once (kube-rs would
+/// block on the FIFO, or read the device until memory runs out).
+#[test]
+fn doctor_refuses_a_kubeconfig_that_is_no_regular_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    for path in [fifo.to_str().unwrap(), "/dev/zero"] {
+        let mut child = common::spawn_kedatui(&["doctor"], &[("KUBECONFIG", path)]);
+        let code = common::wait_within(&mut child, std::time::Duration::from_secs(10));
+        let stdout = common::read_all(child.stdout.take());
+        assert_eq!(code, 1, "{stdout}");
+        assert!(
+            stdout.contains(&format!(
+                "✘ {}: cannot read kubeconfig {path}: it is not a regular file",
+                names::REACHABLE
+            )),
+            "{stdout}"
+        );
+    }
+}

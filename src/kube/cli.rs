@@ -53,6 +53,29 @@ pub fn parse_exec_timeout(text: &str) -> Result<Duration, String> {
 /// The largest kubeconfig read: embedded certificates for dozens of clusters stay far below.
 pub const MAX_KUBECONFIG_BYTES: u64 = 16 << 20;
 
+/// The first of `$KUBECONFIG`'s files (else `~/.kube/config`) that exists but is no regular
+/// file of sane size; missing ones are skipped, as kubectl skips them.
+fn inferred_kubeconfig_problem() -> Option<SourceError> {
+    let paths: Vec<PathBuf> = match std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+        Some(list) => std::env::split_paths(&list).collect(),
+        None => std::env::var_os("HOME")
+            .map(|home| PathBuf::from(home).join(".kube").join("config"))
+            .into_iter()
+            .collect(),
+    };
+    paths
+        .iter()
+        .filter(|p| std::fs::metadata(p).is_ok())
+        .find_map(|p| {
+            kedatui_core::files::check_file(p, MAX_KUBECONFIG_BYTES, "a kubeconfig")
+                .err()
+                .map(|e| SourceError {
+                    kind: ErrorKind::Other,
+                    message: format!("cannot read kubeconfig {}: {e}", p.display()),
+                })
+        })
+}
+
 fn shown(d: Duration) -> String {
     crate::duration::format_duration(d.try_into().unwrap_or_default())
 }
@@ -87,6 +110,12 @@ impl ClusterArgs {
             kind: ErrorKind::Other,
             message: format!("{what}: {e}"),
         };
+        // kube-rs reads `$KUBECONFIG`'s files (or ~/.kube/config) whole: check them first.
+        if self.kubeconfig.is_none()
+            && let Some(e) = inferred_kubeconfig_problem()
+        {
+            return Err(e);
+        }
         let mut config = match &self.kubeconfig {
             Some(path) => {
                 kedatui_core::files::check_file(path, MAX_KUBECONFIG_BYTES, "a kubeconfig")
