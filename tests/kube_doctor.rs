@@ -676,3 +676,105 @@ fn doctor_refuses_a_kubeconfig_that_is_no_regular_file() {
         );
     }
 }
+
+/// A loopback listener that accepts connections and never answers (holding them) until
+/// released, then drops every connection at once; counts what it accepted.
+struct Silent {
+    port: u16,
+    accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    release: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    held: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl Silent {
+    fn start() -> Silent {
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let silent = Silent {
+            port: listener.local_addr().unwrap().port(),
+            accepted: Default::default(),
+            release: Default::default(),
+            held: Default::default(),
+        };
+        let (accepted, release, held) = (
+            silent.accepted.clone(),
+            silent.release.clone(),
+            silent.held.clone(),
+        );
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                accepted.fetch_add(1, Ordering::SeqCst);
+                if !release.load(Ordering::SeqCst) {
+                    held.lock().unwrap().push(stream);
+                }
+            }
+        });
+        silent
+    }
+
+    fn accepted(&self) -> usize {
+        self.accepted.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn release(&self) {
+        self.release.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.held.lock().unwrap().clear();
+    }
+}
+
+/// #19 item 5: each Service Bus check prints as soon as it is made: "connection string parses"
+/// is on screen while the send check still waits on a broker that never answers, before the
+/// counts check has even connected (it used to print with the rest, 15 s or more later).
+#[test]
+fn doctor_prints_each_servicebus_check_as_it_finishes() {
+    use std::io::BufRead as _;
+    let (amqp, http) = (Silent::start(), Silent::start());
+    let cs = format!(
+        "Endpoint=sb://127.0.0.1:{};SharedAccessKeyName=r;SharedAccessKey={};UseDevelopmentEmulator=true",
+        amqp.port,
+        testkit::servicebus::random_key()
+    );
+    let url = format!("http://127.0.0.1:{}/", http.port);
+    let mut child = common::spawn_kedatui(
+        &[
+            "doctor",
+            "--management-url",
+            &url,
+            "--kubeconfig",
+            "/nonexistent/kubeconfig",
+        ],
+        &[("SERVICEBUS_CONNECTION_STRING", &cs)],
+    );
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let _ = lines_tx.send(line.unwrap());
+        }
+    });
+    let first = lines
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .unwrap_or_else(|_| {
+            let _ = child.kill();
+            panic!("no line within 30 s")
+        });
+    let counts_connections = http.accepted();
+    amqp.release();
+    http.release();
+    assert!(
+        first.starts_with(&format!("✔ {}", names::CONNECTION_STRING)),
+        "{first}"
+    );
+    assert_eq!(
+        counts_connections, 0,
+        "the first line came only after the counts check had started"
+    );
+    let code = common::wait_within(&mut child, std::time::Duration::from_secs(60));
+    reader.join().unwrap();
+    let rest: Vec<String> = lines.try_iter().collect();
+    assert_eq!(code, 1, "{rest:?}");
+    assert!(
+        rest.iter().any(|l| l.starts_with(&format!("✘ {}", names::SEND))),
+        "{rest:?}"
+    );
+}

@@ -70,6 +70,26 @@ fn fix_for(error: &SourceError, otherwise: &str) -> String {
 pub async fn servicebus_checks(
     resolved: Result<Option<ServiceBusConfig>, ConnectionStringError>,
 ) -> Vec<Check> {
+    servicebus_checks_streamed(resolved, &mut |_| {}).await
+}
+
+/// [`servicebus_checks`], handing each to `on_check` as soon as it is made.
+pub async fn servicebus_checks_streamed(
+    resolved: Result<Option<ServiceBusConfig>, ConnectionStringError>,
+    on_check: &mut (dyn FnMut(&Check) + Send),
+) -> Vec<Check> {
+    let mut checks = Checks {
+        done: Vec::new(),
+        on_check,
+    };
+    servicebus_checks_into(resolved, &mut checks).await;
+    checks.done
+}
+
+async fn servicebus_checks_into(
+    resolved: Result<Option<ServiceBusConfig>, ConnectionStringError>,
+    checks: &mut Checks<'_>,
+) {
     let skip_rest = |why: &str| {
         vec![
             Check::skip(names::SEND, why),
@@ -79,7 +99,7 @@ pub async fn servicebus_checks(
     let cfg = match resolved {
         Ok(Some(cfg)) => cfg,
         Ok(None) => {
-            let mut checks = vec![Check::fail(
+            checks.push(Check::fail(
                 names::CONNECTION_STRING,
                 format!("no connection string: {CONNECTION_STRING_ENV} is not set"),
                 format!(
@@ -88,9 +108,9 @@ pub async fn servicebus_checks(
                      or pass --connection-string-file FILE; without keys, pass --fully-qualified-namespace \
                      NAME.servicebus.windows.net after `az login`"
                 ),
-            )];
+            ));
             checks.extend(skip_rest("skipped: no connection string"));
-            return checks;
+            return;
         }
         Err(e) => {
             let fix = match &e {
@@ -106,13 +126,14 @@ pub async fn servicebus_checks(
                       SharedAccessKeyName=<policy>;SharedAccessKey=<key>"
                     .to_owned(),
             };
-            let mut checks = vec![Check::fail(names::CONNECTION_STRING, e.to_string(), fix)];
+            checks.push(Check::fail(names::CONNECTION_STRING, e.to_string(), fix));
             checks.extend(skip_rest("skipped: the connection string does not parse"));
-            return checks;
+            return;
         }
     };
     if let Some(auth) = cfg.connection.entra.clone() {
-        return super::doctor_entra::keyless_checks(&cfg, &auth).await;
+        checks.extend(super::doctor_entra::keyless_checks(&cfg, &auth).await);
+        return;
     }
     let mut detail = format!(
         "{} (policy {}), queue {}",
@@ -126,7 +147,7 @@ pub async fn servicebus_checks(
             manage.key_name
         ));
     }
-    let mut checks = vec![Check::pass(names::CONNECTION_STRING, detail)];
+    checks.push(Check::pass(names::CONNECTION_STRING, detail));
     let queue = cfg.queue.as_str();
     let policy = cfg.connection.key_name.as_str();
     let counts_policy = cfg.counts_connection().key_name.as_str();
@@ -177,7 +198,6 @@ pub async fn servicebus_checks(
             Check::fail(names::MANAGE, e.message, fix)
         }
     });
-    checks
 }
 
 /// The fix when Service Bus refused the key itself (wrong key, rotated key, wrong policy name).
@@ -533,13 +553,12 @@ pub async fn doctor_report(args: &DoctorArgs) -> Report {
 }
 
 /// [`doctor_report`], handing each check to `on_check` as soon as it is made: the Service Bus
-/// checks as one group, then each cluster check.
+/// checks, then the cluster's.
 pub async fn doctor_report_streamed(
     args: &DoctorArgs,
     on_check: &mut (dyn FnMut(&Check) + Send),
 ) -> Report {
-    let mut checks = servicebus_checks(args.servicebus.resolve()).await;
-    checks.iter().for_each(&mut *on_check);
+    let mut checks = servicebus_checks_streamed(args.servicebus.resolve(), on_check).await;
     checks.extend(cluster_checks_streamed(&args.cluster, on_check).await);
     Report::new(checks)
 }
