@@ -420,7 +420,8 @@ fn a_huge_key_exits_2_without_the_key() {
 #[test]
 fn flags_the_chosen_mode_would_ignore_exit_2() {
     let good = "Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=r;SharedAccessKey=aGVsbG8=;UseDevelopmentEmulator=true";
-    let cases: &[(&[&str], &[(&str, &str)], &str)] = &[
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
         (
             &["--lab", "--sim"],
             &[],

@@ -661,7 +661,13 @@ fn doctor_gives_up_on_an_exec_plugin_after_its_deadline() {
 fn doctor_refuses_a_kubeconfig_that_is_no_regular_file() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("fifo");
-    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
     for path in [fifo.to_str().unwrap(), "/dev/zero"] {
         let mut child = common::spawn_kedatui(&["doctor"], &[("KUBECONFIG", path)]);
         let code = common::wait_within(&mut child, std::time::Duration::from_secs(10));
@@ -717,7 +723,8 @@ impl Silent {
     }
 
     fn release(&self) {
-        self.release.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.release
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         self.held.lock().unwrap().clear();
     }
 }
@@ -774,7 +781,8 @@ fn doctor_prints_each_servicebus_check_as_it_finishes() {
     let rest: Vec<String> = lines.try_iter().collect();
     assert_eq!(code, 1, "{rest:?}");
     assert!(
-        rest.iter().any(|l| l.starts_with(&format!("✘ {}", names::SEND))),
+        rest.iter()
+            .any(|l| l.starts_with(&format!("✘ {}", names::SEND))),
         "{rest:?}"
     );
 }
