@@ -198,9 +198,9 @@ pub fn name_the_simulator(
     }
     if cluster.selector.is_some() {
         return Err(SetupError(format!(
-            "--selector picks pods of a live cluster, but no Service Bus is configured, so the \
-             simulator runs: set {CONNECTION_STRING_ENV} (or pass --connection-string-file FILE) \
-             for live mode, or drop --selector"
+            "--selector picks pods of a live cluster, but the simulator runs (no Service Bus \
+             is configured, or --sim): set {CONNECTION_STRING_ENV} (or pass \
+             --connection-string-file FILE) for live mode, or drop --selector"
         )));
     }
     let defaults = ClusterArgs::default();

@@ -147,11 +147,11 @@ pub const AMQP_PORT: u16 = 5672;
 /// Microsoft's Service Bus emulator serves the management API on this port.
 pub const EMULATOR_MANAGEMENT_PORT: u16 = 5300;
 
-/// Parses a connection string. Keys are matched case-insensitively, values split on the first `=`
-/// (base64 keys end in `=`), empty parts (a trailing `;`) are ignored.
 /// The longest SharedAccessKey the SAS signer takes (azservicebus's `MAXIMUM_KEY_LENGTH`).
 pub const MAX_KEY_LENGTH: usize = 256;
 
+/// Parses a connection string. Keys are matched case-insensitively, values split on the first `=`
+/// (base64 keys end in `=`), empty parts (a trailing `;`) are ignored.
 pub fn parse(input: &str) -> Result<ConnectionString, ConnectionStringError> {
     let input = input.trim();
     if input.is_empty() {
