@@ -127,7 +127,10 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
     Ok(per_second)
 }
 
-/// `--warp`: a positive factor up to 1000.
+/// The slowest warp `--warp` takes: the header shows one decimal (a smaller one read `×0`).
+pub const MIN_WARP: f64 = 0.1;
+
+/// `--warp`: a factor from 0.1 up to 1000.
 pub fn parse_warp(text: &str) -> Result<f64, String> {
     let w: f64 = text
         .trim()
@@ -140,14 +143,33 @@ pub fn parse_warp(text: &str) -> Result<f64, String> {
             source::sim::MAX_WARP
         ));
     }
+    if w < MIN_WARP {
+        return Err(format!("invalid warp {text:?}: at least {MIN_WARP}"));
+    }
     Ok(w)
+}
+
+/// A recording's settings pass the checks of the flags that set them, so a hand-edited or
+/// damaged header cannot start a replay no console flag would allow (no burst keys, 12 of them,
+/// a negative warp).
+pub fn check_recorded_config(config: &AppConfig) -> Result<(), String> {
+    if config.bursts.is_empty() {
+        return Err("its header has no burst sizes (`bursts` is empty; 1 to 9 sizes)".into());
+    }
+    let bursts: Vec<String> = config.bursts.iter().map(u64::to_string).collect();
+    parse_bursts(&bursts.join(",")).map_err(|e| format!("its header's bursts: {e}"))?;
+    // `{:?}` keeps an exponent (1e308), which the parsers read back.
+    parse_warp(&format!("{:?}", config.warp)).map_err(|e| format!("its header's warp: {e}"))?;
+    parse_rate(&format!("{:?}/s", config.trickle_per_second))
+        .map_err(|e| format!("its header's trickle_per_second: {e}"))?;
+    Ok(())
 }
 
 pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
     // Bad input is reported before the terminal changes, with exit code 2.
     let mut sim_args = args.sim.clone();
     sim_args.scaledobject = args.scaledobject_file.clone();
-    let sim_config = match sim_args.apply(SimConfig::demo()) {
+    let mut sim_config = match sim_args.apply(SimConfig::demo()) {
         Ok(c) => c,
         Err(err) => {
             eprintln!("kedatui: {err}");
@@ -155,6 +177,16 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
         }
     };
     if let Err(err) = args.presenter.view.check() {
+        eprintln!("kedatui: {err}");
+        return Ok(ExitCode::from(BAD_INPUT));
+    }
+    if args.lab
+        && let Err(err) = live::check_lab_flags(
+            args.force_simulator,
+            &args.servicebus,
+            &ServiceBusEnv::from_process(),
+        )
+    {
         eprintln!("kedatui: {err}");
         return Ok(ExitCode::from(BAD_INPUT));
     }
@@ -225,6 +257,13 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(BAD_INPUT));
         }
     };
+    if let Setup::Simulator = setup
+        && let Err(err) =
+            live::name_the_simulator(&mut sim_config.names, &args.servicebus, &args.cluster)
+    {
+        eprintln!("kedatui: {err}");
+        return Ok(ExitCode::from(BAD_INPUT));
+    }
     // Refused with exit 2 before the terminal changes: an existing file (without --force), or
     // one another console is recording into.
     let record_file = match &args.presenter.record {
@@ -342,6 +381,10 @@ pub fn replay(args: ReplayArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(BAD_INPUT));
         }
     };
+    if let Err(err) = check_recorded_config(&recording.header.config.0) {
+        eprintln!("kedatui: cannot replay {}: {err}", args.file.display());
+        return Ok(ExitCode::from(BAD_INPUT));
+    }
     run_replay(args, recording)
 }
 
@@ -791,6 +834,61 @@ mod tests {
         }
     }
 
+    /// #19 item 10: a header is checked like the flags; the recorder's own headers pass.
+    #[test]
+    fn recorded_settings_are_checked_like_the_flags() {
+        let good = AppConfig::default();
+        assert_eq!(check_recorded_config(&good), Ok(()));
+        let cases: Vec<(AppConfig, &str)> = vec![
+            (
+                AppConfig {
+                    bursts: vec![],
+                    ..good.clone()
+                },
+                "no burst sizes",
+            ),
+            (
+                AppConfig {
+                    bursts: (1..=12).collect(),
+                    ..good.clone()
+                },
+                "at most 9 bursts",
+            ),
+            (
+                AppConfig {
+                    bursts: vec![10, 0],
+                    ..good.clone()
+                },
+                "at least 1 message",
+            ),
+            (
+                AppConfig {
+                    warp: -1e308,
+                    ..good.clone()
+                },
+                "its header's warp: invalid warp \"-1e308\"",
+            ),
+            (
+                AppConfig {
+                    warp: 1e-300,
+                    ..good.clone()
+                },
+                "at least 0.1",
+            ),
+            (
+                AppConfig {
+                    trickle_per_second: 0.0,
+                    ..good.clone()
+                },
+                "trickle_per_second",
+            ),
+        ];
+        for (config, want) in cases {
+            let err = check_recorded_config(&config).expect_err(want);
+            assert!(err.contains(want), "{want}: {err}");
+        }
+    }
+
     #[test]
     fn warp_flag_table() {
         let cases: &[(&str, Result<f64, &str>)] = &[
@@ -803,6 +901,9 @@ mod tests {
             ("1001", Err("at most 1000")),
             ("NaN", Err("more than 0")),
             ("fast", Err("a number")),
+            ("0.1", Ok(0.1)),
+            ("1e-300", Err("at least 0.1")),
+            ("0.04", Err("at least 0.1")),
         ];
         for (input, want) in cases {
             match (parse_warp(input), want) {

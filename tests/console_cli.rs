@@ -17,6 +17,7 @@ fn bad_console_flags_exit_2_with_a_specific_message() {
         (&["--bursts", "1,2,3,4,5,6,7,8,9,10"], "at most 9 bursts"),
         (&["--trickle", "5/h"], "unknown rate unit"),
         (&["--warp", "0"], "it must be more than 0"),
+        (&["--warp", "1e-300"], "at least 0.1"),
         (&["--max", "0"], "maxReplicaCount must be at least 1"),
         (
             &["--min", "5", "--max", "2"],
@@ -359,7 +360,7 @@ fn without_a_terminal_the_console_says_so_and_exits_2() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        let output = wait_within(child, std::time::Duration::from_secs(20), &args);
+        let output = output_within(child, std::time::Duration::from_secs(20), &args);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
         assert_eq!(
@@ -385,7 +386,7 @@ fn without_a_terminal_the_console_says_so_and_exits_2() {
 }
 
 /// The child's output, or the test fails (and the child is killed) after `limit`.
-fn wait_within(
+fn output_within(
     mut child: std::process::Child,
     limit: std::time::Duration,
     args: &[&str],
@@ -400,4 +401,184 @@ fn wait_within(
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     child.wait_with_output().unwrap()
+}
+
+/// Like [`refused_with_env`], but for input that once hung or ate memory: kedatui is killed
+/// (and the test fails) if it has not exited within 10 s.
+fn refused_within(args: &[&str], env: &[(&str, &str)], want: &str) -> String {
+    let mut child = common::spawn_kedatui(args, env);
+    let code = common::wait_within(&mut child, std::time::Duration::from_secs(10));
+    let stdout = common::read_all(child.stdout.take());
+    let stderr = common::read_all(child.stderr.take());
+    assert_eq!(code, 2, "{args:?}: {stderr}");
+    assert!(stderr.contains(want), "{args:?}: {stderr}");
+    assert!(!stdout.contains('\u{1b}'), "{args:?} touched the terminal");
+    stderr
+}
+
+/// #19 item 8: every file flag reads only a regular file of sane size. `/dev/zero` once grew
+/// kedatui to gigabytes in seconds and a FIFO hung it; each is refused at once with exit 2.
+#[test]
+fn file_flags_refuse_devices_fifos_and_huge_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success(),
+        "mkfifo"
+    );
+    let fifo = fifo.to_str().unwrap();
+    // Sparse: takes no disk.
+    let huge = dir.path().join("huge");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(64 << 20)
+        .unwrap();
+    let huge = huge.to_str().unwrap();
+    let good = "Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=r;SharedAccessKey=aGVsbG8=;UseDevelopmentEmulator=true";
+    let not_a_file = "it is not a regular file";
+    let cases: &[(&str, &str, &str)] = &[
+        ("--connection-string-file", "/dev/zero", not_a_file),
+        ("--connection-string-file", fifo, not_a_file),
+        (
+            "--connection-string-file",
+            huge,
+            "more than a connection string file can be",
+        ),
+        ("--manage-connection-string-file", "/dev/zero", not_a_file),
+        ("--manage-connection-string-file", fifo, not_a_file),
+        ("--kubeconfig", "/dev/zero", not_a_file),
+        ("--kubeconfig", fifo, not_a_file),
+        ("--kubeconfig", huge, "more than a kubeconfig can be"),
+        ("--scaledobject-file", "/dev/zero", not_a_file),
+        ("--scaledobject-file", fifo, not_a_file),
+        (
+            "--scaledobject-file",
+            huge,
+            "more than a ScaledObject YAML can be",
+        ),
+    ];
+    for (flag, path, want) in cases {
+        let env: &[(&str, &str)] = match *flag {
+            "--connection-string-file" | "--scaledobject-file" => &[],
+            _ => &[("SERVICEBUS_CONNECTION_STRING", good)],
+        };
+        let stderr = refused_within(&[flag, path], env, want);
+        assert!(
+            stderr.contains(path),
+            "{flag} {path}: names the file: {stderr}"
+        );
+    }
+    // The headless commands and `simulate` read the same way.
+    refused_within(
+        &["queue", "--connection-string-file", "/dev/zero"],
+        &[],
+        not_a_file,
+    );
+    refused_within(&["simulate", "--scaledobject", fifo], &[], not_a_file);
+}
+
+/// #19 item 7: a key longer than any Service Bus key (100 kB pasted by mistake) is bad input
+/// before anything connects, not a failure (exit 1) in the middle of a send.
+#[test]
+fn a_huge_key_exits_2_without_the_key() {
+    let key = "A".repeat(100_000);
+    let cs = format!(
+        "Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=r;SharedAccessKey={key};UseDevelopmentEmulator=true"
+    );
+    for args in [&[][..], &["send", "--count", "1"], &["queue"]] {
+        let stderr = refused_within(
+            args,
+            &[("SERVICEBUS_CONNECTION_STRING", &cs)],
+            "SharedAccessKey is 100000 characters long, more than a key can be (at most 256)",
+        );
+        assert!(!stderr.contains(&key[..64]), "{args:?}: the key leaked");
+    }
+}
+
+/// #19 item 9: each flag acts or is refused. `--lab` brings its own Service Bus, so `--sim` or a
+/// configured Service Bus next to it is refused; `--selector` selects nothing in the simulator.
+#[test]
+fn flags_the_chosen_mode_would_ignore_exit_2() {
+    let good = "Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=r;SharedAccessKey=aGVsbG8=;UseDevelopmentEmulator=true";
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
+        (
+            &["--lab", "--sim"],
+            &[],
+            "--lab and --sim contradict each other",
+        ),
+        (
+            &["--lab"],
+            &[("SERVICEBUS_CONNECTION_STRING", good)],
+            "--lab uses its own loopback Service Bus, but SERVICEBUS_CONNECTION_STRING is set too",
+        ),
+        (
+            &["--lab", "--connection-string-file", "/nonexistent/cs"],
+            &[],
+            "but --connection-string-file is set too",
+        ),
+        (
+            &["--selector", "app=x"],
+            &[],
+            "--selector picks pods of a live cluster",
+        ),
+        (
+            &["--sim", "--kubeconfig", "/nonexistent/kubeconfig"],
+            &[("SERVICEBUS_CONNECTION_STRING", good)],
+            "--kubeconfig names a live cluster, but --sim runs the simulator",
+        ),
+    ];
+    for (args, env, want) in cases {
+        refused_within(args, env, want);
+    }
+}
+
+/// #19 item 5: a kubeconfig whose exec plugin waits for a sign-in (kubelogin's device code) no
+/// longer holds the console forever: the plugin's prompt reaches the terminal, and after
+/// `--exec-timeout` the console exits 2 with the reason, whether `--kubeconfig` named the file
+/// or `$KUBECONFIG` did (the plugin may still be reading the terminal: no TUI over it).
+#[test]
+fn a_blocking_exec_plugin_shows_its_prompt_and_times_out() {
+    for named in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let (kubeconfig, pid_file) = common::blocking_exec_kubeconfig(dir.path());
+        let kubeconfig = kubeconfig.to_str().unwrap();
+        let good = "Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=r;SharedAccessKey=aGVsbG8=;UseDevelopmentEmulator=true";
+        let (args, env): (&[&str], &[(&str, &str)]) = if named {
+            (
+                &["--kubeconfig", kubeconfig, "--exec-timeout", "1s"],
+                &[("SERVICEBUS_CONNECTION_STRING", good)],
+            )
+        } else {
+            (
+                &["--exec-timeout", "1s"],
+                &[
+                    ("SERVICEBUS_CONNECTION_STRING", good),
+                    ("KUBECONFIG", kubeconfig),
+                ],
+            )
+        };
+        exec_plugin_times_out(args, env, &pid_file);
+    }
+}
+
+fn exec_plugin_times_out(args: &[&str], env: &[(&str, &str)], pid_file: &std::path::Path) {
+    let mut child = common::spawn_kedatui(args, env);
+    let code = common::wait_within(&mut child, std::time::Duration::from_secs(30));
+    // The plugin holds kedatui's stderr until it ends.
+    common::kill_exec_plugin(pid_file, std::time::Duration::from_secs(10));
+    let stderr = common::read_all(child.stderr.take());
+    let stdout = common::read_all(child.stdout.take());
+    assert_eq!(code, 2, "{args:?}: {stderr}");
+    assert!(stderr.contains(common::EXEC_PROMPT), "the prompt: {stderr}");
+    assert!(
+        stderr.contains("exec-plugin.sh` gave no credential within 1s")
+            && stderr.contains("--exec-timeout"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains('\u{1b}'), "the terminal was untouched");
 }

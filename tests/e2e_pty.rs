@@ -931,3 +931,65 @@ fn output_redirected_to_a_file_is_refused_with_one_sentence() {
         "nothing went into the file"
     );
 }
+
+/// #19 item 9: in simulator mode the names on the command line are the ones on screen (nothing
+/// connects, but the header reads as the speaker's own set-up), not the demo's defaults.
+#[test]
+fn the_simulator_shows_the_names_given_on_the_command_line() {
+    let mut console = Console::start_with(
+        &[
+            "--seed",
+            "42",
+            "--queue",
+            "orders",
+            "-n",
+            "shop",
+            "--scaledobject",
+            "orders-scaler",
+        ],
+        &[],
+        "the first frame",
+        |s| s.contains("no pods"),
+    );
+    console.wait_for("the names from the flags in the header", |s| {
+        s.contains("ns shop")
+            && s.contains("queue orders")
+            && s.contains("ScaledObject orders-scaler")
+    });
+    let screen = console.pty.contents();
+    assert!(
+        !screen.contains("kedaqueue") && !screen.contains("keda-demo"),
+        "no default name left: {screen}"
+    );
+    console.press(b"q");
+    let (code, _) = console.finish();
+    assert_eq!(code, 0);
+}
+
+/// #19 item 10: a recording whose header starts with a UTF-8 byte-order mark (saved by a
+/// Windows editor) replays.
+#[test]
+fn a_recording_with_a_byte_order_mark_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bom.jsonl");
+    std::fs::write(
+        &path,
+        concat!(
+            "\u{feff}",
+            r#"{"kedatui_recording":1,"started_at":"2026-09-21T14:13:20Z","config":{"mode":"simulator","bursts":[10,100],"trickle_per_second":5.0,"warp":1.0,"namespace":"keda-demo","queue":"bomqueue","scaled_object":"kedasbreceiver-scaler","deployment":"kedasbreceiver"}}"#,
+            "\n",
+            r#"{"ms":0,"event":{"Tick":{"now":"2026-09-21T14:13:20Z"}}}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let mut replay = Console::start_with(
+        &["replay", path.to_str().unwrap()],
+        &[],
+        "the REPLAY header",
+        |s| s.contains("REPLAY") && s.contains("bomqueue"),
+    );
+    replay.press(b"q");
+    let (code, _) = replay.finish();
+    assert_eq!(code, 0);
+}

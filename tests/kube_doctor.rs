@@ -1,6 +1,8 @@
 //! `kedatui doctor`'s cluster checks against the loopback API server: all green, then each
 //! failure injected, each with its fix; and the binary's exit code and `--json`.
 
+mod common;
+
 use std::process::Command;
 
 use kedatui::kube::ClusterArgs;
@@ -557,4 +559,230 @@ async fn the_counts_check_uses_the_manage_connection_string() {
             );
         }
     }
+}
+
+// ---- an exec plugin that waits for a sign-in ----
+
+/// #19 item 5: the doctor prints each check as it finishes. With an exec plugin waiting for a
+/// sign-in, the Service Bus checks are on screen while the cluster check still waits; when the
+/// plugin ends without a credential, the cluster check says so.
+#[test]
+fn doctor_streams_its_checks_while_an_exec_plugin_waits() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().unwrap();
+    let (kubeconfig, pid_file) = common::blocking_exec_kubeconfig(dir.path());
+    // The default --exec-timeout (2 min) outlasts this test's waits: only streaming shows a line.
+    let mut child = common::spawn_kedatui(
+        &["doctor", "--kubeconfig", kubeconfig.to_str().unwrap()],
+        &[],
+    );
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let _ = lines_tx.send(line.unwrap());
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut seen = Vec::new();
+    while !seen
+        .iter()
+        .any(|l: &String| l.contains(names::CONNECTION_STRING))
+    {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => seen.push(line),
+            Err(_) => {
+                let _ = child.kill();
+                common::kill_exec_plugin(&pid_file, std::time::Duration::from_secs(10));
+                panic!("no Service Bus check printed while the exec plugin waits: {seen:?}");
+            }
+        }
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the doctor is still waiting for the plugin"
+    );
+    common::kill_exec_plugin(&pid_file, std::time::Duration::from_secs(10));
+    let code = common::wait_within(&mut child, std::time::Duration::from_secs(30));
+    reader.join().unwrap();
+    seen.extend(lines.try_iter());
+    let stderr = common::read_all(child.stderr.take());
+    assert_eq!(code, 1, "{seen:?} {stderr}");
+    assert!(stderr.contains(common::EXEC_PROMPT), "the prompt: {stderr}");
+    let reachable = seen
+        .iter()
+        .find(|l| l.contains(names::REACHABLE))
+        .unwrap_or_else(|| panic!("{seen:?}"));
+    assert!(
+        reachable.starts_with('✘')
+            && reachable.contains("exec plugin `")
+            && reachable.contains("failed"),
+        "{reachable}"
+    );
+}
+
+/// #19 item 5: an exec plugin that never answers ends in a reason after `--exec-timeout`.
+#[test]
+fn doctor_gives_up_on_an_exec_plugin_after_its_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let (kubeconfig, pid_file) = common::blocking_exec_kubeconfig(dir.path());
+    let mut child = common::spawn_kedatui(
+        &[
+            "doctor",
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "--exec-timeout",
+            "1s",
+        ],
+        &[],
+    );
+    let code = common::wait_within(&mut child, std::time::Duration::from_secs(30));
+    // The plugin holds kedatui's stderr until it ends.
+    common::kill_exec_plugin(&pid_file, std::time::Duration::from_secs(10));
+    let stdout = common::read_all(child.stdout.take());
+    let stderr = common::read_all(child.stderr.take());
+    assert_eq!(code, 1, "{stdout} {stderr}");
+    assert!(stderr.contains(common::EXEC_PROMPT), "the prompt: {stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "✘ {}: the kubeconfig's exec plugin `{}` gave no credential within 1s",
+            names::REACHABLE,
+            dir.path().join("exec-plugin.sh").display()
+        )) && stdout.contains("--exec-timeout"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("- namespace exists: skipped"), "{stdout}");
+}
+
+/// #19 item 8: a `$KUBECONFIG` naming a FIFO or `/dev/zero` is refused at once (kube-rs would
+/// block on the FIFO, or read the device until memory runs out).
+#[test]
+fn doctor_refuses_a_kubeconfig_that_is_no_regular_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for path in [fifo.to_str().unwrap(), "/dev/zero"] {
+        let mut child = common::spawn_kedatui(&["doctor"], &[("KUBECONFIG", path)]);
+        let code = common::wait_within(&mut child, std::time::Duration::from_secs(10));
+        let stdout = common::read_all(child.stdout.take());
+        assert_eq!(code, 1, "{stdout}");
+        assert!(
+            stdout.contains(&format!(
+                "✘ {}: cannot read kubeconfig {path}: it is not a regular file",
+                names::REACHABLE
+            )),
+            "{stdout}"
+        );
+    }
+}
+
+/// A loopback listener that accepts connections and never answers (holding them) until
+/// released, then drops every connection at once; counts what it accepted.
+struct Silent {
+    port: u16,
+    accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    release: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    held: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl Silent {
+    fn start() -> Silent {
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let silent = Silent {
+            port: listener.local_addr().unwrap().port(),
+            accepted: Default::default(),
+            release: Default::default(),
+            held: Default::default(),
+        };
+        let (accepted, release, held) = (
+            silent.accepted.clone(),
+            silent.release.clone(),
+            silent.held.clone(),
+        );
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                accepted.fetch_add(1, Ordering::SeqCst);
+                if !release.load(Ordering::SeqCst) {
+                    held.lock().unwrap().push(stream);
+                }
+            }
+        });
+        silent
+    }
+
+    fn accepted(&self) -> usize {
+        self.accepted.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn release(&self) {
+        self.release
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.held.lock().unwrap().clear();
+    }
+}
+
+/// #19 item 5: each Service Bus check prints as soon as it is made: "connection string parses"
+/// is on screen while the send check still waits on a broker that never answers, before the
+/// counts check has even connected (it used to print with the rest, 15 s or more later).
+#[test]
+fn doctor_prints_each_servicebus_check_as_it_finishes() {
+    use std::io::BufRead as _;
+    let (amqp, http) = (Silent::start(), Silent::start());
+    let cs = format!(
+        "Endpoint=sb://127.0.0.1:{};SharedAccessKeyName=r;SharedAccessKey={};UseDevelopmentEmulator=true",
+        amqp.port,
+        testkit::servicebus::random_key()
+    );
+    let url = format!("http://127.0.0.1:{}/", http.port);
+    let mut child = common::spawn_kedatui(
+        &[
+            "doctor",
+            "--management-url",
+            &url,
+            "--kubeconfig",
+            "/nonexistent/kubeconfig",
+        ],
+        &[("SERVICEBUS_CONNECTION_STRING", &cs)],
+    );
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let _ = lines_tx.send(line.unwrap());
+        }
+    });
+    let first = lines
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .unwrap_or_else(|_| {
+            let _ = child.kill();
+            panic!("no line within 30 s")
+        });
+    let counts_connections = http.accepted();
+    amqp.release();
+    http.release();
+    assert!(
+        first.starts_with(&format!("✔ {}", names::CONNECTION_STRING)),
+        "{first}"
+    );
+    assert_eq!(
+        counts_connections, 0,
+        "the first line came only after the counts check had started"
+    );
+    let code = common::wait_within(&mut child, std::time::Duration::from_secs(60));
+    reader.join().unwrap();
+    let rest: Vec<String> = lines.try_iter().collect();
+    assert_eq!(code, 1, "{rest:?}");
+    assert!(
+        rest.iter()
+            .any(|l| l.starts_with(&format!("✘ {}", names::SEND))),
+        "{rest:?}"
+    );
 }

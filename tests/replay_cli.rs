@@ -138,3 +138,41 @@ fn replay_refuses_devices_huge_files_and_huge_lines() {
         assert!(!stdout.contains('\u{1b}'), "{path}: terminal untouched");
     }
 }
+
+/// #19 item 10: the header's settings are checked like the console flags that made them: no
+/// burst keys, twelve of them, or a negative warp is refused with exit 2 (they once started).
+#[test]
+fn headers_with_settings_no_flag_allows_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            HEADER.replace("[10,100,500,1000,5000]", "[]"),
+            "its header has no burst sizes",
+        ),
+        (
+            HEADER.replace("[10,100,500,1000,5000]", "[1,2,3,4,5,6,7,8,9,10,11,12]"),
+            "its header's bursts: at most 9 bursts (keys 1-9), got 12",
+        ),
+        (
+            HEADER.replace("\"warp\":1.0", "\"warp\":-1e308"),
+            "its header's warp: invalid warp",
+        ),
+        (
+            HEADER.replace("\"trickle_per_second\":5.0", "\"trickle_per_second\":1e300"),
+            "its header's trickle_per_second",
+        ),
+    ];
+    for (i, (header, want)) in cases.iter().enumerate() {
+        assert_ne!(header, HEADER, "case {i} changed nothing");
+        let path = dir.path().join(format!("{i}.jsonl"));
+        std::fs::write(&path, format!("{header}\n{TICK}\n")).unwrap();
+        let (code, stdout, stderr) = common::run_within(
+            &["replay", path.to_str().unwrap()],
+            std::time::Duration::from_secs(10),
+        );
+        assert_eq!(code, 2, "{want}: {stderr}");
+        assert!(stderr.contains("cannot replay"), "{want}: {stderr}");
+        assert!(stderr.contains(want), "{want}: {stderr}");
+        assert!(!stdout.contains('\u{1b}'), "{want}: terminal untouched");
+    }
+}

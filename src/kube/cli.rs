@@ -28,7 +28,61 @@ pub struct ClusterArgs {
     /// Pod label selector (default: the Deployment's own selector).
     #[arg(long, value_name = "SELECTOR")]
     pub selector: Option<String>,
+    /// How long the kubeconfig's exec plugin (kubelogin, `aws eks get-token`, ...) may take to
+    /// hand over a credential, sign-in prompt included, before kedatui gives up and says so.
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = parse_exec_timeout)]
+    pub exec_timeout: Duration,
 }
+
+/// The default `--exec-timeout`: long enough to finish a device-code sign-in.
+pub const EXEC_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// `--exec-timeout`: a duration like every flag's, between 1 s and 30 min.
+pub fn parse_exec_timeout(text: &str) -> Result<Duration, String> {
+    let seconds = crate::duration::parse_duration(text)
+        .map_err(|e| e.to_string())?
+        .as_secs_f64();
+    if !(1.0..=1800.0).contains(&seconds) {
+        return Err(format!(
+            "`{text}`: the exec plugin's timeout must be between 1s and 30m"
+        ));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// The largest kubeconfig read: embedded certificates for dozens of clusters stay far below.
+pub const MAX_KUBECONFIG_BYTES: u64 = 16 << 20;
+
+/// The first of `$KUBECONFIG`'s files (else `~/.kube/config`) that exists but is no regular
+/// file of sane size; missing ones are skipped, as kubectl skips them.
+fn inferred_kubeconfig_problem() -> Option<SourceError> {
+    let paths: Vec<PathBuf> = match std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+        Some(list) => std::env::split_paths(&list).collect(),
+        None => std::env::var_os("HOME")
+            .map(|home| PathBuf::from(home).join(".kube").join("config"))
+            .into_iter()
+            .collect(),
+    };
+    paths
+        .iter()
+        .filter(|p| std::fs::metadata(p).is_ok())
+        .find_map(|p| {
+            kedatui_core::files::check_file(p, MAX_KUBECONFIG_BYTES, "a kubeconfig")
+                .err()
+                .map(|e| SourceError {
+                    kind: ErrorKind::Other,
+                    message: format!("cannot read kubeconfig {}: {e}", p.display()),
+                })
+        })
+}
+
+fn shown(d: Duration) -> String {
+    crate::duration::format_duration(d.try_into().unwrap_or_default())
+}
+
+/// After this long without a credential, say what kedatui is waiting for (the plugin's own
+/// prompt, if any, is on the same terminal).
+const EXEC_NOTICE_AFTER: Duration = Duration::from_secs(1);
 
 impl Default for ClusterArgs {
     fn default() -> Self {
@@ -38,6 +92,7 @@ impl Default for ClusterArgs {
             namespace: names::NAMESPACE.into(),
             scaledobject: names::SCALED_OBJECT.into(),
             selector: None,
+            exec_timeout: EXEC_TIMEOUT,
         }
     }
 }
@@ -55,8 +110,16 @@ impl ClusterArgs {
             kind: ErrorKind::Other,
             message: format!("{what}: {e}"),
         };
+        // kube-rs reads `$KUBECONFIG`'s files (or ~/.kube/config) whole: check them first.
+        if self.kubeconfig.is_none()
+            && let Some(e) = inferred_kubeconfig_problem()
+        {
+            return Err(e);
+        }
         let mut config = match &self.kubeconfig {
             Some(path) => {
+                kedatui_core::files::check_file(path, MAX_KUBECONFIG_BYTES, "a kubeconfig")
+                    .map_err(|e| bad(format!("cannot read kubeconfig {}", path.display()), &e))?;
                 let file = Kubeconfig::read_from(path)
                     .map_err(|e| bad(format!("cannot read kubeconfig {}", path.display()), &e))?;
                 Config::from_custom_kubeconfig(file, &options)
@@ -79,10 +142,7 @@ impl ClusterArgs {
     /// A client and the cluster source's configuration.
     pub async fn client(&self) -> Result<(Client, ClusterConfig), SourceError> {
         let config = self.kube_config().await?;
-        let client = Client::try_from(config).map_err(|e| SourceError {
-            kind: ErrorKind::Other,
-            message: format!("cannot build the Kubernetes client (TLS or proxy settings): {e}"),
-        })?;
+        let client = self.build_client(config).await?;
         let cluster = ClusterConfig {
             client: client.clone(),
             namespace: self.namespace.clone(),
@@ -90,5 +150,71 @@ impl ClusterArgs {
             selector: self.selector.clone(),
         };
         Ok((client, cluster))
+    }
+
+    /// The client for `config`. Building it runs the kubeconfig's exec plugin, if any, as a
+    /// blocking child process with no deadline of its own (kube-rs `Auth::try_from`): kubelogin's
+    /// device-code sign-in waits for the user. So it runs on its own thread, its prompt reaches
+    /// the terminal (the plugin inherits stderr), and after `--exec-timeout` the caller gets a
+    /// reason instead of waiting on: the only error of kind [`ErrorKind::Timeout`] here.
+    pub async fn build_client(&self, config: Config) -> Result<Client, SourceError> {
+        let build_error = |e: kube::Error| SourceError {
+            kind: ErrorKind::Other,
+            message: format!("cannot build the Kubernetes client (TLS or proxy settings): {e}"),
+        };
+        let Some(exec) = config.auth_info.exec.as_ref() else {
+            return Client::try_from(config).map_err(build_error);
+        };
+        let plugin = exec.command.clone().unwrap_or_else(|| "?".into());
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        // The client's request buffer spawns its worker on the caller's runtime.
+        let runtime = tokio::runtime::Handle::current();
+        // Detached: a plugin that never returns keeps its thread, not kedatui, waiting.
+        std::thread::Builder::new()
+            .name("kube-exec-plugin".into())
+            .spawn(move || {
+                let _entered = runtime.enter();
+                let _ = tx.send(Client::try_from(config));
+            })
+            .map_err(|e| SourceError {
+                kind: ErrorKind::Other,
+                message: format!("cannot start the kubeconfig's exec plugin `{plugin}`: {e}"),
+            })?;
+        let mut rx = rx;
+        let result = match tokio::time::timeout(EXEC_NOTICE_AFTER, &mut rx).await {
+            Ok(result) => Ok(result),
+            Err(_) => {
+                // Before the terminal is taken (the console and `doctor` build clients first).
+                eprintln!(
+                    "kedatui: waiting up to {} for the kubeconfig's exec plugin `{plugin}` to sign in…",
+                    shown(self.exec_timeout)
+                );
+                tokio::time::timeout(self.exec_timeout.saturating_sub(EXEC_NOTICE_AFTER), rx).await
+            }
+        };
+        match result {
+            Ok(Ok(built)) => built.map_err(|e| match e {
+                kube::Error::Auth(e) => SourceError {
+                    kind: ErrorKind::Unauthorized,
+                    message: format!("the kubeconfig's exec plugin `{plugin}` failed: {e}"),
+                },
+                e => build_error(e),
+            }),
+            Ok(Err(_)) => Err(SourceError {
+                kind: ErrorKind::Other,
+                message: format!(
+                    "the kubeconfig's exec plugin `{plugin}` stopped without an answer"
+                ),
+            }),
+            Err(_) => Err(SourceError {
+                kind: ErrorKind::Timeout,
+                message: format!(
+                    "the kubeconfig's exec plugin `{plugin}` gave no credential within {} (is it \
+                     waiting for a sign-in?): sign in first (`kubectl get ns` runs the plugin and \
+                     shows its prompt), or allow longer with --exec-timeout",
+                    shown(self.exec_timeout)
+                ),
+            }),
+        }
     }
 }

@@ -70,6 +70,26 @@ fn fix_for(error: &SourceError, otherwise: &str) -> String {
 pub async fn servicebus_checks(
     resolved: Result<Option<ServiceBusConfig>, ConnectionStringError>,
 ) -> Vec<Check> {
+    servicebus_checks_streamed(resolved, &mut |_| {}).await
+}
+
+/// [`servicebus_checks`], handing each to `on_check` as soon as it is made.
+pub async fn servicebus_checks_streamed(
+    resolved: Result<Option<ServiceBusConfig>, ConnectionStringError>,
+    on_check: &mut (dyn FnMut(&Check) + Send),
+) -> Vec<Check> {
+    let mut checks = Checks {
+        done: Vec::new(),
+        on_check,
+    };
+    servicebus_checks_into(resolved, &mut checks).await;
+    checks.done
+}
+
+async fn servicebus_checks_into(
+    resolved: Result<Option<ServiceBusConfig>, ConnectionStringError>,
+    checks: &mut Checks<'_>,
+) {
     let skip_rest = |why: &str| {
         vec![
             Check::skip(names::SEND, why),
@@ -79,7 +99,7 @@ pub async fn servicebus_checks(
     let cfg = match resolved {
         Ok(Some(cfg)) => cfg,
         Ok(None) => {
-            let mut checks = vec![Check::fail(
+            checks.push(Check::fail(
                 names::CONNECTION_STRING,
                 format!("no connection string: {CONNECTION_STRING_ENV} is not set"),
                 format!(
@@ -88,9 +108,9 @@ pub async fn servicebus_checks(
                      or pass --connection-string-file FILE; without keys, pass --fully-qualified-namespace \
                      NAME.servicebus.windows.net after `az login`"
                 ),
-            )];
+            ));
             checks.extend(skip_rest("skipped: no connection string"));
-            return checks;
+            return;
         }
         Err(e) => {
             let fix = match &e {
@@ -106,13 +126,14 @@ pub async fn servicebus_checks(
                       SharedAccessKeyName=<policy>;SharedAccessKey=<key>"
                     .to_owned(),
             };
-            let mut checks = vec![Check::fail(names::CONNECTION_STRING, e.to_string(), fix)];
+            checks.push(Check::fail(names::CONNECTION_STRING, e.to_string(), fix));
             checks.extend(skip_rest("skipped: the connection string does not parse"));
-            return checks;
+            return;
         }
     };
     if let Some(auth) = cfg.connection.entra.clone() {
-        return super::doctor_entra::keyless_checks(&cfg, &auth).await;
+        checks.extend(super::doctor_entra::keyless_checks(&cfg, &auth).await);
+        return;
     }
     let mut detail = format!(
         "{} (policy {}), queue {}",
@@ -126,7 +147,7 @@ pub async fn servicebus_checks(
             manage.key_name
         ));
     }
-    let mut checks = vec![Check::pass(names::CONNECTION_STRING, detail)];
+    checks.push(Check::pass(names::CONNECTION_STRING, detail));
     let queue = cfg.queue.as_str();
     let policy = cfg.connection.key_name.as_str();
     let counts_policy = cfg.counts_connection().key_name.as_str();
@@ -177,7 +198,6 @@ pub async fn servicebus_checks(
             Check::fail(names::MANAGE, e.message, fix)
         }
     });
-    checks
 }
 
 /// The fix when Service Bus refused the key itself (wrong key, rotated key, wrong policy name).
@@ -188,9 +208,44 @@ fn key_refused_fix(policy: &str, env: &str) -> String {
     )
 }
 
+/// The checks so far, each handed to `on_check` as it is made (`doctor` prints it at once).
+struct Checks<'a> {
+    done: Vec<Check>,
+    on_check: &'a mut (dyn FnMut(&Check) + Send),
+}
+
+impl Checks<'_> {
+    fn push(&mut self, check: Check) {
+        (self.on_check)(&check);
+        self.done.push(check);
+    }
+
+    fn extend(&mut self, checks: impl IntoIterator<Item = Check>) {
+        for check in checks {
+            self.push(check);
+        }
+    }
+}
+
 /// The cluster-side checks, in order.
 pub async fn cluster_checks(args: &ClusterArgs) -> Vec<Check> {
-    let mut checks = Vec::new();
+    cluster_checks_streamed(args, &mut |_| {}).await
+}
+
+/// [`cluster_checks`], handing each to `on_check` as soon as it is made.
+pub async fn cluster_checks_streamed(
+    args: &ClusterArgs,
+    on_check: &mut (dyn FnMut(&Check) + Send),
+) -> Vec<Check> {
+    let mut checks = Checks {
+        done: Vec::new(),
+        on_check,
+    };
+    cluster_checks_into(args, &mut checks).await;
+    checks.done
+}
+
+async fn cluster_checks_into(args: &ClusterArgs, checks: &mut Checks<'_>) {
     let ns = args.namespace.as_str();
     let rest = [
         names::NAMESPACE,
@@ -209,9 +264,15 @@ pub async fn cluster_checks(args: &ClusterArgs) -> Vec<Check> {
         )),
         Ok(config) => {
             let url = config.cluster_url.to_string();
-            match Client::try_from(config) {
+            let exec = config.auth_info.exec.is_some();
+            match args.build_client(config).await {
+                Err(e) if exec => Err((
+                    e.message,
+                    "sign in through the plugin (`kubectl get ns` shows its prompt), then run \
+                     `kedatui doctor` again",
+                )),
                 Err(e) => Err((
-                    format!("cannot build the Kubernetes client: {e}"),
+                    e.message,
                     "check the kubeconfig's server, certificates and proxy settings",
                 )),
                 Ok(client) => match timed(client.apiserver_version()).await {
@@ -246,7 +307,7 @@ pub async fn cluster_checks(args: &ClusterArgs) -> Vec<Check> {
                 rest.iter()
                     .map(|n| Check::skip(n, "skipped: the cluster is not reachable")),
             );
-            return checks;
+            return;
         }
     };
 
@@ -405,7 +466,6 @@ pub async fn cluster_checks(args: &ClusterArgs) -> Vec<Check> {
     });
 
     checks.push(rbac_check(&client, ns, crds_ok).await);
-    checks
 }
 
 /// List and watch every kind the console follows, as the watchers will.
@@ -489,22 +549,42 @@ pub struct DoctorArgs {
 
 /// Every check, Service Bus side then cluster side.
 pub async fn doctor_report(args: &DoctorArgs) -> Report {
-    let mut checks = servicebus_checks(args.servicebus.resolve()).await;
-    checks.extend(cluster_checks(&args.cluster).await);
+    doctor_report_streamed(args, &mut |_| {}).await
+}
+
+/// [`doctor_report`], handing each check to `on_check` as soon as it is made: the Service Bus
+/// checks, then the cluster's.
+pub async fn doctor_report_streamed(
+    args: &DoctorArgs,
+    on_check: &mut (dyn FnMut(&Check) + Send),
+) -> Report {
+    let mut checks = servicebus_checks_streamed(args.servicebus.resolve(), on_check).await;
+    checks.extend(cluster_checks_streamed(&args.cluster, on_check).await);
     Report::new(checks)
 }
 
-/// Exit 0 only if every check passed, 1 otherwise.
+/// Exit 0 only if every check passed, 1 otherwise. The text report is printed line by line as
+/// the checks finish (a slow network or a waiting exec plugin never leaves the screen blank);
+/// `--json` prints one document at the end.
 pub fn run_doctor(args: DoctorArgs) -> color_eyre::Result<ExitCode> {
+    use std::io::Write as _;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let report = runtime.block_on(doctor_report(&args));
+    let json = args.json;
+    let mut print_check = |check: &Check| {
+        if !json {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(Report::render_check(check).as_bytes());
+            let _ = out.flush();
+        }
+    };
+    let report = runtime.block_on(doctor_report_streamed(&args, &mut print_check));
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", report.render_text());
+        print!("{}", report.render_summary());
     }
     Ok(if report.ok {
         ExitCode::SUCCESS

@@ -67,18 +67,29 @@ impl Report {
 
     /// ✔/✘ per check, the fix under each ✘, skipped checks dimmed as `-`.
     pub fn render_text(&self) -> String {
+        let mut out: String = self.checks.iter().map(Self::render_check).collect();
+        out.push_str(&self.render_summary());
+        out
+    }
+
+    /// One check's lines of [`render_text`](Self::render_text).
+    pub fn render_check(c: &Check) -> String {
         let mut out = String::new();
-        for c in &self.checks {
-            let mark = match c.outcome {
-                Outcome::Pass => "✔",
-                Outcome::Fail => "✘",
-                Outcome::Skip => "-",
-            };
-            let _ = writeln!(out, "{mark} {}: {}", c.name, c.detail);
-            if let Some(fix) = &c.fix {
-                let _ = writeln!(out, "    fix: {fix}");
-            }
+        let mark = match c.outcome {
+            Outcome::Pass => "✔",
+            Outcome::Fail => "✘",
+            Outcome::Skip => "-",
+        };
+        let _ = writeln!(out, "{mark} {}: {}", c.name, c.detail);
+        if let Some(fix) = &c.fix {
+            let _ = writeln!(out, "    fix: {fix}");
         }
+        out
+    }
+
+    /// The last line of [`render_text`](Self::render_text).
+    pub fn render_summary(&self) -> String {
+        let mut out = String::new();
         let failed = self
             .checks
             .iter()

@@ -371,6 +371,8 @@ pub fn parse(bytes: &[u8]) -> Result<Recording, RecordingError> {
 }
 
 fn parse_header(line: &[u8]) -> Result<Header, RecordingError> {
+    // Editors on Windows may add a UTF-8 byte-order mark: it is not part of the JSON.
+    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
     let value: serde_json::Value = match serde_json::from_slice(line) {
         Ok(v) => v,
         Err(err) if err.is_eof() => return Err(RecordingError::Truncated { line: 1 }),

@@ -182,3 +182,18 @@ pub fn spawn(
     });
     (tx, task)
 }
+
+#[cfg(test)]
+mod tests {
+    /// #19 item 10: a UTF-8 byte-order mark before the header (a Windows editor's) is accepted.
+    #[test]
+    fn a_byte_order_mark_before_the_header_is_accepted() {
+        let header = r#"{"kedatui_recording":1,"started_at":"2026-09-21T14:13:20Z","config":{"mode":"simulator","bursts":[10],"trickle_per_second":5.0,"warp":1.0,"namespace":"keda-demo","queue":"kedaqueue","scaled_object":"kedasbreceiver-scaler","deployment":"kedasbreceiver"}}"#;
+        let text = format!(
+            "\u{feff}{header}\n{{\"ms\":0,\"event\":{{\"Tick\":{{\"now\":\"2026-09-21T14:13:20Z\"}}}}}}\n"
+        );
+        let recording = crate::record::parse(text.as_bytes()).expect("a BOM is not corruption");
+        assert_eq!(recording.header.config.0.bursts, vec![10]);
+        assert_eq!(recording.entries.len(), 1);
+    }
+}

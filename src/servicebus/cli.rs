@@ -255,6 +255,9 @@ impl ServiceBusArgs {
     }
 }
 
+/// The largest connection string file read: a connection string is a few hundred bytes.
+pub const MAX_CONNECTION_STRING_FILE_BYTES: u64 = 64 << 10;
+
 /// A connection string from its file, else the environment variable `var`; `None` when neither
 /// is set. A variable set to nothing (or blanks) is an error, not "unset": the console would
 /// otherwise quietly run the simulator while the speaker believes it is live.
@@ -264,14 +267,16 @@ fn read_source(
     var: &'static str,
 ) -> Result<Option<String>, ConnectionStringError> {
     match file {
-        Some(path) => {
-            std::fs::read_to_string(path)
-                .map(Some)
-                .map_err(|e| ConnectionStringError::File {
-                    path: path.display().to_string(),
-                    reason: e.to_string(),
-                })
-        }
+        Some(path) => kedatui_core::files::read_text(
+            path,
+            MAX_CONNECTION_STRING_FILE_BYTES,
+            "a connection string file",
+        )
+        .map(Some)
+        .map_err(|e| ConnectionStringError::File {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        }),
         None => match env_value {
             Some(v) if v.trim().is_empty() => {
                 Err(ConnectionStringError::EmptyVariable { name: var })

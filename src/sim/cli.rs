@@ -86,12 +86,20 @@ pub struct SimArgs {
     pub initial_replicas: Option<u32>,
 }
 
+/// The largest ScaledObject file read: one object is a few kilobytes.
+pub const MAX_SCALED_OBJECT_FILE_BYTES: u64 = 1 << 20;
+
 impl SimArgs {
     /// `base`, then the ScaledObject file if given, then each flag that is set; validated.
     pub fn apply(&self, base: SimConfig) -> Result<SimConfig, ConfigError> {
         let mut c = match &self.scaledobject {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+                let text = kedatui_core::files::read_text(
+                    path,
+                    MAX_SCALED_OBJECT_FILE_BYTES,
+                    "a ScaledObject YAML",
+                )
+                .map_err(|e| ConfigError::Read {
                     path: path.display().to_string(),
                     message: e.to_string(),
                 })?;

@@ -112,7 +112,10 @@ pub async fn resolve(
     let explicit = cluster.kubeconfig.is_some() || cluster.context.is_some();
     let cluster = match cluster.client().await {
         Ok((_, cfg)) => Ok(cfg),
-        Err(e) if explicit => return Err(SetupError(format!("cluster: {e}"))),
+        // A timed-out exec plugin may still be reading the terminal: the TUI must not start.
+        Err(e) if explicit || e.kind == ErrorKind::Timeout => {
+            return Err(SetupError(format!("cluster: {e}")));
+        }
         Err(e) => Err(SourceError {
             kind: ErrorKind::Unreachable,
             message: format!("{e} (pass --kubeconfig/--context; the queue side works without)"),
@@ -122,6 +125,99 @@ pub async fn resolve(
         servicebus,
         cluster,
     })))
+}
+
+/// `--lab` brings its own loopback Service Bus: `--sim` contradicts it, and a Service Bus the
+/// user configured would be replaced without a word (the speaker would believe it was theirs).
+/// Refused before anything starts (exit 2).
+pub fn check_lab_flags(
+    force_simulator: bool,
+    servicebus: &ServiceBusArgs,
+    env: &ServiceBusEnv,
+) -> Result<(), SetupError> {
+    use crate::servicebus::cli::MANAGE_CONNECTION_STRING_ENV;
+    use crate::servicebus::entra::FULLY_QUALIFIED_NAMESPACE_ENV;
+    if force_simulator {
+        return Err(SetupError(
+            "--lab and --sim contradict each other: --lab watches the lab in live mode, --sim \
+             runs the simulator; drop one"
+                .into(),
+        ));
+    }
+    let configured = [
+        (
+            servicebus.connection_string_file.is_some(),
+            "--connection-string-file",
+        ),
+        (
+            servicebus.manage_connection_string_file.is_some(),
+            "--manage-connection-string-file",
+        ),
+        (env.connection_string.is_some(), CONNECTION_STRING_ENV),
+        (
+            env.manage_connection_string.is_some(),
+            MANAGE_CONNECTION_STRING_ENV,
+        ),
+        (
+            servicebus.fully_qualified_namespace.is_some(),
+            FULLY_QUALIFIED_NAMESPACE_ENV,
+        ),
+        (
+            servicebus.management_url.is_some(),
+            "--management-url ($SERVICEBUS_MANAGEMENT_URL)",
+        ),
+    ];
+    match configured.iter().find(|(set, _)| *set) {
+        Some((_, what)) => Err(SetupError(format!(
+            "--lab uses its own loopback Service Bus, but {what} is set too: unset it for the \
+             lab, or drop --lab to use that Service Bus"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The simulator shows the names given on the command line (`--queue`, `-n`, `--scaledobject`)
+/// instead of the demo's: nothing connects, but the header reads as the speaker's own set-up.
+/// `--selector` has nothing to select in the simulator and is refused (exit 2).
+pub fn name_the_simulator(
+    names: &mut crate::sim::config::SimNames,
+    servicebus: &ServiceBusArgs,
+    cluster: &ClusterArgs,
+) -> Result<(), SetupError> {
+    // Reached with `--sim` (without it, resolve refuses a lone --kubeconfig/--context).
+    if let Some(flag) = [
+        (cluster.kubeconfig.is_some(), "--kubeconfig"),
+        (cluster.context.is_some(), "--context"),
+    ]
+    .iter()
+    .find_map(|(set, flag)| set.then_some(flag))
+    {
+        return Err(SetupError(format!(
+            "{flag} names a live cluster, but --sim runs the simulator: drop {flag} or --sim"
+        )));
+    }
+    if cluster.selector.is_some() {
+        return Err(SetupError(format!(
+            "--selector picks pods of a live cluster, but the simulator runs (no Service Bus \
+             is configured, or --sim): set {CONNECTION_STRING_ENV} (or pass \
+             --connection-string-file FILE) for live mode, or drop --selector"
+        )));
+    }
+    let defaults = ClusterArgs::default();
+    if let Some(queue) = servicebus.queue.as_deref().map(str::trim) {
+        if queue.is_empty() {
+            return Err(SetupError("the queue name is empty".into()));
+        }
+        queue.clone_into(&mut names.queue);
+    }
+    // Flags with a default: only a value other than the default names something.
+    if cluster.namespace != defaults.namespace {
+        names.namespace.clone_from(&cluster.namespace);
+    }
+    if cluster.scaledobject != defaults.scaledobject {
+        names.scaled_object.clone_from(&cluster.scaledobject);
+    }
+    Ok(())
 }
 
 /// Start the Service Bus source, the cluster watchers and the wall clock, all sending into

@@ -90,3 +90,98 @@ pub async fn pump_until(
         }
     }
 }
+
+/// The prompt the exec plugin of [`blocking_exec_kubeconfig`] prints, as kubelogin's device code
+/// sign-in does.
+pub const EXEC_PROMPT: &str = "To sign in, use a web browser to open https://microsoft.com/devicelogin and enter the code KEDATUI-TEST";
+
+/// A kubeconfig in `dir` whose user signs in with an exec plugin that prints [`EXEC_PROMPT`] on
+/// stderr and then waits (for a sign-in that never comes). Returns the kubeconfig and the file
+/// the plugin writes its process id to, for [`kill_exec_plugin`].
+pub fn blocking_exec_kubeconfig(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let pid_file = dir.join("exec-plugin.pid");
+    let plugin = dir.join("exec-plugin.sh");
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh\necho $$ > '{}'\necho '{EXEC_PROMPT}' >&2\nexec sleep 600\n",
+            pid_file.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:1\n\
+             contexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\n\
+             users:\n- name: u\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n\
+             \x20     command: {}\n      interactiveMode: IfAvailable\n",
+            plugin.display()
+        ),
+    )
+    .unwrap();
+    (kubeconfig, pid_file)
+}
+
+/// Kill the exec plugin of [`blocking_exec_kubeconfig`] once it has written its process id
+/// (fails after `limit` if it never started).
+pub fn kill_exec_plugin(pid_file: &std::path::Path, limit: std::time::Duration) {
+    let deadline = std::time::Instant::now() + limit;
+    let pid = loop {
+        if let Some(pid) = std::fs::read_to_string(pid_file)
+            .ok()
+            .filter(|p| p.ends_with('\n'))
+        {
+            break pid.trim().to_owned();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the exec plugin never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let _ = Command::new("kill").arg(&pid).status();
+}
+
+/// kedatui with `args`, `envs` and the Service Bus variables not in `envs` removed; stdout and
+/// stderr piped, stdin empty.
+pub fn spawn_kedatui(args: &[&str], envs: &[(&str, &str)]) -> std::process::Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kedatui"));
+    command.args(args);
+    for var in pty::SERVICEBUS_VARS {
+        command.env_remove(var);
+    }
+    command
+        .envs(envs.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run kedatui")
+}
+
+/// Wait for `child` to exit; kill it and fail if it has not after `limit`.
+pub fn wait_within(child: &mut std::process::Child, limit: std::time::Duration) -> i32 {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for kedatui") {
+            return status.code().expect("exit code");
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("kedatui did not exit within {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// All of a pipe's text (after the process and everything holding the pipe exited).
+pub fn read_all(pipe: Option<impl std::io::Read>) -> String {
+    let mut text = String::new();
+    pipe.expect("piped").read_to_string(&mut text).unwrap();
+    text
+}

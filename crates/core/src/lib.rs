@@ -5,6 +5,7 @@
 pub mod crd;
 pub mod duration;
 pub mod event;
+pub mod files;
 pub mod kube;
 pub mod kubectl;
 pub mod model;

@@ -65,6 +65,11 @@ pub enum ConnectionStringError {
     MissingKeyName,
     #[error("the Service Bus connection string has no SharedAccessKey")]
     MissingKey,
+    /// Service Bus keys are 44 characters; the SAS signer refuses more than 256, mid-send.
+    #[error(
+        "the Service Bus connection string's SharedAccessKey is {length} characters long, more than a key can be (at most {MAX_KEY_LENGTH}): copy the connection string again"
+    )]
+    KeyTooLong { length: usize },
     #[error(
         "the Service Bus connection string uses SharedAccessSignature; kedatui needs SharedAccessKeyName and SharedAccessKey"
     )]
@@ -142,6 +147,9 @@ pub const AMQP_PORT: u16 = 5672;
 /// Microsoft's Service Bus emulator serves the management API on this port.
 pub const EMULATOR_MANAGEMENT_PORT: u16 = 5300;
 
+/// The longest SharedAccessKey the SAS signer takes (azservicebus's `MAXIMUM_KEY_LENGTH`).
+pub const MAX_KEY_LENGTH: usize = 256;
+
 /// Parses a connection string. Keys are matched case-insensitively, values split on the first `=`
 /// (base64 keys end in `=`), empty parts (a trailing `;`) are ignored.
 pub fn parse(input: &str) -> Result<ConnectionString, ConnectionStringError> {
@@ -213,6 +221,9 @@ pub fn parse(input: &str) -> Result<ConnectionString, ConnectionStringError> {
     }
     if emulator && !is_local_host(&host) {
         return Err(ConnectionStringError::EmulatorNotLocal { host });
+    }
+    if let Some(k) = key.as_ref().filter(|k| k.len() > MAX_KEY_LENGTH) {
+        return Err(ConnectionStringError::KeyTooLong { length: k.len() });
     }
     Ok(ConnectionString {
         host,
