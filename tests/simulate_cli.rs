@@ -199,3 +199,63 @@ fn same_seed_same_output() {
     ];
     assert_eq!(simulate(&args).stdout, simulate(&args).stdout);
 }
+
+/// docs/keda-semantics.md §4.5: `storeScaleEvent` never deletes a scale event, it only marks it
+/// outdated, so scale-downs older than their own 15 s policy period still count toward the
+/// 120 s scale-up period. Upstream's functions have 16 replicas at t = 135 s here; dropping the
+/// old scale-downs gave 15.
+#[test]
+fn old_scale_downs_still_count_toward_a_longer_scale_up_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("so.yaml");
+    std::fs::write(
+        &path,
+        r#"apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: {name: kedasbreceiver-scaler, namespace: keda-demo}
+spec:
+  scaleTargetRef: {name: kedasbreceiver}
+  advanced:
+    horizontalPodAutoscalerConfig:
+      behavior:
+        scaleUp:
+          policies: [{type: Pods, value: 10, periodSeconds: 120}]
+        scaleDown:
+          stabilizationWindowSeconds: 0
+          policies: [{type: Pods, value: 1, periodSeconds: 15}]
+  triggers:
+  - type: azure-servicebus
+    metadata: {queueName: kedaqueue, messageCount: "5"}
+"#,
+    )
+    .unwrap();
+    let o = simulate(&[
+        "--scaledobject",
+        path.to_str().unwrap(),
+        "--no-consume",
+        "--polling-interval",
+        "5s",
+        "--cooldown",
+        "300s",
+        "--burst",
+        "0s:40",
+        "--purge",
+        "20s",
+        "--burst",
+        "61s:200",
+        "--purge",
+        "76s",
+        "--burst",
+        "91s:500",
+        "--duration",
+        "180s",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let specs: Vec<u32> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(3).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(specs[135], 16, "spec.replicas at t=135 s; series {specs:?}");
+}

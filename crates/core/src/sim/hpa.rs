@@ -55,12 +55,21 @@ struct Timestamped {
     value: i64,
 }
 
+/// `timestampedScaleEvent`: a rescale's replica change, and whether `markScaleEventsOutdated`
+/// found it older than its direction's longest policy period (its slot may then be reused).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ScaleEvent {
+    at: i64,
+    change: i64,
+    outdated: bool,
+}
+
 /// The HPA controller's per-HPA memory: recommendations and (behavior path only) scale events.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HpaHistory {
     recommendations: Vec<Timestamped>,
-    scale_up_events: Vec<Timestamped>,
-    scale_down_events: Vec<Timestamped>,
+    scale_up_events: Vec<ScaleEvent>,
+    scale_down_events: Vec<ScaleEvent>,
 }
 
 const READY_FOR_NEW_SCALE: (&str, &str) =
@@ -283,13 +292,15 @@ impl HpaHistory {
         finish(stabilized, desired, able, rule)
     }
 
-    /// `getReplicasChangePerPeriod`: events strictly after `now - period`.
-    fn change_in_period(events: &[Timestamped], now: i64, period: i64) -> i64 {
+    /// `getReplicasChangePerPeriod`: events strictly after `now - period`, outdated or not (the
+    /// mark only frees a slot, so a scale-down older than its own longest period still counts
+    /// toward a longer scale-up period).
+    fn change_in_period(events: &[ScaleEvent], now: i64, period: i64) -> i64 {
         let cutoff = now - period;
         events
             .iter()
             .filter(|e| e.at > cutoff)
-            .map(|e| e.value)
+            .map(|e| e.change)
             .sum()
     }
 
@@ -348,8 +359,9 @@ impl HpaHistory {
         result
     }
 
-    /// `storeScaleEvent` (behavior path only): remembers the HPA's own rescales; entries older
-    /// than the longest policy period of that direction are dropped (upstream reuses their slots).
+    /// `storeScaleEvent` (behavior path only): remembers the HPA's own rescales. Nothing is
+    /// deleted: `markScaleEventsOutdated` marks the events before `now - longest policy period`
+    /// of that direction, and the new event overwrites the last marked slot (else it is appended).
     pub fn store_scale_event(&mut self, behavior: &Behavior, now: i64, previous: u32, new: u32) {
         let (events, rules, change) = if new > previous {
             (
@@ -370,11 +382,25 @@ impl HpaHistory {
             .map(|p| p.period.as_nanos() as i64)
             .max()
             .unwrap_or(0);
-        events.retain(|e| e.at >= now - longest);
-        events.push(Timestamped {
+        let cutoff = now - longest;
+        let mut last_outdated = None;
+        for (i, event) in events.iter_mut().enumerate() {
+            if event.at < cutoff {
+                event.outdated = true;
+            }
+            if event.outdated {
+                last_outdated = Some(i);
+            }
+        }
+        let event = ScaleEvent {
             at: now,
-            value: i64::from(change),
-        });
+            change: i64::from(change),
+            outdated: false,
+        };
+        match last_outdated {
+            Some(i) => events[i] = event,
+            None => events.push(event),
+        }
     }
 }
 
@@ -567,6 +593,69 @@ mod tests {
                 "t={t}"
             );
         }
+    }
+
+    /// §4.5 `storeScaleEvent`: nothing is deleted; events before `now − longest period` are
+    /// marked outdated (the mark sticks) and the new event takes the LAST outdated slot, else
+    /// it is appended. Scale-down rules: Pods 1 per 15 s.
+    #[test]
+    fn scale_events_are_marked_outdated_and_the_last_outdated_slot_is_reused() {
+        let mut b = Behavior::kubernetes_default();
+        b.scale_down.policies = vec![crate::sim::config::ScalingPolicy {
+            kind: PolicyKind::Pods,
+            value: 1,
+            period: jiff::SignedDuration::from_secs(15),
+        }];
+        let mut h = HpaHistory::default();
+        // (time, slots after storing a 1-pod scale-down as (time, outdated))
+        let cases: [(i64, &[(i64, bool)]); 6] = [
+            (0, &[(0, false)]),
+            // 0 is exactly at the cutoff: not before it, so not outdated; appended.
+            (15, &[(0, false), (15, false)]),
+            (30, &[(30, false), (15, false)]),
+            (45, &[(30, false), (45, false)]),
+            // Both are outdated: the last one (slot 1) is overwritten, slot 0 stays marked.
+            (100, &[(30, true), (100, false)]),
+            (101, &[(101, false), (100, false)]),
+        ];
+        for (t, slots) in cases {
+            h.store_scale_event(&b, t * S, 3, 2);
+            let got: Vec<(i64, bool)> = h
+                .scale_down_events
+                .iter()
+                .map(|e| (e.at / S, e.outdated))
+                .collect();
+            assert_eq!(got, slots, "t={t}");
+            assert!(h.scale_down_events.iter().all(|e| e.change == 1));
+        }
+        assert!(h.scale_up_events.is_empty());
+    }
+
+    /// An outdated scale-down (older than its own 15 s period) still counts toward a 120 s
+    /// scale-up period: `getReplicasChangePerPeriod` ignores the mark.
+    #[test]
+    fn outdated_scale_downs_still_raise_the_scale_up_period_start() {
+        let mut b = Behavior::kubernetes_default();
+        b.scale_up.policies = vec![crate::sim::config::ScalingPolicy {
+            kind: PolicyKind::Pods,
+            value: 10,
+            period: jiff::SignedDuration::from_secs(120),
+        }];
+        b.scale_down.policies = vec![crate::sim::config::ScalingPolicy {
+            kind: PolicyKind::Pods,
+            value: 1,
+            period: jiff::SignedDuration::from_secs(15),
+        }];
+        let mut h = HpaHistory::default();
+        h.store_scale_event(&b, 0, 1, 8); // +7
+        h.store_scale_event(&b, 15 * S, 8, 7);
+        h.store_scale_event(&b, 30 * S, 7, 6);
+        // Both earlier scale-downs are outdated now; only the last slot (30 s) is reused.
+        h.store_scale_event(&b, 60 * S, 6, 5);
+        assert_eq!(h.scale_down_events.len(), 2);
+        // At 70 s with 5 pods: start = 5 − 7 + 2 = 0, so Pods 10 allows 10 (dropping the
+        // 15 s event would give 5 − 7 + 1 + 10 = 9).
+        assert_eq!(h.scale_up_limit(70 * S, 5, &b.scale_up), 10);
     }
 
     #[test]
