@@ -186,11 +186,12 @@ fn ctrl_c_restores_the_terminal() {
 fn sigterm_restores_the_terminal() {
     let console = Console::start();
     let pid = console.pty.pid();
-    let kill = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
+    // nix, not the `kill` program: a minimal system has no procps.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .expect("SIGTERM the console");
     let (code, summary) = console.finish();
     assert_eq!(code, 143, "128 + SIGTERM");
     assert!(summary.contains("messages sent        0"), "{summary}");
