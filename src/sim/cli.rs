@@ -60,6 +60,10 @@ pub struct SimArgs {
     /// Count locked (in-flight) messages as active, as some observations suggest.
     #[arg(long)]
     pub count_in_flight: bool,
+    /// The cluster runs with the HPAConfigurableTolerance gate off (the default before
+    /// Kubernetes 1.35): a behavior's scaleUp/scaleDown.tolerance is ignored.
+    #[arg(long)]
+    pub no_hpa_configurable_tolerance: bool,
     /// Seed for pod names.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
@@ -134,6 +138,9 @@ impl SimArgs {
         }
         if self.count_in_flight {
             c.count_in_flight_as_active = true;
+        }
+        if self.no_hpa_configurable_tolerance {
+            c.hpa_configurable_tolerance = false;
         }
         if let Some(v) = self.scheduling_delay {
             c.pod.scheduling = v;

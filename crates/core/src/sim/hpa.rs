@@ -7,6 +7,24 @@
 use super::config::{Behavior, PolicyKind, ScalingRules, SelectPolicy};
 use crate::model::LimitReason;
 
+/// The tolerance band of `Tolerances.isWithin` (`replica_calculator.go`, v1.33+): below 1 the
+/// scale-down tolerance applies, above 1 the scale-up one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tolerances {
+    pub scale_down: f64,
+    pub scale_up: f64,
+}
+
+impl Tolerances {
+    /// The controller's single `--horizontal-pod-autoscaler-tolerance` for both directions.
+    pub fn both(tolerance: f64) -> Self {
+        Self {
+            scale_down: tolerance,
+            scale_up: tolerance,
+        }
+    }
+}
+
 /// `GetExternalPerPodMetricReplicas` (§4.3): the proposal and whether the usage ratio was within
 /// the tolerance. Within tolerance the proposal is `status.replicas`; outside it is
 /// `ceil(metric / target)`. A zero `status_replicas` gives an infinite or NaN ratio: never within.
@@ -14,10 +32,11 @@ pub fn metric_proposal(
     metric: u64,
     target: u64,
     status_replicas: u32,
-    tolerance: f64,
+    tolerance: Tolerances,
 ) -> (u32, bool) {
     let usage_ratio = metric as f64 / (target as f64 * f64::from(status_replicas));
-    let within = (1.0 - tolerance) <= usage_ratio && usage_ratio <= (1.0 + tolerance);
+    let within =
+        (1.0 - tolerance.scale_down) <= usage_ratio && usage_ratio <= (1.0 + tolerance.scale_up);
     if within {
         (status_replicas, true)
     } else {
@@ -435,9 +454,38 @@ mod tests {
         ];
         for (metric, target, status, proposal, within) in cases {
             assert_eq!(
-                metric_proposal(metric, target, status, 0.1),
+                metric_proposal(metric, target, status, Tolerances::both(0.1)),
                 (proposal, within),
                 "metric {metric}, target {target}, status.replicas {status}"
+            );
+        }
+    }
+
+    /// §4.3 `Tolerances.isWithin`: below 1 the scale-down tolerance, above 1 the scale-up one.
+    #[test]
+    fn per_direction_tolerances_bound_each_side() {
+        let up5 = Tolerances {
+            scale_down: 0.1,
+            scale_up: 0.05,
+        };
+        let down35 = Tolerances {
+            scale_down: 0.35,
+            scale_up: 0.1,
+        };
+        // (metric, status.replicas, tolerances, proposal, within)
+        let cases = [
+            (11, 2, Tolerances::both(0.1), 2, true), // ratio 1.1: inside ±10%
+            (11, 2, up5, 3, false),                  // above 1 + 0.05
+            (9, 2, up5, 2, true),                    // 0.9: the scale-down side is still 0.1
+            (14, 4, Tolerances::both(0.1), 3, false), // 0.7: outside ±10%
+            (14, 4, down35, 4, true),                // inside 1 − 0.35
+            (23, 4, down35, 5, false),               // 1.15: the scale-up side is still 0.1
+        ];
+        for (metric, status, tolerances, proposal, within) in cases {
+            assert_eq!(
+                metric_proposal(metric, 5, status, tolerances),
+                (proposal, within),
+                "{metric} messages at {status} replicas, {tolerances:?}"
             );
         }
     }
@@ -490,7 +538,7 @@ mod tests {
             ),
         ];
         for (name, behavior, expected) in cases {
-            let (proposal, _) = metric_proposal(100, 5, 1, 0.1);
+            let (proposal, _) = metric_proposal(100, 5, 1, Tolerances::both(0.1));
             assert_eq!(proposal, 20);
             assert_eq!(
                 run_syncs(behavior.as_ref(), 1, proposal, 30, 8),
