@@ -290,6 +290,10 @@ pub struct SimConfig {
     /// The `HPAConfigurableTolerance` feature gate (on by default from Kubernetes 1.35): whether
     /// a behavior's `scaleUp/scaleDown.tolerance` replaces `hpa_tolerance` for that direction.
     pub hpa_configurable_tolerance: bool,
+    /// The HPA's first sync comes one sync period after the HPA is created, as before
+    /// Kubernetes 1.37 (`enqueueHPA` → `queue.AddRateLimited`); otherwise at once, as upstream
+    /// now does (`queue.Add`, docs/keda-semantics.md §4.2).
+    pub hpa_first_sync_after_period: bool,
     /// `--horizontal-pod-autoscaler-downscale-stabilization` (300 s), the legacy window.
     pub downscale_stabilization: SignedDuration,
     /// Time one receiver needs to process one message.
@@ -375,6 +379,7 @@ impl SimConfig {
             hpa_sync_period: SignedDuration::from_secs(15),
             hpa_tolerance: 0.1,
             hpa_configurable_tolerance: true,
+            hpa_first_sync_after_period: false,
             downscale_stabilization: SignedDuration::from_secs(300),
             processing_time: SignedDuration::from_secs(2),
             concurrency: 1,
