@@ -140,6 +140,7 @@ fn busy_app() -> App {
         }),
         last_sync: None,
         next_sync: None,
+        tolerance: Default::default(),
     })))));
     app
 }

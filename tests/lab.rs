@@ -240,11 +240,12 @@ fn burst_cycle(crash: bool) {
         let pid = console.pid();
         let receivers = receiver_children(pid);
         assert!(!receivers.is_empty(), "the lab runs receiver processes");
-        let kill = Command::new("kill")
-            .args(["-KILL", &receivers[0].to_string()])
-            .status()
-            .unwrap();
-        assert!(kill.success());
+        // nix, not the `kill` program: a minimal system has no procps.
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(receivers[0] as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        )
+        .expect("SIGKILL the receiver");
         console.wait_for("CrashLoopBackOff", |_, pods| {
             pods.statuses.contains("CrashLoopBackOff")
         });

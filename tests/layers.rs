@@ -88,24 +88,168 @@ fn the_servicebus_crate_stands_alone() {
     assert_none_of("kedatui-servicebus", CONSOLE_AND_CLUSTER);
 }
 
+/// The crates that build OpenSSL (or link it through native-tls).
+const OPENSSL: &[&str] = &["openssl", "openssl-sys", "native-tls", "hyper-tls"];
+
+/// One `[[package]]` of a Cargo.lock: name, version, whether it is a path (workspace or
+/// vendored) package, and its dependencies as the lock writes them (`name` or `name version`).
+struct Locked {
+    name: String,
+    version: String,
+    local: bool,
+    dependencies: Vec<String>,
+}
+
+fn parse_lock(text: &str) -> Vec<Locked> {
+    let mut packages: Vec<Locked> = Vec::new();
+    let mut in_dependencies = false;
+    let unquote = |v: &str| v.trim().trim_matches('"').to_owned();
+    for line in text.lines() {
+        let line = line.trim();
+        if line == "[[package]]" {
+            packages.push(Locked {
+                name: String::new(),
+                version: String::new(),
+                local: true,
+                dependencies: Vec::new(),
+            });
+            in_dependencies = false;
+            continue;
+        }
+        let Some(package) = packages.last_mut() else {
+            continue;
+        };
+        if in_dependencies {
+            if line.starts_with(']') {
+                in_dependencies = false;
+            } else if !line.is_empty() {
+                package
+                    .dependencies
+                    .push(unquote(line.trim_end_matches(',')));
+            }
+        } else if let Some(v) = line.strip_prefix("name = ") {
+            package.name = unquote(v);
+        } else if let Some(v) = line.strip_prefix("version = ") {
+            package.version = unquote(v);
+        } else if line.starts_with("source = ") {
+            package.local = false;
+        } else if line.starts_with("dependencies = [") {
+            in_dependencies = !line.ends_with(']');
+        } else if line.starts_with('[') {
+            // `[metadata]` or another table: no more package fields.
+            packages.pop_if(|p| p.name.is_empty());
+        }
+    }
+    packages
+}
+
+/// The crate names reachable from the lock's path packages (the workspace and `vendor/`),
+/// sorted and deduplicated. The lock holds every target's and every kind's dependencies
+/// (normal, build, dev) and needs nothing downloaded, so this works on a fresh clone, where
+/// `cargo tree --offline --target all` fails for lack of, say, Windows-only crates.
+fn locked_tree_names(lock: &str) -> Vec<String> {
+    let packages = parse_lock(lock);
+    let find = |dep: &str| -> Option<usize> {
+        let mut parts = dep.split_whitespace();
+        let name = parts.next()?;
+        let version = parts.next();
+        packages
+            .iter()
+            .position(|p| p.name == name && version.is_none_or(|v| p.version == v))
+    };
+    let mut seen = vec![false; packages.len()];
+    let mut stack: Vec<usize> = (0..packages.len()).filter(|&i| packages[i].local).collect();
+    while let Some(i) = stack.pop() {
+        if std::mem::replace(&mut seen[i], true) {
+            continue;
+        }
+        for dep in &packages[i].dependencies {
+            let j = find(dep).unwrap_or_else(|| panic!("{dep:?} is not a package of the lock"));
+            stack.push(j);
+        }
+    }
+    let mut names: Vec<String> = packages
+        .iter()
+        .zip(&seen)
+        .filter(|(_, seen)| **seen)
+        .map(|(p, _)| p.name.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Which of [`OPENSSL`] the lock's tree holds.
+fn openssl_in(lock: &str) -> Vec<String> {
+    locked_tree_names(lock)
+        .into_iter()
+        .filter(|n| OPENSSL.contains(&n.as_str()))
+        .collect()
+}
+
 /// #13: a fresh machine needs Rust and a C compiler, not libssl-dev and pkg-config; nothing in
 /// any member's tree (tests included, every target platform) builds OpenSSL, vendored or not.
 /// The copies under `vendor/` (see `vendor/azservicebus/PATCHED.md`) keep native-tls out.
 #[test]
 fn no_crate_in_the_workspace_builds_openssl() {
-    let names = tree_names(&["--workspace", "--target", "all", "-e", "normal,build,dev"]);
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).expect("Cargo.lock");
+    let names = locked_tree_names(&lock);
     assert!(
         names.iter().any(|n| n == "reqwest") && names.iter().any(|n| n == "rustls"),
         "the scan sees the TLS crates at all: {names:?}"
     );
-    let found: Vec<&String> = names
-        .iter()
-        .filter(|n| ["openssl", "openssl-sys", "native-tls", "hyper-tls"].contains(&n.as_str()))
-        .collect();
+    assert!(
+        names.iter().any(|n| n == "kedatui") && names.iter().any(|n| n == "receiver"),
+        "the scan starts at the workspace: {names:?}"
+    );
+    let found = openssl_in(&lock);
     assert!(
         found.is_empty(),
         "{found:?} in the tree (see `cargo tree --workspace --target all -i CRATE`)"
     );
+}
+
+/// The check above is not blind: a lock whose tree reaches openssl-sys (through native-tls,
+/// behind a versioned dependency) fails it; a stray package nothing depends on does not count.
+#[test]
+fn the_openssl_check_finds_openssl_in_a_lock() {
+    let lock = r#"version = 4
+
+[[package]]
+name = "app"
+version = "0.1.0"
+dependencies = [
+ "hyper",
+ "native-tls 0.2.14",
+]
+
+[[package]]
+name = "hyper"
+version = "1.0.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[package]]
+name = "native-tls"
+version = "0.2.14"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = [
+ "openssl-sys",
+]
+
+[[package]]
+name = "openssl-sys"
+version = "0.9.109"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[package]]
+name = "openssl"
+version = "0.10.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+"#;
+    assert_eq!(openssl_in(lock), ["native-tls", "openssl-sys"]);
+    let clean = lock.replace(" \"native-tls 0.2.14\",\n", "");
+    assert_eq!(openssl_in(&clean), Vec::<String>::new());
+    assert_eq!(locked_tree_names(&clean), ["app", "hyper"]);
 }
 
 /// Code (comments stripped) of every `.rs` file under `dir`.
@@ -227,4 +371,33 @@ fn the_import_scan_sees_plain_grouped_and_nested_paths() {
     ] {
         assert_eq!(named_modules(code, &forbidden), expect, "{code}");
     }
+}
+
+/// #16: a minimal Debian (Rust and gcc, no procps) runs every test: tests send signals and wait
+/// on conditions themselves (`nix`, deadlines), never through programs such a system may lack.
+#[test]
+fn tests_run_no_program_a_minimal_system_lacks() {
+    const PROGRAMS: &[&str] = &[
+        "kill", "pkill", "killall", "pgrep", "ps", "pidof", "sleep", "timeout", "top", "lsof",
+        "ss", "netstat", "curl", "wget",
+    ];
+    let mut offending = Vec::new();
+    for dir in [
+        "tests",
+        "testkit",
+        "receiver/tests",
+        "crates",
+        "src",
+        "benches",
+    ] {
+        for (path, code) in sources(&root().join(dir)) {
+            let flat: String = code.split_whitespace().collect();
+            for program in PROGRAMS {
+                if flat.contains(&format!("Command::new(\"{program}\")")) {
+                    offending.push(format!("{}: {program}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(offending.is_empty(), "external programs: {offending:#?}");
 }

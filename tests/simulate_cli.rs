@@ -199,3 +199,118 @@ fn same_seed_same_output() {
     ];
     assert_eq!(simulate(&args).stdout, simulate(&args).stdout);
 }
+
+/// docs/keda-semantics.md §4.5: `storeScaleEvent` never deletes a scale event, it only marks it
+/// outdated, so scale-downs older than their own 15 s policy period still count toward the
+/// 120 s scale-up period. Upstream's functions have 16 replicas at t = 135 s here; dropping the
+/// old scale-downs gave 15.
+#[test]
+fn old_scale_downs_still_count_toward_a_longer_scale_up_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("so.yaml");
+    std::fs::write(
+        &path,
+        r#"apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: {name: kedasbreceiver-scaler, namespace: keda-demo}
+spec:
+  scaleTargetRef: {name: kedasbreceiver}
+  advanced:
+    horizontalPodAutoscalerConfig:
+      behavior:
+        scaleUp:
+          policies: [{type: Pods, value: 10, periodSeconds: 120}]
+        scaleDown:
+          stabilizationWindowSeconds: 0
+          policies: [{type: Pods, value: 1, periodSeconds: 15}]
+  triggers:
+  - type: azure-servicebus
+    metadata: {queueName: kedaqueue, messageCount: "5"}
+"#,
+    )
+    .unwrap();
+    let o = simulate(&[
+        "--scaledobject",
+        path.to_str().unwrap(),
+        "--no-consume",
+        "--polling-interval",
+        "5s",
+        "--cooldown",
+        "300s",
+        "--burst",
+        "0s:40",
+        "--purge",
+        "20s",
+        "--burst",
+        "61s:200",
+        "--purge",
+        "76s",
+        "--burst",
+        "91s:500",
+        "--duration",
+        "180s",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let specs: Vec<u32> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(3).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(specs[135], 16, "spec.replicas at t=135 s; series {specs:?}");
+}
+
+/// docs/keda-semantics.md §4.2: the first sync of a new HPA comes at once (Kubernetes 1.37+,
+/// `queue.Add`) or one sync period later (1.36 and earlier, `queue.AddRateLimited`). With a
+/// 60 s scale-up window the first, empty-queue recommendation holds the scale-up until it leaves
+/// the window: 60 s after it, so 15 s later with `--hpa-first-sync resync`.
+#[test]
+fn the_first_hpa_sync_is_now_or_one_period_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("so.yaml");
+    std::fs::write(
+        &path,
+        r#"apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: {name: kedasbreceiver-scaler, namespace: keda-demo}
+spec:
+  scaleTargetRef: {name: kedasbreceiver}
+  minReplicaCount: 2
+  advanced:
+    horizontalPodAutoscalerConfig:
+      behavior:
+        scaleUp: {stabilizationWindowSeconds: 60}
+  triggers:
+  - type: azure-servicebus
+    metadata: {queueName: kedaqueue, messageCount: "5"}
+"#,
+    )
+    .unwrap();
+    for (extra, first_scale_up) in [
+        (&[][..], 60),
+        (&["--hpa-first-sync", "now"][..], 60),
+        (&["--hpa-first-sync", "resync"][..], 75),
+    ] {
+        let mut args = vec![
+            "--scaledobject",
+            path.to_str().unwrap(),
+            "--initial-replicas",
+            "2",
+            "--no-consume",
+            "--burst",
+            "0s:100",
+            "--duration",
+            "2m",
+        ];
+        args.extend_from_slice(extra);
+        let o = simulate(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let specs: Vec<u32> = stdout(&o)
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(3).unwrap().parse().unwrap())
+            .collect();
+        let first = specs.iter().position(|&s| s > 2);
+        assert_eq!(first, Some(first_scale_up), "{extra:?}: {specs:?}");
+    }
+}

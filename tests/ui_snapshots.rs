@@ -259,6 +259,7 @@ fn mid_burst() -> App {
         }),
         last_sync: None,
         next_sync: None,
+        tolerance: Default::default(),
     })))));
     app.update(tick(57));
     app

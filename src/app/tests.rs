@@ -773,6 +773,7 @@ fn scaled_object_and_hpa_are_stored() {
         decision: None,
         last_sync: None,
         next_sync: None,
+        tolerance: Default::default(),
     };
     a.update(Event::Source(SourceEvent::Hpa(Some(Box::new(hpa.clone())))));
     assert_eq!(a.hpa, Some(hpa));

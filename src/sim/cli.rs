@@ -11,6 +11,15 @@ use super::world::{StepOutcome, World};
 use crate::duration::{DurationError, format_duration, parse_duration};
 use crate::model::{ClusterEvent, EventType};
 
+/// When the HPA controller first syncs a new HPA (docs/keda-semantics.md §4.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum HpaFirstSyncArg {
+    /// At once, as Kubernetes does from 1.37 (`enqueueHPA` adds the HPA to the queue directly).
+    Now,
+    /// One sync period (15 s) after the HPA is created, as in Kubernetes 1.36 and earlier.
+    Resync,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum HpaBehaviorArg {
     /// No `behavior` (KEDA's default): 300 s stabilisation, scale-up cap max(2×current, 4).
@@ -60,6 +69,13 @@ pub struct SimArgs {
     /// Count locked (in-flight) messages as active, as some observations suggest.
     #[arg(long)]
     pub count_in_flight: bool,
+    /// The cluster runs with the HPAConfigurableTolerance gate off (the default before
+    /// Kubernetes 1.35): a behavior's scaleUp/scaleDown.tolerance is ignored.
+    #[arg(long)]
+    pub no_hpa_configurable_tolerance: bool,
+    /// When the HPA first syncs: now (Kubernetes 1.37+) or resync (one sync period later, 1.36 and earlier).
+    #[arg(long, value_name = "WHEN", value_enum)]
+    pub hpa_first_sync: Option<HpaFirstSyncArg>,
     /// Seed for pod names.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
@@ -142,6 +158,12 @@ impl SimArgs {
         }
         if self.count_in_flight {
             c.count_in_flight_as_active = true;
+        }
+        if self.no_hpa_configurable_tolerance {
+            c.hpa_configurable_tolerance = false;
+        }
+        if let Some(when) = self.hpa_first_sync {
+            c.hpa_first_sync_after_period = when == HpaFirstSyncArg::Resync;
         }
         if let Some(v) = self.scheduling_delay {
             c.pod.scheduling = v;

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use super::theme;
 use crate::app::App;
 use crate::app::format::short_duration;
-use crate::model::{HpaBehaviorKind, HpaDecision, LimitReason, ScaledObjectView};
+use crate::model::{HpaBehaviorKind, HpaDecision, HpaTolerance, LimitReason, ScaledObjectView};
 
 /// One thing the panel can say, in decreasing detail; `priority` 0 is a section heading, kept
 /// at any size, higher numbers go first when rows run out.
@@ -271,7 +271,7 @@ fn hpa_entries(app: &App, indent: usize, out: &mut Vec<Entry>) {
         Some(d) => {
             let mut steps = vec![pad(indent)];
             steps.extend(
-                hpa_steps(d, behavior)
+                hpa_steps(d, behavior, hpa.tolerance)
                     .into_iter()
                     .map(|s| Span::styled(s + " ", theme::value())),
             );
@@ -331,6 +331,17 @@ fn hpa_entries(app: &App, indent: usize, out: &mut Vec<Entry>) {
                 ),
             ]],
         )),
+    }
+    // A behavior's own tolerance band (§4.3) changes what "within" means: say so when set.
+    if let Some(text) = tolerance_text(hpa.tolerance) {
+        out.push(Entry::new(
+            1,
+            3,
+            vec![vec![
+                pad(indent),
+                Span::styled(format!("{text} (behavior)"), theme::dim()),
+            ]],
+        ));
     }
 }
 
@@ -426,12 +437,37 @@ pub fn cooldown_left(
 
 /// The HPA's last decision as the sum the audience can check (docs/keda-semantics.md §4.3–4.5), e.g.
 /// `desired = ceil(437 / 5) = 88 → limit 2×8 = 16 → 16 (max 20)`.
-pub fn hpa_arithmetic(d: &HpaDecision, behavior: HpaBehaviorKind) -> String {
-    hpa_steps(d, behavior).join(" ")
+pub fn hpa_arithmetic(
+    d: &HpaDecision,
+    behavior: HpaBehaviorKind,
+    tolerance: HpaTolerance,
+) -> String {
+    hpa_steps(d, behavior, tolerance).join(" ")
+}
+
+/// A tolerance as a percentage: `5%`, `2.5%`.
+fn percent(t: f64) -> String {
+    let p = format!("{:.1}", t * 100.0);
+    format!("{}%", p.strip_suffix(".0").unwrap_or(&p))
+}
+
+/// `tolerance up 5% · down 10%` when the behavior sets either direction (the other keeps 0.1).
+pub fn tolerance_text(t: HpaTolerance) -> Option<String> {
+    t.is_set().then(|| {
+        format!(
+            "tolerance up {} · down {}",
+            percent(t.scale_up.unwrap_or(0.1)),
+            percent(t.scale_down.unwrap_or(0.1))
+        )
+    })
 }
 
 /// The same, one step per piece, so the panel can wrap between steps.
-pub fn hpa_steps(d: &HpaDecision, behavior: HpaBehaviorKind) -> Vec<String> {
+pub fn hpa_steps(
+    d: &HpaDecision,
+    behavior: HpaBehaviorKind,
+    tolerance: HpaTolerance,
+) -> Vec<String> {
     let mut steps = Vec::new();
     if d.within_tolerance {
         let ratio = if d.status_replicas == 0 {
@@ -443,7 +479,16 @@ pub fn hpa_steps(d: &HpaDecision, behavior: HpaBehaviorKind) -> Vec<String> {
             "{} / ({} × {}) = {ratio:.2},",
             d.metric, d.target, d.status_replicas
         ));
-        steps.push(format!("within ±10% → keep {}", d.proposal));
+        let band = if tolerance.is_set() {
+            format!(
+                "−{}/+{}",
+                percent(tolerance.scale_down.unwrap_or(0.1)),
+                percent(tolerance.scale_up.unwrap_or(0.1))
+            )
+        } else {
+            "±10%".to_string()
+        };
+        steps.push(format!("within {band} → keep {}", d.proposal));
     } else {
         steps.push(format!(
             "desired = ceil({} / {}) = {}",
@@ -566,8 +611,38 @@ mod tests {
             ),
         ];
         for (d, behavior, want) in cases {
-            assert_eq!(hpa_arithmetic(&d, behavior), want);
+            assert_eq!(hpa_arithmetic(&d, behavior, HpaTolerance::default()), want);
         }
+    }
+
+    /// §4.3: a behavior's per-direction tolerance shows in the band and its own line.
+    #[test]
+    fn a_behavior_tolerance_shows_its_band() {
+        let up5 = HpaTolerance {
+            scale_up: Some(0.05),
+            scale_down: None,
+        };
+        assert_eq!(
+            hpa_arithmetic(
+                &decision(14, 3, 3, true, 3, 3, None, 3),
+                HpaBehaviorKind::Configured,
+                up5
+            ),
+            "14 / (5 × 3) = 0.93, within −10%/+5% → keep 3 → 3 (max 20)"
+        );
+        assert_eq!(
+            tolerance_text(up5).as_deref(),
+            Some("tolerance up 5% · down 10%")
+        );
+        let down = HpaTolerance {
+            scale_up: None,
+            scale_down: Some(0.025),
+        };
+        assert_eq!(
+            tolerance_text(down).as_deref(),
+            Some("tolerance up 10% · down 2.5%")
+        );
+        assert_eq!(tolerance_text(HpaTolerance::default()), None);
     }
 
     fn so(active: &str, reason: &str, last_active: Option<Timestamp>) -> ScaledObjectView {

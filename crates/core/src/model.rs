@@ -117,7 +117,8 @@ pub struct HpaDecision {
     pub current_replicas: u32,
     /// `status.replicas` (Terminating pods excluded), used only for the tolerance check.
     pub status_replicas: u32,
-    /// `|metric / (target × status_replicas) − 1| ≤ 0.1`.
+    /// `1 − down ≤ metric / (target × status_replicas) ≤ 1 + up` (0.1 each unless the
+    /// behavior sets them, see [`HpaTolerance`]).
     pub within_tolerance: bool,
     /// The raw proposal: `ceil(metric / target)`, or `status_replicas` within tolerance
     /// (`GetExternalPerPodMetricReplicas`, docs/keda-semantics.md §4.3).
@@ -129,6 +130,21 @@ pub struct HpaDecision {
     pub desired: u32,
     pub min_replicas: u32,
     pub max_replicas: u32,
+}
+
+/// Per-direction tolerances from the HPA's `spec.behavior` (`scaleUp.tolerance`,
+/// `scaleDown.tolerance`; feature gate `HPAConfigurableTolerance`, docs/keda-semantics.md §4.3),
+/// when set and honoured. `None` means the controller's own tolerance (0.1) for that direction.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct HpaTolerance {
+    pub scale_up: Option<f64>,
+    pub scale_down: Option<f64>,
+}
+
+impl HpaTolerance {
+    pub fn is_set(&self) -> bool {
+        self.scale_up.is_some() || self.scale_down.is_some()
+    }
 }
 
 /// The HorizontalPodAutoscaler KEDA created (`keda-hpa-<name>`).
@@ -152,6 +168,9 @@ pub struct HpaView {
     pub last_sync: Option<Timestamp>,
     #[serde(default)]
     pub next_sync: Option<Timestamp>,
+    /// The behavior's per-direction tolerances, when set.
+    #[serde(default)]
+    pub tolerance: HpaTolerance,
 }
 
 /// The scale target.

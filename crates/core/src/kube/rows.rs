@@ -268,6 +268,24 @@ pub fn hpa_view(hpa: &HorizontalPodAutoscaler) -> HpaView {
         decision: None,
         last_sync: None,
         next_sync: None,
+        tolerance: behavior_tolerance(spec.and_then(|s| s.behavior.as_ref())),
+    }
+}
+
+/// `spec.behavior.scaleUp/scaleDown.tolerance` of a live HPA (docs/keda-semantics.md §4.3). The
+/// API server drops the fields when `HPAConfigurableTolerance` is off, so what is there applies.
+pub fn behavior_tolerance(
+    behavior: Option<&k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscalerBehavior>,
+) -> crate::model::HpaTolerance {
+    let read = |rules: Option<&k8s_openapi::api::autoscaling::v2::HPAScalingRules>| {
+        rules
+            .and_then(|r| r.tolerance.as_ref())
+            .and_then(|q| parse_quantity(&q.0))
+            .filter(|t| t.is_finite() && *t >= 0.0)
+    };
+    crate::model::HpaTolerance {
+        scale_up: read(behavior.and_then(|b| b.scale_up.as_ref())),
+        scale_down: read(behavior.and_then(|b| b.scale_down.as_ref())),
     }
 }
 

@@ -3,8 +3,9 @@
 use jiff::SignedDuration;
 use k8s_openapi::api::autoscaling::v2::{HPAScalingRules, HorizontalPodAutoscalerBehavior};
 
+use super::hpa::Tolerances;
 use crate::crd::{ScaledObject, defaults};
-use crate::model::{HpaBehaviorKind, names};
+use crate::model::{HpaBehaviorKind, HpaTolerance, names};
 
 /// The names of the simulated objects (the demo's, from `crate::model::names`, by default).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,7 +78,16 @@ pub struct ScalingRules {
     pub stabilization_window: SignedDuration,
     pub select_policy: SelectPolicy,
     pub policies: Vec<ScalingPolicy>,
+    /// `tolerance` (a Quantity such as `0.05` or `50m`): this direction's tolerance when the
+    /// `HPAConfigurableTolerance` gate is on; `None` keeps the controller's (docs/keda-semantics.md §4.3).
+    pub tolerance: Option<Tolerance>,
 }
+
+/// A tolerance as a finite, non-negative ratio (`Eq` so that [`ScalingRules`] stays comparable).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tolerance(pub f64);
+
+impl Eq for Tolerance {}
 
 /// A defaulted HPA `behavior`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,6 +135,7 @@ fn default_scale_up() -> ScalingRules {
                 period: SignedDuration::from_secs(15),
             },
         ],
+        tolerance: None,
     }
 }
 
@@ -138,6 +149,7 @@ fn default_scale_down() -> ScalingRules {
             value: 100,
             period: SignedDuration::from_secs(15),
         }],
+        tolerance: None,
     }
 }
 
@@ -202,10 +214,23 @@ fn rules_from_k8s(
             })
             .collect::<Result<Vec<_>, _>>()?,
     };
+    let tolerance = match &rules.tolerance {
+        None => None,
+        Some(q) => match crate::kube::rows::parse_quantity(&q.0) {
+            Some(t) if t.is_finite() && t >= 0.0 => Some(Tolerance(t)),
+            _ => {
+                return Err(ConfigError::Behavior(format!(
+                    "{direction}.tolerance must be a non-negative quantity such as 0.05 or 50m, got {:?}",
+                    q.0
+                )));
+            }
+        },
+    };
     Ok(ScalingRules {
         stabilization_window,
         select_policy,
         policies,
+        tolerance,
     })
 }
 
@@ -262,6 +287,13 @@ pub struct SimConfig {
     pub hpa_sync_period: SignedDuration,
     /// The HPA's tolerance (0.1).
     pub hpa_tolerance: f64,
+    /// The `HPAConfigurableTolerance` feature gate (on by default from Kubernetes 1.35): whether
+    /// a behavior's `scaleUp/scaleDown.tolerance` replaces `hpa_tolerance` for that direction.
+    pub hpa_configurable_tolerance: bool,
+    /// The HPA's first sync comes one sync period after the HPA is created, as before
+    /// Kubernetes 1.37 (`enqueueHPA` → `queue.AddRateLimited`); otherwise at once, as upstream
+    /// now does (`queue.Add`, docs/keda-semantics.md §4.2).
+    pub hpa_first_sync_after_period: bool,
     /// `--horizontal-pod-autoscaler-downscale-stabilization` (300 s), the legacy window.
     pub downscale_stabilization: SignedDuration,
     /// Time one receiver needs to process one message.
@@ -346,6 +378,8 @@ impl SimConfig {
             hpa_behavior: HpaBehavior::Legacy,
             hpa_sync_period: SignedDuration::from_secs(15),
             hpa_tolerance: 0.1,
+            hpa_configurable_tolerance: true,
+            hpa_first_sync_after_period: false,
             downscale_stabilization: SignedDuration::from_secs(300),
             processing_time: SignedDuration::from_secs(2),
             concurrency: 1,
@@ -617,6 +651,27 @@ impl SimConfig {
             }
         }
         Ok(())
+    }
+
+    /// The behavior's per-direction tolerances that apply (`tolerancesForHpa`, docs/keda-semantics.md
+    /// §4.3): none without a behavior or with the `HPAConfigurableTolerance` gate off.
+    pub fn behavior_tolerance(&self) -> HpaTolerance {
+        match &self.hpa_behavior {
+            HpaBehavior::Configured(b) if self.hpa_configurable_tolerance => HpaTolerance {
+                scale_up: b.scale_up.tolerance.map(|t| t.0),
+                scale_down: b.scale_down.tolerance.map(|t| t.0),
+            },
+            _ => HpaTolerance::default(),
+        }
+    }
+
+    /// The tolerance band the HPA checks the usage ratio against.
+    pub fn hpa_tolerances(&self) -> Tolerances {
+        let set = self.behavior_tolerance();
+        Tolerances {
+            scale_down: set.scale_down.unwrap_or(self.hpa_tolerance),
+            scale_up: set.scale_up.unwrap_or(self.hpa_tolerance),
+        }
     }
 
     /// The HPA's `minReplicas`: `minReplicaCount` if > 0, else 1 (docs/keda-semantics.md §1.1).

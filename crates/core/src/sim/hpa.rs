@@ -7,6 +7,24 @@
 use super::config::{Behavior, PolicyKind, ScalingRules, SelectPolicy};
 use crate::model::LimitReason;
 
+/// The tolerance band of `Tolerances.isWithin` (`replica_calculator.go`, v1.33+): below 1 the
+/// scale-down tolerance applies, above 1 the scale-up one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tolerances {
+    pub scale_down: f64,
+    pub scale_up: f64,
+}
+
+impl Tolerances {
+    /// The controller's single `--horizontal-pod-autoscaler-tolerance` for both directions.
+    pub fn both(tolerance: f64) -> Self {
+        Self {
+            scale_down: tolerance,
+            scale_up: tolerance,
+        }
+    }
+}
+
 /// `GetExternalPerPodMetricReplicas` (§4.3): the proposal and whether the usage ratio was within
 /// the tolerance. Within tolerance the proposal is `status.replicas`; outside it is
 /// `ceil(metric / target)`. A zero `status_replicas` gives an infinite or NaN ratio: never within.
@@ -14,10 +32,11 @@ pub fn metric_proposal(
     metric: u64,
     target: u64,
     status_replicas: u32,
-    tolerance: f64,
+    tolerance: Tolerances,
 ) -> (u32, bool) {
     let usage_ratio = metric as f64 / (target as f64 * f64::from(status_replicas));
-    let within = (1.0 - tolerance) <= usage_ratio && usage_ratio <= (1.0 + tolerance);
+    let within =
+        (1.0 - tolerance.scale_down) <= usage_ratio && usage_ratio <= (1.0 + tolerance.scale_up);
     if within {
         (status_replicas, true)
     } else {
@@ -55,12 +74,21 @@ struct Timestamped {
     value: i64,
 }
 
+/// `timestampedScaleEvent`: a rescale's replica change, and whether `markScaleEventsOutdated`
+/// found it older than its direction's longest policy period (its slot may then be reused).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ScaleEvent {
+    at: i64,
+    change: i64,
+    outdated: bool,
+}
+
 /// The HPA controller's per-HPA memory: recommendations and (behavior path only) scale events.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HpaHistory {
     recommendations: Vec<Timestamped>,
-    scale_up_events: Vec<Timestamped>,
-    scale_down_events: Vec<Timestamped>,
+    scale_up_events: Vec<ScaleEvent>,
+    scale_down_events: Vec<ScaleEvent>,
 }
 
 const READY_FOR_NEW_SCALE: (&str, &str) =
@@ -283,13 +311,15 @@ impl HpaHistory {
         finish(stabilized, desired, able, rule)
     }
 
-    /// `getReplicasChangePerPeriod`: events strictly after `now - period`.
-    fn change_in_period(events: &[Timestamped], now: i64, period: i64) -> i64 {
+    /// `getReplicasChangePerPeriod`: events strictly after `now - period`, outdated or not (the
+    /// mark only frees a slot, so a scale-down older than its own longest period still counts
+    /// toward a longer scale-up period).
+    fn change_in_period(events: &[ScaleEvent], now: i64, period: i64) -> i64 {
         let cutoff = now - period;
         events
             .iter()
             .filter(|e| e.at > cutoff)
-            .map(|e| e.value)
+            .map(|e| e.change)
             .sum()
     }
 
@@ -348,8 +378,9 @@ impl HpaHistory {
         result
     }
 
-    /// `storeScaleEvent` (behavior path only): remembers the HPA's own rescales; entries older
-    /// than the longest policy period of that direction are dropped (upstream reuses their slots).
+    /// `storeScaleEvent` (behavior path only): remembers the HPA's own rescales. Nothing is
+    /// deleted: `markScaleEventsOutdated` marks the events before `now - longest policy period`
+    /// of that direction, and the new event overwrites the last marked slot (else it is appended).
     pub fn store_scale_event(&mut self, behavior: &Behavior, now: i64, previous: u32, new: u32) {
         let (events, rules, change) = if new > previous {
             (
@@ -370,11 +401,25 @@ impl HpaHistory {
             .map(|p| p.period.as_nanos() as i64)
             .max()
             .unwrap_or(0);
-        events.retain(|e| e.at >= now - longest);
-        events.push(Timestamped {
+        let cutoff = now - longest;
+        let mut last_outdated = None;
+        for (i, event) in events.iter_mut().enumerate() {
+            if event.at < cutoff {
+                event.outdated = true;
+            }
+            if event.outdated {
+                last_outdated = Some(i);
+            }
+        }
+        let event = ScaleEvent {
             at: now,
-            value: i64::from(change),
-        });
+            change: i64::from(change),
+            outdated: false,
+        };
+        match last_outdated {
+            Some(i) => events[i] = event,
+            None => events.push(event),
+        }
     }
 }
 
@@ -409,9 +454,38 @@ mod tests {
         ];
         for (metric, target, status, proposal, within) in cases {
             assert_eq!(
-                metric_proposal(metric, target, status, 0.1),
+                metric_proposal(metric, target, status, Tolerances::both(0.1)),
                 (proposal, within),
                 "metric {metric}, target {target}, status.replicas {status}"
+            );
+        }
+    }
+
+    /// §4.3 `Tolerances.isWithin`: below 1 the scale-down tolerance, above 1 the scale-up one.
+    #[test]
+    fn per_direction_tolerances_bound_each_side() {
+        let up5 = Tolerances {
+            scale_down: 0.1,
+            scale_up: 0.05,
+        };
+        let down35 = Tolerances {
+            scale_down: 0.35,
+            scale_up: 0.1,
+        };
+        // (metric, status.replicas, tolerances, proposal, within)
+        let cases = [
+            (11, 2, Tolerances::both(0.1), 2, true), // ratio 1.1: inside ±10%
+            (11, 2, up5, 3, false),                  // above 1 + 0.05
+            (9, 2, up5, 2, true),                    // 0.9: the scale-down side is still 0.1
+            (14, 4, Tolerances::both(0.1), 3, false), // 0.7: outside ±10%
+            (14, 4, down35, 4, true),                // inside 1 − 0.35
+            (23, 4, down35, 5, false),               // 1.15: the scale-up side is still 0.1
+        ];
+        for (metric, status, tolerances, proposal, within) in cases {
+            assert_eq!(
+                metric_proposal(metric, 5, status, tolerances),
+                (proposal, within),
+                "{metric} messages at {status} replicas, {tolerances:?}"
             );
         }
     }
@@ -464,7 +538,7 @@ mod tests {
             ),
         ];
         for (name, behavior, expected) in cases {
-            let (proposal, _) = metric_proposal(100, 5, 1, 0.1);
+            let (proposal, _) = metric_proposal(100, 5, 1, Tolerances::both(0.1));
             assert_eq!(proposal, 20);
             assert_eq!(
                 run_syncs(behavior.as_ref(), 1, proposal, 30, 8),
@@ -567,6 +641,69 @@ mod tests {
                 "t={t}"
             );
         }
+    }
+
+    /// §4.5 `storeScaleEvent`: nothing is deleted; events before `now − longest period` are
+    /// marked outdated (the mark sticks) and the new event takes the LAST outdated slot, else
+    /// it is appended. Scale-down rules: Pods 1 per 15 s.
+    #[test]
+    fn scale_events_are_marked_outdated_and_the_last_outdated_slot_is_reused() {
+        let mut b = Behavior::kubernetes_default();
+        b.scale_down.policies = vec![crate::sim::config::ScalingPolicy {
+            kind: PolicyKind::Pods,
+            value: 1,
+            period: jiff::SignedDuration::from_secs(15),
+        }];
+        let mut h = HpaHistory::default();
+        // (time, slots after storing a 1-pod scale-down as (time, outdated))
+        let cases: [(i64, &[(i64, bool)]); 6] = [
+            (0, &[(0, false)]),
+            // 0 is exactly at the cutoff: not before it, so not outdated; appended.
+            (15, &[(0, false), (15, false)]),
+            (30, &[(30, false), (15, false)]),
+            (45, &[(30, false), (45, false)]),
+            // Both are outdated: the last one (slot 1) is overwritten, slot 0 stays marked.
+            (100, &[(30, true), (100, false)]),
+            (101, &[(101, false), (100, false)]),
+        ];
+        for (t, slots) in cases {
+            h.store_scale_event(&b, t * S, 3, 2);
+            let got: Vec<(i64, bool)> = h
+                .scale_down_events
+                .iter()
+                .map(|e| (e.at / S, e.outdated))
+                .collect();
+            assert_eq!(got, slots, "t={t}");
+            assert!(h.scale_down_events.iter().all(|e| e.change == 1));
+        }
+        assert!(h.scale_up_events.is_empty());
+    }
+
+    /// An outdated scale-down (older than its own 15 s period) still counts toward a 120 s
+    /// scale-up period: `getReplicasChangePerPeriod` ignores the mark.
+    #[test]
+    fn outdated_scale_downs_still_raise_the_scale_up_period_start() {
+        let mut b = Behavior::kubernetes_default();
+        b.scale_up.policies = vec![crate::sim::config::ScalingPolicy {
+            kind: PolicyKind::Pods,
+            value: 10,
+            period: jiff::SignedDuration::from_secs(120),
+        }];
+        b.scale_down.policies = vec![crate::sim::config::ScalingPolicy {
+            kind: PolicyKind::Pods,
+            value: 1,
+            period: jiff::SignedDuration::from_secs(15),
+        }];
+        let mut h = HpaHistory::default();
+        h.store_scale_event(&b, 0, 1, 8); // +7
+        h.store_scale_event(&b, 15 * S, 8, 7);
+        h.store_scale_event(&b, 30 * S, 7, 6);
+        // Both earlier scale-downs are outdated now; only the last slot (30 s) is reused.
+        h.store_scale_event(&b, 60 * S, 6, 5);
+        assert_eq!(h.scale_down_events.len(), 2);
+        // At 70 s with 5 pods: start = 5 − 7 + 2 = 0, so Pods 10 allows 10 (dropping the
+        // 15 s event would give 5 − 7 + 1 + 10 = 9).
+        assert_eq!(h.scale_up_limit(70 * S, 5, &b.scale_up), 10);
     }
 
     #[test]

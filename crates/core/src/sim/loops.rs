@@ -273,7 +273,7 @@ impl HpaLoop {
             let target = config.message_count;
             let status = status_replicas;
             let (proposal, within) =
-                hpa::metric_proposal(metric, target, status, config.hpa_tolerance);
+                hpa::metric_proposal(metric, target, status, config.hpa_tolerances());
             self.current_metric = hpa::current_average(metric, status);
             self.scaling_active = Some(condition(
                 "ScalingActive",
@@ -371,6 +371,7 @@ impl HpaLoop {
             decision: self.decision.clone(),
             last_sync: self.last_sync.map(&at),
             next_sync: Some(at(self.next_sync)),
+            tolerance: config.behavior_tolerance(),
         }
     }
 }

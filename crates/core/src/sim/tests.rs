@@ -92,6 +92,52 @@ fn tolerance_edges_at_two_replicas() {
     }
 }
 
+/// §4.3: `behavior.scaleUp.tolerance` (HPAConfigurableTolerance, on by default from 1.35)
+/// narrows the scale-up side: 11 messages at 2 replicas (ratio 1.1) leave a 5% band and go to
+/// 3; with the gate off the 0.1 keeps 2. The quantity may be written `0.05` or `50m`.
+#[test]
+fn a_behavior_scale_up_tolerance_applies_unless_the_gate_is_off() {
+    for (quantity, gate, expected_spec, within) in [
+        ("\"50m\"", true, 3, false),
+        ("0.05", true, 3, false),
+        ("\"50m\"", false, 2, true),
+    ] {
+        let yaml = SCALED_OBJECT_YAML
+            .replace("minReplicaCount: 0", "minReplicaCount: 2")
+            .replace("messageCount: \"10\"", "messageCount: \"5\"")
+            .replace(
+                "        scaleDown:\n",
+                &format!("        scaleUp:\n          tolerance: {quantity}\n        scaleDown:\n"),
+            );
+        let mut config =
+            paused(SimConfig::from_scaled_object_yaml(&yaml, SimConfig::keda_defaults()).unwrap());
+        config.hpa_configurable_tolerance = gate;
+        let mut world = World::new(config, 1, START);
+        world.step(secs(1));
+        assert_eq!(world.deployment().spec_replicas, 2);
+        world.send(11);
+        world.step(secs(30));
+        let hpa = world.hpa().unwrap();
+        let what = format!("tolerance {quantity}, gate {gate}");
+        assert_eq!(world.deployment().spec_replicas, expected_spec, "{what}");
+        assert_eq!(hpa.decision.unwrap().within_tolerance, within, "{what}");
+        let shown = if gate { Some(0.05) } else { None };
+        assert_eq!(hpa.tolerance.scale_up, shown, "{what}");
+        assert_eq!(hpa.tolerance.scale_down, None, "{what}");
+    }
+    let negative = SCALED_OBJECT_YAML.replace(
+        "        scaleDown:\n",
+        "        scaleDown:\n          tolerance: \"-0.1\"\n",
+    );
+    let err = SimConfig::from_scaled_object_yaml(&negative, SimConfig::keda_defaults())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("scaleDown.tolerance must be a non-negative quantity"),
+        "{err}"
+    );
+}
+
 /// §1.2 / §4.2: from 0 only KEDA scales, and only at a poll; meanwhile the HPA is idle.
 #[test]
 fn scale_from_zero_only_at_a_keda_poll_and_hpa_idle_at_zero() {

@@ -135,7 +135,8 @@ pub struct World {
 
 impl World {
     /// Creating the world creates the ScaledObject: KEDA's first poll and the HPA's first sync
-    /// run at `start` (their events come out of the first `step`). `config` should have passed
+    /// run at `start` (their events come out of the first `step`); the sync one period later
+    /// with `hpa_first_sync_after_period` (docs/keda-semantics.md §4.2). `config` should have passed
     /// [`SimConfig::validate`] (as the console's `SimArgs::apply` ensures).
     pub fn new(config: SimConfig, seed: u64, start: Timestamp) -> Self {
         Self::build(config, seed, start, None)
@@ -188,7 +189,11 @@ impl World {
             status_replicas: 0,
             ready_replicas: 0,
             keda: KedaLoop::new(0),
-            hpa: HpaLoop::new(0),
+            hpa: HpaLoop::new(if config.hpa_first_sync_after_period {
+                to_nanos(config.hpa_sync_period).max(1)
+            } else {
+                0
+            }),
             pending: StepOutcome::default(),
             recent_events: VecDeque::new(),
             stats: SimStats::default(),

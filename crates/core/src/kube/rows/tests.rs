@@ -642,3 +642,29 @@ fn event_parts_fall_back_the_way_kubectl_reads_them() {
     );
     assert_eq!(object_ref(Some("Pod"), None), "Pod/");
 }
+
+/// docs/keda-semantics.md §4.3: a live HPA's `spec.behavior` tolerances (quantities) are read per
+/// direction; an HPA without them, or without a behavior, uses the controller's.
+#[test]
+fn hpa_view_reads_the_behavior_tolerances() {
+    let hpa = |behavior: serde_json::Value| -> HorizontalPodAutoscaler {
+        serde_json::from_value(json!({
+            "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": "keda-hpa-so", "namespace": "keda-demo"},
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "d"},
+                     "maxReplicas": 20, "behavior": behavior},
+        }))
+        .unwrap()
+    };
+    let v = hpa_view(&hpa(
+        json!({"scaleUp": {"tolerance": "50m"}, "scaleDown": {"tolerance": "0.2"}}),
+    ));
+    assert_eq!(v.tolerance.scale_up, Some(0.05));
+    assert_eq!(v.tolerance.scale_down, Some(0.2));
+    let v = hpa_view(&hpa(
+        json!({"scaleDown": {"stabilizationWindowSeconds": 60}}),
+    ));
+    assert!(!v.tolerance.is_set());
+    let v = hpa_view(&hpa(serde_json::Value::Null));
+    assert!(!v.tolerance.is_set());
+}
