@@ -724,3 +724,41 @@ fn send_rate_shows_while_a_big_burst_goes_out() {
     assert_eq!(code, 0, "{summary}");
     drop((api, bus));
 }
+
+/// #19.10: below 80×24 keys still act, so the question they raise shows: `t` (the trickle on:
+/// something to lose), then `q` on a 79-column terminal asks `Quit?` on its bottom row.
+#[test]
+fn the_quit_question_shows_on_a_too_small_terminal() {
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let pty = Pty::spawn(Spawn {
+        args: &[
+            "--warp",
+            "20",
+            "--seed",
+            "42",
+            "--log-file",
+            log.path().to_str().unwrap(),
+        ],
+        envs: &[],
+        remove: &SERVICEBUS_VARS,
+        rows: 24,
+        cols: 79,
+        timeout: TIMEOUT,
+    });
+    let mut console = Console { pty, log };
+    console.wait_for("the too-small notice", |s| {
+        s.contains("terminal too small (need 80×24)")
+    });
+    console.press(b"t");
+    console.press(b"q");
+    console.wait_for("the quit question on the bottom row", |s| {
+        s.lines().last().is_some_and(|l| l.contains("Quit?"))
+    });
+    console.press(b"n");
+    console.wait_for("the question answered", |s| {
+        !s.contains("Quit?") && s.contains("terminal too small")
+    });
+    let (code, summary) = console.quit_confirmed();
+    assert_eq!(code, 0);
+    assert!(summary.starts_with("kedatui summary"), "{summary}");
+}
