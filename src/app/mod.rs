@@ -770,7 +770,7 @@ impl App {
             .insert(progress.burst, progress.sent)
             .unwrap_or(0);
         let delta = progress.sent.saturating_sub(before);
-        self.rates.record_sent(delta);
+        self.rates.record_sent(progress.at, delta);
         if delta > 0 && !self.keda_active() {
             self.stats.pending_trigger.get_or_insert(progress.at);
         }

@@ -17,7 +17,8 @@ use jiff::{SignedDuration, Timestamp};
 /// How far back the rates look.
 pub const RATE_WINDOW: SignedDuration = SignedDuration::from_secs(10);
 /// How long messages seen in the queue without a send report stay claimable by a late report
-/// of ours, before they count as sent elsewhere for good.
+/// of ours, before they count as sent elsewhere for good (bounds the list; a report comes right
+/// after its batch is acknowledged).
 const CLAIM_WINDOW: SignedDuration = SignedDuration::from_secs(5);
 /// How far back the rate of a burst in progress looks: a burst of 1 M lasts seconds.
 pub const BURST_RATE_WINDOW: SignedDuration = SignedDuration::from_secs(2);
@@ -65,21 +66,22 @@ impl RateTracker {
         self.sent_total
     }
 
-    pub fn record_sent(&mut self, messages: u64) {
+    /// `messages` of ours reached the broker, reported at `at`.
+    pub fn record_sent(&mut self, at: Timestamp, messages: u64) {
         self.sent_total += messages;
-        // Messages a sample already showed: they are ours, not someone else's.
+        // Messages a sample taken after they were sent already showed: ours, not someone
+        // else's. A sample from before the send cannot hold them.
         let mut claim = messages;
-        while claim > 0
-            && let Some((_, n)) = self.unclaimed.front_mut()
-        {
+        for (_, n) in self.unclaimed.iter_mut().filter(|(seen, _)| *seen >= at) {
             let take = claim.min(*n);
             *n -= take;
             claim -= take;
             self.arrived_elsewhere -= take;
-            if *n == 0 {
-                self.unclaimed.pop_front();
+            if claim == 0 {
+                break;
             }
         }
+        self.unclaimed.retain(|&(_, n)| n > 0);
     }
 
     /// Of what [`record_sent`](Self::record_sent) counted, `messages` came from a burst,
@@ -252,10 +254,10 @@ mod tests {
     fn drain_rate_is_derived_from_sent_and_queue() {
         let mut r = RateTracker::default();
         r.record_queue(t(0), 0);
-        r.record_sent(500);
+        r.record_sent(t(0), 500);
         r.record_burst(t(0), 500);
         r.record_queue(t(0) + SignedDuration::from_millis(1), 500);
-        r.record_sent(50);
+        r.record_sent(t(5), 50);
         // 10 s later consumers completed 100 messages; a trickle sent 50.
         r.record_queue(t(10), 450);
         let rates = r.rates(450);
@@ -271,7 +273,7 @@ mod tests {
     fn window_slides_and_purges_do_not_count_as_drain() {
         let mut r = RateTracker::default();
         r.record_queue(t(0), 0);
-        r.record_sent(1000);
+        r.record_sent(t(0), 1000);
         for s in 1..=30 {
             // 10 msgs/s completed
             r.record_queue(t(s), 1000 - 10 * s as u64);
@@ -318,9 +320,10 @@ mod tests {
         let mut r = RateTracker::default();
         r.record_queue(t(0), 0);
         // The sample sees the burst before its report comes in.
+        let sent_at = t(0) + SignedDuration::from_millis(900);
         r.record_queue(t(1), 500);
-        r.record_sent(500);
-        r.record_burst(t(1), 500);
+        r.record_sent(sent_at, 500);
+        r.record_burst(sent_at, 500);
         r.record_queue(t(2), 500);
         r.record_queue(t(11), 500);
         let rates = r.rates(500);
@@ -331,13 +334,29 @@ mod tests {
     }
 
     #[test]
+    fn our_later_sends_do_not_claim_messages_sent_elsewhere() {
+        let mut r = RateTracker::default();
+        r.record_queue(t(0), 0);
+        // 100 from another terminal, then a burst of ours while they drain at 10/s.
+        r.record_queue(t(1), 100);
+        r.record_sent(t(2), 500);
+        r.record_burst(t(2), 500);
+        r.record_queue(t(3), 580);
+        let rates = r.rates(580);
+        assert!(
+            (rates.drain_per_second - 20.0 / 3.0).abs() < 0.01,
+            "{rates:?}"
+        );
+    }
+
+    #[test]
     fn a_burst_in_progress_has_a_rate_over_the_last_seconds() {
         let mut r = RateTracker::default();
         let ms = |m: i64| t(0) + SignedDuration::from_millis(m);
         assert_eq!(r.burst_rate(t(0)), 0.0);
         // 170 000 a second, reported every 100 ms.
         for i in 0..=30 {
-            r.record_sent(if i == 0 { 0 } else { 17_000 });
+            r.record_sent(ms(100 * i), if i == 0 { 0 } else { 17_000 });
             r.record_burst(ms(100 * i), if i == 0 { 0 } else { 17_000 });
         }
         let rate = r.burst_rate(ms(3000));
@@ -385,7 +404,7 @@ mod proptests {
             for (op, n, ms) in ops {
                 at += SignedDuration::from_millis(ms);
                 match op {
-                    0 => { r.record_sent(n); queue += n; }
+                    0 => { r.record_sent(at, n); queue += n; }
                     1 => { let p = n.min(queue); r.record_purged(p); queue -= p; }
                     _ => { queue = queue.saturating_sub(n); }
                 }
