@@ -993,3 +993,168 @@ fn a_recording_with_a_byte_order_mark_replays() {
     let (code, _) = replay.finish();
     assert_eq!(code, 0);
 }
+
+/// The number before `/s` after `label` on the gauge's screen, if shown (`send 166 611/s`).
+fn rate_on_screen(screen: &str, label: &str) -> Option<f64> {
+    let at = screen.find(label)? + label.len();
+    let rest = &screen[at..];
+    let value = &rest[..rest.find("/s")?];
+    value.replace(' ', "").parse().ok()
+}
+
+/// #18.11: bursts sent from another terminal (`kedatui send`, as `kedatui lab` suggests) and
+/// consumed by someone else: the console sent nothing, yet drain and "empty in" follow the
+/// counts the broker reports.
+#[test]
+fn drain_rate_follows_the_counts_for_messages_sent_from_another_terminal() {
+    let LiveFakes {
+        bus,
+        runtime: _runtime,
+        api,
+        dir,
+        kubeconfig,
+    } = LiveFakes::start();
+    let mut console = Console::start_live(
+        &kubeconfig,
+        &bus.connection_string(),
+        &bus.management_url(),
+        &[],
+        &[],
+    );
+    // Another terminal: `kedatui send --count 200` with the same connection string.
+    let cs_file = dir.path().join("connection-string");
+    std::fs::write(&cs_file, bus.connection_string()).unwrap();
+    let sent = std::process::Command::new(env!("CARGO_BIN_EXE_kedatui"))
+        .args(["send", "--count", "200", "--connection-string-file"])
+        .arg(&cs_file)
+        .args(["--management-url", &bus.management_url()])
+        .env_remove("SERVICEBUS_CONNECTION_STRING")
+        .env_remove("SERVICEBUS_MANAGE_CONNECTION_STRING")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(sent.status.success(), "{sent:?}");
+    console.wait_for("the 200 messages in the gauge", |s| {
+        s.contains("active 200")
+    });
+    // Someone else's consumer takes them, 40 at a time.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let cs = kedatui::servicebus::connection::parse(&bus.connection_string()).unwrap();
+    let mut client = rt
+        .block_on(kedatui::servicebus::client::connect(
+            &cs,
+            kedatui::servicebus::client::retry_options(),
+        ))
+        .unwrap();
+    let mut receiver = rt
+        .block_on(client.create_receiver_for_queue(
+            "kedaqueue",
+            azservicebus::ServiceBusReceiverOptions {
+                receive_mode: azservicebus::ServiceBusReceiveMode::ReceiveAndDelete,
+                ..Default::default()
+            },
+        ))
+        .unwrap();
+    for left in [160, 120] {
+        let mut taken = 0;
+        while taken < 40 {
+            let got = rt
+                .block_on(
+                    receiver.receive_messages_with_max_wait_time(
+                        40 - taken,
+                        Some(Duration::from_secs(5)),
+                    ),
+                )
+                .unwrap();
+            taken += got.len() as u32;
+        }
+        console.wait_for(&format!("active {left}"), |s| {
+            s.contains(&format!("active {left} "))
+        });
+    }
+    console.wait_for("a drain rate and a time to empty", |s| {
+        rate_on_screen(s, "drain ").is_some_and(|r| r > 0.0)
+            && s.contains("empty in ")
+            && !s.contains("empty in —")
+    });
+    let contents = console.pty.contents();
+    assert_eq!(
+        rate_on_screen(&contents, "send "),
+        Some(0.0),
+        "the console sent nothing itself:\n{contents}"
+    );
+    let _ = rt.block_on(receiver.dispose());
+    let _ = rt.block_on(client.dispose());
+    let (code, summary) = console.quit_confirmed();
+    assert_eq!(code, 0);
+    assert!(summary.contains("messages sent        0"), "{summary}");
+    drop(api);
+}
+
+/// #19.10: a 1 M burst goes out at tens of thousands a second; `send` says so while it does,
+/// instead of `0/s` (a finished burst is a count and a duration again).
+#[test]
+fn send_rate_shows_while_a_big_burst_goes_out() {
+    let LiveFakes {
+        bus,
+        runtime: _runtime,
+        api,
+        dir: _dir,
+        kubeconfig,
+    } = LiveFakes::start();
+    let mut console = Console::start_live(
+        &kubeconfig,
+        &bus.connection_string(),
+        &bus.management_url(),
+        &["--bursts", "1000000"],
+        &[],
+    );
+    console.press(b"1");
+    console.wait_for("the burst going out with its send rate", |s| {
+        s.contains("▶ burst #1 ") && rate_on_screen(s, "send ").is_some_and(|r| r >= 100.0)
+    });
+    let (code, summary) = console.quit_confirmed();
+    assert_eq!(code, 0, "{summary}");
+    drop((api, bus));
+}
+
+/// #19.10: below 80×24 keys still act, so the question they raise shows: `t` (the trickle on:
+/// something to lose), then `q` on a 79-column terminal asks `Quit?` on its bottom row.
+#[test]
+fn the_quit_question_shows_on_a_too_small_terminal() {
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let pty = Pty::spawn(Spawn {
+        args: &[
+            "--warp",
+            "20",
+            "--seed",
+            "42",
+            "--log-file",
+            log.path().to_str().unwrap(),
+        ],
+        envs: &[],
+        remove: &SERVICEBUS_VARS,
+        rows: 24,
+        cols: 79,
+        timeout: TIMEOUT,
+    });
+    let mut console = Console { pty, log };
+    console.wait_for("the too-small notice", |s| {
+        s.contains("terminal too small (need 80×24)")
+    });
+    console.press(b"t");
+    console.press(b"q");
+    console.wait_for("the quit question on the bottom row", |s| {
+        s.lines().last().is_some_and(|l| l.contains("Quit?"))
+    });
+    console.press(b"n");
+    console.wait_for("the question answered", |s| {
+        !s.contains("Quit?") && s.contains("terminal too small")
+    });
+    let (code, summary) = console.quit_confirmed();
+    assert_eq!(code, 0);
+    assert!(summary.starts_with("kedatui summary"), "{summary}");
+}

@@ -155,12 +155,16 @@ fn start(args: &[&str]) -> Pty<Pods> {
 }
 
 /// The pod table's rows: they start at the panel's left border with a pod name (the header's
-/// `kedasbreceiver-scaler` and the events' texts do not).
+/// `kedasbreceiver-scaler` and the events' texts do not), or with `…` where a wider RESTARTS
+/// (`1 (5s ago)`) left the name without its Deployment prefix.
 fn pod_table_rows(screen: &str) -> impl Iterator<Item = &str> {
     screen
         .lines()
         .filter_map(|l| l.strip_prefix('│'))
-        .filter(|l| l.starts_with("kedasbreceiver-") && !l.starts_with("kedasbreceiver-scaler"))
+        .filter(|l| {
+            (l.starts_with("kedasbreceiver-") && !l.starts_with("kedasbreceiver-scaler"))
+                || l.starts_with('…')
+        })
 }
 
 fn pod_rows(screen: &str) -> usize {

@@ -295,3 +295,101 @@ async fn the_queue_side_works_without_a_cluster() {
     .await;
     sources.shutdown().await;
 }
+
+/// #19.4: on a cluster rehearsed on shortly before, KEDA's `KEDAScaleTargetActivated` of half
+/// an hour ago is listed at start-up; "first Ready pod" counts only this run's activation (it
+/// once said `32m41s` in a 4-minute run). #18.12: the pod's creationTimestamp has whole seconds,
+/// and the pod still counts when it reads just before the sub-second message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_ready_pod_ignores_events_listed_from_before_the_run() {
+    let bus = FakeServiceBus::start(FakeServiceBusOptions::default()).unwrap();
+    let api = FakeApiServer::start_with(Options {
+        seed_demo: true,
+        ..Options::default()
+    })
+    .await
+    .unwrap();
+    let old = (Timestamp::now() - jiff::SignedDuration::from_mins(30))
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let activated = |name: &str| {
+        demo::event(
+            demo::NAMESPACE,
+            name,
+            "ScaledObject",
+            "kedasbreceiver-scaler",
+            "KEDAScaleTargetActivated",
+            "Scaled apps/v1.Deployment keda-demo/kedasbreceiver from 0 to 1, triggered by s0-azure-servicebus-kedaqueue",
+            "keda-operator",
+        )
+    };
+    let mut rehearsal = activated("rehearsal");
+    rehearsal["firstTimestamp"] = old.clone().into();
+    rehearsal["lastTimestamp"] = old.into();
+    api.apply(rehearsal);
+    let dir = tempfile::tempdir().unwrap();
+    let (servicebus, cluster) = live_args(&bus, &api, dir.path());
+    let Setup::Live(live_config) = live::resolve(false, &servicebus, Default::default(), &cluster)
+        .await
+        .unwrap()
+    else {
+        panic!("live mode");
+    };
+    let (mut events, sources, mut app) = spawn_live_app(*live_config);
+    common::pump_until(
+        TIMEOUT,
+        &mut app,
+        &mut events,
+        &sources,
+        "the rehearsal's event listed",
+        |a| {
+            a.events
+                .iter()
+                .any(|e| e.reason == "KEDAScaleTargetActivated")
+        },
+    )
+    .await;
+    // A receiver left Ready from the rehearsal: it answered no message of this run.
+    api.apply(demo::pod(
+        demo::NAMESPACE,
+        "kedasbreceiver-7d9f8b6c5d-old01",
+        PodStage::Ready,
+    ));
+    common::pump_until(TIMEOUT, &mut app, &mut events, &sources, "the pod", |a| {
+        !a.pods.is_empty()
+    })
+    .await;
+    assert_eq!(
+        app.summary().first_ready_after_activation,
+        None,
+        "nothing activated during this run"
+    );
+
+    // This run: a burst, KEDA activates, a new pod turns Ready.
+    press(&mut app, &sources, '1');
+    common::pump_until(TIMEOUT, &mut app, &mut events, &sources, "10 sent", |a| {
+        a.rates.sent_total() == 10
+    })
+    .await;
+    api.apply(activated("this-run"));
+    api.apply(demo::pod(
+        demo::NAMESPACE,
+        "kedasbreceiver-7d9f8b6c5d-new01",
+        PodStage::Ready,
+    ));
+    common::pump_until(
+        TIMEOUT,
+        &mut app,
+        &mut events,
+        &sources,
+        "the first Ready pod of this run",
+        |a| a.summary().first_ready_after_activation.is_some(),
+    )
+    .await;
+    let after = app.summary().first_ready_after_activation.unwrap();
+    assert!(
+        after < jiff::SignedDuration::from_secs(30),
+        "timed from this run's burst: {after:?}"
+    );
+    sources.shutdown().await;
+}

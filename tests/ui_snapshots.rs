@@ -499,3 +499,160 @@ fn burst_prompt_drops_a_letter_with_a_hint() {
     assert!(last.contains("Burst size: 25█  digits only"), "{last}");
     insta::assert_snapshot!(last);
 }
+
+fn pod_line<'a>(screen: &'a str, suffix: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.contains(suffix))
+        .unwrap_or_else(|| panic!("no row for {suffix}:\n{screen}"))
+}
+
+/// #19.10: RESTARTS reads as kubectl prints it, or the count alone; never `1 (2s ag`.
+#[test]
+fn restarts_are_never_cut_mid_word() {
+    let mut app = mid_burst();
+    let mut pods = app.pods.iter().map(|r| r.pod.clone()).collect::<Vec<_>>();
+    let crashed = pods.iter_mut().find(|p| p.name.ends_with("m4pqr")).unwrap();
+    crashed.status = "Running".into();
+    crashed.restarts = 1;
+    crashed.last_restart = Some(t(55));
+    app.update(src(SourceEvent::Pods(pods)));
+    let wide = render(&app, 120, 40);
+    let line = pod_line(&wide, "m4pqr");
+    assert!(line.contains(" 1 (2s ago) "), "{line}");
+    let narrow = render(&app, 80, 24);
+    let line = pod_line(&narrow, "m4pqr");
+    assert!(
+        line.contains(" 1   2s ") && !line.contains("1 ("),
+        "the count alone when the full text does not fit: {line}"
+    );
+}
+
+fn gauge_lines(screen: &str) -> String {
+    let lines: Vec<&str> = screen.lines().collect();
+    let end = lines
+        .iter()
+        .skip(3)
+        .position(|l| l.trim_start_matches('"').starts_with('└'))
+        .unwrap()
+        + 3;
+    lines[3..end].join("\n")
+}
+
+/// #19.10: at 80 columns the trickle and paused consumers are never the part cut off: what
+/// matters least (the total sent, the last burst, time to empty) goes first.
+#[test]
+fn trickle_and_paused_consumers_stay_on_screen_at_80_columns() {
+    let mut app = mid_burst();
+    app.update(key('t'));
+    app.update(key('c'));
+    for (w, h) in [(80, 24), (80, 30), (120, 40)] {
+        let gauge = gauge_lines(&render(&app, w, h));
+        assert!(
+            gauge.contains("trickle 5/s") && gauge.contains("consumers PAUSED"),
+            "{w}×{h}:\n{gauge}"
+        );
+        assert!(gauge.contains("active 438"), "{w}×{h}:\n{gauge}");
+        assert!(gauge.contains("drain 2.7/s"), "{w}×{h}:\n{gauge}");
+    }
+}
+
+/// #19.10: below the minimum size the keys still act, so a question keeps the bottom row.
+#[test]
+fn the_quit_question_shows_on_the_too_small_screen() {
+    let mut app = mid_burst();
+    app.update(key('q'));
+    assert!(!app.should_quit());
+    for (w, h) in [(79, 24), (40, 10)] {
+        let screen = render(&app, w, h);
+        let last = screen.lines().last().unwrap();
+        assert!(
+            last.contains("Quit?") && last.contains(" y "),
+            "{w}×{h}:\n{screen}"
+        );
+        assert!(screen.contains("terminal too small"), "{w}×{h}:\n{screen}");
+    }
+    app.update(key('n'));
+    let screen = render(&app, 79, 24);
+    assert!(!screen.contains("Quit?"), "{screen}");
+}
+
+/// A live console with burst #1 of 1 000 000 going out: 416 527 sent so far.
+fn live_mid_big_burst() -> App {
+    use kedatui::app::Mode;
+    let mut app = App::new(AppConfig {
+        mode: Mode::Live,
+        ..AppConfig::default()
+    });
+    app.update(tick(0));
+    app.update(queue(0, 0, 0));
+    app.update(key('b'));
+    for c in "1m".chars() {
+        app.update(key(c));
+    }
+    app.update(Event::Input(TermEvent::Key(KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    ))));
+    let ms = |m: i64| t(0) + jiff::SignedDuration::from_millis(m);
+    for i in 1..=25u64 {
+        let at = ms(100 * i as i64);
+        app.update(Event::Tick { now: at });
+        app.update(src(SourceEvent::Send(SendProgress {
+            burst: 1,
+            size: 1_000_000,
+            sent: (416_527 * i) / 25,
+            failed: 0,
+            at,
+            done: false,
+            cancelled: false,
+            error: None,
+            maybe_resent: 0,
+        })));
+    }
+    app.update(src(SourceEvent::Queue(QueueSample {
+        at: ms(2500),
+        counts: QueueCounts {
+            active: 416_527,
+            in_flight: Some(0),
+            ..QueueCounts::default()
+        },
+    })));
+    app
+}
+
+/// #19.10: the purge question says that what a burst still sends is purged too.
+#[test]
+fn the_purge_question_says_a_running_burst_is_purged_too() {
+    let mut app = live_mid_big_burst();
+    app.update(key('p'));
+    let wide = render(&app, 120, 40);
+    let last = wide.lines().last().unwrap();
+    assert!(
+        last.contains(
+            "Purge 416 527 active messages from kedaqueue and the 583 473 burst #1 still sends?"
+        ),
+        "{last}"
+    );
+    assert!(last.contains(" y ") && last.contains("n/Esc"), "{last}");
+    let narrow = render(&app, 80, 24);
+    let last = narrow.lines().last().unwrap();
+    assert!(
+        last.contains("Purge 416 527 active + 583 473 still to send?") && last.contains("n/Esc"),
+        "{last}"
+    );
+}
+
+/// #19.10: while a big burst goes out, `send` is its rate, not `0/s`.
+#[test]
+fn the_send_rate_shows_a_burst_going_out() {
+    let app = live_mid_big_burst();
+    for (w, h) in [(120, 40), (80, 24)] {
+        let gauge = gauge_lines(&render(&app, w, h));
+        assert!(
+            gauge.contains("▶ burst #1 416 527/1 000 000"),
+            "{w}×{h}:\n{gauge}"
+        );
+        assert!(gauge.contains("send 166 611/s"), "{w}×{h}:\n{gauge}");
+    }
+}

@@ -33,14 +33,14 @@ pub fn group_thousands(n: u64) -> String {
     out
 }
 
-/// A rate: `0`, `8.5`, `120`.
+/// A rate: `0`, `8.5`, `120`, `170 000` (a big burst's, grouped like the counts).
 pub fn rate(per_second: f64) -> String {
     if per_second < 0.05 {
         "0".into()
     } else if per_second < 100.0 {
         format!("{per_second:.1}")
     } else {
-        format!("{per_second:.0}")
+        group_thousands(per_second.round() as u64)
     }
 }
 
@@ -107,6 +107,19 @@ mod tests {
                 want,
                 "{ms}ms"
             );
+        }
+    }
+
+    #[test]
+    fn rates() {
+        for (r, s) in [
+            (0.0, "0"),
+            (0.04, "0"),
+            (8.46, "8.5"),
+            (120.4, "120"),
+            (170_000.4, "170 000"),
+        ] {
+            assert_eq!(rate(r), s, "{r}");
         }
     }
 

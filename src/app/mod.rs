@@ -375,7 +375,15 @@ impl App {
     }
 
     pub fn rates(&self) -> Rates {
-        self.rates.rates(self.depth())
+        let mut rates = self.rates.rates(self.depth());
+        // A burst still going out is sent at a rate (a 1 M burst takes seconds); a finished one
+        // is shown as a count and a duration instead.
+        if let (false, Some(now)) = (self.sends.is_empty(), self.now) {
+            rates.send_per_second += self.rates.burst_rate(now);
+            rates.time_to_empty =
+                rates::time_to_empty(self.depth(), rates.send_per_second, rates.drain_per_second);
+        }
+        rates
     }
 
     pub fn summary(&self) -> Summary {
@@ -607,8 +615,11 @@ impl App {
                     .conditions
                     .iter()
                     .any(|c| c.type_ == "Active" && c.status == "True");
+                // Active when first seen: KEDA activated before this run (a rehearsal's
+                // cooldown), so it answers no message of ours.
+                let activated = active && self.scaled_object.is_some() && !self.keda_active();
                 self.scaled_object = Some(*so);
-                if active {
+                if activated {
                     let at = self.now;
                     self.on_keda_activated(at);
                 }
@@ -710,9 +721,11 @@ impl App {
         let (Some(trigger), Some(now)) = (self.stats.first_trigger_at, self.now) else {
             return;
         };
-        // Pods that were Ready before the messages arrived did not answer them.
+        // Pods that were Ready before the messages arrived did not answer them. A
+        // creationTimestamp has whole seconds: a pod created 0.3 s after a message at x.7 s says
+        // x.0 s, so compare at that resolution.
         let ready = self.pods.iter().any(|r| {
-            r.pod.created >= trigger
+            r.pod.created.as_second() >= trigger.as_second()
                 && !r.pod.deleting
                 && r.pod.status == "Running"
                 && r.pod.total_containers > 0
@@ -732,7 +745,12 @@ impl App {
         if let Some(kind) = kind {
             self.history.mark(Marker { at: e.at, kind });
         }
-        if kind == Some(MarkerKind::KedaActivated) {
+        // Only an activation during this run: the first list brings KEDA's events of the last
+        // hour (a rehearsal's). Event times have whole seconds, so compare at that resolution.
+        let during_run = self
+            .started_at
+            .is_some_and(|start| e.at.as_second() >= start.as_second());
+        if kind == Some(MarkerKind::KedaActivated) && during_run {
             self.on_keda_activated(Some(e.at));
         }
         // Fold as kubectl counts: the same reason, object and message is one row with `×N`.
@@ -766,14 +784,14 @@ impl App {
             .insert(progress.burst, progress.sent)
             .unwrap_or(0);
         let delta = progress.sent.saturating_sub(before);
-        self.rates.record_sent(delta);
+        self.rates.record_sent(progress.at, delta);
         if delta > 0 && !self.keda_active() {
             self.stats.pending_trigger.get_or_insert(progress.at);
         }
         if progress.burst == TRICKLE_BURST {
             return;
         }
-        self.rates.record_burst(delta);
+        self.rates.record_burst(progress.at, delta);
         let started = *self
             .burst_started
             .entry(progress.burst)

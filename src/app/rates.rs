@@ -1,9 +1,14 @@
 //! Send rate, drain rate and time-to-empty, from cumulative counters over a sliding window.
 //!
 //! Drained messages are not reported by any source (the REST API only gives counts), so they are
-//! derived: `drained = initial queue + sent − purged − queue now`. Working on cumulative totals
+//! derived: `drained = initial queue + arrived − purged − queue now`. Working on cumulative totals
 //! rather than per-interval differences means a send reported a little before or after the queue
 //! sample that contains it only shifts the rate within the window; it never goes negative.
+//!
+//! `arrived` is what we sent plus what the queue shows that nobody reported: messages sent from
+//! another terminal (`kedatui send`, as the lab suggests), another producer, a resend the broker
+//! kept twice. Without them a queue filled elsewhere drains at "0/s" forever. A send report of ours
+//! that arrives just after the sample already holding its messages claims them back.
 
 use std::collections::VecDeque;
 
@@ -11,6 +16,12 @@ use jiff::{SignedDuration, Timestamp};
 
 /// How far back the rates look.
 pub const RATE_WINDOW: SignedDuration = SignedDuration::from_secs(10);
+/// How long messages seen in the queue without a send report stay claimable by a late report
+/// of ours, before they count as sent elsewhere for good (bounds the list; a report comes right
+/// after its batch is acknowledged).
+const CLAIM_WINDOW: SignedDuration = SignedDuration::from_secs(5);
+/// How far back the rate of a burst in progress looks: a burst of 1 M lasts seconds.
+pub const BURST_RATE_WINDOW: SignedDuration = SignedDuration::from_secs(2);
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Point {
@@ -29,7 +40,13 @@ pub struct RateTracker {
     /// a duration, not spread over the window as a rate.
     burst_total: u64,
     purged_total: u64,
+    /// Messages the queue showed that no send of ours reported (sent from elsewhere).
+    arrived_elsewhere: u64,
+    /// Of those, the ones seen within [`CLAIM_WINDOW`]: a late send report claims them first.
+    unclaimed: VecDeque<(Timestamp, u64)>,
     points: VecDeque<Point>,
+    /// Bursts' cumulative sent count at each progress report, for the rate while one is sending.
+    burst_points: VecDeque<(Timestamp, u64)>,
 }
 
 /// What the gauge shows.
@@ -49,13 +66,66 @@ impl RateTracker {
         self.sent_total
     }
 
-    pub fn record_sent(&mut self, messages: u64) {
+    /// `messages` of ours reached the broker, reported at `at`.
+    pub fn record_sent(&mut self, at: Timestamp, messages: u64) {
         self.sent_total += messages;
+        // Messages a sample taken after they were sent already showed: ours, not someone
+        // else's. A sample from before the send cannot hold them.
+        let mut claim = messages;
+        for (_, n) in self.unclaimed.iter_mut().filter(|(seen, _)| *seen >= at) {
+            let take = claim.min(*n);
+            *n -= take;
+            claim -= take;
+            self.arrived_elsewhere -= take;
+            if claim == 0 {
+                break;
+            }
+        }
+        self.unclaimed.retain(|&(_, n)| n > 0);
     }
 
-    /// Of what [`record_sent`](Self::record_sent) counted, `messages` came from a burst.
-    pub fn record_burst(&mut self, messages: u64) {
+    /// Of what [`record_sent`](Self::record_sent) counted, `messages` came from a burst,
+    /// reported at `at`.
+    pub fn record_burst(&mut self, at: Timestamp, messages: u64) {
         self.burst_total += messages;
+        if self
+            .burst_points
+            .back()
+            .is_some_and(|&(last, _)| at <= last)
+        {
+            if let Some(last) = self.burst_points.back_mut() {
+                last.1 = self.burst_total;
+            }
+        } else {
+            self.burst_points.push_back((at, self.burst_total));
+        }
+        while self.burst_points.len() > 2 && self.burst_points[1].0 <= at - BURST_RATE_WINDOW {
+            self.burst_points.pop_front();
+        }
+    }
+
+    /// Messages per second bursts sent over the last [`BURST_RATE_WINDOW`] before `now`: the
+    /// send rate while a burst is in progress (a burst still going out is a rate, not a moment).
+    pub fn burst_rate(&self, now: Timestamp) -> f64 {
+        let Some(&(last_at, last)) = self.burst_points.back() else {
+            return 0.0;
+        };
+        // The window ends now, not at the last report, so a stalled burst's rate falls to 0.
+        let start = now - BURST_RATE_WINDOW;
+        let Some(&(first_at, first)) = self
+            .burst_points
+            .iter()
+            .rev()
+            .find(|(at, _)| *at <= start)
+            .or(self.burst_points.front())
+        else {
+            return 0.0;
+        };
+        let span = now.max(last_at).duration_since(first_at).as_secs_f64();
+        if span <= 0.0 {
+            return 0.0;
+        }
+        (last - first) as f64 / span
     }
 
     pub fn record_purged(&mut self, messages: u64) {
@@ -65,10 +135,29 @@ impl RateTracker {
     /// A queue sample: `queue` counts every message still held (active + in flight + dead-lettered).
     pub fn record_queue(&mut self, at: Timestamp, queue: u64) {
         let initial = *self.initial_queue.get_or_insert(queue);
-        let drained = (initial + self.sent_total).saturating_sub(self.purged_total + queue);
+        let in_order = self.points.back().is_none_or(|last| at > last.at);
+        if in_order {
+            while self
+                .unclaimed
+                .front()
+                .is_some_and(|&(seen, _)| seen <= at - CLAIM_WINDOW)
+            {
+                self.unclaimed.pop_front();
+            }
+            // More held than what arrived and has not drained: the rest came from elsewhere.
+            let floor = self.points.back().map_or(0, |p| p.drained);
+            let arrived = initial + self.sent_total + self.arrived_elsewhere;
+            let held = self.purged_total + queue + floor;
+            if held > arrived {
+                self.arrived_elsewhere += held - arrived;
+                self.unclaimed.push_back((at, held - arrived));
+            }
+        }
+        let drained = (initial + self.sent_total + self.arrived_elsewhere)
+            .saturating_sub(self.purged_total + queue);
         // Samples can arrive out of order across sources; keep the series monotonic in time.
         if let Some(last) = self.points.back_mut()
-            && at <= last.at
+            && !in_order
         {
             last.steady = self.sent_total - self.burst_total;
             last.drained = last.drained.max(drained);
@@ -165,10 +254,10 @@ mod tests {
     fn drain_rate_is_derived_from_sent_and_queue() {
         let mut r = RateTracker::default();
         r.record_queue(t(0), 0);
-        r.record_sent(500);
-        r.record_burst(500);
+        r.record_sent(t(0), 500);
+        r.record_burst(t(0), 500);
         r.record_queue(t(0) + SignedDuration::from_millis(1), 500);
-        r.record_sent(50);
+        r.record_sent(t(5), 50);
         // 10 s later consumers completed 100 messages; a trickle sent 50.
         r.record_queue(t(10), 450);
         let rates = r.rates(450);
@@ -184,7 +273,7 @@ mod tests {
     fn window_slides_and_purges_do_not_count_as_drain() {
         let mut r = RateTracker::default();
         r.record_queue(t(0), 0);
-        r.record_sent(1000);
+        r.record_sent(t(0), 1000);
         for s in 1..=30 {
             // 10 msgs/s completed
             r.record_queue(t(s), 1000 - 10 * s as u64);
@@ -204,6 +293,86 @@ mod tests {
             "purged messages are not drained: {rates:?}"
         );
         assert_eq!(rates.time_to_empty, Some(SignedDuration::ZERO));
+    }
+
+    #[test]
+    fn messages_sent_elsewhere_drain_at_the_rate_the_counts_show() {
+        // 200 sent from another terminal: no send report of ours, only the counts.
+        let mut r = RateTracker::default();
+        r.record_queue(t(0), 0);
+        r.record_queue(t(1), 200);
+        for s in 2..=11 {
+            r.record_queue(t(s), 200 - 10 * (s as u64 - 1));
+        }
+        let rates = r.rates(100);
+        assert!((rates.drain_per_second - 10.0).abs() < 0.01, "{rates:?}");
+        assert_eq!(rates.send_per_second, 0.0, "we sent nothing");
+        assert_eq!(rates.time_to_empty, Some(SignedDuration::from_secs(10)));
+        // More arrive elsewhere while it drains: the drain rate holds.
+        r.record_queue(t(12), 150);
+        r.record_queue(t(13), 140);
+        let rates = r.rates(140);
+        assert!(rates.drain_per_second > 5.0, "{rates:?}");
+    }
+
+    #[test]
+    fn a_send_reported_after_the_sample_holding_it_is_not_counted_twice() {
+        let mut r = RateTracker::default();
+        r.record_queue(t(0), 0);
+        // The sample sees the burst before its report comes in.
+        let sent_at = t(0) + SignedDuration::from_millis(900);
+        r.record_queue(t(1), 500);
+        r.record_sent(sent_at, 500);
+        r.record_burst(sent_at, 500);
+        r.record_queue(t(2), 500);
+        r.record_queue(t(11), 500);
+        let rates = r.rates(500);
+        assert_eq!(
+            rates.drain_per_second, 0.0,
+            "nothing was completed: {rates:?}"
+        );
+    }
+
+    #[test]
+    fn our_later_sends_do_not_claim_messages_sent_elsewhere() {
+        let mut r = RateTracker::default();
+        r.record_queue(t(0), 0);
+        // 100 from another terminal, then a burst of ours while they drain at 10/s.
+        r.record_queue(t(1), 100);
+        r.record_sent(t(2), 500);
+        r.record_burst(t(2), 500);
+        r.record_queue(t(3), 580);
+        let rates = r.rates(580);
+        assert!(
+            (rates.drain_per_second - 20.0 / 3.0).abs() < 0.01,
+            "{rates:?}"
+        );
+    }
+
+    #[test]
+    fn a_burst_in_progress_has_a_rate_over_the_last_seconds() {
+        let mut r = RateTracker::default();
+        let ms = |m: i64| t(0) + SignedDuration::from_millis(m);
+        assert_eq!(r.burst_rate(t(0)), 0.0);
+        // 170 000 a second, reported every 100 ms.
+        for i in 0..=30 {
+            r.record_sent(ms(100 * i), if i == 0 { 0 } else { 17_000 });
+            r.record_burst(ms(100 * i), if i == 0 { 0 } else { 17_000 });
+        }
+        let rate = r.burst_rate(ms(3000));
+        assert!((rate - 170_000.0).abs() < 1_000.0, "{rate}");
+        // Stalled: the rate falls rather than freezing.
+        assert!(
+            r.burst_rate(ms(4000)) < rate * 0.6,
+            "{}",
+            r.burst_rate(ms(4000))
+        );
+        assert_eq!(r.burst_rate(ms(5000)), 0.0);
+        assert_eq!(
+            r.rates(0).send_per_second,
+            0.0,
+            "a burst is still not the steady rate"
+        );
     }
 
     #[test]
@@ -235,7 +404,7 @@ mod proptests {
             for (op, n, ms) in ops {
                 at += SignedDuration::from_millis(ms);
                 match op {
-                    0 => { r.record_sent(n); queue += n; }
+                    0 => { r.record_sent(at, n); queue += n; }
                     1 => { let p = n.min(queue); r.record_purged(p); queue -= p; }
                     _ => { queue = queue.saturating_sub(n); }
                 }

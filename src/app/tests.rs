@@ -998,3 +998,161 @@ fn lab_fault_keys_only_against_the_lab() {
     sim.lab = true;
     assert!(sim.update(ch('K')).is_empty());
 }
+
+fn keda_activated(at: Timestamp) -> Event {
+    use crate::model::ClusterEvent;
+    Event::Source(SourceEvent::ClusterEvent(ClusterEvent {
+        at,
+        type_: EventType::Normal,
+        reason: "KEDAScaleTargetActivated".into(),
+        object: "ScaledObject/so".into(),
+        message: "Scaled d from 0 to 1".into(),
+        source: "keda-operator".into(),
+        count: 1,
+    }))
+}
+
+fn sent_at(burst: u64, size: u64, sent: u64, at: Timestamp) -> Event {
+    Event::Source(SourceEvent::Send(SendProgress {
+        burst,
+        size,
+        sent,
+        failed: 0,
+        at,
+        done: sent == size,
+        cancelled: false,
+        error: None,
+        maybe_resent: 0,
+    }))
+}
+
+/// #18.12: the pod's creationTimestamp has whole seconds, so it reads just before the
+/// sub-second message that activated KEDA; it is still the pod that answered it.
+#[test]
+fn first_ready_pod_created_in_the_same_second_as_the_message_counts() {
+    let ms = |m: i64| t(0) + SignedDuration::from_millis(m);
+    let mut a = live_app();
+    a.update(Event::Tick { now: ms(10_700) });
+    a.update(sent_at(1, 10, 10, ms(10_700)));
+    a.update(keda_activated(t(11)));
+    // Created at 10.9 s, reported as 10 s.
+    a.update(Event::Source(SourceEvent::Pods(vec![pod(
+        "a", "Running", 0, 10,
+    )])));
+    a.update(Event::Tick { now: ms(14_200) });
+    a.update(Event::Source(SourceEvent::Pods(vec![pod(
+        "a", "Running", 1, 10,
+    )])));
+    assert_eq!(
+        a.summary().first_ready_after_activation,
+        Some(SignedDuration::from_millis(3500)),
+        "the pod of 10 s answered the message at 10.7 s"
+    );
+}
+
+/// #19.4: KEDA's events of a rehearsal shortly before are listed at start-up; only an
+/// activation during this run counts, and a ScaledObject already active when first seen did not
+/// activate for this run either.
+#[test]
+fn first_ready_pod_ignores_activations_from_before_the_run() {
+    let mut a = live_app();
+    a.update(Event::Tick { now: t(100) });
+    // Listed at start: KEDA activated 30 min ago, and is still active from then.
+    a.update(keda_activated(t(-1800)));
+    let so = |active: bool| {
+        Event::Source(SourceEvent::ScaledObject(Box::new(ScaledObjectView {
+            namespace: "ns".into(),
+            name: "so".into(),
+            target_kind: "apps/v1.Deployment".into(),
+            target_name: "d".into(),
+            queue_name: "q".into(),
+            polling_interval: SignedDuration::from_secs(5),
+            cooldown_period: SignedDuration::from_secs(300),
+            min_replicas: 0,
+            max_replicas: 20,
+            idle_replicas: None,
+            message_count: 5,
+            activation_message_count: 0,
+            hpa_behavior: HpaBehaviorKind::Legacy,
+            conditions: vec![Condition {
+                type_: "Active".into(),
+                status: if active { "True" } else { "False" }.into(),
+                reason: String::new(),
+                message: String::new(),
+            }],
+            last_active: None,
+            last_poll: None,
+            next_poll: None,
+            last_poll_metric: None,
+        })))
+    };
+    a.update(so(true));
+    a.update(Event::Tick { now: t(101) });
+    a.update(Event::Source(SourceEvent::Pods(vec![pod(
+        "old", "Running", 1, -1700,
+    )])));
+    assert_eq!(
+        a.summary().first_ready_after_activation,
+        None,
+        "nothing activated during this run"
+    );
+    // The cooldown ends, then a burst activates KEDA again, during the run.
+    a.update(so(false));
+    a.update(Event::Source(SourceEvent::Pods(vec![])));
+    a.update(Event::Tick { now: t(200) });
+    a.update(sent_at(1, 10, 10, t(200)));
+    a.update(keda_activated(t(203)));
+    a.update(so(true));
+    a.update(Event::Tick { now: t(205) });
+    a.update(Event::Source(SourceEvent::Pods(vec![pod(
+        "new", "Running", 1, 203,
+    )])));
+    assert_eq!(
+        a.summary().first_ready_after_activation,
+        Some(SignedDuration::from_secs(5)),
+        "from the burst at 200 s, not from the listed event"
+    );
+}
+
+/// #18.11: bursts sent from another terminal: the counts alone say how fast the queue drains.
+#[test]
+fn drain_and_empty_in_follow_the_counts_whoever_sent() {
+    let mut a = live_app();
+    a.update(queue(0, 0, 0));
+    a.update(Event::Tick { now: t(1) });
+    a.update(queue(1, 200, 0));
+    for s in 2..=11 {
+        a.update(Event::Tick { now: t(s) });
+        a.update(queue(s, 200 - 10 * (s as u64 - 1), 0));
+    }
+    let rates = a.rates();
+    assert!((rates.drain_per_second - 10.0).abs() < 0.01, "{rates:?}");
+    assert_eq!(rates.time_to_empty, Some(SignedDuration::from_secs(10)));
+    assert_eq!(
+        a.summary().messages_sent,
+        0,
+        "the console sent none of them"
+    );
+}
+
+/// #19.10: a 1 M burst takes seconds to go out; meanwhile `send` is its rate, not `0/s`.
+#[test]
+fn send_rate_counts_a_burst_while_it_is_going_out() {
+    let ms = |m: i64| t(0) + SignedDuration::from_millis(m);
+    let mut a = live_app();
+    a.update(queue(0, 0, 0));
+    a.update(ch('b'));
+    for c in "1m".chars() {
+        a.update(ch(c));
+    }
+    a.update(key(KeyCode::Enter));
+    for i in 1..=20 {
+        a.update(Event::Tick { now: ms(100 * i) });
+        a.update(sent_at(1, 1_000_000, 17_000 * i as u64, ms(100 * i)));
+    }
+    let rate = a.rates().send_per_second;
+    assert!((rate - 170_000.0).abs() < 2_000.0, "{rate}");
+    // Done: the burst is a count and a duration again.
+    a.update(sent_at(1, 1_000_000, 1_000_000, ms(2100)));
+    assert_eq!(a.rates().send_per_second, 0.0);
+}

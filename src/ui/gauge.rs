@@ -26,28 +26,49 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .map(|q| q.counts.clone())
         .unwrap_or_default();
     let in_flight = counts.in_flight;
+    let pair = |label: &str, value: String, style: Style| {
+        vec![
+            Span::styled(label.to_owned(), theme::label()),
+            Span::styled(value, style),
+        ]
+    };
     let mut first = vec![
-        Span::styled("active ", theme::label()),
-        Span::styled(
-            group_thousands(counts.active),
-            theme::value().fg(theme::DEPTH),
+        Part::new(
+            KEEP,
+            pair(
+                "active ",
+                group_thousands(counts.active),
+                theme::value().fg(theme::DEPTH),
+            ),
         ),
-        Span::styled("   in flight ", theme::label()),
-        Span::styled(
-            in_flight.map_or_else(|| "n/a".to_owned(), group_thousands),
-            theme::value().fg(theme::IN_FLIGHT),
+        Part::new(
+            3,
+            pair(
+                "in flight ",
+                in_flight.map_or_else(|| "n/a".to_owned(), group_thousands),
+                theme::value().fg(theme::IN_FLIGHT),
+            ),
         ),
-        Span::styled("   dead-lettered ", theme::label()),
-        Span::styled(
-            group_thousands(counts.dead_letter),
-            if counts.dead_letter > 0 {
-                theme::bad()
-            } else {
-                theme::value()
-            },
+        Part::new(
+            5,
+            pair(
+                "dead-lettered ",
+                group_thousands(counts.dead_letter),
+                if counts.dead_letter > 0 {
+                    theme::bad()
+                } else {
+                    theme::value()
+                },
+            ),
         ),
-        Span::styled("   sent ", theme::label()),
-        Span::styled(group_thousands(app.rates.sent_total()), theme::value()),
+        Part::new(
+            1,
+            pair(
+                "sent ",
+                group_thousands(app.rates.sent_total()),
+                theme::value(),
+            ),
+        ),
     ];
     let rates = app.rates();
     // Counts stopped with the source: no rate is known, rather than a frozen or invented one.
@@ -59,50 +80,122 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         }
     };
     let mut second = vec![
-        Span::styled("send ", theme::label()),
-        Span::styled(per_second(rates.send_per_second), theme::value()),
-        Span::styled("   drain ", theme::label()),
-        Span::styled(per_second(rates.drain_per_second), theme::value()),
+        Part::new(
+            if rates.send_per_second > 0.0 { 5 } else { 4 },
+            pair("send ", per_second(rates.send_per_second), theme::value()),
+        ),
+        Part::new(
+            6,
+            pair("drain ", per_second(rates.drain_per_second), theme::value()),
+        ),
     ];
     let time_to_empty = if app.queue_stale {
         None
     } else {
         rates.time_to_empty
     };
-    match time_to_empty {
-        Some(d) if d.is_zero() => second.push(Span::styled("   queue empty", theme::good())),
-        other => {
-            second.push(Span::styled("   empty in ", theme::label()));
-            second.push(Span::styled(
+    second.push(Part::new(
+        4,
+        match time_to_empty {
+            Some(d) if d.is_zero() => vec![Span::styled("queue empty", theme::good())],
+            other => pair(
+                "empty in ",
                 other.map_or_else(|| "—".to_owned(), short_duration),
                 theme::value(),
-            ));
-        }
-    }
+            ),
+        },
+    ));
     if inner.height >= 3 {
         second.extend(activity(app));
-        Paragraph::new(Line::from(first)).render(row(inner, 0), buf);
+        fit(first, inner.width).render(row(inner, 0), buf);
         render_bar(app, row(inner, 1), buf);
-        Paragraph::new(Line::from(second)).render(row(inner, 2), buf);
+        fit(second, inner.width).render(row(inner, 2), buf);
     } else {
-        // One row: what is happening (a burst, the trickle) before the rates, which a narrow
-        // screen cuts first; no dead letters is not news here.
+        // One row: what is happening (a burst, the trickle) before the rates; what matters
+        // least goes first when it does not fit; no dead letters is not news here.
         if counts.dead_letter == 0 {
-            first.drain(4..6);
+            first.remove(2);
         }
         first.extend(activity(app));
-        first.push(Span::raw("   "));
+        // Time to empty is the first to go on one row: the burst comes before the rates.
+        if let Some(empty_in) = second.last_mut() {
+            empty_in.keep = 0;
+        }
         if rates.send_per_second == 0.0 {
             // Nothing sent steadily: "send 0/s" would only push the drain rate off the edge.
-            second.drain(..2);
-            second[0] = Span::styled("drain ", theme::label());
+            second.remove(0);
+        }
+        if let Some(rate) = second.first_mut() {
+            rate.gap = Style::new();
         }
         first.extend(second);
-        Paragraph::new(Line::from(first)).render(row(inner, 0), buf);
+        fit(first, inner.width).render(row(inner, 0), buf);
         if inner.height >= 2 {
             render_bar(app, row(inner, 1), buf);
         }
     }
+}
+
+/// A part of a gauge line, and how much it is worth keeping when the line is too wide
+/// (higher stays longer).
+struct Part {
+    keep: u8,
+    spans: Vec<Span<'static>>,
+    /// The gap before it takes the style of its first span unless said otherwise.
+    gap: Style,
+}
+
+impl Part {
+    fn new(keep: u8, spans: Vec<Span<'static>>) -> Part {
+        let gap = spans.first().map_or_else(Style::new, |s| s.style);
+        Part { keep, spans, gap }
+    }
+
+    fn plain_gap(self) -> Part {
+        Part {
+            gap: Style::new(),
+            ..self
+        }
+    }
+
+    fn width(&self) -> usize {
+        self.spans.iter().map(|s| s.width()).sum()
+    }
+}
+
+/// Never dropped.
+const KEEP: u8 = u8::MAX;
+const GAP: &str = "   ";
+
+/// The parts that fit in `width`, three spaces apart: the least worth keeping goes first (the
+/// rightmost of equals), so a state that changes what the speaker does (the trickle, paused
+/// consumers, a burst going out) is never the part cut off at the edge.
+fn fit(mut parts: Vec<Part>, width: u16) -> Paragraph<'static> {
+    let total = |parts: &[Part]| -> usize {
+        parts.iter().map(Part::width).sum::<usize>() + GAP.len() * parts.len().saturating_sub(1)
+    };
+    while total(&parts) > usize::from(width) {
+        let drop = parts
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.keep != KEEP)
+            .min_by_key(|(i, p)| (p.keep, std::cmp::Reverse(*i)))
+            .map(|(i, _)| i);
+        match drop {
+            Some(i) => {
+                parts.remove(i);
+            }
+            None => break,
+        }
+    }
+    let mut spans = Vec::new();
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(GAP, part.gap));
+        }
+        spans.extend(part.spans);
+    }
+    Paragraph::new(Line::from(spans))
 }
 
 fn row(area: Rect, i: u16) -> Rect {
@@ -114,14 +207,14 @@ fn row(area: Rect, i: u16) -> Rect {
 }
 
 /// What is going on right now: bursts being sent, trickle, paused consumers, a purge.
-fn activity(app: &App) -> Vec<Span<'static>> {
+fn activity(app: &App) -> Vec<Part> {
     let mut out = Vec::new();
-    let mut push = |text: String, style: Style| {
-        out.push(Span::styled("   ", Style::new()));
-        out.push(Span::styled(text, style));
+    let mut push = |keep: u8, text: String, style: Style| {
+        out.push(Part::new(keep, vec![Span::styled(text, style)]).plain_gap());
     };
     for s in app.sends.values() {
         push(
+            8,
             format!(
                 "▶ burst #{} {}/{}",
                 s.burst,
@@ -134,44 +227,40 @@ fn activity(app: &App) -> Vec<Span<'static>> {
     if app.sends.is_empty()
         && let Some(s) = &app.last_send
     {
-        {
-            let text = if s.cancelled {
-                format!(
-                    "burst #{} cancelled at {}",
-                    s.burst,
-                    group_thousands(s.sent)
-                )
-            } else {
-                let mut text = format!("burst #{}: {} sent", s.burst, group_thousands(s.sent));
-                if s.failed > 0 {
-                    text.push_str(&format!(", {} failed", group_thousands(s.failed)));
-                }
-                if s.maybe_resent > 0 {
-                    text.push_str(&format!(
-                        ", {} maybe resent",
-                        group_thousands(s.maybe_resent)
-                    ));
-                }
-                format!("{text} {}", took(app.last_send_took))
-            };
-            push(
-                text,
-                if s.failed > 0 {
-                    theme::bad()
-                } else {
-                    theme::dim()
-                },
-            );
+        let text = if s.cancelled {
+            format!(
+                "burst #{} cancelled at {}",
+                s.burst,
+                group_thousands(s.sent)
+            )
+        } else {
+            let mut text = format!("burst #{}: {} sent", s.burst, group_thousands(s.sent));
+            if s.failed > 0 {
+                text.push_str(&format!(", {} failed", group_thousands(s.failed)));
+            }
+            if s.maybe_resent > 0 {
+                text.push_str(&format!(
+                    ", {} maybe resent",
+                    group_thousands(s.maybe_resent)
+                ));
+            }
+            format!("{text} {}", took(app.last_send_took))
+        };
+        if s.failed > 0 {
+            push(6, text, theme::bad());
+        } else {
+            push(2, text, theme::dim());
         }
     }
     if let Some(t) = app.trickle {
         push(
+            9,
             format!("trickle {}/s", crate::app::keymap::format_factor(t)),
             theme::warn(),
         );
     }
     if app.consumers_paused {
-        push("consumers PAUSED".into(), theme::bad());
+        push(9, "consumers PAUSED".into(), theme::bad());
     }
     if let Some(p) = &app.purge {
         let text = if p.done {
@@ -179,7 +268,7 @@ fn activity(app: &App) -> Vec<Span<'static>> {
         } else {
             format!("purging… {} removed", group_thousands(p.removed))
         };
-        push(text, theme::dim());
+        push(if p.done { 2 } else { 7 }, text, theme::dim());
     }
     out
 }

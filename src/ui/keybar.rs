@@ -23,15 +23,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             spans.push(Span::raw("  "));
         }
         InputMode::ConfirmPurge => {
-            let active = app.queue.as_ref().map_or(0, |q| q.counts.active);
-            spans.push(Span::styled(
-                format!(
-                    " Purge {} active messages from {}? ",
-                    group_thousands(active),
-                    app.config.queue
-                ),
-                theme::bad(),
-            ));
+            spans.push(Span::styled(purge_question(app, area.width), theme::bad()));
         }
         InputMode::ConfirmQuit => {
             spans.push(Span::styled(" Quit? ", theme::warn()));
@@ -61,6 +53,34 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     );
     spans.extend(hints);
     Paragraph::new(Line::from(spans)).render(area, buf);
+}
+
+/// What `y` will purge. The purge receives until the queue stays empty, so what a burst still
+/// has to send while it runs is purged too: the question says so, not only today's count.
+fn purge_question(app: &App, width: u16) -> String {
+    let active = group_thousands(app.queue.as_ref().map_or(0, |q| q.counts.active));
+    let queue = &app.config.queue;
+    let to_send: u64 = app
+        .sends
+        .values()
+        .map(|s| s.size.saturating_sub(s.sent + s.failed))
+        .sum();
+    if to_send == 0 {
+        return format!(" Purge {active} active messages from {queue}? ");
+    }
+    let bursts: Vec<String> = app.sends.keys().map(|b| format!("#{b}")).collect();
+    let which = match bursts.as_slice() {
+        [one] => format!("burst {one} still sends"),
+        many => format!("bursts {} still send", many.join(", ")),
+    };
+    let to_send = group_thousands(to_send);
+    let long = format!(" Purge {active} active messages from {queue} and the {to_send} {which}? ");
+    // Room for `y purge  n/Esc cancel`.
+    if long.chars().count() + 24 <= usize::from(width) {
+        long
+    } else {
+        format!(" Purge {active} active + {to_send} still to send? ")
+    }
 }
 
 /// Hints that fit in `width`, deciding per width what to drop, lowest value first: the full

@@ -24,7 +24,7 @@ pub use crate::app::layout::{MIN_HEIGHT, MIN_WIDTH, Panels, panels, pod_rows_vis
 impl Widget for &App {
     fn render(self, area: Rect, buf: &mut Buffer) {
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-            too_small::render(area, buf);
+            too_small::render(self, area, buf);
             return;
         }
         let p = panels(area, self.presenter.big);

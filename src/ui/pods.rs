@@ -11,8 +11,9 @@ use crate::kubectl;
 
 const STATUS_W: u16 = 17; // "ContainerCreating"
 const READY_W: u16 = 5;
-const RESTARTS_W: u16 = 8;
 const AGE_W: u16 = 5;
+/// The narrowest NAME column (`…x2k9p` and a little).
+const MIN_NAME_W: u16 = 8;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let total = app.pods.len();
@@ -46,9 +47,23 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let block = Block::new().borders(Borders::ALL).title(Line::from(title));
     let inner_w = block.inner(area).width;
     let narrow = inner_w < 60;
-    let restarts_w = if narrow { 3 } else { RESTARTS_W };
-    let fixed = STATUS_W + READY_W + restarts_w + AGE_W + 4; // column gaps
-    let name_w = inner_w.saturating_sub(fixed).max(8);
+    let restarts_header = if narrow { "RST" } else { "RESTARTS" };
+    let shown: Vec<&PodRow> = app.pods.iter().skip(scroll).take(visible).collect();
+    // RESTARTS as kubectl prints it (`1 (2s ago)`) when the column can be that wide, else the
+    // count alone: never a text cut mid-word (`1 (2s ag`).
+    let fixed = STATUS_W + READY_W + AGE_W + 4; // column gaps
+    let full: Vec<String> = shown
+        .iter()
+        .map(|r| kubectl::restarts_text(&r.pod, app.now.unwrap_or(r.pod.created)))
+        .collect();
+    let restarts: Vec<String> = if fixed + column_w(&full, restarts_header) + MIN_NAME_W <= inner_w
+    {
+        full
+    } else {
+        shown.iter().map(|r| r.pod.restarts.to_string()).collect()
+    };
+    let restarts_w = column_w(&restarts, restarts_header);
+    let name_w = inner_w.saturating_sub(fixed + restarts_w).max(MIN_NAME_W);
 
     if total == 0 {
         let msg = match &app.deployment {
@@ -61,20 +76,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
 
-    let rows = app
-        .pods
-        .iter()
-        .skip(scroll)
-        .take(visible)
-        .map(|r| row(app, r, name_w, &app.config.deployment));
-    let header = Row::new([
-        "NAME",
-        "STATUS",
-        "READY",
-        if narrow { "RST" } else { "RESTARTS" },
-        "AGE",
-    ])
-    .style(theme::label().bold());
+    let rows = shown
+        .into_iter()
+        .zip(restarts)
+        .map(|(r, restarts)| row(app, r, restarts, name_w, &app.config.deployment));
+    let header =
+        Row::new(["NAME", "STATUS", "READY", restarts_header, "AGE"]).style(theme::label().bold());
     Table::new(
         rows,
         [
@@ -90,7 +97,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     .render(area, buf);
 }
 
-fn row<'a>(app: &App, r: &'a PodRow, name_w: u16, deployment: &str) -> Row<'a> {
+fn row<'a>(app: &App, r: &'a PodRow, restarts: String, name_w: u16, deployment: &str) -> Row<'a> {
     let pod = &r.pod;
     let ready = pod.total_containers > 0 && pod.ready_containers == pod.total_containers;
     let style = if app.is_flashing(r) {
@@ -103,10 +110,16 @@ fn row<'a>(app: &App, r: &'a PodRow, name_w: u16, deployment: &str) -> Row<'a> {
         Cell::from(fit_name(&pod.name, deployment, usize::from(name_w))),
         Cell::from(pod.status.clone()),
         Cell::from(kubectl::ready_text(pod)),
-        Cell::from(kubectl::restarts_text(pod, now)),
+        Cell::from(restarts),
         Cell::from(kubectl::age_text(pod.created, now)),
     ])
     .style(style)
+}
+
+/// The width of a column holding `header` and `texts`.
+fn column_w(texts: &[String], header: &str) -> u16 {
+    let widest = texts.iter().map(|t| t.chars().count()).max().unwrap_or(0);
+    widest.max(header.chars().count()) as u16
 }
 
 /// Pod names are long (`kedasbreceiver-5d8f7c9b4-x2k9p`); when the column is narrow drop the
