@@ -143,7 +143,13 @@ pub fn kill_exec_plugin(pid_file: &std::path::Path, limit: std::time::Duration) 
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
-    let _ = Command::new("kill").arg(&pid).status();
+    // nix, not the `kill` program: a minimal system has no procps.
+    if let Ok(pid) = pid.parse::<i32>() {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+    }
 }
 
 /// kedatui with `args`, `envs` and the Service Bus variables not in `envs` removed; stdout and
