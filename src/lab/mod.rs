@@ -558,24 +558,35 @@ async fn run_lab(
     // Broker and API server faults: the fakes' own switches, on their real sockets.
     let fault_bus = bus.clone();
     let fault_api = api.clone();
+    let broker_outage = Arc::new(Mutex::new(BrokerOutage::default()));
     let faults = tokio::spawn(async move {
         while let Some(fault) = faults_rx.recv().await {
             tracing::info!(%fault, "lab: fault");
             match fault {
                 Fault::BrokerDown(d) => {
                     let bus = fault_bus.clone();
+                    let outage = broker_outage.clone();
+                    let stop = outage.lock().unwrap().begin(std::time::Instant::now(), d);
                     tokio::spawn(async move {
-                        let stopping = bus.clone();
-                        let _ =
-                            tokio::task::spawn_blocking(move || stopping.lock().unwrap().stop())
-                                .await;
+                        if stop {
+                            let stopping = bus.clone();
+                            let _ = tokio::task::spawn_blocking(move || {
+                                stopping.lock().unwrap().stop()
+                            })
+                            .await;
+                        }
                         tokio::time::sleep(d).await;
+                        // A later, longer outage is not ended by this one's timer.
+                        if !outage.lock().unwrap().end(std::time::Instant::now()) {
+                            return;
+                        }
                         let _ = tokio::task::spawn_blocking(move || {
                             if let Err(e) = bus.lock().unwrap().restart() {
                                 tracing::warn!(error = %e, "lab: the broker cannot listen again");
                             }
                         })
                         .await;
+                        tracing::info!("lab: the broker is back");
                     });
                 }
                 Fault::ApiExpire => match &fault_api {
@@ -611,6 +622,34 @@ async fn run_lab(
     .flatten();
     report.broker = bus;
     Ok(report)
+}
+
+/// Overlapping `broker-down` faults: the broker comes back when the last of them ends, not
+/// at the first one's timer.
+#[derive(Debug, Default)]
+struct BrokerOutage {
+    until: Option<std::time::Instant>,
+}
+
+impl BrokerOutage {
+    /// A `broker-down` of `length` at `now`; true when the broker must be stopped (it was up).
+    fn begin(&mut self, now: std::time::Instant, length: Duration) -> bool {
+        let end = now + length;
+        let was_up = self.until.is_none();
+        self.until = Some(self.until.map_or(end, |u| u.max(end)));
+        was_up
+    }
+
+    /// A timer fired at `now`; true when the outage is over and the broker must come back.
+    fn end(&mut self, now: std::time::Instant) -> bool {
+        match self.until {
+            Some(until) if now >= until => {
+                self.until = None;
+                true
+            }
+            _ => false,
+        }
+    }
 }
 
 /// `kedatui lab`: runs the lab until Ctrl-C, SIGTERM or `quit`, reading fault commands on stdin.
@@ -745,6 +784,24 @@ pub fn run_headless(args: LabArgs) -> color_eyre::Result<std::process::ExitCode>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overlapping_broker_outages_end_at_the_last_end() {
+        let t0 = std::time::Instant::now();
+        let s = Duration::from_secs;
+        let mut outage = BrokerOutage::default();
+        // broker-down 10s, then broker-down 30s 2 s later: back at 32 s, not 10 s.
+        assert!(outage.begin(t0, s(10)), "the first stops the broker");
+        assert!(!outage.begin(t0 + s(2), s(30)), "the second finds it down");
+        assert!(!outage.end(t0 + s(10)), "the first timer does not end the second outage");
+        assert!(outage.end(t0 + s(32)));
+        // A shorter one inside a longer one changes nothing.
+        assert!(outage.begin(t0 + s(40), s(30)));
+        assert!(!outage.begin(t0 + s(41), s(5)));
+        assert!(!outage.end(t0 + s(46)));
+        assert!(outage.end(t0 + s(70)));
+        assert!(!outage.end(t0 + s(80)), "over: a stray timer restarts nothing");
+    }
 
     #[test]
     fn fault_commands() {
