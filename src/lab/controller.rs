@@ -29,6 +29,40 @@ const TICK: Duration = Duration::from_millis(100);
 /// How long the kubelet shows a receiver's exit before its back-off starts.
 const SHOW_EXIT: i64 = 1_000_000_000;
 
+/// Deletes the pods of the lab's Deployment that are in the API server before the lab runs any
+/// receiver: an earlier lab that died without cleaning up (SIGKILL, a crash) left them, and no
+/// kubelet will ever remove them. Returns their names.
+pub async fn delete_leftover_pods(
+    client: &kube::Client,
+    config: &SimConfig,
+) -> Result<Vec<String>, String> {
+    let names = &config.names;
+    let api: Api<Pod> = Api::namespaced(client.clone(), &names.namespace);
+    let selector = format!("app.kubernetes.io/name={}", names.deployment);
+    let list = api
+        .list(&kube::api::ListParams::default().labels(&selector))
+        .await
+        .map_err(|e| format!("the lab cannot list the pods left in {}: {e}", names.namespace))?;
+    let mut deleted = Vec::new();
+    for pod in list.items {
+        let Some(name) = pod.metadata.name else {
+            continue;
+        };
+        let now = DeleteParams {
+            grace_period_seconds: Some(0),
+            ..DeleteParams::default()
+        };
+        match api.delete(&name, &now).await {
+            Ok(_) => {}
+            Err(kube::Error::Api(s)) if s.code == 404 => continue,
+            Err(e) => return Err(format!("the lab cannot delete the pod {name} left by an earlier run: {e}")),
+        }
+        tracing::info!(pod = name, "lab: deleted a pod an earlier run left");
+        deleted.push(name);
+    }
+    Ok(deleted)
+}
+
 /// What the controller needs besides the configuration.
 pub struct Wiring {
     pub client: kube::Client,
@@ -249,6 +283,7 @@ impl Controller {
             Ok(m) => m,
             Err(e) => {
                 // KEDA keeps the replicas it has when a scaler fails (no fallback configured).
+                self.keda.poll_failed(now);
                 let so = self.config.names.scaled_object.clone();
                 self.event(
                     "ScaledObject",
@@ -291,13 +326,15 @@ impl Controller {
         let metric = match metric {
             Ok(m) => m,
             Err(e) => {
+                let status = self.live_pods() as u32;
+                let message = self.hpa.metric_failed(now, status, &e, &self.config);
                 let hpa = self.config.names.hpa();
                 self.event(
                     "HorizontalPodAutoscaler",
                     &hpa,
                     "Warning",
                     "FailedGetExternalMetric",
-                    &format!("unable to get external metric: {e}"),
+                    &message,
                     "horizontal-pod-autoscaler",
                 );
                 return;

@@ -252,6 +252,8 @@ pub struct Lab {
     pub api_url: String,
     pub dir: PathBuf,
     pub in_process_api: bool,
+    /// Pods of the Deployment an earlier run left in the API server, deleted at start.
+    pub leftover_pods: Vec<String>,
     commands: UnboundedSender<LabCommand>,
     thread: Option<JoinHandle<Result<LabReport, String>>>,
     _tempdir: Option<tempfile::TempDir>,
@@ -261,6 +263,7 @@ struct Ready {
     management_url: String,
     connections: [String; 3],
     api_url: String,
+    leftover_pods: Vec<String>,
 }
 
 impl Lab {
@@ -324,6 +327,7 @@ impl Lab {
                     api_url: ready.api_url,
                     dir,
                     in_process_api,
+                    leftover_pods: ready.leftover_pods,
                     commands,
                     thread: Some(thread),
                     _tempdir: tempdir,
@@ -494,6 +498,9 @@ async fn run_lab(
     install::install(&client, &config.sim, IMAGE)
         .await
         .map_err(fail)?;
+    let leftover_pods = controller::delete_leftover_pods(&client, &config.sim)
+        .await
+        .map_err(fail)?;
 
     let manage = connection::parse(&connections[2])
         .map_err(|e| fail(format!("the lab's manage string: {e}")))?;
@@ -553,6 +560,7 @@ async fn run_lab(
         management_url,
         connections,
         api_url,
+        leftover_pods,
     }));
 
     // Broker and API server faults: the fakes' own switches, on their real sockets.
@@ -708,6 +716,14 @@ pub fn run_headless(args: LabArgs) -> color_eyre::Result<std::process::ExitCode>
         crate::app::format::short_duration(sim.processing_time),
         sim.max_replicas
     )?;
+    if !lab.leftover_pods.is_empty() {
+        writeln!(
+            out,
+            "lab: deleted {} pod(s) an earlier lab left in the API server without a receiver: {}",
+            lab.leftover_pods.len(),
+            lab.leftover_pods.join(", ")
+        )?;
+    }
     write!(out, "{}", lab.instructions())?;
     writeln!(out, "{FAULT_HELP}")?;
     out.flush()?;
@@ -752,26 +768,34 @@ pub fn run_headless(args: LabArgs) -> color_eyre::Result<std::process::ExitCode>
             };
             runtime.block_on(async {
                 use tokio::signal::unix::{SignalKind, signal};
-                let (Ok(mut term), Ok(mut int)) = (
+                // SIGHUP: the lab's terminal closed. Like the others, it stops the receivers
+                // and removes their pods, instead of leaving them in the API server.
+                let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
                     signal(SignalKind::terminate()),
                     signal(SignalKind::interrupt()),
+                    signal(SignalKind::hangup()),
                 ) else {
                     return;
                 };
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = int.recv() => {}
-                }
-                let _ = signal_quit.send("signal");
+                let which = tokio::select! {
+                    _ = term.recv() => "SIGTERM",
+                    _ = int.recv() => "SIGINT",
+                    _ = hup.recv() => "SIGHUP",
+                };
+                let _ = signal_quit.send(which);
             });
         });
     }
     drop(quit_tx);
     let why = quit_rx.recv().unwrap_or("quit");
-    println!("lab: stopping ({why}): SIGTERM to every receiver, as a scale-down would");
+    // After SIGHUP the terminal may be gone: a failed write must not stop the clean-up.
+    let _ = writeln!(
+        std::io::stdout(),
+        "lab: stopping ({why}): SIGTERM to every receiver, as a scale-down would"
+    );
     match lab.shutdown() {
         Ok(report) => {
-            println!("kedatui lab summary\n{report}");
+            let _ = writeln!(std::io::stdout(), "kedatui lab summary\n{report}");
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
