@@ -514,7 +514,7 @@ struct Headless {
     printed: Vec<String>,
     api: testkit::kube::FakeApiServer,
     dir: tempfile::TempDir,
-    _runtime: tokio::runtime::Runtime,
+    runtime: tokio::runtime::Runtime,
 }
 
 impl Headless {
@@ -562,7 +562,7 @@ impl Headless {
             printed: Vec::new(),
             api,
             dir,
-            _runtime: runtime,
+            runtime,
         };
         lab.wait_line("its fault help", |l| l.starts_with("faults"));
         lab
@@ -785,6 +785,40 @@ fn headless_lab_broker_down_fails_the_hpa_metric() {
     lab.wait_api("the HPA's FailedGetExternalMetric event", |_| {
         events("FailedGetExternalMetric") > 0
     });
+    lab.type_line("quit");
+    let (ok, printed, _) = lab.wait_exit();
+    assert!(ok, "{printed}");
+}
+
+/// The API server goes away while pods work: the lab's log says so once when it goes and once
+/// when it is back, with no line per failed request in between.
+#[test]
+fn headless_lab_logs_an_api_server_outage_once() {
+    let mut lab = Headless::start(&[], |_| {});
+    lab.send(100);
+    lab.wait_api("a pod turned Ready", |_| {
+        lab.pods()
+            .iter()
+            .any(|p| p["status"]["containerStatuses"][0]["ready"] == true)
+    });
+    // Down for 5 s while the receivers complete messages and pods change.
+    lab.runtime
+        .block_on(lab.api.restart(Duration::from_secs(5)))
+        .unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    while !lab.log().contains("the API server is back") {
+        assert!(
+            Instant::now() < deadline,
+            "the lab logs that the API server is back:\n{}",
+            lab.log()
+        );
+        std::thread::park_timeout(Duration::from_millis(100));
+    }
+    let log = lab.log();
+    let count = |text: &str| log.lines().filter(|l| l.contains(text)).count();
+    assert_eq!(count("the API server cannot be reached"), 1, "{log}");
+    assert_eq!(count("the API server is back"), 1, "{log}");
+    assert_eq!(count("ERROR"), 0, "{log}");
     lab.type_line("quit");
     let (ok, printed, _) = lab.wait_exit();
     assert!(ok, "{printed}");
