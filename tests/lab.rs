@@ -240,11 +240,11 @@ fn burst_cycle(crash: bool) {
         let pid = console.pid();
         let receivers = receiver_children(pid);
         assert!(!receivers.is_empty(), "the lab runs receiver processes");
-        let kill = Command::new("kill")
-            .args(["-KILL", &receivers[0].to_string()])
-            .status()
-            .unwrap();
-        assert!(kill.success());
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(receivers[0] as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        )
+        .unwrap();
         console.wait_for("CrashLoopBackOff", |_, pods| {
             pods.statuses.contains("CrashLoopBackOff")
         });
@@ -521,7 +521,14 @@ impl Headless {
     /// Starts the lab with `LAB_FLAGS` and `extra` once `prepare` has filled the API server;
     /// returns when it has printed its fault help.
     fn start(extra: &[&str], prepare: impl FnOnce(&testkit::kube::FakeApiServer)) -> Self {
-        let receiver = receiver_binary();
+        Self::start_with(&receiver_binary(), extra, prepare)
+    }
+
+    fn start_with(
+        receiver: &Path,
+        extra: &[&str],
+        prepare: impl FnOnce(&testkit::kube::FakeApiServer),
+    ) -> Self {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let api = runtime
             .block_on(testkit::kube::FakeApiServer::start())
@@ -537,7 +544,7 @@ impl Headless {
             .arg("--kubeconfig")
             .arg(&kubeconfig)
             .arg("--receiver")
-            .arg(&receiver)
+            .arg(receiver)
             .arg("--lab-dir")
             .arg(dir.path().join("lab"))
             .arg("--log-file")
@@ -822,4 +829,30 @@ fn headless_lab_logs_an_api_server_outage_once() {
     lab.type_line("quit");
     let (ok, printed, _) = lab.wait_exit();
     assert!(ok, "{printed}");
+}
+
+/// A receiver that cannot even start (its binary went away under the lab) puts its pod in
+/// CrashLoopBackOff, and the lab's report counts those failures as crashes, not `0 crashed`.
+#[test]
+fn headless_lab_counts_a_receiver_that_cannot_start_as_crashed() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = dir.path().join("receiver");
+    std::fs::copy(receiver_binary(), &receiver).unwrap();
+    let mut lab = Headless::start_with(&receiver, &["--restart-backoff", "1s"], |_| {});
+    std::fs::remove_file(&receiver).unwrap();
+    lab.send(5);
+    lab.wait_api("a pod in CrashLoopBackOff", |_| {
+        lab.pods().iter().any(|p| {
+            p["status"]["containerStatuses"][0]["state"]["waiting"]["reason"] == "CrashLoopBackOff"
+        })
+    });
+    lab.type_line("quit");
+    let (ok, printed, _) = lab.wait_exit();
+    assert!(ok, "{printed}");
+    let line = printed
+        .lines()
+        .find(|l| l.contains("lab receivers"))
+        .unwrap_or_else(|| panic!("{printed}"));
+    assert!(line.contains("0 started"), "{line}");
+    assert!(!line.ends_with(" 0 crashed"), "{line}");
 }

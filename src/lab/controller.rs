@@ -620,6 +620,9 @@ impl Controller {
                 self.event("Pod", name, "Normal", "Started", &message, "kubelet");
             }
             Err(e) => {
+                // The runtime's StartError: the container exits 128 and the pod goes to
+                // CrashLoopBackOff like any crash, so the report counts it as one.
+                self.report.crashes += 1;
                 tracing::warn!(pod = name, error = %e, "lab: cannot start the receiver");
                 if let Some(pod) = self.pods.iter_mut().find(|p| p.name == name) {
                     pod.process_started(now);
