@@ -687,7 +687,10 @@ fn headless_lab_writes_the_hpa_behavior_it_plays() {
         behavior["scaleDown"]["stabilizationWindowSeconds"], 300,
         "{hpa:#}"
     );
-    assert_eq!(behavior["scaleUp"]["policies"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        behavior["scaleUp"]["policies"].as_array().map(Vec::len),
+        Some(2)
+    );
     let so = lab
         .api
         .get(
@@ -703,7 +706,10 @@ fn headless_lab_writes_the_hpa_behavior_it_plays() {
     // What the console makes of it.
     let typed: kedatui::crd::ScaledObject = serde_json::from_value(so).unwrap();
     let view = kedatui::kube::rows::scaled_object_view(&typed);
-    assert_eq!(view.hpa_behavior, kedatui::model::HpaBehaviorKind::Configured);
+    assert_eq!(
+        view.hpa_behavior,
+        kedatui::model::HpaBehaviorKind::Configured
+    );
     lab.type_line("quit");
     let (ok, printed, _) = lab.wait_exit();
     assert!(ok, "{printed}");
@@ -728,7 +734,11 @@ fn headless_lab_on_sighup_removes_its_pods() {
     let (ok, printed, lab) = lab.wait_exit();
     assert!(ok, "{printed}");
     assert!(printed.contains("lab: stopping (SIGHUP)"), "{printed}");
-    assert_eq!(lab.pods(), Vec::<serde_json::Value>::new(), "no pod is left");
+    assert_eq!(
+        lab.pods(),
+        Vec::<serde_json::Value>::new(),
+        "no pod is left"
+    );
     assert_eq!(lab.deployment_replicas(), 0);
 }
 
@@ -737,22 +747,32 @@ fn headless_lab_on_sighup_removes_its_pods() {
 #[test]
 fn headless_lab_deletes_the_pods_an_earlier_run_left() {
     let lab = Headless::start(&[], |api| {
-        for name in ["kedasbreceiver-5d8f7c9b4-ghost1", "kedasbreceiver-5d8f7c9b4-ghost2"] {
+        for name in [
+            "kedasbreceiver-5d8f7c9b4-ghost1",
+            "kedasbreceiver-5d8f7c9b4-ghost2",
+        ] {
             api.apply(serde_json::json!({"apiVersion": "v1", "kind": "Pod",
                 "metadata": {"name": name, "namespace": "keda-demo",
                              "labels": {"app.kubernetes.io/name": "kedasbreceiver"}},
                 "spec": {"containers": [{"name": "receiver", "image": "x"}]},
                 "status": {"phase": "Running"}}));
         }
-        api.apply(serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        api.apply(
+            serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
             "metadata": {"name": "kedasbreceiver", "namespace": "keda-demo"},
-            "spec": {"replicas": 8}}));
+            "spec": {"replicas": 8}}),
+        );
     });
-    assert_eq!(lab.pods(), Vec::<serde_json::Value>::new(), "the ghosts are gone");
+    assert_eq!(
+        lab.pods(),
+        Vec::<serde_json::Value>::new(),
+        "the ghosts are gone"
+    );
     assert_eq!(lab.deployment_replicas(), 0);
     assert!(
-        lab.printed.iter().any(|l| l.contains("deleted 2 pod(s)")
-            && l.contains("kedasbreceiver-5d8f7c9b4-ghost1")),
+        lab.printed.iter().any(
+            |l| l.contains("deleted 2 pod(s)") && l.contains("kedasbreceiver-5d8f7c9b4-ghost1")
+        ),
         "{:#?}",
         lab.printed
     );
@@ -788,7 +808,9 @@ fn headless_lab_broker_down_fails_the_hpa_metric() {
             .filter(|e| e["reason"] == reason)
             .count()
     };
-    lab.wait_api("KEDA's KEDAScalerFailed event", |_| events("KEDAScalerFailed") > 0);
+    lab.wait_api("KEDA's KEDAScalerFailed event", |_| {
+        events("KEDAScalerFailed") > 0
+    });
     lab.wait_api("the HPA's FailedGetExternalMetric event", |_| {
         events("FailedGetExternalMetric") > 0
     });

@@ -42,7 +42,12 @@ pub async fn delete_leftover_pods(
     let list = api
         .list(&kube::api::ListParams::default().labels(&selector))
         .await
-        .map_err(|e| format!("the lab cannot list the pods left in {}: {e}", names.namespace))?;
+        .map_err(|e| {
+            format!(
+                "the lab cannot list the pods left in {}: {e}",
+                names.namespace
+            )
+        })?;
     let mut deleted = Vec::new();
     for pod in list.items {
         let Some(name) = pod.metadata.name else {
@@ -55,7 +60,11 @@ pub async fn delete_leftover_pods(
         match api.delete(&name, &now).await {
             Ok(_) => {}
             Err(kube::Error::Api(s)) if s.code == 404 => continue,
-            Err(e) => return Err(format!("the lab cannot delete the pod {name} left by an earlier run: {e}")),
+            Err(e) => {
+                return Err(format!(
+                    "the lab cannot delete the pod {name} left by an earlier run: {e}"
+                ));
+            }
         }
         tracing::info!(pod = name, "lab: deleted a pod an earlier run left");
         deleted.push(name);
@@ -972,7 +981,10 @@ mod tests {
         assert_eq!(api.settle(t0), None, "all well: nothing to say");
         api.failed(&unreachable());
         assert!(matches!(api.settle(t0), Some(ApiChange::Down(_))));
-        assert!(!api.due(t0 + ms(199)), "no write before the back-off is over");
+        assert!(
+            !api.due(t0 + ms(199)),
+            "no write before the back-off is over"
+        );
         let mut at = t0 + ms(200);
         let mut waits = Vec::new();
         for _ in 0..6 {
@@ -983,8 +995,14 @@ mod tests {
             waits.push(next - at);
             at = next;
         }
-        assert_eq!(waits, [ms(400), ms(800), ms(1600), ms(2000), ms(2000), ms(2000)]);
-        assert_eq!(api.settle(at + ms(500)), Some(ApiChange::Back(at + ms(500) - t0)));
+        assert_eq!(
+            waits,
+            [ms(400), ms(800), ms(1600), ms(2000), ms(2000), ms(2000)]
+        );
+        assert_eq!(
+            api.settle(at + ms(500)),
+            Some(ApiChange::Back(at + ms(500) - t0))
+        );
         assert!(api.due(at + ms(500)));
         // A refusal (4xx) is the API server answering.
         api.failed(&kube::Error::Api(

@@ -817,14 +817,20 @@ mod tests {
         // broker-down 10s, then broker-down 30s 2 s later: back at 32 s, not 10 s.
         assert!(outage.begin(t0, s(10)), "the first stops the broker");
         assert!(!outage.begin(t0 + s(2), s(30)), "the second finds it down");
-        assert!(!outage.end(t0 + s(10)), "the first timer does not end the second outage");
+        assert!(
+            !outage.end(t0 + s(10)),
+            "the first timer does not end the second outage"
+        );
         assert!(outage.end(t0 + s(32)));
         // A shorter one inside a longer one changes nothing.
         assert!(outage.begin(t0 + s(40), s(30)));
         assert!(!outage.begin(t0 + s(41), s(5)));
         assert!(!outage.end(t0 + s(46)));
         assert!(outage.end(t0 + s(70)));
-        assert!(!outage.end(t0 + s(80)), "over: a stray timer restarts nothing");
+        assert!(
+            !outage.end(t0 + s(80)),
+            "over: a stray timer restarts nothing"
+        );
     }
 
     #[test]
