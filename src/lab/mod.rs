@@ -589,12 +589,14 @@ async fn run_lab(
                             return;
                         }
                         let _ = tokio::task::spawn_blocking(move || {
-                            if let Err(e) = bus.lock().unwrap().restart() {
-                                tracing::warn!(error = %e, "lab: the broker cannot listen again");
+                            match bus.lock().unwrap().restart() {
+                                Ok(()) => tracing::info!("lab: the broker is back"),
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "lab: the broker cannot listen again")
+                                }
                             }
                         })
                         .await;
-                        tracing::info!("lab: the broker is back");
                     });
                 }
                 Fault::ApiExpire => match &fault_api {
@@ -660,7 +662,8 @@ impl BrokerOutage {
     }
 }
 
-/// `kedatui lab`: runs the lab until Ctrl-C, SIGTERM or `quit`, reading fault commands on stdin.
+/// `kedatui lab`: runs the lab until Ctrl-C, SIGTERM, SIGHUP or `quit`, reading fault commands
+/// on stdin.
 pub fn run_headless(args: LabArgs) -> color_eyre::Result<std::process::ExitCode> {
     use std::io::Write as _;
     use std::process::ExitCode;
