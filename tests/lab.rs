@@ -8,6 +8,7 @@ mod common;
 
 use std::collections::{BTreeSet, HashSet};
 use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -552,6 +553,8 @@ impl Headless {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
+            // Its own process group, as a shell's job is: what a closed terminal signals.
+            .process_group(0)
             .spawn()
             .unwrap();
         let (lines_tx, lines) = mpsc::channel::<String>();
@@ -715,8 +718,10 @@ fn headless_lab_writes_the_hpa_behavior_it_plays() {
     assert!(ok, "{printed}");
 }
 
-/// The lab's terminal closes (SIGHUP) while pods run: it stops its receivers and removes their
-/// pods and scales the Deployment to 0, as on `quit`, instead of dying and leaving them.
+/// The lab's terminal closes while pods run: SIGHUP to its process group, as the terminal's
+/// shell sends its job. The lab stops its receivers (SIGTERM, exit 0: the hang-up does not reach
+/// them), removes their pods and scales the Deployment to 0, as on `quit`, instead of dying and
+/// leaving them.
 #[test]
 fn headless_lab_on_sighup_removes_its_pods() {
     let lab = Headless::start(&[], |_| {});
@@ -726,7 +731,7 @@ fn headless_lab_on_sighup_removes_its_pods() {
             .iter()
             .any(|p| p["status"]["containerStatuses"][0]["ready"] == true)
     });
-    nix::sys::signal::kill(
+    nix::sys::signal::killpg(
         nix::unistd::Pid::from_raw(lab.child.id() as i32),
         nix::sys::signal::Signal::SIGHUP,
     )
@@ -734,6 +739,23 @@ fn headless_lab_on_sighup_removes_its_pods() {
     let (ok, printed, lab) = lab.wait_exit();
     assert!(ok, "{printed}");
     assert!(printed.contains("lab: stopping (SIGHUP)"), "{printed}");
+    let receivers = printed
+        .lines()
+        .find(|l| l.contains("lab receivers"))
+        .unwrap_or_else(|| panic!("{printed}"));
+    let numbers: Vec<u32> = receivers
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let [started, stopped, clean, 0, crashed] = numbers[..] else {
+        panic!("unexpected receivers line: {receivers}");
+    };
+    assert!(started >= 1, "{receivers}");
+    assert_eq!(
+        (stopped, clean, crashed),
+        (started, started, 0),
+        "{receivers}"
+    );
     assert_eq!(
         lab.pods(),
         Vec::<serde_json::Value>::new(),
