@@ -41,7 +41,11 @@ pub fn init_logging_or_warn(chosen: Option<&Path>) -> Result<(WorkerGuard, Optio
 fn install(out: impl std::io::Write + Send + 'static) -> Result<WorkerGuard> {
     let (writer, guard) = tracing_appender::non_blocking(out);
     let filter = tracing_subscriber::EnvFilter::try_from_env("KEDATUI_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        // kube's HTTP layer logs every failed request at ERROR; our callers log what a failure
+        // means to them, once per change (an unreachable API server would log dozens a second).
+        .unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new("info,kube_client::client::builder=off")
+        });
     // azservicebus and fe2o3 log through the `log` crate, sometimes with CBS tokens in the text:
     // our bridge redacts them and keeps the broker's reasons for the UI. It must own `log`, so
     // the subscriber is installed without tracing-subscriber's own `LogTracer`.

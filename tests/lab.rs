@@ -8,6 +8,7 @@ mod common;
 
 use std::collections::{BTreeSet, HashSet};
 use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -558,4 +559,398 @@ fn sighup_on_the_lab_console_stops_every_receiver() {
         .filter(|r| std::path::Path::new(&format!("/proc/{r}")).exists())
         .collect();
     assert!(left.is_empty(), "receivers outlived the console: {left:?}");
+}
+
+/// `kedatui lab` headless against the test's own loopback API server through a kubeconfig,
+/// its stdout read line by line.
+struct Headless {
+    child: std::process::Child,
+    lines: mpsc::Receiver<String>,
+    printed: Vec<String>,
+    api: testkit::kube::FakeApiServer,
+    dir: tempfile::TempDir,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Headless {
+    /// Starts the lab with `LAB_FLAGS` and `extra` once `prepare` has filled the API server;
+    /// returns when it has printed its fault help.
+    fn start(extra: &[&str], prepare: impl FnOnce(&testkit::kube::FakeApiServer)) -> Self {
+        Self::start_with(&receiver_binary(), extra, prepare)
+    }
+
+    fn start_with(
+        receiver: &Path,
+        extra: &[&str],
+        prepare: impl FnOnce(&testkit::kube::FakeApiServer),
+    ) -> Self {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let api = runtime
+            .block_on(testkit::kube::FakeApiServer::start())
+            .unwrap();
+        prepare(&api);
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        api.write_kubeconfig(&kubeconfig, "keda-demo").unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+            .arg("lab")
+            .args(LAB_FLAGS)
+            .args(extra)
+            .arg("--kubeconfig")
+            .arg(&kubeconfig)
+            .arg("--receiver")
+            .arg(receiver)
+            .arg("--lab-dir")
+            .arg(dir.path().join("lab"))
+            .arg("--log-file")
+            .arg(dir.path().join("lab.log"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            // Its own process group, as a shell's job is: what a closed terminal signals.
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let (lines_tx, lines) = mpsc::channel::<String>();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if lines_tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut lab = Headless {
+            child,
+            lines,
+            printed: Vec::new(),
+            api,
+            dir,
+            runtime,
+        };
+        lab.wait_line("its fault help", |l| l.starts_with("faults"));
+        lab
+    }
+
+    fn wait_line(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .unwrap_or_else(|_| panic!("the lab printed {what}: {:#?}", self.printed));
+            self.printed.push(line.clone());
+            if pred(&line) {
+                return line;
+            }
+        }
+    }
+
+    fn export(&self, name: &str) -> (String, String) {
+        let prefix = format!("  export {name}=");
+        let value = self
+            .printed
+            .iter()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("{name} in {:#?}", self.printed));
+        (name.to_string(), value.trim_matches('\'').to_string())
+    }
+
+    /// `kedatui send --count N` to the lab's queue.
+    fn send(&self, count: u32) {
+        let envs = [
+            self.export("SERVICEBUS_CONNECTION_STRING"),
+            self.export("SERVICEBUS_MANAGEMENT_URL"),
+        ];
+        let sent = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+            .args(["send", "--count", &count.to_string()])
+            .envs(envs)
+            .output()
+            .unwrap();
+        assert!(sent.status.success(), "{sent:?}");
+    }
+
+    fn type_line(&mut self, line: &str) {
+        let stdin = self.child.stdin.as_mut().unwrap();
+        stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Waits on the API server's objects until `pred` holds.
+    fn wait_api(&self, what: &str, pred: impl Fn(&testkit::kube::FakeApiServer) -> bool) {
+        let deadline = Instant::now() + TIMEOUT;
+        while !pred(&self.api) {
+            assert!(Instant::now() < deadline, "{what}");
+            std::thread::park_timeout(Duration::from_millis(50));
+        }
+    }
+
+    fn pods(&self) -> Vec<serde_json::Value> {
+        self.api
+            .names(testkit::kube::PODS, "keda-demo")
+            .iter()
+            .filter_map(|n| self.api.get(testkit::kube::PODS, "keda-demo", n))
+            .collect()
+    }
+
+    fn hpa(&self) -> serde_json::Value {
+        self.api
+            .get(
+                testkit::kube::HPAS,
+                "keda-demo",
+                "keda-hpa-kedasbreceiver-scaler",
+            )
+            .expect("the lab's HPA")
+    }
+
+    fn deployment_replicas(&self) -> i64 {
+        self.api
+            .get(testkit::kube::DEPLOYMENTS, "keda-demo", "kedasbreceiver")
+            .expect("the lab's Deployment")["spec"]["replicas"]
+            .as_i64()
+            .unwrap()
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("lab.log")).unwrap_or_default()
+    }
+
+    /// Waits for the lab to exit; returns whether it succeeded and what it printed since start.
+    fn wait_exit(mut self) -> (bool, String, Self) {
+        let status = self.child.wait().unwrap();
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            self.printed.push(line);
+        }
+        let printed = self.printed.join("\n");
+        (status.success(), printed, self)
+    }
+}
+
+fn condition<'a>(object: &'a serde_json::Value, type_: &str) -> Option<&'a serde_json::Value> {
+    object["status"]["conditions"]
+        .as_array()?
+        .iter()
+        .find(|c| c["type"] == type_)
+}
+
+/// `--hpa-behavior default`: the HPA the lab writes carries the behavior it plays, and the
+/// ScaledObject says so where KEDA reads it, so a console watching the lab says `behavior`.
+#[test]
+fn headless_lab_writes_the_hpa_behavior_it_plays() {
+    let mut lab = Headless::start(&["--hpa-behavior", "default"], |_| {});
+    let hpa = lab.hpa();
+    let behavior = &hpa["spec"]["behavior"];
+    assert_eq!(
+        behavior["scaleDown"]["stabilizationWindowSeconds"], 300,
+        "{hpa:#}"
+    );
+    assert_eq!(
+        behavior["scaleUp"]["policies"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let so = lab
+        .api
+        .get(
+            testkit::kube::SCALED_OBJECTS,
+            "keda-demo",
+            "kedasbreceiver-scaler",
+        )
+        .unwrap();
+    assert_eq!(
+        so["spec"]["advanced"]["horizontalPodAutoscalerConfig"]["behavior"], *behavior,
+        "{so:#}"
+    );
+    // What the console makes of it.
+    let typed: kedatui::crd::ScaledObject = serde_json::from_value(so).unwrap();
+    let view = kedatui::kube::rows::scaled_object_view(&typed);
+    assert_eq!(
+        view.hpa_behavior,
+        kedatui::model::HpaBehaviorKind::Configured
+    );
+    lab.type_line("quit");
+    let (ok, printed, _) = lab.wait_exit();
+    assert!(ok, "{printed}");
+}
+
+/// The lab's terminal closes while pods run: SIGHUP to its process group, as the terminal's
+/// shell sends its job. The lab stops its receivers (SIGTERM, exit 0: the hang-up does not reach
+/// them), removes their pods and scales the Deployment to 0, as on `quit`, instead of dying and
+/// leaving them.
+#[test]
+fn headless_lab_on_sighup_removes_its_pods() {
+    let lab = Headless::start(&[], |_| {});
+    lab.send(20);
+    lab.wait_api("a pod turned Ready", |_| {
+        lab.pods()
+            .iter()
+            .any(|p| p["status"]["containerStatuses"][0]["ready"] == true)
+    });
+    nix::sys::signal::killpg(
+        nix::unistd::Pid::from_raw(lab.child.id() as i32),
+        nix::sys::signal::Signal::SIGHUP,
+    )
+    .unwrap();
+    let (ok, printed, lab) = lab.wait_exit();
+    assert!(ok, "{printed}");
+    assert!(printed.contains("lab: stopping (SIGHUP)"), "{printed}");
+    let receivers = printed
+        .lines()
+        .find(|l| l.contains("lab receivers"))
+        .unwrap_or_else(|| panic!("{printed}"));
+    let numbers: Vec<u32> = receivers
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let [started, stopped, clean, 0, crashed] = numbers[..] else {
+        panic!("unexpected receivers line: {receivers}");
+    };
+    assert!(started >= 1, "{receivers}");
+    assert_eq!(
+        (stopped, clean, crashed),
+        (started, started, 0),
+        "{receivers}"
+    );
+    assert_eq!(
+        lab.pods(),
+        Vec::<serde_json::Value>::new(),
+        "no pod is left"
+    );
+    assert_eq!(lab.deployment_replicas(), 0);
+}
+
+/// An earlier lab died without cleaning up (SIGKILL): its pods are still in the API server.
+/// The next lab deletes them before it runs any receiver, and says so.
+#[test]
+fn headless_lab_deletes_the_pods_an_earlier_run_left() {
+    let lab = Headless::start(&[], |api| {
+        for name in [
+            "kedasbreceiver-5d8f7c9b4-ghost1",
+            "kedasbreceiver-5d8f7c9b4-ghost2",
+        ] {
+            api.apply(serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": name, "namespace": "keda-demo",
+                             "labels": {"app.kubernetes.io/name": "kedasbreceiver"}},
+                "spec": {"containers": [{"name": "receiver", "image": "x"}]},
+                "status": {"phase": "Running"}}));
+        }
+        api.apply(
+            serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "kedasbreceiver", "namespace": "keda-demo"},
+            "spec": {"replicas": 8}}),
+        );
+    });
+    assert_eq!(
+        lab.pods(),
+        Vec::<serde_json::Value>::new(),
+        "the ghosts are gone"
+    );
+    assert_eq!(lab.deployment_replicas(), 0);
+    assert!(
+        lab.printed.iter().any(
+            |l| l.contains("deleted 2 pod(s)") && l.contains("kedasbreceiver-5d8f7c9b4-ghost1")
+        ),
+        "{:#?}",
+        lab.printed
+    );
+}
+
+/// `broker-down` while pods run: the lab cannot read the queue, so its HPA says what the HPA
+/// controller says of a failed external metric, and KEDA's scaler failure is an event.
+#[test]
+fn headless_lab_broker_down_fails_the_hpa_metric() {
+    let mut lab = Headless::start(&[], |_| {});
+    lab.send(20);
+    lab.wait_api("the HPA found its metric", |_| {
+        condition(&lab.hpa(), "ScalingActive").is_some_and(|c| c["reason"] == "ValidMetricFound")
+    });
+    lab.type_line("broker-down 60s");
+    lab.wait_api("ScalingActive=False/FailedGetExternalMetric", |_| {
+        condition(&lab.hpa(), "ScalingActive")
+            .is_some_and(|c| c["status"] == "False" && c["reason"] == "FailedGetExternalMetric")
+    });
+    let active = condition(&lab.hpa(), "ScalingActive").unwrap().clone();
+    assert!(
+        active["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("the HPA was unable to compute the replica count: unable to get external metric keda-demo/s0-azure-servicebus-kedaqueue/"),
+        "{active:#}"
+    );
+    let events = |reason: &str| {
+        lab.api
+            .names(testkit::kube::EVENTS, "keda-demo")
+            .iter()
+            .filter_map(|n| lab.api.get(testkit::kube::EVENTS, "keda-demo", n))
+            .filter(|e| e["reason"] == reason)
+            .count()
+    };
+    lab.wait_api("KEDA's KEDAScalerFailed event", |_| {
+        events("KEDAScalerFailed") > 0
+    });
+    lab.wait_api("the HPA's FailedGetExternalMetric event", |_| {
+        events("FailedGetExternalMetric") > 0
+    });
+    lab.type_line("quit");
+    let (ok, printed, _) = lab.wait_exit();
+    assert!(ok, "{printed}");
+}
+
+/// The API server goes away while pods work: the lab's log says so once when it goes and once
+/// when it is back, with no line per failed request in between.
+#[test]
+fn headless_lab_logs_an_api_server_outage_once() {
+    let mut lab = Headless::start(&[], |_| {});
+    lab.send(100);
+    lab.wait_api("a pod turned Ready", |_| {
+        lab.pods()
+            .iter()
+            .any(|p| p["status"]["containerStatuses"][0]["ready"] == true)
+    });
+    // Down for 5 s while the receivers complete messages and pods change.
+    lab.runtime
+        .block_on(lab.api.restart(Duration::from_secs(5)))
+        .unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    while !lab.log().contains("the API server is back") {
+        assert!(
+            Instant::now() < deadline,
+            "the lab logs that the API server is back:\n{}",
+            lab.log()
+        );
+        std::thread::park_timeout(Duration::from_millis(100));
+    }
+    let log = lab.log();
+    let count = |text: &str| log.lines().filter(|l| l.contains(text)).count();
+    assert_eq!(count("the API server cannot be reached"), 1, "{log}");
+    assert_eq!(count("the API server is back"), 1, "{log}");
+    assert_eq!(count("ERROR"), 0, "{log}");
+    lab.type_line("quit");
+    let (ok, printed, _) = lab.wait_exit();
+    assert!(ok, "{printed}");
+}
+
+/// A receiver that cannot even start (its binary went away under the lab) puts its pod in
+/// CrashLoopBackOff, and the lab's report counts those failures as crashes, not `0 crashed`.
+#[test]
+fn headless_lab_counts_a_receiver_that_cannot_start_as_crashed() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = dir.path().join("receiver");
+    std::fs::copy(receiver_binary(), &receiver).unwrap();
+    let mut lab = Headless::start_with(&receiver, &["--restart-backoff", "1s"], |_| {});
+    std::fs::remove_file(&receiver).unwrap();
+    lab.send(5);
+    lab.wait_api("a pod in CrashLoopBackOff", |_| {
+        lab.pods().iter().any(|p| {
+            p["status"]["containerStatuses"][0]["state"]["waiting"]["reason"] == "CrashLoopBackOff"
+        })
+    });
+    lab.type_line("quit");
+    let (ok, printed, _) = lab.wait_exit();
+    assert!(ok, "{printed}");
+    let line = printed
+        .lines()
+        .find(|l| l.contains("lab receivers"))
+        .unwrap_or_else(|| panic!("{printed}"));
+    assert!(line.contains("0 started"), "{line}");
+    assert!(!line.ends_with(" 0 crashed"), "{line}");
 }

@@ -145,3 +145,113 @@ async fn locks_expire_and_receive_and_delete_removes() {
     delete.dispose().await.ok();
     client.dispose().await.ok();
 }
+
+/// The broker stops while its receiver links wait for credit with a message in hand (each
+/// holds one unsettled message, more are queued): after the restart every message is delivered
+/// and completed exactly once, and the queue empties (the unsettled ones after their locks
+/// expire, while the new link idles). Each link is mid-hand-over about half the
+/// time, so ten of them make a stop that strands none on the old broker all but impossible.
+#[tokio::test]
+async fn a_broker_stopped_during_delivery_strands_no_message() {
+    const COUNT: usize = 40;
+    const LINKS: usize = 10;
+    let mut bus = start(FakeServiceBusOptions {
+        lock_duration: Duration::from_secs(1),
+        ..FakeServiceBusOptions::default()
+    });
+    let bodies: Vec<Vec<u8>> = (0..COUNT).map(|i| format!("m-{i}").into_bytes()).collect();
+    assert_eq!(bus.preload("kedaqueue", bodies.clone()), COUNT);
+    let mut first = connect(&bus).await;
+    let mut receivers = Vec::new();
+    for _ in 0..LINKS {
+        let mut receiver = first
+            .create_receiver_for_queue("kedaqueue", ServiceBusReceiverOptions::default())
+            .await
+            .unwrap();
+        let got = receiver
+            .receive_messages_with_max_wait_time(1, Some(Duration::from_secs(5)))
+            .await
+            .unwrap();
+        assert_eq!(got.len(), 1);
+        receivers.push(receiver);
+    }
+    bus.wait_for_counts_async("kedaqueue", Duration::from_secs(5), |c| {
+        c.locked == LINKS as u64
+    })
+    .await
+    .expect("each link holds one message");
+    // Every connection drops while the links' deliveries are in progress.
+    bus.stop();
+    drop(receivers);
+    drop(first);
+    bus.restart().unwrap();
+
+    let mut client = connect(&bus).await;
+    let mut receiver = client
+        .create_receiver_for_queue("kedaqueue", ServiceBusReceiverOptions::default())
+        .await
+        .unwrap();
+    let mut completed: Vec<Vec<u8>> = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while completed.len() < COUNT && tokio::time::Instant::now() < deadline {
+        let got = receiver
+            .receive_messages_with_max_wait_time(10, Some(Duration::from_millis(500)))
+            .await
+            .unwrap();
+        for m in got {
+            receiver.complete_message(&m).await.unwrap();
+            completed.push(m.body().unwrap().to_vec());
+        }
+    }
+    let counts = bus.counts("kedaqueue").unwrap();
+    completed.sort();
+    let mut want = bodies;
+    want.sort();
+    assert_eq!(
+        completed.len(),
+        COUNT,
+        "every message came back after the restart: {counts:?}"
+    );
+    assert_eq!(completed, want, "each exactly once");
+    let counts = bus
+        .wait_for_counts_async("kedaqueue", Duration::from_secs(5), |c| c.total == 0)
+        .await
+        .unwrap_or_else(|| panic!("the queue is empty: {:?}", bus.counts("kedaqueue")));
+    assert_eq!(counts.completed_total, COUNT as u64, "{counts:?}");
+    receiver.dispose().await.ok();
+    client.dispose().await.ok();
+}
+
+/// A receiver whose receives came back empty (each one ends with a drain) still gets a
+/// message that arrives later: the broker hands over what it has before it honours a drain.
+#[tokio::test]
+async fn an_idle_receiver_gets_a_message_that_arrives_later() {
+    let bus = start(FakeServiceBusOptions::default());
+    let mut client = connect(&bus).await;
+    let mut receiver = client
+        .create_receiver_for_queue("kedaqueue", ServiceBusReceiverOptions::default())
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        let got = receiver
+            .receive_messages_with_max_wait_time(10, Some(Duration::from_millis(200)))
+            .await
+            .unwrap();
+        assert!(got.is_empty());
+    }
+    assert_eq!(bus.preload("kedaqueue", [b"late".to_vec()]), 1);
+    let mut got = Vec::new();
+    for _ in 0..20 {
+        got = receiver
+            .receive_messages_with_max_wait_time(10, Some(Duration::from_millis(500)))
+            .await
+            .unwrap();
+        if !got.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(got.len(), 1, "{:?}", bus.counts("kedaqueue"));
+    receiver.complete_message(&got[0]).await.unwrap();
+    receiver.dispose().await.ok();
+    client.dispose().await.ok();
+}

@@ -29,6 +29,111 @@ const TICK: Duration = Duration::from_millis(100);
 /// How long the kubelet shows a receiver's exit before its back-off starts.
 const SHOW_EXIT: i64 = 1_000_000_000;
 
+/// Deletes the pods of the lab's Deployment that are in the API server before the lab runs any
+/// receiver: an earlier lab that died without cleaning up (SIGKILL, a crash) left them, and no
+/// kubelet will ever remove them. Returns their names.
+pub async fn delete_leftover_pods(
+    client: &kube::Client,
+    config: &SimConfig,
+) -> Result<Vec<String>, String> {
+    let names = &config.names;
+    let api: Api<Pod> = Api::namespaced(client.clone(), &names.namespace);
+    let selector = format!("app.kubernetes.io/name={}", names.deployment);
+    let list = api
+        .list(&kube::api::ListParams::default().labels(&selector))
+        .await
+        .map_err(|e| {
+            format!(
+                "the lab cannot list the pods left in {}: {e}",
+                names.namespace
+            )
+        })?;
+    let mut deleted = Vec::new();
+    for pod in list.items {
+        let Some(name) = pod.metadata.name else {
+            continue;
+        };
+        let now = DeleteParams {
+            grace_period_seconds: Some(0),
+            ..DeleteParams::default()
+        };
+        match api.delete(&name, &now).await {
+            Ok(_) => {}
+            Err(kube::Error::Api(s)) if s.code == 404 => continue,
+            Err(e) => {
+                return Err(format!(
+                    "the lab cannot delete the pod {name} left by an earlier run: {e}"
+                ));
+            }
+        }
+        tracing::info!(pod = name, "lab: deleted a pod an earlier run left");
+        deleted.push(name);
+    }
+    Ok(deleted)
+}
+
+/// The first retry after the API server could not be reached, doubling up to the last.
+const API_RETRY_FIRST: Duration = Duration::from_millis(200);
+const API_RETRY_MAX: Duration = Duration::from_secs(2);
+
+/// Whether the API server takes the lab's writes: while it cannot be reached, writes wait out a
+/// back-off instead of being tried (and failing) at every tick and receiver event.
+#[derive(Debug, Default)]
+struct ApiHealth {
+    /// Why the API server could not be reached in the round of writes in progress.
+    failed: Option<String>,
+    down_since: Option<Instant>,
+    retry_at: Option<Instant>,
+    backoff: Duration,
+}
+
+/// A change the log records, once each.
+#[derive(Debug, PartialEq, Eq)]
+enum ApiChange {
+    Down(String),
+    Back(Duration),
+}
+
+impl ApiHealth {
+    fn due(&self, now: Instant) -> bool {
+        self.retry_at.is_none_or(|at| now >= at)
+    }
+
+    /// A write failed; the API server's own refusals (4xx) say it is there.
+    fn failed(&mut self, e: &kube::Error) {
+        let unreachable = match e {
+            kube::Error::Api(s) => s.code >= 500,
+            _ => true,
+        };
+        if unreachable && self.failed.is_none() {
+            self.failed = Some(e.to_string());
+        }
+    }
+
+    /// The round of writes is over: schedule the next try, and say what changed.
+    fn settle(&mut self, now: Instant) -> Option<ApiChange> {
+        match (self.failed.take(), self.down_since) {
+            (Some(e), None) => {
+                self.down_since = Some(now);
+                self.backoff = API_RETRY_FIRST;
+                self.retry_at = Some(now + self.backoff);
+                Some(ApiChange::Down(e))
+            }
+            (Some(_), Some(_)) => {
+                self.backoff = (self.backoff * 2).min(API_RETRY_MAX);
+                self.retry_at = Some(now + self.backoff);
+                None
+            }
+            (None, Some(since)) => {
+                self.down_since = None;
+                self.retry_at = None;
+                Some(ApiChange::Back(now.saturating_duration_since(since)))
+            }
+            (None, None) => None,
+        }
+    }
+}
+
 /// What the controller needs besides the configuration.
 pub struct Wiring {
     pub client: kube::Client,
@@ -81,6 +186,7 @@ pub struct Controller {
     /// kept until the API server took them.
     deletions: Vec<(String, u32)>,
     event_serial: u64,
+    api: ApiHealth,
     report: LabReport,
 }
 
@@ -122,6 +228,7 @@ impl Controller {
             pending_events: Vec::new(),
             deletions: Vec::new(),
             event_serial: 0,
+            api: ApiHealth::default(),
             report: LabReport::default(),
             config,
         }
@@ -249,6 +356,7 @@ impl Controller {
             Ok(m) => m,
             Err(e) => {
                 // KEDA keeps the replicas it has when a scaler fails (no fallback configured).
+                self.keda.poll_failed(now);
                 let so = self.config.names.scaled_object.clone();
                 self.event(
                     "ScaledObject",
@@ -291,13 +399,15 @@ impl Controller {
         let metric = match metric {
             Ok(m) => m,
             Err(e) => {
+                let status = self.live_pods() as u32;
+                let message = self.hpa.metric_failed(now, status, &e, &self.config);
                 let hpa = self.config.names.hpa();
                 self.event(
                     "HorizontalPodAutoscaler",
                     &hpa,
                     "Warning",
                     "FailedGetExternalMetric",
-                    &format!("unable to get external metric: {e}"),
+                    &message,
                     "horizontal-pod-autoscaler",
                 );
                 return;
@@ -519,6 +629,9 @@ impl Controller {
                 self.event("Pod", name, "Normal", "Started", &message, "kubelet");
             }
             Err(e) => {
+                // The runtime's StartError: the container exits 128 and the pod goes to
+                // CrashLoopBackOff like any crash, so the report counts it as one.
+                self.report.crashes += 1;
                 tracing::warn!(pod = name, error = %e, "lab: cannot start the receiver");
                 if let Some(pod) = self.pods.iter_mut().find(|p| p.name == name) {
                     pod.process_started(now);
@@ -569,9 +682,30 @@ impl Controller {
         }));
     }
 
-    /// Writes what changed: pods, the Deployment, the ScaledObject, the HPA, then the events.
-    /// A failed write (API server away) is retried on the next tick.
+    /// Writes what changed, unless the API server is away and its back-off not over; logs
+    /// once when it goes away and once when it is back.
     async fn flush(&mut self) {
+        if !self.api.due(Instant::now()) {
+            return;
+        }
+        self.write_changes().await;
+        match self.api.settle(Instant::now()) {
+            Some(ApiChange::Down(e)) => tracing::warn!(
+                error = %e,
+                "lab: the API server cannot be reached; retrying with back-off (up to {}s) and writing what changed once it is back",
+                API_RETRY_MAX.as_secs()
+            ),
+            Some(ApiChange::Back(after)) => tracing::info!(
+                "lab: the API server is back after {:.1}s",
+                after.as_secs_f64()
+            ),
+            None => {}
+        }
+    }
+
+    /// Writes what changed: pods, the Deployment, the ScaledObject, the HPA, then the events.
+    /// A failed write (API server away) is retried at the next flush.
+    async fn write_changes(&mut self) {
         let ns = self.ns().to_string();
         let pods_api: Api<Pod> = Api::namespaced(self.client.clone(), &ns);
         while let Some((name, grace)) = self.deletions.first().cloned() {
@@ -584,6 +718,7 @@ impl Controller {
                 Err(kube::Error::Api(s)) if s.code == 404 => {}
                 Err(e) => {
                     tracing::debug!(pod = name, error = %e, "lab: deleting a pod");
+                    self.api.failed(&e);
                     return;
                 }
             }
@@ -609,6 +744,7 @@ impl Controller {
                     }
                     Err(e) => {
                         tracing::debug!(pod = name, error = %e, "lab: creating a pod");
+                        self.api.failed(&e);
                         return;
                     }
                 }
@@ -628,14 +764,22 @@ impl Controller {
                 Err(kube::Error::Api(s)) if s.code == 404 => {}
                 Err(e) => {
                     tracing::debug!(pod = name, error = %e, "lab: writing a pod's status");
+                    self.api.failed(&e);
                     return;
                 }
             }
         }
+        // Each stops at the first write the API server could not take.
         self.flush_deployment(&ns).await;
-        self.flush_scaled_object(&ns).await;
-        self.flush_hpa(&ns).await;
-        self.flush_events(&ns).await;
+        if self.api.failed.is_none() {
+            self.flush_scaled_object(&ns).await;
+        }
+        if self.api.failed.is_none() {
+            self.flush_hpa(&ns).await;
+        }
+        if self.api.failed.is_none() {
+            self.flush_events(&ns).await;
+        }
     }
 
     async fn flush_deployment(&mut self, ns: &str) {
@@ -661,6 +805,7 @@ impl Controller {
                 .await
         {
             tracing::debug!(error = %e, "lab: scaling the Deployment");
+            self.api.failed(&e);
             return;
         }
         let patch = json!({"status": want.1});
@@ -669,7 +814,10 @@ impl Controller {
             .await
         {
             Ok(_) => self.written_deployment = Some(want),
-            Err(e) => tracing::debug!(error = %e, "lab: writing the Deployment's status"),
+            Err(e) => {
+                tracing::debug!(error = %e, "lab: writing the Deployment's status");
+                self.api.failed(&e);
+            }
         }
     }
 
@@ -704,7 +852,10 @@ impl Controller {
             .await
         {
             Ok(_) => self.written_so = Some(status),
-            Err(e) => tracing::debug!(error = %e, "lab: writing the ScaledObject's status"),
+            Err(e) => {
+                tracing::debug!(error = %e, "lab: writing the ScaledObject's status");
+                self.api.failed(&e);
+            }
         }
     }
 
@@ -744,7 +895,10 @@ impl Controller {
             .await
         {
             Ok(_) => self.written_hpa = Some(status),
-            Err(e) => tracing::debug!(error = %e, "lab: writing the HPA's status"),
+            Err(e) => {
+                tracing::debug!(error = %e, "lab: writing the HPA's status");
+                self.api.failed(&e);
+            }
         }
     }
 
@@ -766,6 +920,7 @@ impl Controller {
                 }
                 Err(e) => {
                     tracing::debug!(error = %e, "lab: writing an event");
+                    self.api.failed(&e);
                     self.pending_events.push(event);
                     break;
                 }
@@ -803,6 +958,58 @@ impl Controller {
         }
         let now = self.now();
         self.advance_pods(now);
+        // The last writes are tried whatever the back-off says.
+        self.api.retry_at = None;
         let _ = tokio::time::timeout(Duration::from_secs(2), self.flush()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unreachable() -> kube::Error {
+        kube::Error::Service("connection refused".into())
+    }
+
+    #[test]
+    fn an_unreachable_api_server_is_retried_with_back_off_and_logged_twice() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut api = ApiHealth::default();
+        assert!(api.due(t0));
+        assert_eq!(api.settle(t0), None, "all well: nothing to say");
+        api.failed(&unreachable());
+        assert!(matches!(api.settle(t0), Some(ApiChange::Down(_))));
+        assert!(
+            !api.due(t0 + ms(199)),
+            "no write before the back-off is over"
+        );
+        let mut at = t0 + ms(200);
+        let mut waits = Vec::new();
+        for _ in 0..6 {
+            assert!(api.due(at));
+            api.failed(&unreachable());
+            assert_eq!(api.settle(at), None, "still down: said once already");
+            let next = api.retry_at.unwrap();
+            waits.push(next - at);
+            at = next;
+        }
+        assert_eq!(
+            waits,
+            [ms(400), ms(800), ms(1600), ms(2000), ms(2000), ms(2000)]
+        );
+        assert_eq!(
+            api.settle(at + ms(500)),
+            Some(ApiChange::Back(at + ms(500) - t0))
+        );
+        assert!(api.due(at + ms(500)));
+        // A refusal (4xx) is the API server answering.
+        api.failed(&kube::Error::Api(
+            kube::core::Status::failure("forbidden", "Forbidden")
+                .with_code(403)
+                .into(),
+        ));
+        assert_eq!(api.settle(at + ms(600)), None);
     }
 }

@@ -180,6 +180,15 @@ pub async fn install(client: &Client, config: &SimConfig, image: &str) -> Result
     if let Some(idle) = config.idle_replicas {
         so["spec"]["idleReplicaCount"] = json!(idle);
     }
+    // The behavior the lab plays, where KEDA puts it: the ScaledObject's
+    // advanced.horizontalPodAutoscalerConfig, copied into the HPA's spec. Legacy writes null, so
+    // a merge over an earlier run's objects removes a behavior left there.
+    let behavior = match &config.hpa_behavior {
+        HpaBehavior::Configured(b) => serde_json::to_value(b.to_k8s())
+            .map_err(|e| format!("the lab built an invalid behavior: {e}"))?,
+        HpaBehavior::Legacy => Value::Null,
+    };
+    so["spec"]["advanced"] = json!({"horizontalPodAutoscalerConfig": {"behavior": behavior}});
     let scaled_objects: Api<ScaledObject> = Api::namespaced(client.clone(), &n.namespace);
     ensure(&scaled_objects, &n.scaled_object, so).await?;
     let mut hpa = json!({
@@ -193,10 +202,7 @@ pub async fn install(client: &Client, config: &SimConfig, image: &str) -> Result
                      "metric": {"name": n.metric(), "selector": {"matchLabels": {"scaledobject.keda.sh/name": n.scaled_object}}},
                      "target": {"type": "AverageValue", "averageValue": config.message_count.to_string()}}}]},
     });
-    if let HpaBehavior::Configured(_) = config.hpa_behavior {
-        // The rules the lab applies come from its settings; the object only records the kind.
-        hpa["metadata"]["annotations"] = json!({"kedatui.lab/hpa-behavior": "configured"});
-    }
+    hpa["spec"]["behavior"] = behavior;
     let hpas: Api<HorizontalPodAutoscaler> = Api::namespaced(client.clone(), &n.namespace);
     ensure(&hpas, &n.hpa(), hpa).await?;
     Ok(())

@@ -252,6 +252,8 @@ pub struct Lab {
     pub api_url: String,
     pub dir: PathBuf,
     pub in_process_api: bool,
+    /// Pods of the Deployment an earlier run left in the API server, deleted at start.
+    pub leftover_pods: Vec<String>,
     commands: UnboundedSender<LabCommand>,
     thread: Option<JoinHandle<Result<LabReport, String>>>,
     _tempdir: Option<tempfile::TempDir>,
@@ -261,6 +263,7 @@ struct Ready {
     management_url: String,
     connections: [String; 3],
     api_url: String,
+    leftover_pods: Vec<String>,
 }
 
 impl Lab {
@@ -324,6 +327,7 @@ impl Lab {
                     api_url: ready.api_url,
                     dir,
                     in_process_api,
+                    leftover_pods: ready.leftover_pods,
                     commands,
                     thread: Some(thread),
                     _tempdir: tempdir,
@@ -494,6 +498,9 @@ async fn run_lab(
     install::install(&client, &config.sim, IMAGE)
         .await
         .map_err(fail)?;
+    let leftover_pods = controller::delete_leftover_pods(&client, &config.sim)
+        .await
+        .map_err(fail)?;
 
     let manage = connection::parse(&connections[2])
         .map_err(|e| fail(format!("the lab's manage string: {e}")))?;
@@ -553,26 +560,40 @@ async fn run_lab(
         management_url,
         connections,
         api_url,
+        leftover_pods,
     }));
 
     // Broker and API server faults: the fakes' own switches, on their real sockets.
     let fault_bus = bus.clone();
     let fault_api = api.clone();
+    let broker_outage = Arc::new(Mutex::new(BrokerOutage::default()));
     let faults = tokio::spawn(async move {
         while let Some(fault) = faults_rx.recv().await {
             tracing::info!(%fault, "lab: fault");
             match fault {
                 Fault::BrokerDown(d) => {
                     let bus = fault_bus.clone();
+                    let outage = broker_outage.clone();
+                    let stop = outage.lock().unwrap().begin(std::time::Instant::now(), d);
                     tokio::spawn(async move {
-                        let stopping = bus.clone();
-                        let _ =
-                            tokio::task::spawn_blocking(move || stopping.lock().unwrap().stop())
-                                .await;
+                        if stop {
+                            let stopping = bus.clone();
+                            let _ = tokio::task::spawn_blocking(move || {
+                                stopping.lock().unwrap().stop()
+                            })
+                            .await;
+                        }
                         tokio::time::sleep(d).await;
+                        // A later, longer outage is not ended by this one's timer.
+                        if !outage.lock().unwrap().end(std::time::Instant::now()) {
+                            return;
+                        }
                         let _ = tokio::task::spawn_blocking(move || {
-                            if let Err(e) = bus.lock().unwrap().restart() {
-                                tracing::warn!(error = %e, "lab: the broker cannot listen again");
+                            match bus.lock().unwrap().restart() {
+                                Ok(()) => tracing::info!("lab: the broker is back"),
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "lab: the broker cannot listen again")
+                                }
                             }
                         })
                         .await;
@@ -613,7 +634,36 @@ async fn run_lab(
     Ok(report)
 }
 
-/// `kedatui lab`: runs the lab until Ctrl-C, SIGTERM or `quit`, reading fault commands on stdin.
+/// Overlapping `broker-down` faults: the broker comes back when the last of them ends, not
+/// at the first one's timer.
+#[derive(Debug, Default)]
+struct BrokerOutage {
+    until: Option<std::time::Instant>,
+}
+
+impl BrokerOutage {
+    /// A `broker-down` of `length` at `now`; true when the broker must be stopped (it was up).
+    fn begin(&mut self, now: std::time::Instant, length: Duration) -> bool {
+        let end = now + length;
+        let was_up = self.until.is_none();
+        self.until = Some(self.until.map_or(end, |u| u.max(end)));
+        was_up
+    }
+
+    /// A timer fired at `now`; true when the outage is over and the broker must come back.
+    fn end(&mut self, now: std::time::Instant) -> bool {
+        match self.until {
+            Some(until) if now >= until => {
+                self.until = None;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// `kedatui lab`: runs the lab until Ctrl-C, SIGTERM, SIGHUP or `quit`, reading fault commands
+/// on stdin.
 pub fn run_headless(args: LabArgs) -> color_eyre::Result<std::process::ExitCode> {
     use std::io::Write as _;
     use std::process::ExitCode;
@@ -669,6 +719,14 @@ pub fn run_headless(args: LabArgs) -> color_eyre::Result<std::process::ExitCode>
         crate::app::format::short_duration(sim.processing_time),
         sim.max_replicas
     )?;
+    if !lab.leftover_pods.is_empty() {
+        writeln!(
+            out,
+            "lab: deleted {} pod(s) an earlier lab left in the API server without a receiver: {}",
+            lab.leftover_pods.len(),
+            lab.leftover_pods.join(", ")
+        )?;
+    }
     write!(out, "{}", lab.instructions())?;
     writeln!(out, "{FAULT_HELP}")?;
     out.flush()?;
@@ -713,26 +771,34 @@ pub fn run_headless(args: LabArgs) -> color_eyre::Result<std::process::ExitCode>
             };
             runtime.block_on(async {
                 use tokio::signal::unix::{SignalKind, signal};
-                let (Ok(mut term), Ok(mut int)) = (
+                // SIGHUP: the lab's terminal closed. Like the others, it stops the receivers
+                // and removes their pods, instead of leaving them in the API server.
+                let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
                     signal(SignalKind::terminate()),
                     signal(SignalKind::interrupt()),
+                    signal(SignalKind::hangup()),
                 ) else {
                     return;
                 };
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = int.recv() => {}
-                }
-                let _ = signal_quit.send("signal");
+                let which = tokio::select! {
+                    _ = term.recv() => "SIGTERM",
+                    _ = int.recv() => "SIGINT",
+                    _ = hup.recv() => "SIGHUP",
+                };
+                let _ = signal_quit.send(which);
             });
         });
     }
     drop(quit_tx);
     let why = quit_rx.recv().unwrap_or("quit");
-    println!("lab: stopping ({why}): SIGTERM to every receiver, as a scale-down would");
+    // After SIGHUP the terminal may be gone: a failed write must not stop the clean-up.
+    let _ = writeln!(
+        std::io::stdout(),
+        "lab: stopping ({why}): SIGTERM to every receiver, as a scale-down would"
+    );
     match lab.shutdown() {
         Ok(report) => {
-            println!("kedatui lab summary\n{report}");
+            let _ = writeln!(std::io::stdout(), "kedatui lab summary\n{report}");
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
@@ -745,6 +811,30 @@ pub fn run_headless(args: LabArgs) -> color_eyre::Result<std::process::ExitCode>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overlapping_broker_outages_end_at_the_last_end() {
+        let t0 = std::time::Instant::now();
+        let s = Duration::from_secs;
+        let mut outage = BrokerOutage::default();
+        // broker-down 10s, then broker-down 30s 2 s later: back at 32 s, not 10 s.
+        assert!(outage.begin(t0, s(10)), "the first stops the broker");
+        assert!(!outage.begin(t0 + s(2), s(30)), "the second finds it down");
+        assert!(
+            !outage.end(t0 + s(10)),
+            "the first timer does not end the second outage"
+        );
+        assert!(outage.end(t0 + s(32)));
+        // A shorter one inside a longer one changes nothing.
+        assert!(outage.begin(t0 + s(40), s(30)));
+        assert!(!outage.begin(t0 + s(41), s(5)));
+        assert!(!outage.end(t0 + s(46)));
+        assert!(outage.end(t0 + s(70)));
+        assert!(
+            !outage.end(t0 + s(80)),
+            "over: a stray timer restarts nothing"
+        );
+    }
 
     #[test]
     fn fault_commands() {

@@ -98,6 +98,10 @@ pub fn spawn(
         // The lab ends its receivers itself (SIGTERM, then the grace period); this is the
         // backstop if the lab's task is dropped.
         .kill_on_drop(true);
+    // Its own process group: a closed terminal's SIGHUP (or a Ctrl-C) reaches the lab, which
+    // stops its receivers as a scale-down would, not the receivers themselves.
+    #[cfg(unix)]
+    command.process_group(0);
     let mut child = command.spawn()?;
     let pid = child.id().unwrap_or(0);
     let stdout = child.stdout.take().expect("piped");

@@ -355,7 +355,7 @@ fn decorate(
 /// Client-receiver link on a queue: hand out messages as credit allows.
 async fn deliver(mut sender: Sender, store: Arc<Store>, queue: String, receive_and_delete: bool) {
     loop {
-        let stored = loop {
+        let reserved = loop {
             let notified = store.changed.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
@@ -375,22 +375,23 @@ async fn deliver(mut sender: Sender, store: Arc<Store>, queue: String, receive_a
         let token = *uuid::Uuid::new_v4().as_bytes();
         let locked_until = jiff::Timestamp::now() + store.lock_duration;
         let sendable = Sendable::builder()
-            .message(decorate(&stored, token, locked_until))
+            .message(decorate(reserved.message(), token, locked_until))
             .build();
         // fe2o3 waits for credit inside send; a receiver that stops asking must not keep the
-        // message, so give it back and look again (sending is cancel safe).
+        // message, so give it back (dropping `reserved`) and look again (sending is cancel
+        // safe). The same drop returns it when the broker stops while this task waits.
         let fut =
             match tokio::time::timeout(Duration::from_millis(100), sender.send_batchable(sendable))
                 .await
             {
                 Ok(Ok(fut)) => fut,
                 Ok(Err(_)) => {
-                    store.unreserve(&queue, stored);
+                    drop(reserved);
                     let _ = sender.close().await;
                     return;
                 }
                 Err(_) => {
-                    store.unreserve(&queue, stored);
+                    drop(reserved);
                     let detached = tokio::select! {
                         _ = tokio::time::sleep(Duration::from_millis(100)) => false,
                         _ = sender.on_detach() => true,
@@ -403,10 +404,10 @@ async fn deliver(mut sender: Sender, store: Arc<Store>, queue: String, receive_a
                 }
             };
         if receive_and_delete {
-            store.delivered_and_deleted(&queue);
+            reserved.delete();
             continue;
         }
-        store.lock(&queue, token, stored, locked_until);
+        reserved.lock(token, locked_until);
         let store = store.clone();
         let queue = queue.clone();
         tokio::spawn(async move {

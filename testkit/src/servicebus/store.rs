@@ -150,17 +150,22 @@ impl Store {
         Some(added)
     }
 
-    /// Takes the next message for a receiver link (reserved until `lock` or `unreserve`).
-    pub fn reserve(&self, queue: &str) -> Option<StoredMessage> {
+    /// Takes the next message for a receiver link, held by the returned guard until it is
+    /// locked or deleted; a guard dropped before that (a failed transfer, or the broker stopping
+    /// and dropping its tasks mid-send) puts the message back at the head of the queue.
+    pub fn reserve(self: &Arc<Self>, queue: &str) -> Option<Reserved> {
         let mut queues = self.queues.lock().unwrap();
         let q = queues.get_mut(queue)?;
         let m = q.available.pop_front()?;
         q.reserved += 1;
-        Some(m)
+        Some(Reserved {
+            store: self.clone(),
+            queue: queue.to_owned(),
+            message: Some(m),
+        })
     }
 
-    /// The transfer of a reserved message failed: put it back at the head.
-    pub fn unreserve(&self, queue: &str, message: StoredMessage) {
+    fn unreserve(&self, queue: &str, message: StoredMessage) {
         if let Some(q) = self.queues.lock().unwrap().get_mut(queue) {
             q.reserved -= 1;
             q.available.push_front(message);
@@ -168,16 +173,14 @@ impl Store {
         self.changed.notify_waiters();
     }
 
-    /// A reserved message went out in receive-and-delete mode: gone.
-    pub fn delivered_and_deleted(&self, queue: &str) {
+    fn delivered_and_deleted(&self, queue: &str) {
         if let Some(q) = self.queues.lock().unwrap().get_mut(queue) {
             q.reserved -= 1;
             q.completed_total += 1;
         }
     }
 
-    /// A reserved message went out in peek-lock mode.
-    pub fn lock(
+    fn lock(
         &self,
         queue: &str,
         token: [u8; 16],
@@ -293,6 +296,42 @@ impl Store {
                 q.available.drain(..).collect()
             })
             .unwrap_or_default()
+    }
+}
+
+/// A message popped for one receiver link and not yet handed over (see [`Store::reserve`]).
+#[derive(Debug)]
+pub struct Reserved {
+    store: Arc<Store>,
+    queue: String,
+    message: Option<StoredMessage>,
+}
+
+impl Reserved {
+    pub fn message(&self) -> &StoredMessage {
+        self.message.as_ref().expect("held until handed over")
+    }
+
+    /// It went out in peek-lock mode: locked under `token` until `locked_until`.
+    pub fn lock(mut self, token: [u8; 16], locked_until: jiff::Timestamp) {
+        if let Some(m) = self.message.take() {
+            self.store.lock(&self.queue, token, m, locked_until);
+        }
+    }
+
+    /// It went out in receive-and-delete mode: gone.
+    pub fn delete(mut self) {
+        if self.message.take().is_some() {
+            self.store.delivered_and_deleted(&self.queue);
+        }
+    }
+}
+
+impl Drop for Reserved {
+    fn drop(&mut self) {
+        if let Some(m) = self.message.take() {
+            self.store.unreserve(&self.queue, m);
+        }
     }
 }
 

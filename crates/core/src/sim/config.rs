@@ -119,6 +119,49 @@ impl Behavior {
     }
 }
 
+impl Behavior {
+    /// The behavior as the HPA's `spec.behavior` carries it, every field spelled out (what the
+    /// API server's defaulting would leave): [`Behavior::from_k8s`] reads it back unchanged.
+    pub fn to_k8s(&self) -> HorizontalPodAutoscalerBehavior {
+        HorizontalPodAutoscalerBehavior {
+            scale_up: Some(self.scale_up.to_k8s()),
+            scale_down: Some(self.scale_down.to_k8s()),
+        }
+    }
+}
+
+impl ScalingRules {
+    fn to_k8s(&self) -> HPAScalingRules {
+        use k8s_openapi::api::autoscaling::v2::HPAScalingPolicy;
+        HPAScalingRules {
+            stabilization_window_seconds: Some(self.stabilization_window.as_secs() as i32),
+            select_policy: Some(
+                match self.select_policy {
+                    SelectPolicy::Max => "Max",
+                    SelectPolicy::Min => "Min",
+                    SelectPolicy::Disabled => "Disabled",
+                }
+                .to_string(),
+            ),
+            policies: Some(
+                self.policies
+                    .iter()
+                    .map(|p| HPAScalingPolicy {
+                        type_: match p.kind {
+                            PolicyKind::Pods => "Pods",
+                            PolicyKind::Percent => "Percent",
+                        }
+                        .to_string(),
+                        value: p.value as i32,
+                        period_seconds: p.period.as_secs() as i32,
+                    })
+                    .collect(),
+            ),
+            ..HPAScalingRules::default()
+        }
+    }
+}
+
 fn default_scale_up() -> ScalingRules {
     ScalingRules {
         stabilization_window: SignedDuration::ZERO,

@@ -42,6 +42,8 @@ pub struct KedaLoop {
     pub last_poll_metric: Option<u64>,
     pub last_active: Option<i64>,
     pub active: Option<ActiveCondition>,
+    /// The last poll's scaler failed (the lab's broker unreachable).
+    pub scaler_failed: bool,
 }
 
 impl KedaLoop {
@@ -55,6 +57,7 @@ impl KedaLoop {
             last_poll_metric: None,
             last_active: None,
             active: None,
+            scaler_failed: false,
         }
     }
 
@@ -79,10 +82,19 @@ impl KedaLoop {
             initial_cooldown: to_nanos(config.initial_cooldown_period),
         });
         self.last_poll = Some(now);
+        self.scaler_failed = false;
         self.last_poll_metric = Some(metric);
         self.last_active = decision.last_active;
         self.active = Some(decision.active);
         decision.scale
+    }
+
+    /// A poll whose scaler failed, with no fallback configured: KEDA keeps the replicas and
+    /// marks the ScaledObject `Ready=False`, `TriggerError` (upstream `pkg/scaling/executor/
+    /// scale_scaledobjects.go` `RequestScale`; docs/keda-semantics.md §1.4).
+    pub fn poll_failed(&mut self, now: i64) {
+        self.last_poll = Some(now);
+        self.scaler_failed = true;
     }
 
     /// True when the last poll found the trigger active.
@@ -104,13 +116,23 @@ impl KedaLoop {
             .active
             .unwrap_or(ActiveCondition::ScalerNotActive)
             .text();
-        vec![
+        let ready = if self.scaler_failed {
+            condition(
+                "Ready",
+                "False",
+                "TriggerError",
+                "Triggers defined in ScaledObject are not working correctly",
+            )
+        } else {
             condition(
                 "Ready",
                 "True",
                 "ScaledObjectReady",
                 "ScaledObject is defined correctly and is ready for scaling",
-            ),
+            )
+        };
+        vec![
+            ready,
             condition("Active", status, reason, message),
             condition(
                 "Fallback",
@@ -346,6 +368,45 @@ impl HpaLoop {
             desired,
             message: format!("New size: {desired}; reason: {reason}"),
         })
+    }
+
+    /// A sync whose external metric could not be read: upstream
+    /// `pkg/controller/podautoscaler/horizontal.go` `computeStatusForExternalMetric` sets
+    /// `ScalingActive=False`, reason `FailedGetExternalMetric`, and with every metric invalid
+    /// `reconcileAutoscaler` changes no replicas (docs/keda-semantics.md §4.2). Returns the
+    /// error text, which is also the `FailedGetExternalMetric` event's message. A target at 0
+    /// is `ScalingDisabled` before any metric is read: call [`Self::sync`] for it.
+    pub fn metric_failed(
+        &mut self,
+        now: i64,
+        status_replicas: u32,
+        error: &str,
+        config: &SimConfig,
+    ) -> String {
+        self.last_sync = Some(now);
+        self.current_replicas = status_replicas;
+        self.current_metric = None;
+        self.able_to_scale = Some(condition(
+            "AbleToScale",
+            "True",
+            "SucceededGetScale",
+            "the HPA controller was able to get the target's current scale",
+        ));
+        // replica_calculator.go `GetExternalPerPodMetricReplicas`: "unable to get external
+        // metric %s/%s/%+v: %s" (namespace, metric, selector, the metrics API's error).
+        let error = format!(
+            "unable to get external metric {}/{}/&LabelSelector{{MatchLabels:map[string]string{{scaledobject.keda.sh/name: {},}},MatchExpressions:[]LabelSelectorRequirement{{}},}}: unable to fetch metrics from external metrics API: {error}",
+            config.names.namespace,
+            config.names.metric(),
+            config.names.scaled_object,
+        );
+        self.scaling_active = Some(condition(
+            "ScalingActive",
+            "False",
+            "FailedGetExternalMetric",
+            format!("the HPA was unable to compute the replica count: {error}"),
+        ));
+        error
     }
 
     pub fn view(&self, config: &SimConfig, at: impl Fn(i64) -> Timestamp) -> HpaView {

@@ -4,7 +4,7 @@
 use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
 
-use super::config::{Behavior, HpaBehavior, SimConfig};
+use super::config::{Behavior, HpaBehavior, SelectPolicy, SimConfig};
 use super::world::World;
 
 const START: Timestamp = Timestamp::UNIX_EPOCH;
@@ -917,4 +917,19 @@ fn from_live_emits_no_creation_events() {
         "the ScaledObject already existed: {:?}",
         out.events
     );
+}
+
+/// What the lab writes into its HPA (`Behavior::to_k8s`) reads back as the behavior it plays.
+#[test]
+fn a_behavior_round_trips_through_the_hpa_spec() {
+    let default = Behavior::kubernetes_default();
+    assert_eq!(Behavior::from_k8s(&default.to_k8s()).unwrap(), default);
+    let mut custom = default.clone();
+    custom.scale_down.select_policy = SelectPolicy::Disabled;
+    custom.scale_up.stabilization_window = SignedDuration::from_secs(30);
+    custom.scale_up.policies.truncate(1);
+    assert_eq!(Behavior::from_k8s(&custom.to_k8s()).unwrap(), custom);
+    let spec = serde_json::to_value(default.to_k8s()).unwrap();
+    assert_eq!(spec["scaleDown"]["stabilizationWindowSeconds"], 300);
+    assert_eq!(spec["scaleUp"]["policies"][0]["type"], "Pods");
 }

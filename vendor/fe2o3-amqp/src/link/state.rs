@@ -175,6 +175,12 @@ impl LinkFlowState<role::SenderMarker> {
         // last known value indicated by the receiver.
         state.drain = flow.drain;
         if flow.drain {
+            // Patched for kedatui (see PATCHED.md): "after sending all available messages".
+            // A delivery waiting for credit (`available`) takes this flow's credit first,
+            // instead of the drain consuming it here before the sender can use it.
+            if state.available > 0 && state.link_credit > 0 {
+                return None;
+            }
             state.delivery_count = state.delivery_count.wrapping_add(state.link_credit);
             state.link_credit = 0;
 
@@ -350,9 +356,12 @@ fn consume_link_credit(
 ) -> Result<[u8; 4], InsufficientCredit> {
     let mut state = lock.write();
 
+    // Patched for kedatui: `available` says a delivery waits for credit (see the drain above).
     if state.link_credit < count {
+        state.available = count;
         Err(InsufficientCredit {})
     } else {
+        state.available = 0;
         let tag = state.delivery_count.to_be_bytes();
         state.delivery_count = state.delivery_count.wrapping_add(count);
         state.link_credit = state.link_credit.saturating_sub(count);
