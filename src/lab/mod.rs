@@ -668,6 +668,28 @@ pub fn check_args(args: &LabArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// `kedatui --lab`: the console's cluster flags point the lab, so the lab installs what the
+/// console watches: `--namespace` and `--scaledobject` name the lab's objects, `--kubeconfig`
+/// (with `--context`) is the API server the lab writes to. `--context` alone is refused.
+pub fn console_lab(
+    cluster: &ClusterArgs,
+    sim: &SimConfig,
+) -> Result<(SimConfig, Option<ClusterArgs>), String> {
+    if cluster.kubeconfig.is_none() && cluster.context.is_some() {
+        return Err("--context needs --kubeconfig: without it the lab runs its own loopback API server, which has no contexts".into());
+    }
+    let mut sim = sim.clone();
+    sim.names.namespace = cluster.namespace.clone();
+    sim.names.scaled_object = cluster.scaledobject.clone();
+    let external = cluster.kubeconfig.as_ref().map(|k| ClusterArgs {
+        kubeconfig: Some(k.clone()),
+        context: cluster.context.clone(),
+        namespace: cluster.namespace.clone(),
+        ..ClusterArgs::default()
+    });
+    Ok((sim, external))
+}
+
 /// The lab's stdout. `kedatui lab | head -2` closes it: the lab then stops as `quit` does,
 /// quietly (println! would panic on the broken pipe).
 #[derive(Clone)]
