@@ -274,6 +274,7 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
     };
     let mut app = App::new(app_config);
     app.lab = lab.is_some();
+    app.lab_external_api = lab.as_ref().is_some_and(|l| !l.in_process_api);
     app.presenter.theme = args.presenter.view.theme;
     app.presenter.big = args.presenter.view.big;
     if let Setup::Live(live) = &setup {

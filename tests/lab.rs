@@ -601,9 +601,21 @@ impl Headless {
     fn quit(mut self) -> (std::process::ExitStatus, String, String) {
         self.type_line("quit");
         let status = wait_exit(&mut self.child);
-        let rest: Vec<String> = self.lines.try_iter().collect();
+        // Until the reader thread reaches the end of stdout.
+        let mut rest = Vec::new();
+        while let Ok(line) = self.lines.recv_timeout(TIMEOUT) {
+            rest.push(line);
+        }
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
         (status, rest.join("\n"), log)
+    }
+}
+
+impl Drop for Headless {
+    /// A failed test leaves no lab behind.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -833,14 +845,19 @@ fn lab_flags_that_would_do_nothing_are_refused() {
         ),
     ];
     for (args, said) in cases {
-        let out = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+        // Not `output()`: a lab that ignored the flag would run until stopped.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kedatui"))
             .args(args)
             .env_remove("KUBECONFIG")
             .stdin(Stdio::null())
-            .output()
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
             .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        let status = wait_exit(&mut child);
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert_eq!(status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.starts_with(said), "{args:?}: {stderr}");
     }
 }

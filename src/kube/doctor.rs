@@ -503,6 +503,15 @@ mod tests {
         assert_eq!(json["checks"][1]["outcome"], "fail");
         assert_eq!(json["checks"][1]["fix"], "do this");
         assert!(json["checks"][0].get("fix").is_none());
+
+        // A warning is said, and is no failure.
+        let warned = Report::new(vec![Check::pass("a", "fine"), Check::warn("w", "optional")]);
+        assert!(warned.ok);
+        assert_eq!(
+            warned.render_text(),
+            "✔ a: fine\n⚠ w: optional\nall 1 checks passed (1 warning above): ready for the stage\n"
+        );
+        assert_eq!(serde_json::to_value(&warned).unwrap()["checks"][1]["outcome"], "warn");
     }
 }
 

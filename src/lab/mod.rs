@@ -936,4 +936,49 @@ mod tests {
                 .contains("unknown command \"reboot\"")
         );
     }
+
+    #[test]
+    fn api_faults_need_the_loopback_api_server() {
+        let api_faults = [Fault::ApiExpire, Fault::ApiDown(Duration::from_secs(10))];
+        for fault in &api_faults {
+            assert_eq!(refuse_fault(fault, true), None);
+            assert!(refuse_fault(fault, false).is_some_and(|why| why.contains("--kubeconfig")));
+        }
+        for fault in [Fault::CrashReceiver, Fault::BrokerDown(Duration::from_secs(1))] {
+            assert_eq!(refuse_fault(&fault, false), None);
+        }
+        assert!(!fault_help(false).contains("api-down 10s |"));
+        assert_eq!(fault_help(true), FAULT_HELP);
+    }
+
+    #[test]
+    fn the_console_lab_installs_what_the_console_watches() {
+        let cluster = ClusterArgs {
+            namespace: "demo2".into(),
+            scaledobject: "so2".into(),
+            ..ClusterArgs::default()
+        };
+        let (sim, external) = console_lab(&cluster, &SimConfig::demo()).unwrap();
+        assert_eq!(sim.names.namespace, "demo2");
+        assert_eq!(sim.names.scaled_object, "so2");
+        assert!(external.is_none(), "the loopback API server");
+        let yours = ClusterArgs {
+            kubeconfig: Some("k".into()),
+            context: Some("c".into()),
+            ..cluster.clone()
+        };
+        let (_, external) = console_lab(&yours, &SimConfig::demo()).unwrap();
+        let external = external.unwrap();
+        assert_eq!(external.context.as_deref(), Some("c"));
+        assert_eq!(external.namespace, "demo2");
+        let context_alone = ClusterArgs {
+            context: Some("c".into()),
+            ..cluster
+        };
+        assert!(
+            console_lab(&context_alone, &SimConfig::demo())
+                .unwrap_err()
+                .starts_with("--context needs --kubeconfig")
+        );
+    }
 }
