@@ -579,14 +579,20 @@ async fn an_unserved_resource_is_404_everywhere_and_absent_from_discovery() {
     let events: kube::Api<Event> = kube::Api::namespaced(client.clone(), NS);
     let all_events: kube::Api<Event> = kube::Api::all(client.clone());
     is_404(events.list(&ListParams::default()).await.map(drop), "list");
-    is_404(all_events.list(&ListParams::default()).await.map(drop), "list all");
+    is_404(
+        all_events.list(&ListParams::default()).await.map(drop),
+        "list all",
+    );
     is_404(events.get("x").await.map(drop), "get");
     let event: Event = serde_json::from_value(
         json!({"metadata": {"name": "x", "namespace": NS}, "involvedObject": {}}),
     )
     .unwrap();
     is_404(
-        events.create(&PostParams::default(), &event).await.map(drop),
+        events
+            .create(&PostParams::default(), &event)
+            .await
+            .map(drop),
         "create",
     );
     is_404(
@@ -604,7 +610,8 @@ async fn an_unserved_resource_is_404_everywhere_and_absent_from_discovery() {
         "create namespace",
     );
     // Namespaced paths of served resources still work.
-    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::namespaced(client.clone(), NS);
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), NS);
     pods.list(&ListParams::default()).await.unwrap();
     // Discovery.
     let core = client.list_core_api_resources("v1").await.unwrap();
@@ -673,7 +680,8 @@ async fn namespaces_not_served_still_pass() {
     let ns = checks.iter().find(|c| c.name == names::NAMESPACE).unwrap();
     assert_eq!(ns.outcome, Outcome::Pass, "{checks:#?}");
     assert!(
-        ns.detail.contains("this API server does not serve namespaces"),
+        ns.detail
+            .contains("this API server does not serve namespaces"),
         "{}",
         ns.detail
     );

@@ -737,7 +737,11 @@ fn headless_lab_errors_are_sentences_not_debug_dumps() {
     for dump in ["Status {", "ApiError", "ErrorResponse", "code: 403"] {
         assert!(!stderr.contains(dump), "no Debug dump ({dump}): {stderr}");
     }
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one sentence: {stderr}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "one sentence: {stderr}"
+    );
 }
 
 /// No Events API: the lab says so once, on stdout and in its log, and writes none (a burst's
@@ -820,7 +824,9 @@ fn headless_lab_refuses_api_faults_against_your_api_server() {
         let said = said.last().unwrap();
         assert_eq!(
             said,
-            &format!("lab: {word} needs the lab's loopback API server: the lab cannot take down or compact your API server (--kubeconfig), so nothing happened")
+            &format!(
+                "lab: {word} needs the lab's loopback API server: the lab cannot take down or compact your API server (--kubeconfig), so nothing happened"
+            )
         );
     }
     let (status, rest, _) = lab.quit();
@@ -906,7 +912,11 @@ fn console_lab_uses_the_kubeconfig_it_is_given() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (api, dir, kubeconfig) = external_api(&runtime);
     let kubeconfig = kubeconfig.to_string_lossy().into_owned();
-    let log = dir.path().join("console.log").to_string_lossy().into_owned();
+    let log = dir
+        .path()
+        .join("console.log")
+        .to_string_lossy()
+        .into_owned();
     let mut args = vec!["--lab", "--kubeconfig", &kubeconfig];
     args.extend_from_slice(LAB_FLAGS);
     args.extend_from_slice(&["--receiver", &receiver, "--log-file", &log]);
@@ -930,7 +940,11 @@ fn console_lab_installs_into_the_namespace_it_watches() {
     let receiver = receiver_binary().to_string_lossy().into_owned();
     let dir = tempfile::tempdir().unwrap();
     let lab_dir = dir.path().to_string_lossy().into_owned();
-    let log = dir.path().join("console.log").to_string_lossy().into_owned();
+    let log = dir
+        .path()
+        .join("console.log")
+        .to_string_lossy()
+        .into_owned();
     let mut args = vec!["--lab", "--namespace", "demo2"];
     args.extend_from_slice(LAB_FLAGS);
     args.extend_from_slice(&[

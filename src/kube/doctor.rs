@@ -511,7 +511,10 @@ mod tests {
             warned.render_text(),
             "✔ a: fine\n⚠ w: optional\nall 1 checks passed (1 warning above): ready for the stage\n"
         );
-        assert_eq!(serde_json::to_value(&warned).unwrap()["checks"][1]["outcome"], "warn");
+        assert_eq!(
+            serde_json::to_value(&warned).unwrap()["checks"][1]["outcome"],
+            "warn"
+        );
     }
 }
 

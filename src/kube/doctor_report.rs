@@ -111,7 +111,10 @@ impl Report {
             n => format!(" ({n} warnings above)"),
         };
         if self.ok {
-            let _ = writeln!(out, "all {checks} checks passed{noted}: ready for the stage");
+            let _ = writeln!(
+                out,
+                "all {checks} checks passed{noted}: ready for the stage"
+            );
         } else {
             let _ = writeln!(out, "{failed} of {checks} checks did not pass{noted}");
         }

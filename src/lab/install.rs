@@ -1,5 +1,6 @@
 //! Before the lab writes anything: make sure the API server is one nobody else drives (no nodes,
-//! no controller manager, no KEDA), then install KEDA's CRDs and the demo's objects if missing.
+//! no controller manager, no KEDA) and serves what the lab cannot do without (discovery), then
+//! install KEDA's CRDs and the demo's objects if missing.
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
@@ -27,7 +28,8 @@ fn absent_ok<T>(result: Result<T, kube::Error>) -> Result<Option<T>, kube::Error
 /// A kube error as one sentence, its cause first: what the API server answered (never kube's
 /// `Debug` dump of the `Status`), or why it could not be reached, then what the lab was doing.
 pub fn sentence(doing: &str, e: &kube::Error) -> String {
-    let first_line = |s: &str| -> String { s.lines().next().unwrap_or("").chars().take(300).collect() };
+    let first_line =
+        |s: &str| -> String { s.lines().next().unwrap_or("").chars().take(300).collect() };
     match e {
         kube::Error::Api(s) => {
             let reason = match &s.reason {
@@ -35,8 +37,13 @@ pub fn sentence(doing: &str, e: &kube::Error) -> String {
                 r => format!(" {r}"),
             };
             match first_line(&s.message) {
-                m if m.is_empty() => format!("the API server refused to {doing} ({}{reason})", s.code),
-                m => format!("the API server refused to {doing} ({}{reason}: {m})", s.code),
+                m if m.is_empty() => {
+                    format!("the API server refused to {doing} ({}{reason})", s.code)
+                }
+                m => format!(
+                    "the API server refused to {doing} ({}{reason}: {m})",
+                    s.code
+                ),
             }
         }
         kube::Error::HyperError(_) | kube::Error::Service(_) => {
@@ -118,9 +125,8 @@ pub async fn preflight(client: &Client) -> Result<Served, String> {
 /// controllers, and its receivers would not be the cluster's.
 pub async fn refuse_real_cluster(client: &Client) -> Result<(), String> {
     let nodes: Api<Node> = Api::all(client.clone());
-    if let Some(list) =
-        absent_ok(nodes.list(&ListParams::default().limit(1)).await)
-            .map_err(|e| sentence("list nodes", &e))?
+    if let Some(list) = absent_ok(nodes.list(&ListParams::default().limit(1)).await)
+        .map_err(|e| sentence("list nodes", &e))?
         && !list.items.is_empty()
     {
         return Err("this API server has nodes: it is a real cluster, and the lab refuses to write pods and statuses where a kubelet and controllers run. Point it at an API server without nodes or controllers (the built-in loopback one, or envtest's kube-apiserver + etcd)".into());
@@ -134,9 +140,8 @@ pub async fn refuse_real_cluster(client: &Client) -> Result<(), String> {
         return Err("this API server runs a controller manager (lease kube-system/kube-controller-manager): the lab refuses to play the Deployment and ReplicaSet controllers next to the real ones".into());
     }
     let deployments: Api<Deployment> = Api::all(client.clone());
-    if let Some(list) =
-        absent_ok(deployments.list(&ListParams::default()).await)
-            .map_err(|e| sentence("list deployments", &e))?
+    if let Some(list) = absent_ok(deployments.list(&ListParams::default()).await)
+        .map_err(|e| sentence("list deployments", &e))?
         && let Some(keda) = list
             .items
             .iter()

@@ -944,7 +944,10 @@ mod tests {
             assert_eq!(refuse_fault(fault, true), None);
             assert!(refuse_fault(fault, false).is_some_and(|why| why.contains("--kubeconfig")));
         }
-        for fault in [Fault::CrashReceiver, Fault::BrokerDown(Duration::from_secs(1))] {
+        for fault in [
+            Fault::CrashReceiver,
+            Fault::BrokerDown(Duration::from_secs(1)),
+        ] {
             assert_eq!(refuse_fault(&fault, false), None);
         }
         assert!(!fault_help(false).contains("api-down 10s |"));
