@@ -322,3 +322,29 @@ pub async fn install(
     ensure(&hpas, &n.hpa(), hpa).await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_is_a_sentence_not_a_debug_dump() {
+        let mut status =
+            kube::core::Status::failure("namespaces is forbidden: User \"u\"\nmore", "Forbidden");
+        status.code = 403;
+        let said = sentence(
+            "write Namespace keda-demo",
+            &kube::Error::Api(status.boxed()),
+        );
+        assert_eq!(
+            said,
+            "the API server refused to write Namespace keda-demo (403 Forbidden: namespaces is forbidden: User \"u\")"
+        );
+        let mut bare = kube::core::Status::failure("", "");
+        bare.code = 404;
+        assert_eq!(
+            sentence("list nodes", &kube::Error::Api(bare.boxed())),
+            "the API server refused to list nodes (404)"
+        );
+    }
+}
