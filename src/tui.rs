@@ -203,10 +203,17 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
         .wrap_err("starting the async runtime")?;
     // `--lab`: the lab runs on its own thread; the console reaches it like any live set-up.
     let lab = if args.lab {
+        let (lab_sim, lab_cluster) = match crate::lab::console_lab(&args.cluster, &sim_config) {
+            Ok(c) => c,
+            Err(err) => {
+                eprintln!("kedatui: --lab: {err}");
+                return Ok(ExitCode::from(BAD_INPUT));
+            }
+        };
         match crate::lab::Lab::start(crate::lab::LabConfig {
-            sim: sim_config.clone(),
+            sim: lab_sim,
             flags: args.lab_flags.clone(),
-            cluster: None,
+            cluster: lab_cluster,
             amqp_port: 0,
             http_port: 0,
             api_port: 0,
@@ -235,7 +242,12 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
             },
             crate::kube::ClusterArgs {
                 kubeconfig: Some(lab.kubeconfig.clone()),
-                context: None,
+                // The loopback API server's kubeconfig has one context; yours keeps --context.
+                context: if lab.in_process_api {
+                    None
+                } else {
+                    args.cluster.context.clone()
+                },
                 ..args.cluster.clone()
             },
         ),
@@ -328,6 +340,7 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
     };
     let mut app = App::new(app_config);
     app.lab = lab.is_some();
+    app.lab_external_api = lab.as_ref().is_some_and(|l| !l.in_process_api);
     app.presenter.theme = args.presenter.view.theme;
     app.presenter.big = args.presenter.view.big;
     if let Setup::Live(live) = &setup {

@@ -786,3 +786,135 @@ fn doctor_prints_each_servicebus_check_as_it_finishes() {
         "{rest:?}"
     );
 }
+
+// ---- an API server that serves less than a cluster (a generic k8s.io apiserver) ----
+
+/// The fake answers for an unserved resource as a real server does: 404 on every verb and path
+/// (cluster-wide, namespaced, POST, watch), and discovery does not list it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unserved_resource_is_404_everywhere_and_absent_from_discovery() {
+    use k8s_openapi::api::core::v1::{Event, Namespace};
+    use kube::api::{ListParams, PostParams, WatchParams};
+    let server = seeded().await;
+    server.set_served("events", false);
+    server.set_served("namespaces", false);
+    let dir = tempfile::tempdir().unwrap();
+    let client = args_for(&server, &dir).client().await.unwrap().0;
+    let is_404 = |r: Result<(), kube::Error>, what: &str| match r {
+        Err(kube::Error::Api(s)) => assert_eq!(s.code, 404, "{what}: {s:?}"),
+        other => panic!("{what}: {other:?}"),
+    };
+    let events: kube::Api<Event> = kube::Api::namespaced(client.clone(), NS);
+    let all_events: kube::Api<Event> = kube::Api::all(client.clone());
+    is_404(events.list(&ListParams::default()).await.map(drop), "list");
+    is_404(
+        all_events.list(&ListParams::default()).await.map(drop),
+        "list all",
+    );
+    is_404(events.get("x").await.map(drop), "get");
+    let event: Event = serde_json::from_value(
+        json!({"metadata": {"name": "x", "namespace": NS}, "involvedObject": {}}),
+    )
+    .unwrap();
+    is_404(
+        events
+            .create(&PostParams::default(), &event)
+            .await
+            .map(drop),
+        "create",
+    );
+    is_404(
+        events.watch(&WatchParams::default(), "0").await.map(drop),
+        "watch",
+    );
+    let namespaces: kube::Api<Namespace> = kube::Api::all(client.clone());
+    is_404(namespaces.get(NS).await.map(drop), "get namespace");
+    let namespace: Namespace = serde_json::from_value(json!({"metadata": {"name": "n"}})).unwrap();
+    is_404(
+        namespaces
+            .create(&PostParams::default(), &namespace)
+            .await
+            .map(drop),
+        "create namespace",
+    );
+    // Namespaced paths of served resources still work.
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), NS);
+    pods.list(&ListParams::default()).await.unwrap();
+    // Discovery.
+    let core = client.list_core_api_resources("v1").await.unwrap();
+    let core: Vec<&str> = core.resources.iter().map(|r| r.name.as_str()).collect();
+    assert!(core.contains(&"pods"), "{core:?}");
+    assert!(!core.contains(&"events"), "{core:?}");
+    assert!(!core.contains(&"namespaces"), "{core:?}");
+    is_404(
+        client
+            .list_api_group_resources("events.k8s.io/v1")
+            .await
+            .map(drop),
+        "events.k8s.io/v1 discovery",
+    );
+    let groups = client.list_api_groups().await.unwrap();
+    assert!(
+        !groups.groups.iter().any(|g| g.name == "events.k8s.io"),
+        "{:?}",
+        groups.groups.iter().map(|g| &g.name).collect::<Vec<_>>()
+    );
+}
+
+/// No Events API: a warning, worded as the console's events panel, never a failure with a
+/// "retry" that cannot help.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_not_served_is_a_warning_not_a_failure() {
+    use kedatui::kube::doctor::Report;
+    let server = seeded().await;
+    server.set_served("events", false);
+    let dir = tempfile::tempdir().unwrap();
+    let checks = cluster_checks(&args_for(&server, &dir)).await;
+    assert!(
+        checks.iter().all(|c| c.outcome != Outcome::Fail),
+        "{checks:#?}"
+    );
+    let report = Report::new(checks);
+    assert!(report.ok, "{report:#?}");
+    let text = report.render_text();
+    assert!(
+        text.contains("⚠ events unavailable (not served): the events panel stays empty\n"),
+        "{text}"
+    );
+    assert!(!text.contains("retry"), "{text}");
+    assert!(
+        text.ends_with("all 7 checks passed (1 warning above): ready for the stage\n"),
+        "{text}"
+    );
+    let json = serde_json::to_value(&report).unwrap();
+    let warned: Vec<_> = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["outcome"] == "warn")
+        .collect();
+    assert_eq!(warned.len(), 1, "{json:#}");
+}
+
+/// No Namespaces API (a generic API server): the namespace cannot be checked, which is not a
+/// missing namespace; the checks below read it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn namespaces_not_served_still_pass() {
+    let server = seeded().await;
+    server.set_served("namespaces", false);
+    let dir = tempfile::tempdir().unwrap();
+    let checks = cluster_checks(&args_for(&server, &dir)).await;
+    let ns = checks.iter().find(|c| c.name == names::NAMESPACE).unwrap();
+    assert_eq!(ns.outcome, Outcome::Pass, "{checks:#?}");
+    assert!(
+        ns.detail
+            .contains("this API server does not serve namespaces"),
+        "{}",
+        ns.detail
+    );
+    assert!(
+        checks.iter().all(|c| c.outcome == Outcome::Pass),
+        "{checks:#?}"
+    );
+}

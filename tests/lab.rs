@@ -954,3 +954,462 @@ fn headless_lab_counts_a_receiver_that_cannot_start_as_crashed() {
     assert!(line.contains("0 started"), "{line}");
     assert!(!line.ends_with(" 0 crashed"), "{line}");
 }
+
+
+/// `kedatui lab` running headless, its stdout read line by line on a thread.
+struct PipedLab {
+    child: std::process::Child,
+    lines: mpsc::Receiver<String>,
+    /// What it printed up to its fault help (the line starting with `faults`).
+    printed: Vec<String>,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl PipedLab {
+    /// Starts `kedatui lab` with `args` and the test's short timings; waits for its help line.
+    fn start(args: &[&std::ffi::OsStr]) -> Self {
+        let receiver = receiver_binary();
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("lab.log");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+            .arg("lab")
+            .args(LAB_FLAGS)
+            .args(args)
+            .arg("--receiver")
+            .arg(&receiver)
+            .arg("--lab-dir")
+            .arg(dir.path().join("lab"))
+            .arg("--log-file")
+            .arg(&log)
+            .env_remove("KUBECONFIG")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (lines_tx, lines) = mpsc::channel::<String>();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if lines_tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut lab = PipedLab {
+            child,
+            lines,
+            printed: Vec::new(),
+            log,
+            _dir: dir,
+        };
+        lab.printed = lab.read_until("its fault help", |l| l.starts_with("faults"));
+        lab
+    }
+
+    /// Lines printed until one matches (included).
+    fn read_until(&mut self, what: &str, matches: impl Fn(&str) -> bool) -> Vec<String> {
+        let deadline = Instant::now() + TIMEOUT;
+        let mut seen = Vec::new();
+        loop {
+            match self
+                .lines
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(line) => {
+                    let done = matches(&line);
+                    seen.push(line);
+                    if done {
+                        return seen;
+                    }
+                }
+                Err(_) => {
+                    let _ = self.child.kill();
+                    let stderr = self.stderr();
+                    panic!("the lab printed {what}: {seen:#?}\nstderr: {stderr}");
+                }
+            }
+        }
+    }
+
+    fn stderr(&mut self) -> String {
+        let mut text = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut e, &mut text);
+        }
+        text
+    }
+
+    fn type_line(&mut self, line: &str) {
+        let stdin = self.child.stdin.as_mut().unwrap();
+        stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// `quit` on stdin; the exit status and what it printed after.
+    fn quit(mut self) -> (std::process::ExitStatus, String, String) {
+        self.type_line("quit");
+        let status = wait_exit(&mut self.child);
+        // Until the reader thread reaches the end of stdout.
+        let mut rest = Vec::new();
+        while let Ok(line) = self.lines.recv_timeout(TIMEOUT) {
+            rest.push(line);
+        }
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        (status, rest.join("\n"), log)
+    }
+}
+
+impl Drop for PipedLab {
+    /// A failed test leaves no lab behind.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits for a process to exit, for at most the test's timeout (then kills it and fails).
+fn wait_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the lab did not exit");
+        }
+        std::thread::park_timeout(Duration::from_millis(50));
+    }
+}
+
+/// A loopback API server and a kubeconfig for it, as `--kubeconfig` would be given.
+fn external_api(
+    runtime: &tokio::runtime::Runtime,
+) -> (testkit::kube::FakeApiServer, tempfile::TempDir, PathBuf) {
+    let api = runtime
+        .block_on(testkit::kube::FakeApiServer::start())
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    api.write_kubeconfig(&kubeconfig, "keda-demo").unwrap();
+    (api, dir, kubeconfig)
+}
+
+/// A generic API server serves no Namespaces: the lab says so and installs the demo's objects
+/// into keda-demo without one, instead of stopping on the 404.
+#[test]
+fn headless_lab_goes_on_without_a_namespaces_api() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (api, _dir, kubeconfig) = external_api(&runtime);
+    api.set_served("namespaces", false);
+    let lab = PipedLab::start(&["--kubeconfig".as_ref(), kubeconfig.as_os_str()]);
+    assert!(
+        lab.printed
+            .iter()
+            .any(|l| l.starts_with("namespaces: not served by this API server")),
+        "{:#?}",
+        lab.printed
+    );
+    for (resource, name) in [
+        (testkit::kube::DEPLOYMENTS, "kedasbreceiver"),
+        (testkit::kube::SCALED_OBJECTS, "kedasbreceiver-scaler"),
+        (testkit::kube::HPAS, "keda-hpa-kedasbreceiver-scaler"),
+    ] {
+        assert!(
+            api.get(resource, "keda-demo", name).is_some(),
+            "{name} installed"
+        );
+    }
+    let (status, rest, _) = lab.quit();
+    assert!(status.success(), "{rest}");
+}
+
+/// An API server without something the lab cannot do without (here: HPAs) is refused with a
+/// sentence before the first write: nothing is left behind.
+#[test]
+fn headless_lab_refuses_a_missing_api_before_writing_anything() {
+    let receiver = receiver_binary();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (api, dir, kubeconfig) = external_api(&runtime);
+    api.set_served("horizontalpodautoscalers", false);
+    let before = api.resource_version();
+    let out = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+        .arg("lab")
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .arg("--receiver")
+        .arg(&receiver)
+        .arg("--log-file")
+        .arg(dir.path().join("lab.log"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "this API server does not serve horizontalpodautoscalers (autoscaling/v2): the lab needs"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(api.resource_version(), before, "nothing was written");
+}
+
+/// A refused write reads as a sentence with the API server's answer first, never kube's `Debug`
+/// dump of the `Status`.
+#[test]
+fn headless_lab_errors_are_sentences_not_debug_dumps() {
+    let receiver = receiver_binary();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (api, dir, kubeconfig) = external_api(&runtime);
+    api.forbid("create", "namespaces");
+    let out = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+        .arg("lab")
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .arg("--receiver")
+        .arg(&receiver)
+        .arg("--log-file")
+        .arg(dir.path().join("lab.log"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "kedatui lab: the API server refused to write Namespace keda-demo (403 Forbidden: namespaces is forbidden"
+        ),
+        "{stderr}"
+    );
+    for dump in ["Status {", "ApiError", "ErrorResponse", "code: 403"] {
+        assert!(!stderr.contains(dump), "no Debug dump ({dump}): {stderr}");
+    }
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "one sentence: {stderr}"
+    );
+}
+
+/// No Events API: the lab says so once, on stdout and in its log, and writes none (a burst's
+/// scale-out would otherwise post several).
+#[test]
+fn headless_lab_says_once_that_events_are_not_served() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (api, _dir, kubeconfig) = external_api(&runtime);
+    api.set_served("events", false);
+    let lab = PipedLab::start(&["--kubeconfig".as_ref(), kubeconfig.as_os_str()]);
+    const SAID: &str = "events: not served by this API server; the lab writes none";
+    assert_eq!(
+        lab.printed.iter().filter(|l| *l == SAID).count(),
+        1,
+        "{:#?}",
+        lab.printed
+    );
+    let export = |name: &str| -> (String, String) {
+        let prefix = format!("  export {name}=");
+        let value = lab
+            .printed
+            .iter()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("{name} in {:#?}", lab.printed));
+        (name.to_string(), value.trim_matches('\'').to_string())
+    };
+    let envs = [
+        export("SERVICEBUS_CONNECTION_STRING"),
+        export("SERVICEBUS_MANAGE_CONNECTION_STRING"),
+        export("SERVICEBUS_MANAGEMENT_URL"),
+    ];
+    let sent = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+        .args(["send", "--count", "5"])
+        .envs(envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .output()
+        .unwrap();
+    assert!(sent.status.success(), "{sent:?}");
+    // A pod turning Ready means KEDA scaled out and the scheduler and kubelet had their say:
+    // events the lab would have posted.
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let ready = api
+            .names(testkit::kube::PODS, "keda-demo")
+            .iter()
+            .filter_map(|n| api.get(testkit::kube::PODS, "keda-demo", n))
+            .any(|p| p["status"]["containerStatuses"][0]["ready"] == true);
+        if ready {
+            break;
+        }
+        assert!(Instant::now() < deadline, "a pod turned Ready");
+        std::thread::park_timeout(Duration::from_millis(50));
+    }
+    let (status, rest, log) = lab.quit();
+    assert!(status.success(), "{rest}");
+    assert!(!rest.contains(SAID), "said once: {rest}");
+    assert_eq!(log.matches(SAID).count(), 1, "once in the log:\n{log}");
+    let posted: Vec<String> = api
+        .requests()
+        .into_iter()
+        .filter(|r| r.starts_with("POST") && r.contains("/events"))
+        .collect();
+    assert!(posted.is_empty(), "no event was posted: {posted:#?}");
+}
+
+/// The API server faults switch the lab's loopback API server: against `--kubeconfig` they are
+/// refused with a sentence instead of announced, and the help leaves them out.
+#[test]
+fn headless_lab_refuses_api_faults_against_your_api_server() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (_api, _dir, kubeconfig) = external_api(&runtime);
+    let mut lab = PipedLab::start(&["--kubeconfig".as_ref(), kubeconfig.as_os_str()]);
+    let help = lab.printed.last().unwrap().clone();
+    assert!(
+        help.contains("crash | broker-down 10s | help | quit (api-410 and api-down need the loopback API server)"),
+        "{help}"
+    );
+    for (typed, word) in [("api-down 10s", "api-down"), ("api-410", "api-410")] {
+        lab.type_line(typed);
+        let said = lab.read_until("an answer", |l| l.starts_with("lab: "));
+        let said = said.last().unwrap();
+        assert_eq!(
+            said,
+            &format!(
+                "lab: {word} needs the lab's loopback API server: the lab cannot take down or compact your API server (--kubeconfig), so nothing happened"
+            )
+        );
+    }
+    let (status, rest, _) = lab.quit();
+    assert!(status.success(), "{rest}");
+}
+
+/// Flags `kedatui lab` and `kedatui --lab` would ignore are refused with exit 2 and a sentence.
+#[test]
+fn lab_flags_that_would_do_nothing_are_refused() {
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["lab", "--context", "real"],
+            "kedatui lab: --context needs --kubeconfig: without it the lab runs its own loopback API server",
+        ),
+        (
+            &["lab", "--kubeconfig", "k", "--api-port", "6443"],
+            "kedatui lab: --api-port is the loopback API server's port: with --kubeconfig the lab uses your API server",
+        ),
+        (
+            &["--lab", "--context", "real"],
+            "kedatui: --lab: --context needs --kubeconfig: without it the lab runs its own loopback API server",
+        ),
+    ];
+    for (args, said) in cases {
+        // Not `output()`: a lab that ignored the flag would run until stopped.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+            .args(args)
+            .env_remove("KUBECONFIG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let status = wait_exit(&mut child);
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert_eq!(status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.starts_with(said), "{args:?}: {stderr}");
+    }
+}
+
+/// `kedatui lab | head -2`: once its reader is gone the lab stops as `quit` does, quietly,
+/// exit 0, with no panic, even while it has nothing more to print.
+#[test]
+fn headless_lab_stops_quietly_when_stdout_closes() {
+    let receiver = receiver_binary();
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+        .arg("lab")
+        .arg("--receiver")
+        .arg(&receiver)
+        .arg("--lab-dir")
+        .arg(dir.path().join("lab"))
+        .arg("--log-file")
+        .arg(dir.path().join("lab.log"))
+        .env_remove("KUBECONFIG")
+        // stdin stays open: the lab must not be waiting for its end.
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    for _ in 0..2 {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "a line");
+    }
+    drop(stdout);
+    let status = wait_exit(&mut child);
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(status.success(), "{status:?}: {stderr}");
+    assert_eq!(stderr, "", "quietly");
+    let log = std::fs::read_to_string(dir.path().join("lab.log")).unwrap();
+    assert!(log.contains("lab: stdout closed"), "{log}");
+}
+
+/// `kedatui --lab --kubeconfig K`: the lab installs into and plays K's API server, and the
+/// console watches it there.
+#[test]
+fn console_lab_uses_the_kubeconfig_it_is_given() {
+    let receiver = receiver_binary().to_string_lossy().into_owned();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (api, dir, kubeconfig) = external_api(&runtime);
+    let kubeconfig = kubeconfig.to_string_lossy().into_owned();
+    let log = dir
+        .path()
+        .join("console.log")
+        .to_string_lossy()
+        .into_owned();
+    let mut args = vec!["--lab", "--kubeconfig", &kubeconfig];
+    args.extend_from_slice(LAB_FLAGS);
+    args.extend_from_slice(&["--receiver", &receiver, "--log-file", &log]);
+    let mut console = start(&args);
+    console.wait_for("the lab's live header", |s, _| {
+        s.contains("LIVE (lab)") && s.contains("cluster ok")
+    });
+    assert!(
+        api.get(testkit::kube::DEPLOYMENTS, "keda-demo", "kedasbreceiver")
+            .is_some(),
+        "the lab installed the demo into the kubeconfig's API server"
+    );
+    console.press(b"q");
+    let (code, after) = console.wait_exit();
+    assert_eq!(code, 0, "{after}");
+}
+
+/// `kedatui --lab --namespace demo2`: the lab installs into demo2, where the console looks.
+#[test]
+fn console_lab_installs_into_the_namespace_it_watches() {
+    let receiver = receiver_binary().to_string_lossy().into_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let lab_dir = dir.path().to_string_lossy().into_owned();
+    let log = dir
+        .path()
+        .join("console.log")
+        .to_string_lossy()
+        .into_owned();
+    let mut args = vec!["--lab", "--namespace", "demo2"];
+    args.extend_from_slice(LAB_FLAGS);
+    args.extend_from_slice(&[
+        "--receiver",
+        &receiver,
+        "--lab-dir",
+        &lab_dir,
+        "--log-file",
+        &log,
+    ]);
+    let mut console = start(&args);
+    console.wait_for("the lab's live header with the cluster ok", |s, _| {
+        s.contains("LIVE (lab)") && s.contains("cluster ok") && s.contains("demo2")
+    });
+    console.press(b"q");
+    let (code, after) = console.wait_exit();
+    assert_eq!(code, 0, "{after}");
+}

@@ -128,6 +128,8 @@ pub struct KeyMapState<'a> {
     pub replay: Option<ReplayStatusKeys>,
     /// Live against `kedatui --lab`: the fault keys exist.
     pub lab: bool,
+    /// The lab runs the API server (not `--kubeconfig`): `E` and `A` exist.
+    pub lab_api_faults: bool,
 }
 
 fn binding(
@@ -234,6 +236,10 @@ pub fn bindings(context: KeyContext, s: &KeyMapState<'_>) -> Vec<Binding> {
                         "lab: the API server goes away for 10s",
                     ),
                 ] {
+                    if !s.lab_api_faults && matches!(fault, LabFault::ApiExpire | LabFault::ApiDown)
+                    {
+                        continue;
+                    }
                     let mut b = binding(
                         vec![Char(key)],
                         &key.to_string(),

@@ -188,6 +188,9 @@ pub struct App {
     pub sign_in: Option<String>,
     /// Live mode against `kedatui --lab`: the header says `LIVE (lab)`.
     pub lab: bool,
+    /// `--lab --kubeconfig`: the API server is yours, so the lab's API server faults (`E`, `A`)
+    /// have nothing to act on and their keys are left out.
+    pub lab_external_api: bool,
 }
 
 /// `SourceKind` with an order, for a stable header.
@@ -272,6 +275,7 @@ impl App {
             from_live: false,
             sign_in: None,
             lab: false,
+            lab_external_api: false,
         }
     }
 
@@ -338,6 +342,7 @@ impl App {
             warp: self.warp,
             replay: self.replay_controls(),
             lab: self.lab,
+            lab_api_faults: !self.lab_external_api,
         }
     }
 

@@ -992,6 +992,23 @@ fn lab_fault_keys_only_against_the_lab() {
         .map(|b| b.key_label)
         .collect();
     assert_eq!(help, ["K", "B", "E", "A"]);
+    // `--lab --kubeconfig`: the API server is not the lab's to take down or compact.
+    let mut external = live_app();
+    external.lab = true;
+    external.lab_external_api = true;
+    assert!(external.update(ch('A')).is_empty());
+    assert!(external.update(ch('E')).is_empty());
+    assert_eq!(
+        external.update(ch('K')),
+        vec![Command::LabFault(LabFault::CrashReceiver)]
+    );
+    let help: Vec<String> = external
+        .bindings(KeyContext::Normal)
+        .into_iter()
+        .filter(|b| matches!(b.action, Action::LabFault(_)))
+        .map(|b| b.key_label)
+        .collect();
+    assert_eq!(help, ["K", "B"]);
     let mut live = live_app();
     assert!(live.update(ch('K')).is_empty());
     let mut sim = app();

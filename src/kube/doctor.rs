@@ -314,6 +314,16 @@ async fn cluster_checks_into(args: &ClusterArgs, checks: &mut Checks<'_>) {
     // Namespace.
     checks.push(match timed(Api::<Namespace>::all(client.clone()).get(ns)).await {
         Ok(_) => Check::pass(names::NAMESPACE, ns),
+        // A 404 that names no object: the server has no Namespaces API at all (a generic API
+        // server), so there is no Namespace to create.
+        Err(Ok(kube::Error::Api(s)))
+            if s.code == 404 && s.details.as_ref().is_none_or(|d| d.name.is_empty()) =>
+        {
+            Check::pass(
+                names::NAMESPACE,
+                format!("{ns} (not verifiable: this API server does not serve namespaces; the checks below read it)"),
+            )
+        }
         Err(e) => {
             let err = explain(e, Access::namespaces(ns));
             match err.kind {
@@ -465,45 +475,65 @@ async fn cluster_checks_into(args: &ClusterArgs, checks: &mut Checks<'_>) {
         }
     });
 
-    checks.push(rbac_check(&client, ns, crds_ok).await);
+    checks.extend(rbac_check(&client, ns, crds_ok).await);
 }
 
-/// List and watch every kind the console follows, as the watchers will.
-async fn rbac_check(client: &Client, ns: &str, keda: bool) -> Check {
+/// List and watch every kind the console follows, as the watchers will. Events are optional:
+/// an API server that does not serve them gets a warning, as the console's events panel says.
+async fn rbac_check(client: &Client, ns: &str, keda: bool) -> Vec<Check> {
     let lp = ListParams::default().limit(1);
     let wp = WatchParams::default().timeout(1);
     macro_rules! probe {
         ($kind:ty, $access:expr) => {{
             let api = Api::<$kind>::namespaced(client.clone(), ns);
             if let Err(e) = timed(api.list(&lp)).await {
-                return Some(explain(e, $access("list")));
+                return Err(explain(e, $access("list")));
             }
             if let Err(e) = timed(api.watch(&wp, "0")).await {
-                return Some(explain(e, $access("watch")));
+                return Err(explain(e, $access("watch")));
             }
         }};
     }
-    let first_denied = async {
+    // Ok(whether Events are served), or the first denial.
+    let probed = async {
         probe!(Pod, |v| Access::pods(v, ns));
         probe!(Deployment, |v| Access::deployments(v, ns, None));
         probe!(HorizontalPodAutoscaler, |v| Access::hpas(v, ns, None));
         if keda {
             probe!(ScaledObject, |v| Access::scaled_objects(v, ns, None));
         }
-        probe!(KubeEvent, |v| Access::events(v, ns));
-        None
+        let events = Api::<KubeEvent>::namespaced(client.clone(), ns);
+        match timed(events.list(&lp)).await {
+            // No retry brings an API the server does not serve.
+            Err(Ok(kube::Error::Api(s))) if s.code == 404 => return Ok(false),
+            Err(e) => return Err(explain(e, Access::events("list", ns))),
+            Ok(_) => {}
+        }
+        if let Err(e) = timed(events.watch(&wp, "0")).await {
+            return Err(explain(e, Access::events("watch", ns)));
+        }
+        Ok(true)
     }
     .await;
-    match first_denied {
-        None => Check::pass(
+    match probed {
+        Ok(true) => vec![Check::pass(
             names::RBAC,
             format!(
                 "list+watch pods, deployments, horizontalpodautoscalers, scaledobjects, events in {ns}"
             ),
-        ),
-        Some(err) => {
+        )],
+        Ok(false) => vec![
+            Check::pass(
+                names::RBAC,
+                format!(
+                    "list+watch pods, deployments, horizontalpodautoscalers, scaledobjects in {ns}"
+                ),
+            ),
+            Check::warn(names::EVENTS_NOT_SERVED, "the events panel stays empty"),
+        ],
+        Err(err) => {
             let fix = fix_for(&err, "retry");
-            Check::fail(names::RBAC, err.message.clone(), fix)
+            vec![Check::fail(names::RBAC, err.message.clone(), fix)]
         }
     }
 }
@@ -533,6 +563,18 @@ mod tests {
         assert_eq!(json["checks"][1]["outcome"], "fail");
         assert_eq!(json["checks"][1]["fix"], "do this");
         assert!(json["checks"][0].get("fix").is_none());
+
+        // A warning is said, and is no failure.
+        let warned = Report::new(vec![Check::pass("a", "fine"), Check::warn("w", "optional")]);
+        assert!(warned.ok);
+        assert_eq!(
+            warned.render_text(),
+            "✔ a: fine\n⚠ w: optional\nall 1 checks passed (1 warning above): ready for the stage\n"
+        );
+        assert_eq!(
+            serde_json::to_value(&warned).unwrap()["checks"][1]["outcome"],
+            "warn"
+        );
     }
 }
 

@@ -13,6 +13,9 @@ pub enum Outcome {
     Fail,
     /// Not run because a check it depends on failed.
     Skip,
+    /// Something optional is missing and no fix can bring it (an API the server does not serve):
+    /// said, never a failure.
+    Warn,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -41,6 +44,14 @@ impl Check {
             fix: Some(fix.into()),
         }
     }
+    pub fn warn(name: &str, detail: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            outcome: Outcome::Warn,
+            detail: detail.into(),
+            fix: None,
+        }
+    }
     pub fn skip(name: &str, why: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -60,12 +71,14 @@ pub struct Report {
 impl Report {
     pub fn new(checks: Vec<Check>) -> Self {
         Self {
-            ok: checks.iter().all(|c| c.outcome == Outcome::Pass),
+            ok: checks
+                .iter()
+                .all(|c| matches!(c.outcome, Outcome::Pass | Outcome::Warn)),
             checks,
         }
     }
 
-    /// ✔/✘ per check, the fix under each ✘, skipped checks dimmed as `-`.
+    /// ✔/✘ per check, the fix under each ✘, skipped checks dimmed as `-`, warnings as `⚠`.
     pub fn render_text(&self) -> String {
         let mut out: String = self.checks.iter().map(Self::render_check).collect();
         out.push_str(&self.render_summary());
@@ -79,6 +92,7 @@ impl Report {
             Outcome::Pass => "✔",
             Outcome::Fail => "✘",
             Outcome::Skip => "-",
+            Outcome::Warn => "⚠",
         };
         let _ = writeln!(out, "{mark} {}: {}", c.name, c.detail);
         if let Some(fix) = &c.fix {
@@ -93,16 +107,27 @@ impl Report {
         let failed = self
             .checks
             .iter()
-            .filter(|c| c.outcome != Outcome::Pass)
+            .filter(|c| matches!(c.outcome, Outcome::Fail | Outcome::Skip))
             .count();
+        // A warning is neither a check passed nor one failed.
+        let warnings = self
+            .checks
+            .iter()
+            .filter(|c| c.outcome == Outcome::Warn)
+            .count();
+        let checks = self.checks.len() - warnings;
+        let noted = match warnings {
+            0 => String::new(),
+            1 => " (1 warning above)".into(),
+            n => format!(" ({n} warnings above)"),
+        };
         if self.ok {
             let _ = writeln!(
                 out,
-                "all {} checks passed: ready for the stage",
-                self.checks.len()
+                "all {checks} checks passed{noted}: ready for the stage"
             );
         } else {
-            let _ = writeln!(out, "{failed} of {} checks did not pass", self.checks.len());
+            let _ = writeln!(out, "{failed} of {checks} checks did not pass{noted}");
         }
         out
     }
@@ -119,4 +144,6 @@ pub mod names {
     pub const DEPLOYMENT: &str = "Deployment exists";
     pub const HPA: &str = "HPA exists";
     pub const RBAC: &str = "kedatui may list and watch what it shows";
+    /// A warning, only when the API server serves no Events (the console says the same).
+    pub const EVENTS_NOT_SERVED: &str = "events unavailable (not served)";
 }

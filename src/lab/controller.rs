@@ -145,6 +145,8 @@ pub struct Wiring {
     pub commands: UnboundedReceiver<LabCommand>,
     /// Faults the controller cannot carry out itself (broker, API server) go back to the lab.
     pub faults: UnboundedSender<Fault>,
+    /// Whether the API server serves Events; without them the lab writes none.
+    pub events: bool,
 }
 
 struct Running {
@@ -182,6 +184,7 @@ pub struct Controller {
     written_so: Option<Value>,
     written_hpa: Option<Value>,
     pending_events: Vec<Value>,
+    write_events: bool,
     /// Pod deletions to send, with their grace period (0: the kubelet's final removal);
     /// kept until the API server took them.
     deletions: Vec<(String, u32)>,
@@ -226,6 +229,7 @@ impl Controller {
             written_so: None,
             written_hpa: None,
             pending_events: Vec::new(),
+            write_events: wiring.events,
             deletions: Vec::new(),
             event_serial: 0,
             api: ApiHealth::default(),
@@ -903,6 +907,9 @@ impl Controller {
     }
 
     async fn flush_events(&mut self, ns: &str) {
+        if !self.write_events {
+            self.pending_events.clear();
+        }
         if self.pending_events.is_empty() {
             return;
         }

@@ -254,6 +254,8 @@ pub struct Lab {
     pub in_process_api: bool,
     /// Pods of the Deployment an earlier run left in the API server, deleted at start.
     pub leftover_pods: Vec<String>,
+    /// What the API server leaves out (Namespaces, Events), one line each, already logged.
+    pub notes: Vec<String>,
     commands: UnboundedSender<LabCommand>,
     thread: Option<JoinHandle<Result<LabReport, String>>>,
     _tempdir: Option<tempfile::TempDir>,
@@ -264,6 +266,7 @@ struct Ready {
     connections: [String; 3],
     api_url: String,
     leftover_pods: Vec<String>,
+    notes: Vec<String>,
 }
 
 impl Lab {
@@ -328,6 +331,7 @@ impl Lab {
                     dir,
                     in_process_api,
                     leftover_pods: ready.leftover_pods,
+                    notes: ready.notes,
                     commands,
                     thread: Some(thread),
                     _tempdir: tempdir,
@@ -495,12 +499,26 @@ async fn run_lab(
         .as_ref()
         .map_or_else(|| "from the kubeconfig".to_string(), |a| a.url());
     install::refuse_real_cluster(&client).await.map_err(fail)?;
-    install::install(&client, &config.sim, IMAGE)
+    let served = install::preflight(&client).await.map_err(fail)?;
+    install::install(&client, &config.sim, IMAGE, served)
         .await
         .map_err(fail)?;
     let leftover_pods = controller::delete_leftover_pods(&client, &config.sim)
         .await
         .map_err(fail)?;
+    let mut notes = Vec::new();
+    if !served.namespaces {
+        notes.push(format!(
+            "namespaces: not served by this API server; the lab writes into {} without a Namespace object",
+            names.namespace
+        ));
+    }
+    if !served.events {
+        notes.push(install::EVENTS_NOT_SERVED.to_string());
+    }
+    for note in &notes {
+        tracing::warn!("lab: {note}");
+    }
 
     let manage = connection::parse(&connections[2])
         .map_err(|e| fail(format!("the lab's manage string: {e}")))?;
@@ -554,6 +572,7 @@ async fn run_lab(
             seed: config.seed,
             commands,
             faults: faults_tx,
+            events: served.events,
         },
     );
     let _ = ready.send(Ok(Ready {
@@ -561,6 +580,7 @@ async fn run_lab(
         connections,
         api_url,
         leftover_pods,
+        notes,
     }));
 
     // Broker and API server faults: the fakes' own switches, on their real sockets.
@@ -662,15 +682,137 @@ impl BrokerOutage {
     }
 }
 
-/// `kedatui lab`: runs the lab until Ctrl-C, SIGTERM, SIGHUP or `quit`, reading fault commands
-/// on stdin.
+
+/// Why a fault cannot act on this lab, if it cannot: the API server faults switch the loopback
+/// API server, and a `--kubeconfig` one is not the lab's to take down or compact.
+pub fn refuse_fault(fault: &Fault, in_process_api: bool) -> Option<String> {
+    let word = match fault {
+        Fault::ApiExpire => "api-410",
+        Fault::ApiDown(_) => "api-down",
+        Fault::BrokerDown(_) | Fault::CrashReceiver => return None,
+    };
+    (!in_process_api).then(|| {
+        format!(
+            "{word} needs the lab's loopback API server: the lab cannot take down or compact your API server (--kubeconfig), so nothing happened"
+        )
+    })
+}
+
+/// The fault commands this lab can carry out.
+pub fn fault_help(in_process_api: bool) -> &'static str {
+    if in_process_api {
+        FAULT_HELP
+    } else {
+        "faults (type one, then Enter): crash | broker-down 10s | help | quit (api-410 and api-down need the loopback API server)"
+    }
+}
+
+/// Flags `kedatui lab` would otherwise ignore: refused before anything starts (exit 2).
+pub fn check_args(args: &LabArgs) -> Result<(), String> {
+    if args.kubeconfig.is_none() && args.context.is_some() {
+        return Err("--context needs --kubeconfig: without it the lab runs its own loopback API server, which has no contexts".into());
+    }
+    if args.kubeconfig.is_some() && args.api_port != 0 {
+        return Err("--api-port is the loopback API server's port: with --kubeconfig the lab uses your API server, so leave it out".into());
+    }
+    Ok(())
+}
+
+/// `kedatui --lab`: the console's cluster flags point the lab, so the lab installs what the
+/// console watches: `--namespace` and `--scaledobject` name the lab's objects, `--kubeconfig`
+/// (with `--context`) is the API server the lab writes to. `--context` alone is refused.
+pub fn console_lab(
+    cluster: &ClusterArgs,
+    sim: &SimConfig,
+) -> Result<(SimConfig, Option<ClusterArgs>), String> {
+    if cluster.kubeconfig.is_none() && cluster.context.is_some() {
+        return Err("--context needs --kubeconfig: without it the lab runs its own loopback API server, which has no contexts".into());
+    }
+    let mut sim = sim.clone();
+    sim.names.namespace = cluster.namespace.clone();
+    sim.names.scaled_object = cluster.scaledobject.clone();
+    let external = cluster.kubeconfig.as_ref().map(|k| ClusterArgs {
+        kubeconfig: Some(k.clone()),
+        context: cluster.context.clone(),
+        namespace: cluster.namespace.clone(),
+        ..ClusterArgs::default()
+    });
+    Ok((sim, external))
+}
+
+/// The lab's stdout. `kedatui lab | head -2` closes it: the lab then stops as `quit` does,
+/// quietly (println! would panic on the broken pipe).
+#[derive(Clone)]
+struct Stdout {
+    quit: std::sync::mpsc::Sender<&'static str>,
+    closed: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Stdout {
+    fn say(&self, text: &str) {
+        use std::io::Write as _;
+        use std::sync::atomic::Ordering;
+        if self.closed.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            self.close(&e.to_string());
+        }
+    }
+
+    fn close(&self, why: &str) {
+        use std::sync::atomic::Ordering;
+        if !self.closed.swap(true, Ordering::SeqCst) {
+            tracing::info!(why, "lab: stdout closed; stopping as `quit` does");
+            let _ = self.quit.send("stdout closed");
+        }
+    }
+
+    /// Notices a closed stdout without writing to it: poll reports POLLERR on a pipe whose
+    /// reader is gone (and POLLHUP on a hung-up terminal), even while the lab has nothing to say.
+    #[cfg(unix)]
+    fn watch(&self) {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        use std::os::fd::AsFd as _;
+        let stdout = self.clone();
+        std::thread::spawn(move || {
+            let out = std::io::stdout();
+            loop {
+                let mut fds = [PollFd::new(out.as_fd(), PollFlags::empty())];
+                match poll(&mut fds, PollTimeout::NONE) {
+                    Ok(_) => {
+                        let gone = PollFlags::POLLERR | PollFlags::POLLHUP | PollFlags::POLLNVAL;
+                        if fds[0].revents().is_some_and(|r| r.intersects(gone)) {
+                            stdout.close("poll");
+                            return;
+                        }
+                    }
+                    Err(nix::errno::Errno::EINTR) => {}
+                    Err(_) => return,
+                }
+            }
+        });
+    }
+}
+
+/// `kedatui lab`: runs the lab until Ctrl-C, SIGTERM, SIGHUP, `quit` or a closed stdout, reading
+/// fault commands on stdin.
 pub fn run_headless(args: LabArgs) -> color_eyre::Result<std::process::ExitCode> {
-    use std::io::Write as _;
     use std::process::ExitCode;
+    // stderr may be closed too: never panic over a message.
+    let complain = |e: &str| {
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), "kedatui lab: {e}");
+    };
+    if let Err(e) = check_args(&args) {
+        complain(&e);
+        return Ok(ExitCode::from(kedatui_servicebus::EXIT_BAD_INPUT));
+    }
     let sim = match args.sim.apply(SimConfig::demo()) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("kedatui lab: {e}");
+            complain(&e.to_string());
             return Ok(ExitCode::from(kedatui_servicebus::EXIT_BAD_INPUT));
         }
     };
@@ -696,46 +838,55 @@ pub fn run_headless(args: LabArgs) -> color_eyre::Result<std::process::ExitCode>
     }) {
         Ok(lab) => lab,
         Err(e) => {
-            eprintln!("kedatui lab: {e}");
+            tracing::error!(error = %e, "lab: cannot start");
+            complain(&e);
             return Ok(ExitCode::FAILURE);
         }
     };
-    let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "kedatui lab: KEDA's and the HPA's rules (the simulator's) over a loopback Service Bus and {}; every pod runs a real receiver. Not KEDA itself.",
+    let (quit_tx, quit_rx) = std::sync::mpsc::channel::<&'static str>();
+    let out = Stdout {
+        quit: quit_tx.clone(),
+        closed: Arc::default(),
+    };
+    #[cfg(unix)]
+    out.watch();
+    let mut banner = format!(
+        "kedatui lab: KEDA's and the HPA's rules (the simulator's) over a loopback Service Bus and {}; every pod runs a real receiver. Not KEDA itself.\n",
         if lab.in_process_api {
             "a loopback Kubernetes API server"
         } else {
             "your API server"
         }
-    )?;
-    writeln!(
-        out,
-        "settings: polling {} · cooldown {} · HPA sync {} · processing {} · max {}",
+    );
+    banner.push_str(&format!(
+        "settings: polling {} · cooldown {} · HPA sync {} · processing {} · max {}\n",
         crate::app::format::short_duration(sim.polling_interval),
         crate::app::format::short_duration(sim.cooldown_period),
         crate::app::format::short_duration(args.flags.hpa_sync),
         crate::app::format::short_duration(sim.processing_time),
         sim.max_replicas
-    )?;
+    ));
     if !lab.leftover_pods.is_empty() {
-        writeln!(
-            out,
-            "lab: deleted {} pod(s) an earlier lab left in the API server without a receiver: {}",
+        banner.push_str(&format!(
+            "lab: deleted {} pod(s) an earlier lab left in the API server without a receiver: {}\n",
             lab.leftover_pods.len(),
             lab.leftover_pods.join(", ")
-        )?;
+        ));
     }
-    write!(out, "{}", lab.instructions())?;
-    writeln!(out, "{FAULT_HELP}")?;
-    out.flush()?;
-    drop(out);
+    for note in &lab.notes {
+        banner.push_str(&format!("{note}\n"));
+    }
+    banner.push_str(&lab.instructions());
+    banner.push_str(fault_help(lab.in_process_api));
+    banner.push('\n');
+    out.say(&banner);
 
     let commands = lab.commands();
-    let (quit_tx, quit_rx) = std::sync::mpsc::channel::<&'static str>();
+    let in_process_api = lab.in_process_api;
     let stdin_quit = quit_tx.clone();
+    let stdin_out = out.clone();
     std::thread::spawn(move || {
+        let out = stdin_out;
         let mut line = String::new();
         loop {
             line.clear();
@@ -745,17 +896,20 @@ pub fn run_headless(args: LabArgs) -> color_eyre::Result<std::process::ExitCode>
                 Ok(_) => {}
             }
             match parse_command(&line) {
-                Ok(Typed::Fault(f)) => {
-                    println!("lab: {f}");
-                    let _ = commands.send(LabCommand::Fault(f));
-                }
-                Ok(Typed::Help) => println!("{FAULT_HELP}"),
+                Ok(Typed::Fault(f)) => match refuse_fault(&f, in_process_api) {
+                    Some(why) => out.say(&format!("lab: {why}\n")),
+                    None => {
+                        out.say(&format!("lab: {f}\n"));
+                        let _ = commands.send(LabCommand::Fault(f));
+                    }
+                },
+                Ok(Typed::Help) => out.say(&format!("{}\n", fault_help(in_process_api))),
                 Ok(Typed::Quit) => {
                     let _ = stdin_quit.send("quit");
                     return;
                 }
                 Ok(Typed::Nothing) => {}
-                Err(e) => println!("lab: {e}"),
+                Err(e) => out.say(&format!("lab: {e}\n")),
             }
         }
     });
@@ -791,18 +945,18 @@ pub fn run_headless(args: LabArgs) -> color_eyre::Result<std::process::ExitCode>
     }
     drop(quit_tx);
     let why = quit_rx.recv().unwrap_or("quit");
-    // After SIGHUP the terminal may be gone: a failed write must not stop the clean-up.
-    let _ = writeln!(
-        std::io::stdout(),
-        "lab: stopping ({why}): SIGTERM to every receiver, as a scale-down would"
-    );
+    out.say(&format!(
+        "lab: stopping ({why}): SIGTERM to every receiver, as a scale-down would\n"
+    ));
     match lab.shutdown() {
         Ok(report) => {
-            let _ = writeln!(std::io::stdout(), "kedatui lab summary\n{report}");
+            tracing::info!("lab: stopped ({why})\n{report}");
+            out.say(&format!("kedatui lab summary\n{report}\n"));
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            eprintln!("kedatui lab: {e}");
+            tracing::error!(error = %e, "lab: stopping");
+            complain(&e);
             Ok(ExitCode::FAILURE)
         }
     }
@@ -865,6 +1019,54 @@ mod tests {
             parse_command("reboot")
                 .unwrap_err()
                 .contains("unknown command \"reboot\"")
+        );
+    }
+
+    #[test]
+    fn api_faults_need_the_loopback_api_server() {
+        let api_faults = [Fault::ApiExpire, Fault::ApiDown(Duration::from_secs(10))];
+        for fault in &api_faults {
+            assert_eq!(refuse_fault(fault, true), None);
+            assert!(refuse_fault(fault, false).is_some_and(|why| why.contains("--kubeconfig")));
+        }
+        for fault in [
+            Fault::CrashReceiver,
+            Fault::BrokerDown(Duration::from_secs(1)),
+        ] {
+            assert_eq!(refuse_fault(&fault, false), None);
+        }
+        assert!(!fault_help(false).contains("api-down 10s |"));
+        assert_eq!(fault_help(true), FAULT_HELP);
+    }
+
+    #[test]
+    fn the_console_lab_installs_what_the_console_watches() {
+        let cluster = ClusterArgs {
+            namespace: "demo2".into(),
+            scaledobject: "so2".into(),
+            ..ClusterArgs::default()
+        };
+        let (sim, external) = console_lab(&cluster, &SimConfig::demo()).unwrap();
+        assert_eq!(sim.names.namespace, "demo2");
+        assert_eq!(sim.names.scaled_object, "so2");
+        assert!(external.is_none(), "the loopback API server");
+        let yours = ClusterArgs {
+            kubeconfig: Some("k".into()),
+            context: Some("c".into()),
+            ..cluster.clone()
+        };
+        let (_, external) = console_lab(&yours, &SimConfig::demo()).unwrap();
+        let external = external.unwrap();
+        assert_eq!(external.context.as_deref(), Some("c"));
+        assert_eq!(external.namespace, "demo2");
+        let context_alone = ClusterArgs {
+            context: Some("c".into()),
+            ..cluster
+        };
+        assert!(
+            console_lab(&context_alone, &SimConfig::demo())
+                .unwrap_err()
+                .starts_with("--context needs --kubeconfig")
         );
     }
 }

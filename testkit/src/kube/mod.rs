@@ -383,7 +383,8 @@ impl FakeApiServer {
     }
 
     /// Stop (or start again) serving a resource, by plural (`events` covers core/v1 and
-    /// events.k8s.io): its paths answer 404 like an API server without that API.
+    /// events.k8s.io): its paths answer 404 to every verb and discovery stops listing it, like an
+    /// API server without that API.
     pub fn set_served(&self, plural: &str, served: bool) {
         let mut store = self.shared.store.lock().unwrap();
         if served {
@@ -704,7 +705,7 @@ enum Path {
     Unknown,
 }
 
-fn parse_path(path: &str, keda_installed: bool) -> Path {
+fn parse_path(path: &str, keda_installed: bool, unserved: &HashSet<String>) -> Path {
     let parts: Vec<&str> = path
         .trim_matches('/')
         .split('/')
@@ -721,7 +722,7 @@ fn parse_path(path: &str, keda_installed: bool) -> Path {
                 json!({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}),
             );
         }
-        ["apis"] => return Path::Discovery(group_list(keda_installed)),
+        ["apis"] => return Path::Discovery(group_list(keda_installed, unserved)),
         ["api", v, rest @ ..] => ("", *v, rest),
         ["apis", g, v, rest @ ..] => (*g, *v, rest),
         _ => return Path::Unknown,
@@ -737,9 +738,11 @@ fn parse_path(path: &str, keda_installed: bool) -> Path {
     };
     let route = match rest {
         [] => {
+            // An unserved resource is missing from discovery too, as on a server without it.
             let resources: Vec<Value> = RESOURCES
                 .iter()
                 .filter(|r| r.group == group && r.version == version)
+                .filter(|r| !unserved.contains(r.plural))
                 .map(|r| {
                     json!({"name": r.plural, "singularName": r.kind.to_lowercase(), "namespaced": r.namespaced,
                            "shortNames": short_names(r.plural),
@@ -801,10 +804,11 @@ fn short_names(plural: &str) -> Vec<&'static str> {
     }
 }
 
-fn group_list(keda_installed: bool) -> Value {
+fn group_list(keda_installed: bool, unserved: &HashSet<String>) -> Value {
     let mut groups: Vec<(&str, &str)> = RESOURCES
         .iter()
         .filter(|r| !r.group.is_empty() && (keda_installed || r.group != KEDA_GROUP))
+        .filter(|r| !unserved.contains(r.plural))
         .map(|r| (r.group, r.version))
         .collect();
     groups.sort();
@@ -848,7 +852,7 @@ async fn handle(AxState(shared): AxState<Arc<Shared>>, request: Request) -> Resp
         return status(401, "Unauthorized", "Unauthorized", None);
     }
     let query = query_map(uri.query());
-    let route = match parse_path(uri.path(), keda_installed) {
+    let route = match parse_path(uri.path(), keda_installed, &unserved) {
         Path::Discovery(doc) if method == Method::GET => {
             return json_response(StatusCode::OK, &doc);
         }
