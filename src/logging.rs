@@ -2,7 +2,6 @@
 //! terminal, which belongs to the TUI while it is up.
 
 use color_eyre::Result;
-use color_eyre::eyre::WrapErr as _;
 
 use std::path::{Path, PathBuf};
 
@@ -15,17 +14,16 @@ fn open(path: &Path) -> std::io::Result<std::fs::File> {
         .open(path)
 }
 
-pub fn init_logging(path: &Path) -> Result<WorkerGuard> {
-    let file = open(path).wrap_err_with(|| format!("opening the log file {}", path.display()))?;
-    install(file)
-}
-
-/// The TUI's logging (`--log-file`, else kedatui.log in the temp directory): a log file that
+/// Logging for the console and `kedatui lab` (`--log-file`, else `default_name` in the temp
+/// directory): a log file that
 /// cannot be opened (the temp directory's belongs to another user after one `sudo kedatui`,
 /// `TMPDIR` is missing, the file is read-only) costs the log, not the demo. One line of warning
 /// before the terminal is taken, and the events go nowhere. Returns the file's path if opened.
-pub fn init_logging_or_warn(chosen: Option<&Path>) -> Result<(WorkerGuard, Option<PathBuf>)> {
-    let path = chosen.map_or_else(|| std::env::temp_dir().join("kedatui.log"), Path::to_owned);
+pub fn init_logging_or_warn(
+    chosen: Option<&Path>,
+    default_name: &str,
+) -> Result<(WorkerGuard, Option<PathBuf>)> {
+    let path = chosen.map_or_else(|| std::env::temp_dir().join(default_name), Path::to_owned);
     match open(&path) {
         Ok(file) => Ok((install(file)?, Some(path))),
         Err(err) => {

@@ -190,6 +190,18 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
         eprintln!("kedatui: {err}");
         return Ok(ExitCode::from(BAD_INPUT));
     }
+    // Flags the lab would ignore are bad input whether or not there is a terminal.
+    let lab_setup = if args.lab {
+        match crate::lab::console_lab(&args.cluster, &sim_config) {
+            Ok(c) => Some(c),
+            Err(err) => {
+                eprintln!("kedatui: --lab: {err}");
+                return Ok(ExitCode::from(BAD_INPUT));
+            }
+        }
+    } else {
+        None
+    };
     // Before the lab's receivers start, which would only be stopped again.
     if args.lab
         && let Err(err) = need_terminal()
@@ -202,14 +214,7 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
         .build()
         .wrap_err("starting the async runtime")?;
     // `--lab`: the lab runs on its own thread; the console reaches it like any live set-up.
-    let lab = if args.lab {
-        let (lab_sim, lab_cluster) = match crate::lab::console_lab(&args.cluster, &sim_config) {
-            Ok(c) => c,
-            Err(err) => {
-                eprintln!("kedatui: --lab: {err}");
-                return Ok(ExitCode::from(BAD_INPUT));
-            }
-        };
+    let lab = if let Some((lab_sim, lab_cluster)) = lab_setup {
         match crate::lab::Lab::start(crate::lab::LabConfig {
             sim: lab_sim,
             flags: args.lab_flags.clone(),
@@ -298,7 +303,8 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
         eprintln!("kedatui: {err}");
         return Ok(ExitCode::from(BAD_INPUT));
     }
-    let (_log_guard, log_file) = crate::logging::init_logging_or_warn(args.log_file.as_deref())?;
+    let (_log_guard, log_file) =
+        crate::logging::init_logging_or_warn(args.log_file.as_deref(), "kedatui.log")?;
 
     let app_config = match &setup {
         Setup::Simulator => AppConfig {
@@ -423,7 +429,8 @@ fn run_replay(args: ReplayArgs, recording: Recording) -> Result<ExitCode> {
         eprintln!("kedatui: {err}");
         return Ok(ExitCode::from(BAD_INPUT));
     }
-    let (_log_guard, log_file) = crate::logging::init_logging_or_warn(args.log_file.as_deref())?;
+    let (_log_guard, log_file) =
+        crate::logging::init_logging_or_warn(args.log_file.as_deref(), "kedatui.log")?;
     tracing::info!(file = %args.file.display(), events = recording.entries.len(), cut_at = ?recording.cut_at, "replay starting");
     let cursor = ReplayCursor::new(&recording, args.speed);
     let mut app = App::new(recording.header.config.app_config());

@@ -955,7 +955,6 @@ fn headless_lab_counts_a_receiver_that_cannot_start_as_crashed() {
     assert!(!line.ends_with(" 0 crashed"), "{line}");
 }
 
-
 /// `kedatui lab` running headless, its stdout read line by line on a thread.
 struct PipedLab {
     child: std::process::Child,
@@ -971,17 +970,24 @@ impl PipedLab {
     fn start(args: &[&std::ffi::OsStr]) -> Self {
         let receiver = receiver_binary();
         let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("lab.log");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+        // A test that names its own --log-file keeps it.
+        let log = match args.iter().position(|a| *a == "--log-file") {
+            Some(at) => PathBuf::from(args[at + 1]),
+            None => dir.path().join("lab.log"),
+        };
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kedatui"));
+        command
             .arg("lab")
             .args(LAB_FLAGS)
             .args(args)
             .arg("--receiver")
             .arg(&receiver)
             .arg("--lab-dir")
-            .arg(dir.path().join("lab"))
-            .arg("--log-file")
-            .arg(&log)
+            .arg(dir.path().join("lab"));
+        if !args.contains(&"--log-file".as_ref()) {
+            command.arg("--log-file").arg(&log);
+        }
+        let mut child = command
             .env_remove("KUBECONFIG")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -1412,4 +1418,23 @@ fn console_lab_installs_into_the_namespace_it_watches() {
     console.press(b"q");
     let (code, after) = console.wait_exit();
     assert_eq!(code, 0, "{after}");
+}
+
+/// #19 item 7: a log file that cannot be opened (a missing directory, another user's file after
+/// one `sudo`) costs `kedatui lab` its log, not the lab: one line of warning, then it runs.
+#[test]
+fn headless_lab_runs_without_a_log_file_it_cannot_open() {
+    let mut lab = PipedLab::start(&[
+        "--log-file".as_ref(),
+        "/nonexistent-kedatui-dir/lab.log".as_ref(),
+    ]);
+    lab.type_line("quit");
+    let status = wait_exit(&mut lab.child);
+    let stderr = lab.stderr();
+    assert!(status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning: cannot open the log file /nonexistent-kedatui-dir/lab.log"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "one line of warning: {stderr}");
 }

@@ -682,7 +682,6 @@ impl BrokerOutage {
     }
 }
 
-
 /// Why a fault cannot act on this lab, if it cannot: the API server faults switch the loopback
 /// API server, and a `--kubeconfig` one is not the lab's to take down or compact.
 pub fn refuse_fault(fault: &Fault, in_process_api: bool) -> Option<String> {
@@ -816,11 +815,9 @@ pub fn run_headless(args: LabArgs) -> color_eyre::Result<std::process::ExitCode>
             return Ok(ExitCode::from(kedatui_servicebus::EXIT_BAD_INPUT));
         }
     };
-    let log_file = args
-        .log_file
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join("kedatui-lab.log"));
-    let _guard = crate::logging::init_logging(&log_file)?;
+    // A log file that cannot be opened costs the log, not the lab (one line of warning).
+    let (_guard, _log_file) =
+        crate::logging::init_logging_or_warn(args.log_file.as_deref(), "kedatui-lab.log")?;
     let cluster = args.kubeconfig.as_ref().map(|k| ClusterArgs {
         kubeconfig: Some(k.clone()),
         context: args.context.clone(),
