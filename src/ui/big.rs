@@ -4,8 +4,11 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget};
+
+use crate::app::App;
+use crate::app::stale::Freshness;
 
 /// Rows of the font: the height the App's layout reserves.
 pub use crate::presenter::BIG_HEIGHT as HEIGHT;
@@ -23,6 +26,8 @@ fn glyph(c: char) -> [&'static str; 5] {
         '7' => ["###", "  #", "  #", "  #", "  #"],
         '8' => ["###", "# #", "###", "# #", "###"],
         '9' => ["###", "# #", "###", "  #", "###"],
+        // A number nobody read (the source has not answered yet).
+        '-' => ["   ", "   ", "###", "   ", "   "],
         _ => ["   ", "   ", "   ", "   ", "   "],
     }
 }
@@ -50,14 +55,31 @@ pub fn width(digits: &str) -> usize {
     if n == 0 { 0 } else { n * 6 + (n - 1) }
 }
 
-/// One titled box with a big number in it; falls back to plain digits when it does not fit.
-pub fn render_number(title: &str, value: u64, style: Style, area: Rect, buf: &mut Buffer) {
-    let block = Block::bordered().title(format!(" {title} "));
+/// One titled box with a big number in it (`None`: not read yet, drawn as a dash); falls back
+/// to plain digits when it does not fit. `marker` (how old, why) goes on the top border beside
+/// the title, `bottom` on the bottom border.
+pub fn render_number(
+    title: Line<'static>,
+    value: Option<u64>,
+    style: Style,
+    bottom: Option<Line<'static>>,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let mut block = Block::bordered().title(title);
+    if let Some(bottom) = bottom {
+        block = block.title_bottom(bottom);
+    }
     let inner = block.inner(area);
     block.render(area, buf);
-    let digits = value.to_string();
+    let digits = value.map_or_else(|| "-".to_owned(), |v| v.to_string());
     if usize::from(inner.width) < width(&digits) || inner.height < HEIGHT {
-        Paragraph::new(Line::styled(digits, style)).render(inner, buf);
+        let plain = if value.is_some() {
+            digits
+        } else {
+            "—".into()
+        };
+        Paragraph::new(Line::styled(plain, style)).render(inner, buf);
         return;
     }
     let lines: Vec<Line> = rows(&digits)
@@ -67,21 +89,72 @@ pub fn render_number(title: &str, value: u64, style: Style, area: Rect, buf: &mu
     Paragraph::new(lines).centered().render(inner, buf);
 }
 
-/// Queue depth on the left, replicas (spec, and ready) on the right.
-pub fn render(depth: u64, (spec, ready): (u32, u32), area: Rect, buf: &mut Buffer) {
+/// A box title with the freshness marker after it: ` Queue depth … 12s old: Service Bus down `.
+fn titled(title: String, freshness: &Freshness) -> Line<'static> {
+    let mut spans = vec![Span::raw(format!(" {title} "))];
+    if let Some(m) = freshness.explained() {
+        spans.push(Span::styled(format!("{m} "), super::theme::warn()));
+    }
+    Line::from(spans)
+}
+
+/// Queue depth on the left, replicas (spec, and ready) on the right. Stale numbers are dimmed
+/// and say how old they are; the burst's result (a failed burst above all) sits under the depth,
+/// since `--big` has no queue line.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
+    let style = |fresh: &Freshness, color| {
+        if fresh.is_live() {
+            Style::new().fg(color).bold()
+        } else {
+            super::theme::dim()
+        }
+    };
+    let queue = app.queue_freshness();
+    let depth = match queue {
+        Freshness::Unknown { .. } => None,
+        _ => Some(app.depth()),
+    };
+    let activity = super::gauge::activity(app);
+    let bottom = (!activity.is_empty()).then(|| {
+        let mut spans = activity;
+        spans.push(Span::raw(" "));
+        Line::from(spans)
+    });
     render_number(
-        "Queue depth (active + in flight)",
+        titled("Queue depth (active + in flight)".into(), &queue),
         depth,
-        Style::new().fg(super::theme::DEPTH).bold(),
+        style(&queue, super::theme::DEPTH),
+        bottom,
         left,
         buf,
     );
+    let cluster = app.cluster_freshness();
+    let (spec, ready) = match &app.deployment {
+        Some(d) => (
+            Some(u64::from(d.spec_replicas)),
+            d.ready_replicas.to_string(),
+        ),
+        None => (None, "—".into()),
+    };
+    // Nothing read from a live cluster yet: no replica count, rather than a 0 nobody saw.
+    let spec = if app.deployment.is_none() && app.config.mode == crate::app::Mode::Live {
+        None
+    } else {
+        spec.or(Some(0))
+    };
+    let cluster = match (&cluster, spec) {
+        (Freshness::Live, None) => Freshness::Unknown {
+            why: "no Deployment yet".into(),
+        },
+        _ => cluster,
+    };
     render_number(
-        &format!("Replicas ({ready} ready)"),
-        u64::from(spec),
-        Style::new().fg(super::theme::READY_REPLICAS).bold(),
+        titled(format!("Replicas ({ready} ready)"), &cluster),
+        spec,
+        style(&cluster, super::theme::READY_REPLICAS),
+        None,
         right,
         buf,
     );

@@ -44,6 +44,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Span::raw("")
         },
     ]);
+    // The lines go flat while a source is away: say whose numbers stopped, and since when.
+    let mut title = title;
+    for fresh in [app.queue_freshness(), app.cluster_freshness()] {
+        if let crate::app::stale::Freshness::Stale { .. } = fresh
+            && let Some(m) = fresh.explained()
+        {
+            title.push_span(Span::styled(format!("{m} "), theme::warn()));
+        }
+    }
     let markers_legend = Line::from(vec![
         Span::raw(" "),
         Span::styled("│ burst ", Style::new().fg(theme::BURST_MARKER)),

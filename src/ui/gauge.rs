@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use super::theme;
 use crate::app::App;
 use crate::app::format::{group_thousands, rate, short_duration};
+use crate::app::stale::Freshness;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let block = Block::new().borders(Borders::ALL).title(Span::styled(
@@ -26,20 +27,30 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .map(|q| q.counts.clone())
         .unwrap_or_default();
     let in_flight = counts.in_flight;
+    // A count nobody read is `—`; the last one read while the source is away is dimmed and
+    // says how old it is (the rates below turn to `—` too).
+    let freshness = app.queue_freshness();
+    let count = |n: Option<u64>, style: Style| match &freshness {
+        Freshness::Unknown { .. } => Span::styled("—", theme::dim()),
+        Freshness::Stale { .. } => Span::styled(
+            n.map_or_else(|| "n/a".to_owned(), group_thousands),
+            theme::dim(),
+        ),
+        Freshness::Live => Span::styled(n.map_or_else(|| "n/a".to_owned(), group_thousands), style),
+    };
     let mut first = vec![
         Span::styled("active ", theme::label()),
-        Span::styled(
-            group_thousands(counts.active),
-            theme::value().fg(theme::DEPTH),
-        ),
+        count(Some(counts.active), theme::value().fg(theme::DEPTH)),
+    ];
+    if let Some(marker) = freshness.marker() {
+        first.push(Span::styled(format!(" ({marker})"), theme::warn()));
+    }
+    first.extend([
         Span::styled("   in flight ", theme::label()),
-        Span::styled(
-            in_flight.map_or_else(|| "n/a".to_owned(), group_thousands),
-            theme::value().fg(theme::IN_FLIGHT),
-        ),
+        count(in_flight, theme::value().fg(theme::IN_FLIGHT)),
         Span::styled("   dead-lettered ", theme::label()),
-        Span::styled(
-            group_thousands(counts.dead_letter),
+        count(
+            Some(counts.dead_letter),
             if counts.dead_letter > 0 {
                 theme::bad()
             } else {
@@ -48,11 +59,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ),
         Span::styled("   sent ", theme::label()),
         Span::styled(group_thousands(app.rates.sent_total()), theme::value()),
-    ];
+    ]);
+    let dead_letter_at = first.len() - 4;
     let rates = app.rates();
     // Counts stopped with the source: no rate is known, rather than a frozen or invented one.
     let per_second = |r: f64| {
-        if app.queue_stale {
+        if app.queue_stale || !freshness.is_live() {
             "—".to_owned()
         } else {
             format!("{}/s", rate(r))
@@ -64,7 +76,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Span::styled("   drain ", theme::label()),
         Span::styled(per_second(rates.drain_per_second), theme::value()),
     ];
-    let time_to_empty = if app.queue_stale {
+    let time_to_empty = if app.queue_stale || !freshness.is_live() {
         None
     } else {
         rates.time_to_empty
@@ -88,7 +100,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         // One row: what is happening (a burst, the trickle) before the rates, which a narrow
         // screen cuts first; no dead letters is not news here.
         if counts.dead_letter == 0 {
-            first.drain(4..6);
+            first.drain(dead_letter_at..dead_letter_at + 2);
         }
         first.extend(activity(app));
         first.push(Span::raw("   "));
@@ -114,7 +126,7 @@ fn row(area: Rect, i: u16) -> Rect {
 }
 
 /// What is going on right now: bursts being sent, trickle, paused consumers, a purge.
-fn activity(app: &App) -> Vec<Span<'static>> {
+pub(super) fn activity(app: &App) -> Vec<Span<'static>> {
     let mut out = Vec::new();
     let mut push = |text: String, style: Style| {
         out.push(Span::styled("   ", Style::new()));
@@ -201,20 +213,28 @@ fn render_bar(app: &App, area: Rect, buf: &mut Buffer) {
         .as_ref()
         .map(|q| q.counts.clone())
         .unwrap_or_default();
-    let active = counts.active;
-    let in_flight = counts.in_flight.unwrap_or(0);
+    // Nothing read yet: an empty bar, not a bar of zero.
+    let (active, in_flight) = match app.queue_freshness() {
+        Freshness::Unknown { .. } => (0, 0),
+        _ => (counts.active, counts.in_flight.unwrap_or(0)),
+    };
+    let stale = !app.queue_freshness().is_live();
+    let color = |c| {
+        if stale {
+            theme::dim()
+        } else {
+            Style::new().fg(c)
+        }
+    };
     let scale = app.peak_depth().max(active + in_flight).max(1);
     let width = u64::from(area.width.saturating_sub(2));
     let a = (active * width).div_ceil(scale).min(width);
     let f = ((in_flight * width).div_ceil(scale)).min(width - a);
     let mut spans = vec![Span::styled("[", theme::dim())];
-    spans.push(Span::styled(
-        "█".repeat(a as usize),
-        Style::new().fg(theme::DEPTH),
-    ));
+    spans.push(Span::styled("█".repeat(a as usize), color(theme::DEPTH)));
     spans.push(Span::styled(
         "▒".repeat(f as usize),
-        Style::new().fg(theme::IN_FLIGHT),
+        color(theme::IN_FLIGHT),
     ));
     spans.push(Span::styled(
         "·".repeat((width - a - f) as usize),
