@@ -136,3 +136,96 @@ impl App {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::AppConfig;
+    use crate::event::{Event, SourceError, SourceEvent, SourceKind};
+    use crate::model::{QueueCounts, QueueSample};
+
+    fn at(s: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + s).unwrap()
+    }
+
+    fn live() -> App {
+        App::new(AppConfig {
+            mode: Mode::Live,
+            ..AppConfig::default()
+        })
+    }
+
+    fn health(source: SourceKind, health: Health) -> Event {
+        Event::Source(SourceEvent::Health { source, health })
+    }
+
+    fn down() -> Health {
+        Health::Down(SourceError {
+            kind: crate::event::ErrorKind::Unreachable,
+            message: "cannot reach Service Bus".into(),
+        })
+    }
+
+    #[test]
+    fn queue_counts_are_unknown_then_live_then_as_old_as_the_last_sample() {
+        let mut app = live();
+        app.update(Event::Tick { now: at(0) });
+        assert!(matches!(app.queue_freshness(), Freshness::Unknown { .. }));
+        assert_eq!(
+            app.queue_freshness().marker().as_deref(),
+            Some("not read yet")
+        );
+        app.update(Event::Source(SourceEvent::Queue(QueueSample {
+            at: at(1),
+            counts: QueueCounts {
+                active: 33,
+                ..QueueCounts::default()
+            },
+        })));
+        assert_eq!(app.queue_freshness(), Freshness::Live);
+        app.update(health(SourceKind::ServiceBus, down()));
+        app.update(Event::Tick { now: at(13) });
+        assert_eq!(
+            app.queue_freshness(),
+            Freshness::Stale {
+                age: SignedDuration::from_secs(12),
+                why: "Service Bus down".into()
+            }
+        );
+        assert_eq!(
+            app.queue_freshness().explained().as_deref(),
+            Some("12s old: Service Bus down")
+        );
+    }
+
+    #[test]
+    fn cluster_objects_age_from_the_moment_the_cluster_left_ok() {
+        let mut app = live();
+        app.update(Event::Tick { now: at(0) });
+        // Never reached: nothing was read.
+        app.update(health(
+            SourceKind::Cluster,
+            Health::Reconnecting("listing".into()),
+        ));
+        assert!(matches!(app.cluster_freshness(), Freshness::Unknown { .. }));
+        app.update(health(SourceKind::Cluster, Health::Connected));
+        app.update(Event::Tick { now: at(5) });
+        assert_eq!(app.cluster_freshness(), Freshness::Live);
+        app.update(health(
+            SourceKind::Cluster,
+            Health::Reconnecting("cannot reach the API server".into()),
+        ));
+        app.update(Event::Tick { now: at(8) });
+        app.update(health(SourceKind::Cluster, down()));
+        app.update(Event::Tick { now: at(17) });
+        assert_eq!(
+            app.cluster_freshness().explained().as_deref(),
+            Some("12s old: cluster down")
+        );
+        app.update(health(SourceKind::Cluster, Health::Connected));
+        assert_eq!(app.cluster_freshness(), Freshness::Live);
+        // The simulator's objects are always current.
+        let sim = App::new(AppConfig::default());
+        assert_eq!(sim.cluster_freshness(), Freshness::Live);
+    }
+}

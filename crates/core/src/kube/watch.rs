@@ -876,6 +876,41 @@ mod tests {
         }
     }
 
+    /// Issue 18 item 9: held watches all look synced; a failed probe of the API server still
+    /// turns the cluster `reconnecting`, then `down` after the grace period; actionable
+    /// errors from the watchers keep their place first.
+    #[test]
+    fn a_failed_probe_overrides_synced_watches() {
+        let now = Instant::now();
+        let synced: States = WATCHED.iter().map(|w| (*w, WatchState::Synced)).collect();
+        let refused = unreachable_error("Connection refused (os error 111)");
+        let recent = (refused.clone(), now - Duration::from_secs(1));
+        let long_ago = (refused.clone(), now - UNREACHABLE_GRACE);
+        assert_eq!(health(&synced, None, true, now), Health::Connected);
+        assert_eq!(
+            health(&synced, Some(&recent), true, now),
+            Health::Reconnecting(format!("{}; retrying", refused.message))
+        );
+        assert_eq!(
+            health(&synced, Some(&long_ago), true, now),
+            Health::Down(refused.clone())
+        );
+        assert_eq!(
+            health(&synced, Some(&recent), false, now),
+            Health::Down(refused.clone())
+        );
+        let rbac = forbidden(&Access::pods("watch", "keda-demo"));
+        let mut denied = synced.clone();
+        denied[0].1 = WatchState::Failed {
+            error: rbac.clone(),
+            since: now,
+        };
+        assert_eq!(
+            health(&denied, Some(&recent), true, now),
+            Health::Down(rbac)
+        );
+    }
+
     #[test]
     fn each_resource_has_its_own_health() {
         let err = forbidden(&Access::events("list", "keda-demo"));
