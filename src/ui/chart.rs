@@ -44,14 +44,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Span::raw("")
         },
     ]);
-    // The lines go flat while a source is away: say whose numbers stopped, and since when.
+    // The lines go flat while a source is away: say whose numbers stopped, and since when
+    // (in place of the window's length, so it survives a narrow screen).
+    let stale: Vec<String> = [
+        ("counts", app.queue_freshness()),
+        ("replicas", app.cluster_freshness()),
+    ]
+    .into_iter()
+    .filter(|(_, f)| matches!(f, crate::app::stale::Freshness::Stale { .. }))
+    .filter_map(|(what, f)| f.marker().map(|m| format!("{what} {m}")))
+    .collect();
     let mut title = title;
-    for fresh in [app.queue_freshness(), app.cluster_freshness()] {
-        if let crate::app::stale::Freshness::Stale { .. } = fresh
-            && let Some(m) = fresh.explained()
-        {
-            title.push_span(Span::styled(format!("{m} "), theme::warn()));
-        }
+    if !stale.is_empty() {
+        title.spans[2] = Span::styled(format!("{} ", stale.join(" · ")), theme::warn());
     }
     let markers_legend = Line::from(vec![
         Span::raw(" "),
