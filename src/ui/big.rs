@@ -118,7 +118,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     };
     let activity = super::gauge::activity(app);
     let bottom = (!activity.is_empty()).then(|| {
+        // The gauge's separators, with a border's single space in place of the first.
         let mut spans = activity;
+        spans[0] = Span::raw(" ");
         spans.push(Span::raw(" "));
         Line::from(spans)
     });
