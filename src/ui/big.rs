@@ -89,13 +89,16 @@ pub fn render_number(
     Paragraph::new(lines).centered().render(inner, buf);
 }
 
-/// A box title with the freshness marker after it: ` Queue depth … 12s old: Service Bus down `.
-fn titled(title: String, freshness: &Freshness) -> Line<'static> {
-    let mut spans = vec![Span::raw(format!(" {title} "))];
-    if let Some(m) = freshness.explained() {
-        spans.push(Span::styled(format!("{m} "), super::theme::warn()));
+/// A box title, or its `short` form with the freshness marker after it so the marker fits
+/// at 80 columns: ` Queue depth 12s old: Service Bus down `.
+fn titled(title: String, short: &str, freshness: &Freshness) -> Line<'static> {
+    match freshness.explained() {
+        None => Line::raw(format!(" {title} ")),
+        Some(m) => Line::from(vec![
+            Span::raw(format!(" {short} ")),
+            Span::styled(format!("{m} "), super::theme::warn()),
+        ]),
     }
-    Line::from(spans)
 }
 
 /// Queue depth on the left, replicas (spec, and ready) on the right. Stale numbers are dimmed
@@ -125,7 +128,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Line::from(spans)
     });
     render_number(
-        titled("Queue depth (active + in flight)".into(), &queue),
+        titled(
+            "Queue depth (active + in flight)".into(),
+            "Queue depth",
+            &queue,
+        ),
         depth,
         style(&queue, super::theme::DEPTH),
         bottom,
@@ -133,27 +140,28 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         buf,
     );
     let cluster = app.cluster_freshness();
-    let (spec, ready) = match &app.deployment {
+    // The simulator's Deployment starts at 0; a live one nobody has read yet has no count,
+    // rather than a 0 nobody saw.
+    let live = app.config.mode == crate::app::Mode::Live;
+    let (spec, ready, cluster) = match &app.deployment {
         Some(d) => (
             Some(u64::from(d.spec_replicas)),
             d.ready_replicas.to_string(),
+            cluster,
         ),
-        None => (None, "—".into()),
-    };
-    // Nothing read from a live cluster yet: no replica count, rather than a 0 nobody saw.
-    let spec = if app.deployment.is_none() && app.config.mode == crate::app::Mode::Live {
-        None
-    } else {
-        spec.or(Some(0))
-    };
-    let cluster = match (&cluster, spec) {
-        (Freshness::Live, None) => Freshness::Unknown {
-            why: "no Deployment yet".into(),
-        },
-        _ => cluster,
+        None if live => {
+            let cluster = match cluster {
+                Freshness::Live => Freshness::Unknown {
+                    why: "no Deployment yet".into(),
+                },
+                other => other,
+            };
+            (None, "—".into(), cluster)
+        }
+        None => (Some(0), "0".into(), cluster),
     };
     render_number(
-        titled(format!("Replicas ({ready} ready)"), &cluster),
+        titled(format!("Replicas ({ready} ready)"), "Replicas", &cluster),
         spec,
         style(&cluster, super::theme::READY_REPLICAS),
         None,
@@ -165,6 +173,44 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 19 item 1: live, before any count or Deployment was read, `--big` draws dashes and
+    /// says so, not two zeros.
+    #[test]
+    fn nothing_read_yet_is_a_dash_not_a_zero() {
+        let app = App::new(crate::app::AppConfig {
+            mode: crate::app::Mode::Live,
+            ..Default::default()
+        });
+        let draw = |width| {
+            let area = Rect::new(0, 0, width, 7);
+            let mut buf = Buffer::empty(area);
+            render(&app, area, &mut buf);
+            (0..area.height)
+                .map(|y| (0..area.width).map(|x| buf[(x, y)].symbol()).collect())
+                .collect::<Vec<String>>()
+        };
+        let rows = draw(120);
+        let text = rows.join("\n");
+        assert!(
+            rows[0].contains("Queue depth not read yet: Service Bus connecting")
+                && rows[0].contains("Replicas not read yet: cluster connecting"),
+            "{text}"
+        );
+        // A digit lights its top and bottom rows; a dash only the middle one.
+        assert!(
+            [1, 2, 4, 5].iter().all(|&r| !rows[r].contains('█')),
+            "no digit drawn:\n{text}"
+        );
+        assert_eq!(rows[3].matches("██████").count(), 2, "two dashes:\n{text}");
+        // At 80 columns the marker still shows on both boxes.
+        assert_eq!(
+            draw(80)[0].matches("not read yet").count(),
+            2,
+            "{:?}",
+            draw(80)[0]
+        );
+    }
 
     #[test]
     fn big_digits_have_the_stated_width() {
