@@ -252,12 +252,13 @@ fn fallback_without_a_cluster_shows_no_unread_hpa_numbers() {
     let mut pty = fakes.console(&kubeconfig, &url, &[]);
     pty.wait_for("cluster DOWN", |s, _| header(s).contains("cluster DOWN"));
     pty.press(b"s");
-    pty.wait_for("the simulator, HPA not synced yet", |s, _| {
-        header(s).contains(" SIM ") && s.contains("HPA    not synced yet")
+    pty.wait_for("the simulator with its HPA", |s, _| {
+        header(s).contains(" SIM ") && s.contains("HPA    ") && !s.contains("HPA    not created")
     });
     let s = pty.contents();
     assert!(
         !s.contains("desired 0 · current 0") && !s.contains("the live HPA's last sync"),
         "no HPA numbers nobody read:\n{s}"
     );
+    assert!(s.contains("HPA    not synced yet · next in"), "{s}");
 }
