@@ -11,6 +11,7 @@ pub mod history;
 pub mod keymap;
 pub mod layout;
 pub mod rates;
+pub mod stale;
 pub mod summary;
 
 use std::collections::{BTreeMap, HashMap};
@@ -153,6 +154,9 @@ pub struct App {
     pub queue_stale: bool,
     /// A Service Bus outage began since the last queue sample.
     outage_since_sample: bool,
+    /// The last moment (App clock) the cluster's health was `ok`: how old its objects are
+    /// once it is not (`stale::Freshness`).
+    cluster_ok_until: Option<Timestamp>,
     pub purge: Option<PurgeProgress>,
     purge_seen: u64,
     pub consumers_paused: bool,
@@ -253,6 +257,7 @@ impl App {
             send_tally: Default::default(),
             queue_stale: false,
             outage_since_sample: false,
+            cluster_ok_until: None,
             purge: None,
             purge_seen: 0,
             consumers_paused: false,
@@ -521,6 +526,7 @@ impl App {
     fn on_tick(&mut self, now: Timestamp) {
         let previous = self.now.replace(now);
         self.started_at.get_or_insert(now);
+        self.note_cluster_tick(now);
         self.history.advance(now);
         let second_changed = previous.is_none_or(|p| p.as_second() != now.as_second());
         let flashing = self.pods.iter().any(|p| self.flash_active_at(p, now))
@@ -650,6 +656,9 @@ impl App {
                 if source == SourceKind::ServiceBus && !matches!(health, Health::Connected) {
                     self.queue_stale = true;
                     self.outage_since_sample = true;
+                }
+                if source == SourceKind::Cluster {
+                    self.note_cluster_health(&health);
                 }
                 self.health.insert(source.into(), health);
             }

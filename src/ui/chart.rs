@@ -44,6 +44,20 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Span::raw("")
         },
     ]);
+    // The lines go flat while a source is away: say whose numbers stopped, and since when
+    // (in place of the window's length, so it survives a narrow screen).
+    let stale: Vec<String> = [
+        ("counts", app.queue_freshness()),
+        ("replicas", app.cluster_freshness()),
+    ]
+    .into_iter()
+    .filter(|(_, f)| matches!(f, crate::app::stale::Freshness::Stale { .. }))
+    .filter_map(|(what, f)| f.marker().map(|m| format!("{what} {m}")))
+    .collect();
+    let mut title = title;
+    if !stale.is_empty() {
+        title.spans[2] = Span::styled(format!("{} ", stale.join(" · ")), theme::warn());
+    }
     let markers_legend = Line::from(vec![
         Span::raw(" "),
         Span::styled("│ burst ", Style::new().fg(theme::BURST_MARKER)),

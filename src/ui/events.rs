@@ -14,9 +14,11 @@ use crate::model::EventType;
 const CONTINUATION_INDENT: usize = 6;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .title(Span::styled(" Events (newest first) ", theme::title()));
+    let mut title = vec![Span::styled(" Events (newest first) ", theme::title())];
+    if let Some(m) = app.cluster_freshness().explained() {
+        title.push(Span::styled(format!("{m} "), theme::warn()));
+    }
+    let block = Block::new().borders(Borders::ALL).title(Line::from(title));
     let inner = block.inner(area);
     let visible = usize::from(inner.height);
     let width = usize::from(inner.width);

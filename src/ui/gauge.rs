@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 use super::theme;
 use crate::app::App;
 use crate::app::format::{group_thousands, rate, short_duration};
+use crate::app::stale::Freshness;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let block = Block::new().borders(Borders::ALL).title(Span::styled(
@@ -26,39 +27,50 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .map(|q| q.counts.clone())
         .unwrap_or_default();
     let in_flight = counts.in_flight;
-    let pair = |label: &str, value: String, style: Style| {
-        vec![
-            Span::styled(label.to_owned(), theme::label()),
-            Span::styled(value, style),
-        ]
-    };
-    let mut first = vec![
-        Part::new(
-            KEEP,
-            pair(
-                "active ",
-                group_thousands(counts.active),
-                theme::value().fg(theme::DEPTH),
-            ),
+    // A count nobody read is `—`; the last one read while the source is away is dimmed and
+    // says how old it is (the rates below turn to `—` too).
+    let freshness = app.queue_freshness();
+    let count = |n: Option<u64>, style: Style| match &freshness {
+        Freshness::Unknown { .. } => Span::styled("—", theme::dim()),
+        Freshness::Stale { .. } => Span::styled(
+            n.map_or_else(|| "n/a".to_owned(), group_thousands),
+            theme::dim(),
         ),
+        Freshness::Live => Span::styled(n.map_or_else(|| "n/a".to_owned(), group_thousands), style),
+    };
+    let labelled = |label: &str, value: Span<'static>| {
+        vec![Span::styled(label.to_owned(), theme::label()), value]
+    };
+    let pair =
+        |label: &str, value: String, style: Style| labelled(label, Span::styled(value, style));
+    let mut active = labelled(
+        "active ",
+        count(Some(counts.active), theme::value().fg(theme::DEPTH)),
+    );
+    if let Some(marker) = freshness.marker() {
+        active.push(Span::styled(format!(" ({marker})"), theme::warn()));
+    }
+    let mut first = vec![
+        Part::new(KEEP, active),
         Part::new(
             3,
-            pair(
+            labelled(
                 "in flight ",
-                in_flight.map_or_else(|| "n/a".to_owned(), group_thousands),
-                theme::value().fg(theme::IN_FLIGHT),
+                count(in_flight, theme::value().fg(theme::IN_FLIGHT)),
             ),
         ),
         Part::new(
             5,
-            pair(
+            labelled(
                 "dead-lettered ",
-                group_thousands(counts.dead_letter),
-                if counts.dead_letter > 0 {
-                    theme::bad()
-                } else {
-                    theme::value()
-                },
+                count(
+                    Some(counts.dead_letter),
+                    if counts.dead_letter > 0 {
+                        theme::bad()
+                    } else {
+                        theme::value()
+                    },
+                ),
             ),
         ),
         Part::new(
@@ -73,7 +85,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let rates = app.rates();
     // Counts stopped with the source: no rate is known, rather than a frozen or invented one.
     let per_second = |r: f64| {
-        if app.queue_stale {
+        if app.queue_stale || !freshness.is_live() {
             "—".to_owned()
         } else {
             format!("{}/s", rate(r))
@@ -89,7 +101,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             pair("drain ", per_second(rates.drain_per_second), theme::value()),
         ),
     ];
-    let time_to_empty = if app.queue_stale {
+    let time_to_empty = if app.queue_stale || !freshness.is_live() {
         None
     } else {
         rates.time_to_empty
@@ -290,20 +302,28 @@ fn render_bar(app: &App, area: Rect, buf: &mut Buffer) {
         .as_ref()
         .map(|q| q.counts.clone())
         .unwrap_or_default();
-    let active = counts.active;
-    let in_flight = counts.in_flight.unwrap_or(0);
+    // Nothing read yet: an empty bar, not a bar of zero.
+    let (active, in_flight) = match app.queue_freshness() {
+        Freshness::Unknown { .. } => (0, 0),
+        _ => (counts.active, counts.in_flight.unwrap_or(0)),
+    };
+    let stale = !app.queue_freshness().is_live();
+    let color = |c| {
+        if stale {
+            theme::dim()
+        } else {
+            Style::new().fg(c)
+        }
+    };
     let scale = app.peak_depth().max(active + in_flight).max(1);
     let width = u64::from(area.width.saturating_sub(2));
     let a = (active * width).div_ceil(scale).min(width);
     let f = ((in_flight * width).div_ceil(scale)).min(width - a);
     let mut spans = vec![Span::styled("[", theme::dim())];
-    spans.push(Span::styled(
-        "█".repeat(a as usize),
-        Style::new().fg(theme::DEPTH),
-    ));
+    spans.push(Span::styled("█".repeat(a as usize), color(theme::DEPTH)));
     spans.push(Span::styled(
         "▒".repeat(f as usize),
-        Style::new().fg(theme::IN_FLIGHT),
+        color(theme::IN_FLIGHT),
     ));
     spans.push(Span::styled(
         "·".repeat((width - a - f) as usize),
@@ -311,4 +331,13 @@ fn render_bar(app: &App, area: Rect, buf: &mut Buffer) {
     ));
     spans.push(Span::styled("]", theme::dim()));
     Paragraph::new(Line::from(spans)).render(area, buf);
+}
+
+/// [`activity`] as spans, each part after the gauge's three-space gap (`--big` puts them on the
+/// depth box's border).
+pub(super) fn activity_spans(app: &App) -> Vec<Span<'static>> {
+    activity(app)
+        .into_iter()
+        .flat_map(|p| std::iter::once(Span::styled(GAP, p.gap)).chain(p.spans))
+        .collect()
 }

@@ -30,11 +30,7 @@ impl Widget for &App {
         let p = panels(area, self.presenter.big);
         header::render(self, p.header, buf);
         if self.presenter.big {
-            let replicas = self
-                .deployment
-                .as_ref()
-                .map_or((0, 0), |d| (d.spec_replicas, d.ready_replicas));
-            big::render(self.depth(), replicas, p.gauge, buf);
+            big::render(self, p.gauge, buf);
         } else {
             gauge::render(self, p.gauge, buf);
         }

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table, Widget};
 
 use super::theme;
+use crate::app::stale::Freshness;
 use crate::app::{App, PodRow};
 use crate::kubectl;
 
@@ -33,6 +34,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Span::styled(" Pods ", theme::title()),
         Span::styled(format!("{total} ({ready} ready) "), theme::label()),
     ];
+    // A held watch or a lost cluster: these rows are what was last seen, and say so.
+    let freshness = app.cluster_freshness();
+    if let Some(m) = freshness.explained() {
+        title.push(Span::styled(format!("{m} "), theme::warn()));
+    }
     if scroll > 0 || total > scroll + visible {
         title.push(Span::styled(
             format!(
@@ -66,8 +72,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let name_w = inner_w.saturating_sub(fixed + restarts_w).max(MIN_NAME_W);
 
     if total == 0 {
-        let msg = match &app.deployment {
-            Some(d) if d.spec_replicas == 0 => "no pods: the Deployment is scaled to zero",
+        let msg = match (&app.deployment, &freshness) {
+            (_, Freshness::Unknown { .. }) => "pods not read yet",
+            (Some(d), _) if d.spec_replicas == 0 => "no pods: the Deployment is scaled to zero",
             _ => "no pods",
         };
         ratatui::widgets::Paragraph::new(Line::styled(msg, theme::dim()))
@@ -100,7 +107,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 fn row<'a>(app: &App, r: &'a PodRow, restarts: String, name_w: u16, deployment: &str) -> Row<'a> {
     let pod = &r.pod;
     let ready = pod.total_containers > 0 && pod.ready_containers == pod.total_containers;
-    let style = if app.is_flashing(r) {
+    let style = if !app.cluster_freshness().is_live() {
+        theme::dim()
+    } else if app.is_flashing(r) {
         theme::flash()
     } else {
         theme::pod_status(&pod.status, ready, pod.deleting)

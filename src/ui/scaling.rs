@@ -31,9 +31,11 @@ impl Entry {
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .title(Span::styled(" Scaling: why ", theme::title()));
+    let mut title = vec![Span::styled(" Scaling: why ", theme::title())];
+    if let Some(m) = app.cluster_freshness().explained() {
+        title.push(Span::styled(format!("{m} "), theme::warn()));
+    }
+    let block = Block::new().borders(Borders::ALL).title(Line::from(title));
     let inner = block.inner(area);
     block.render(area, buf);
     let width = usize::from(inner.width);
@@ -261,11 +263,19 @@ fn hpa_entries(app: &App, indent: usize, out: &mut Vec<Entry>) {
                 ],
             ]
         }
+        // The simulator's HPA before its first sync (e.g. just after the Wi-Fi fallback): its
+        // numbers are nobody's reading yet.
+        None if hpa.next_sync.is_some() => vec![vec![
+            label(),
+            Span::styled("not synced yet ", theme::label()),
+            Span::styled(next.clone().unwrap_or_default(), theme::dim()),
+        ]],
         None => vec![vec![
             label(),
             Span::styled("status (the live HPA's last sync)", theme::label()),
         ]],
     };
+    let unsynced = synced_at.is_none() && hpa.next_sync.is_some();
     out.push(Entry::new(1, 0, heading));
     match &hpa.decision {
         Some(d) => {
@@ -316,6 +326,7 @@ fn hpa_entries(app: &App, indent: usize, out: &mut Vec<Entry>) {
                 ],
             ],
         )),
+        None if unsynced => {}
         None => out.push(Entry::new(
             1,
             1,

@@ -260,6 +260,70 @@ async fn pipe(
     let _ = to.shutdown().await;
 }
 
+/// A listener that accepts every connection and never answers (nor closes it): a server that
+/// hangs, or a middlebox that swallows traffic. Connections stay open until it is dropped.
+pub struct BlackHole {
+    addr: SocketAddr,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    accepted: Arc<AtomicU64>,
+}
+
+impl BlackHole {
+    /// Listens on an ephemeral 127.0.0.1 port.
+    pub fn start() -> std::io::Result<Self> {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let accepted = Arc::new(AtomicU64::new(0));
+        let (stop2, accepted2) = (stop.clone(), accepted.clone());
+        let thread = std::thread::Builder::new()
+            .name("black-hole".into())
+            .spawn(move || {
+                let mut held = Vec::new();
+                while !stop2.load(Ordering::SeqCst) {
+                    match listener.accept() {
+                        Ok((c, _)) => {
+                            accepted2.fetch_add(1, Ordering::SeqCst);
+                            held.push(c);
+                        }
+                        // Polling the non-blocking socket, so a drop can stop the thread.
+                        Err(_) => std::thread::park_timeout(Duration::from_millis(5)),
+                    }
+                }
+            })?;
+        Ok(Self {
+            addr,
+            stop,
+            thread: Some(thread),
+            accepted,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// Connections accepted (and held) so far.
+    pub fn accepted(&self) -> u64 {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for BlackHole {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,8 @@
 //! instead of keeping the old server's objects as ghosts.
 //!
 //! Switches for tests: forbid a verb on a resource (403), stop serving a resource (404, as an
-//! API server without the Events API), restart (drop every connection, same port), expire
+//! API server without the Events API), restart (drop every connection, same port), drain (a
+//! graceful shutdown: new connections refused, open watches held and silent), expire
 //! resource versions (watches get 410 and must re-list), uninstall KEDA's CRDs (keda.sh paths
 //! answer 404). Objects are created, changed and deleted through the Rust API on
 //! [`FakeApiServer`] or over plain HTTP (POST/PUT/PATCH merge-patch/DELETE).
@@ -197,6 +198,9 @@ struct Shared {
     bookmark_interval: Duration,
     /// Bumped on restart: every watch stream ends.
     generation: watch::Sender<u64>,
+    /// A graceful shutdown in progress ([`FakeApiServer::drain`]): new connections are refused,
+    /// open watches are held and deliver nothing more.
+    draining: watch::Sender<bool>,
 }
 
 impl Clone for Notice {
@@ -250,6 +254,7 @@ impl FakeApiServer {
             anonymous: opts.anonymous,
             bookmark_interval: opts.bookmark_interval,
             generation: watch::channel(0).0,
+            draining: watch::channel(false).0,
         });
         let listener = bind(SocketAddr::from(([127, 0, 0, 1], opts.port)))?;
         let addr = listener.local_addr()?;
@@ -435,10 +440,20 @@ impl FakeApiServer {
     pub async fn restart(&self, downtime: Duration) -> std::io::Result<()> {
         self.serving.lock().unwrap().take();
         self.shared.generation.send_modify(|g| *g += 1);
+        self.shared.draining.send_replace(false);
         tokio::time::sleep(downtime).await;
         let listener = bind(self.addr)?;
         *self.serving.lock().unwrap() = Some(spawn_server(listener, self.shared.clone()));
         Ok(())
+    }
+
+    /// Shut down gracefully, as an API server does for up to 60 s on its way down: the listening
+    /// socket closes (new connections are refused), idle keep-alive connections close, and the
+    /// watches already open are held: they stay open but deliver nothing more, so a client
+    /// that trusts its watches alone keeps showing what it had. Changes made meanwhile are
+    /// stored. Until [`restart`](Self::restart), [`stop`](Self::stop) or drop.
+    pub fn drain(&self) {
+        self.shared.draining.send_replace(true);
     }
 
     /// Stop serving (connections refused) until [`restart`] or drop.
@@ -501,26 +516,42 @@ fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
 }
 
 fn spawn_server(listener: TcpListener, shared: Arc<Shared>) -> JoinSetGuard {
+    let mut draining = shared.draining.subscribe();
     let app = Router::new().fallback(handle).with_state(shared);
     JoinSetGuard(tokio::spawn(async move {
         // Connections live in this JoinSet: aborting the accept loop drops them all.
         let mut connections = JoinSet::new();
+        let mut listener = Some(listener);
         loop {
             tokio::select! {
-                accepted = listener.accept() => {
-                    let Ok((stream, _)) = accepted else { continue };
+                accepted = async { listener.as_ref()?.accept().await.ok() }, if listener.is_some() => {
+                    let Some((stream, _)) = accepted else { continue };
                     // Go's net package (so the real API server) disables Nagle; without this,
                     // watch events sit behind delayed ACKs for up to 40 ms.
                     let _ = stream.set_nodelay(true);
                     let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                    let mut draining = draining.clone();
                     connections.spawn(async move {
                         let io = hyper_util::rt::TokioIo::new(stream);
-                        let _ = hyper::server::conn::http1::Builder::new()
-                            .serve_connection(io, service)
-                            .await;
+                        let conn = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(io, service);
+                        tokio::pin!(conn);
+                        tokio::select! {
+                            _ = conn.as_mut() => return,
+                            _ = async { let _ = draining.wait_for(|d| *d).await; } => {}
+                        }
+                        // Like Go's Server.Shutdown: an idle connection closes, one with a
+                        // request in flight (a watch) finishes it and then closes.
+                        conn.as_mut().graceful_shutdown();
+                        let _ = conn.await;
                     });
                 }
+                _ = async { let _ = draining.wait_for(|d| *d).await; }, if listener.is_some() => {
+                    // Closed listening socket: new connections are refused.
+                    listener = None;
+                }
                 Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                else => std::future::pending::<()>().await,
             }
         }
     }))
@@ -1198,6 +1229,7 @@ fn watch_stream(shared: &Arc<Shared>, route: &Route, query: &BTreeMap<String, St
 
     let (tx, rx) = mpsc::channel::<Bytes>(1024);
     let mut initial: Vec<Bytes> = Vec::new();
+    let mut draining = shared.draining.subscribe();
     let (notices, start_rv, mut generation) = {
         let store = shared.store.lock().unwrap();
         // Decided under the lock, with the generation subscribed here too: a CRD removed (or a
@@ -1258,6 +1290,16 @@ fn watch_stream(shared: &Arc<Shared>, route: &Route, query: &BTreeMap<String, St
         let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
         loop {
             let line = tokio::select! {
+                // A drain comes first: a change stored after it must not get through.
+                biased;
+                _ = async { let _ = draining.wait_for(|d| *d).await; } => {
+                    // Held by a draining server: open, silent, until it goes for good.
+                    tokio::select! {
+                        _ = generation.changed() => {}
+                        _ = tx.closed() => {}
+                    }
+                    return;
+                }
                 notice = notices.recv() => match notice {
                     Ok(Notice::Change(change)) => {
                         if change.rv <= seen_rv {

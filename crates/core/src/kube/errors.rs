@@ -53,6 +53,10 @@ impl Access {
     pub fn namespaces(name: &str) -> Self {
         Self::new("get", "namespaces", "", Some(name))
     }
+    /// `GET /version`, the cluster-health probe.
+    pub fn version() -> Self {
+        Self::new("get", "version", "", Some("/version"))
+    }
 
     fn is_keda(&self) -> bool {
         self.resource.ends_with(".keda.sh")

@@ -50,6 +50,29 @@ impl Debug for ClusterConfig {
 /// "down" instead of "reconnecting".
 const UNREACHABLE_GRACE: Duration = Duration::from_secs(10);
 
+/// Looking up the ScaledObject and its Deployment may take this long; an API server that
+/// accepts connections and never answers then says so (the same limit as `kedatui doctor`).
+pub const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// While the watches look healthy the API server is still asked this often whether it answers:
+/// a server shutting down gracefully keeps its open watches (silent) for up to 60 s while it
+/// refuses new connections, and the watches alone would say nothing.
+pub const PROBE_EVERY: Duration = Duration::from_secs(2);
+/// How long one probe (`GET /version`) may take before the server counts as not answering.
+/// With [`PROBE_EVERY`], the header turns within 5 s of the server going away.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The reason shown when the API server accepts a request and answers nothing within `limit`.
+pub fn no_answer(limit: Duration, doing: &str) -> SourceError {
+    SourceError {
+        kind: ErrorKind::Timeout,
+        message: format!(
+            "the API server gave no answer within {}s ({doing})",
+            limit.as_secs()
+        ),
+    }
+}
+
 /// Watch the cluster until `events` is closed. Never returns early on errors: they are reported
 /// as `Health` and retried, so the queue side of the console keeps working without a cluster.
 pub async fn run_cluster_source<E: FromSource>(cfg: ClusterConfig, events: UnboundedSender<E>) {
@@ -66,8 +89,19 @@ pub async fn run_cluster_source<E: FromSource>(cfg: ClusterConfig, events: Unbou
             "looking up ScaledObject {}/{}",
             cfg.namespace, cfg.scaled_object
         )));
+        let discovery = tokio::time::timeout(
+            DISCOVERY_TIMEOUT,
+            discover(
+                &cfg.client,
+                &cfg.namespace,
+                &cfg.scaled_object,
+                cfg.selector.as_deref(),
+            ),
+        );
         let discovered = tokio::select! {
-            d = discover(&cfg.client, &cfg.namespace, &cfg.scaled_object, cfg.selector.as_deref()) => d,
+            d = discovery => d.unwrap_or_else(|_| Err(no_answer(DISCOVERY_TIMEOUT, &format!(
+                "looking up ScaledObject {}/{}", cfg.namespace, cfg.scaled_object
+            )))),
             _ = events.closed() => return,
         };
         match discovered {
@@ -201,6 +235,28 @@ pub fn aggregate(states: &[(Watched, WatchState)], ever_synced: bool, now: Insta
         return Health::Reconnecting(format!("{verb} {}", listing.join(", ")));
     }
     Health::Connected
+}
+
+/// The cluster's health from the watchers and the last probe of the API server: a probe that
+/// failed (refused, or no answer) makes the header say so even while every watch still looks
+/// synced, since a draining server holds its watches open and silent.
+pub fn health(
+    states: &[(Watched, WatchState)],
+    probe: Option<&(SourceError, Instant)>,
+    ever_synced: bool,
+    now: Instant,
+) -> Health {
+    let watchers = aggregate(states, ever_synced, now);
+    match (probe, &watchers) {
+        (Some((error, since)), Health::Connected | Health::Reconnecting(_)) => {
+            if !ever_synced || now.duration_since(*since) >= UNREACHABLE_GRACE {
+                Health::Down(error.clone())
+            } else {
+                Health::Reconnecting(format!("{}; retrying", error.message))
+            }
+        }
+        _ => watchers,
+    }
 }
 
 /// One watcher's own health, for `SourceEvent::ResourceHealth`.
@@ -428,6 +484,10 @@ async fn watch_target<E: FromSource>(
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let send = |e: SourceEvent| events.send(E::from(e)).is_ok();
+    // The probe runs beside the watches (never blocking them); its last failure and since when.
+    let mut probe: Option<futures::future::BoxFuture<'static, Result<(), SourceError>>> = None;
+    let mut probe_failed: Option<(SourceError, Instant)> = None;
+    let mut last_probe = Instant::now();
 
     loop {
         let batch = tokio::select! {
@@ -436,15 +496,37 @@ async fn watch_target<E: FromSource>(
                 None => return Exit::Rediscover,
             },
             _ = tick.tick() => {
-                // The API server answers again after a transport failure: start every watcher
-                // afresh, so each re-lists now instead of resuming at its next retry (a watcher
-                // can sit in a retry of its own, and a server with other state leaves ghosts).
-                if probe_transport_failures(client, &states).await {
-                    tracing::info!("the API server answers again: re-listing every watch");
-                    return Exit::Rediscover;
+                // Each second while something failed (to notice the server back at once),
+                // every PROBE_EVERY otherwise.
+                let failing = probe_failed.is_some() || has_transport_failures(&states);
+                if probe.is_none() && (failing || last_probe.elapsed() >= PROBE_EVERY) {
+                    last_probe = Instant::now();
+                    probe = Some(Box::pin(probe_api_server(client.clone())));
                 }
-                reporter.set(aggregate(&states, ever_synced, Instant::now()));
+                reporter.set(health(&states, probe_failed.as_ref(), ever_synced, Instant::now()));
                 report_resources(&states, &mut resource_health, events);
+                continue;
+            }
+            answer = async { probe.as_mut().expect("guarded").await }, if probe.is_some() => {
+                probe = None;
+                match answer {
+                    Ok(()) => {
+                        // The API server answers again after a failure: start every watcher
+                        // afresh, so each re-lists now instead of resuming at its next retry
+                        // (a watcher can sit in a retry of its own, a held watch is frozen, and
+                        // a server with other state leaves ghosts).
+                        if probe_failed.is_some() || has_transport_failures(&states) {
+                            tracing::info!("the API server answers again: re-listing every watch");
+                            return Exit::Rediscover;
+                        }
+                    }
+                    Err(error) => {
+                        tracing::debug!(%error, "API server probe failed");
+                        let since = probe_failed.as_ref().map_or_else(Instant::now, |(_, s)| *s);
+                        probe_failed = Some((error, since));
+                    }
+                }
+                reporter.set(health(&states, probe_failed.as_ref(), ever_synced, Instant::now()));
                 continue;
             }
             _ = events.closed() => return Exit::Closed,
@@ -480,7 +562,12 @@ async fn watch_target<E: FromSource>(
                 // not a fault. Said now, not after the batch: the list may be in the same batch.
                 Err(watcher::Error::WatchError(status)) if status.code == 410 => {
                     *state = WatchState::Listing;
-                    reporter.set(aggregate(&states, ever_synced, Instant::now()));
+                    reporter.set(health(
+                        &states,
+                        probe_failed.as_ref(),
+                        ever_synced,
+                        Instant::now(),
+                    ));
                     report_resources(&states, &mut resource_health, events);
                 }
                 Err(err) => {
@@ -549,7 +636,12 @@ async fn watch_target<E: FromSource>(
                 return Exit::Closed;
             }
         }
-        reporter.set(aggregate(&states, ever_synced, Instant::now()));
+        reporter.set(health(
+            &states,
+            probe_failed.as_ref(),
+            ever_synced,
+            Instant::now(),
+        ));
         report_resources(&states, &mut resource_health, events);
     }
 }
@@ -570,18 +662,26 @@ fn report_resources<E: FromSource>(
     }
 }
 
-/// A watcher cannot tell us it has reconnected until something changes; so while transport
-/// errors are outstanding, ask the API server directly. True when it answers again. Other
-/// failures (e.g. an object that does not decode) stay until the watcher itself succeeds.
-async fn probe_transport_failures(client: &Client, states: &[(Watched, WatchState)]) -> bool {
-    let transport = |s: &WatchState| matches!(s, WatchState::Failed { error, .. } if matches!(error.kind, ErrorKind::Unreachable | ErrorKind::Timeout));
-    if !states.iter().any(|(_, s)| transport(s)) {
-        return false;
+/// Whether a watcher failed on the transport (refused, reset, timed out): only the API
+/// server answering again (the probe) ends that early. Other failures (e.g. an object that
+/// does not decode) stay until the watcher itself succeeds.
+fn has_transport_failures(states: &[(Watched, WatchState)]) -> bool {
+    states.iter().any(|(_, s)| {
+        matches!(s, WatchState::Failed { error, .. }
+            if matches!(error.kind, ErrorKind::Unreachable | ErrorKind::Timeout))
+    })
+}
+
+/// Ask the API server directly whether it answers (`GET /version`, under [`PROBE_TIMEOUT`]):
+/// a watcher cannot tell us it has reconnected until something changes, nor that its server
+/// has gone while it holds the watch open.
+async fn probe_api_server(client: Client) -> Result<(), SourceError> {
+    match tokio::time::timeout(PROBE_TIMEOUT, client.apiserver_version()).await {
+        // Any HTTP answer (even a 403) means the server is there; the watches say the rest.
+        Ok(Ok(_)) | Ok(Err(kube::Error::Api(_))) => Ok(()),
+        Ok(Err(e)) => Err(super::errors::classify(&e, Access::version())),
+        Err(_) => Err(no_answer(PROBE_TIMEOUT, "GET /version")),
     }
-    matches!(
-        tokio::time::timeout(Duration::from_secs(2), client.apiserver_version()).await,
-        Ok(Ok(_))
-    )
 }
 
 fn access(watched: Watched, target: &Target, verb: &'static str) -> Access {
@@ -774,6 +874,41 @@ mod tests {
         for (case, states, ever_synced, want) in cases {
             assert_eq!(aggregate(&states, ever_synced, now), want, "{case}");
         }
+    }
+
+    /// Issue 18 item 9: held watches all look synced; a failed probe of the API server still
+    /// turns the cluster `reconnecting`, then `down` after the grace period; actionable
+    /// errors from the watchers keep their place first.
+    #[test]
+    fn a_failed_probe_overrides_synced_watches() {
+        let now = Instant::now();
+        let synced: States = WATCHED.iter().map(|w| (*w, WatchState::Synced)).collect();
+        let refused = unreachable_error("Connection refused (os error 111)");
+        let recent = (refused.clone(), now - Duration::from_secs(1));
+        let long_ago = (refused.clone(), now - UNREACHABLE_GRACE);
+        assert_eq!(health(&synced, None, true, now), Health::Connected);
+        assert_eq!(
+            health(&synced, Some(&recent), true, now),
+            Health::Reconnecting(format!("{}; retrying", refused.message))
+        );
+        assert_eq!(
+            health(&synced, Some(&long_ago), true, now),
+            Health::Down(refused.clone())
+        );
+        assert_eq!(
+            health(&synced, Some(&recent), false, now),
+            Health::Down(refused.clone())
+        );
+        let rbac = forbidden(&Access::pods("watch", "keda-demo"));
+        let mut denied = synced.clone();
+        denied[0].1 = WatchState::Failed {
+            error: rbac.clone(),
+            since: now,
+        };
+        assert_eq!(
+            health(&denied, Some(&recent), true, now),
+            Health::Down(rbac)
+        );
     }
 
     #[test]
