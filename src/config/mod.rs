@@ -172,41 +172,34 @@ impl ConfigFile {
         let args = console_args(&cmd);
         let mut problems = Vec::new();
         let mut file = ConfigFile::default();
+        let mut top = toml::de::DeTable::new();
         for (key, value) in root.get_ref() {
-            if key.get_ref() == "profile" {
-                let toml::de::DeValue::Table(profiles) = value.get_ref() else {
+            if key.get_ref() != "profile" {
+                top.insert(key.clone(), value.clone());
+                continue;
+            }
+            let toml::de::DeValue::Table(profiles) = value.get_ref() else {
+                problems.push(at(
+                    value.span().start,
+                    "profile must be a table: [profile.NAME]".to_owned(),
+                ));
+                continue;
+            };
+            for (name, body) in profiles {
+                let name = name.get_ref();
+                let toml::de::DeValue::Table(body) = body.get_ref() else {
                     problems.push(at(
-                        value.span().start,
-                        "profile must be a table: [profile.NAME]".to_owned(),
+                        body.span().start,
+                        format!("profile.{name} must be a table: [profile.{name}]"),
                     ));
                     continue;
                 };
-                for (name, body) in profiles {
-                    let toml::de::DeValue::Table(body) = body.get_ref() else {
-                        problems.push(at(
-                            body.span().start,
-                            format!(
-                                "profile.{} must be a table: [profile.{}]",
-                                name.get_ref(),
-                                name.get_ref()
-                            ),
-                        ));
-                        continue;
-                    };
-                    let prefix = format!("profile.{}.", name.get_ref());
-                    let entries = entries(text, body, &prefix, &args, &at, &mut problems);
-                    file.profiles.insert(name.get_ref().to_string(), entries);
-                }
-                continue;
+                let prefix = format!("profile.{name}.");
+                let entries = entries(text, body, &prefix, &args, &at, &mut problems);
+                file.profiles.insert(name.to_string(), entries);
             }
-            let single = std::iter::once((key, value));
-            let mut table = toml::de::DeTable::new();
-            for (k, v) in single {
-                table.insert(k.clone(), v.clone());
-            }
-            file.defaults
-                .extend(entries(text, &table, "", &args, &at, &mut problems));
         }
+        file.defaults = entries(text, &top, "", &args, &at, &mut problems);
         if problems.is_empty() {
             Ok(file)
         } else {
@@ -247,7 +240,7 @@ fn read_text(path: &Path) -> Result<String, String> {
 /// The entries of one table (the top level or a profile), each checked as clap would check the
 /// flag.
 fn entries(
-    _text: &str,
+    text: &str,
     table: &toml::de::DeTable<'_>,
     prefix: &str,
     args: &[&clap::Arg],
@@ -316,7 +309,7 @@ fn entries(
                 }
             }
         }
-        let (line, _) = line_column(_text, key_at);
+        let (line, _) = line_column(text, key_at);
         out.push(Entry {
             key: long.to_owned(),
             setting,
