@@ -302,11 +302,13 @@ fn entries(
         if let Setting::Value(v) = &setting {
             // The flag's own parser: the same messages and limits as on the command line.
             let flag = format!("--{long}={v}");
-            if let Err(e) = Cli::command().try_get_matches_from(["kedatui", flag.as_str()]) {
-                if e.kind() != clap::error::ErrorKind::MissingRequiredArgument {
-                    problems.push(at(value_at, format!("{shown}: {}", clap_message(&e))));
-                    continue;
-                }
+            // A flag that needs another (`force` needs `record`) is checked with the whole
+            // profile when it is applied.
+            if let Err(e) = Cli::command().try_get_matches_from(["kedatui", flag.as_str()])
+                && e.kind() != clap::error::ErrorKind::MissingRequiredArgument
+            {
+                problems.push(at(value_at, format!("{shown}: {}", clap_message(&e))));
+                continue;
             }
         }
         let (line, _) = line_column(text, key_at);

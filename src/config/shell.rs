@@ -99,11 +99,11 @@ pub fn man_page() -> std::io::Result<Vec<u8>> {
             } else {
                 spelled.join(", ")
             })];
-            if !spelled.is_empty() && arg.get_action().takes_values() {
-                if let Some(v) = value {
-                    head.push(roff::roman(" "));
-                    head.push(roff::italic(v));
-                }
+            if let Some(v) =
+                value.filter(|_| !spelled.is_empty() && arg.get_action().takes_values())
+            {
+                head.push(roff::roman(" "));
+                head.push(roff::italic(v));
             }
             roff.control("TP", []).text(head);
             let help = arg
