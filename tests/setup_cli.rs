@@ -141,6 +141,21 @@ fn the_console_starts_from_the_profile() {
         "show",
     ]));
     assert!(out.status.success(), "{err}");
+    // A headless subcommand does not read profiles: a typed --profile is refused, not ignored,
+    // while KEDATUI_PROFILE in the shell does not stop it.
+    let (out, _, err) =
+        run(kedatui(xdg.path()).args(["simulate", "--duration", "10s", "--profile", "broken"]));
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("`kedatui simulate` takes its own flags only"),
+        "{err}"
+    );
+    let (out, _, err) = run(kedatui(xdg.path()).env("KEDATUI_PROFILE", "broken").args([
+        "simulate",
+        "--duration",
+        "10s",
+    ]));
+    assert!(out.status.success(), "{err}");
     // A profile that is not in the file is refused, naming the ones that are.
     let (out, _, err) = run(kedatui(xdg.path()).args(["--profile", "kubecon", "--sim"]));
     assert_eq!(out.status.code(), Some(2));

@@ -391,6 +391,15 @@ pub fn resolve(argv: Vec<OsString>) -> Result<(Cli, Resolved), Refusal> {
     let explicit = setup.config.is_some();
     let path = setup.config.clone().or_else(default_path);
     if !subcommand_uses_console(&matches) {
+        // Silently ignoring a typed --profile would run the wrong numbers on stage.
+        let typed = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
+        if let Some(name) = matches.subcommand_name().filter(|&n| n != "config")
+            && (typed("profile") || typed("config"))
+        {
+            return Err(Refusal::Config(format!(
+                "--profile and --config set up the console; `kedatui {name}` takes its own flags only"
+            )));
+        }
         let cli = Cli::from_arg_matches(&matches).map_err(Refusal::Clap)?;
         return Ok((
             cli,
