@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
+const HOST_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 fn archive() -> PathBuf {
     let path = std::env::var_os("KEDATUI_RELEASE_ARCHIVE")
@@ -75,6 +76,8 @@ fn chrooted(root: &Path, args: &[&str]) -> (i32, String, String) {
         .arg("/kedatui")
         .args(args)
         .env_clear()
+        // For finding chroot itself; nothing in the root has a PATH to search.
+        .env("PATH", HOST_PATH)
         .env("TMPDIR", "/tmp")
         .output()
         .expect("chroot");
@@ -141,6 +144,7 @@ fn the_packaged_binary_runs_in_an_empty_root() {
         "/tmp/kedatui.log",
     ]);
     cmd.env_clear();
+    cmd.env("PATH", HOST_PATH);
     cmd.env("TERM", "xterm-256color");
     let mut child = pair.slave.spawn_command(cmd).unwrap();
     drop(pair.slave);
