@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "kedatui", version, about = "A terminal console for live KEDA + Azure Service Bus demos", long_about = None)]
+#[command(name = "kedatui", version = crate::config::version::SHORT, long_version = crate::config::version::LONG, about = "A terminal console for live KEDA + Azure Service Bus demos", long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Commands>,
@@ -11,6 +11,10 @@ pub struct Cli {
     /// Options of the console (used when no subcommand is given).
     #[command(flatten)]
     pub console: crate::tui::ConsoleArgs,
+
+    /// Talk profiles: the config file, and which profile of it to use.
+    #[command(flatten)]
+    pub setup: crate::config::SetupArgs,
 }
 
 // Parsed once at start-up: the size of the largest variant does not matter.
@@ -32,4 +36,10 @@ pub enum Commands {
     /// Run the lab headless: a loopback Service Bus and API server driven by the simulator's
     /// rules, with a real receiver per pod; prints how to point kedatui at it.
     Lab(crate::lab::LabArgs),
+    /// The config file of talk profiles: show the effective settings, write a template, check a file.
+    Config(crate::config::ConfigArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell) on stdout.
+    Completions(crate::config::shell::CompletionsArgs),
+    /// Print the man page (roff) on stdout.
+    Man,
 }

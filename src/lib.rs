@@ -7,6 +7,7 @@ pub use kedatui_core::{crd, duration, kubectl, model};
 
 pub mod app;
 pub mod cli;
+pub mod config;
 pub mod event;
 pub mod kube;
 pub mod lab;

@@ -1,11 +1,10 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-use kedatui::cli::{Cli, Commands};
+use kedatui::cli::Commands;
 
 fn main() -> ExitCode {
     install_error_hooks();
-    let cli = Cli::parse();
+    let (cli, resolved) = kedatui::config::parse_cli();
     let result = match cli.command {
         Some(Commands::Simulate(args)) => kedatui::sim::cli::run(args),
         Some(Commands::Send(args)) => kedatui::servicebus::cli::run_send(args),
@@ -18,6 +17,9 @@ fn main() -> ExitCode {
         Some(Commands::Replay(args)) => kedatui::tui::replay(args),
         Some(Commands::Doctor(args)) => kedatui::kube::doctor::run_doctor(args),
         Some(Commands::Lab(args)) => kedatui::lab::run_headless(args),
+        Some(Commands::Config(args)) => kedatui::config::run(args, &resolved),
+        Some(Commands::Completions(args)) => kedatui::config::shell::run_completions(args),
+        Some(Commands::Man) => kedatui::config::shell::run_man(),
         None => kedatui::tui::run(cli.console),
     };
     match result {
