@@ -421,15 +421,7 @@ fn refused_within(args: &[&str], env: &[(&str, &str)], want: &str) -> String {
 #[test]
 fn file_flags_refuse_devices_fifos_and_huge_files() {
     let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("fifo");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success(),
-        "mkfifo"
-    );
+    let fifo = common::fifo(dir.path());
     let fifo = fifo.to_str().unwrap();
     // Sparse: takes no disk.
     let huge = dir.path().join("huge");

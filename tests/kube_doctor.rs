@@ -660,14 +660,7 @@ fn doctor_gives_up_on_an_exec_plugin_after_its_deadline() {
 #[test]
 fn doctor_refuses_a_kubeconfig_that_is_no_regular_file() {
     let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("fifo");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    let fifo = common::fifo(dir.path());
     for path in [fifo.to_str().unwrap(), "/dev/zero"] {
         let mut child = common::spawn_kedatui(&["doctor"], &[("KUBECONFIG", path)]);
         let code = common::wait_within(&mut child, std::time::Duration::from_secs(10));

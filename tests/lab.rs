@@ -492,17 +492,7 @@ fn headless_lab_refuses_an_api_server_with_controllers() {
     let kubeconfig = dir.path().join("kubeconfig");
     api.write_kubeconfig(&kubeconfig, "keda-demo").unwrap();
     let before = api.resource_version();
-    let out = Command::new(env!("CARGO_BIN_EXE_kedatui"))
-        .arg("lab")
-        .arg("--kubeconfig")
-        .arg(&kubeconfig)
-        .arg("--receiver")
-        .arg(&receiver)
-        .arg("--log-file")
-        .arg(dir.path().join("lab.log"))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = lab_until_it_exits(&kubeconfig, &receiver, dir.path());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
@@ -1141,17 +1131,7 @@ fn headless_lab_refuses_a_missing_api_before_writing_anything() {
     let (api, dir, kubeconfig) = external_api(&runtime);
     api.set_served("horizontalpodautoscalers", false);
     let before = api.resource_version();
-    let out = Command::new(env!("CARGO_BIN_EXE_kedatui"))
-        .arg("lab")
-        .arg("--kubeconfig")
-        .arg(&kubeconfig)
-        .arg("--receiver")
-        .arg(&receiver)
-        .arg("--log-file")
-        .arg(dir.path().join("lab.log"))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = lab_until_it_exits(&kubeconfig, &receiver, dir.path());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
@@ -1171,17 +1151,7 @@ fn headless_lab_errors_are_sentences_not_debug_dumps() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (api, dir, kubeconfig) = external_api(&runtime);
     api.forbid("create", "namespaces");
-    let out = Command::new(env!("CARGO_BIN_EXE_kedatui"))
-        .arg("lab")
-        .arg("--kubeconfig")
-        .arg(&kubeconfig)
-        .arg("--receiver")
-        .arg(&receiver)
-        .arg("--log-file")
-        .arg(dir.path().join("lab.log"))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = lab_until_it_exits(&kubeconfig, &receiver, dir.path());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
@@ -1437,4 +1407,19 @@ fn headless_lab_runs_without_a_log_file_it_cannot_open() {
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 1, "one line of warning: {stderr}");
+}
+
+/// `kedatui lab --kubeconfig` run to its exit (a refusal, not a running lab), stdin empty.
+fn lab_until_it_exits(kubeconfig: &Path, receiver: &Path, dir: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_kedatui"))
+        .arg("lab")
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .arg("--receiver")
+        .arg(receiver)
+        .arg("--log-file")
+        .arg(dir.join("lab.log"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
 }

@@ -191,3 +191,10 @@ pub fn read_all(pipe: Option<impl std::io::Read>) -> String {
     pipe.expect("piped").read_to_string(&mut text).unwrap();
     text
 }
+
+/// A FIFO named `fifo` in `dir` (nix, not the `mkfifo` program).
+pub fn fifo(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("fifo");
+    nix::unistd::mkfifo(&path, nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
+    path
+}
