@@ -490,7 +490,7 @@ fn run_session(
         let (mut terminal, terminal_guard) =
             crate::terminal::enter().wrap_err("setting up the terminal")?;
         let (input_tx, input_rx) = mpsc::unbounded_channel();
-        let input = source::clock::spawn_input(input_tx);
+        source::clock::spawn_input(input_tx);
         let mut world = Running {
             events: world_rx,
             sources,
@@ -502,7 +502,6 @@ fn run_session(
             std::mem::forget(terminal);
         }
         drop(terminal_guard);
-        input.abort();
         world.sources.shutdown().await;
         if let Some(recorder) = session.recorder.take()
             && let Err(err) = recorder.finish()

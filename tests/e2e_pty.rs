@@ -1158,3 +1158,76 @@ fn the_quit_question_shows_on_a_too_small_terminal() {
     assert_eq!(code, 0);
     assert!(summary.starts_with("kedatui summary"), "{summary}");
 }
+
+/// A closed window: every handle on the terminal's master side goes away, so the tty hangs up
+/// (reads fail with EIO) and the kernel sends SIGHUP. The console must end as on SIGHUP, with its
+/// recording whole, however the two race: crossterm 0.29 reads a hung-up tty in an endless loop,
+/// which on the UI's runtime used to starve the signal's handling and leave kedatui spinning at
+/// 100 % CPU for ever.
+#[test]
+fn a_closed_window_ends_the_console_with_its_recording() {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("closed.jsonl");
+    let log = dir.path().join("kedatui.log");
+    for round in 0..3 {
+        let _ = std::fs::remove_file(&recording);
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_kedatui"));
+        cmd.args([
+            "--sim",
+            "--record",
+            recording.to_str().unwrap(),
+            "--log-file",
+            log.to_str().unwrap(),
+        ]);
+        cmd.env("TERM", "xterm-256color");
+        for var in SERVICEBUS_VARS {
+            cmd.env_remove(var);
+        }
+        let mut child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        // Read here, not on a thread: the test must be able to close every master handle.
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 8192];
+        while !String::from_utf8_lossy(&seen).contains("kedaqueue") {
+            match reader.read(&mut buf) {
+                Ok(0) | Err(_) => panic!("round {round}: the console closed the terminal first"),
+                Ok(n) => seen.extend_from_slice(&buf[..n]),
+            }
+        }
+        drop(reader);
+        drop(writer);
+        drop(pair.master);
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() >= deadline {
+                let _ = child.kill();
+                panic!("round {round}: the console outlived its window");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(status.exit_code(), 129, "round {round}: 128 + SIGHUP");
+        let text = std::fs::read_to_string(&recording).unwrap();
+        assert!(
+            text.ends_with('\n'),
+            "round {round}: the last event is whole"
+        );
+        for (i, line) in text.lines().enumerate() {
+            serde_json::from_str::<serde_json::Value>(line)
+                .unwrap_or_else(|e| panic!("round {round}: line {} is cut: {e}", i + 1));
+        }
+    }
+}
