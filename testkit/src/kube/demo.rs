@@ -153,5 +153,5 @@ pub fn event(
            "involvedObject": {"kind": kind, "name": object, "namespace": namespace},
            "reason": reason, "message": message, "type": "Normal", "count": 1,
            "source": {"component": component},
-           "firstTimestamp": super::now_rfc3339(), "lastTimestamp": super::now_rfc3339()})
+           "firstTimestamp": super::store::now_rfc3339(), "lastTimestamp": super::store::now_rfc3339()})
 }
