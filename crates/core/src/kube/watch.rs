@@ -422,13 +422,20 @@ impl PodRows {
     }
 }
 
-async fn watch_target<E: FromSource>(
-    client: &Client,
-    target: &Target,
-    events: &UnboundedSender<E>,
-    reporter: &mut HealthReporter<E>,
-    shown_events: &mut HashMap<String, String>,
-) -> Exit {
+/// The watchers' stores, read when their watcher says something changed.
+struct Stores {
+    pods: Store<Pod>,
+    deployments: Store<Deployment>,
+    hpas: Store<HorizontalPodAutoscaler>,
+    scaled_objects: Store<ScaledObject>,
+}
+
+type Batches = futures::stream::ReadyChunks<
+    futures::stream::SelectAll<futures::stream::BoxStream<'static, Item>>,
+>;
+
+/// Start the five watchers on `target`: their stores, and one stream of their steps.
+fn open_watches(client: &Client, target: &Target) -> (Stores, Batches) {
     let ns = target.namespace.as_str();
     let (pods, pod_stream) = reflected(
         Watched::Pods,
@@ -465,7 +472,7 @@ async fn watch_target<E: FromSource>(
             (step, object)
         }),
     });
-    let mut merged = futures::stream::select_all([
+    let batches = futures::stream::select_all([
         pod_stream.boxed(),
         deployment_stream.boxed(),
         hpa_stream.boxed(),
@@ -475,174 +482,299 @@ async fn watch_target<E: FromSource>(
     // Everything already waiting is applied before one snapshot goes out: a burst of 500 pod
     // changes costs one Pods event, not 500.
     .ready_chunks(1024);
+    let stores = Stores {
+        pods,
+        deployments,
+        hpas,
+        scaled_objects,
+    };
+    (stores, batches)
+}
 
-    let mut states: Vec<(Watched, WatchState)> =
-        WATCHED.iter().map(|w| (*w, WatchState::Listing)).collect();
-    let mut ever_synced = false;
-    let mut resource_health: HashMap<ClusterResource, Health> = HashMap::new();
-    let mut pod_rows = PodRows::default();
+/// Which stores a batch changed, so each view goes out once per batch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Dirty {
+    pods: bool,
+    deployment: bool,
+    hpa: bool,
+    scaled_object: bool,
+}
+
+impl Dirty {
+    fn mark(&mut self, watched: Watched) {
+        match watched {
+            Watched::Pods => self.pods = true,
+            Watched::Deployment => self.deployment = true,
+            Watched::Hpa => self.hpa = true,
+            Watched::ScaledObject => self.scaled_object = true,
+            // Events go out one by one as they come, not as a store snapshot.
+            Watched::Events => {}
+        }
+    }
+}
+
+/// What one batch of watcher steps changed.
+#[derive(Default)]
+struct Applied {
+    dirty: Dirty,
+    /// New events about the demo's objects, not shown before.
+    events: Vec<ClusterEvent>,
+    /// A watcher got 410 Expired in this batch: its re-list is reported at once.
+    relisting: bool,
+}
+
+/// The watch loop's own state: where each watcher is, the API-server probe, and what was last
+/// reported.
+struct WatchLoop {
+    states: Vec<(Watched, WatchState)>,
+    ever_synced: bool,
+    resource_health: HashMap<ClusterResource, Health>,
+    pod_rows: PodRows,
+    /// The probe runs beside the watches (never blocking them); its last failure and since when.
+    probe: Option<futures::future::BoxFuture<'static, Result<(), SourceError>>>,
+    probe_failed: Option<(SourceError, Instant)>,
+    last_probe: Instant,
+}
+
+impl WatchLoop {
+    fn new() -> Self {
+        Self {
+            states: WATCHED.iter().map(|w| (*w, WatchState::Listing)).collect(),
+            ever_synced: false,
+            resource_health: HashMap::new(),
+            pod_rows: PodRows::default(),
+            probe: None,
+            probe_failed: None,
+            last_probe: Instant::now(),
+        }
+    }
+
+    /// The cluster's health and each resource's, sent where they changed.
+    fn report<E: FromSource>(
+        &mut self,
+        reporter: &mut HealthReporter<E>,
+        events: &UnboundedSender<E>,
+    ) {
+        reporter.set(health(
+            &self.states,
+            self.probe_failed.as_ref(),
+            self.ever_synced,
+            Instant::now(),
+        ));
+        report_resources(&self.states, &mut self.resource_health, events);
+    }
+
+    /// Each second while something failed (to notice the server back at once), every
+    /// `PROBE_EVERY` otherwise: start a probe.
+    fn on_tick(&mut self, client: &Client) {
+        let failing = self.probe_failed.is_some() || has_transport_failures(&self.states);
+        if self.probe.is_none() && (failing || self.last_probe.elapsed() >= PROBE_EVERY) {
+            self.last_probe = Instant::now();
+            self.probe = Some(Box::pin(probe_api_server(client.clone())));
+        }
+    }
+
+    fn on_probe(&mut self, answer: Result<(), SourceError>) -> Option<Exit> {
+        self.probe = None;
+        match answer {
+            Ok(()) => {
+                // The API server answers again after a failure: start every watcher afresh, so
+                // each re-lists now instead of resuming at its next retry (a watcher can sit in
+                // a retry of its own, a held watch is frozen, and a server with other state
+                // leaves ghosts).
+                if self.probe_failed.is_some() || has_transport_failures(&self.states) {
+                    tracing::info!("the API server answers again: re-listing every watch");
+                    return Some(Exit::Rediscover);
+                }
+            }
+            Err(error) => {
+                tracing::debug!(%error, "API server probe failed");
+                let since = self
+                    .probe_failed
+                    .as_ref()
+                    .map_or_else(Instant::now, |(_, s)| *s);
+                self.probe_failed = Some((error, since));
+            }
+        }
+        None
+    }
+
+    /// One watcher step: its watcher's state, what it dirtied, and a new event if it carries one.
+    fn apply(
+        &mut self,
+        item: Item,
+        target: &Target,
+        shown_events: &mut HashMap<String, String>,
+        applied: &mut Applied,
+    ) {
+        let index = WATCHED.iter().position(|w| *w == item.watched).unwrap_or(0);
+        let state = &mut self.states[index].1;
+        match item.result {
+            Ok((step, object)) => {
+                match step {
+                    Step::Init | Step::InitApply => *state = WatchState::Listing,
+                    Step::InitDone | Step::Changed => {
+                        *state = WatchState::Synced;
+                        applied.dirty.mark(item.watched);
+                    }
+                }
+                if let Some(ev) = object {
+                    let (kind, name) = (
+                        ev.involved_object.kind.as_deref().unwrap_or(""),
+                        ev.involved_object.name.as_deref().unwrap_or(""),
+                    );
+                    let uid = ev.metadata.uid.clone().unwrap_or_default();
+                    let rv = ev.metadata.resource_version.clone().unwrap_or_default();
+                    if is_about(target, kind, name) && shown_events.get(&uid) != Some(&rv) {
+                        shown_events.insert(uid, rv);
+                        applied.events.push(rows::cluster_event_v1(&ev));
+                    }
+                }
+            }
+            // 410 Expired: the watcher re-lists at once ([`with_retry`]); that is a re-list, not
+            // a fault.
+            Err(watcher::Error::WatchError(status)) if status.code == 410 => {
+                *state = WatchState::Listing;
+                applied.relisting = true;
+            }
+            Err(err) => {
+                let error = classify_watcher(
+                    &err,
+                    access(item.watched, target, "list"),
+                    access(item.watched, target, "watch"),
+                );
+                tracing::debug!(watched = ?item.watched, %error, "watcher error");
+                let since = match state {
+                    WatchState::Failed { since, .. } => *since,
+                    _ => Instant::now(),
+                };
+                *state = WatchState::Failed { error, since };
+            }
+        }
+    }
+
+    /// Every watcher that makes the cluster's health has listed at least once.
+    fn note_synced(&mut self) {
+        if self
+            .states
+            .iter()
+            .all(|(w, s)| *w == Watched::Events || *s == WatchState::Synced)
+        {
+            self.ever_synced = true;
+        }
+    }
+}
+
+/// Send the views a batch dirtied, then its new events (oldest first). `Some` ends the watch:
+/// the console has gone, or the ScaledObject went away or now targets another Deployment.
+fn send_views<E: FromSource>(
+    stores: &Stores,
+    pod_rows: &mut PodRows,
+    target: &Target,
+    applied: Applied,
+    events: &UnboundedSender<E>,
+) -> Option<Exit> {
+    let send = |e: SourceEvent| events.send(E::from(e)).is_ok();
+    let ns = target.namespace.as_str();
+    let dirty = applied.dirty;
+    if dirty.pods && !send(SourceEvent::Pods(pod_rows.snapshot(&stores.pods.state()))) {
+        return Some(Exit::Closed);
+    }
+    if dirty.deployment {
+        let view = stores
+            .deployments
+            .get(&ObjectRef::new(&target.deployment).within(ns))
+            .map(|d| rows::deployment_view(&d))
+            .unwrap_or_else(|| DeploymentView {
+                name: target.deployment.clone(),
+                ..DeploymentView::default()
+            });
+        if !send(SourceEvent::Deployment(view)) {
+            return Some(Exit::Closed);
+        }
+    }
+    if dirty.hpa {
+        let view = stores
+            .hpas
+            .get(&ObjectRef::new(&target.hpa).within(ns))
+            .map(|h| Box::new(rows::hpa_view(&h)));
+        if !send(SourceEvent::Hpa(view)) {
+            return Some(Exit::Closed);
+        }
+    }
+    if dirty.scaled_object {
+        match stores
+            .scaled_objects
+            .get(&ObjectRef::new(&target.scaled_object).within(ns))
+        {
+            Some(so) => {
+                if !send(SourceEvent::ScaledObject(Box::new(
+                    rows::scaled_object_view(&so),
+                ))) {
+                    return Some(Exit::Closed);
+                }
+                if deployment_name(&so).ok().as_deref() != Some(target.deployment.as_str()) {
+                    return Some(Exit::Rediscover);
+                }
+            }
+            // Deleted: discovery says what is missing and waits for it to come back.
+            None => return Some(Exit::Rediscover),
+        }
+    }
+    let mut new_events = applied.events;
+    new_events.sort_by_key(|e| e.at);
+    for e in new_events {
+        if !send(SourceEvent::ClusterEvent(e)) {
+            return Some(Exit::Closed);
+        }
+    }
+    None
+}
+
+async fn watch_target<E: FromSource>(
+    client: &Client,
+    target: &Target,
+    events: &UnboundedSender<E>,
+    reporter: &mut HealthReporter<E>,
+    shown_events: &mut HashMap<String, String>,
+) -> Exit {
+    let (stores, mut batches) = open_watches(client, target);
+    let mut state = WatchLoop::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let send = |e: SourceEvent| events.send(E::from(e)).is_ok();
-    // The probe runs beside the watches (never blocking them); its last failure and since when.
-    let mut probe: Option<futures::future::BoxFuture<'static, Result<(), SourceError>>> = None;
-    let mut probe_failed: Option<(SourceError, Instant)> = None;
-    let mut last_probe = Instant::now();
-
     loop {
         let batch = tokio::select! {
-            batch = merged.next() => match batch {
+            batch = batches.next() => match batch {
                 Some(batch) => batch,
                 None => return Exit::Rediscover,
             },
             _ = tick.tick() => {
-                // Each second while something failed (to notice the server back at once),
-                // every PROBE_EVERY otherwise.
-                let failing = probe_failed.is_some() || has_transport_failures(&states);
-                if probe.is_none() && (failing || last_probe.elapsed() >= PROBE_EVERY) {
-                    last_probe = Instant::now();
-                    probe = Some(Box::pin(probe_api_server(client.clone())));
-                }
-                reporter.set(health(&states, probe_failed.as_ref(), ever_synced, Instant::now()));
-                report_resources(&states, &mut resource_health, events);
+                state.on_tick(client);
+                state.report(reporter, events);
                 continue;
             }
-            answer = async { probe.as_mut().expect("guarded").await }, if probe.is_some() => {
-                probe = None;
-                match answer {
-                    Ok(()) => {
-                        // The API server answers again after a failure: start every watcher
-                        // afresh, so each re-lists now instead of resuming at its next retry
-                        // (a watcher can sit in a retry of its own, a held watch is frozen, and
-                        // a server with other state leaves ghosts).
-                        if probe_failed.is_some() || has_transport_failures(&states) {
-                            tracing::info!("the API server answers again: re-listing every watch");
-                            return Exit::Rediscover;
-                        }
-                    }
-                    Err(error) => {
-                        tracing::debug!(%error, "API server probe failed");
-                        let since = probe_failed.as_ref().map_or_else(Instant::now, |(_, s)| *s);
-                        probe_failed = Some((error, since));
-                    }
+            answer = async { state.probe.as_mut().expect("guarded").await }, if state.probe.is_some() => {
+                if let Some(exit) = state.on_probe(answer) {
+                    return exit;
                 }
-                reporter.set(health(&states, probe_failed.as_ref(), ever_synced, Instant::now()));
+                state.report(reporter, events);
                 continue;
             }
             _ = events.closed() => return Exit::Closed,
         };
-        let mut dirty = [false; 5];
-        let mut new_events: Vec<ClusterEvent> = Vec::new();
+        let mut applied = Applied::default();
         for item in batch {
-            let index = WATCHED.iter().position(|w| *w == item.watched).unwrap_or(0);
-            let state = &mut states[index].1;
-            match item.result {
-                Ok((step, object)) => {
-                    match step {
-                        Step::Init | Step::InitApply => *state = WatchState::Listing,
-                        Step::InitDone | Step::Changed => {
-                            *state = WatchState::Synced;
-                            dirty[index] = true;
-                        }
-                    }
-                    if let Some(ev) = object {
-                        let (kind, name) = (
-                            ev.involved_object.kind.as_deref().unwrap_or(""),
-                            ev.involved_object.name.as_deref().unwrap_or(""),
-                        );
-                        let uid = ev.metadata.uid.clone().unwrap_or_default();
-                        let rv = ev.metadata.resource_version.clone().unwrap_or_default();
-                        if is_about(target, kind, name) && shown_events.get(&uid) != Some(&rv) {
-                            shown_events.insert(uid, rv);
-                            new_events.push(rows::cluster_event_v1(&ev));
-                        }
-                    }
-                }
-                // 410 Expired: the watcher re-lists at once ([`with_retry`]); that is a re-list,
-                // not a fault. Said now, not after the batch: the list may be in the same batch.
-                Err(watcher::Error::WatchError(status)) if status.code == 410 => {
-                    *state = WatchState::Listing;
-                    reporter.set(health(
-                        &states,
-                        probe_failed.as_ref(),
-                        ever_synced,
-                        Instant::now(),
-                    ));
-                    report_resources(&states, &mut resource_health, events);
-                }
-                Err(err) => {
-                    let error = classify_watcher(
-                        &err,
-                        access(item.watched, target, "list"),
-                        access(item.watched, target, "watch"),
-                    );
-                    tracing::debug!(watched = ?item.watched, %error, "watcher error");
-                    let since = match state {
-                        WatchState::Failed { since, .. } => *since,
-                        _ => Instant::now(),
-                    };
-                    *state = WatchState::Failed { error, since };
-                }
+            state.apply(item, target, shown_events, &mut applied);
+            if std::mem::take(&mut applied.relisting) {
+                // Said now, not after the batch: the list may be in the same batch.
+                state.report(reporter, events);
             }
         }
-        if states
-            .iter()
-            .all(|(w, s)| *w == Watched::Events || *s == WatchState::Synced)
-        {
-            ever_synced = true;
+        state.note_synced();
+        if let Some(exit) = send_views(&stores, &mut state.pod_rows, target, applied, events) {
+            return exit;
         }
-        if dirty[0] && !send(SourceEvent::Pods(pod_rows.snapshot(&pods.state()))) {
-            return Exit::Closed;
-        }
-        if dirty[1] {
-            let view = deployments
-                .get(&ObjectRef::new(&target.deployment).within(ns))
-                .map(|d| rows::deployment_view(&d))
-                .unwrap_or_else(|| DeploymentView {
-                    name: target.deployment.clone(),
-                    ..DeploymentView::default()
-                });
-            if !send(SourceEvent::Deployment(view)) {
-                return Exit::Closed;
-            }
-        }
-        if dirty[2] {
-            let view = hpas
-                .get(&ObjectRef::new(&target.hpa).within(ns))
-                .map(|h| Box::new(rows::hpa_view(&h)));
-            if !send(SourceEvent::Hpa(view)) {
-                return Exit::Closed;
-            }
-        }
-        if dirty[3] {
-            match scaled_objects.get(&ObjectRef::new(&target.scaled_object).within(ns)) {
-                Some(so) => {
-                    if !send(SourceEvent::ScaledObject(Box::new(
-                        rows::scaled_object_view(&so),
-                    ))) {
-                        return Exit::Closed;
-                    }
-                    if deployment_name(&so).ok().as_deref() != Some(target.deployment.as_str()) {
-                        return Exit::Rediscover;
-                    }
-                }
-                // Deleted: discovery says what is missing and waits for it to come back.
-                None => return Exit::Rediscover,
-            }
-        }
-        new_events.sort_by_key(|e| e.at);
-        for e in new_events {
-            if !send(SourceEvent::ClusterEvent(e)) {
-                return Exit::Closed;
-            }
-        }
-        reporter.set(health(
-            &states,
-            probe_failed.as_ref(),
-            ever_synced,
-            Instant::now(),
-        ));
-        report_resources(&states, &mut resource_health, events);
+        state.report(reporter, events);
     }
 }
 
@@ -932,6 +1064,57 @@ mod tests {
 
     /// #10.6: a 410 re-lists at once; other errors back off 250 ms doubling to 2 s, reset by a
     /// success. Paused tokio time measures the pauses exactly.
+    #[test]
+    fn a_batch_dirties_only_what_changed_and_a_410_relists_without_a_fault() {
+        let item = |watched, step| Item {
+            watched,
+            result: Ok((step, None)),
+        };
+        let gone = |watched| {
+            let mut s = kube::core::Status::failure("too old resource version", "Expired");
+            s.code = 410;
+            Item {
+                watched,
+                result: Err(watcher::Error::WatchError(Box::new(s))),
+            }
+        };
+        let mut state = WatchLoop::new();
+        let mut shown = HashMap::new();
+        let mut applied = Applied::default();
+        for i in [
+            item(Watched::Hpa, Step::Init),
+            item(Watched::Hpa, Step::InitApply),
+            item(Watched::Pods, Step::Changed),
+            item(Watched::ScaledObject, Step::InitDone),
+            item(Watched::Events, Step::Changed),
+        ] {
+            state.apply(i, &target(), &mut shown, &mut applied);
+        }
+        assert_eq!(
+            applied.dirty,
+            Dirty {
+                pods: true,
+                scaled_object: true,
+                ..Dirty::default()
+            }
+        );
+        assert!(!applied.relisting);
+        let hpa = |state: &WatchLoop| state.states[2].1.clone();
+        assert_eq!(hpa(&state), WatchState::Listing);
+        state.apply(
+            item(Watched::Hpa, Step::InitDone),
+            &target(),
+            &mut shown,
+            &mut applied,
+        );
+        assert!(applied.dirty.hpa);
+        state.apply(gone(Watched::Hpa), &target(), &mut shown, &mut applied);
+        assert!(applied.relisting, "a 410 is said at once");
+        assert_eq!(hpa(&state), WatchState::Listing, "a re-list, not a failure");
+        state.note_synced();
+        assert!(!state.ever_synced, "the Deployment never listed");
+    }
+
     #[tokio::test(start_paused = true)]
     async fn retry_relists_at_once_after_410_and_caps_other_backoff_at_2s() {
         let gone = || {
