@@ -23,6 +23,7 @@ use crate::crd::ScaledObject;
 use crate::servicebus::counts::CountProbe;
 use crate::sim::SimConfig;
 use crate::sim::loops::{self, HpaLoop, KedaLoop, to_nanos};
+use kedatui_core::model::EventType;
 
 /// How often the loop looks at the clock when nothing else wakes it.
 const TICK: Duration = Duration::from_millis(100);
@@ -361,15 +362,9 @@ impl Controller {
             Err(e) => {
                 // KEDA keeps the replicas it has when a scaler fails (no fallback configured).
                 self.keda.poll_failed(now);
-                let so = self.config.names.scaled_object.clone();
-                self.event(
-                    "ScaledObject",
-                    &so,
-                    "Warning",
-                    "KEDAScalerFailed",
-                    &format!("error getting queue length: {e}"),
-                    "keda-operator",
-                );
+                let failed =
+                    loops::Recorded::keda_scaler_failed(&self.config.names.scaled_object, &e);
+                self.event(failed);
                 return;
             }
         };
@@ -377,17 +372,9 @@ impl Controller {
             .keda
             .poll(now, metric, self.spec_replicas, &self.config);
         let metric_name = self.config.names.metric();
-        if let Some((reason, message)) = loops::keda_event(scale, &self.config.names, &metric_name)
+        if let Some(scaled) = loops::Recorded::keda_scaled(scale, &self.config.names, &metric_name)
         {
-            let so = self.config.names.scaled_object.clone();
-            self.event(
-                "ScaledObject",
-                &so,
-                "Normal",
-                reason,
-                &message,
-                "keda-operator",
-            );
+            self.event(scaled);
         }
         if let Some(to) = loops::keda_target(scale) {
             self.scale_target(to);
@@ -405,15 +392,10 @@ impl Controller {
             Err(e) => {
                 let status = self.live_pods() as u32;
                 let message = self.hpa.metric_failed(now, status, &e, &self.config);
-                let hpa = self.config.names.hpa();
-                self.event(
-                    "HorizontalPodAutoscaler",
-                    &hpa,
-                    "Warning",
-                    "FailedGetExternalMetric",
-                    &message,
-                    "horizontal-pod-autoscaler",
-                );
+                self.event(loops::Recorded::hpa_metric_failed(
+                    &self.config.names.hpa(),
+                    message,
+                ));
                 return;
             }
         };
@@ -423,15 +405,10 @@ impl Controller {
             self.hpa
                 .sync(now, self.spec_replicas, status, metric, &self.config, at)
         {
-            let hpa = self.config.names.hpa();
-            self.event(
-                "HorizontalPodAutoscaler",
-                &hpa,
-                "Normal",
-                "SuccessfulRescale",
-                &rescale.message,
-                "horizontal-pod-autoscaler",
-            );
+            self.event(loops::Recorded::hpa_rescaled(
+                &self.config.names.hpa(),
+                rescale.message.clone(),
+            ));
             self.scale_target(rescale.desired);
         }
     }
@@ -448,20 +425,12 @@ impl Controller {
             return;
         }
         self.spec_replicas = replicas;
-        let direction = if replicas > previous { "up" } else { "down" };
-        let message = format!(
-            "Scaled {direction} replica set {} from {previous} to {replicas}",
-            self.replica_set
-        );
-        let deployment = self.config.names.deployment.clone();
-        self.event(
-            "Deployment",
-            &deployment,
-            "Normal",
-            "ScalingReplicaSet",
-            &message,
-            "deployment-controller",
-        );
+        self.event(loops::Recorded::scaled_replica_set(
+            &self.config.names.deployment,
+            &self.replica_set,
+            previous,
+            replicas,
+        ));
     }
 
     /// The ReplicaSet controller: create or delete pods until the live ones match spec (docs/keda-semantics.md §5.2).
@@ -486,14 +455,7 @@ impl Controller {
                     self.backoff,
                 ));
                 self.serial += 1;
-                self.event(
-                    "ReplicaSet",
-                    &rs,
-                    "Normal",
-                    "SuccessfulCreate",
-                    &format!("Created pod: {name}"),
-                    "replicaset-controller",
-                );
+                self.event(loops::Recorded::pod_created(&rs, &name));
             }
         } else if live > self.spec_replicas {
             let mut candidates: Vec<_> = self
@@ -519,17 +481,10 @@ impl Controller {
         pod.deleted_at = Some(now);
         let running = pod.running;
         let rs = self.replica_set.clone();
-        self.event(
-            "ReplicaSet",
-            &rs,
-            "Normal",
-            "SuccessfulDelete",
-            &format!("Deleted pod: {name}"),
-            "replicaset-controller",
-        );
+        self.event(loops::Recorded::pod_deleted(&rs, name));
         if running {
-            let message = format!("Stopping container {}", self.template.container);
-            self.event("Pod", name, "Normal", "Killing", &message, "kubelet");
+            let killing = loops::Recorded::killing(name, &self.template.container);
+            self.event(killing);
             if let Some(r) = self.processes.get(name) {
                 #[cfg(unix)]
                 worker::signal(r.pid, nix::sys::signal::Signal::SIGTERM);
@@ -561,13 +516,7 @@ impl Controller {
             match pod.stage {
                 Stage::Pending if now >= pod.created + scheduling => {
                     pod.stage = Stage::Creating;
-                    events.push((
-                        pod.name.clone(),
-                        "Normal",
-                        "Scheduled",
-                        format!("Successfully assigned {ns}/{} to {}", pod.name, pod.node),
-                        "default-scheduler",
-                    ));
+                    events.push(loops::Recorded::scheduled(&ns, &pod.name, &pod.node));
                 }
                 Stage::Creating if now >= pod.created + scheduling + creating => {
                     start.push(pod.name.clone());
@@ -579,23 +528,18 @@ impl Controller {
                         .is_some_and(|e| now >= e.finished + SHOW_EXIT) =>
                 {
                     pod.back_off(now);
-                    events.push((
-                        pod.name.clone(),
-                        "Warning",
-                        "BackOff",
-                        format!(
-                            "Back-off restarting failed container {} in pod {}_{ns}",
-                            self.template.container, pod.name
-                        ),
-                        "kubelet",
+                    events.push(loops::Recorded::back_off(
+                        &ns,
+                        &pod.name,
+                        &self.template.container,
                     ));
                 }
                 Stage::BackOff { until } if now >= until => start.push(pod.name.clone()),
                 _ => {}
             }
         }
-        for (name, type_, reason, message, source) in events {
-            self.event("Pod", &name, type_, reason, &message, source);
+        for event in events {
+            self.event(event);
         }
         for name in kill {
             if let Some(r) = self.processes.get(&name) {
@@ -629,8 +573,8 @@ impl Controller {
                 if let Some(pod) = self.pods.iter_mut().find(|p| p.name == name) {
                     pod.process_started(now);
                 }
-                let message = format!("Started container {}", self.template.container);
-                self.event("Pod", name, "Normal", "Started", &message, "kubelet");
+                let started = loops::Recorded::started(name, &self.template.container);
+                self.event(started);
             }
             Err(e) => {
                 // The runtime's StartError: the container exits 128 and the pod goes to
@@ -655,24 +599,23 @@ impl Controller {
         self.deletions.push((name.to_string(), 0));
     }
 
-    fn event(
-        &mut self,
-        kind: &str,
-        name: &str,
-        type_: &str,
-        reason: &str,
-        message: &str,
-        component: &str,
-    ) {
+    /// Queues a controller's event for the next write (the texts are `loops::Recorded`'s,
+    /// shared with the simulator).
+    fn event(&mut self, recorded: loops::Recorded) {
         self.event_serial += 1;
         let now = Timestamp::now();
         let time = now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
-        let api_version = match kind {
-            "Pod" => "v1",
-            "Deployment" | "ReplicaSet" => "apps/v1",
-            "HorizontalPodAutoscaler" => "autoscaling/v2",
-            _ => "keda.sh/v1alpha1",
+        let (kind, name) = (recorded.kind.as_str(), recorded.name.as_str());
+        let api_version = recorded.kind.api_version();
+        let type_ = match recorded.type_ {
+            EventType::Normal => "Normal",
+            EventType::Warning => "Warning",
         };
+        let (reason, message, component) = (
+            recorded.reason,
+            recorded.message.as_str(),
+            recorded.component,
+        );
         self.pending_events.push(json!({
             "apiVersion": "v1", "kind": "Event",
             "metadata": {"name": format!("{name}.{:x}{:06x}", now.as_millisecond(), self.event_serial),

@@ -11,7 +11,7 @@ use jiff::{SignedDuration, Timestamp};
 use super::config::{HpaBehavior, SimConfig, SimNames};
 use super::hpa::{self, HpaHistory};
 use super::keda::{self, ActiveCondition, KedaPoll, KedaScale};
-use crate::model::{Condition, HpaDecision, HpaView, ScaledObjectView};
+use crate::model::{Condition, EventType, HpaDecision, HpaView, ScaledObjectView};
 
 /// A duration in nanoseconds on the loops' clock (negative counts as zero).
 pub fn to_nanos(d: SignedDuration) -> i64 {
@@ -169,27 +169,245 @@ impl KedaLoop {
     }
 }
 
-/// The event KEDA records for a scale decision, as `(reason, message)`; `None` when it records
-/// none (nothing to do, or raising to `minReplicaCount`).
-pub fn keda_event(
-    scale: KedaScale,
-    names: &SimNames,
-    metric_name: &str,
-) -> Option<(&'static str, String)> {
-    let target = format!(
-        "apps/v1.Deployment {}/{}",
-        names.namespace, names.deployment
-    );
-    match scale {
-        KedaScale::Activate { from, to } => Some((
-            "KEDAScaleTargetActivated",
-            format!("Scaled {target} from {from} to {to}, triggered by {metric_name}"),
-        )),
-        KedaScale::Deactivate { from, to } => Some((
-            "KEDAScaleTargetDeactivated",
-            format!("Deactivated {target} from {from} to {to}"),
-        )),
-        KedaScale::Nothing | KedaScale::RaiseToMin { .. } => None,
+/// The kind of object a controller's event is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjectKind {
+    Pod,
+    ReplicaSet,
+    Deployment,
+    HorizontalPodAutoscaler,
+    ScaledObject,
+}
+
+impl ObjectKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::Pod => "Pod",
+            ObjectKind::ReplicaSet => "ReplicaSet",
+            ObjectKind::Deployment => "Deployment",
+            ObjectKind::HorizontalPodAutoscaler => "HorizontalPodAutoscaler",
+            ObjectKind::ScaledObject => "ScaledObject",
+        }
+    }
+
+    /// The `involvedObject.apiVersion` of an event about this kind.
+    pub fn api_version(self) -> &'static str {
+        match self {
+            ObjectKind::Pod => "v1",
+            ObjectKind::ReplicaSet | ObjectKind::Deployment => "apps/v1",
+            ObjectKind::HorizontalPodAutoscaler => "autoscaling/v2",
+            ObjectKind::ScaledObject => "keda.sh/v1alpha1",
+        }
+    }
+}
+
+/// A Kubernetes Event as the controllers record it: about which object, its type and reason,
+/// its text and the component that records it. The simulator's [`super::World`] shows these
+/// and the lab writes them to its API server, from this one copy of each text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    pub kind: ObjectKind,
+    pub name: String,
+    pub type_: EventType,
+    pub reason: &'static str,
+    pub message: String,
+    pub component: &'static str,
+}
+
+impl Recorded {
+    fn new(
+        kind: ObjectKind,
+        name: &str,
+        type_: EventType,
+        reason: &'static str,
+        message: String,
+        component: &'static str,
+    ) -> Self {
+        Self {
+            kind,
+            name: name.to_string(),
+            type_,
+            reason,
+            message,
+            component,
+        }
+    }
+
+    /// `Kind/name`, as the console shows the object.
+    pub fn object(&self) -> String {
+        format!("{}/{}", self.kind.as_str(), self.name)
+    }
+
+    /// The Deployment controller scaled the target's ReplicaSet.
+    pub fn scaled_replica_set(deployment: &str, replica_set: &str, from: u32, to: u32) -> Self {
+        let direction = if to > from { "up" } else { "down" };
+        Self::new(
+            ObjectKind::Deployment,
+            deployment,
+            EventType::Normal,
+            "ScalingReplicaSet",
+            format!("Scaled {direction} replica set {replica_set} from {from} to {to}"),
+            "deployment-controller",
+        )
+    }
+
+    /// The ReplicaSet controller created a pod.
+    pub fn pod_created(replica_set: &str, pod: &str) -> Self {
+        Self::new(
+            ObjectKind::ReplicaSet,
+            replica_set,
+            EventType::Normal,
+            "SuccessfulCreate",
+            format!("Created pod: {pod}"),
+            "replicaset-controller",
+        )
+    }
+
+    /// The ReplicaSet controller deleted a pod.
+    pub fn pod_deleted(replica_set: &str, pod: &str) -> Self {
+        Self::new(
+            ObjectKind::ReplicaSet,
+            replica_set,
+            EventType::Normal,
+            "SuccessfulDelete",
+            format!("Deleted pod: {pod}"),
+            "replicaset-controller",
+        )
+    }
+
+    /// The scheduler bound a pod to a node.
+    pub fn scheduled(namespace: &str, pod: &str, node: &str) -> Self {
+        Self::new(
+            ObjectKind::Pod,
+            pod,
+            EventType::Normal,
+            "Scheduled",
+            format!("Successfully assigned {namespace}/{pod} to {node}"),
+            "default-scheduler",
+        )
+    }
+
+    /// The kubelet started the pod's container.
+    pub fn started(pod: &str, container: &str) -> Self {
+        Self::new(
+            ObjectKind::Pod,
+            pod,
+            EventType::Normal,
+            "Started",
+            format!("Started container {container}"),
+            "kubelet",
+        )
+    }
+
+    /// The kubelet stops the container of a deleted pod.
+    pub fn killing(pod: &str, container: &str) -> Self {
+        Self::new(
+            ObjectKind::Pod,
+            pod,
+            EventType::Normal,
+            "Killing",
+            format!("Stopping container {container}"),
+            "kubelet",
+        )
+    }
+
+    /// The kubelet waits before restarting a crashed container.
+    pub fn back_off(namespace: &str, pod: &str, container: &str) -> Self {
+        Self::new(
+            ObjectKind::Pod,
+            pod,
+            EventType::Warning,
+            "BackOff",
+            format!("Back-off restarting failed container {container} in pod {pod}_{namespace}"),
+            "kubelet",
+        )
+    }
+
+    /// The event KEDA records for a scale decision; `None` when it records none (nothing to do,
+    /// or raising to `minReplicaCount`).
+    pub fn keda_scaled(scale: KedaScale, names: &SimNames, metric_name: &str) -> Option<Self> {
+        let target = format!(
+            "apps/v1.Deployment {}/{}",
+            names.namespace, names.deployment
+        );
+        let (reason, message) = match scale {
+            KedaScale::Activate { from, to } => (
+                "KEDAScaleTargetActivated",
+                format!("Scaled {target} from {from} to {to}, triggered by {metric_name}"),
+            ),
+            KedaScale::Deactivate { from, to } => (
+                "KEDAScaleTargetDeactivated",
+                format!("Deactivated {target} from {from} to {to}"),
+            ),
+            KedaScale::Nothing | KedaScale::RaiseToMin { .. } => return None,
+        };
+        Some(Self::new(
+            ObjectKind::ScaledObject,
+            &names.scaled_object,
+            EventType::Normal,
+            reason,
+            message,
+            "keda-operator",
+        ))
+    }
+
+    /// What KEDA records when it starts serving a ScaledObject: its scalers are built and
+    /// watched, and the ScaledObject is ready.
+    pub fn keda_started(scaled_object: &str, scaler: &str) -> [Self; 3] {
+        let keda = |reason, message: String| {
+            Self::new(
+                ObjectKind::ScaledObject,
+                scaled_object,
+                EventType::Normal,
+                reason,
+                message,
+                "keda-operator",
+            )
+        };
+        [
+            keda("KEDAScalersStarted", format!("Scaler {scaler} is built")),
+            keda("KEDAScalersStarted", "Started scalers watch".to_string()),
+            keda(
+                "ScaledObjectReady",
+                "ScaledObject is ready for scaling".to_string(),
+            ),
+        ]
+    }
+
+    /// KEDA's poll could not read the queue.
+    pub fn keda_scaler_failed(scaled_object: &str, error: &str) -> Self {
+        Self::new(
+            ObjectKind::ScaledObject,
+            scaled_object,
+            EventType::Warning,
+            "KEDAScalerFailed",
+            format!("error getting queue length: {error}"),
+            "keda-operator",
+        )
+    }
+
+    /// The HPA changed the target's replicas (`message` from [`HpaLoop::sync`]).
+    pub fn hpa_rescaled(hpa: &str, message: String) -> Self {
+        Self::new(
+            ObjectKind::HorizontalPodAutoscaler,
+            hpa,
+            EventType::Normal,
+            "SuccessfulRescale",
+            message,
+            "horizontal-pod-autoscaler",
+        )
+    }
+
+    /// The HPA could not get its external metric (`message` from [`HpaLoop::metric_failed`]).
+    pub fn hpa_metric_failed(hpa: &str, message: String) -> Self {
+        Self::new(
+            ObjectKind::HorizontalPodAutoscaler,
+            hpa,
+            EventType::Warning,
+            "FailedGetExternalMetric",
+            message,
+            "horizontal-pod-autoscaler",
+        )
     }
 }
 
@@ -434,5 +652,80 @@ impl HpaLoop {
             next_sync: Some(at(self.next_sync)),
             tolerance: config.behavior_tolerance(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The texts the simulator shows and the lab writes, as the upstream controllers word them.
+    #[test]
+    fn recorded_events_read_as_the_controllers_write_them() {
+        let names = SimNames::default();
+        let cases = [
+            (
+                Recorded::scaled_replica_set("web", "web-5d9f", 2, 5),
+                "Deployment/web",
+                "ScalingReplicaSet",
+                "Scaled up replica set web-5d9f from 2 to 5",
+            ),
+            (
+                Recorded::scaled_replica_set("web", "web-5d9f", 5, 0),
+                "Deployment/web",
+                "ScalingReplicaSet",
+                "Scaled down replica set web-5d9f from 5 to 0",
+            ),
+            (
+                Recorded::pod_created("web-5d9f", "web-5d9f-x7k2q"),
+                "ReplicaSet/web-5d9f",
+                "SuccessfulCreate",
+                "Created pod: web-5d9f-x7k2q",
+            ),
+            (
+                Recorded::pod_deleted("web-5d9f", "web-5d9f-x7k2q"),
+                "ReplicaSet/web-5d9f",
+                "SuccessfulDelete",
+                "Deleted pod: web-5d9f-x7k2q",
+            ),
+            (
+                Recorded::scheduled("demo", "p", "node-1"),
+                "Pod/p",
+                "Scheduled",
+                "Successfully assigned demo/p to node-1",
+            ),
+            (
+                Recorded::back_off("demo", "p", "receiver"),
+                "Pod/p",
+                "BackOff",
+                "Back-off restarting failed container receiver in pod p_demo",
+            ),
+            (
+                Recorded::keda_scaled(KedaScale::Activate { from: 0, to: 1 }, &names, "m").unwrap(),
+                &format!("ScaledObject/{}", names.scaled_object),
+                "KEDAScaleTargetActivated",
+                &format!(
+                    "Scaled apps/v1.Deployment {}/{} from 0 to 1, triggered by m",
+                    names.namespace, names.deployment
+                ),
+            ),
+        ];
+        for (recorded, object, reason, message) in cases {
+            assert_eq!(
+                (
+                    recorded.object().as_str(),
+                    recorded.reason,
+                    recorded.message.as_str()
+                ),
+                (object, reason, message)
+            );
+        }
+        assert_eq!(
+            Recorded::keda_scaled(KedaScale::Nothing, &names, "m"),
+            None,
+            "nothing to do records nothing"
+        );
+        assert_eq!(Recorded::back_off("n", "p", "c").type_, EventType::Warning);
+        assert_eq!(ObjectKind::ReplicaSet.api_version(), "apps/v1");
     }
 }

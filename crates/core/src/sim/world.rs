@@ -18,8 +18,7 @@ use super::pods::{self, Pod, PodStage};
 use super::queue::Queue;
 use crate::event::{Health, SourceEvent, SourceKind};
 use crate::model::{
-    ClusterEvent, DeploymentView, EventType, HpaView, PodView, QueueCounts, QueueSample,
-    ScaledObjectView,
+    ClusterEvent, DeploymentView, HpaView, PodView, QueueCounts, QueueSample, ScaledObjectView,
 };
 
 const NANOS_PER_SECOND: i64 = 1_000_000_000;
@@ -242,25 +241,10 @@ impl World {
             world.pending = out;
             return world;
         }
-        let so = format!("ScaledObject/{}", world.config.names.scaled_object);
-        for message in ["Scaler azure-servicebus is built", "Started scalers watch"] {
-            world.emit(
-                &mut out,
-                EventType::Normal,
-                "KEDAScalersStarted",
-                &so,
-                message.to_string(),
-                "keda-operator",
-            );
+        let so = world.config.names.scaled_object.clone();
+        for started in loops::Recorded::keda_started(&so, "azure-servicebus") {
+            world.emit(&mut out, started);
         }
-        world.emit(
-            &mut out,
-            EventType::Normal,
-            "ScaledObjectReady",
-            &so,
-            "ScaledObject is ready for scaling".to_string(),
-            "keda-operator",
-        );
         world.run_until(0, &mut out);
         world.pending = out;
         world
@@ -468,22 +452,14 @@ impl World {
         }
     }
 
-    fn emit(
-        &mut self,
-        out: &mut StepOutcome,
-        type_: EventType,
-        reason: &str,
-        object: &str,
-        message: String,
-        source: &str,
-    ) {
+    fn emit(&mut self, out: &mut StepOutcome, recorded: loops::Recorded) {
         let event = ClusterEvent {
             at: self.now(),
-            type_,
-            reason: reason.to_string(),
-            object: object.to_string(),
-            message,
-            source: source.to_string(),
+            type_: recorded.type_,
+            reason: recorded.reason.to_string(),
+            object: recorded.object(),
+            message: recorded.message,
+            source: recorded.component.to_string(),
             count: 1,
         };
         if self.recent_events.len() == RECENT_EVENTS {
@@ -504,15 +480,8 @@ impl World {
         let name = format!("{}-{}", self.replica_set, pods::suffix_text(suffix));
         let node = (serial % u32::from(NODES)) as u8;
         if with_events {
-            let rs = format!("ReplicaSet/{}", self.replica_set);
-            self.emit(
-                out,
-                EventType::Normal,
-                "SuccessfulCreate",
-                &rs,
-                format!("Created pod: {name}"),
-                "replicaset-controller",
-            );
+            let created = loops::Recorded::pod_created(&self.replica_set, &name);
+            self.emit(out, created);
         }
         self.pods.push(Some(Pod {
             serial,
@@ -577,29 +546,20 @@ impl World {
         if pod.deleted_at.is_some() {
             return; // a deleted pod goes no further
         }
-        let pod_ref = format!("Pod/{}", pod.name);
-        let (next, message, reason, source) = match step {
+        let (next, recorded) = match step {
             PodStep::Scheduled => {
                 pod.stage = PodStage::ContainerCreating;
-                let message = format!(
-                    "Successfully assigned {}/{} to sim-node-{}",
-                    self.config.names.namespace, pod.name, pod.node
-                );
+                let node = format!("sim-node-{}", pod.node);
                 (
                     Some((timings.container_creating, PodStep::ContainerStarted)),
-                    message,
-                    "Scheduled",
-                    "default-scheduler",
+                    loops::Recorded::scheduled(&self.config.names.namespace, &pod.name, &node),
                 )
             }
             PodStep::ContainerStarted => {
                 pod.stage = PodStage::Running;
-                let message = format!("Started container {}", self.config.names.container);
                 (
                     Some((timings.readiness, PodStep::Ready)),
-                    message,
-                    "Started",
-                    "kubelet",
+                    loops::Recorded::started(&pod.name, &self.config.names.container),
                 )
             }
             PodStep::Ready => {
@@ -626,7 +586,7 @@ impl World {
                 .push(Reverse((now + to_nanos(delay), serial, step)));
         }
         out.pods_changed = true;
-        self.emit(out, EventType::Normal, reason, &pod_ref, message, source);
+        self.emit(out, recorded);
     }
 
     /// Sets the target's `spec.replicas` (through `/scale`) and lets the Deployment and
@@ -644,20 +604,13 @@ impl World {
         } else {
             self.stats.back_to_zero = None;
         }
-        let deployment = format!("Deployment/{}", self.config.names.deployment);
-        let direction = if replicas > previous { "up" } else { "down" };
-        let message = format!(
-            "Scaled {direction} replica set {} from {previous} to {replicas}",
-            self.replica_set
+        let scaled = loops::Recorded::scaled_replica_set(
+            &self.config.names.deployment,
+            &self.replica_set,
+            previous,
+            replicas,
         );
-        self.emit(
-            out,
-            EventType::Normal,
-            "ScalingReplicaSet",
-            &deployment,
-            message,
-            "deployment-controller",
-        );
+        self.emit(out, scaled);
         if self.status_replicas < replicas {
             for _ in self.status_replicas..replicas {
                 self.create_pod(out, true);
@@ -684,7 +637,6 @@ impl World {
         }
         candidates.truncate(count);
         candidates.sort_unstable();
-        let rs = format!("ReplicaSet/{}", self.replica_set);
         let grace = to_nanos(self.config.pod.termination_grace_period);
         let shutdown = to_nanos(self.config.pod.shutdown);
         let drain_limit = to_nanos(self.config.pod.drain_limit);
@@ -722,24 +674,11 @@ impl World {
             };
             self.timeline
                 .push(Reverse((remove_at, serial, PodStep::Removed)));
-            self.emit(
-                out,
-                EventType::Normal,
-                "SuccessfulDelete",
-                &rs,
-                format!("Deleted pod: {name}"),
-                "replicaset-controller",
-            );
+            let deleted = loops::Recorded::pod_deleted(&self.replica_set, &name);
+            self.emit(out, deleted);
             if matches!(stage, PodStage::Running | PodStage::Ready) {
-                let message = format!("Stopping container {}", self.config.names.container);
-                self.emit(
-                    out,
-                    EventType::Normal,
-                    "Killing",
-                    &format!("Pod/{name}"),
-                    message,
-                    "kubelet",
-                );
+                let killing = loops::Recorded::killing(&name, &self.config.names.container);
+                self.emit(out, killing);
             }
         }
         out.pods_changed = true;
@@ -757,18 +696,10 @@ impl World {
             .keda
             .poll(self.now, metric, self.spec_replicas, &self.config);
         out.scaled_object_changed = true;
-        if let Some((reason, message)) =
-            loops::keda_event(scale, &self.config.names, &self.metric_name)
+        if let Some(scaled) =
+            loops::Recorded::keda_scaled(scale, &self.config.names, &self.metric_name)
         {
-            let so = format!("ScaledObject/{}", self.config.names.scaled_object);
-            self.emit(
-                out,
-                EventType::Normal,
-                reason,
-                &so,
-                message,
-                "keda-operator",
-            );
+            self.emit(out, scaled);
         }
         if let Some(to) = loops::keda_target(scale) {
             self.scale_target(to, out);
@@ -790,15 +721,8 @@ impl World {
         ) else {
             return;
         };
-        let hpa_ref = format!("HorizontalPodAutoscaler/{}", self.config.names.hpa());
-        self.emit(
-            out,
-            EventType::Normal,
-            "SuccessfulRescale",
-            &hpa_ref,
-            rescale.message,
-            "horizontal-pod-autoscaler",
-        );
+        let rescaled = loops::Recorded::hpa_rescaled(&self.config.names.hpa(), rescale.message);
+        self.emit(out, rescaled);
         self.scale_target(rescale.desired, out);
     }
     // ---- views, in the shared vocabulary ----
