@@ -1,7 +1,7 @@
 //! Event-to-App latency with 500 pods churning through the loopback API server and the real
 //! kube-rs watchers: from just before the server commits a change to the first `SourceEvent::Pods`
 //! snapshot carrying it in the App's channel. Prints p50/p99/max over the churn.
-//! `cargo bench --bench kube_latency`; figures in README (event-to-app-latency).
+//! `cargo bench --bench kube_latency`; figures in docs/live-cluster.md ("Event-to-App latency").
 //! Under `cargo test --benches` it runs a short churn once, as a smoke test.
 
 #[path = "../tests/kube_support/mod.rs"]

@@ -1,6 +1,6 @@
 //! The cluster source's per-snapshot cost with 500 pods: building every row from scratch (a
 //! re-list) and re-deriving one changed pod among 500 cached rows (steady churn).
-//! `cargo bench --bench kube_rows`; figures in README (live-kubernetes).
+//! `cargo bench --bench kube_rows`; figures in docs/live-cluster.md.
 
 use std::hint::black_box;
 use std::sync::Arc;

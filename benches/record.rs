@@ -2,7 +2,7 @@
 //! theme costs one pass over the frame. Measured on what a simulator run really sends: ten
 //! minutes at warp ×10 with bursts, recorded, then read back and replayed.
 //! Targets: recording ≤ 20 µs per event on average; loading ≥ 50 000 events/s; the theme
-//! pass ≤ 0.2 ms per 120×40 frame. Figures: README, "Presenter features".
+//! pass ≤ 0.2 ms per 120×40 frame. Figures: docs/console.md, "Presenter features".
 
 use std::hint::black_box;
 use std::time::Duration;

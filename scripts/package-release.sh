@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds kedatui as one static (musl) binary and packages it the way dist and cargo-binstall
 # expect: target/dist/kedatui-<version>-<target>.tar.gz holding kedatui-<version>-<target>/
-# {kedatui, README.md, kedatui.1, completions/}, a <archive>.sha256 beside each archive and one
+# {kedatui, README.md, docs/, kedatui.1, completions/}, a <archive>.sha256 beside each archive and one
 # sha256.sum for them all (`sha256sum -c sha256.sum`). The names match
 # [package.metadata.binstall] in Cargo.toml.
 set -euo pipefail
@@ -66,6 +66,8 @@ for target in "${targets[@]}"; do
   # Symbols are most of the file, and a speaker's machine never reads them.
   run strip "$stage/kedatui"
   run cp "$ROOT/README.md" "$stage/"
+  # The README's links lead into docs/.
+  run cp -r "$ROOT/docs" "$stage/"
   # The man page and the completions come from the binary being shipped (it runs here: the
   # targets are Linux x86_64).
   if ((!dry_run)); then

@@ -1,4 +1,4 @@
-//! #19 item 10: `cargo run --example capture` (the README's screens and summary) runs from any
+//! #19 item 10: `cargo run --example capture` (the README's screen, docs/console.md's summary) runs from any
 //! directory and profile, and ends by itself even when `q` would ask `Quit?`.
 
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! plus a delete and a create every tenth change) while the real kube-rs watchers follow them.
 //! Every change must reach the App's channel in a `SourceEvent::Pods` snapshot, deleted pods must
 //! leave no ghosts, and the last snapshot must equal the server's state. No timing is asserted:
-//! latency is measured by `cargo bench --bench kube_latency` (README, event-to-app-latency).
+//! latency is measured by `cargo bench --bench kube_latency` (docs/live-cluster.md, "Event-to-App latency").
 
 mod kube_support;
 

@@ -87,7 +87,7 @@ async fn initial_state_arrives_as_simulator_events() {
 }
 
 /// Each change reaches the App's channel. How fast is a benchmark's question, not a test's:
-/// `cargo bench --bench kube_latency` (README, "Event-to-App latency").
+/// `cargo bench --bench kube_latency` (docs/live-cluster.md, "Event-to-App latency").
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pod_created_updated_and_deleted_each_show() {
     let mut h = Harness::new(server().await).await;

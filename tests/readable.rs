@@ -698,16 +698,16 @@ fn demo_cycle() -> (jiff::SignedDuration, jiff::SignedDuration, u32) {
     }
 }
 
-/// Item 8: the README's pace table is the simulator's own numbers: each warp's wall time for
+/// Item 8: the pace table (docs/console.md) is the simulator's own numbers: each warp's wall time for
 /// the whole cycle and between the HPA's decisions.
 #[test]
-fn readme_pace_table_matches_the_simulator() {
+fn the_pace_table_matches_the_simulator() {
     use kedatui::app::format::short_duration;
     let (to_peak, total, peak) = demo_cycle();
     assert_eq!(peak, 20, "the demo cycle reaches maxReplicaCount");
     let sync = SimConfig::demo().hpa_sync_period;
     let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/console.md")).unwrap();
     let wall = |d: jiff::SignedDuration, warp: f64| {
         short_duration(jiff::SignedDuration::from_secs_f64(d.as_secs_f64() / warp))
     };
@@ -725,7 +725,7 @@ fn readme_pace_table_matches_the_simulator() {
     for row in &rows {
         assert!(
             readme.contains(row),
-            "README lacks {row:?}; the rows:\n{}",
+            "docs/console.md lacks {row:?}; the rows:\n{}",
             rows.join("\n")
         );
     }

@@ -59,6 +59,7 @@ fn bare_root(dir: &Path) -> PathBuf {
     for file in [
         "kedatui",
         "README.md",
+        "docs/console.md",
         "kedatui.1",
         "completions/kedatui.bash",
     ] {

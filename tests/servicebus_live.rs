@@ -325,8 +325,9 @@ async fn bursts_queue_up_cancel_and_trickle() {
     .await;
 }
 
-/// A Send-only policy with a Manage string for counts (the least-privilege set-up, README
-/// "Which rights each part needs"; docs/keda-semantics.md §6.6), end to end through the console's
+/// A Send-only policy with a Manage string for counts (the least-privilege set-up,
+/// docs/live-servicebus.md "Which rights each part needs"; docs/keda-semantics.md §6.6), end to
+/// end through the console's
 /// source: bursts go out with the Send policy, the gauge's counts come with the Manage policy,
 /// purge drains with it. Without it, the same Send policy shows the Manage-rights message.
 #[tokio::test]

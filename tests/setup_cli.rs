@@ -488,11 +488,11 @@ fn version_names_the_commit_target_scalers_and_features() {
 }
 
 #[test]
-fn the_readme_example_profile_checks() {
+fn the_documented_example_profile_checks() {
     let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/console.md")).unwrap();
     let section = &readme[readme
-        .find("### Talk profiles")
+        .find("## Talk profiles")
         .expect("talk profiles section")..];
     let start = section.find("```toml\n").expect("a toml example") + 8;
     let example = &section[start..start + section[start..].find("```").unwrap()];

@@ -1,7 +1,7 @@
 //! `--record FILE`: every event the App receives, as JSON lines, and reading them back for
 //! `kedatui replay`.
 //!
-//! Format 1 (documented in the README): line 1 is the header
+//! Format 1 (documented in docs/console.md, "Presenter features"): line 1 is the header
 //! `{"kedatui_recording":1,"started_at":"…","config":{…}}`; every further line is
 //! `{"ms":<milliseconds since the start>,"event":<Event>}`, in order. Events carry no secrets
 //! by design (no connection string or key is ever part of an `Event` or of `AppConfig`); the
