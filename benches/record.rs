@@ -41,7 +41,7 @@ fn run_events() -> Vec<(u64, Event)> {
         }
         for e in events {
             for command in app.update(e.clone()) {
-                out.extend(driver.apply(command).into_iter().map(|e| (ms, e)));
+                out.extend(driver.apply_console(command).into_iter().map(|e| (ms, e)));
             }
             out.push((ms, e));
         }

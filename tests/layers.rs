@@ -401,3 +401,35 @@ fn tests_run_no_program_a_minimal_system_lacks() {
     }
     assert!(offending.is_empty(), "external programs: {offending:#?}");
 }
+
+/// The words of the console (its presenter, its lab, replay and snapshots) that the core's
+/// vocabulary must not know: the core's `Command` is what the world does.
+const CONSOLE_WORDS: &[&str] = &["Presenter", "LabFault", "Replay", "Snapshot", "Redraw"];
+
+fn console_words_in_command(event_rs: &str) -> Vec<&'static str> {
+    let start = event_rs
+        .find("pub enum Command {")
+        .expect("the core defines Command");
+    let body = &event_rs[start..start + event_rs[start..].find("\n}").unwrap()];
+    CONSOLE_WORDS
+        .iter()
+        .copied()
+        .filter(|w| body.contains(w))
+        .collect()
+}
+
+#[test]
+fn the_cores_command_names_no_console_concept() {
+    let event_rs = std::fs::read_to_string(root().join("crates/core/src/event.rs")).unwrap();
+    assert_eq!(console_words_in_command(&event_rs), Vec::<&str>::new());
+    let core = sources(&root().join("crates/core/src"));
+    let found: Vec<String> = core
+        .iter()
+        .filter(|(_, code)| code.contains("PresenterCommand") || code.contains("LabFault"))
+        .map(|(path, _)| path.display().to_string())
+        .collect();
+    assert!(found.is_empty(), "console commands in the core: {found:?}");
+    // The check sees a console word where one is.
+    let with = "pub enum Command {\n    Purge,\n    Presenter(PresenterCommand),\n}\n";
+    assert_eq!(console_words_in_command(with), ["Presenter"]);
+}

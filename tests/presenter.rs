@@ -47,7 +47,7 @@ fn recorded_run(secs: u64) -> (App, BTreeMap<u64, Vec<String>>, Vec<u8>) {
             recorder.record_at(Duration::from_millis(ms), &event);
             for command in app.update(event) {
                 // Effects come back in order, before anything else.
-                pending.extend(driver.apply(command).into_iter().rev());
+                pending.extend(driver.apply_console(command).into_iter().rev());
             }
         }
     };

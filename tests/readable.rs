@@ -89,7 +89,7 @@ impl Run {
         let mut pending = vec![event];
         while let Some(event) = pending.pop() {
             for command in self.app.update(event) {
-                pending.extend(self.driver.apply(command).into_iter().rev());
+                pending.extend(self.driver.apply_console(command).into_iter().rev());
             }
         }
     }

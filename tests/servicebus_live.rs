@@ -3,8 +3,9 @@
 
 use std::time::{Duration, Instant};
 
+use kedatui::event::WorldCommand as Command;
 use kedatui::event::{
-    Command, ErrorKind, Event, Health, PurgeProgress, SendProgress, SourceError, SourceEvent,
+    ErrorKind, Event, Health, PurgeProgress, SendProgress, SourceError, SourceEvent,
 };
 use kedatui::servicebus::counts::MANAGE_RIGHTS;
 use kedatui::servicebus::{

@@ -21,6 +21,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::event::{
     ClusterResource, Command, Event, Health, PurgeProgress, SendProgress, SourceEvent, SourceKind,
+    WorldCommand,
 };
 use crate::model::{
     ClusterEvent, DeploymentView, HpaView, PodView, QueueSample, ScaledObjectView, names,
@@ -880,17 +881,23 @@ impl App {
         use format::group_thousands;
         let first = commands.first();
         Some(match (context, action, first) {
-            (_, _, Some(Command::Burst { count, .. })) => {
+            (_, _, Some(Command::World(WorldCommand::Burst { count, .. }))) => {
                 format!("burst of {}", group_thousands(*count))
             }
-            (_, _, Some(Command::SetTrickle(Some(r)))) => {
+            (_, _, Some(Command::World(WorldCommand::SetTrickle(Some(r))))) => {
                 format!("trickle {}/s", keymap::format_factor(*r))
             }
-            (_, _, Some(Command::SetTrickle(None))) => "trickle off".into(),
-            (_, _, Some(Command::SetConsumersPaused(true))) => "consumers paused".into(),
-            (_, _, Some(Command::SetConsumersPaused(false))) => "consumers resumed".into(),
-            (_, _, Some(Command::SetWarp(w))) => format!("warp ×{}", keymap::format_factor(*w)),
-            (_, _, Some(Command::Purge)) => "purge".into(),
+            (_, _, Some(Command::World(WorldCommand::SetTrickle(None)))) => "trickle off".into(),
+            (_, _, Some(Command::World(WorldCommand::SetConsumersPaused(true)))) => {
+                "consumers paused".into()
+            }
+            (_, _, Some(Command::World(WorldCommand::SetConsumersPaused(false)))) => {
+                "consumers resumed".into()
+            }
+            (_, _, Some(Command::World(WorldCommand::SetWarp(w)))) => {
+                format!("warp ×{}", keymap::format_factor(*w))
+            }
+            (_, _, Some(Command::World(WorldCommand::Purge))) => "purge".into(),
             (_, _, Some(Command::LabFault(f))) => f.label().into(),
             // Not echoed: the echo would end up on the slide.
             (_, _, Some(Command::Presenter(PresenterCommand::Snapshot))) => return None,
@@ -974,7 +981,7 @@ impl App {
             (KeyContext::ConfirmPurge, Action::Confirm) => {
                 self.input = InputMode::Normal;
                 self.purge_seen = 0;
-                vec![Command::Purge]
+                vec![Command::World(WorldCommand::Purge)]
             }
             (KeyContext::ConfirmFallback, Action::Confirm) => {
                 self.input = InputMode::Normal;
@@ -1053,7 +1060,7 @@ impl App {
                     None => Some(self.config.trickle_per_second),
                 };
                 self.trickle = next;
-                vec![Command::SetTrickle(next)]
+                vec![Command::World(WorldCommand::SetTrickle(next))]
             }
             Action::ToggleConsumers => {
                 if !self.is_simulator() {
@@ -1061,7 +1068,9 @@ impl App {
                     return Vec::new();
                 }
                 self.consumers_paused = !self.consumers_paused;
-                vec![Command::SetConsumersPaused(self.consumers_paused)]
+                vec![Command::World(WorldCommand::SetConsumersPaused(
+                    self.consumers_paused,
+                ))]
             }
             Action::Purge => {
                 self.input = InputMode::ConfirmPurge;
@@ -1081,7 +1090,7 @@ impl App {
                     return Vec::new();
                 }
                 self.warp = next;
-                vec![Command::SetWarp(next)]
+                vec![Command::World(WorldCommand::SetWarp(next))]
             }
             Action::FreezeChart => {
                 self.frozen_at = match self.frozen_at {
@@ -1164,7 +1173,7 @@ impl App {
                 kind: MarkerKind::Burst(count),
             });
         }
-        Command::Burst { burst, count }
+        Command::World(WorldCommand::Burst { burst, count })
     }
 }
 

@@ -79,10 +79,10 @@ fn number_keys_fire_the_configured_bursts() {
     for (i, (c, count)) in cases.into_iter().enumerate() {
         assert_eq!(
             a.update(ch(c)),
-            vec![Command::Burst {
+            vec![Command::World(WorldCommand::Burst {
                 burst: i as u64 + 1,
                 count
-            }],
+            })],
             "key {c}"
         );
     }
@@ -103,10 +103,10 @@ fn custom_bursts_from_the_command_line() {
     });
     assert_eq!(
         a.update(ch('2')),
-        vec![Command::Burst {
+        vec![Command::World(WorldCommand::Burst {
             burst: 1,
             count: 70
-        }]
+        })]
     );
     assert_eq!(a.update(ch('3')), vec![]);
 }
@@ -145,10 +145,10 @@ fn b_prompts_validates_and_fires() {
     assert!(!a.should_quit());
     assert_eq!(
         a.update(key(KeyCode::Enter)),
-        vec![Command::Burst {
+        vec![Command::World(WorldCommand::Burst {
             burst: 1,
             count: 25
-        }]
+        })]
     );
     assert_eq!(a.input, InputMode::Normal);
 }
@@ -186,10 +186,10 @@ fn b_prompt_takes_digits_separators_and_a_k_or_m_suffix_only() {
         match fired {
             Some(n) => assert_eq!(
                 commands,
-                vec![Command::Burst {
+                vec![Command::World(WorldCommand::Burst {
                     burst: 1,
                     count: *n
-                }],
+                })],
                 "{typed:?}"
             ),
             None => {
@@ -221,7 +221,7 @@ fn a_pasted_connection_string_never_reaches_the_prompt() {
     // Enter fires what was typed; nothing of the paste shows anywhere.
     assert_eq!(
         a.update(key(KeyCode::Enter)),
-        vec![Command::Burst { burst: 1, count: 4 }]
+        vec![Command::World(WorldCommand::Burst { burst: 1, count: 4 })]
     );
     let shown = format!("{:?}", a);
     assert!(!shown.contains("SharedAccessKey") && !shown.contains(&secret_key));
@@ -245,10 +245,10 @@ fn paste_goes_into_the_prompt() {
     a.update(Event::Input(TermEvent::Paste("1200".into())));
     assert_eq!(
         a.update(key(KeyCode::Enter)),
-        vec![Command::Burst {
+        vec![Command::World(WorldCommand::Burst {
             burst: 1,
             count: 1200
-        }]
+        })]
     );
     // Outside the prompt a paste does nothing.
     assert_eq!(a.update(Event::Input(TermEvent::Paste("5".into()))), vec![]);
@@ -293,14 +293,23 @@ fn parse_burst_size_table() {
 #[test]
 fn t_toggles_the_trickle() {
     let mut a = app();
-    assert_eq!(a.update(ch('t')), vec![Command::SetTrickle(Some(5.0))]);
+    assert_eq!(
+        a.update(ch('t')),
+        vec![Command::World(WorldCommand::SetTrickle(Some(5.0)))]
+    );
     assert_eq!(a.trickle, Some(5.0));
-    assert_eq!(a.update(ch('t')), vec![Command::SetTrickle(None)]);
+    assert_eq!(
+        a.update(ch('t')),
+        vec![Command::World(WorldCommand::SetTrickle(None))]
+    );
     let mut b = App::new(AppConfig {
         trickle_per_second: 20.0,
         ..AppConfig::default()
     });
-    assert_eq!(b.update(ch('t')), vec![Command::SetTrickle(Some(20.0))]);
+    assert_eq!(
+        b.update(ch('t')),
+        vec![Command::World(WorldCommand::SetTrickle(Some(20.0)))]
+    );
     // The source's answer wins.
     b.update(Event::Source(SourceEvent::Trickle(None)));
     assert_eq!(b.trickle, None);
@@ -309,8 +318,14 @@ fn t_toggles_the_trickle() {
 #[test]
 fn c_pauses_and_resumes_consumers_in_the_simulator_only() {
     let mut a = app();
-    assert_eq!(a.update(ch('c')), vec![Command::SetConsumersPaused(true)]);
-    assert_eq!(a.update(ch('c')), vec![Command::SetConsumersPaused(false)]);
+    assert_eq!(
+        a.update(ch('c')),
+        vec![Command::World(WorldCommand::SetConsumersPaused(true))]
+    );
+    assert_eq!(
+        a.update(ch('c')),
+        vec![Command::World(WorldCommand::SetConsumersPaused(false))]
+    );
     let mut l = live_app();
     assert_eq!(l.update(ch('c')), vec![]);
     assert!(l.notice.as_ref().unwrap().text.contains("simulator-only"));
@@ -332,17 +347,29 @@ fn p_purges_only_after_confirmation() {
         vec![],
         "other keys do nothing while confirming"
     );
-    assert_eq!(a.update(ch('y')), vec![Command::Purge]);
+    assert_eq!(a.update(ch('y')), vec![Command::World(WorldCommand::Purge)]);
     a.update(ch('p'));
-    assert_eq!(a.update(key(KeyCode::Enter)), vec![Command::Purge]);
+    assert_eq!(
+        a.update(key(KeyCode::Enter)),
+        vec![Command::World(WorldCommand::Purge)]
+    );
 }
 
 #[test]
 fn plus_minus_walk_the_warp_ladder_in_the_simulator_only() {
     let mut a = app();
-    assert_eq!(a.update(ch('+')), vec![Command::SetWarp(2.0)]);
-    assert_eq!(a.update(ch('=')), vec![Command::SetWarp(5.0)]);
-    assert_eq!(a.update(ch('-')), vec![Command::SetWarp(2.0)]);
+    assert_eq!(
+        a.update(ch('+')),
+        vec![Command::World(WorldCommand::SetWarp(2.0))]
+    );
+    assert_eq!(
+        a.update(ch('=')),
+        vec![Command::World(WorldCommand::SetWarp(5.0))]
+    );
+    assert_eq!(
+        a.update(ch('-')),
+        vec![Command::World(WorldCommand::SetWarp(2.0))]
+    );
     a.update(Event::Source(SourceEvent::Warp(200.0)));
     assert_eq!(a.update(ch('+')), vec![], "already at the top");
     let mut l = live_app();

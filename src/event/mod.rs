@@ -10,7 +10,71 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+/// The world's commands, as `kedatui-core` defines them.
+pub use kedatui_core::event::Command as WorldCommand;
 pub use kedatui_core::event::*;
+
+/// What `App::update` asks for: the world's commands, carried out by the sources, and the
+/// console's own (replay controls and snapshots, the lab's faults).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    World(WorldCommand),
+    /// Replay controls and slide snapshots, carried out by the replay source and the main loop.
+    Presenter(PresenterCommand),
+    /// `kedatui --lab` only: rehearse a fault (the lab carries it out; other sources ignore it).
+    LabFault(LabFault),
+}
+
+impl From<WorldCommand> for Command {
+    fn from(c: WorldCommand) -> Self {
+        Command::World(c)
+    }
+}
+
+/// The faults the console's keys can ask the lab for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LabFault {
+    /// SIGKILL one running receiver.
+    CrashReceiver,
+    /// The broker goes away for 10 s.
+    BrokerDown,
+    /// Every watch gets 410 Expired.
+    ApiExpire,
+    /// The API server goes away for 10 s.
+    ApiDown,
+}
+
+impl LabFault {
+    /// For the key echo and the help.
+    pub fn label(self) -> &'static str {
+        match self {
+            LabFault::CrashReceiver => "lab: crash a receiver",
+            LabFault::BrokerDown => "lab: broker down 10s",
+            LabFault::ApiExpire => "lab: API server 410 to every watch",
+            LabFault::ApiDown => "lab: API server down 10s",
+        }
+    }
+}
+
+/// The console's own commands (replay controls, slide snapshots). Plain data that travels with
+/// the others; no source here carries them out.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum PresenterCommand {
+    /// `S`: write the current screen as text and SVG (the main loop does it, outside draw).
+    Snapshot,
+    Replay(ReplayControl),
+    /// `Ctrl-L`: clear the terminal and draw every cell again (the main loop does it).
+    Redraw,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ReplayControl {
+    TogglePause,
+    /// Seconds of recording time, back (negative) or forward.
+    Seek(i64),
+    Faster,
+    Slower,
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Event {

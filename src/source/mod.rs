@@ -15,7 +15,7 @@ pub mod sim;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::event::Command;
+use crate::event::{Command, WorldCommand};
 
 /// Which commands a source carries out.
 pub type Accepts = fn(&Command) -> bool;
@@ -24,7 +24,37 @@ struct Route {
     /// For logs.
     name: &'static str,
     accepts: Accepts,
-    commands: mpsc::UnboundedSender<Command>,
+    commands: Commands,
+}
+
+/// A source's command channel: a world source (simulator, Service Bus) takes the world's
+/// commands only; a console source (replay, the lab's fault keys) takes the console's.
+pub enum Commands {
+    World(mpsc::UnboundedSender<WorldCommand>),
+    Console(mpsc::UnboundedSender<Command>),
+}
+
+impl From<mpsc::UnboundedSender<WorldCommand>> for Commands {
+    fn from(tx: mpsc::UnboundedSender<WorldCommand>) -> Self {
+        Commands::World(tx)
+    }
+}
+
+impl From<mpsc::UnboundedSender<Command>> for Commands {
+    fn from(tx: mpsc::UnboundedSender<Command>) -> Self {
+        Commands::Console(tx)
+    }
+}
+
+impl Commands {
+    /// `None` when this channel does not carry that kind of command.
+    fn send(&self, command: &Command) -> Option<bool> {
+        match (self, command) {
+            (Commands::World(tx), Command::World(c)) => Some(tx.send(c.clone()).is_ok()),
+            (Commands::World(_), _) => None,
+            (Commands::Console(tx), c) => Some(tx.send(c.clone()).is_ok()),
+        }
+    }
 }
 
 /// The running sources and their command channels.
@@ -42,13 +72,13 @@ impl Sources {
         &mut self,
         name: &'static str,
         accepts: Accepts,
-        commands: mpsc::UnboundedSender<Command>,
+        commands: impl Into<Commands>,
         task: Option<JoinHandle<()>>,
     ) {
         self.routes.push(Route {
             name,
             accepts,
-            commands,
+            commands: commands.into(),
         });
         self.tasks.extend(task);
     }
@@ -62,15 +92,17 @@ impl Sources {
     pub fn route(&self, command: &Command) -> bool {
         let mut taken = false;
         for route in self.routes.iter().filter(|r| (r.accepts)(command)) {
-            if route.commands.send(command.clone()).is_ok() {
-                tracing::debug!(source = route.name, ?command, "command routed");
-                taken = true;
-            } else {
-                tracing::warn!(
+            match route.commands.send(command) {
+                None => {}
+                Some(true) => {
+                    tracing::debug!(source = route.name, ?command, "command routed");
+                    taken = true;
+                }
+                Some(false) => tracing::warn!(
                     source = route.name,
                     ?command,
                     "source has stopped; command dropped"
-                );
+                ),
             }
         }
         taken
@@ -96,7 +128,10 @@ pub fn simulator_accepts(command: &Command) -> bool {
 pub fn live_queue_accepts(command: &Command) -> bool {
     matches!(
         command,
-        Command::Burst { .. } | Command::CancelBursts | Command::SetTrickle(_) | Command::Purge
+        Command::World(WorldCommand::Burst { .. })
+            | Command::World(WorldCommand::CancelBursts)
+            | Command::World(WorldCommand::SetTrickle(_))
+            | Command::World(WorldCommand::Purge)
     )
 }
 
@@ -105,18 +140,24 @@ mod tests {
     use super::*;
 
     fn warp_only(c: &Command) -> bool {
-        matches!(c, Command::SetWarp(_))
+        matches!(c, Command::World(WorldCommand::SetWarp(_)))
     }
 
     #[test]
     fn live_queue_sources_take_no_simulator_commands() {
         for (command, want) in [
-            (Command::Burst { burst: 1, count: 5 }, true),
-            (Command::CancelBursts, true),
-            (Command::SetTrickle(Some(5.0)), true),
-            (Command::Purge, true),
-            (Command::SetWarp(2.0), false),
-            (Command::SetConsumersPaused(true), false),
+            (
+                Command::World(WorldCommand::Burst { burst: 1, count: 5 }),
+                true,
+            ),
+            (Command::World(WorldCommand::CancelBursts), true),
+            (Command::World(WorldCommand::SetTrickle(Some(5.0))), true),
+            (Command::World(WorldCommand::Purge), true),
+            (Command::World(WorldCommand::SetWarp(2.0)), false),
+            (
+                Command::World(WorldCommand::SetConsumersPaused(true)),
+                false,
+            ),
         ] {
             assert_eq!(live_queue_accepts(&command), want, "{command:?}");
         }
@@ -134,22 +175,34 @@ mod tests {
             Some(tokio::spawn(async {})),
         );
         sources.add("warp", warp_only, warp_tx, None);
-        assert!(sources.route(&Command::Purge));
-        assert!(sources.route(&Command::SetWarp(2.0)));
-        assert_eq!(all_rx.recv().await, Some(Command::Purge));
-        assert_eq!(all_rx.recv().await, Some(Command::SetWarp(2.0)));
-        assert_eq!(warp_rx.recv().await, Some(Command::SetWarp(2.0)));
+        assert!(sources.route(&Command::World(WorldCommand::Purge)));
+        assert!(sources.route(&Command::World(WorldCommand::SetWarp(2.0))));
+        assert_eq!(
+            all_rx.recv().await,
+            Some(Command::World(WorldCommand::Purge))
+        );
+        assert_eq!(
+            all_rx.recv().await,
+            Some(Command::World(WorldCommand::SetWarp(2.0)))
+        );
+        assert_eq!(
+            warp_rx.recv().await,
+            Some(Command::World(WorldCommand::SetWarp(2.0)))
+        );
         assert!(
             warp_rx.try_recv().is_err(),
             "the purge did not go to the warp-only source"
         );
         drop(all_rx);
         assert!(
-            sources.route(&Command::SetWarp(1.0)),
+            sources.route(&Command::World(WorldCommand::SetWarp(1.0))),
             "still taken by the warp source"
         );
         drop(warp_rx);
-        assert!(!sources.route(&Command::Purge), "nobody left to take it");
+        assert!(
+            !sources.route(&Command::World(WorldCommand::Purge)),
+            "nobody left to take it"
+        );
         sources.shutdown().await;
     }
 }

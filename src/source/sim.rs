@@ -10,7 +10,8 @@ use jiff::SignedDuration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::event::{Command, Event, PurgeProgress, SendProgress, SourceEvent, TRICKLE_BURST};
+use crate::event::WorldCommand as Command;
+use crate::event::{Event, PurgeProgress, SendProgress, SourceEvent, TRICKLE_BURST};
 use crate::sim::World;
 
 /// How often the world advances and reports (the redraw rate cap is the same 10 Hz).
@@ -78,6 +79,15 @@ impl SimDriver {
     }
 
     /// Carry out one command; report its effect at once (not at the next frame).
+    /// A command of the console's: the world's are applied; the console's own (replay, lab
+    /// faults) are none of the simulator's.
+    pub fn apply_console(&mut self, command: crate::event::Command) -> Vec<Event> {
+        match command {
+            crate::event::Command::World(command) => self.apply(command),
+            crate::event::Command::Presenter(_) | crate::event::Command::LabFault(_) => Vec::new(),
+        }
+    }
+
     pub fn apply(&mut self, command: Command) -> Vec<Event> {
         let now = self.world.now();
         let mut events = match command {
@@ -120,9 +130,7 @@ impl SimDriver {
                     self.warp = warp.min(MAX_WARP);
                 }
                 vec![SourceEvent::Warp(self.warp)]
-            }
-            // Not the simulator's (`simulator_accepts` does not route them here).
-            Command::Presenter(_) | Command::LabFault(_) => return Vec::new(),
+            } // Not the simulator's (`simulator_accepts` does not route them here).
         };
         events.push(SourceEvent::Queue(self.world.queue_sample()));
         events.into_iter().map(Event::Source).collect()

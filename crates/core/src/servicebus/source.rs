@@ -152,10 +152,7 @@ async fn run<E: FromSource>(
                     purging.store(false, Ordering::SeqCst);
                 });
             }
-            Command::SetConsumersPaused(_)
-            | Command::SetWarp(_)
-            | Command::Presenter(_)
-            | Command::LabFault(_) => {
+            Command::SetConsumersPaused(_) | Command::SetWarp(_) => {
                 tracing::debug!("the live Service Bus source ignores {command:?}");
             }
         }
