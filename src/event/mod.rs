@@ -25,12 +25,6 @@ pub enum Command {
     LabFault(LabFault),
 }
 
-impl From<WorldCommand> for Command {
-    fn from(c: WorldCommand) -> Self {
-        Command::World(c)
-    }
-}
-
 /// The faults the console's keys can ask the lab for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LabFault {

@@ -23,7 +23,6 @@ use crate::crd::ScaledObject;
 use crate::servicebus::counts::CountProbe;
 use crate::sim::SimConfig;
 use crate::sim::loops::{self, HpaLoop, KedaLoop, to_nanos};
-use kedatui_core::model::EventType;
 
 /// How often the loop looks at the clock when nothing else wakes it.
 const TICK: Duration = Duration::from_millis(100);
@@ -407,7 +406,7 @@ impl Controller {
         {
             self.event(loops::Recorded::hpa_rescaled(
                 &self.config.names.hpa(),
-                rescale.message.clone(),
+                rescale.message,
             ));
             self.scale_target(rescale.desired);
         }
@@ -607,10 +606,7 @@ impl Controller {
         let time = now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
         let (kind, name) = (recorded.kind.as_str(), recorded.name.as_str());
         let api_version = recorded.kind.api_version();
-        let type_ = match recorded.type_ {
-            EventType::Normal => "Normal",
-            EventType::Warning => "Warning",
-        };
+        let type_ = recorded.type_.as_str();
         let (reason, message, component) = (
             recorded.reason,
             recorded.message.as_str(),

@@ -9,7 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use super::config::{Behavior, ConfigError, HpaBehavior, SimConfig};
 use super::world::{StepOutcome, World};
 use crate::duration::{DurationError, format_duration, parse_duration};
-use crate::model::{ClusterEvent, EventType};
+use crate::model::ClusterEvent;
 
 /// When the HPA controller first syncs a new HPA (docs/keda-semantics.md §4.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -442,7 +442,7 @@ fn write_row(
                 .map(|e| {
                     serde_json::json!({
                         "t": e.at.duration_since(start).as_secs_f64(),
-                        "type": match e.type_ { EventType::Normal => "Normal", EventType::Warning => "Warning" },
+                        "type": e.type_.as_str(),
                         "reason": e.reason,
                         "object": e.object,
                         "message": e.message,

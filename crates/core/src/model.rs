@@ -189,6 +189,16 @@ pub enum EventType {
     Warning,
 }
 
+impl EventType {
+    /// As the Events API writes it (`type`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Normal => "Normal",
+            EventType::Warning => "Warning",
+        }
+    }
+}
+
 /// A Kubernetes Event about one of the demo's objects (KEDA, HPA, Deployment, ReplicaSet, pods).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClusterEvent {
