@@ -9,7 +9,7 @@ mod kube_support;
 use std::time::{Duration, Instant};
 
 use kedatui::event::{ErrorKind, Event, Health, SourceEvent, SourceKind};
-use kedatui::kube::{ClusterArgs, run_cluster_source};
+use kedatui_core::kube::{ClusterArgs, run_cluster_source};
 use kube_support::{Harness, names as pod_names, server};
 use testkit::kube::PODS;
 use testkit::kube::demo;

@@ -11,14 +11,15 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::event::{Command, Event, PurgeProgress, SendProgress, SourceEvent, TRICKLE_BURST};
-use crate::sim::World;
+use kedatui_core::sim::World;
+
+pub use crate::parse::MAX_WARP;
 
 /// How often the world advances and reports (the redraw rate cap is the same 10 Hz).
 pub const FRAME: Duration = Duration::from_millis(100);
 /// A stalled process (suspended laptop, debugger) does not fast-forward more than this.
 const MAX_REAL_STEP: Duration = Duration::from_secs(1);
 /// The warp range `--warp` and `+`/`-` may use.
-pub const MAX_WARP: f64 = 1000.0;
 
 pub struct SimDriver {
     world: World,
@@ -195,7 +196,7 @@ mod tests {
     use jiff::Timestamp;
 
     use super::*;
-    use crate::sim::SimConfig;
+    use kedatui_core::sim::SimConfig;
 
     fn driver(warp: f64) -> SimDriver {
         let start = Timestamp::from_second(1_790_000_000).unwrap();
@@ -340,7 +341,7 @@ mod app_tests {
 
     use super::*;
     use crate::app::{App, AppConfig};
-    use crate::sim::SimConfig;
+    use kedatui_core::sim::SimConfig;
 
     #[test]
     fn the_app_sees_a_burst_through_the_driver() {

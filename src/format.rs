@@ -4,7 +4,7 @@ use jiff::SignedDuration;
 
 /// AGE exactly as `kubectl get pods` prints it (apimachinery `duration.HumanDuration`); the one
 /// definition lives with the other kubectl row rules.
-pub use crate::kubectl::human_duration as kubectl_age;
+pub use kedatui_core::kubectl::human_duration as kubectl_age;
 
 /// A compact duration for panels and the summary: `0s`, `45s`, `1m24s`, `2h05m`; tenths below 10 s.
 pub fn short_duration(d: SignedDuration) -> String {
