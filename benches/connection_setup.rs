@@ -9,8 +9,8 @@
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use kedatui::servicebus::connection;
-use kedatui::servicebus::sender::LiveSender;
+use kedatui_core::servicebus::sender::LiveSender;
+use kedatui_servicebus::connection;
 use testkit::servicebus::FakeServiceBus;
 
 fn set_up_once(rt: &tokio::runtime::Runtime, cs: &connection::ConnectionString) -> Duration {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use k8s_openapi::api::core::v1::Pod;
-use kedatui::kube::watch::PodRows;
+use kedatui_core::kube::watch::PodRows;
 use serde_json::json;
 
 fn pods(n: usize, rv: usize) -> Vec<Arc<Pod>> {

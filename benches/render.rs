@@ -8,7 +8,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::Timestamp;
 use kedatui::app::{App, AppConfig};
 use kedatui::event::{Event, SendProgress, SourceEvent};
-use kedatui::model::{
+use kedatui_core::model::{
     ClusterEvent, Condition, DeploymentView, EventType, HpaDecision, HpaView, LimitReason, PodView,
     QueueCounts, QueueSample, ScaledObjectView, names,
 };

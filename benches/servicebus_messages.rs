@@ -2,7 +2,7 @@
 //! Run: `cargo bench --bench servicebus_messages`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use kedatui::servicebus::sender::build_message;
+use kedatui_core::servicebus::sender::build_message;
 
 fn build_10_000(c: &mut Criterion) {
     let sent_at = jiff::Timestamp::now().to_string();

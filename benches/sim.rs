@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use jiff::{SignedDuration, Timestamp};
-use kedatui::sim::{SimConfig, World};
+use kedatui_core::sim::{SimConfig, World};
 
 const HOUR_OF_STEPS: usize = 3600;
 

@@ -22,17 +22,17 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Commands {
     /// Run the simulator headless and print the time series.
-    Simulate(crate::sim::cli::SimulateArgs),
+    Simulate(crate::commands::simulate::SimulateArgs),
     /// Send N messages to the queue (live Service Bus).
-    Send(crate::servicebus::cli::SendArgs),
+    Send(crate::commands::send::SendArgs),
     /// Print the queue's counts (live Service Bus management API).
-    Queue(crate::servicebus::cli::QueueArgs),
+    Queue(crate::commands::queue::QueueArgs),
     /// Drain the queue with a receive-and-delete loop (live Service Bus).
-    Purge(crate::servicebus::cli::PurgeArgs),
+    Purge(crate::commands::purge::PurgeArgs),
     /// Play a recording made with `--record` through the console (keys: space, ←/→, +/-).
     Replay(crate::record::replay::ReplayArgs),
     /// Preflight checks before going on stage.
-    Doctor(crate::kube::doctor::DoctorArgs),
+    Doctor(crate::commands::doctor::DoctorArgs),
     /// Run the lab headless: a loopback Service Bus and API server driven by the simulator's
     /// rules, with a real receiver per pod; prints how to point kedatui at it.
     Lab(crate::lab::LabArgs),

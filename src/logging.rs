@@ -47,7 +47,7 @@ fn install(out: impl std::io::Write + Send + 'static) -> Result<WorkerGuard> {
     // azservicebus and fe2o3 log through the `log` crate, sometimes with CBS tokens in the text:
     // our bridge redacts them and keeps the broker's reasons for the UI. It must own `log`, so
     // the subscriber is installed without tracing-subscriber's own `LogTracer`.
-    crate::servicebus::errors::install_log_bridge();
+    kedatui_servicebus::errors::install_log_bridge();
     let subscriber = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)

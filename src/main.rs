@@ -6,16 +6,16 @@ fn main() -> ExitCode {
     install_error_hooks();
     let (cli, resolved) = kedatui::config::parse_cli();
     let result = match cli.command {
-        Some(Commands::Simulate(args)) => kedatui::sim::cli::run(args),
-        Some(Commands::Send(args)) => kedatui::servicebus::cli::run_send(args),
-        Some(Commands::Queue(args)) => kedatui::servicebus::cli::run_queue(args),
-        Some(Commands::Purge(args)) => kedatui::servicebus::cli::run_purge(args),
+        Some(Commands::Simulate(args)) => kedatui::commands::simulate::run(args),
+        Some(Commands::Send(args)) => kedatui::commands::send::run_send(args),
+        Some(Commands::Queue(args)) => kedatui::commands::queue::run_queue(args),
+        Some(Commands::Purge(args)) => kedatui::commands::purge::run_purge(args),
         Some(Commands::Replay(_)) if cli.console.presenter.record.is_some() => {
             eprintln!("kedatui: --record cannot record a replay; replay the recording itself");
             return ExitCode::from(kedatui::tui::BAD_INPUT);
         }
         Some(Commands::Replay(args)) => kedatui::tui::replay(args),
-        Some(Commands::Doctor(args)) => kedatui::kube::doctor::run_doctor(args),
+        Some(Commands::Doctor(args)) => kedatui::commands::doctor::run_doctor(args),
         Some(Commands::Lab(args)) => kedatui::lab::run_headless(args),
         Some(Commands::Config(args)) => kedatui::config::run(args, &resolved),
         Some(Commands::Completions(args)) => kedatui::config::shell::run_completions(args),

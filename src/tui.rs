@@ -18,17 +18,18 @@ use ratatui::DefaultTerminal;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use crate::app::{App, AppConfig, MAX_BURST, Mode, parse_burst_size};
+use crate::app::{App, AppConfig, Mode};
+use crate::args::servicebus::ServiceBusEnv;
+use crate::args::sim::SimArgs;
 use crate::event::{Command, Event};
+use crate::parse::{BurstSizes, parse_bursts, parse_trickle, parse_warp};
 use crate::presenter::{PresenterCommand, PresenterEvent};
 use crate::record::replay::{self, ReplayArgs, ReplayCursor};
 use crate::record::{RecordFile, Recorder, Recording};
-use crate::servicebus::cli::ServiceBusEnv;
-use crate::sim::SimConfig;
-use crate::sim::cli::SimArgs;
-use crate::sim::fallback::FallbackSeed;
 use crate::source::live::{self, Setup};
 use crate::source::{self, Sources, sim::SimDriver};
+use kedatui_core::sim::SimConfig;
+use kedatui_core::sim::fallback::FallbackSeed;
 
 /// Exit code for bad input (flags, config), before the terminal is touched.
 pub use kedatui_servicebus::EXIT_BAD_INPUT as BAD_INPUT;
@@ -39,7 +40,7 @@ pub struct ConsoleArgs {
     #[arg(long, value_name = "N,N,...", default_value = "10,100,500,1000,5000", value_parser = parse_bursts)]
     pub bursts: BurstSizes,
     /// Rate of the steady trickle `t` toggles: `5/s`, `30/m` or a plain number per second.
-    #[arg(long, value_name = "RATE", default_value = "5/s", value_parser = parse_rate)]
+    #[arg(long, value_name = "RATE", default_value = "5/s", value_parser = parse_trickle)]
     pub trickle: f64,
     /// Initial time warp of the simulator (1 = real time; up to 1000).
     #[arg(long, value_name = "N", default_value = "1", value_parser = parse_warp)]
@@ -55,10 +56,10 @@ pub struct ConsoleArgs {
     pub scaledobject_file: Option<std::path::PathBuf>,
     /// Live Service Bus connection: live mode when one is configured.
     #[command(flatten)]
-    pub servicebus: crate::servicebus::cli::ServiceBusArgs,
+    pub servicebus: crate::args::servicebus::ServiceBusArgs,
     /// Live cluster to watch.
     #[command(flatten)]
-    pub cluster: crate::kube::cli::ClusterArgs,
+    pub cluster: crate::args::cluster::ClusterArgs,
     /// Run the simulator even when a Service Bus connection is configured.
     #[arg(long = "sim")]
     pub force_simulator: bool,
@@ -73,82 +74,6 @@ pub struct ConsoleArgs {
     pub lab_flags: crate::lab::LabFlags,
 }
 
-/// `--bursts`: the sizes behind keys 1-9.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BurstSizes(pub Vec<u64>);
-
-pub fn parse_bursts(text: &str) -> Result<BurstSizes, String> {
-    let sizes = text
-        .split(',')
-        .enumerate()
-        .map(|(i, part)| {
-            parse_burst_size(part).map_err(|e| format!("burst {} ({:?}): {e}", i + 1, part.trim()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    if sizes.len() > 9 {
-        return Err(format!("at most 9 bursts (keys 1-9), got {}", sizes.len()));
-    }
-    Ok(BurstSizes(sizes))
-}
-
-/// The slowest trickle `--trickle` takes.
-const MIN_TRICKLE_PER_SECOND: f64 = 0.01;
-
-/// `--trickle`: `5/s`, `0.5/s`, `30/m`, `120/min` or `5`.
-pub fn parse_rate(text: &str) -> Result<f64, String> {
-    let t = text.trim();
-    let (number, per) = match t.split_once('/') {
-        Some((n, "s" | "sec")) => (n, 1.0),
-        Some((n, "m" | "min")) => (n, 60.0),
-        Some((_, unit)) => {
-            return Err(format!(
-                "unknown rate unit {unit:?}: write it like 5/s or 30/m"
-            ));
-        }
-        None => (t, 1.0),
-    };
-    let value: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("invalid rate {text:?}: write it like 5/s or 30/m"))?;
-    let per_second = value / per;
-    if !per_second.is_finite() || per_second <= 0.0 {
-        return Err(format!("invalid rate {text:?}: it must be more than 0"));
-    }
-    if per_second > MAX_BURST as f64 {
-        return Err(format!("invalid rate {text:?}: at most {MAX_BURST}/s"));
-    }
-    // Below this the "next message" would be hours away (and a tiny rate's interval overflows).
-    if per_second < MIN_TRICKLE_PER_SECOND {
-        return Err(format!(
-            "invalid rate {text:?}: at least {MIN_TRICKLE_PER_SECOND}/s (0.6/m)"
-        ));
-    }
-    Ok(per_second)
-}
-
-/// The slowest warp `--warp` takes: the header shows one decimal (a smaller one read `×0`).
-pub const MIN_WARP: f64 = 0.1;
-
-/// `--warp`: a factor from 0.1 up to 1000.
-pub fn parse_warp(text: &str) -> Result<f64, String> {
-    let w: f64 = text
-        .trim()
-        .trim_start_matches(['x', '×'])
-        .parse()
-        .map_err(|_| format!("invalid warp {text:?}: a number like 1, 10 or 0.5"))?;
-    if !w.is_finite() || w <= 0.0 || w > source::sim::MAX_WARP {
-        return Err(format!(
-            "invalid warp {text:?}: it must be more than 0 and at most {}",
-            source::sim::MAX_WARP
-        ));
-    }
-    if w < MIN_WARP {
-        return Err(format!("invalid warp {text:?}: at least {MIN_WARP}"));
-    }
-    Ok(w)
-}
-
 /// A recording's settings pass the checks of the flags that set them, so a hand-edited or
 /// damaged header cannot start a replay no console flag would allow (no burst keys, 12 of them,
 /// a negative warp).
@@ -160,7 +85,7 @@ pub fn check_recorded_config(config: &AppConfig) -> Result<(), String> {
     parse_bursts(&bursts.join(",")).map_err(|e| format!("its header's bursts: {e}"))?;
     // `{:?}` keeps an exponent (1e308), which the parsers read back.
     parse_warp(&format!("{:?}", config.warp)).map_err(|e| format!("its header's warp: {e}"))?;
-    parse_rate(&format!("{:?}/s", config.trickle_per_second))
+    parse_trickle(&format!("{:?}/s", config.trickle_per_second))
         .map_err(|e| format!("its header's trickle_per_second: {e}"))?;
     Ok(())
 }
@@ -235,7 +160,7 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
     };
     let (servicebus_args, servicebus_env, cluster_args) = match &lab {
         Some(lab) => (
-            crate::servicebus::cli::ServiceBusArgs {
+            crate::args::servicebus::ServiceBusArgs {
                 connection_string_file: None,
                 manage_connection_string_file: None,
                 management_url: Some(lab.management_url.clone()),
@@ -245,7 +170,7 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
                 connection_string: Some(lab.send_connection.clone()),
                 manage_connection_string: Some(lab.manage_connection.clone()),
             },
-            crate::kube::ClusterArgs {
+            crate::args::cluster::ClusterArgs {
                 kubeconfig: Some(lab.kubeconfig.clone()),
                 // The loopback API server's kubeconfig has one context; yours keeps --context.
                 context: if lab.in_process_api {
@@ -367,7 +292,7 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
         }
         match setup {
             Setup::Simulator => {
-                let world = crate::sim::World::new(sim_config, seed, started_at);
+                let world = kedatui_core::sim::World::new(sim_config, seed, started_at);
                 let (commands, task) = source::sim::spawn(SimDriver::new(world, warp), tx);
                 sources.add("simulator", source::simulator_accepts, commands, Some(task));
             }
@@ -805,54 +730,6 @@ mod tests {
         assert_eq!(err.exit_code(), 2, "bad input exits 2");
     }
 
-    #[test]
-    fn bursts_flag_table() {
-        let cases: &[(&str, Result<&[u64], &str>)] = &[
-            ("10,100,500,1000,5000", Ok(&[10, 100, 500, 1000, 5000])),
-            ("10, 50", Ok(&[10, 50])),
-            ("7", Ok(&[7])),
-            ("1,2,3,4,5,6,7,8,9", Ok(&[1, 2, 3, 4, 5, 6, 7, 8, 9])),
-            ("1,2,3,4,5,6,7,8,9,10", Err("at most 9 bursts")),
-            ("10,,50", Err("burst 2")),
-            ("10,0", Err("at least 1 message")),
-            ("10,abc", Err("not a whole number")),
-            ("2000000", Err("at most 1 000 000")),
-        ];
-        for (input, want) in cases {
-            match (parse_bursts(input), want) {
-                (Ok(got), Ok(w)) => assert_eq!(got.0, *w, "{input}"),
-                (Err(e), Err(w)) => assert!(e.contains(w), "{input}: {e}"),
-                (got, want) => panic!("{input}: got {got:?}, want {want:?}"),
-            }
-        }
-    }
-
-    #[test]
-    fn trickle_flag_table() {
-        let cases: &[(&str, Result<f64, &str>)] = &[
-            ("5/s", Ok(5.0)),
-            ("0.5/s", Ok(0.5)),
-            ("30/m", Ok(0.5)),
-            ("120/min", Ok(2.0)),
-            ("7", Ok(7.0)),
-            ("0/s", Err("more than 0")),
-            ("-1/s", Err("more than 0")),
-            ("5/h", Err("unknown rate unit")),
-            ("fast", Err("write it like 5/s")),
-            ("2000000/s", Err("at most")),
-            ("1e-300/s", Err("at least 0.01/s")),
-            ("0.5/m", Err("at least")),
-            ("0.6/m", Ok(0.01)),
-        ];
-        for (input, want) in cases {
-            match (parse_rate(input), want) {
-                (Ok(got), Ok(w)) => assert!((got - w).abs() < 1e-9, "{input}: {got}"),
-                (Err(e), Err(w)) => assert!(e.contains(w), "{input}: {e}"),
-                (got, want) => panic!("{input}: got {got:?}, want {want:?}"),
-            }
-        }
-    }
-
     /// #19 item 10: a header is checked like the flags; the recorder's own headers pass.
     #[test]
     fn recorded_settings_are_checked_like_the_flags() {
@@ -905,31 +782,6 @@ mod tests {
         for (config, want) in cases {
             let err = check_recorded_config(&config).expect_err(want);
             assert!(err.contains(want), "{want}: {err}");
-        }
-    }
-
-    #[test]
-    fn warp_flag_table() {
-        let cases: &[(&str, Result<f64, &str>)] = &[
-            ("1", Ok(1.0)),
-            ("10", Ok(10.0)),
-            ("x20", Ok(20.0)),
-            ("0.5", Ok(0.5)),
-            ("1000", Ok(1000.0)),
-            ("0", Err("more than 0")),
-            ("1001", Err("at most 1000")),
-            ("NaN", Err("more than 0")),
-            ("fast", Err("a number")),
-            ("0.1", Ok(0.1)),
-            ("1e-300", Err("at least 0.1")),
-            ("0.04", Err("at least 0.1")),
-        ];
-        for (input, want) in cases {
-            match (parse_warp(input), want) {
-                (Ok(got), Ok(w)) => assert_eq!(got, *w, "{input}"),
-                (Err(e), Err(w)) => assert!(e.contains(w), "{input}: {e}"),
-                (got, want) => panic!("{input}: got {got:?}, want {want:?}"),
-            }
         }
     }
 }

@@ -1,5 +1,5 @@
 //! One duration syntax for every flag: `--cooldown`, `--count-interval`, `--burst AT:…` and the
-//! rest share `kedatui::duration::parse_duration`, where a bare number means seconds (as in a
+//! rest share `kedatui_core::duration::parse_duration`, where a bare number means seconds (as in a
 //! ScaledObject's `cooldownPeriod: 300`).
 
 use std::time::Duration;
@@ -73,7 +73,7 @@ fn the_same_text_is_refused_the_same_way_everywhere() {
                 .to_string()
         })
         .collect();
-        let reason = kedatui::duration::parse_duration(bad)
+        let reason = kedatui_core::duration::parse_duration(bad)
             .unwrap_err()
             .to_string();
         for e in &errors {

@@ -1042,11 +1042,11 @@ fn drain_rate_follows_the_counts_for_messages_sent_from_another_terminal() {
         .enable_all()
         .build()
         .unwrap();
-    let cs = kedatui::servicebus::connection::parse(&bus.connection_string()).unwrap();
+    let cs = kedatui_servicebus::connection::parse(&bus.connection_string()).unwrap();
     let mut client = rt
-        .block_on(kedatui::servicebus::client::connect(
+        .block_on(kedatui_servicebus::client::connect(
             &cs,
-            kedatui::servicebus::client::retry_options(),
+            kedatui_servicebus::client::retry_options(),
         ))
         .unwrap();
     let mut receiver = rt

@@ -221,7 +221,7 @@ fn doctor_checks_the_roles_and_spells_out_the_fix() {
             .find(|c| c["name"] == name)
             .unwrap_or_else(|| panic!("{name} in {report}"))
     };
-    let signed = find(kedatui::kube::doctor::names::CONNECTION_STRING);
+    let signed = find(kedatui::commands::doctor::names::CONNECTION_STRING);
     assert_eq!(signed["outcome"], "pass", "{signed}");
     assert!(
         signed["detail"]
@@ -230,8 +230,11 @@ fn doctor_checks_the_roles_and_spells_out_the_fix() {
             .contains("Entra: ana@contoso.com"),
         "{signed}"
     );
-    assert_eq!(find(kedatui::kube::doctor::names::SEND)["outcome"], "pass");
-    let counts = find(kedatui::kube::doctor::names::MANAGE);
+    assert_eq!(
+        find(kedatui::commands::doctor::names::SEND)["outcome"],
+        "pass"
+    );
+    let counts = find(kedatui::commands::doctor::names::MANAGE);
     assert_eq!(counts["outcome"], "fail", "{counts}");
     let fix = counts["fix"].as_str().unwrap();
     assert!(

@@ -7,8 +7,8 @@
 
 use std::time::Duration;
 
-use kedatui::servicebus::cli::{ServiceBusArgs, ServiceBusEnv};
-use kedatui::servicebus::sender::{BurstSpec, LiveSender};
+use kedatui::args::servicebus::{ServiceBusArgs, ServiceBusEnv};
+use kedatui_core::servicebus::sender::{BurstSpec, LiveSender};
 use serde_json::json;
 use testkit::fake_az::FakeAz;
 use testkit::servicebus::entra::{AUDIENCE, mint};

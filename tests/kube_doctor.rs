@@ -5,8 +5,8 @@ mod common;
 
 use std::process::Command;
 
-use kedatui::kube::ClusterArgs;
-use kedatui::kube::doctor::{Check, Outcome, cluster_checks, names};
+use kedatui::args::cluster::ClusterArgs;
+use kedatui::commands::doctor::{Check, Outcome, cluster_checks, names};
 use serde_json::json;
 use testkit::kube::demo;
 use testkit::kube::{DEPLOYMENTS, FakeApiServer, HPAS, NAMESPACES, Options, SCALED_OBJECTS};
@@ -276,8 +276,8 @@ async fn the_binary_exits_non_zero_and_prints_json() {
 
 // ---- the Service Bus side, against the loopback Service Bus ----
 
-use kedatui::kube::doctor::servicebus_checks;
-use kedatui::servicebus::cli::ServiceBusArgs;
+use kedatui::args::servicebus::ServiceBusArgs;
+use kedatui::commands::doctor::servicebus_checks;
 use testkit::servicebus::{FakeServiceBus, FakeServiceBusOptions, Rights, SasRule, random_key};
 
 /// (case, connection string, queue, outcomes of [parse, send, manage], a word of each failure's fix)
@@ -500,7 +500,7 @@ async fn the_binary_exits_zero_when_both_sides_are_green() {
 /// Manage fails the counts check with a fix naming the variable.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_counts_check_uses_the_manage_connection_string() {
-    use kedatui::servicebus::cli::ServiceBusEnv;
+    use kedatui::args::servicebus::ServiceBusEnv;
     let bus = bus_with_policies();
     let env = |manage: &str| ServiceBusEnv {
         connection_string: Some(bus.connection_string_for("sender")),
@@ -859,7 +859,7 @@ async fn an_unserved_resource_is_404_everywhere_and_absent_from_discovery() {
 /// "retry" that cannot help.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_not_served_is_a_warning_not_a_failure() {
-    use kedatui::kube::doctor::Report;
+    use kedatui::commands::doctor::Report;
     let server = seeded().await;
     server.set_served("events", false);
     let dir = tempfile::tempdir().unwrap();

@@ -8,8 +8,9 @@ mod kube_support;
 
 use std::time::{Duration, Instant};
 
+use kedatui::args::cluster::ClusterArgs;
 use kedatui::event::{ErrorKind, Event, Health, SourceEvent, SourceKind};
-use kedatui::kube::{ClusterArgs, run_cluster_source};
+use kedatui_core::kube::run_cluster_source;
 use kube_support::{Harness, names as pod_names, server};
 use testkit::kube::PODS;
 use testkit::kube::demo;

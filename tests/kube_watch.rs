@@ -7,7 +7,7 @@ mod kube_support;
 use std::time::{Duration, Instant};
 
 use kedatui::event::{ErrorKind, Health, SourceEvent};
-use kedatui::model::{EventType, names};
+use kedatui_core::model::{EventType, names};
 use kube_support::{Harness, find, names as pod_names, server};
 use serde_json::json;
 use testkit::kube::demo::{self, PodStage};

@@ -751,11 +751,11 @@ fn headless_lab_writes_the_hpa_behavior_it_plays() {
         "{so:#}"
     );
     // What the console makes of it.
-    let typed: kedatui::crd::ScaledObject = serde_json::from_value(so).unwrap();
-    let view = kedatui::kube::rows::scaled_object_view(&typed);
+    let typed: kedatui_core::crd::ScaledObject = serde_json::from_value(so).unwrap();
+    let view = kedatui_core::kube::rows::scaled_object_view(&typed);
     assert_eq!(
         view.hpa_behavior,
-        kedatui::model::HpaBehaviorKind::Configured
+        kedatui_core::model::HpaBehaviorKind::Configured
     );
     lab.type_line("quit");
     let (ok, printed, _) = lab.wait_exit();

@@ -433,3 +433,102 @@ fn the_cores_command_names_no_console_concept() {
     let with = "pub enum Command {\n    Purge,\n    Presenter(PresenterCommand),\n}\n";
     assert_eq!(console_words_in_command(with), ["Presenter"]);
 }
+
+/// The console crate's layers, as `src/lib.rs` documents them: a module names only modules of
+/// its own layer or the ones before it.
+const CONSOLE_LAYERS: &[&[&str]] = &[
+    &["format", "parse", "terminal", "logging"],
+    &["args"],
+    &["event", "presenter"],
+    &["source", "lab"],
+    &["app"],
+    &["ui", "record"],
+    &["commands"],
+    &["tui", "cli", "config"],
+];
+
+/// Each upward import under `root` as `file: crate::module`.
+fn upward_imports(root: &Path, layers: &[&[&str]]) -> Vec<String> {
+    let mut offending = Vec::new();
+    for (layer, modules) in layers.iter().enumerate() {
+        let above: Vec<&str> = layers[layer + 1..]
+            .iter()
+            .flat_map(|m| m.iter().copied())
+            .collect();
+        for module in *modules {
+            let dir = root.join(module);
+            let files = if dir.is_dir() {
+                sources(&dir)
+            } else {
+                let path = root.join(format!("{module}.rs"));
+                let text = std::fs::read_to_string(&path).unwrap();
+                let code: String = text
+                    .lines()
+                    .map(|l| l.find("//").map_or(l, |i| &l[..i]))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                vec![(path, code)]
+            };
+            for (path, code) in files {
+                // A module's unit tests may drive it from above (the simulator's through the App):
+                // they are not part of the layer a build links.
+                let code = code.split("#[cfg(test)]\nmod tests").next().unwrap_or("");
+                for name in named_modules(code, &above) {
+                    offending.push(format!("{}: {name}", path.display()));
+                }
+            }
+        }
+    }
+    offending
+}
+
+#[test]
+fn nothing_in_the_console_imports_a_layer_above_it() {
+    let src = root().join("src");
+    // Every module lib.rs declares has its layer here, so a new one cannot slip past.
+    let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
+    let declared: Vec<&str> = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("pub mod "))
+        .map(|l| l.trim_end_matches(';'))
+        .collect();
+    let layered: Vec<&str> = CONSOLE_LAYERS
+        .iter()
+        .flat_map(|m| m.iter().copied())
+        .collect();
+    for module in &declared {
+        assert!(
+            layered.contains(module),
+            "src/lib.rs declares `{module}`, which has no layer"
+        );
+    }
+    let offending = upward_imports(&src, CONSOLE_LAYERS);
+    assert!(offending.is_empty(), "upward imports: {offending:#?}");
+    // The old re-export shims are gone: `World` has one home, `kedatui_core::sim`.
+    for shim in ["sim", "kube", "servicebus"] {
+        assert!(
+            !src.join(shim).exists() && !src.join(format!("{shim}.rs")).exists(),
+            "src/{shim} is back"
+        );
+    }
+    assert!(
+        !lib.contains("pub use kedatui_core"),
+        "lib.rs re-exports the core again"
+    );
+}
+
+#[test]
+fn the_layer_check_sees_an_upward_import() {
+    let dir = std::env::temp_dir().join(format!("kedatui-layers-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("low")).unwrap();
+    std::fs::write(dir.join("low/mod.rs"), "use crate::{high::Thing, low};\n").unwrap();
+    std::fs::write(
+        dir.join("high.rs"),
+        "use crate::low::X; // crate::nothing\n",
+    )
+    .unwrap();
+    let found = upward_imports(&dir, &[&["low"], &["high"]]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].ends_with("low/mod.rs: crate::high"), "{found:?}");
+}

@@ -10,8 +10,8 @@ use std::time::Duration;
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent};
 use kedatui::app::{App, AppConfig, Mode, SourceKindKey};
 use kedatui::event::{Event, Health};
-use kedatui::servicebus::{ServiceBusConfig, connection};
 use kedatui::source::Sources;
+use kedatui_core::servicebus::{ServiceBusConfig, connection};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use testkit::proxy::TcpProxy;
@@ -44,7 +44,7 @@ impl Rig {
         cfg.management_url = bus.management_url().parse().unwrap();
         cfg.count_interval = Duration::from_millis(100);
         let (tx, events) = kedatui::source::live::world_channel();
-        let commands = kedatui::servicebus::source::spawn_queue_source(cfg, tx).unwrap();
+        let commands = kedatui_core::servicebus::source::spawn_queue_source(cfg, tx).unwrap();
         let mut sources = Sources::default();
         sources.add(
             "servicebus",
@@ -254,5 +254,5 @@ async fn after_a_failed_burst_the_header_turns_ok_when_the_network_does() {
 
 /// `12345` → `12 345`, as the console prints counts.
 fn group(n: u64) -> String {
-    kedatui::app::format::group_thousands(n)
+    kedatui::format::group_thousands(n)
 }

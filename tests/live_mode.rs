@@ -10,12 +10,12 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use kedatui::app::{App, AppConfig, Mode, SourceKindKey};
+use kedatui::args::cluster::ClusterArgs;
+use kedatui::args::servicebus::ServiceBusArgs;
 use kedatui::event::{ErrorKind, Event, Health};
-use kedatui::kube::ClusterArgs;
-use kedatui::servicebus::cli::ServiceBusArgs;
-use kedatui::sim::SimConfig;
 use kedatui::source::Sources;
 use kedatui::source::live::{self, LiveConfig, Setup};
+use kedatui_core::sim::SimConfig;
 use testkit::kube::demo::{self, PodStage};
 use testkit::kube::{FakeApiServer, Options};
 use testkit::servicebus::{FakeServiceBus, FakeServiceBusOptions};

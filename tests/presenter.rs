@@ -16,8 +16,8 @@ use kedatui::event::Event;
 use kedatui::presenter::{PresenterEvent, ReplayControl, ThemeKind};
 use kedatui::record::replay::ReplayCursor;
 use kedatui::record::{self, Recorder};
-use kedatui::sim::{SimConfig, World};
 use kedatui::source::sim::SimDriver;
+use kedatui_core::sim::{SimConfig, World};
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 

@@ -13,11 +13,11 @@ use crossterm::event::Event as TermEvent;
 use jiff::Timestamp;
 use kedatui::app::{App, AppConfig, Mode};
 use kedatui::event::{Event, Health, SendProgress, SourceEvent, SourceKind};
-use kedatui::model::{QueueCounts, QueueSample};
 use kedatui::presenter::ThemeKind;
-use kedatui::sim::{SimConfig, World};
 use kedatui::source::sim::SimDriver;
 use kedatui::ui::Panels;
+use kedatui_core::model::{QueueCounts, QueueSample};
+use kedatui_core::sim::{SimConfig, World};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
@@ -323,13 +323,13 @@ fn event_and_error_texts_keep_their_point() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let connection = kedatui::servicebus::connection::parse(&format!(
+    let connection = kedatui_servicebus::connection::parse(&format!(
         "Endpoint=sb://127.0.0.1:{port};SharedAccessKeyName=k;SharedAccessKey=a2V5;UseDevelopmentEmulator=true"
     ))
     .unwrap();
     let url = format!("http://127.0.0.1:{port}/").parse().unwrap();
     let probe =
-        kedatui::servicebus::counts::CountProbe::new(connection, &url, "kedaqueue").unwrap();
+        kedatui_core::servicebus::counts::CountProbe::new(connection, &url, "kedaqueue").unwrap();
     let err = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -702,7 +702,7 @@ fn demo_cycle() -> (jiff::SignedDuration, jiff::SignedDuration, u32) {
 /// the whole cycle and between the HPA's decisions.
 #[test]
 fn the_pace_table_matches_the_simulator() {
-    use kedatui::app::format::short_duration;
+    use kedatui::format::short_duration;
     let (to_peak, total, peak) = demo_cycle();
     assert_eq!(peak, 20, "the demo cycle reaches maxReplicaCount");
     let sync = SimConfig::demo().hpa_sync_period;

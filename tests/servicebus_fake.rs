@@ -7,7 +7,7 @@ use azservicebus::{
     CreateMessageBatchOptions, ServiceBusMessage, ServiceBusReceiveMode, ServiceBusReceiverOptions,
     ServiceBusSenderOptions,
 };
-use kedatui::servicebus::{client, connection};
+use kedatui_core::servicebus::{client, connection};
 use testkit::servicebus::{FakeServiceBus, FakeServiceBusOptions};
 
 fn start(opts: FakeServiceBusOptions) -> FakeServiceBus {

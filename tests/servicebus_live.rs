@@ -7,8 +7,8 @@ use kedatui::event::WorldCommand as Command;
 use kedatui::event::{
     ErrorKind, Event, Health, PurgeProgress, SendProgress, SourceError, SourceEvent,
 };
-use kedatui::servicebus::counts::MANAGE_RIGHTS;
-use kedatui::servicebus::{
+use kedatui_core::servicebus::counts::MANAGE_RIGHTS;
+use kedatui_core::servicebus::{
     ServiceBusConfig, check_manage_rights, check_send_rights, connection, spawn_queue_source,
 };
 use testkit::servicebus::{FakeServiceBus, FakeServiceBusOptions, Rights, SasRule, random_key};
@@ -333,7 +333,7 @@ async fn bursts_queue_up_cancel_and_trickle() {
 /// purge drains with it. Without it, the same Send policy shows the Manage-rights message.
 #[tokio::test]
 async fn send_only_policy_with_a_manage_string_for_counts() {
-    use kedatui::servicebus::cli::{ServiceBusArgs, ServiceBusEnv};
+    use kedatui::args::servicebus::{ServiceBusArgs, ServiceBusEnv};
     let rule = |name: &str, rights| SasRule {
         name: name.into(),
         key: random_key(),

@@ -7,9 +7,11 @@ use std::time::Duration;
 
 use kedatui::app::{App, AppConfig, Mode};
 use kedatui::event::{ErrorKind, Event, Health, SourceError, SourceEvent, SourceKind};
-use kedatui::servicebus::counts::{MANAGE_RIGHTS, needs_manage};
-use kedatui::servicebus::errors::KEY_REFUSED;
-use kedatui::servicebus::{ServiceBusConfig, check_manage_rights, check_send_rights, connection};
+use kedatui_core::servicebus::counts::{MANAGE_RIGHTS, needs_manage};
+use kedatui_core::servicebus::{
+    ServiceBusConfig, check_manage_rights, check_send_rights, connection,
+};
+use kedatui_servicebus::errors::KEY_REFUSED;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use testkit::servicebus::{FakeServiceBus, FakeServiceBusOptions, Rights, SasRule, random_key};

@@ -9,7 +9,7 @@ use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
 use kedatui::app::{App, AppConfig};
 use kedatui::event::{Event, SendProgress, SourceEvent};
-use kedatui::model::{
+use kedatui_core::model::{
     ClusterEvent, Condition, DeploymentView, EventType, HpaDecision, HpaView, LimitReason, PodView,
     QueueCounts, QueueSample, ScaledObjectView, names,
 };

@@ -1,8 +1,8 @@
 //! yaml/ checked against the Kubernetes and KEDA types, and against each other, the scripts and
-//! kedatui's defaults (`kedatui::model::names`). The seed's three unwritten rules (target name,
+//! kedatui's defaults (`kedatui_core::model::names`). The seed's three unwritten rules (target name,
 //! Secret key name, one namespace) and the rest of issue 6's rules, each as a test.
 //!
-//! Unknown fields: k8s-openapi and `kedatui::crd` ignore fields they do not know, so each
+//! Unknown fields: k8s-openapi and `kedatui_core::crd` ignore fields they do not know, so each
 //! document is parsed, re-serialised, and every field of the original must come back unchanged.
 //! The overlays' JSON patches are applied here (add/remove/replace) and their results checked the
 //! same way, so the workload-identity variant is validated as KEDA would receive it.
@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Container, Namespace, Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
-use kedatui::crd::{ScaledJob, ScaledObject, TriggerAuthentication};
-use kedatui::model::names;
+use kedatui_core::crd::{ScaledJob, ScaledObject, TriggerAuthentication};
+use kedatui_core::model::names;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -956,7 +956,7 @@ fn the_scaledjob_overlay_replaces_the_deployment_and_scaled_object() {
 
 #[test]
 fn the_simulator_loads_yaml_scaledobject_yaml_and_agrees_with_it() {
-    use kedatui::sim::{HpaBehavior, SimConfig};
+    use kedatui_core::sim::{HpaBehavior, SimConfig};
     let text = std::fs::read_to_string(repo().join("yaml/scaledobject.yaml")).unwrap();
     let c = SimConfig::from_scaled_object_yaml(&text, SimConfig::demo())
         .unwrap_or_else(|e| panic!("the simulator cannot load yaml/scaledobject.yaml: {e}"));

@@ -7,9 +7,9 @@
 
 use super::{App, Mode, Notice, NoticeLevel, TRICKLE_BURST};
 use crate::event::Health;
-use crate::sim::config::SimNames;
+use kedatui_core::sim::config::SimNames;
 /// Defined with the simulator, so the live sources can take it without importing the App.
-pub use crate::sim::fallback::FallbackSeed;
+pub use kedatui_core::sim::fallback::FallbackSeed;
 
 impl App {
     /// True when every live source reported so far is connected (and at least one has): then
@@ -89,9 +89,9 @@ mod tests {
     use super::*;
     use crate::app::AppConfig;
     use crate::event::{ErrorKind, Event, Health, SourceError, SourceEvent, SourceKind};
-    use crate::model::ScaledObjectView;
-    use crate::model::{DeploymentView, QueueCounts, QueueSample};
-    use crate::sim::SimConfig;
+    use kedatui_core::model::ScaledObjectView;
+    use kedatui_core::model::{DeploymentView, QueueCounts, QueueSample};
+    use kedatui_core::sim::SimConfig;
 
     fn key(c: char) -> Event {
         Event::Input(TermEvent::Key(KeyEvent::from(KeyCode::Char(c))))
@@ -259,7 +259,7 @@ mod tests {
             target_name: "kedasbreceiver".into(),
             queue_name: "kedaqueue".into(),
             idle_replicas: None,
-            hpa_behavior: crate::model::HpaBehaviorKind::Legacy,
+            hpa_behavior: kedatui_core::model::HpaBehaviorKind::Legacy,
             conditions: Vec::new(),
             last_active: None,
             last_poll: None,

@@ -6,7 +6,6 @@
 
 pub mod fallback;
 pub mod faults;
-pub mod format;
 pub mod history;
 pub mod keymap;
 pub mod layout;
@@ -23,19 +22,19 @@ use crate::event::{
     ClusterResource, Command, Event, Health, PurgeProgress, SendProgress, SourceEvent, SourceKind,
     WorldCommand,
 };
-use crate::model::{
-    ClusterEvent, DeploymentView, HpaView, PodView, QueueSample, ScaledObjectView, names,
-};
+use crate::format;
+use crate::parse::parse_burst_size;
 use crate::presenter::{KeyEcho, PresenterCommand, PresenterEvent, PresenterState, ReplayControl};
 use history::{History, Marker, MarkerKind};
+use kedatui_core::model::{
+    ClusterEvent, DeploymentView, HpaView, PodView, QueueSample, ScaledObjectView, names,
+};
 use keymap::{Action, Binding, KeyContext, KeyMapState, ReplayStatusKeys};
 use rates::{RateTracker, Rates};
 pub use summary::Summary;
 
 /// Burst sizes of keys `1`–`5` unless `--bursts` says otherwise.
 pub const DEFAULT_BURSTS: [u64; 5] = [10, 100, 500, 1000, 5000];
-/// The largest burst the `b` prompt and `--bursts` accept.
-pub const MAX_BURST: u64 = 1_000_000;
 pub use crate::event::TRICKLE_BURST;
 /// How many cluster events are kept for the events panel.
 pub const EVENTS_KEPT: usize = 500;
@@ -1220,35 +1219,6 @@ pub fn prompt_paste(text: &str) -> Option<String> {
         .try_for_each(|c| prompt_push(&mut out, c))
         .ok()
         .map(|()| out)
-}
-
-/// Validate a burst size typed at the `b` prompt or given to `--bursts`: digits with optional
-/// `_` separators and a `k` (×1 000) or `m` (×1 000 000) suffix. Errors never repeat the text.
-pub fn parse_burst_size(text: &str) -> Result<u64, String> {
-    let t = text.trim().replace('_', "");
-    if t.is_empty() {
-        return Err("type a number of messages".into());
-    }
-    let (digits, factor) = match t.char_indices().last() {
-        Some((i, 'k' | 'K')) => (&t[..i], 1_000),
-        Some((i, 'm' | 'M')) => (&t[..i], 1_000_000),
-        _ => (t.as_str(), 1),
-    };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
-        return Err("not a whole number of messages (digits, then k or m if you like)".into());
-    }
-    match digits
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(factor))
-    {
-        Some(0) => Err("a burst needs at least 1 message".into()),
-        Some(n) if n <= MAX_BURST => Ok(n),
-        _ => Err(format!(
-            "at most {} messages per burst",
-            format::group_thousands(MAX_BURST)
-        )),
-    }
 }
 
 #[cfg(test)]

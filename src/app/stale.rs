@@ -142,7 +142,7 @@ mod tests {
     use super::*;
     use crate::app::AppConfig;
     use crate::event::{Event, SourceError, SourceEvent, SourceKind};
-    use crate::model::{QueueCounts, QueueSample};
+    use kedatui_core::model::{QueueCounts, QueueSample};
 
     fn at(s: i64) -> Timestamp {
         Timestamp::from_second(1_800_000_000 + s).unwrap()

@@ -5,7 +5,7 @@ use std::fmt;
 use jiff::SignedDuration;
 
 use super::Mode;
-use super::format::{group_thousands, short_duration};
+use crate::format::{group_thousands, short_duration};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Summary {

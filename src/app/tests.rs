@@ -4,7 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::*;
 use crate::event::{ErrorKind, SourceError};
-use crate::model::{Condition, EventType, HpaBehaviorKind, QueueCounts};
+use kedatui_core::model::{Condition, EventType, HpaBehaviorKind, QueueCounts};
 
 fn t(s: i64) -> Timestamp {
     Timestamp::from_second(1_700_000_000 + s).unwrap()
@@ -675,7 +675,7 @@ fn pods_keep_first_seen_flash_and_sort_newest_first() {
 #[test]
 fn first_ready_pod_is_timed_from_the_message_that_activated_keda() {
     use crate::event::SendProgress;
-    use crate::model::{ClusterEvent, EventType};
+    use kedatui_core::model::{ClusterEvent, EventType};
     let send = |burst: u64, sent: u64, at: Timestamp| {
         Event::Source(SourceEvent::Send(SendProgress {
             burst,
@@ -1044,7 +1044,7 @@ fn lab_fault_keys_only_against_the_lab() {
 }
 
 fn keda_activated(at: Timestamp) -> Event {
-    use crate::model::ClusterEvent;
+    use kedatui_core::model::ClusterEvent;
     Event::Source(SourceEvent::ClusterEvent(ClusterEvent {
         at,
         type_: EventType::Normal,

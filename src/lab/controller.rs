@@ -1,6 +1,6 @@
 //! The lab's controllers: KEDA's scale loop, the HPA, the Deployment and ReplicaSet controllers
 //! and a kubelet, in one loop over real objects in a real API server (kube-rs). The decisions are
-//! the simulator's ([`crate::sim::loops`]): fed the broker's ActiveMessageCount from the
+//! the simulator's ([`kedatui_core::sim::loops`]): fed the broker's ActiveMessageCount from the
 //! management REST (as KEDA's azure-servicebus scaler reads it) and the pods the lab runs.
 //! The containers are real `receiver` processes ([`super::worker`]).
 
@@ -19,10 +19,10 @@ use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use super::pods::{self, LabPod, PodTemplate, Stage};
 use super::worker::{self, WorkerEnv, WorkerEvent};
 use super::{Fault, LabCommand, LabReport};
-use crate::crd::ScaledObject;
-use crate::servicebus::counts::CountProbe;
-use crate::sim::SimConfig;
-use crate::sim::loops::{self, HpaLoop, KedaLoop, to_nanos};
+use kedatui_core::crd::ScaledObject;
+use kedatui_core::servicebus::counts::CountProbe;
+use kedatui_core::sim::SimConfig;
+use kedatui_core::sim::loops::{self, HpaLoop, KedaLoop, to_nanos};
 
 /// How often the loop looks at the clock when nothing else wakes it.
 const TICK: Duration = Duration::from_millis(100);
@@ -199,7 +199,7 @@ impl Controller {
         let replica_set = format!(
             "{}-{}",
             config.names.deployment,
-            crate::sim::pods::template_hash(&mut rng)
+            kedatui_core::sim::pods::template_hash(&mut rng)
         );
         let (worker_tx, worker_rx) = mpsc::unbounded_channel();
         Self {
@@ -439,8 +439,8 @@ impl Controller {
         if live < self.spec_replicas {
             for _ in live..self.spec_replicas {
                 let name = loop {
-                    let suffix = crate::sim::pods::random_suffix(&mut self.rng);
-                    let name = format!("{rs}-{}", crate::sim::pods::suffix_text(suffix));
+                    let suffix = kedatui_core::sim::pods::random_suffix(&mut self.rng);
+                    let name = format!("{rs}-{}", kedatui_core::sim::pods::suffix_text(suffix));
                     if !self.pods.iter().any(|p| p.name == name) {
                         break name;
                     }

@@ -12,8 +12,8 @@ use kube::{Api, Client};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::crd::ScaledObject;
-use crate::sim::{HpaBehavior, SimConfig};
+use kedatui_core::crd::ScaledObject;
+use kedatui_core::sim::{HpaBehavior, SimConfig};
 
 /// `Ok(None)` when the API server does not serve the resource at all (the loopback one serves no
 /// nodes or leases): as good as none.

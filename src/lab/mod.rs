@@ -3,7 +3,7 @@
 //! Everything the console talks to speaks the real protocol: the loopback Service Bus (AMQP 1.0
 //! and management REST) and a Kubernetes API server (the loopback one, or any API server without
 //! nodes or controllers given by `--kubeconfig`). The cluster behaves by the simulator's rules:
-//! [`controller`] drives `crate::sim::loops` (KEDA's scale loop, the HPA) on the broker's real
+//! [`controller`] drives `kedatui_core::sim::loops` (KEDA's scale loop, the HPA) on the broker's real
 //! ActiveMessageCount and plays the Deployment and ReplicaSet controllers and the kubelet, whose
 //! containers are real `receiver` processes ([`worker`]). It is not KEDA: no scaler code, no
 //! metrics server, no admission webhooks.
@@ -24,11 +24,11 @@ use serde_json::{Map, json};
 use testkit::servicebus::{FakeCounts, FakeServiceBus, FakeServiceBusOptions, Rights, SasRule};
 use tokio::sync::mpsc::{self, UnboundedSender};
 
-use crate::duration::parse_duration;
-use crate::kube::ClusterArgs;
-use crate::servicebus::connection;
-use crate::servicebus::counts::CountProbe;
-use crate::sim::SimConfig;
+use crate::args::cluster::ClusterArgs;
+use kedatui_core::duration::parse_duration;
+use kedatui_core::servicebus::counts::CountProbe;
+use kedatui_core::sim::SimConfig;
+use kedatui_servicebus::connection;
 
 pub const SEND_RULE: &str = "kedatui-send";
 pub const LISTEN_RULE: &str = "receiver-listen";
@@ -65,7 +65,7 @@ pub struct LabArgs {
     pub flags: LabFlags,
     /// The simulator's settings (polling, cooldown, processing, pod timings, …).
     #[command(flatten)]
-    pub sim: crate::sim::cli::SimArgs,
+    pub sim: crate::args::sim::SimArgs,
     /// An API server without nodes or controllers to use instead of the loopback one
     /// (e.g. envtest's kube-apiserver + etcd).
     #[arg(long, value_name = "FILE")]
@@ -857,10 +857,10 @@ pub fn run_headless(args: LabArgs) -> color_eyre::Result<std::process::ExitCode>
     );
     banner.push_str(&format!(
         "settings: polling {} · cooldown {} · HPA sync {} · processing {} · max {}\n",
-        crate::app::format::short_duration(sim.polling_interval),
-        crate::app::format::short_duration(sim.cooldown_period),
-        crate::app::format::short_duration(args.flags.hpa_sync),
-        crate::app::format::short_duration(sim.processing_time),
+        crate::format::short_duration(sim.polling_interval),
+        crate::format::short_duration(sim.cooldown_period),
+        crate::format::short_duration(args.flags.hpa_sync),
+        crate::format::short_duration(sim.processing_time),
         sim.max_replicas
     ));
     if !lab.leftover_pods.is_empty() {

@@ -225,7 +225,9 @@ pub fn pod_status(pod: &LabPod, template: &PodTemplate, start: Timestamp) -> Val
             );
             let message = format!(
                 "back-off {} restarting failed container={} pod={}",
-                crate::kube::rows::human_duration(wait.round(jiff::Unit::Second).unwrap_or(wait)),
+                kedatui_core::kube::rows::human_duration(
+                    wait.round(jiff::Unit::Second).unwrap_or(wait)
+                ),
                 template.container,
                 pod.name
             );
@@ -239,7 +241,7 @@ pub fn pod_status(pod: &LabPod, template: &PodTemplate, start: Timestamp) -> Val
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kube::rows::pod_view;
+    use kedatui_core::kube::rows::pod_view;
 
     const S: i64 = 1_000_000_000;
 
@@ -256,7 +258,7 @@ mod tests {
     }
 
     /// The pod as kubectl would list it: STATUS and READY through the console's own kubectl
-    /// rules (`crate::kube::rows`), so the lab writes what a real kubelet's status would show.
+    /// rules (`kedatui_core::kube::rows`), so the lab writes what a real kubelet's status would show.
     fn listed(pod: &LabPod) -> (String, u32, u32) {
         let t = template();
         let start = Timestamp::from_second(1_800_000_000).unwrap();

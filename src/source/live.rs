@@ -8,12 +8,14 @@ use tokio::sync::mpsc::{self, UnboundedSender};
 
 use super::sim::SimDriver;
 use super::{Sources, clock, live_queue_accepts, simulator_accepts};
+use crate::args::cluster::ClusterArgs;
+use crate::args::servicebus::{ServiceBusArgs, ServiceBusEnv};
 use crate::event::{ErrorKind, Event, Health, SourceError, SourceEvent, SourceKind};
-use crate::kube::{ClusterArgs, ClusterConfig, run_cluster_source};
-use crate::servicebus::cli::{CONNECTION_STRING_ENV, ServiceBusArgs, ServiceBusEnv};
-use crate::servicebus::{ConnectionStringError, ServiceBusConfig, spawn_queue_source};
-use crate::sim::fallback::FallbackSeed;
-use crate::sim::{SimConfig, World};
+use kedatui_core::kube::{ClusterConfig, run_cluster_source};
+use kedatui_core::servicebus::CONNECTION_STRING_ENV;
+use kedatui_core::servicebus::{ConnectionStringError, ServiceBusConfig, spawn_queue_source};
+use kedatui_core::sim::fallback::FallbackSeed;
+use kedatui_core::sim::{SimConfig, World};
 
 /// Live mode's clock: often enough for the header clock and the pod flash.
 pub const WALL_TICK: Duration = Duration::from_millis(200);
@@ -25,8 +27,7 @@ pub enum Setup {
     Live(Box<LiveConfig>),
 }
 
-/// How long the console waits for the first Entra ID token (`az` can take a few seconds).
-pub const ENTRA_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(20);
+pub use crate::args::servicebus::ENTRA_SIGN_IN_TIMEOUT;
 
 /// The header's `Entra: <identity>` for a keyless connection (`None` with keys).
 pub fn sign_in_label(servicebus: &ServiceBusConfig) -> Option<String> {
@@ -135,8 +136,8 @@ pub fn check_lab_flags(
     servicebus: &ServiceBusArgs,
     env: &ServiceBusEnv,
 ) -> Result<(), SetupError> {
-    use crate::servicebus::cli::MANAGE_CONNECTION_STRING_ENV;
-    use crate::servicebus::entra::FULLY_QUALIFIED_NAMESPACE_ENV;
+    use kedatui_core::servicebus::MANAGE_CONNECTION_STRING_ENV;
+    use kedatui_servicebus::entra::FULLY_QUALIFIED_NAMESPACE_ENV;
     if force_simulator {
         return Err(SetupError(
             "--lab and --sim contradict each other: --lab watches the lab in live mode, --sim \
@@ -180,7 +181,7 @@ pub fn check_lab_flags(
 /// instead of the demo's: nothing connects, but the header reads as the speaker's own set-up.
 /// `--selector` has nothing to select in the simulator and is refused (exit 2).
 pub fn name_the_simulator(
-    names: &mut crate::sim::config::SimNames,
+    names: &mut kedatui_core::sim::config::SimNames,
     servicebus: &ServiceBusArgs,
     cluster: &ClusterArgs,
 ) -> Result<(), SetupError> {

@@ -12,15 +12,14 @@ use tokio::task::JoinHandle;
 
 use crate::event::WorldCommand as Command;
 use crate::event::{Event, PurgeProgress, SendProgress, SourceEvent, TRICKLE_BURST};
-use crate::sim::World;
+use kedatui_core::sim::World;
+
+pub use crate::parse::MAX_WARP;
 
 /// How often the world advances and reports (the redraw rate cap is the same 10 Hz).
 pub const FRAME: Duration = Duration::from_millis(100);
 /// A stalled process (suspended laptop, debugger) does not fast-forward more than this.
 const MAX_REAL_STEP: Duration = Duration::from_secs(1);
-/// The warp range `--warp` and `+`/`-` may use.
-pub const MAX_WARP: f64 = 1000.0;
-
 pub struct SimDriver {
     world: World,
     warp: f64,
@@ -78,7 +77,6 @@ impl SimDriver {
         events
     }
 
-    /// Carry out one command; report its effect at once (not at the next frame).
     /// A command of the console's: the world's are applied; the console's own (replay, lab
     /// faults) are none of the simulator's.
     pub fn apply_console(&mut self, command: crate::event::Command) -> Vec<Event> {
@@ -88,6 +86,7 @@ impl SimDriver {
         }
     }
 
+    /// Carry out one command; report its effect at once (not at the next frame).
     pub fn apply(&mut self, command: Command) -> Vec<Event> {
         let now = self.world.now();
         let mut events = match command {
@@ -130,7 +129,7 @@ impl SimDriver {
                     self.warp = warp.min(MAX_WARP);
                 }
                 vec![SourceEvent::Warp(self.warp)]
-            } // Not the simulator's (`simulator_accepts` does not route them here).
+            }
         };
         events.push(SourceEvent::Queue(self.world.queue_sample()));
         events.into_iter().map(Event::Source).collect()
@@ -203,7 +202,7 @@ mod tests {
     use jiff::Timestamp;
 
     use super::*;
-    use crate::sim::SimConfig;
+    use kedatui_core::sim::SimConfig;
 
     fn driver(warp: f64) -> SimDriver {
         let start = Timestamp::from_second(1_790_000_000).unwrap();
@@ -348,7 +347,7 @@ mod app_tests {
 
     use super::*;
     use crate::app::{App, AppConfig};
-    use crate::sim::SimConfig;
+    use kedatui_core::sim::SimConfig;
 
     #[test]
     fn the_app_sees_a_burst_through_the_driver() {

@@ -10,8 +10,8 @@ use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Widget};
 
 use super::theme;
 use crate::app::App;
-use crate::app::format::{group_thousands, kubectl_age};
 use crate::app::history::MarkerKind;
+use crate::format::{group_thousands, kubectl_age};
 use jiff::SignedDuration;
 
 /// The visible window.

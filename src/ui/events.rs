@@ -7,8 +7,8 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::theme;
 use crate::app::App;
-use crate::app::format::kubectl_age;
-use crate::model::EventType;
+use crate::format::kubectl_age;
+use kedatui_core::model::EventType;
 
 /// Continuation rows start under the reason, past the age column.
 const CONTINUATION_INDENT: usize = 6;

@@ -8,8 +8,8 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::theme;
 use crate::app::App;
-use crate::app::format::{group_thousands, rate, short_duration};
 use crate::app::stale::Freshness;
+use crate::format::{group_thousands, rate, short_duration};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let block = Block::new().borders(Borders::ALL).title(Span::styled(

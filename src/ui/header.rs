@@ -7,11 +7,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::theme;
-use crate::app::format::short_duration;
 use crate::app::keymap::format_factor;
 use crate::app::{App, Mode};
 use crate::event::Health;
-use crate::model::HpaBehaviorKind;
+use crate::format::short_duration;
+use kedatui_core::model::HpaBehaviorKind;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let mode = match app.config.mode {
@@ -59,7 +59,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 Span::styled(
                     format!(
                         " REPLAY {state} {} ×{} ",
-                        crate::app::format::replay_position(replay),
+                        crate::format::replay_position(replay.position_ms, replay.length_ms),
                         replay.speed
                     ),
                     Style::new().fg(Color::Black).bg(Color::Magenta).bold(),

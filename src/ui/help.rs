@@ -7,8 +7,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use super::theme;
 use crate::app::App;
-use crate::app::format::group_thousands;
 use crate::app::keymap::{Action, KeyContext};
+use crate::format::group_thousands;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let mut lines = Vec::new();

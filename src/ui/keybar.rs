@@ -6,9 +6,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::theme;
-use crate::app::format::group_thousands;
 use crate::app::keymap::{Action, Binding, KeyContext};
 use crate::app::{App, InputMode, NoticeLevel};
+use crate::format::group_thousands;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let context = app.key_context();

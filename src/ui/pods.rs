@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Cell, Row, Table, Widget};
 use super::theme;
 use crate::app::stale::Freshness;
 use crate::app::{App, PodRow};
-use crate::kubectl;
+use kedatui_core::kubectl;
 
 const STATUS_W: u16 = 17; // "ContainerCreating"
 const READY_W: u16 = 5;

@@ -9,8 +9,10 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::theme;
 use crate::app::App;
-use crate::app::format::short_duration;
-use crate::model::{HpaBehaviorKind, HpaDecision, HpaTolerance, LimitReason, ScaledObjectView};
+use crate::format::short_duration;
+use kedatui_core::model::{
+    HpaBehaviorKind, HpaDecision, HpaTolerance, LimitReason, ScaledObjectView,
+};
 
 /// One thing the panel can say, in decreasing detail; `priority` 0 is a section heading, kept
 /// at any size, higher numbers go first when rows run out.
@@ -531,7 +533,7 @@ pub fn hpa_steps(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Condition;
+    use kedatui_core::model::Condition;
 
     fn t(s: i64) -> Timestamp {
         Timestamp::from_second(1_700_000_000 + s).unwrap()

@@ -2,7 +2,7 @@
 //! this file by path).
 
 use jiff::SignedDuration;
-use kedatui::model::{HpaBehaviorKind, ScaledObjectView, names};
+use kedatui_core::model::{HpaBehaviorKind, ScaledObjectView, names};
 
 /// The demo's ScaledObject with the settings of yaml/scaledobject.yaml, before KEDA has reported
 /// conditions or polls: callers fill those in (and any setting they vary).

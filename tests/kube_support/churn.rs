@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use kedatui::event::SourceEvent;
-use kedatui::model::PodView;
+use kedatui_core::model::PodView;
 use serde_json::json;
 use testkit::kube::PODS;
 use testkit::kube::demo::{self, PodStage};

@@ -6,9 +6,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use kedatui::args::cluster::ClusterArgs;
 use kedatui::event::{Event, Health, SourceEvent, SourceKind};
-use kedatui::kube::{ClusterArgs, run_cluster_source};
-use kedatui::model::PodView;
+use kedatui_core::kube::run_cluster_source;
+use kedatui_core::model::PodView;
 use testkit::kube::{FakeApiServer, Options};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 

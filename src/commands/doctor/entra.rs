@@ -1,17 +1,17 @@
 //! `kedatui doctor` for a keyless (Entra ID) namespace: sign in, then the same two probes as
 //! with keys, each failure with the `az role assignment create …` that fixes it.
 
-use super::doctor_report::{Check, names};
-use crate::event::ErrorKind;
-use crate::servicebus::entra::{EntraAuth, ROLE_OWNER, ROLE_SENDER, role_fix};
-use crate::servicebus::{ServiceBusConfig, check_manage_rights, check_send_rights};
+use super::report::{Check, names};
+use kedatui_core::event::ErrorKind;
+use kedatui_core::servicebus::{ServiceBusConfig, check_manage_rights, check_send_rights};
+use kedatui_servicebus::entra::{EntraAuth, ROLE_OWNER, ROLE_SENDER, role_fix};
 
 /// The three Service Bus checks when `cfg` signs in with `auth`.
 pub async fn keyless_checks(cfg: &ServiceBusConfig, auth: &EntraAuth) -> Vec<Check> {
     let host = cfg.connection.host.as_str();
     let queue = cfg.queue.as_str();
     let signed_in =
-        tokio::time::timeout(crate::source::live::ENTRA_SIGN_IN_TIMEOUT, auth.token()).await;
+        tokio::time::timeout(crate::args::servicebus::ENTRA_SIGN_IN_TIMEOUT, auth.token()).await;
     let who = match signed_in {
         Ok(Ok(_)) => auth
             .identity()

@@ -6,9 +6,9 @@ use std::time::Duration;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 
-use super::watch::ClusterConfig;
-use crate::event::{ErrorKind, SourceError};
-use crate::model::names;
+use kedatui_core::event::{ErrorKind, SourceError};
+use kedatui_core::kube::watch::ClusterConfig;
+use kedatui_core::model::names;
 
 /// Which cluster and objects to watch (shared by the console and `doctor`).
 #[derive(Debug, Clone, clap::Args)]
@@ -39,7 +39,7 @@ pub const EXEC_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// `--exec-timeout`: a duration like every flag's, between 1 s and 30 min.
 pub fn parse_exec_timeout(text: &str) -> Result<Duration, String> {
-    let seconds = crate::duration::parse_duration(text)
+    let seconds = kedatui_core::duration::parse_duration(text)
         .map_err(|e| e.to_string())?
         .as_secs_f64();
     if !(1.0..=1800.0).contains(&seconds) {
@@ -77,7 +77,7 @@ fn inferred_kubeconfig_problem() -> Option<SourceError> {
 }
 
 fn shown(d: Duration) -> String {
-    crate::duration::format_duration(d.try_into().unwrap_or_default())
+    kedatui_core::duration::format_duration(d.try_into().unwrap_or_default())
 }
 
 /// After this long without a credential, say what kedatui is waiting for (the plugin's own

@@ -4,7 +4,7 @@ use jiff::SignedDuration;
 
 /// AGE exactly as `kubectl get pods` prints it (apimachinery `duration.HumanDuration`); the one
 /// definition lives with the other kubectl row rules.
-pub use crate::kubectl::human_duration as kubectl_age;
+pub use kedatui_core::kubectl::human_duration as kubectl_age;
 
 /// A compact duration for panels and the summary: `0s`, `45s`, `1m24s`, `2h05m`; tenths below 10 s.
 pub fn short_duration(d: SignedDuration) -> String {
@@ -45,9 +45,9 @@ pub fn rate(per_second: f64) -> String {
 }
 
 /// `12s / 1m40s` for the replay header.
-pub fn replay_position(status: &crate::event::ReplayStatus) -> String {
+pub fn replay_position(position_ms: u64, length_ms: u64) -> String {
     let f = |ms: u64| short_duration(SignedDuration::from_millis(ms as i64));
-    format!("{} / {}", f(status.position_ms), f(status.length_ms))
+    format!("{} / {}", f(position_ms), f(length_ms))
 }
 
 #[cfg(test)]

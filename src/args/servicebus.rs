@@ -1,18 +1,16 @@
-//! `kedatui send`, `kedatui queue`, `kedatui purge`, and the connection options the console shares.
+//! Where the Service Bus connection comes from: the flags and environment the console,
+//! `send`, `queue`, `purge` and `doctor` share.
 
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use kedatui_core::model::names;
+use kedatui_core::servicebus::{
+    CONNECTION_STRING_ENV, MANAGE_CONNECTION_STRING_ENV, ServiceBusConfig,
+};
+use kedatui_servicebus::connection::{self, ConnectionStringError};
 use url::Url;
-
-use super::ServiceBusConfig;
-use super::connection::{self, ConnectionStringError};
-use super::sender::{BurstReport, BurstSpec, LiveSender};
-use crate::model::names;
-
-pub use super::{CONNECTION_STRING_ENV, MANAGE_CONNECTION_STRING_ENV};
 
 /// The connection strings' environment variables, read once (tests pass their own).
 /// `Debug` never shows the values.
@@ -47,7 +45,11 @@ impl std::fmt::Debug for ServiceBusEnv {
 }
 
 /// Exit code for bad input (a malformed connection string, a bad flag value).
-pub use kedatui_servicebus::EXIT_BAD_INPUT;
+use kedatui_servicebus::EXIT_BAD_INPUT;
+
+/// How long the console and `doctor` wait for the first Entra ID token (`az` can take a few
+/// seconds).
+pub const ENTRA_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Where the Service Bus connection comes from (shared by the console and the headless commands).
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -62,7 +64,7 @@ pub struct ServiceBusArgs {
     /// Sign in with Microsoft Entra ID (Azure CLI, then Azure Developer CLI) instead of a
     /// connection string: NAME.servicebus.windows.net, or 127.0.0.1:PORT for a loopback broker
     /// (plain text).
-    #[arg(long, value_name = "NAMESPACE", env = super::entra::FULLY_QUALIFIED_NAMESPACE_ENV)]
+    #[arg(long, value_name = "NAMESPACE", env = kedatui_servicebus::entra::FULLY_QUALIFIED_NAMESPACE_ENV)]
     pub fully_qualified_namespace: Option<String>,
     /// The queue [default: the connection string's EntityPath, else kedaqueue].
     #[arg(long, value_name = "NAME", env = "SERVICEBUS_QUEUE")]
@@ -79,7 +81,7 @@ pub struct ServiceBusArgs {
 /// A duration like every flag's (`1s`, `500ms`, `1.5s`, `2m`, `2`: seconds); between 100 ms and
 /// 10 min.
 pub fn parse_interval(text: &str) -> Result<Duration, String> {
-    let seconds = crate::duration::parse_duration(text)
+    let seconds = kedatui_core::duration::parse_duration(text)
         .map_err(|e| e.to_string())?
         .as_secs_f64();
     if !(0.1..=600.0).contains(&seconds) {
@@ -88,28 +90,6 @@ pub fn parse_interval(text: &str) -> Result<Duration, String> {
         ));
     }
     Ok(Duration::from_secs_f64(seconds))
-}
-
-/// `200`, `200/s`, `600/m`: messages per second.
-pub fn parse_rate(text: &str) -> Result<f64, String> {
-    let t = text.trim();
-    let (number, per) = match t.split_once('/') {
-        Some((n, u)) => (n, u.trim()),
-        None => (t, "s"),
-    };
-    let value: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a rate (try 200 or 200/s)"))?;
-    let per_second = match per {
-        "s" | "sec" => value,
-        "m" | "min" => value / 60.0,
-        _ => return Err(format!("`{text}`: unknown unit `/{per}` (use /s or /m)")),
-    };
-    if !(per_second > 0.0 && per_second.is_finite()) {
-        return Err(format!("`{text}`: the rate must be positive"));
-    }
-    Ok(per_second)
 }
 
 impl ServiceBusArgs {
@@ -163,7 +143,7 @@ impl ServiceBusArgs {
             (Some(text), None) => Some(connection::parse(&text)?),
             (None, Some(namespace)) => Some(connection::keyless(
                 namespace,
-                super::entra::EntraAuth::developer_tools(),
+                kedatui_servicebus::entra::EntraAuth::developer_tools(),
             )?),
             (None, None) => None,
         };
@@ -238,7 +218,7 @@ impl ServiceBusArgs {
     }
 
     /// For the headless commands: a configuration, or the exit code 2 with a specific message.
-    fn require(&self) -> Result<ServiceBusConfig, ExitCode> {
+    pub fn require(&self) -> Result<ServiceBusConfig, ExitCode> {
         match self.resolve() {
             Ok(Some(cfg)) => Ok(cfg),
             Ok(None) => {
@@ -286,239 +266,10 @@ fn read_source(
     }
 }
 
-#[derive(Debug, clap::Args)]
-pub struct SendArgs {
-    #[command(flatten)]
-    pub servicebus: ServiceBusArgs,
-    /// How many messages to send: `10000`, `10_000` or `10k` (1 to 1 000 000, as a burst).
-    // The burst prompt's parser, so the same text means the same everywhere.
-    #[arg(long, short = 'n', value_name = "N", value_parser = crate::app::parse_burst_size)]
-    pub count: u64,
-    /// At most B messages per batch [default: as many as fit in the link's max-message-size].
-    #[arg(long, value_name = "B", value_parser = clap::value_parser!(u64).range(1..))]
-    pub batch_size: Option<u64>,
-    /// Limit the rate: `200`, `200/s`, `600/m` [default: as fast as the broker accepts].
-    #[arg(long, value_name = "R/s", value_parser = parse_rate)]
-    pub rate: Option<f64>,
-    /// Print the summary as JSON on stdout: {"sent","failed","elapsed_s","rate","error"}.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct QueueArgs {
-    #[command(flatten)]
-    pub servicebus: ServiceBusArgs,
-    /// Print the counts as JSON.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct PurgeArgs {
-    #[command(flatten)]
-    pub servicebus: ServiceBusArgs,
-    /// Do not ask for confirmation.
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-}
-
-/// All azservicebus I/O on a `current_thread` runtime (docs/servicebus-amqp.md §2 gotcha 2).
-use kedatui_servicebus::client::runtime;
-
-fn progress_line(sent: u64, total: u64, started: Instant) -> String {
-    let width = 30usize;
-    let filled = if total == 0 {
-        width
-    } else {
-        (sent as f64 / total as f64 * width as f64) as usize
-    };
-    let elapsed = started.elapsed().as_secs_f64().max(1e-9);
-    format!(
-        "[{}{}] {sent}/{total}  {:.0} msg/s",
-        "#".repeat(filled.min(width)),
-        " ".repeat(width - filled.min(width)),
-        sent as f64 / elapsed
-    )
-}
-
-pub fn run_send(args: SendArgs) -> color_eyre::Result<ExitCode> {
-    let cfg = match args.servicebus.require() {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
-    let spec = BurstSpec {
-        burst: 1,
-        count: args.count,
-        batch_size: args.batch_size.map(|b| b as usize),
-        rate: args.rate,
-    };
-    let tty = std::io::stderr().is_terminal();
-    let rt = runtime()?;
-    let (report, elapsed) = rt.block_on(async {
-        let mut sender = LiveSender::new(cfg.connection.clone(), cfg.queue.clone());
-        // Connect before the clock starts, as a batch send would.
-        if let Err(e) = sender.ensure_sender().await {
-            let report = BurstReport {
-                failed: spec.count,
-                done: true,
-                error: Some(e),
-                ..BurstReport::default()
-            };
-            return (report, Duration::ZERO);
-        }
-        let started = Instant::now();
-        let mut last_print = Instant::now();
-        let mut progress = |r: &BurstReport| {
-            if let Some(e) = &r.retrying {
-                eprintln!("\nkedatui: retrying after: {}", e.message);
-            }
-            if tty && (last_print.elapsed() > Duration::from_millis(100) || r.done) {
-                eprint!("\r{}", progress_line(r.sent, spec.count, started));
-                let _ = std::io::stderr().flush();
-                last_print = Instant::now();
-            }
-        };
-        let report = sender.send_burst(&spec, &|| false, &mut progress).await;
-        let elapsed = started.elapsed();
-        sender.dispose().await;
-        if tty {
-            eprintln!();
-        }
-        (report, elapsed)
-    });
-    let rate = if elapsed.is_zero() {
-        0.0
-    } else {
-        report.sent as f64 / elapsed.as_secs_f64()
-    };
-    if args.json {
-        println!(
-            "{}",
-            serde_json::json!({
-                "sent": report.sent,
-                "failed": report.failed,
-                "maybe_resent": report.maybe_resent,
-                "elapsed_s": elapsed.as_secs_f64(),
-                "rate": rate,
-                "queue": cfg.queue,
-                "error": report.error.as_ref().map(|e| e.message.clone()),
-            })
-        );
-    } else {
-        // Only after a lost acknowledgement: the line stays the same otherwise.
-        let resent = match report.maybe_resent {
-            0 => String::new(),
-            n => format!(", {n} maybe resent (same message ids)"),
-        };
-        println!(
-            "sent {} of {} to {}, failed {}{resent}, in {:.3}s ({:.0} msg/s)",
-            report.sent,
-            args.count,
-            cfg.queue,
-            report.failed,
-            elapsed.as_secs_f64(),
-            rate
-        );
-    }
-    if let Some(e) = &report.error {
-        eprintln!("kedatui: {}", e.message);
-    }
-    Ok(if report.sent == args.count && report.error.is_none() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
-}
-
-pub fn run_queue(args: QueueArgs) -> color_eyre::Result<ExitCode> {
-    let cfg = match args.servicebus.require() {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
-    let result = runtime()?.block_on(super::check_manage_rights(&cfg));
-    match result {
-        Ok(counts) => {
-            if args.json {
-                println!(
-                    "{}",
-                    serde_json::json!({
-                        "queue": cfg.queue,
-                        "active": counts.active,
-                        "dead_letter": counts.dead_letter,
-                        "scheduled": counts.scheduled,
-                        "total": counts.total,
-                        "at": jiff::Timestamp::now().to_string(),
-                    })
-                );
-            } else {
-                let total = counts
-                    .total
-                    .map(|t| t.to_string())
-                    .unwrap_or_else(|| "?".into());
-                println!(
-                    "{}: active {}  dead-letter {}  scheduled {}  total {}",
-                    cfg.queue, counts.active, counts.dead_letter, counts.scheduled, total
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            eprintln!("kedatui: {}", e.message);
-            Ok(ExitCode::FAILURE)
-        }
-    }
-}
-
-pub fn run_purge(args: PurgeArgs) -> color_eyre::Result<ExitCode> {
-    let cfg = match args.servicebus.require() {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
-    };
-    if !args.yes {
-        if !std::io::stdin().is_terminal() {
-            eprintln!(
-                "kedatui: refusing to purge `{}` without --yes (stdin is not a terminal)",
-                cfg.queue
-            );
-            return Ok(ExitCode::from(EXIT_BAD_INPUT));
-        }
-        eprint!("Delete every receivable message in `{}`? [y/N] ", cfg.queue);
-        let _ = std::io::stderr().flush();
-        let mut answer = String::new();
-        std::io::stdin().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            eprintln!("not purged");
-            return Ok(ExitCode::FAILURE);
-        }
-    }
-    let tty = std::io::stderr().is_terminal();
-    let result = runtime()?.block_on(async {
-        let mut progress = |removed: u64| {
-            if tty {
-                eprint!("\rremoved {removed}");
-                let _ = std::io::stderr().flush();
-            }
-        };
-        super::purge::purge(cfg.purge_connection(), &cfg.queue, &|| false, &mut progress).await
-    });
-    if tty {
-        eprintln!();
-    }
-    match result {
-        Ok(n) => {
-            println!("removed {n} messages from {}", cfg.queue);
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            eprintln!("kedatui: {}", e.message);
-            Ok(ExitCode::FAILURE)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+
     use super::*;
 
     fn args() -> ServiceBusArgs {
@@ -730,9 +481,5 @@ mod tests {
         assert_eq!(parse_interval("2"), Ok(Duration::from_secs(2)));
         assert!(parse_interval("10ms").is_err());
         assert!(parse_interval("1h").is_err());
-        assert_eq!(parse_rate("200"), Ok(200.0));
-        assert_eq!(parse_rate("600/m"), Ok(10.0));
-        assert!(parse_rate("0").is_err());
-        assert!(parse_rate("5/h").is_err());
     }
 }

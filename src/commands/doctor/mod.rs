@@ -11,23 +11,26 @@ use k8s_openapi::api::core::v1::{Event as KubeEvent, Namespace, Pod};
 use kube::api::{ListParams, WatchParams};
 use kube::{Api, Client};
 
-use super::cli::ClusterArgs;
-use super::discovery::{deployment_name, hpa_name, selector_string};
-use super::errors::{Access, classify, keda_not_installed};
-use super::rows::{deployment_view, scaled_object_view};
-use crate::crd::ScaledObject;
-use crate::event::{ErrorKind, SourceError};
-use crate::servicebus::cli::{CONNECTION_STRING_ENV, MANAGE_CONNECTION_STRING_ENV};
-use crate::servicebus::counts::needs_manage;
-use crate::servicebus::errors::KEY_REFUSED;
-use crate::servicebus::{
+use crate::args::cluster::ClusterArgs;
+use kedatui_core::crd::ScaledObject;
+use kedatui_core::event::{ErrorKind, SourceError};
+use kedatui_core::kube::discovery::{deployment_name, hpa_name, selector_string};
+use kedatui_core::kube::errors::{Access, classify, keda_not_installed};
+use kedatui_core::kube::rows::{deployment_view, scaled_object_view};
+use kedatui_core::servicebus::counts::needs_manage;
+use kedatui_core::servicebus::{CONNECTION_STRING_ENV, MANAGE_CONNECTION_STRING_ENV};
+use kedatui_core::servicebus::{
     ConnectionStringError, ServiceBusConfig, check_manage_rights, check_send_rights,
 };
+use kedatui_servicebus::errors::KEY_REFUSED;
 
 /// No single check may hang the preflight.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub use super::doctor_report::{Check, Outcome, Report, names};
+pub mod entra;
+pub mod report;
+
+pub use report::{Check, Outcome, Report, names};
 
 async fn timed<T>(
     f: impl Future<Output = Result<T, kube::Error>>,
@@ -132,7 +135,7 @@ async fn servicebus_checks_into(
         }
     };
     if let Some(auth) = cfg.connection.entra.clone() {
-        checks.extend(super::doctor_entra::keyless_checks(&cfg, &auth).await);
+        checks.extend(entra::keyless_checks(&cfg, &auth).await);
         return;
     }
     let mut detail = format!(
@@ -384,7 +387,7 @@ async fn cluster_checks_into(args: &ClusterArgs, checks: &mut Checks<'_>) {
 
     // ScaledObject → Deployment, HPA.
     let so_name = args.scaledobject.as_str();
-    let mut deployment = crate::model::names::DEPLOYMENT.to_string();
+    let mut deployment = kedatui_core::model::names::DEPLOYMENT.to_string();
     let mut hpa = format!("keda-hpa-{so_name}");
     if crds_ok {
         let got = timed(Api::<ScaledObject>::namespaced(client.clone(), ns).get(so_name)).await;
@@ -583,7 +586,7 @@ pub struct DoctorArgs {
     #[command(flatten)]
     pub cluster: ClusterArgs,
     #[command(flatten)]
-    pub servicebus: crate::servicebus::cli::ServiceBusArgs,
+    pub servicebus: crate::args::servicebus::ServiceBusArgs,
     /// Print the results as JSON (`{"ok": bool, "checks": [{name, outcome, detail, fix}]}`).
     #[arg(long)]
     pub json: bool,
