@@ -1,7 +1,7 @@
 //! One frame of the console at 120×40 with 500 pods, 15 minutes of chart history and a full
 //! events panel. Target: ≤ 2 ms per frame.
 
-#[path = "../tests/common/fixtures.rs"]
+#[path = "../tests/support/fixtures.rs"]
 mod fixtures;
 
 use criterion::{Criterion, criterion_group, criterion_main};

@@ -1,7 +1,7 @@
 //! Screen snapshots (insta + ratatui `TestBackend`) of the states a speaker goes through.
 //! Every state is built by feeding hand-written `Event`s through `App::update`, as the sources would.
 
-mod common;
+use crate::support as common;
 
 use common::fixtures::demo_scaled_object;
 use common::screen::key;

@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests (each test binary includes this with `mod common;`).
+//! Helpers shared by the integration tests: each test binary (`tests/<binary>/main.rs`) includes
+//! this once with `#[path = "../support/mod.rs"] mod support;`.
 
 // Each test binary uses only some of these.
 #![allow(dead_code)]
@@ -6,6 +7,7 @@
 use std::process::Command;
 
 pub mod fixtures;
+pub mod kube;
 pub mod pty;
 pub mod screen;
 
