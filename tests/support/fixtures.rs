@@ -1,30 +1,4 @@
 //! Hand-built model values shared by the UI snapshots and the render benchmark (which includes
-//! this file by path).
+//! this file by path); the one definition lives in `kedatui_core::fixtures`.
 
-use jiff::SignedDuration;
-use kedatui::model::{HpaBehaviorKind, ScaledObjectView, names};
-
-/// The demo's ScaledObject with the settings of yaml/scaledobject.yaml, before KEDA has reported
-/// conditions or polls: callers fill those in (and any setting they vary).
-pub fn demo_scaled_object() -> ScaledObjectView {
-    ScaledObjectView {
-        namespace: names::NAMESPACE.into(),
-        name: names::SCALED_OBJECT.into(),
-        target_kind: "apps/v1.Deployment".into(),
-        target_name: names::DEPLOYMENT.into(),
-        queue_name: names::QUEUE.into(),
-        polling_interval: SignedDuration::from_secs(5),
-        cooldown_period: SignedDuration::from_secs(30),
-        min_replicas: 0,
-        max_replicas: 20,
-        idle_replicas: None,
-        message_count: 5,
-        activation_message_count: 0,
-        hpa_behavior: HpaBehaviorKind::Legacy,
-        conditions: vec![],
-        last_active: None,
-        last_poll: None,
-        next_poll: None,
-        last_poll_metric: None,
-    }
-}
+pub use kedatui_core::fixtures::demo_scaled_object;
