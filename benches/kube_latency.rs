@@ -4,7 +4,7 @@
 //! `cargo bench --bench kube_latency`; figures in docs/live-cluster.md ("Event-to-App latency").
 //! Under `cargo test --benches` it runs a short churn once, as a smoke test.
 
-#[path = "../tests/kube_support/mod.rs"]
+#[path = "../tests/support/kube/mod.rs"]
 mod kube_support;
 
 use std::time::Duration;

@@ -1,9 +1,6 @@
 //! One frame of the console at 120×40 with 500 pods, 15 minutes of chart history and a full
 //! events panel. Target: ≤ 2 ms per frame.
 
-#[path = "../tests/common/fixtures.rs"]
-mod fixtures;
-
 use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::Timestamp;
 use kedatui::app::{App, AppConfig};
@@ -16,7 +13,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
-use fixtures::demo_scaled_object;
+use kedatui_core::fixtures::demo_scaled_object;
 
 const PODS: u32 = 500;
 const HISTORY_SECS: i64 = 15 * 60;

@@ -13,7 +13,7 @@ set -euo pipefail
 : "${LOCATION:=westeurope}"
 : "${RESOURCE_GROUP:=${DEMO_PREFIX}-rg}"
 : "${SERVICEBUS_NAMESPACE:=${DEMO_PREFIX}-sb}"
-# Same as yaml/ and kedatui's default (src/model.rs names::QUEUE); tests/yaml_manifests.rs checks.
+# Same as yaml/ and kedatui's default (src/model.rs names::QUEUE); tests/cli/yaml_manifests.rs checks.
 : "${QUEUE_NAME:=kedaqueue}"
 # Three queue-level SAS rules, least privilege each (docs/keda-semantics.md §6.6, §7.1).
 : "${SEND_RULE:=kedatui-send}"

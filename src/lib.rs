@@ -2,7 +2,7 @@
 //!
 //! The model, simulator and live sources are `kedatui-core`'s and the Service Bus plumbing
 //! `kedatui-servicebus`'s; code names them there. This crate is the console around them, in
-//! layers (each imports only from those listed before it; `tests/layers.rs` checks it):
+//! layers (each imports only from those listed before it; `tests/cli/layers.rs` checks it):
 //! 1. `format`, `parse`, `terminal`, `logging`: value formatting and parsing, no state;
 //! 2. `args`: the flag groups several commands share;
 //! 3. `event`, `presenter`: the console's messages and presenter state;

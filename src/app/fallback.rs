@@ -94,7 +94,7 @@ mod tests {
     use kedatui_core::sim::SimConfig;
 
     fn key(c: char) -> Event {
-        Event::Input(TermEvent::Key(KeyEvent::from(KeyCode::Char(c))))
+        Event::char_key(c)
     }
 
     fn live_app() -> App {
@@ -253,18 +253,7 @@ mod tests {
             max_replicas: max,
             message_count: 10,
             activation_message_count: 3,
-            namespace: "keda-demo".into(),
-            name: "kedasbreceiver-scaler".into(),
-            target_kind: "apps/v1.Deployment".into(),
-            target_name: "kedasbreceiver".into(),
-            queue_name: "kedaqueue".into(),
-            idle_replicas: None,
-            hpa_behavior: kedatui_core::model::HpaBehaviorKind::Legacy,
-            conditions: Vec::new(),
-            last_active: None,
-            last_poll: None,
-            next_poll: None,
-            last_poll_metric: None,
+            ..kedatui_core::fixtures::demo_scaled_object()
         };
         let seed = |so: Option<ScaledObjectView>| FallbackSeed {
             active_messages: 0,

@@ -4,18 +4,19 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::*;
 use crate::event::{ErrorKind, SourceError};
-use kedatui_core::model::{Condition, EventType, HpaBehaviorKind, QueueCounts};
+use kedatui_core::fixtures::demo_scaled_object;
+use kedatui_core::model::{Condition, EventType, QueueCounts};
 
 fn t(s: i64) -> Timestamp {
     Timestamp::from_second(1_700_000_000 + s).unwrap()
 }
 
 fn key(code: KeyCode) -> Event {
-    Event::Input(TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    Event::key(code)
 }
 
 fn ch(c: char) -> Event {
-    key(KeyCode::Char(c))
+    Event::char_key(c)
 }
 
 fn app() -> App {
@@ -761,17 +762,8 @@ fn scaled_object_and_hpa_are_stored() {
     let so = ScaledObjectView {
         namespace: "ns".into(),
         name: "so".into(),
-        target_kind: "apps/v1.Deployment".into(),
         target_name: "d".into(),
         queue_name: "q".into(),
-        polling_interval: SignedDuration::from_secs(5),
-        cooldown_period: SignedDuration::from_secs(30),
-        min_replicas: 0,
-        max_replicas: 20,
-        idle_replicas: None,
-        message_count: 5,
-        activation_message_count: 0,
-        hpa_behavior: HpaBehaviorKind::Legacy,
         conditions: vec![Condition {
             type_: "Active".into(),
             status: "True".into(),
@@ -781,7 +773,7 @@ fn scaled_object_and_hpa_are_stored() {
         last_active: Some(t(0)),
         last_poll: Some(t(0)),
         next_poll: Some(t(5)),
-        last_poll_metric: None,
+        ..demo_scaled_object()
     };
     a.update(Event::Source(SourceEvent::ScaledObject(Box::new(
         so.clone(),
@@ -1107,27 +1099,16 @@ fn first_ready_pod_ignores_activations_from_before_the_run() {
         Event::Source(SourceEvent::ScaledObject(Box::new(ScaledObjectView {
             namespace: "ns".into(),
             name: "so".into(),
-            target_kind: "apps/v1.Deployment".into(),
             target_name: "d".into(),
             queue_name: "q".into(),
-            polling_interval: SignedDuration::from_secs(5),
             cooldown_period: SignedDuration::from_secs(300),
-            min_replicas: 0,
-            max_replicas: 20,
-            idle_replicas: None,
-            message_count: 5,
-            activation_message_count: 0,
-            hpa_behavior: HpaBehaviorKind::Legacy,
             conditions: vec![Condition {
                 type_: "Active".into(),
                 status: if active { "True" } else { "False" }.into(),
                 reason: String::new(),
                 message: String::new(),
             }],
-            last_active: None,
-            last_poll: None,
-            next_poll: None,
-            last_poll_metric: None,
+            ..demo_scaled_object()
         })))
     };
     a.update(so(true));

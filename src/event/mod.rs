@@ -84,6 +84,21 @@ pub enum Event {
     Presenter(PresenterEvent),
 }
 
+impl Event {
+    /// A plain key press (no modifiers), as the input task passes it on: the one spelling the
+    /// tests, the recordings' samples and the replay share.
+    pub fn key(code: crossterm::event::KeyCode) -> Self {
+        Event::Input(crossterm::event::Event::Key(
+            crossterm::event::KeyEvent::new(code, crossterm::event::KeyModifiers::NONE),
+        ))
+    }
+
+    /// [`Event::key`] of a character key.
+    pub fn char_key(c: char) -> Self {
+        Self::key(crossterm::event::KeyCode::Char(c))
+    }
+}
+
 /// What the core's sources send becomes `Event::Source`.
 impl From<SourceEvent> for Event {
     fn from(e: SourceEvent) -> Self {

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::Event as TermEvent;
 use jiff::Timestamp;
 
 use super::replay::ReplayCursor;
@@ -12,10 +12,7 @@ fn t(s: i64) -> Timestamp {
 }
 
 fn key(c: char) -> Event {
-    Event::Input(TermEvent::Key(KeyEvent::new(
-        KeyCode::Char(c),
-        KeyModifiers::NONE,
-    )))
+    Event::char_key(c)
 }
 
 /// A recording of ticks every second for `secs` seconds, with a key press at 2 s.

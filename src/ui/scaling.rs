@@ -533,6 +533,7 @@ pub fn hpa_steps(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kedatui_core::fixtures::demo_scaled_object;
     use kedatui_core::model::Condition;
 
     fn t(s: i64) -> Timestamp {
@@ -662,17 +663,8 @@ mod tests {
         ScaledObjectView {
             namespace: "keda-demo".into(),
             name: "so".into(),
-            target_kind: "apps/v1.Deployment".into(),
             target_name: "d".into(),
             queue_name: "q".into(),
-            polling_interval: SignedDuration::from_secs(5),
-            cooldown_period: SignedDuration::from_secs(30),
-            min_replicas: 0,
-            max_replicas: 20,
-            idle_replicas: None,
-            message_count: 5,
-            activation_message_count: 0,
-            hpa_behavior: HpaBehaviorKind::Legacy,
             conditions: vec![Condition {
                 type_: "Active".into(),
                 status: active.into(),
@@ -682,7 +674,7 @@ mod tests {
             last_active,
             last_poll: None,
             next_poll: Some(t(3)),
-            last_poll_metric: None,
+            ..demo_scaled_object()
         }
     }
 

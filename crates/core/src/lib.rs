@@ -6,6 +6,8 @@ pub mod crd;
 pub mod duration;
 pub mod event;
 pub mod files;
+#[cfg(feature = "fixtures")]
+pub mod fixtures;
 pub mod kube;
 pub mod kubectl;
 pub mod model;

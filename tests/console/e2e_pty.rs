@@ -3,7 +3,7 @@
 //! left. Waits are on screen conditions with timeouts; time warp keeps it quick. And live mode
 //! against the loopback Service Bus and API server fakes.
 
-mod common;
+use crate::support as common;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

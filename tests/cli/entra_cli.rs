@@ -4,6 +4,7 @@
 
 use std::process::{Command, Output, Stdio};
 
+use crate::support::output_text;
 use serde_json::json;
 use testkit::fake_az::FakeAz;
 use testkit::servicebus::entra::{AUDIENCE, mint};
@@ -61,34 +62,26 @@ fn kedatui(args: &[&str], az: &FakeAz, bus: &FakeServiceBus) -> Output {
         .expect("kedatui runs")
 }
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 #[test]
 fn send_counts_and_purge_without_keys() {
     let bus = bus(vec![Role::Owner]);
     let (az, jwt) = signed_in_az();
 
     let sent = kedatui(&["send", "-n", "25"], &az, &bus);
-    assert!(sent.status.success(), "{}", text(&sent));
+    assert!(sent.status.success(), "{}", output_text(&sent));
     assert_eq!(bus.counts("kedaqueue").unwrap().active, 25);
 
     let counted = kedatui(&["queue", "--json"], &az, &bus);
-    assert!(counted.status.success(), "{}", text(&counted));
+    assert!(counted.status.success(), "{}", output_text(&counted));
     let v: serde_json::Value = serde_json::from_slice(&counted.stdout).unwrap();
     assert_eq!(v["active"], 25, "{v}");
 
     let purged = kedatui(&["purge", "--yes"], &az, &bus);
-    assert!(purged.status.success(), "{}", text(&purged));
+    assert!(purged.status.success(), "{}", output_text(&purged));
     assert!(
-        text(&purged).contains("removed 25 messages"),
+        output_text(&purged).contains("removed 25 messages"),
         "{}",
-        text(&purged)
+        output_text(&purged)
     );
     assert_eq!(bus.counts("kedaqueue").unwrap().active, 0);
 
@@ -101,7 +94,7 @@ fn send_counts_and_purge_without_keys() {
         az.log()
     );
     for o in [&sent, &counted, &purged] {
-        assert!(!text(o).contains(&jwt));
+        assert!(!output_text(o).contains(&jwt));
     }
 }
 
@@ -111,7 +104,7 @@ fn without_the_sender_role_the_error_names_the_role_and_the_fix() {
     let bus = bus(vec![Role::Receiver]);
     let (az, jwt) = signed_in_az();
     let out = kedatui(&["send", "-n", "1"], &az, &bus);
-    let all = text(&out);
+    let all = output_text(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(all.contains("`ana@contoso.com`"), "{all}");
     assert!(
@@ -128,14 +121,14 @@ fn without_the_sender_role_the_error_names_the_role_and_the_fix() {
     assert_eq!(bus.counts("kedaqueue").unwrap().active, 0);
 
     let out = kedatui(&["queue"], &az, &bus);
-    let all = text(&out);
+    let all = output_text(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(all.contains("Azure Service Bus Data Owner"), "{all}");
 
     // Receiving is allowed: purge works.
     bus.preload("kedaqueue", [b"x".to_vec()]);
     let out = kedatui(&["purge", "--yes"], &az, &bus);
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
 }
 
 #[test]
@@ -144,7 +137,7 @@ fn a_signed_out_cli_says_to_sign_in() {
     let (az, _) = signed_in_az();
     az.sign_out().unwrap();
     let out = kedatui(&["queue"], &az, &bus);
-    let all = text(&out);
+    let all = output_text(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(all.contains("Microsoft Entra ID"), "{all}");
     assert!(all.contains("az login"), "{all}");
@@ -162,7 +155,7 @@ fn a_token_the_namespace_does_not_accept_is_refused() {
     );
     az.push_token(&forged, exp).unwrap();
     let out = kedatui(&["queue"], &az, &bus);
-    let all = text(&out);
+    let all = output_text(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(all.contains("InvalidSignature"), "{all}");
 }
@@ -177,11 +170,11 @@ fn bad_namespaces_and_two_sign_ins_are_bad_input() {
         .env_remove("SERVICEBUS_CONNECTION_STRING")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", output_text(&out));
     assert!(
-        text(&out).contains("NAME.servicebus.windows.net"),
+        output_text(&out).contains("NAME.servicebus.windows.net"),
         "{}",
-        text(&out)
+        output_text(&out)
     );
     let out = Command::new(env!("CARGO_BIN_EXE_kedatui"))
         .args(["queue"])
@@ -192,8 +185,12 @@ fn bad_namespaces_and_two_sign_ins_are_bad_input() {
         .env("SERVICEBUS_CONNECTION_STRING", bus.connection_string())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("not both"), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", output_text(&out));
+    assert!(
+        output_text(&out).contains("not both"),
+        "{}",
+        output_text(&out)
+    );
     assert_eq!(az.calls(), 0, "bad input is refused before signing in");
 }
 
@@ -212,8 +209,8 @@ fn doctor_checks_the_roles_and_spells_out_the_fix() {
         &az,
         &bus,
     );
-    let report: serde_json::Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", output_text(&out)));
     let checks = report["checks"].as_array().unwrap();
     let find = |name: &str| {
         checks

@@ -4,7 +4,7 @@
 //! that accepts connections and never answers ends in `DOWN` with a reason, not in an endless
 //! `looking up ScaledObject …`.
 
-mod kube_support;
+use crate::support::kube as kube_support;
 
 use std::time::{Duration, Instant};
 

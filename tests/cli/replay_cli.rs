@@ -1,7 +1,7 @@
 //! `kedatui replay` refuses what it cannot play before touching the terminal: exit code 2, a
 //! message that says what is wrong with the file, no panic and no escape sequences.
 
-mod common;
+use crate::support as common;
 
 use common::run;
 

@@ -1,7 +1,7 @@
 //! `kedatui doctor`'s cluster checks against the loopback API server: all green, then each
 //! failure injected, each with its fix; and the binary's exit code and `--json`.
 
-mod common;
+use crate::support as common;
 
 use std::process::Command;
 

@@ -1,14 +1,14 @@
 //! Screen snapshots (insta + ratatui `TestBackend`) of the states a speaker goes through.
 //! Every state is built by feeding hand-written `Event`s through `App::update`, as the sources would.
 
-mod common;
+use crate::support as common;
 
-use common::fixtures::demo_scaled_object;
 use common::screen::key;
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
 use kedatui::app::{App, AppConfig};
 use kedatui::event::{Event, SendProgress, SourceEvent};
+use kedatui_core::fixtures::demo_scaled_object;
 use kedatui_core::model::{
     ClusterEvent, Condition, DeploymentView, EventType, HpaDecision, HpaView, LimitReason, PodView,
     QueueCounts, QueueSample, ScaledObjectView, names,

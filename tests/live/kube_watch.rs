@@ -2,7 +2,7 @@
 //! pods, Deployment, HPA, ScaledObject and Events arrive as the simulator's events; 410 re-lists
 //! leave no ghosts; restarts recover; RBAC, KEDA-missing and unreachable are reported.
 
-mod kube_support;
+use crate::support::kube as kube_support;
 
 use std::time::{Duration, Instant};
 

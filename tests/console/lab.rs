@@ -4,7 +4,7 @@
 //! kubeconfig file, checked with `kedatui doctor`. Waits are on screen or output conditions with
 //! timeouts.
 
-mod common;
+use crate::support as common;
 
 use std::collections::{BTreeSet, HashSet};
 use std::io::{BufRead, BufReader, Write};

@@ -23,7 +23,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
-mod common;
+use crate::support as common;
 
 use common::screen::key;
 

@@ -1,7 +1,7 @@
 //! The "why" panel shows a behavior's per-direction tolerance (docs/keda-semantics.md §4.3): the
 //! simulator from a ScaledObject file with `scaleUp.tolerance: 50m`, in a real pseudo-terminal.
 
-mod common;
+use crate::support as common;
 
 use std::time::Duration;
 

@@ -20,7 +20,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
-mod common;
+use crate::support as common;
 
 /// The broker, a proxy in front of its AMQP port (the REST counts go direct), the console's live
 /// Service Bus source through it, and a live-mode App whose key `1` fires `burst`.

@@ -1,13 +1,23 @@
-//! Helpers shared by the integration tests (each test binary includes this with `mod common;`).
+//! Helpers shared by the integration tests: each test binary (`tests/<binary>/main.rs`) includes
+//! this once with `#[path = "../support/mod.rs"] mod support;`.
 
 // Each test binary uses only some of these.
 #![allow(dead_code)]
 
 use std::process::Command;
 
-pub mod fixtures;
+pub mod kube;
 pub mod pty;
 pub mod screen;
+
+/// A finished command's stdout then stderr, as one text to search.
+pub fn output_text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
 
 /// Runs the `kedatui` binary with `args`: (exit code, stdout, stderr).
 pub fn run(args: &[&str]) -> (i32, String, String) {

@@ -3,7 +3,7 @@
 //!
 //! Needs the archive scripts/package-release.sh makes (a musl release build takes minutes), so
 //! it is ignored by `cargo test`; .ci/image-test builds the archive and runs it:
-//! `KEDATUI_RELEASE_ARCHIVE=target/dist/kedatui-…tar.gz cargo test --test release_package -- --ignored`.
+//! `KEDATUI_RELEASE_ARCHIVE=target/dist/kedatui-…tar.gz cargo test --test cli release_package -- --ignored`.
 //! It runs as root (chroot).
 
 use std::io::{Read, Write};

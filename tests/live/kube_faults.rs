@@ -4,7 +4,7 @@
 //! same port (a restarted fake) leaves no ghosts; an Events API that is forbidden or not served
 //! leaves the cluster `ok` and says `events unavailable (…)` in the events panel.
 
-mod kube_support;
+use crate::support::kube as kube_support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! Bad input to the console is refused before the terminal is touched: exit code 2, a specific
 //! message on stderr, and no escape sequences (no alternate screen, no raw mode).
 
-mod common;
+use crate::support as common;
 
 use std::process::Command;
 

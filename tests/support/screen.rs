@@ -1,6 +1,5 @@
 //! Driving an `App` and reading what it draws, for the tests that check screens.
 
-use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use kedatui::app::App;
 use kedatui::event::Event;
 use ratatui::Terminal;
@@ -9,10 +8,7 @@ use ratatui::buffer::Buffer;
 
 /// A plain key press, as the input task sends it.
 pub fn key(c: char) -> Event {
-    Event::Input(TermEvent::Key(KeyEvent::new(
-        KeyCode::Char(c),
-        KeyModifiers::NONE,
-    )))
+    Event::char_key(c)
 }
 
 /// One frame of `app` at `width`×`height`.

@@ -1,8 +1,9 @@
-//! Hand-built model values shared by the UI snapshots and the render benchmark (which includes
-//! this file by path).
+//! Hand-built model values for tests (the `fixtures` feature): one definition shared by the
+//! console's unit tests, its integration tests and the render benchmark.
 
 use jiff::SignedDuration;
-use kedatui_core::model::{HpaBehaviorKind, ScaledObjectView, names};
+
+use crate::model::{HpaBehaviorKind, ScaledObjectView, names};
 
 /// The demo's ScaledObject with the settings of yaml/scaledobject.yaml, before KEDA has reported
 /// conditions or polls: callers fill those in (and any setting they vary).

@@ -1,4 +1,4 @@
-//! The 500-pod churn scenario, shared by the correctness test (`tests/kube_churn.rs`) and the
+//! The 500-pod churn scenario, shared by the correctness test (`tests/live/kube_churn.rs`) and the
 //! latency benchmark (`benches/kube_latency.rs`, which includes this directory with `#[path]`).
 //!
 //! The loopback API server holds `pods` receiver pods; a task changes them at a steady rate

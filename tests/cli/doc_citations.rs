@@ -19,7 +19,7 @@ use std::process::Command;
 const REFERENCE_STEMS: [&str; 3] = ["keda-semantics", "servicebus-amqp", "kube-wire"];
 /// Paths that point outside the repository.
 const OUTSIDE_PATHS: [&str; 2] = ["../shared", "shared/reference"];
-const SELF: &str = "tests/doc_citations.rs";
+const SELF: &str = "tests/cli/doc_citations.rs";
 
 /// One document's section numbers, gotcha numbers and the text under each section.
 #[derive(Debug, Default)]

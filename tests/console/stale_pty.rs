@@ -6,7 +6,7 @@
 //! the `s` fallback with no cluster shows no HPA numbers nobody read (issue 19 item 10).
 //! Waits are conditions on the screen with deadlines.
 
-mod common;
+use crate::support as common;
 
 use std::path::PathBuf;
 use std::time::Duration;

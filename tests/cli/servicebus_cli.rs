@@ -3,6 +3,7 @@
 
 use std::process::{Command, Output, Stdio};
 
+use crate::support::output_text;
 use testkit::servicebus::{FakeServiceBus, FakeServiceBusOptions, Rights, SasRule, random_key};
 
 fn kedatui(args: &[&str], connection_string: Option<&str>, management_url: Option<&str>) -> Output {
@@ -35,14 +36,6 @@ fn kedatui_with(
     cmd.output().expect("kedatui runs")
 }
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 #[test]
 fn send_queue_purge_round_trip() {
     let bus = FakeServiceBus::start(FakeServiceBusOptions::default()).unwrap();
@@ -53,7 +46,7 @@ fn send_queue_purge_round_trip() {
         Some(&cs),
         Some(&url),
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         (summary["sent"].as_u64(), summary["failed"].as_u64()),
@@ -62,21 +55,21 @@ fn send_queue_purge_round_trip() {
     assert_eq!(bus.counts("kedaqueue").unwrap().total, 2500);
 
     let out = kedatui(&["queue", "--json"], Some(&cs), Some(&url));
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
     let counts: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(counts["active"].as_u64(), Some(2500));
 
     // No confirmation possible without a terminal: refuse (bad input).
     let out = kedatui(&["purge"], Some(&cs), Some(&url));
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("--yes"));
+    assert_eq!(out.status.code(), Some(2), "{}", output_text(&out));
+    assert!(output_text(&out).contains("--yes"));
 
     let out = kedatui(&["purge", "--yes"], Some(&cs), Some(&url));
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("removed 2500"),
         "{}",
-        text(&out)
+        output_text(&out)
     );
     assert_eq!(bus.counts("kedaqueue").unwrap().total, 0);
 }
@@ -89,11 +82,11 @@ fn rate_limited_send_with_small_batches() {
         Some(&bus.connection_string()),
         Some(&bus.management_url()),
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", output_text(&out));
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("sent 50 of 50"),
         "{}",
-        text(&out)
+        output_text(&out)
     );
     assert_eq!(bus.counts("kedaqueue").unwrap().total, 50);
 }
@@ -125,7 +118,7 @@ fn bad_input_exits_2_with_a_specific_message() {
             &["purge", "--yes"],
         ] {
             let out = kedatui(command, cs.as_deref(), None);
-            let all = text(&out);
+            let all = output_text(&out);
             assert_eq!(out.status.code(), Some(2), "{command:?} {cs:?}: {all}");
             assert!(all.contains(expected), "{command:?}: {all}");
             assert!(!all.contains(&key), "the key leaked: {all}");
@@ -142,8 +135,8 @@ fn bad_input_exits_2_with_a_specific_message() {
         None,
         None,
     );
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("/nonexistent/kedatui-cs"));
+    assert_eq!(out.status.code(), Some(2), "{}", output_text(&out));
+    assert!(output_text(&out).contains("/nonexistent/kedatui-cs"));
     // A count is checked before anything connects, with the burst prompt's words.
     for (count, expected) in [
         ("0", "at least 1 message"),
@@ -151,7 +144,7 @@ fn bad_input_exits_2_with_a_specific_message() {
         ("ten", "not a whole number"),
     ] {
         let out = kedatui(&["send", "--count", count], None, None);
-        let all = text(&out);
+        let all = output_text(&out);
         assert_eq!(out.status.code(), Some(2), "--count {count}: {all}");
         assert!(all.contains(expected), "--count {count}: {all}");
     }
@@ -186,7 +179,7 @@ fn failures_exit_1_without_secrets() {
         ),
     ] {
         let out = kedatui(args, Some(cs), Some(&url));
-        let all = text(&out);
+        let all = output_text(&out);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {all}");
         assert!(all.contains(expected), "{args:?}: {all}");
         for key in [&real_key, &wrong_key] {
@@ -235,7 +228,7 @@ fn a_manage_string_reads_counts_and_purges_for_a_send_only_policy() {
     let mut outputs = Vec::new();
     let mut check = |args: &[&str], manage: Option<&str>, code: i32, want: &str| {
         let out = kedatui_with(args, Some(&send), manage, Some(&url));
-        let all = text(&out);
+        let all = output_text(&out);
         assert_eq!(out.status.code(), Some(code), "{args:?}: {all}");
         assert!(all.contains(want), "{args:?}: {all}");
         outputs.push(all);

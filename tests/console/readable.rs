@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-mod common;
+use crate::support as common;
 
 use common::screen::{key, render, rows};
 

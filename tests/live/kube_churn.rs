@@ -4,7 +4,7 @@
 //! leave no ghosts, and the last snapshot must equal the server's state. No timing is asserted:
 //! latency is measured by `cargo bench --bench kube_latency` (docs/live-cluster.md, "Event-to-App latency").
 
-mod kube_support;
+use crate::support::kube as kube_support;
 
 use std::time::{Duration, Instant};
 

@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-mod common;
+use crate::support as common;
 
 use common::screen::{key, render, rows as text};
 
-use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{Event as TermEvent, KeyCode};
 use jiff::Timestamp;
 use kedatui::app::{App, AppConfig};
 use kedatui::event::Event;
@@ -307,9 +307,7 @@ fn the_key_echo_shows_what_a_key_did_and_fades() {
 
 #[test]
 fn key_echo_table() {
-    fn code(c: KeyCode) -> Event {
-        Event::Input(TermEvent::Key(KeyEvent::new(c, KeyModifiers::NONE)))
-    }
+    let code = Event::key;
     // (keys pressed in order, the echo after the last, None: no echo)
     let cases: Vec<(Vec<Event>, Option<&str>)> = vec![
         (vec![key('3')], Some("3 → burst of 500")),
