@@ -144,8 +144,8 @@ fn busy_app() -> App {
 
 fn render(c: &mut Criterion) {
     let app = busy_app();
-    assert_eq!(app.pods.len(), PODS as usize);
-    assert!(app.history.len() as i64 > HISTORY_SECS);
+    assert_eq!(app.cluster.pods.len(), PODS as usize);
+    assert!(app.queue.history.len() as i64 > HISTORY_SECS);
     let area = Rect::new(0, 0, 120, 40);
     let mut buf = Buffer::empty(area);
     c.bench_function("render 120x40, 500 pods, 15 min history", |b| {

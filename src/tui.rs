@@ -481,7 +481,7 @@ impl Running {
         live_sources.shutdown().await;
         if let Some(warning) = warning {
             tracing::warn!(%warning, "fallback");
-            app.notice = Some(crate::app::Notice {
+            app.prompt.notice = Some(crate::app::Notice {
                 level: crate::app::NoticeLevel::Warning,
                 text: warning,
             });

@@ -24,22 +24,23 @@ impl App {
     /// `s`: in live mode, switch to the simulator from the numbers on screen.
     pub(super) fn switch_to_simulator(&mut self) {
         if self.is_simulator() {
-            self.notice = Some(Notice {
+            self.prompt.notice = Some(Notice {
                 level: NoticeLevel::Info,
                 text: "already running the simulator".into(),
             });
             return;
         }
-        let replicas = self.deployment.as_ref().map_or_else(
-            || self.pods.iter().filter(|r| !r.pod.deleting).count() as u32,
+        let replicas = self.cluster.deployment.as_ref().map_or_else(
+            || self.cluster.pods.iter().filter(|r| !r.pod.deleting).count() as u32,
             |d| d.spec_replicas,
         );
         let deployment = self
+            .cluster
             .scaled_object
             .as_ref()
             .map(|so| so.target_name.clone())
             .filter(|n| !n.is_empty())
-            .or_else(|| self.deployment.as_ref().map(|d| d.name.clone()))
+            .or_else(|| self.cluster.deployment.as_ref().map(|d| d.name.clone()))
             .unwrap_or_else(|| self.config.deployment.clone());
         let names = SimNames {
             namespace: self.config.namespace.clone(),
@@ -51,11 +52,11 @@ impl App {
         let seed = FallbackSeed {
             active_messages: self.depth(),
             replicas,
-            scaled_object: self.scaled_object.clone(),
+            scaled_object: self.cluster.scaled_object.clone(),
             names,
-            trickle: self.trickle,
+            trickle: self.queue.trickle,
         };
-        self.notice = Some(Notice {
+        self.prompt.notice = Some(Notice {
             level: NoticeLevel::Warning,
             text: format!(
                 "SIMULATOR from here: {} messages and {} replicas carried over from live; the real cluster is no longer shown",
@@ -69,8 +70,8 @@ impl App {
         // Live health and in-flight live bursts no longer apply; the simulator's trickle
         // total starts from zero.
         self.health.clear();
-        self.sends.clear();
-        self.sent_by_burst.remove(&TRICKLE_BURST);
+        self.sends.active.clear();
+        self.sends.sent_by_burst.remove(&TRICKLE_BURST);
         self.warp = 1.0;
         self.needs_redraw = true;
     }
@@ -190,7 +191,7 @@ mod tests {
                 assert!(!app.is_simulator(), "{name}: still live until confirmed");
                 assert_eq!(app.take_fallback(), None, "{name}");
             } else {
-                assert_eq!(app.input, InputMode::Normal, "{name}");
+                assert_eq!(app.prompt.input, InputMode::Normal, "{name}");
                 assert!(app.is_simulator(), "{name}: switched at once");
                 assert!(app.take_fallback().is_some(), "{name}");
             }
@@ -205,7 +206,7 @@ mod tests {
             app.update(health(SourceKind::ServiceBus, Health::Connected));
             app.update(health(SourceKind::Cluster, Health::Connected));
             app.update(key('s'));
-            assert_eq!(app.input, InputMode::ConfirmFallback);
+            assert_eq!(app.prompt.input, InputMode::ConfirmFallback);
             app
         };
         let enter = Event::Input(TermEvent::Key(KeyEvent::from(KeyCode::Enter)));
@@ -220,9 +221,9 @@ mod tests {
         for (name, press, switches) in cases {
             let mut app = healthy();
             assert!(app.update(key('1')).is_empty(), "{name}: other keys wait");
-            assert_eq!(app.input, InputMode::ConfirmFallback, "{name}");
+            assert_eq!(app.prompt.input, InputMode::ConfirmFallback, "{name}");
             assert!(app.update(press).is_empty(), "{name}");
-            assert_eq!(app.input, InputMode::Normal, "{name}");
+            assert_eq!(app.prompt.input, InputMode::Normal, "{name}");
             assert!(!app.should_quit(), "{name}");
             assert_eq!(app.is_simulator(), switches, "{name}");
             let seed = app.take_fallback();

@@ -86,8 +86,9 @@ impl Default for AppConfig {
 }
 
 /// What keys currently do.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum InputMode {
+    #[default]
     Normal,
     /// `b`: typing a burst size.
     BurstPrompt {
@@ -129,50 +130,17 @@ pub struct App {
     pub now: Option<Timestamp>,
     pub started_at: Option<Timestamp>,
     pub warp: f64,
-    pub queue: Option<QueueSample>,
-    pub rates: RateTracker,
-    pub history: History,
-    /// The chart shows the window ending here while frozen.
-    pub frozen_at: Option<Timestamp>,
-    pub pods: Vec<PodRow>,
-    pub pod_scroll: usize,
+    /// The queue: its counts, rates, chart history, purge and trickle.
+    pub queue: QueueState,
+    /// The bursts: in progress, finished, and their tallies.
+    pub sends: SendState,
+    /// What the cluster (or the simulator's) reports: pods, Deployment, ScaledObject, HPA, events.
+    pub cluster: ClusterState,
+    /// What the speaker is typing or being asked, and the notice line.
+    pub prompt: PromptState,
     /// The terminal's size, from resize events (the loop sends one at start).
     pub screen: Option<(u16, u16)>,
-    pub deployment: Option<DeploymentView>,
-    pub scaled_object: Option<ScaledObjectView>,
-    pub hpa: Option<HpaView>,
-    /// Newest first.
-    pub events: std::collections::VecDeque<ClusterEvent>,
-    /// Bursts still being sent, and the last finished one.
-    pub sends: BTreeMap<u64, SendProgress>,
-    pub last_send: Option<SendProgress>,
-    sent_by_burst: HashMap<u64, u64>,
-    /// Failed and maybe-resent counts per burst, for the exit summary.
-    send_tally: faults::SendTally,
-    /// The queue counts stopped arriving when Service Bus went down or began reconnecting:
-    /// rates read "—" until the next sample.
-    pub queue_stale: bool,
-    /// A Service Bus outage began since the last queue sample.
-    outage_since_sample: bool,
-    /// The last moment (App clock) the cluster's health was `ok`: how old its objects are
-    /// once it is not (`stale::Freshness`).
-    cluster_ok_until: Option<Timestamp>,
-    pub purge: Option<PurgeProgress>,
-    purge_seen: u64,
-    pub consumers_paused: bool,
-    pub trickle: Option<f64>,
     pub health: BTreeMap<SourceKindKey, Health>,
-    /// Each watched cluster resource's own health (live mode).
-    pub resource_health: BTreeMap<ClusterResource, Health>,
-    pub input: InputMode,
-    pub show_help: bool,
-    pub notice: Option<Notice>,
-    /// When the current notice appeared (App clock), so it can expire.
-    notice_at: Option<Timestamp>,
-    /// When each burst in progress started (its first progress report).
-    burst_started: HashMap<u64, Timestamp>,
-    /// How long the last finished burst took to send, first report to last.
-    pub last_send_took: Option<SignedDuration>,
     /// Theme, big numbers, key echo, replay position.
     pub presenter: PresenterState,
     /// True while a recorded event is applied during a replay (its keys act as they did then).
@@ -182,7 +150,6 @@ pub struct App {
     start_config: AppConfig,
     should_quit: bool,
     needs_redraw: bool,
-    next_burst: u64,
     stats: RunStats,
     /// Set by `s` in live mode; the loop takes it and starts the simulator.
     fallback: Option<fallback::FallbackSeed>,
@@ -195,6 +162,84 @@ pub struct App {
     /// `--lab --kubeconfig`: the API server is yours, so the lab's API server faults (`E`, `A`)
     /// have nothing to act on and their keys are left out.
     pub lab_external_api: bool,
+}
+
+/// The queue as the console knows it.
+#[derive(Clone, Debug, Default)]
+pub struct QueueState {
+    /// The newest counts.
+    pub sample: Option<QueueSample>,
+    pub rates: RateTracker,
+    pub history: History,
+    /// The chart shows the window ending here while frozen.
+    pub frozen_at: Option<Timestamp>,
+    /// The queue counts stopped arriving when Service Bus went down or began reconnecting:
+    /// rates read "—" until the next sample.
+    pub stale: bool,
+    /// A Service Bus outage began since the last queue sample.
+    outage_since_sample: bool,
+    pub purge: Option<PurgeProgress>,
+    purge_seen: u64,
+    pub consumers_paused: bool,
+    pub trickle: Option<f64>,
+}
+
+/// The bursts the speaker fired.
+#[derive(Clone, Debug)]
+pub struct SendState {
+    /// Bursts still being sent, by id.
+    pub active: BTreeMap<u64, SendProgress>,
+    /// The last finished burst.
+    pub last: Option<SendProgress>,
+    sent_by_burst: HashMap<u64, u64>,
+    /// Failed and maybe-resent counts per burst, for the exit summary.
+    tally: faults::SendTally,
+    /// When each burst in progress started (its first progress report).
+    started: HashMap<u64, Timestamp>,
+    /// How long the last finished burst took to send, first report to last.
+    pub last_took: Option<SignedDuration>,
+    next_id: u64,
+}
+
+impl Default for SendState {
+    fn default() -> Self {
+        SendState {
+            active: BTreeMap::new(),
+            last: None,
+            sent_by_burst: HashMap::new(),
+            tally: Default::default(),
+            started: HashMap::new(),
+            last_took: None,
+            next_id: 1,
+        }
+    }
+}
+
+/// The cluster's objects as last reported.
+#[derive(Clone, Debug, Default)]
+pub struct ClusterState {
+    pub pods: Vec<PodRow>,
+    pub pod_scroll: usize,
+    pub deployment: Option<DeploymentView>,
+    pub scaled_object: Option<ScaledObjectView>,
+    pub hpa: Option<HpaView>,
+    /// Newest first.
+    pub events: std::collections::VecDeque<ClusterEvent>,
+    /// Each watched cluster resource's own health (live mode).
+    pub resource_health: BTreeMap<ClusterResource, Health>,
+    /// The last moment (App clock) the cluster's health was `ok`: how old its objects are
+    /// once it is not (`stale::Freshness`).
+    ok_until: Option<Timestamp>,
+}
+
+/// The speaker's side of the keyboard: prompt, help overlay, notice.
+#[derive(Clone, Debug, Default)]
+pub struct PromptState {
+    pub input: InputMode,
+    pub show_help: bool,
+    pub notice: Option<Notice>,
+    /// When the current notice appeared (App clock), so it can expire.
+    notice_at: Option<Timestamp>,
 }
 
 /// `SourceKind` with an order, for a stable header.
@@ -240,41 +285,16 @@ impl App {
             config,
             now: None,
             started_at: None,
-            queue: None,
-            rates: RateTracker::default(),
-            history: History::default(),
-            frozen_at: None,
-            pods: Vec::new(),
-            pod_scroll: 0,
+            queue: QueueState::default(),
+            sends: SendState::default(),
+            cluster: ClusterState::default(),
+            prompt: PromptState::default(),
             screen: None,
-            deployment: None,
-            scaled_object: None,
-            hpa: None,
-            events: Default::default(),
-            sends: BTreeMap::new(),
-            last_send: None,
-            sent_by_burst: HashMap::new(),
-            send_tally: Default::default(),
-            queue_stale: false,
-            outage_since_sample: false,
-            cluster_ok_until: None,
-            purge: None,
-            purge_seen: 0,
-            consumers_paused: false,
-            trickle: None,
             health: BTreeMap::new(),
-            resource_health: BTreeMap::new(),
-            input: InputMode::Normal,
-            show_help: false,
-            notice: None,
-            notice_at: None,
-            burst_started: HashMap::new(),
-            last_send_took: None,
             presenter: PresenterState::default(),
             applying_recording: false,
             should_quit: false,
             needs_redraw: true,
-            next_burst: 1,
             stats: RunStats::default(),
             fallback: None,
             from_live: false,
@@ -313,7 +333,7 @@ impl App {
     }
 
     pub fn key_context(&self) -> KeyContext {
-        match (&self.input, self.show_help) {
+        match (&self.prompt.input, self.prompt.show_help) {
             (InputMode::BurstPrompt { .. }, _) => KeyContext::BurstPrompt,
             (InputMode::ConfirmPurge, _) => KeyContext::ConfirmPurge,
             (InputMode::ConfirmFallback, _) => KeyContext::ConfirmFallback,
@@ -340,10 +360,10 @@ impl App {
         KeyMapState {
             bursts: &self.config.bursts,
             simulator: self.is_simulator(),
-            trickle_on: self.trickle.is_some(),
+            trickle_on: self.queue.trickle.is_some(),
             trickle_label,
-            consumers_paused: self.consumers_paused,
-            frozen: self.frozen_at.is_some(),
+            consumers_paused: self.queue.consumers_paused,
+            frozen: self.queue.frozen_at.is_some(),
             warp: self.warp,
             replay: self.replay_controls(),
             lab: self.lab,
@@ -357,27 +377,28 @@ impl App {
         if self.is_replay() && !self.applying_recording {
             return false;
         }
-        !self.sends.is_empty()
-            || self.trickle.is_some()
-            || self.purge.as_ref().is_some_and(|p| !p.done)
-            || !self.pods.is_empty()
+        !self.sends.active.is_empty()
+            || self.queue.trickle.is_some()
+            || self.queue.purge.as_ref().is_some_and(|p| !p.done)
+            || !self.cluster.pods.is_empty()
             || self.depth() > 0
     }
 
     /// Messages in the queue that are not finished: active + in flight.
     pub fn depth(&self) -> u64 {
         self.queue
+            .sample
             .as_ref()
             .map_or(0, |q| q.counts.active + q.counts.in_flight.unwrap_or(0))
     }
 
     /// `ActiveMessageCount`: what KEDA and the HPA see.
     pub fn depth_active(&self) -> u64 {
-        self.queue.as_ref().map_or(0, |q| q.counts.active)
+        self.queue.sample.as_ref().map_or(0, |q| q.counts.active)
     }
 
     pub fn deployment_spec(&self) -> Option<u32> {
-        self.deployment.as_ref().map(|d| d.spec_replicas)
+        self.cluster.deployment.as_ref().map(|d| d.spec_replicas)
     }
 
     pub fn peak_depth(&self) -> u64 {
@@ -385,11 +406,11 @@ impl App {
     }
 
     pub fn rates(&self) -> Rates {
-        let mut rates = self.rates.rates(self.depth());
+        let mut rates = self.queue.rates.rates(self.depth());
         // A burst still going out is sent at a rate (a 1 M burst takes seconds); a finished one
         // is shown as a count and a duration instead.
-        if let (false, Some(now)) = (self.sends.is_empty(), self.now) {
-            rates.send_per_second += self.rates.burst_rate(now);
+        if let (false, Some(now)) = (self.sends.active.is_empty(), self.now) {
+            rates.send_per_second += self.queue.rates.burst_rate(now);
             rates.time_to_empty =
                 rates::time_to_empty(self.depth(), rates.send_per_second, rates.drain_per_second);
         }
@@ -401,14 +422,14 @@ impl App {
             mode: self.config.mode,
             from_live: self.from_live,
             bursts: self.stats.bursts_fired,
-            messages_sent: self.rates.sent_total(),
+            messages_sent: self.queue.rates.sent_total(),
             peak_replicas: self.stats.peak_replicas,
             peak_depth: self.stats.peak_depth,
             first_ready_after_activation: self.stats.first_ready_after,
             last_drain: self.stats.last_drain,
             queue_reset: matches!(self.stats.last_emptied, Some(faults::Emptied::Reset { .. })),
             failures: (self.config.mode == Mode::Live || self.from_live)
-                .then(|| (self.send_tally.failed(), self.send_tally.maybe_resent())),
+                .then(|| (self.sends.tally.failed(), self.sends.tally.maybe_resent())),
             still_queued: self.depth(),
             ran_for: match (self.started_at, self.now) {
                 (Some(a), Some(b)) => Some(b.duration_since(a)),
@@ -419,10 +440,10 @@ impl App {
 
     /// Apply one event; return what the sources should do.
     pub fn update(&mut self, event: Event) -> Vec<Command> {
-        let notice_before = self.notice.clone();
+        let notice_before = self.prompt.notice.clone();
         let commands = self.apply(event);
-        if self.notice != notice_before {
-            self.notice_at = self.now;
+        if self.prompt.notice != notice_before {
+            self.prompt.notice_at = self.now;
         }
         commands
     }
@@ -436,7 +457,7 @@ impl App {
             Event::Source(source) => {
                 // A queue sample arrives every frame; redraw only when the counts moved
                 // (the once-a-second tick redraw covers the sliding rates).
-                let unchanged = matches!((&source, &self.queue),
+                let unchanged = matches!((&source, &self.queue.sample),
                     (SourceEvent::Queue(new), Some(old)) if new.counts == old.counts);
                 self.on_source(source);
                 if !unchanged {
@@ -449,7 +470,7 @@ impl App {
                 self.on_key(key)
             }
             Event::Input(TermEvent::Paste(text)) => {
-                if matches!(self.input, InputMode::BurstPrompt { .. }) {
+                if matches!(self.prompt.input, InputMode::BurstPrompt { .. }) {
                     self.paste_into_prompt(&text);
                     self.needs_redraw = true;
                 }
@@ -495,25 +516,25 @@ impl App {
                 }
             },
             PresenterEvent::SnapshotSaved { text, svg } => {
-                self.notice = Some(Notice {
+                self.prompt.notice = Some(Notice {
                     level: NoticeLevel::Info,
                     text: format!("screen saved: {} and {}", text.display(), svg.display()),
                 });
             }
             PresenterEvent::SnapshotFailed(err) => {
-                self.notice = Some(Notice {
+                self.prompt.notice = Some(Notice {
                     level: NoticeLevel::Warning,
                     text: format!("snapshot failed: {err}"),
                 });
             }
             PresenterEvent::RecordingFailed(err) => {
-                self.notice = Some(Notice {
+                self.prompt.notice = Some(Notice {
                     level: NoticeLevel::Warning,
                     text: format!("recording stopped, a write failed: {err}; the demo goes on"),
                 });
             }
             PresenterEvent::ReplayCutShort { line } => {
-                self.notice = Some(Notice {
+                self.prompt.notice = Some(Notice {
                     level: NoticeLevel::Warning,
                     text: format!(
                         "the recording was cut off at line {line}: playing the events before it"
@@ -527,10 +548,15 @@ impl App {
         let previous = self.now.replace(now);
         self.started_at.get_or_insert(now);
         self.note_cluster_tick(now);
-        self.history.advance(now);
+        self.queue.history.advance(now);
         let second_changed = previous.is_none_or(|p| p.as_second() != now.as_second());
-        let flashing = self.pods.iter().any(|p| self.flash_active_at(p, now))
-            || previous.is_some_and(|p| self.pods.iter().any(|r| self.flash_active_at(r, p)));
+        let flashing = self
+            .cluster
+            .pods
+            .iter()
+            .any(|p| self.flash_active_at(p, now))
+            || previous
+                .is_some_and(|p| self.cluster.pods.iter().any(|r| self.flash_active_at(r, p)));
         let echo_faded = self.presenter.echo_at(previous, self.warp).is_some()
             && self.presenter.echo_at(Some(now), self.warp).is_none();
         if second_changed || flashing || echo_faded {
@@ -543,14 +569,14 @@ impl App {
     /// A notice gives the key bar back after NOTICE_TTL of wall time (stretched by the warp, like
     /// the flash); one set outside `update` starts its time at the next tick.
     fn expire_notice(&mut self, now: Timestamp) {
-        if self.notice.is_none() {
+        if self.prompt.notice.is_none() {
             return;
         }
-        let since = *self.notice_at.get_or_insert(now);
+        let since = *self.prompt.notice_at.get_or_insert(now);
         let ttl = SignedDuration::from_secs_f64(NOTICE_TTL.as_secs_f64() * self.warp.max(0.01));
         if now.duration_since(since) >= ttl {
-            self.notice = None;
-            self.notice_at = None;
+            self.prompt.notice = None;
+            self.prompt.notice_at = None;
             self.needs_redraw = true;
         }
     }
@@ -577,14 +603,16 @@ impl App {
                 let depth = c.active + c.in_flight.unwrap_or(0);
                 // The drain rate up to now, before this sample can move it.
                 let drain_before = self.rates().drain_per_second;
-                self.rates.record_queue(sample.at, depth + c.dead_letter);
-                self.history.set_depth(depth);
+                self.queue
+                    .rates
+                    .record_queue(sample.at, depth + c.dead_letter);
+                self.queue.history.set_depth(depth);
                 self.stats.peak_depth = self.stats.peak_depth.max(depth);
-                let outage = std::mem::take(&mut self.outage_since_sample);
-                self.queue_stale = false;
+                let outage = std::mem::take(&mut self.queue.outage_since_sample);
+                self.queue.stale = false;
                 match (depth, self.stats.queue_busy_since) {
                     (0, Some(since)) => {
-                        let prev = self.queue.as_ref().map(|q| {
+                        let prev = self.queue.sample.as_ref().map(|q| {
                             let d = q.counts.active + q.counts.in_flight.unwrap_or(0);
                             (d, q.at)
                         });
@@ -613,13 +641,15 @@ impl App {
                 {
                     self.stats.pending_trigger = None;
                 }
-                self.queue = Some(sample);
+                self.queue.sample = Some(sample);
             }
             SourceEvent::Pods(pods) => self.on_pods(pods),
             SourceEvent::Deployment(d) => {
                 self.stats.peak_replicas = self.stats.peak_replicas.max(d.spec_replicas);
-                self.history.set_replicas(d.spec_replicas, d.ready_replicas);
-                self.deployment = Some(d);
+                self.queue
+                    .history
+                    .set_replicas(d.spec_replicas, d.ready_replicas);
+                self.cluster.deployment = Some(d);
             }
             SourceEvent::ScaledObject(so) => {
                 let active = so
@@ -628,34 +658,35 @@ impl App {
                     .any(|c| c.type_ == "Active" && c.status == "True");
                 // Active when first seen: KEDA activated before this run (a rehearsal's
                 // cooldown), so it answers no message of ours.
-                let activated = active && self.scaled_object.is_some() && !self.keda_active();
-                self.scaled_object = Some(*so);
+                let activated =
+                    active && self.cluster.scaled_object.is_some() && !self.keda_active();
+                self.cluster.scaled_object = Some(*so);
                 if activated {
                     let at = self.now;
                     self.on_keda_activated(at);
                 }
             }
-            SourceEvent::Hpa(hpa) => self.hpa = hpa.map(|h| *h),
+            SourceEvent::Hpa(hpa) => self.cluster.hpa = hpa.map(|h| *h),
             SourceEvent::ClusterEvent(e) => self.on_cluster_event(e),
             SourceEvent::Send(progress) => self.on_send(progress),
             SourceEvent::Purge(progress) => {
-                let delta = progress.removed.saturating_sub(self.purge_seen);
-                self.rates.record_purged(delta);
-                self.purge_seen = if progress.done { 0 } else { progress.removed };
+                let delta = progress.removed.saturating_sub(self.queue.purge_seen);
+                self.queue.rates.record_purged(delta);
+                self.queue.purge_seen = if progress.done { 0 } else { progress.removed };
                 if let Some(err) = &progress.error {
-                    self.notice = Some(Notice {
+                    self.prompt.notice = Some(Notice {
                         level: NoticeLevel::Warning,
                         text: format!("purge failed: {err}"),
                     });
                 }
-                self.purge = Some(progress);
+                self.queue.purge = Some(progress);
             }
-            SourceEvent::ConsumersPaused(p) => self.consumers_paused = p,
-            SourceEvent::Trickle(t) => self.trickle = t,
+            SourceEvent::ConsumersPaused(p) => self.queue.consumers_paused = p,
+            SourceEvent::Trickle(t) => self.queue.trickle = t,
             SourceEvent::Health { source, health } => {
                 if source == SourceKind::ServiceBus && !matches!(health, Health::Connected) {
-                    self.queue_stale = true;
-                    self.outage_since_sample = true;
+                    self.queue.stale = true;
+                    self.queue.outage_since_sample = true;
                 }
                 if source == SourceKind::Cluster {
                     self.note_cluster_health(&health);
@@ -663,7 +694,7 @@ impl App {
                 self.health.insert(source.into(), health);
             }
             SourceEvent::ResourceHealth { resource, health } => {
-                self.resource_health.insert(resource, health);
+                self.cluster.resource_health.insert(resource, health);
             }
         }
     }
@@ -672,7 +703,7 @@ impl App {
     /// `forbidden` (RBAC), `not served` (an API server without it), or the reason.
     pub fn events_unavailable(&self) -> Option<String> {
         use crate::event::ErrorKind;
-        match self.resource_health.get(&ClusterResource::Events)? {
+        match self.cluster.resource_health.get(&ClusterResource::Events)? {
             Health::Down(err) => Some(match &err.kind {
                 ErrorKind::Forbidden { .. } => "forbidden".into(),
                 ErrorKind::NotFound => "not served".into(),
@@ -688,6 +719,7 @@ impl App {
             .now
             .unwrap_or_else(|| pods.iter().map(|p| p.created).max().unwrap_or_default());
         let seen: HashMap<&str, Timestamp> = self
+            .cluster
             .pods
             .iter()
             .map(|r| (r.pod.name.as_str(), r.first_seen))
@@ -706,13 +738,13 @@ impl App {
                 .cmp(&a.pod.created)
                 .then_with(|| a.pod.name.cmp(&b.pod.name))
         });
-        self.pods = rows;
+        self.cluster.pods = rows;
         self.check_first_ready();
     }
 
     /// KEDA's Active condition as last reported.
     pub fn keda_active(&self) -> bool {
-        self.scaled_object.as_ref().is_some_and(|so| {
+        self.cluster.scaled_object.as_ref().is_some_and(|so| {
             so.conditions
                 .iter()
                 .any(|c| c.type_ == "Active" && c.status == "True")
@@ -738,7 +770,7 @@ impl App {
         // Pods that were Ready before the messages arrived did not answer them. A
         // creationTimestamp has whole seconds: a pod created 0.3 s after a message at x.7 s says
         // x.0 s, so compare at that resolution.
-        let ready = self.pods.iter().any(|r| {
+        let ready = self.cluster.pods.iter().any(|r| {
             r.pod.created.as_second() >= trigger.as_second()
                 && !r.pod.deleting
                 && r.pod.status == "Running"
@@ -757,7 +789,7 @@ impl App {
             _ => None,
         };
         if let Some(kind) = kind {
-            self.history.mark(Marker { at: e.at, kind });
+            self.queue.history.mark(Marker { at: e.at, kind });
         }
         // Only an activation during this run: the first list brings KEDA's events of the last
         // hour (a rehearsal's). Event times have whole seconds, so compare at that resolution.
@@ -772,57 +804,65 @@ impl App {
         // SuccessfulCreate, …) fold too while they come within a second, so a scale-out does not
         // push KEDA's and the HPA's off the panel; they come interleaved (SuccessfulDelete,
         // Killing, SuccessfulDelete, …), so look a few rows back.
-        if let Some(row) = self.events.iter_mut().take(FOLD_LOOKBACK).find(|row| {
-            let same_kind =
-                row.reason == e.reason && row.type_ == e.type_ && row.source == e.source;
-            let identical = row.object == e.object && row.message == e.message;
-            let per_pod = per_pod_event(row)
-                && per_pod_event(&e)
-                && e.at.duration_since(row.at).abs() <= POD_FOLD_WINDOW;
-            same_kind && (identical || per_pod)
-        }) {
+        if let Some(row) = self
+            .cluster
+            .events
+            .iter_mut()
+            .take(FOLD_LOOKBACK)
+            .find(|row| {
+                let same_kind =
+                    row.reason == e.reason && row.type_ == e.type_ && row.source == e.source;
+                let identical = row.object == e.object && row.message == e.message;
+                let per_pod = per_pod_event(row)
+                    && per_pod_event(&e)
+                    && e.at.duration_since(row.at).abs() <= POD_FOLD_WINDOW;
+                same_kind && (identical || per_pod)
+            })
+        {
             row.count += e.count.max(1);
             row.at = row.at.max(e.at);
             row.message = e.message;
             row.object = e.object;
             return;
         }
-        self.events.push_front(e);
-        self.events.truncate(EVENTS_KEPT);
+        self.cluster.events.push_front(e);
+        self.cluster.events.truncate(EVENTS_KEPT);
     }
 
     fn on_send(&mut self, progress: SendProgress) {
-        self.send_tally.record(&progress);
+        self.sends.tally.record(&progress);
         let before = self
+            .sends
             .sent_by_burst
             .insert(progress.burst, progress.sent)
             .unwrap_or(0);
         let delta = progress.sent.saturating_sub(before);
-        self.rates.record_sent(progress.at, delta);
+        self.queue.rates.record_sent(progress.at, delta);
         if delta > 0 && !self.keda_active() {
             self.stats.pending_trigger.get_or_insert(progress.at);
         }
         if progress.burst == TRICKLE_BURST {
             return;
         }
-        self.rates.record_burst(progress.at, delta);
+        self.queue.rates.record_burst(progress.at, delta);
         let started = *self
-            .burst_started
+            .sends
+            .started
             .entry(progress.burst)
             .or_insert(progress.at);
         if let Some(err) = &progress.error {
-            self.notice = Some(Notice {
+            self.prompt.notice = Some(Notice {
                 level: NoticeLevel::Warning,
                 text: format!("burst #{} failed: {err}", progress.burst),
             });
         }
         if progress.done || progress.cancelled {
-            self.sends.remove(&progress.burst);
-            self.burst_started.remove(&progress.burst);
-            self.last_send_took = Some(progress.at.duration_since(started));
-            self.last_send = Some(progress);
+            self.sends.active.remove(&progress.burst);
+            self.sends.started.remove(&progress.burst);
+            self.sends.last_took = Some(progress.at.duration_since(started));
+            self.sends.last = Some(progress);
         } else {
-            self.sends.insert(progress.burst, progress);
+            self.sends.active.insert(progress.burst, progress);
         }
     }
 
@@ -841,13 +881,13 @@ impl App {
             // Only the terminal changes: the notice, prompt and echo stay as they were.
             return vec![Command::Presenter(PresenterCommand::Redraw)];
         }
-        self.notice = None;
+        self.prompt.notice = None;
         let echo_key = keymap::key_name(key.code);
         if context == KeyContext::Normal
             && self.replay_controls().is_some()
             && keymap::changes_the_world(action)
         {
-            self.notice = Some(Notice {
+            self.prompt.notice = Some(Notice {
                 level: NoticeLevel::Warning,
                 text: "disabled in replay: a recording plays back what happened, nothing is sent"
                     .into(),
@@ -909,14 +949,14 @@ impl App {
             },
             (KeyContext::Normal, Action::CustomBurst, _) => "custom burst size?".into(),
             (KeyContext::Normal, Action::Purge, _) => "purge? (y/n)".into(),
-            (KeyContext::Normal, Action::FreezeChart, _) => if self.frozen_at.is_some() {
+            (KeyContext::Normal, Action::FreezeChart, _) => if self.queue.frozen_at.is_some() {
                 "chart frozen"
             } else {
                 "chart live"
             }
             .into(),
             (KeyContext::Normal, Action::SwitchToSimulator, _)
-                if self.input == InputMode::ConfirmFallback =>
+                if self.prompt.input == InputMode::ConfirmFallback =>
             {
                 "simulator? (y/n)".into()
             }
@@ -927,7 +967,7 @@ impl App {
                 "switched to the simulator".into()
             }
             (KeyContext::Normal | KeyContext::Help, Action::Quit, _)
-                if self.input == InputMode::ConfirmQuit =>
+                if self.prompt.input == InputMode::ConfirmQuit =>
             {
                 "quit? (y/n)".into()
             }
@@ -942,34 +982,34 @@ impl App {
         match (context, action) {
             (_, Action::QuitNow) | (KeyContext::ConfirmQuit, Action::Confirm | Action::Quit) => {
                 // Back to normal: a replay applies the recorded `q`, `y` and carries on.
-                self.input = InputMode::Normal;
+                self.prompt.input = InputMode::Normal;
                 self.should_quit = true;
                 Vec::new()
             }
             (_, Action::Quit) => {
                 if self.busy() {
-                    self.show_help = false;
-                    self.input = InputMode::ConfirmQuit;
+                    self.prompt.show_help = false;
+                    self.prompt.input = InputMode::ConfirmQuit;
                 } else {
                     self.should_quit = true;
                 }
                 Vec::new()
             }
             (KeyContext::Help, Action::ToggleHelp) => {
-                self.show_help = false;
+                self.prompt.show_help = false;
                 Vec::new()
             }
             (KeyContext::BurstPrompt, Action::Confirm) => {
-                let InputMode::BurstPrompt { input, .. } = &self.input else {
+                let InputMode::BurstPrompt { input, .. } = &self.prompt.input else {
                     return Vec::new();
                 };
                 match parse_burst_size(input) {
                     Ok(count) => {
-                        self.input = InputMode::Normal;
+                        self.prompt.input = InputMode::Normal;
                         vec![self.fire(count)]
                     }
                     Err(msg) => {
-                        self.input = InputMode::BurstPrompt {
+                        self.prompt.input = InputMode::BurstPrompt {
                             input: input.clone(),
                             error: Some(msg),
                         };
@@ -978,12 +1018,12 @@ impl App {
                 }
             }
             (KeyContext::ConfirmPurge, Action::Confirm) => {
-                self.input = InputMode::Normal;
-                self.purge_seen = 0;
+                self.prompt.input = InputMode::Normal;
+                self.queue.purge_seen = 0;
                 vec![Command::World(WorldCommand::Purge)]
             }
             (KeyContext::ConfirmFallback, Action::Confirm) => {
-                self.input = InputMode::Normal;
+                self.prompt.input = InputMode::Normal;
                 self.switch_to_simulator();
                 Vec::new()
             }
@@ -994,7 +1034,7 @@ impl App {
                 | KeyContext::ConfirmQuit,
                 Action::Cancel,
             ) => {
-                self.input = InputMode::Normal;
+                self.prompt.input = InputMode::Normal;
                 Vec::new()
             }
             (KeyContext::Normal, action) => self.on_action(action),
@@ -1003,7 +1043,7 @@ impl App {
     }
 
     fn edit_prompt(&mut self, code: KeyCode) {
-        let InputMode::BurstPrompt { input, error } = &mut self.input else {
+        let InputMode::BurstPrompt { input, error } = &mut self.prompt.input else {
             return;
         };
         match code {
@@ -1022,7 +1062,7 @@ impl App {
     }
 
     fn paste_into_prompt(&mut self, text: &str) {
-        let InputMode::BurstPrompt { input, error } = &mut self.input else {
+        let InputMode::BurstPrompt { input, error } = &mut self.prompt.input else {
             return;
         };
         // All or nothing: a pasted connection string must not leave its digits behind.
@@ -1047,18 +1087,18 @@ impl App {
                 None => Vec::new(),
             },
             Action::CustomBurst => {
-                self.input = InputMode::BurstPrompt {
+                self.prompt.input = InputMode::BurstPrompt {
                     input: String::new(),
                     error: None,
                 };
                 Vec::new()
             }
             Action::ToggleTrickle => {
-                let next = match self.trickle {
+                let next = match self.queue.trickle {
                     Some(_) => None,
                     None => Some(self.config.trickle_per_second),
                 };
-                self.trickle = next;
+                self.queue.trickle = next;
                 vec![Command::World(WorldCommand::SetTrickle(next))]
             }
             Action::ToggleConsumers => {
@@ -1066,13 +1106,13 @@ impl App {
                     self.simulator_only("pausing consumers");
                     return Vec::new();
                 }
-                self.consumers_paused = !self.consumers_paused;
+                self.queue.consumers_paused = !self.queue.consumers_paused;
                 vec![Command::World(WorldCommand::SetConsumersPaused(
-                    self.consumers_paused,
+                    self.queue.consumers_paused,
                 ))]
             }
             Action::Purge => {
-                self.input = InputMode::ConfirmPurge;
+                self.prompt.input = InputMode::ConfirmPurge;
                 Vec::new()
             }
             Action::WarpUp | Action::WarpDown => {
@@ -1092,14 +1132,14 @@ impl App {
                 vec![Command::World(WorldCommand::SetWarp(next))]
             }
             Action::FreezeChart => {
-                self.frozen_at = match self.frozen_at {
+                self.queue.frozen_at = match self.queue.frozen_at {
                     Some(_) => None,
                     None => self.now,
                 };
                 Vec::new()
             }
             Action::ToggleHelp => {
-                self.show_help = true;
+                self.prompt.show_help = true;
                 Vec::new()
             }
             Action::ScrollUp => self.scroll(-1),
@@ -1108,7 +1148,7 @@ impl App {
             Action::PageDown => self.scroll(self.page_size() as isize),
             Action::SwitchToSimulator => {
                 if self.live_sources_healthy() {
-                    self.input = InputMode::ConfirmFallback;
+                    self.prompt.input = InputMode::ConfirmFallback;
                 } else {
                     self.switch_to_simulator();
                 }
@@ -1150,24 +1190,24 @@ impl App {
     fn scroll(&mut self, by: isize) -> Vec<Command> {
         // Never scroll past the point where the last row is at the bottom, so ↑ acts at once.
         let visible = self.pod_rows_visible().unwrap_or(1).max(1);
-        let max = self.pods.len().saturating_sub(visible);
-        self.pod_scroll = self.pod_scroll.saturating_add_signed(by).min(max);
+        let max = self.cluster.pods.len().saturating_sub(visible);
+        self.cluster.pod_scroll = self.cluster.pod_scroll.saturating_add_signed(by).min(max);
         Vec::new()
     }
 
     fn simulator_only(&mut self, what: &str) {
-        self.notice = Some(Notice {
+        self.prompt.notice = Some(Notice {
             level: NoticeLevel::Warning,
             text: format!("{what} is simulator-only; disabled in live mode"),
         });
     }
 
     fn fire(&mut self, count: u64) -> Command {
-        let burst = self.next_burst;
-        self.next_burst += 1;
+        let burst = self.sends.next_id;
+        self.sends.next_id += 1;
         self.stats.bursts_fired += 1;
         if let Some(now) = self.now {
-            self.history.mark(Marker {
+            self.queue.history.mark(Marker {
                 at: now,
                 kind: MarkerKind::Burst(count),
             });

@@ -77,9 +77,9 @@ impl App {
                 state_word(self.health.get(&SourceKindKey::ServiceBus))
             )
         };
-        match &self.queue {
+        match &self.queue.sample {
             None => Freshness::Unknown { why: why() },
-            Some(q) if self.queue_stale => Freshness::Stale {
+            Some(q) if self.queue.stale => Freshness::Stale {
                 age: self
                     .now
                     .map_or(SignedDuration::ZERO, |now| now.duration_since(q.at)),
@@ -101,7 +101,7 @@ impl App {
             return Freshness::Live;
         }
         let why = format!("cluster {}", state_word(health));
-        match (self.cluster_ok_until, self.now) {
+        match (self.cluster.ok_until, self.now) {
             (Some(until), Some(now)) => Freshness::Stale {
                 age: now.duration_since(until),
                 why,
@@ -122,7 +122,7 @@ impl App {
             Some(Health::Connected)
         );
         if (was_ok || *health == Health::Connected) && self.now.is_some() {
-            self.cluster_ok_until = self.now;
+            self.cluster.ok_until = self.now;
         }
     }
 
@@ -132,7 +132,7 @@ impl App {
             self.health.get(&SourceKindKey::Cluster),
             Some(Health::Connected)
         ) {
-            self.cluster_ok_until = Some(now);
+            self.cluster.ok_until = Some(now);
         }
     }
 }

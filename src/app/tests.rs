@@ -90,7 +90,7 @@ fn number_keys_fire_the_configured_bursts() {
     assert_eq!(a.update(ch('6')), vec![], "no sixth burst by default");
     assert_eq!(a.summary().bursts, 5);
     assert_eq!(
-        a.history.markers(0, i64::MAX).count(),
+        a.queue.history.markers(0, i64::MAX).count(),
         5,
         "each burst marks the chart"
     );
@@ -128,14 +128,14 @@ fn b_prompts_validates_and_fires() {
     // Enter on empty input: an error, still prompting.
     assert_eq!(a.update(key(KeyCode::Enter)), vec![]);
     assert!(
-        matches!(&a.input, InputMode::BurstPrompt { error: Some(e), .. } if e.contains("type a number"))
+        matches!(&a.prompt.input, InputMode::BurstPrompt { error: Some(e), .. } if e.contains("type a number"))
     );
     for c in "25x".chars() {
         a.update(ch(c));
     }
     // The x was dropped with a hint; 25 stays.
     assert_eq!(
-        a.input,
+        a.prompt.input,
         InputMode::BurstPrompt {
             input: "25".into(),
             error: Some(PROMPT_HINT.into())
@@ -151,11 +151,11 @@ fn b_prompts_validates_and_fires() {
             count: 25
         })]
     );
-    assert_eq!(a.input, InputMode::Normal);
+    assert_eq!(a.prompt.input, InputMode::Normal);
 }
 
 fn prompt_text(a: &App) -> (String, Option<String>) {
-    match &a.input {
+    match &a.prompt.input {
         InputMode::BurstPrompt { input, error } => (input.clone(), error.clone()),
         other => panic!("not prompting: {other:?}"),
     }
@@ -235,7 +235,7 @@ fn b_prompt_q_is_text_and_esc_cancels() {
     a.update(ch('q'));
     assert!(!a.should_quit(), "q inside the prompt is text");
     assert_eq!(a.update(key(KeyCode::Esc)), vec![]);
-    assert_eq!(a.input, InputMode::Normal);
+    assert_eq!(a.prompt.input, InputMode::Normal);
     assert!(!a.should_quit(), "Esc cancels the prompt, it does not quit");
 }
 
@@ -298,7 +298,7 @@ fn t_toggles_the_trickle() {
         a.update(ch('t')),
         vec![Command::World(WorldCommand::SetTrickle(Some(5.0)))]
     );
-    assert_eq!(a.trickle, Some(5.0));
+    assert_eq!(a.queue.trickle, Some(5.0));
     assert_eq!(
         a.update(ch('t')),
         vec![Command::World(WorldCommand::SetTrickle(None))]
@@ -313,7 +313,7 @@ fn t_toggles_the_trickle() {
     );
     // The source's answer wins.
     b.update(Event::Source(SourceEvent::Trickle(None)));
-    assert_eq!(b.trickle, None);
+    assert_eq!(b.queue.trickle, None);
 }
 
 #[test]
@@ -329,7 +329,14 @@ fn c_pauses_and_resumes_consumers_in_the_simulator_only() {
     );
     let mut l = live_app();
     assert_eq!(l.update(ch('c')), vec![]);
-    assert!(l.notice.as_ref().unwrap().text.contains("simulator-only"));
+    assert!(
+        l.prompt
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("simulator-only")
+    );
 }
 
 #[test]
@@ -338,7 +345,7 @@ fn p_purges_only_after_confirmation() {
     assert_eq!(a.update(ch('p')), vec![]);
     assert_eq!(a.key_context(), KeyContext::ConfirmPurge);
     assert_eq!(a.update(ch('n')), vec![]);
-    assert_eq!(a.input, InputMode::Normal);
+    assert_eq!(a.prompt.input, InputMode::Normal);
     a.update(ch('p'));
     assert_eq!(a.update(key(KeyCode::Esc)), vec![]);
     assert!(!a.should_quit(), "Esc cancels the confirmation");
@@ -377,7 +384,8 @@ fn plus_minus_walk_the_warp_ladder_in_the_simulator_only() {
     assert_eq!(l.update(ch('+')), vec![]);
     assert_eq!(l.update(ch('-')), vec![]);
     assert!(
-        l.notice
+        l.prompt
+            .notice
             .as_ref()
             .unwrap()
             .text
@@ -390,33 +398,33 @@ fn space_freezes_the_chart_at_the_current_time() {
     let mut a = app();
     a.update(Event::Tick { now: t(5) });
     a.update(ch(' '));
-    assert_eq!(a.frozen_at, Some(t(5)));
+    assert_eq!(a.queue.frozen_at, Some(t(5)));
     a.update(Event::Tick { now: t(9) });
     assert_eq!(
-        a.frozen_at,
+        a.queue.frozen_at,
         Some(t(5)),
         "the world moves on, the chart does not"
     );
     a.update(ch(' '));
-    assert_eq!(a.frozen_at, None);
+    assert_eq!(a.queue.frozen_at, None);
 }
 
 #[test]
 fn question_mark_opens_and_closes_help() {
     let mut a = app();
     a.update(ch('?'));
-    assert!(a.show_help);
+    assert!(a.prompt.show_help);
     assert_eq!(
         a.update(ch('1')),
         vec![],
         "keys under the overlay are inert"
     );
     a.update(key(KeyCode::Esc));
-    assert!(!a.show_help);
+    assert!(!a.prompt.show_help);
     assert!(!a.should_quit(), "Esc closes help first");
     a.update(ch('?'));
     a.update(ch('?'));
-    assert!(!a.show_help);
+    assert!(!a.prompt.show_help);
     a.update(ch('?'));
     a.update(ch('q'));
     assert!(a.should_quit());
@@ -441,8 +449,8 @@ fn esc_never_quits() {
             a.update(key(KeyCode::Esc));
             assert!(!a.should_quit(), "Esc after {opener:?}");
         }
-        assert_eq!(a.input, InputMode::Normal, "{opener:?}");
-        assert!(!a.show_help, "{opener:?}");
+        assert_eq!(a.prompt.input, InputMode::Normal, "{opener:?}");
+        assert!(!a.prompt.show_help, "{opener:?}");
     }
 }
 
@@ -489,10 +497,16 @@ fn q_quits_at_once_only_when_nothing_is_going_on() {
         assert_eq!(a.key_context(), KeyContext::ConfirmQuit, "{name}");
         // n and Esc keep going.
         a.update(ch('n'));
-        assert!(!a.should_quit() && a.input == InputMode::Normal, "{name}");
+        assert!(
+            !a.should_quit() && a.prompt.input == InputMode::Normal,
+            "{name}"
+        );
         a.update(ch('q'));
         a.update(key(KeyCode::Esc));
-        assert!(!a.should_quit() && a.input == InputMode::Normal, "{name}");
+        assert!(
+            !a.should_quit() && a.prompt.input == InputMode::Normal,
+            "{name}"
+        );
         // y quits; so does Enter.
         a.update(ch('q'));
         a.update(ch('y'));
@@ -507,7 +521,7 @@ fn q_quits_at_once_only_when_nothing_is_going_on() {
         setup(&mut c);
         c.update(ch('?'));
         c.update(ch('q'));
-        assert!(!c.should_quit() && !c.show_help, "{name}");
+        assert!(!c.should_quit() && !c.prompt.show_help, "{name}");
         assert_eq!(c.key_context(), KeyContext::ConfirmQuit, "{name}");
     }
     // Back to idle: the queue drained and the pods are gone.
@@ -542,18 +556,18 @@ fn arrows_scroll_the_pod_table_within_bounds() {
         .collect();
     a.update(Event::Source(SourceEvent::Pods(pods)));
     a.update(key(KeyCode::Up));
-    assert_eq!(a.pod_scroll, 0);
+    assert_eq!(a.cluster.pod_scroll, 0);
     a.update(key(KeyCode::Down));
     a.update(ch('j'));
-    assert_eq!(a.pod_scroll, 2);
+    assert_eq!(a.cluster.pod_scroll, 2);
     a.update(ch('k'));
-    assert_eq!(a.pod_scroll, 1);
+    assert_eq!(a.cluster.pod_scroll, 1);
     a.update(key(KeyCode::PageDown));
     a.update(key(KeyCode::PageDown));
     a.update(key(KeyCode::PageDown));
-    assert_eq!(a.pod_scroll, 29, "clamped to the last row");
+    assert_eq!(a.cluster.pod_scroll, 29, "clamped to the last row");
     a.update(key(KeyCode::PageUp));
-    assert_eq!(a.pod_scroll, 19);
+    assert_eq!(a.cluster.pod_scroll, 19);
 }
 
 #[test]
@@ -567,11 +581,11 @@ fn scrolling_stops_when_the_last_pod_is_on_screen() {
         .collect();
     a.update(Event::Source(SourceEvent::Pods(pods)));
     a.update(key(KeyCode::PageDown));
-    assert_eq!(a.pod_scroll, 13, "a page is what fits");
+    assert_eq!(a.cluster.pod_scroll, 13, "a page is what fits");
     a.update(key(KeyCode::PageDown));
-    assert_eq!(a.pod_scroll, 30 - 13);
+    assert_eq!(a.cluster.pod_scroll, 30 - 13);
     a.update(key(KeyCode::Up));
-    assert_eq!(a.pod_scroll, 30 - 13 - 1, "↑ moves at once");
+    assert_eq!(a.cluster.pod_scroll, 30 - 13 - 1, "↑ moves at once");
 }
 
 #[test]
@@ -624,7 +638,7 @@ fn ticks_redraw_once_per_second_of_clock() {
     a.update(Event::Tick { now: t(1) });
     assert!(a.take_redraw());
     assert_eq!(a.now, Some(t(1)));
-    assert_eq!(a.history.len(), 2);
+    assert_eq!(a.queue.history.len(), 2);
 }
 
 #[test]
@@ -635,7 +649,7 @@ fn queue_samples_feed_gauge_chart_rates_and_drain_time() {
     a.update(sent(1, 500, 500, true));
     a.update(queue(1, 480, 20));
     assert_eq!(a.depth(), 500);
-    assert_eq!(a.rates.sent_total(), 500);
+    assert_eq!(a.queue.rates.sent_total(), 500);
     a.update(Event::Tick { now: t(11) });
     a.update(queue(11, 380, 20));
     assert!(
@@ -660,17 +674,17 @@ fn pods_keep_first_seen_flash_and_sort_newest_first() {
     )])));
     a.update(Event::Tick { now: t(10) });
     assert!(
-        !a.is_flashing(&a.pods[0]),
+        !a.is_flashing(&a.cluster.pods[0]),
         "flash is over after 1.5 s at warp 1"
     );
     a.update(Event::Source(SourceEvent::Pods(vec![
         pod("a", "Running", 1, 0),
         pod("b", "Pending", 0, 10),
     ])));
-    assert_eq!(a.pods[0].pod.name, "b", "newest first");
-    assert!(a.is_flashing(&a.pods[0]));
-    assert!(!a.is_flashing(&a.pods[1]), "a keeps its first_seen");
-    assert_eq!(a.pods[1].first_seen, t(0));
+    assert_eq!(a.cluster.pods[0].pod.name, "b", "newest first");
+    assert!(a.is_flashing(&a.cluster.pods[0]));
+    assert!(!a.is_flashing(&a.cluster.pods[1]), "a keeps its first_seen");
+    assert_eq!(a.cluster.pods[1].first_seen, t(0));
 }
 
 #[test]
@@ -733,11 +747,14 @@ fn notices_expire_after_about_eight_seconds() {
     a.config.mode = crate::app::Mode::Live;
     a.update(Event::Tick { now: t(0) });
     a.update(ch('+'));
-    assert!(a.notice.is_some(), "warp is simulator-only in live mode");
+    assert!(
+        a.prompt.notice.is_some(),
+        "warp is simulator-only in live mode"
+    );
     a.update(Event::Tick { now: t(7) });
-    assert!(a.notice.is_some(), "still there after 7 s");
+    assert!(a.prompt.notice.is_some(), "still there after 7 s");
     a.update(Event::Tick { now: t(8) });
-    assert!(a.notice.is_none(), "gone after 8 s");
+    assert!(a.prompt.notice.is_none(), "gone after 8 s");
 }
 
 #[test]
@@ -752,7 +769,7 @@ fn deployment_tracks_peak_replicas_and_chart() {
         })));
     }
     assert_eq!(a.summary().peak_replicas, 8);
-    let last = a.history.window(0, i64::MAX).last().copied().unwrap();
+    let last = a.queue.history.window(0, i64::MAX).last().copied().unwrap();
     assert_eq!((last.spec_replicas, last.ready_replicas), (3, 2));
 }
 
@@ -778,7 +795,7 @@ fn scaled_object_and_hpa_are_stored() {
     a.update(Event::Source(SourceEvent::ScaledObject(Box::new(
         so.clone(),
     ))));
-    assert_eq!(a.scaled_object, Some(so));
+    assert_eq!(a.cluster.scaled_object, Some(so));
     let hpa = HpaView {
         name: "keda-hpa-so".into(),
         min_replicas: 1,
@@ -795,9 +812,9 @@ fn scaled_object_and_hpa_are_stored() {
         tolerance: Default::default(),
     };
     a.update(Event::Source(SourceEvent::Hpa(Some(Box::new(hpa.clone())))));
-    assert_eq!(a.hpa, Some(hpa));
+    assert_eq!(a.cluster.hpa, Some(hpa));
     a.update(Event::Source(SourceEvent::Hpa(None)));
-    assert_eq!(a.hpa, None);
+    assert_eq!(a.cluster.hpa, None);
 }
 
 #[test]
@@ -817,8 +834,13 @@ fn cluster_events_are_newest_first_capped_and_mark_keda_transitions() {
     a.update(ev(1, "KEDAScaleTargetActivated"));
     a.update(ev(2, "SuccessfulRescale"));
     a.update(ev(3, "KEDAScaleTargetDeactivated"));
-    assert_eq!(a.events[0].message, "m3");
-    let kinds: Vec<_> = a.history.markers(0, i64::MAX).map(|m| m.kind).collect();
+    assert_eq!(a.cluster.events[0].message, "m3");
+    let kinds: Vec<_> = a
+        .queue
+        .history
+        .markers(0, i64::MAX)
+        .map(|m| m.kind)
+        .collect();
     assert_eq!(
         kinds,
         vec![MarkerKind::KedaActivated, MarkerKind::KedaDeactivated]
@@ -826,7 +848,7 @@ fn cluster_events_are_newest_first_capped_and_mark_keda_transitions() {
     for i in 0..(EVENTS_KEPT as i64 + 10) {
         a.update(ev(4 + 2 * i, "Killing"));
     }
-    assert_eq!(a.events.len(), EVENTS_KEPT);
+    assert_eq!(a.cluster.events.len(), EVENTS_KEPT);
 }
 
 #[test]
@@ -846,11 +868,15 @@ fn repeated_events_within_a_second_fold_into_one_row() {
     for (ms, pod) in [(0, "a"), (300, "b"), (900, "c")] {
         a.update(started(ms, pod));
     }
-    assert_eq!(a.events.len(), 1);
-    assert_eq!(a.events[0].count, 3);
-    assert_eq!(a.events[0].object, "Pod/c");
+    assert_eq!(a.cluster.events.len(), 1);
+    assert_eq!(a.cluster.events[0].count, 3);
+    assert_eq!(a.cluster.events[0].object, "Pod/c");
     a.update(started(3000, "d"));
-    assert_eq!(a.events.len(), 2, "more than a second later: a new row");
+    assert_eq!(
+        a.cluster.events.len(),
+        2,
+        "more than a second later: a new row"
+    );
     // Interleaved reasons still fold.
     for (i, reason) in ["SuccessfulDelete", "Killing", "SuccessfulDelete", "Killing"]
         .into_iter()
@@ -866,28 +892,31 @@ fn repeated_events_within_a_second_fold_into_one_row() {
             count: 1,
         })));
     }
-    assert_eq!(a.events.len(), 4);
-    assert_eq!((a.events[0].count, a.events[1].count), (2, 2));
+    assert_eq!(a.cluster.events.len(), 4);
+    assert_eq!(
+        (a.cluster.events[0].count, a.cluster.events[1].count),
+        (2, 2)
+    );
 }
 
 #[test]
 fn send_progress_tracks_bursts_and_trickle_totals() {
     let mut a = app();
     a.update(sent(1, 1000, 400, false));
-    assert_eq!(a.sends.len(), 1);
-    assert_eq!(a.rates.sent_total(), 400);
+    assert_eq!(a.sends.active.len(), 1);
+    assert_eq!(a.queue.rates.sent_total(), 400);
     a.update(sent(1, 1000, 1000, true));
-    assert!(a.sends.is_empty());
-    assert_eq!(a.last_send.as_ref().unwrap().sent, 1000);
+    assert!(a.sends.active.is_empty());
+    assert_eq!(a.sends.last.as_ref().unwrap().sent, 1000);
     assert_eq!(
-        a.rates.sent_total(),
+        a.queue.rates.sent_total(),
         1000,
         "progress is cumulative per burst, not added twice"
     );
     a.update(sent(TRICKLE_BURST, 0, 7, false));
     a.update(sent(TRICKLE_BURST, 0, 12, false));
-    assert_eq!(a.rates.sent_total(), 1012);
-    assert!(a.sends.is_empty(), "the trickle is not a burst");
+    assert_eq!(a.queue.rates.sent_total(), 1012);
+    assert!(a.sends.active.is_empty(), "the trickle is not a burst");
     let mut failed = SendProgress {
         burst: 2,
         size: 10,
@@ -905,7 +934,8 @@ fn send_progress_tracks_bursts_and_trickle_totals() {
     });
     a.update(Event::Source(SourceEvent::Send(failed)));
     assert!(
-        a.notice
+        a.prompt
+            .notice
             .as_ref()
             .unwrap()
             .text
@@ -936,14 +966,14 @@ fn purge_progress_counts_removed_messages_once() {
         0.0,
         "purged messages were not consumed"
     );
-    assert!(a.purge.as_ref().unwrap().done);
+    assert!(a.queue.purge.as_ref().unwrap().done);
 }
 
 #[test]
 fn consumers_paused_and_health_events() {
     let mut a = app();
     a.update(Event::Source(SourceEvent::ConsumersPaused(true)));
-    assert!(a.consumers_paused);
+    assert!(a.queue.consumers_paused);
     a.update(Event::Source(SourceEvent::Health {
         source: SourceKind::ServiceBus,
         health: Health::Reconnecting("AMQP link".into()),

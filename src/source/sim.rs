@@ -372,9 +372,9 @@ mod app_tests {
         // rate spread over the window.
         let r = app.rates();
         assert_eq!(r.send_per_second, 0.0, "{r:?}");
-        assert_eq!(app.last_send.as_ref().map(|s| s.sent), Some(250));
-        assert_eq!(app.last_send_took, Some(jiff::SignedDuration::ZERO));
-        assert_eq!(app.rates.sent_total(), 250);
+        assert_eq!(app.sends.last.as_ref().map(|s| s.sent), Some(250));
+        assert_eq!(app.sends.last_took, Some(jiff::SignedDuration::ZERO));
+        assert_eq!(app.queue.rates.sent_total(), 250);
         assert_eq!(app.depth(), 250);
     }
 }

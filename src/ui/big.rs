@@ -143,7 +143,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     // The simulator's Deployment starts at 0; a live one nobody has read yet has no count,
     // rather than a 0 nobody saw.
     let live = app.config.mode == crate::app::Mode::Live;
-    let (spec, ready, cluster) = match &app.deployment {
+    let (spec, ready, cluster) = match &app.cluster.deployment {
         Some(d) => (
             Some(u64::from(d.spec_replicas)),
             d.ready_replicas.to_string(),

@@ -18,7 +18,7 @@ use jiff::SignedDuration;
 pub const WINDOW: SignedDuration = SignedDuration::from_mins(5);
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let frozen = app.frozen_at.is_some();
+    let frozen = app.queue.frozen_at.is_some();
     // The presenter theme tells the lines apart by glyph too, not by colour alone.
     let shapes = app.presenter.theme == crate::presenter::ThemeKind::Presenter;
     let glyph = |kind: Option<&MarkerKind>, spec: bool| match (shapes, kind, spec) {
@@ -78,7 +78,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .title_bottom(markers_legend);
     let inner = block.inner(area);
     block.render(area, buf);
-    let Some(end) = app.frozen_at.or(app.now) else {
+    let Some(end) = app.queue.frozen_at.or(app.now) else {
         return;
     };
     let to = end.as_second();
@@ -89,7 +89,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let mut spec = Vec::with_capacity(depth.capacity());
     let mut ready = Vec::with_capacity(depth.capacity());
     let (mut max_depth, mut max_replicas) = (0u64, 0u32);
-    for p in app.history.window(from, to) {
+    for p in app.queue.history.window(from, to) {
         let x = (p.second - from) as f64;
         depth.push((x, p.depth as f64));
         spec.push((x, f64::from(p.spec_replicas)));
@@ -101,6 +101,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let replicas_top = nice_ceiling(f64::from(max_replicas.max(4)));
     type MarkerLines = (MarkerKind, [(f64, f64); 2], [(f64, f64); 2]);
     let markers: Vec<MarkerLines> = app
+        .queue
         .history
         .markers(from, to)
         .map(|m| {

@@ -23,7 +23,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let visible = usize::from(inner.height);
     let width = usize::from(inner.width);
     let mut lines: Vec<Line> = Vec::new();
-    for e in &app.events {
+    for e in &app.cluster.events {
         if lines.len() >= visible {
             break;
         }

@@ -23,6 +23,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     let counts = app
         .queue
+        .sample
         .as_ref()
         .map(|q| q.counts.clone())
         .unwrap_or_default();
@@ -77,7 +78,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             1,
             pair(
                 "sent ",
-                group_thousands(app.rates.sent_total()),
+                group_thousands(app.queue.rates.sent_total()),
                 theme::value(),
             ),
         ),
@@ -85,7 +86,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let rates = app.rates();
     // Counts stopped with the source: no rate is known, rather than a frozen or invented one.
     let per_second = |r: f64| {
-        if app.queue_stale || !freshness.is_live() {
+        if app.queue.stale || !freshness.is_live() {
             "—".to_owned()
         } else {
             format!("{}/s", rate(r))
@@ -101,7 +102,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             pair("drain ", per_second(rates.drain_per_second), theme::value()),
         ),
     ];
-    let time_to_empty = if app.queue_stale || !freshness.is_live() {
+    let time_to_empty = if app.queue.stale || !freshness.is_live() {
         None
     } else {
         rates.time_to_empty
@@ -224,7 +225,7 @@ fn activity(app: &App) -> Vec<Part> {
     let mut push = |keep: u8, text: String, style: Style| {
         out.push(Part::new(keep, vec![Span::styled(text, style)]).plain_gap());
     };
-    for s in app.sends.values() {
+    for s in app.sends.active.values() {
         push(
             8,
             format!(
@@ -236,8 +237,8 @@ fn activity(app: &App) -> Vec<Part> {
             theme::warn(),
         );
     }
-    if app.sends.is_empty()
-        && let Some(s) = &app.last_send
+    if app.sends.active.is_empty()
+        && let Some(s) = &app.sends.last
     {
         let text = if s.cancelled {
             format!(
@@ -256,7 +257,7 @@ fn activity(app: &App) -> Vec<Part> {
                     group_thousands(s.maybe_resent)
                 ));
             }
-            format!("{text} {}", took(app.last_send_took))
+            format!("{text} {}", took(app.sends.last_took))
         };
         if s.failed > 0 {
             push(6, text, theme::bad());
@@ -264,17 +265,17 @@ fn activity(app: &App) -> Vec<Part> {
             push(2, text, theme::dim());
         }
     }
-    if let Some(t) = app.trickle {
+    if let Some(t) = app.queue.trickle {
         push(
             9,
             format!("trickle {}/s", crate::app::keymap::format_factor(t)),
             theme::warn(),
         );
     }
-    if app.consumers_paused {
+    if app.queue.consumers_paused {
         push(9, "consumers PAUSED".into(), theme::bad());
     }
-    if let Some(p) = &app.purge {
+    if let Some(p) = &app.queue.purge {
         let text = if p.done {
             format!("purged {}", group_thousands(p.removed))
         } else {
@@ -299,6 +300,7 @@ fn took(d: Option<jiff::SignedDuration>) -> String {
 fn render_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let counts = app
         .queue
+        .sample
         .as_ref()
         .map(|q| q.counts.clone())
         .unwrap_or_default();

@@ -150,7 +150,7 @@ fn settings_line(app: &App) -> Line<'static> {
         spans.extend(problems);
         return Line::from(spans);
     }
-    let Some(so) = &app.scaled_object else {
+    let Some(so) = &app.cluster.scaled_object else {
         spans.push(Span::styled("waiting for the ScaledObject…", theme::dim()));
         return Line::from(spans);
     };

@@ -13,7 +13,7 @@ use crate::format::group_thousands;
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let context = app.key_context();
     let mut spans: Vec<Span> = Vec::new();
-    match &app.input {
+    match &app.prompt.input {
         InputMode::BurstPrompt { input, error } => {
             spans.push(Span::styled(" Burst size: ", theme::warn()));
             spans.push(Span::styled(format!("{input}█"), theme::value()));
@@ -35,7 +35,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ));
         }
         InputMode::Normal => {
-            if let Some(n) = &app.notice {
+            if let Some(n) = &app.prompt.notice {
                 let style = match n.level {
                     NoticeLevel::Info => theme::good(),
                     NoticeLevel::Warning => theme::warn(),
@@ -58,17 +58,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 /// What `y` will purge. The purge receives until the queue stays empty, so what a burst still
 /// has to send while it runs is purged too: the question says so, not only today's count.
 fn purge_question(app: &App, width: u16) -> String {
-    let active = group_thousands(app.queue.as_ref().map_or(0, |q| q.counts.active));
+    let active = group_thousands(app.queue.sample.as_ref().map_or(0, |q| q.counts.active));
     let queue = &app.config.queue;
     let to_send: u64 = app
         .sends
+        .active
         .values()
         .map(|s| s.size.saturating_sub(s.sent + s.failed))
         .sum();
     if to_send == 0 {
         return format!(" Purge {active} active messages from {queue}? ");
     }
-    let bursts: Vec<String> = app.sends.keys().map(|b| format!("#{b}")).collect();
+    let bursts: Vec<String> = app.sends.active.keys().map(|b| format!("#{b}")).collect();
     let which = match bursts.as_slice() {
         [one] => format!("burst {one} still sends"),
         many => format!("bursts {} still send", many.join(", ")),

@@ -40,7 +40,7 @@ impl Widget for &App {
         events::render(self, p.events, buf);
         keybar::render(self, p.keys, buf);
         echo::render(self, p.keys, buf);
-        if self.show_help {
+        if self.prompt.show_help {
             help::render(self, area, buf);
         }
         crate::presenter::theme::apply(self.presenter.theme, area, buf);

@@ -17,8 +17,9 @@ const AGE_W: u16 = 5;
 const MIN_NAME_W: u16 = 8;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let total = app.pods.len();
+    let total = app.cluster.pods.len();
     let ready = app
+        .cluster
         .pods
         .iter()
         .filter(|r| {
@@ -29,7 +30,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .count();
     let visible = usize::from(area.height.saturating_sub(3)); // borders + header
     let max_scroll = total.saturating_sub(visible.max(1));
-    let scroll = app.pod_scroll.min(max_scroll);
+    let scroll = app.cluster.pod_scroll.min(max_scroll);
     let mut title = vec![
         Span::styled(" Pods ", theme::title()),
         Span::styled(format!("{total} ({ready} ready) "), theme::label()),
@@ -54,7 +55,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let inner_w = block.inner(area).width;
     let narrow = inner_w < 60;
     let restarts_header = if narrow { "RST" } else { "RESTARTS" };
-    let shown: Vec<&PodRow> = app.pods.iter().skip(scroll).take(visible).collect();
+    let shown: Vec<&PodRow> = app.cluster.pods.iter().skip(scroll).take(visible).collect();
     // RESTARTS as kubectl prints it (`1 (2s ago)`) when the column can be that wide, else the
     // count alone: never a text cut mid-word (`1 (2s ag`).
     let fixed = STATUS_W + READY_W + AGE_W + 4; // column gaps
@@ -72,7 +73,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let name_w = inner_w.saturating_sub(fixed + restarts_w).max(MIN_NAME_W);
 
     if total == 0 {
-        let msg = match (&app.deployment, &freshness) {
+        let msg = match (&app.cluster.deployment, &freshness) {
             (_, Freshness::Unknown { .. }) => "pods not read yet",
             (Some(d), _) if d.spec_replicas == 0 => "no pods: the Deployment is scaled to zero",
             _ => "no pods",

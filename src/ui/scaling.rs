@@ -110,7 +110,7 @@ fn pad(indent: usize) -> Span<'static> {
 /// KEDA's state as its last poll decided it, what that poll saw and when, and its timers
 /// (docs/keda-semantics.md §1.2), so the panel never puts today's queue beside yesterday's decision.
 fn keda_entries(app: &App, indent: usize, out: &mut Vec<Entry>) {
-    let (Some(so), Some(now)) = (&app.scaled_object, app.now) else {
+    let (Some(so), Some(now)) = (&app.cluster.scaled_object, app.now) else {
         out.push(Entry::new(
             0,
             0,
@@ -227,7 +227,7 @@ fn active_reason(so: &ScaledObjectView) -> String {
 /// The HPA's last sync as arithmetic, with when it ran (docs/keda-semantics.md §4.2–4.5).
 fn hpa_entries(app: &App, indent: usize, out: &mut Vec<Entry>) {
     let label = || Span::styled("HPA    ", theme::title());
-    let Some(hpa) = &app.hpa else {
+    let Some(hpa) = &app.cluster.hpa else {
         out.push(Entry::new(
             1,
             0,
@@ -236,6 +236,7 @@ fn hpa_entries(app: &App, indent: usize, out: &mut Vec<Entry>) {
         return;
     };
     let behavior = app
+        .cluster
         .scaled_object
         .as_ref()
         .map_or(HpaBehaviorKind::Legacy, |so| so.hpa_behavior);
@@ -361,7 +362,7 @@ fn hpa_entries(app: &App, indent: usize, out: &mut Vec<Entry>) {
 /// The Deployment as it is now (not as a controller last saw it): said so.
 fn pods_entries(app: &App, out: &mut Vec<Entry>) {
     let label = || Span::styled("Pods   ", theme::title());
-    let Some(d) = &app.deployment else {
+    let Some(d) = &app.cluster.deployment else {
         out.push(Entry::new(
             2,
             0,

@@ -11,7 +11,7 @@ use crate::app::{App, InputMode};
 pub fn render(app: &App, screen: Rect, buf: &mut Buffer) {
     // Keys still act here: a question or prompt (`Quit?`, the burst size) keeps the bottom row,
     // so the speaker sees what `y` or Enter will do.
-    let area = if app.input == InputMode::Normal {
+    let area = if app.prompt.input == InputMode::Normal {
         screen
     } else {
         let [rest, keys] =

@@ -77,7 +77,7 @@ fn recorded_run(secs: u64) -> (App, BTreeMap<u64, Vec<String>>, Vec<u8>) {
     // With pods or messages around q asks first, and y quits.
     apply(&mut app, &mut driver, secs * 1000, key('q'));
     if !app.should_quit() {
-        assert_eq!(app.input, kedatui::app::InputMode::ConfirmQuit);
+        assert_eq!(app.prompt.input, kedatui::app::InputMode::ConfirmQuit);
         apply(&mut app, &mut driver, secs * 1000, key('y'));
     }
     assert!(app.should_quit());
@@ -172,7 +172,7 @@ fn world_changing_keys_are_disabled_in_replay_and_say_so() {
             continue;
         }
         assert!(commands.is_empty(), "{c} sent {commands:?}");
-        let notice = app.notice.clone().expect("a notice").text;
+        let notice = app.prompt.notice.clone().expect("a notice").text;
         assert!(notice.contains("disabled in replay"), "{c}: {notice}");
     }
     let screen = text(&render(&app, 120, 40));

@@ -455,7 +455,8 @@ fn first_ready_pod_counts_from_the_message_that_activated_keda() {
     run.wall(100);
     run.press('t');
     run.until(10_000, |a| {
-        a.pods
+        a.cluster
+            .pods
             .iter()
             .any(|p| p.pod.status == "Running" && p.pod.ready_containers == 1)
     });

@@ -511,7 +511,12 @@ fn pod_line<'a>(screen: &'a str, suffix: &str) -> &'a str {
 #[test]
 fn restarts_are_never_cut_mid_word() {
     let mut app = mid_burst();
-    let mut pods = app.pods.iter().map(|r| r.pod.clone()).collect::<Vec<_>>();
+    let mut pods = app
+        .cluster
+        .pods
+        .iter()
+        .map(|r| r.pod.clone())
+        .collect::<Vec<_>>();
     let crashed = pods.iter_mut().find(|p| p.name.ends_with("m4pqr")).unwrap();
     crashed.status = "Running".into();
     crashed.restarts = 1;

@@ -89,7 +89,7 @@ async fn broker_lost_mid_burst_shows_failed_dashes_and_queue_reset() {
         &mut events,
         &sources,
         "a first count",
-        |a| a.queue.is_some(),
+        |a| a.queue.sample.is_some(),
     )
     .await;
     for command in app.update(Event::Input(TermEvent::Key(KeyEvent::from(KeyCode::Char(
@@ -124,7 +124,7 @@ async fn broker_lost_mid_burst_shows_failed_dashes_and_queue_reset() {
         &mut events,
         &sources,
         "counts stale",
-        |a| a.queue_stale,
+        |a| a.queue.stale,
     )
     .await;
     let shown = screen(&app);
@@ -139,10 +139,10 @@ async fn broker_lost_mid_burst_shows_failed_dashes_and_queue_reset() {
         &mut events,
         &sources,
         "the burst's end",
-        |a| a.sends.is_empty() && a.last_send.as_ref().is_some_and(|s| s.done),
+        |a| a.sends.active.is_empty() && a.sends.last.as_ref().is_some_and(|s| s.done),
     )
     .await;
-    let last = app.last_send.clone().unwrap();
+    let last = app.sends.last.clone().unwrap();
     assert!(last.failed > 0, "{last:?}");
     assert_eq!(last.sent + last.failed, BURST, "{last:?}");
     let shown = screen(&app);
@@ -165,7 +165,7 @@ async fn broker_lost_mid_burst_shows_failed_dashes_and_queue_reset() {
         &mut events,
         &sources,
         "an empty queue read",
-        |a| !a.queue_stale && a.depth() == 0,
+        |a| !a.queue.stale && a.depth() == 0,
     )
     .await;
     let summary = app.summary().to_string();
@@ -201,7 +201,7 @@ async fn after_a_failed_burst_the_header_turns_ok_when_the_network_does() {
         &mut events,
         &sources,
         "a first count",
-        |a| a.queue.is_some(),
+        |a| a.queue.sample.is_some(),
     )
     .await;
     proxy.cut();
@@ -216,10 +216,10 @@ async fn after_a_failed_burst_the_header_turns_ok_when_the_network_does() {
         &mut events,
         &sources,
         "the burst's end",
-        |a| a.sends.is_empty() && a.last_send.as_ref().is_some_and(|s| s.done),
+        |a| a.sends.active.is_empty() && a.sends.last.as_ref().is_some_and(|s| s.done),
     )
     .await;
-    assert_eq!(app.last_send.as_ref().unwrap().failed, BURST);
+    assert_eq!(app.sends.last.as_ref().unwrap().failed, BURST);
     // The burst's last progress comes first, then the sender's verdict.
     common::pump_until(
         TIMEOUT,

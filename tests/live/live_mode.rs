@@ -108,11 +108,12 @@ async fn live_sources_into_the_app_then_the_fallback() {
     for k in ['+', 'c'] {
         assert!(app.update(key(k)).is_empty(), "{k}");
         assert!(
-            app.notice
+            app.prompt
+                .notice
                 .as_ref()
                 .is_some_and(|n| n.text.contains("simulator-only")),
             "{k}: {:?}",
-            app.notice
+            app.prompt.notice
         );
     }
 
@@ -151,15 +152,16 @@ async fn live_sources_into_the_app_then_the_fallback() {
         &mut events,
         &sources,
         "3 pods, spec 3",
-        |a| a.pods.len() == 3 && a.deployment_spec() == Some(3),
+        |a| a.cluster.pods.len() == 3 && a.deployment_spec() == Some(3),
     )
     .await;
     assert!(
-        app.scaled_object
+        app.cluster
+            .scaled_object
             .as_ref()
             .is_some_and(|so| so.polling_interval.as_secs() == 5 && so.max_replicas == 20),
         "the live ScaledObject: {:?}",
-        app.scaled_object
+        app.cluster.scaled_object
     );
 
     // Wi-Fi gone: the Service Bus fake stops; the health turns Down with a classified reason.
@@ -201,19 +203,23 @@ async fn live_sources_into_the_app_then_the_fallback() {
         // The simulator's ScaledObject (after its queue, pods and Deployment) knows its next
         // poll; a live one never does.
         |a| {
-            a.scaled_object
+            a.cluster
+                .scaled_object
                 .as_ref()
                 .is_some_and(|so| so.next_poll.is_some())
         },
     )
     .await;
     assert!(
-        app.pods.iter().all(|p| !p.pod.name.contains("-live")),
+        app.cluster
+            .pods
+            .iter()
+            .all(|p| !p.pod.name.contains("-live")),
         "the simulator's pods replaced the live ones"
     );
     assert_eq!(app.depth(), 500, "same queue depth");
     assert_eq!(app.deployment_spec(), Some(3), "same replicas");
-    let so = app.scaled_object.clone().unwrap();
+    let so = app.cluster.scaled_object.clone().unwrap();
     assert_eq!(
         (
             so.polling_interval.as_secs(),
@@ -235,14 +241,14 @@ async fn live_sources_into_the_app_then_the_fallback() {
     )
     .await;
     press(&mut app, &sources, '1');
-    let before = app.rates.sent_total();
+    let before = app.queue.rates.sent_total();
     common::pump_until(
         TIMEOUT,
         &mut app,
         &mut sim_events,
         &sources,
         "a simulated burst",
-        |a| a.rates.sent_total() >= before + 10,
+        |a| a.queue.rates.sent_total() >= before + 10,
     )
     .await;
     assert_eq!(
@@ -343,7 +349,8 @@ async fn first_ready_pod_ignores_events_listed_from_before_the_run() {
         &sources,
         "the rehearsal's event listed",
         |a| {
-            a.events
+            a.cluster
+                .events
                 .iter()
                 .any(|e| e.reason == "KEDAScaleTargetActivated")
         },
@@ -356,7 +363,7 @@ async fn first_ready_pod_ignores_events_listed_from_before_the_run() {
         PodStage::Ready,
     ));
     common::pump_until(TIMEOUT, &mut app, &mut events, &sources, "the pod", |a| {
-        !a.pods.is_empty()
+        !a.cluster.pods.is_empty()
     })
     .await;
     assert_eq!(
@@ -368,7 +375,7 @@ async fn first_ready_pod_ignores_events_listed_from_before_the_run() {
     // This run: a burst, KEDA activates, a new pod turns Ready.
     press(&mut app, &sources, '1');
     common::pump_until(TIMEOUT, &mut app, &mut events, &sources, "10 sent", |a| {
-        a.rates.sent_total() == 10
+        a.queue.rates.sent_total() == 10
     })
     .await;
     api.apply(activated("this-run"));

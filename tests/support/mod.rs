@@ -94,7 +94,7 @@ pub async fn pump_until(
                 "timed out waiting for {what}: depth {}, spec {:?}, pods {}, health {:?}",
                 app.depth(),
                 app.deployment_spec(),
-                app.pods.len(),
+                app.cluster.pods.len(),
                 app.health
             ),
         }
