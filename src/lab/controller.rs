@@ -16,6 +16,7 @@ use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
+use super::objects;
 use super::pods::{self, LabPod, PodTemplate, Stage};
 use super::worker::{self, WorkerEnv, WorkerEvent};
 use super::{Fault, LabCommand, LabReport};
@@ -602,27 +603,13 @@ impl Controller {
     /// shared with the simulator).
     fn event(&mut self, recorded: loops::Recorded) {
         self.event_serial += 1;
-        let now = Timestamp::now();
-        let time = now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
-        let (kind, name) = (recorded.kind.as_str(), recorded.name.as_str());
-        let api_version = recorded.kind.api_version();
-        let type_ = recorded.type_.as_str();
-        let (reason, message, component) = (
-            recorded.reason,
-            recorded.message.as_str(),
-            recorded.component,
+        let event = objects::event_object(
+            &recorded,
+            &self.config.names.namespace,
+            Timestamp::now(),
+            self.event_serial,
         );
-        self.pending_events.push(json!({
-            "apiVersion": "v1", "kind": "Event",
-            "metadata": {"name": format!("{name}.{:x}{:06x}", now.as_millisecond(), self.event_serial),
-                         "namespace": self.config.names.namespace},
-            "involvedObject": {"apiVersion": api_version, "kind": kind, "name": name,
-                               "namespace": self.config.names.namespace},
-            "reason": reason, "message": message, "type": type_, "count": 1,
-            "source": {"component": component},
-            "reportingComponent": component, "reportingInstance": "kedatui-lab",
-            "firstTimestamp": time, "lastTimestamp": time,
-        }));
+        self.pending_events.push(event);
     }
 
     /// Writes what changed, unless the API server is away and its back-off not over; logs
@@ -726,15 +713,7 @@ impl Controller {
     }
 
     async fn flush_deployment(&mut self, ns: &str) {
-        let live: Vec<&LabPod> = self
-            .pods
-            .iter()
-            .filter(|p| p.deleted_at.is_none())
-            .collect();
-        let ready = live.iter().filter(|p| p.is_ready()).count();
-        let status = json!({"observedGeneration": 1, "replicas": live.len(), "updatedReplicas": live.len(),
-                            "readyReplicas": ready, "availableReplicas": ready,
-                            "unavailableReplicas": live.len() - ready});
+        let status = objects::deployment_status(&self.pods);
         let want = (self.spec_replicas, status);
         if self.written_deployment.as_ref() == Some(&want) {
             return;
@@ -766,21 +745,8 @@ impl Controller {
 
     async fn flush_scaled_object(&mut self, ns: &str) {
         let view = self.keda.view(&self.config, |t| self.at(t));
-        let conditions: Vec<Value> = view
-            .conditions
-            .iter()
-            .map(|c| json!({"type": c.type_, "status": c.status, "reason": c.reason, "message": c.message}))
-            .collect();
-        let status = json!({
-            "scaleTargetKind": "apps/v1.Deployment",
-            "scaleTargetGVKR": {"group": "apps", "version": "v1", "kind": "Deployment", "resource": "deployments"},
-            "externalMetricNames": [self.config.names.metric()],
-            "hpaName": self.config.names.hpa(),
-            "triggersTypes": "azure-servicebus",
-            "authenticationsTypes": "kedasbreceiver-auth",
-            "lastActiveTime": self.keda.last_active.map(|t| self.at(t).strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
-            "conditions": conditions,
-        });
+        let last_active = self.keda.last_active.map(|t| self.at(t));
+        let status = objects::scaled_object_status(&self.config, &view, last_active);
         if self.written_so.as_ref() == Some(&status) {
             return;
         }
@@ -804,26 +770,7 @@ impl Controller {
 
     async fn flush_hpa(&mut self, ns: &str) {
         let view = self.hpa.view(&self.config, |t| self.at(t));
-        let conditions: Vec<Value> = view
-            .conditions
-            .iter()
-            .map(|c| json!({"type": c.type_, "status": c.status, "reason": c.reason, "message": c.message,
-                            "lastTransitionTime": self.at(0).strftime("%Y-%m-%dT%H:%M:%SZ").to_string()}))
-            .collect();
-        let metric = self.config.names.metric();
-        let current_metrics = match view.current_metric {
-            Some(avg) => json!([{"type": "External", "external": {
-                "metric": {"name": metric, "selector": {"matchLabels": {"scaledobject.keda.sh/name": self.config.names.scaled_object}}},
-                "current": {"averageValue": format!("{}m", (avg * 1000.0).round() as i64)}}}]),
-            None => json!([]),
-        };
-        let status = json!({
-            "currentReplicas": view.current_replicas,
-            "desiredReplicas": view.desired_replicas,
-            "currentMetrics": current_metrics,
-            "conditions": conditions,
-            "lastScaleTime": view.last_scale_time.map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
-        });
+        let status = objects::hpa_status(&self.config, &view, self.at(0));
         if self.written_hpa.as_ref() == Some(&status) {
             return;
         }

@@ -10,6 +10,7 @@
 
 pub mod controller;
 pub mod install;
+pub mod objects;
 pub mod pods;
 pub mod worker;
 
