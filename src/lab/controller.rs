@@ -4,6 +4,7 @@
 //! management REST (as KEDA's azure-servicebus scaler reads it) and the pods the lab runs.
 //! The containers are real `receiver` processes ([`super::worker`]).
 
+use kedatui_core::sim::time::Nanos;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -28,7 +29,7 @@ use kedatui_core::sim::loops::{self, HpaLoop, KedaLoop, to_nanos};
 /// How often the loop looks at the clock when nothing else wakes it.
 const TICK: Duration = Duration::from_millis(100);
 /// How long the kubelet shows a receiver's exit before its back-off starts.
-const SHOW_EXIT: i64 = 1_000_000_000;
+const SHOW_EXIT: Nanos = Nanos::from_secs(1);
 
 /// Deletes the pods of the lab's Deployment that are in the API server before the lab runs any
 /// receiver: an earlier lab that died without cleaning up (SIGKILL, a crash) left them, and no
@@ -178,7 +179,7 @@ pub struct Controller {
     worker_rx: UnboundedReceiver<WorkerEvent>,
     commands: UnboundedReceiver<LabCommand>,
     faults: UnboundedSender<Fault>,
-    backoff: i64,
+    backoff: Nanos,
     // What was last written, so only changes go to the API server.
     written_pods: HashMap<String, Value>,
     written_deployment: Option<(u32, Value)>,
@@ -208,8 +209,8 @@ impl Controller {
             clock: Instant::now(),
             client: wiring.client,
             probe: wiring.probe,
-            keda: KedaLoop::new(0),
-            hpa: HpaLoop::new(0),
+            keda: KedaLoop::new(Nanos::ZERO),
+            hpa: HpaLoop::new(Nanos::ZERO),
             spec_replicas: 0,
             pods: Vec::new(),
             created: Default::default(),
@@ -224,7 +225,7 @@ impl Controller {
             worker_rx,
             commands: wiring.commands,
             faults: wiring.faults,
-            backoff: i64::try_from(wiring.restart_backoff.as_nanos()).unwrap_or(i64::MAX),
+            backoff: Nanos::from_std(wiring.restart_backoff),
             written_pods: HashMap::new(),
             written_deployment: None,
             written_so: None,
@@ -239,13 +240,13 @@ impl Controller {
         }
     }
 
-    fn now(&self) -> i64 {
-        i64::try_from(self.clock.elapsed().as_nanos()).unwrap_or(i64::MAX)
+    fn now(&self) -> Nanos {
+        Nanos::from_std(self.clock.elapsed())
     }
 
-    fn at(&self, nanos: i64) -> Timestamp {
+    fn at(&self, nanos: Nanos) -> Timestamp {
         self.start
-            .saturating_add(jiff::SignedDuration::from_nanos(nanos))
+            .saturating_add(nanos.to_duration())
             .unwrap_or(self.start)
     }
 
@@ -356,7 +357,7 @@ impl Controller {
         Ok(metric)
     }
 
-    async fn keda_poll(&mut self, now: i64) {
+    async fn keda_poll(&mut self, now: Nanos) {
         let metric = match self.metric().await {
             Ok(m) => m,
             Err(e) => {
@@ -381,7 +382,7 @@ impl Controller {
         }
     }
 
-    async fn hpa_sync(&mut self, now: i64) {
+    async fn hpa_sync(&mut self, now: Nanos) {
         let metric = if self.spec_replicas == 0 {
             Ok(0)
         } else {
@@ -434,7 +435,7 @@ impl Controller {
     }
 
     /// The ReplicaSet controller: create or delete pods until the live ones match spec (docs/keda-semantics.md §5.2).
-    fn reconcile_replica_set(&mut self, now: i64) {
+    fn reconcile_replica_set(&mut self, now: Nanos) {
         let live = self.live_pods() as u32;
         let rs = self.replica_set.clone();
         if live < self.spec_replicas {
@@ -474,7 +475,7 @@ impl Controller {
         }
     }
 
-    fn delete_pod(&mut self, name: &str, now: i64) {
+    fn delete_pod(&mut self, name: &str, now: Nanos) {
         let Some(pod) = self.pods.iter_mut().find(|p| p.name == name) else {
             return;
         };
@@ -497,7 +498,7 @@ impl Controller {
     }
 
     /// The scheduler and the kubelet: stages that are due, receivers to start, exits to show.
-    fn advance_pods(&mut self, now: i64) {
+    fn advance_pods(&mut self, now: Nanos) {
         let timings = self.config.pod.clone();
         let scheduling = to_nanos(timings.scheduling);
         let creating = to_nanos(timings.container_creating);
@@ -562,7 +563,7 @@ impl Controller {
         }
     }
 
-    fn start_receiver(&mut self, name: &str, now: i64) {
+    fn start_receiver(&mut self, name: &str, now: Nanos) {
         self.generation += 1;
         let generation = self.generation;
         match worker::spawn(&self.worker_env, name, generation, self.worker_tx.clone()) {
@@ -770,7 +771,7 @@ impl Controller {
 
     async fn flush_hpa(&mut self, ns: &str) {
         let view = self.hpa.view(&self.config, |t| self.at(t));
-        let status = objects::hpa_status(&self.config, &view, self.at(0));
+        let status = objects::hpa_status(&self.config, &view, self.at(Nanos::ZERO));
         if self.written_hpa.as_ref() == Some(&status) {
             return;
         }
@@ -837,7 +838,7 @@ impl Controller {
             self.delete_pod(&name, now);
         }
         let deadline = Instant::now()
-            + Duration::from_nanos(to_nanos(self.config.pod.termination_grace_period) as u64)
+            + to_nanos(self.config.pod.termination_grace_period).to_std()
             + Duration::from_secs(1);
         while !self.processes.is_empty() && Instant::now() < deadline {
             match tokio::time::timeout(TICK, self.worker_rx.recv()).await {

@@ -107,6 +107,7 @@ mod tests {
     use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscalerStatus;
     use k8s_openapi::api::core::v1::Event as KubeEvent;
     use kedatui_core::model::Condition;
+    use kedatui_core::sim::time::Nanos;
 
     fn t(s: i64) -> Timestamp {
         Timestamp::from_second(1_790_000_000 + s).unwrap()
@@ -114,8 +115,8 @@ mod tests {
 
     #[test]
     fn deployment_status_counts_live_and_ready_pods() {
-        const S: i64 = 1_000_000_000;
-        let pod = |n: u32| LabPod::new(format!("p{n}"), n, 0, "node-0".into(), 10 * S);
+        const S: Nanos = Nanos::from_secs(1);
+        let pod = |n: u32| LabPod::new(format!("p{n}"), n, Nanos::ZERO, "node-0".into(), 10 * S);
         let mut ready = pod(1);
         ready.stage = crate::lab::pods::Stage::Ready;
         let mut deleting = pod(3);
@@ -154,7 +155,7 @@ mod tests {
     #[test]
     fn hpa_status_writes_the_metric_in_milli_units() {
         let config = SimConfig::demo();
-        let mut view = loops::HpaLoop::new(0).view(&config, |_| t(0));
+        let mut view = loops::HpaLoop::new(Nanos::ZERO).view(&config, |_| t(0));
         view.current_replicas = 2;
         view.desired_replicas = 4;
         view.current_metric = Some(12.5);

@@ -4,6 +4,7 @@
 //! only decides what that means and how it reads in `kubectl get pods`.
 
 use jiff::{SignedDuration, Timestamp};
+use kedatui_core::sim::time::Nanos;
 use serde_json::{Value, json};
 
 /// Where a pod is in its life (docs/keda-semantics.md §5.2's stages, plus what a crashing receiver adds).
@@ -21,7 +22,7 @@ pub enum Stage {
     /// (`Error`, `Completed`) until its next sync.
     Exited,
     /// Waiting out the restart back-off: `CrashLoopBackOff`.
-    BackOff { until: i64 },
+    BackOff { until: Nanos },
 }
 
 /// One exit of the receiver.
@@ -29,8 +30,8 @@ pub enum Stage {
 pub struct Exit {
     /// The process's exit code, or 128 + signal (as the container runtime reports it).
     pub code: i32,
-    pub started: i64,
-    pub finished: i64,
+    pub started: Nanos,
+    pub finished: Nanos,
     /// The receiver's last stderr line (`terminationMessagePolicy: FallbackToLogsOnError`).
     pub message: String,
 }
@@ -49,23 +50,23 @@ pub const MAX_BACKOFF: SignedDuration = SignedDuration::from_secs(300);
 pub struct LabPod {
     pub name: String,
     pub serial: u32,
-    pub created: i64,
+    pub created: Nanos,
     pub node: String,
     pub stage: Stage,
     pub restarts: u32,
     pub last_exit: Option<Exit>,
     /// When the current receiver process started.
-    pub started: Option<i64>,
-    pub ready_at: Option<i64>,
-    pub deleted_at: Option<i64>,
+    pub started: Option<Nanos>,
+    pub ready_at: Option<Nanos>,
+    pub deleted_at: Option<Nanos>,
     /// The next restart's back-off, nanoseconds.
-    pub next_backoff: i64,
+    pub next_backoff: Nanos,
     /// A receiver process runs for this pod.
     pub running: bool,
 }
 
 impl LabPod {
-    pub fn new(name: String, serial: u32, created: i64, node: String, backoff: i64) -> Self {
+    pub fn new(name: String, serial: u32, created: Nanos, node: String, backoff: Nanos) -> Self {
         Self {
             name,
             serial,
@@ -87,14 +88,14 @@ impl LabPod {
     }
 
     /// The receiver process started.
-    pub fn process_started(&mut self, now: i64) {
+    pub fn process_started(&mut self, now: Nanos) {
         self.stage = Stage::Starting;
         self.started = Some(now);
         self.running = true;
     }
 
     /// The receiver connected (its `started` line).
-    pub fn connected(&mut self, now: i64) {
+    pub fn connected(&mut self, now: Nanos) {
         if self.stage == Stage::Starting && self.deleted_at.is_none() {
             self.stage = Stage::Ready;
             self.ready_at = Some(now);
@@ -103,7 +104,7 @@ impl LabPod {
 
     /// The receiver exited. A pod that is not being deleted shows the exit and counts a
     /// restart (restartPolicy Always restarts even a clean exit).
-    pub fn process_exited(&mut self, now: i64, code: i32, message: String) {
+    pub fn process_exited(&mut self, now: Nanos, code: i32, message: String) {
         self.running = false;
         self.ready_at = None;
         self.last_exit = Some(Exit {
@@ -119,18 +120,25 @@ impl LabPod {
     }
 
     /// The kubelet's sync after an exit: wait out the back-off, which doubles for the next one.
-    pub fn back_off(&mut self, now: i64) -> i64 {
+    pub fn back_off(&mut self, now: Nanos) -> Nanos {
         let wait = self.next_backoff;
         self.stage = Stage::BackOff { until: now + wait };
-        let max = i64::try_from(MAX_BACKOFF.as_nanos()).unwrap_or(i64::MAX);
-        self.next_backoff = (wait.saturating_mul(2)).min(max);
+        self.next_backoff = wait
+            .saturating_add(wait)
+            .min(Nanos::from_duration(MAX_BACKOFF));
         wait
     }
 
     /// `ActivePodsWithRanks.Less` reduced to what the lab knows (§5.2): unscheduled before
     /// scheduled, not running before running, not ready before ready, more recently ready
     /// first, newer first. Sorting ascending lists pods in deletion order.
-    pub fn deletion_key(&self) -> (u8, std::cmp::Reverse<Option<i64>>, std::cmp::Reverse<i64>) {
+    pub fn deletion_key(
+        &self,
+    ) -> (
+        u8,
+        std::cmp::Reverse<Option<Nanos>>,
+        std::cmp::Reverse<Nanos>,
+    ) {
         let rank = match self.stage {
             Stage::Pending => 0,
             Stage::Creating => 1,
@@ -156,9 +164,9 @@ pub struct PodTemplate {
     pub grace_period_seconds: i64,
 }
 
-fn rfc3339(start: Timestamp, nanos: i64) -> String {
+fn rfc3339(start: Timestamp, nanos: Nanos) -> String {
     start
-        .saturating_add(SignedDuration::from_nanos(nanos))
+        .saturating_add(nanos.to_duration())
         .unwrap_or(start)
         .strftime("%Y-%m-%dT%H:%M:%SZ")
         .to_string()
@@ -182,7 +190,7 @@ pub fn pod_object(pod: &LabPod, template: &PodTemplate) -> Value {
 
 /// The Pod's `status` as the kubelet would write it now (`start` is the lab clock's origin).
 pub fn pod_status(pod: &LabPod, template: &PodTemplate, start: Timestamp) -> Value {
-    let time = |t: i64| rfc3339(start, t);
+    let time = |t: Nanos| rfc3339(start, t);
     let last_state = pod.last_exit.as_ref().map(|e| {
         json!({"terminated": {"exitCode": e.code, "reason": e.reason(), "message": e.message,
                               "startedAt": time(e.started), "finishedAt": time(e.finished)}})
@@ -220,9 +228,8 @@ pub fn pod_status(pod: &LabPod, template: &PodTemplate, start: Timestamp) -> Val
                    "containerStatuses": container(false, state, None)})
         }
         Stage::BackOff { until } => {
-            let wait = SignedDuration::from_nanos(
-                until - pod.last_exit.as_ref().map_or(*until, |e| e.finished),
-            );
+            let wait =
+                (*until - pod.last_exit.as_ref().map_or(*until, |e| e.finished)).to_duration();
             let message = format!(
                 "back-off {} restarting failed container={} pod={}",
                 kedatui_core::kube::rows::human_duration(
@@ -243,7 +250,7 @@ mod tests {
     use super::*;
     use kedatui_core::kube::rows::pod_view;
 
-    const S: i64 = 1_000_000_000;
+    const S: Nanos = Nanos::from_secs(1);
 
     fn template() -> PodTemplate {
         let mut labels = serde_json::Map::new();
@@ -274,7 +281,7 @@ mod tests {
         let mut pod = LabPod::new(
             "kedasbreceiver-abc-x1".into(),
             0,
-            0,
+            Nanos::ZERO,
             "lab-node-0".into(),
             10 * S,
         );
@@ -300,16 +307,16 @@ mod tests {
 
     #[test]
     fn back_off_is_capped_at_five_minutes() {
-        let mut pod = LabPod::new("p".into(), 0, 0, "n".into(), 200 * S);
-        pod.back_off(0);
+        let mut pod = LabPod::new("p".into(), 0, Nanos::ZERO, "n".into(), 200 * S);
+        pod.back_off(Nanos::ZERO);
         assert_eq!(pod.next_backoff, 300 * S);
-        pod.back_off(0);
+        pod.back_off(Nanos::ZERO);
         assert_eq!(pod.next_backoff, 300 * S);
     }
 
     #[test]
     fn an_exit_while_deleting_is_not_a_restart() {
-        let mut pod = LabPod::new("p".into(), 0, 0, "n".into(), 10 * S);
+        let mut pod = LabPod::new("p".into(), 0, Nanos::ZERO, "n".into(), 10 * S);
         pod.process_started(S);
         pod.connected(2 * S);
         pod.deleted_at = Some(3 * S);
@@ -325,14 +332,14 @@ mod tests {
 
     #[test]
     fn deletion_order_takes_unready_and_newest_first() {
-        let mut ready_old = LabPod::new("a".into(), 0, 0, "n".into(), S);
+        let mut ready_old = LabPod::new("a".into(), 0, Nanos::ZERO, "n".into(), S);
         ready_old.process_started(S);
         ready_old.connected(2 * S);
         let mut ready_new = LabPod::new("b".into(), 1, S, "n".into(), S);
         ready_new.process_started(2 * S);
         ready_new.connected(3 * S);
-        let pending = LabPod::new("c".into(), 2, 0, "n".into(), S);
-        let mut starting = LabPod::new("d".into(), 3, 0, "n".into(), S);
+        let pending = LabPod::new("c".into(), 2, Nanos::ZERO, "n".into(), S);
+        let mut starting = LabPod::new("d".into(), 3, Nanos::ZERO, "n".into(), S);
         starting.process_started(S);
         let mut pods = [&ready_old, &ready_new, &pending, &starting];
         pods.sort_by_key(|p| p.deletion_key());

@@ -1,10 +1,11 @@
 //! The HPA's arithmetic, sans IO: the AverageValue proposal with its tolerance (docs/keda-semantics.md §4.3),
 //! the legacy normalisation KEDA's behavior-less HPA runs (§4.4), and the behavior path (§4.5).
 //!
-//! Times are nanoseconds on the simulator's clock. Each function mirrors one function of
+//! Times are [`Nanos`] on the simulator's clock. Each function mirrors one function of
 //! `pkg/controller/podautoscaler/horizontal.go`, including its strict/non-strict window edges.
 
 use super::config::{Behavior, PolicyKind, ScalingRules, SelectPolicy};
+use super::time::Nanos;
 use crate::model::LimitReason;
 
 /// The tolerance band of `Tolerances.isWithin` (`replica_calculator.go`, v1.33+): below 1 the
@@ -70,7 +71,7 @@ pub struct Normalized {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Timestamped {
-    at: i64,
+    at: Nanos,
     value: i64,
 }
 
@@ -78,7 +79,7 @@ struct Timestamped {
 /// found it older than its direction's longest policy period (its slot may then be reused).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct ScaleEvent {
-    at: i64,
+    at: Nanos,
     change: i64,
     outdated: bool,
 }
@@ -158,7 +159,7 @@ fn clamp_u32(v: i64) -> u32 {
 
 impl HpaHistory {
     /// `recordInitialRecommendation`: seeds the history once, at the first sync (§4.2).
-    pub fn record_initial(&mut self, current_replicas: u32, now: i64) {
+    pub fn record_initial(&mut self, current_replicas: u32, now: Nanos) {
         if self.recommendations.is_empty() {
             self.recommendations.push(Timestamped {
                 at: now,
@@ -176,8 +177,8 @@ impl HpaHistory {
     /// still count: upstream drops only those `Before(cutoff)`), then `convertDesiredReplicasWithRules`.
     pub fn normalize_legacy(
         &mut self,
-        now: i64,
-        window: i64,
+        now: Nanos,
+        window: Nanos,
         current: u32,
         proposal: u32,
         min: u32,
@@ -228,7 +229,7 @@ impl HpaHistory {
     /// cutoff; rate limits come from the scale events of the last policy periods.
     pub fn normalize_with_behavior(
         &mut self,
-        now: i64,
+        now: Nanos,
         behavior: &Behavior,
         current: u32,
         proposal: u32,
@@ -238,8 +239,8 @@ impl HpaHistory {
         let desired_raw = i64::from(proposal);
         let current_i = i64::from(current);
         // stabilizeRecommendationWithBehaviors
-        let up_cutoff = now - behavior.scale_up.stabilization_window.as_nanos() as i64;
-        let down_cutoff = now - behavior.scale_down.stabilization_window.as_nanos() as i64;
+        let up_cutoff = now - Nanos::from_duration(behavior.scale_up.stabilization_window);
+        let down_cutoff = now - Nanos::from_duration(behavior.scale_down.stabilization_window);
         let mut up_rec = desired_raw;
         let mut down_rec = desired_raw;
         let mut old_sample = None;
@@ -314,7 +315,7 @@ impl HpaHistory {
     /// `getReplicasChangePerPeriod`: events strictly after `now - period`, outdated or not (the
     /// mark only frees a slot, so a scale-down older than its own longest period still counts
     /// toward a longer scale-up period).
-    fn change_in_period(events: &[ScaleEvent], now: i64, period: i64) -> i64 {
+    fn change_in_period(events: &[ScaleEvent], now: Nanos, period: Nanos) -> i64 {
         let cutoff = now - period;
         events
             .iter()
@@ -323,13 +324,13 @@ impl HpaHistory {
             .sum()
     }
 
-    fn period_start(&self, now: i64, current: i64, period: i64) -> i64 {
+    fn period_start(&self, now: Nanos, current: i64, period: Nanos) -> i64 {
         current - Self::change_in_period(&self.scale_up_events, now, period)
             + Self::change_in_period(&self.scale_down_events, now, period)
     }
 
     /// `calculateScaleUpLimitWithScalingRules`.
-    fn scale_up_limit(&self, now: i64, current: i64, rules: &ScalingRules) -> i64 {
+    fn scale_up_limit(&self, now: Nanos, current: i64, rules: &ScalingRules) -> i64 {
         let pick: fn(i64, i64) -> i64 = match rules.select_policy {
             SelectPolicy::Disabled => return current,
             SelectPolicy::Min => i64::min,
@@ -341,7 +342,7 @@ impl HpaHistory {
             i64::from(i32::MIN)
         };
         for policy in &rules.policies {
-            let start = self.period_start(now, current, policy.period.as_nanos() as i64);
+            let start = self.period_start(now, current, Nanos::from_duration(policy.period));
             let proposed = match policy.kind {
                 PolicyKind::Pods => start + i64::from(policy.value),
                 PolicyKind::Percent => {
@@ -354,7 +355,7 @@ impl HpaHistory {
     }
 
     /// `calculateScaleDownLimitWithBehaviors`: Percent truncates, as upstream's int32 conversion.
-    fn scale_down_limit(&self, now: i64, current: i64, rules: &ScalingRules) -> i64 {
+    fn scale_down_limit(&self, now: Nanos, current: i64, rules: &ScalingRules) -> i64 {
         let pick: fn(i64, i64) -> i64 = match rules.select_policy {
             SelectPolicy::Disabled => return current,
             SelectPolicy::Min => i64::max,
@@ -366,7 +367,7 @@ impl HpaHistory {
             i64::from(i32::MAX)
         };
         for policy in &rules.policies {
-            let start = self.period_start(now, current, policy.period.as_nanos() as i64);
+            let start = self.period_start(now, current, Nanos::from_duration(policy.period));
             let proposed = match policy.kind {
                 PolicyKind::Pods => start - i64::from(policy.value),
                 PolicyKind::Percent => {
@@ -381,7 +382,7 @@ impl HpaHistory {
     /// `storeScaleEvent` (behavior path only): remembers the HPA's own rescales. Nothing is
     /// deleted: `markScaleEventsOutdated` marks the events before `now - longest policy period`
     /// of that direction, and the new event overwrites the last marked slot (else it is appended).
-    pub fn store_scale_event(&mut self, behavior: &Behavior, now: i64, previous: u32, new: u32) {
+    pub fn store_scale_event(&mut self, behavior: &Behavior, now: Nanos, previous: u32, new: u32) {
         let (events, rules, change) = if new > previous {
             (
                 &mut self.scale_up_events,
@@ -398,9 +399,9 @@ impl HpaHistory {
         let longest = rules
             .policies
             .iter()
-            .map(|p| p.period.as_nanos() as i64)
+            .map(|p| Nanos::from_duration(p.period))
             .max()
-            .unwrap_or(0);
+            .unwrap_or(Nanos::ZERO);
         let cutoff = now - longest;
         let mut last_outdated = None;
         for (i, event) in events.iter_mut().enumerate() {
@@ -435,7 +436,7 @@ mod tests {
     use super::*;
     use crate::sim::config::Behavior;
 
-    const S: i64 = 1_000_000_000;
+    const S: Nanos = Nanos::from_secs(1);
 
     /// docs/keda-semantics.md §4.3 "Tolerance edge example" and the 0-replica note.
     #[test]
@@ -551,13 +552,13 @@ mod tests {
     #[test]
     fn legacy_limits_are_reported_with_their_reason() {
         let mut h = HpaHistory::default();
-        let n = h.normalize_legacy(0, 300 * S, 1, 20, 1, 30);
+        let n = h.normalize_legacy(Nanos::ZERO, 300 * S, 1, 20, 1, 30);
         assert_eq!(n.limit, Some((LimitReason::ScaleUpLimit, 4)));
         assert_eq!(n.scaling_limited.1, "ScaleUpLimit");
         let n = h.normalize_legacy(15 * S, 300 * S, 16, 40, 1, 30);
         assert_eq!(n.limit, Some((LimitReason::TooManyReplicas, 30)));
         let mut h = HpaHistory::default();
-        let n = h.normalize_legacy(0, 300 * S, 3, 0, 1, 30);
+        let n = h.normalize_legacy(Nanos::ZERO, 300 * S, 3, 0, 1, 30);
         assert_eq!((n.stabilized, n.desired), (0, 1));
         assert_eq!(n.limit, Some((LimitReason::TooFewReplicas, 1)));
         assert_eq!(n.scaling_limited, (true, TOO_FEW.0, TOO_FEW.1));
@@ -568,7 +569,7 @@ mod tests {
     #[test]
     fn legacy_scale_down_is_held_by_the_300s_window() {
         let mut h = HpaHistory::default();
-        let first = h.normalize_legacy(0, 300 * S, 20, 20, 1, 30);
+        let first = h.normalize_legacy(Nanos::ZERO, 300 * S, 20, 20, 1, 30);
         assert_eq!(first.desired, 20);
         // (time, proposal, expected desired, able-to-scale reason)
         let cases = [
@@ -588,7 +589,7 @@ mod tests {
     fn behavior_scale_down_window_and_rate() {
         let behavior = Behavior::kubernetes_default();
         let mut h = HpaHistory::default();
-        h.normalize_with_behavior(0, &behavior, 20, 20, 1, 30);
+        h.normalize_with_behavior(Nanos::ZERO, &behavior, 20, 20, 1, 30);
         let n = h.normalize_with_behavior(299 * S, &behavior, 20, 2, 1, 30);
         assert_eq!((n.desired, n.able_to_scale.0), (20, "ScaleDownStabilized"));
         let n = h.normalize_with_behavior(300 * S, &behavior, 20, 2, 1, 30);
@@ -602,10 +603,10 @@ mod tests {
         }];
         slow.scale_down.stabilization_window = jiff::SignedDuration::ZERO;
         let mut h = HpaHistory::default();
-        let n = h.normalize_with_behavior(0, &slow, 5, 1, 1, 30);
+        let n = h.normalize_with_behavior(Nanos::ZERO, &slow, 5, 1, 1, 30);
         assert_eq!(n.desired, 4);
         assert_eq!(n.limit, Some((LimitReason::ScaleDownLimit, 4)));
-        h.store_scale_event(&slow, 0, 5, 4);
+        h.store_scale_event(&slow, Nanos::ZERO, 5, 4);
         let n = h.normalize_with_behavior(15 * S, &slow, 4, 1, 1, 30);
         assert_eq!(n.desired, 4, "one pod per 60 s already used");
         let n = h.normalize_with_behavior(61 * S, &slow, 4, 1, 1, 30);
@@ -695,7 +696,7 @@ mod tests {
             period: jiff::SignedDuration::from_secs(15),
         }];
         let mut h = HpaHistory::default();
-        h.store_scale_event(&b, 0, 1, 8); // +7
+        h.store_scale_event(&b, Nanos::ZERO, 1, 8); // +7
         h.store_scale_event(&b, 15 * S, 8, 7);
         h.store_scale_event(&b, 30 * S, 7, 6);
         // Both earlier scale-downs are outdated now; only the last slot (30 s) is reused.
@@ -711,7 +712,7 @@ mod tests {
         let mut b = Behavior::kubernetes_default();
         b.scale_up.select_policy = SelectPolicy::Disabled;
         let mut h = HpaHistory::default();
-        let n = h.normalize_with_behavior(0, &b, 2, 10, 1, 30);
+        let n = h.normalize_with_behavior(Nanos::ZERO, &b, 2, 10, 1, 30);
         assert_eq!(n.desired, 2);
         assert_eq!(n.limit, Some((LimitReason::ScaleUpLimit, 2)));
     }

@@ -1,20 +1,22 @@
 //! KEDA's scale loop decision, sans IO: `RequestScale` of
 //! `pkg/scaling/executor/scale_scaledobjects.go` (docs/keda-semantics.md §1.2).
 
-/// What one poll saw and what KEDA remembers. Times in nanoseconds on the simulator clock.
+use super::time::Nanos;
+
+/// What one poll saw and what KEDA remembers. Times are [`Nanos`] on the simulator clock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KedaPoll {
-    pub now: i64,
+    pub now: Nanos,
     /// `ActiveMessageCount > activationMessageCount` (strict).
     pub is_active: bool,
     /// The target's `spec.replicas`.
     pub current_replicas: u32,
     pub min_replicas: u32,
     pub idle_replicas: Option<u32>,
-    pub last_active: Option<i64>,
-    pub created: i64,
-    pub cooldown: i64,
-    pub initial_cooldown: i64,
+    pub last_active: Option<Nanos>,
+    pub created: Nanos,
+    pub cooldown: Nanos,
+    pub initial_cooldown: Nanos,
 }
 
 /// What KEDA does to the target's replicas.
@@ -74,7 +76,7 @@ pub struct KedaDecision {
     pub scale: KedaScale,
     pub active: ActiveCondition,
     /// `status.lastActiveTime` after the poll: refreshed on every active poll.
-    pub last_active: Option<i64>,
+    pub last_active: Option<Nanos>,
 }
 
 /// `RequestScale` without errors, fallback or pause (the simulator has none of those).
@@ -129,7 +131,7 @@ pub fn request_scale(p: &KedaPoll) -> KedaDecision {
 mod tests {
     use super::*;
 
-    const S: i64 = 1_000_000_000;
+    const S: Nanos = Nanos::from_secs(1);
 
     fn poll(now_s: i64, active: bool, current: u32, last_active_s: Option<i64>) -> KedaPoll {
         KedaPoll {
@@ -139,9 +141,9 @@ mod tests {
             min_replicas: 0,
             idle_replicas: None,
             last_active: last_active_s.map(|s| s * S),
-            created: -1_000_000,
+            created: Nanos::from_millis(-1),
             cooldown: 300 * S,
-            initial_cooldown: 0,
+            initial_cooldown: Nanos::ZERO,
         }
     }
 

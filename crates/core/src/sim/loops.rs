@@ -4,8 +4,9 @@
 //! and pods; the lab (`crate::lab`) feeds them the broker's real ActiveMessageCount and the pods
 //! it runs, so both follow one copy of the rules.
 //!
-//! Times are nanoseconds on the caller's clock (virtual in the simulator, real in the lab).
+//! Times are [`Nanos`] on the caller's clock (virtual in the simulator, real in the lab).
 
+use super::time::Nanos;
 use jiff::{SignedDuration, Timestamp};
 
 use super::config::{HpaBehavior, SimConfig, SimNames};
@@ -14,8 +15,8 @@ use super::keda::{self, ActiveCondition, KedaPoll, KedaScale};
 use crate::model::{Condition, EventType, HpaDecision, HpaView, ScaledObjectView};
 
 /// A duration in nanoseconds on the loops' clock (negative counts as zero).
-pub fn to_nanos(d: SignedDuration) -> i64 {
-    i64::try_from(d.as_nanos()).unwrap_or(i64::MAX / 4).max(0)
+pub fn to_nanos(d: SignedDuration) -> Nanos {
+    Nanos::from_duration(d)
 }
 
 pub(crate) fn condition(
@@ -35,12 +36,12 @@ pub(crate) fn condition(
 /// KEDA's per-ScaledObject scale loop memory (docs/keda-semantics.md §1.2).
 #[derive(Clone, Debug)]
 pub struct KedaLoop {
-    pub created: i64,
-    pub next_poll: i64,
-    pub last_poll: Option<i64>,
+    pub created: Nanos,
+    pub next_poll: Nanos,
+    pub last_poll: Option<Nanos>,
     /// What the last poll saw: the Active condition and the console's "why" come from it.
     pub last_poll_metric: Option<u64>,
-    pub last_active: Option<i64>,
+    pub last_active: Option<Nanos>,
     pub active: Option<ActiveCondition>,
     /// The last poll's scaler failed (the lab's broker unreachable).
     pub scaler_failed: bool,
@@ -49,9 +50,9 @@ pub struct KedaLoop {
 impl KedaLoop {
     /// A loop whose first poll is due at `first_poll`. The controller creates the loop a moment
     /// after the object exists, so `creation + initialCooldown < now` holds at the first poll.
-    pub fn new(first_poll: i64) -> Self {
+    pub fn new(first_poll: Nanos) -> Self {
         Self {
-            created: first_poll - 1_000_000,
+            created: first_poll - Nanos::from_millis(1),
             next_poll: first_poll,
             last_poll: None,
             last_poll_metric: None,
@@ -65,7 +66,7 @@ impl KedaLoop {
     /// `spec_replicas`: what KEDA does to the target. Does not move `next_poll`.
     pub fn poll(
         &mut self,
-        now: i64,
+        now: Nanos,
         metric: u64,
         spec_replicas: u32,
         config: &SimConfig,
@@ -92,7 +93,7 @@ impl KedaLoop {
     /// A poll whose scaler failed, with no fallback configured: KEDA keeps the replicas and
     /// marks the ScaledObject `Ready=False`, `TriggerError` (upstream `pkg/scaling/executor/
     /// scale_scaledobjects.go` `RequestScale`; docs/keda-semantics.md §1.4).
-    pub fn poll_failed(&mut self, now: i64) {
+    pub fn poll_failed(&mut self, now: Nanos) {
         self.last_poll = Some(now);
         self.scaler_failed = true;
     }
@@ -144,7 +145,7 @@ impl KedaLoop {
         ]
     }
 
-    pub fn view(&self, config: &SimConfig, at: impl Fn(i64) -> Timestamp) -> ScaledObjectView {
+    pub fn view(&self, config: &SimConfig, at: impl Fn(Nanos) -> Timestamp) -> ScaledObjectView {
         let c = config;
         ScaledObjectView {
             namespace: c.names.namespace.clone(),
@@ -424,14 +425,14 @@ pub fn keda_target(scale: KedaScale) -> Option<u32> {
 /// The HPA controller's memory for KEDA's HPA, and what its last sync wrote.
 #[derive(Clone, Debug)]
 pub struct HpaLoop {
-    pub next_sync: i64,
-    pub last_sync: Option<i64>,
+    pub next_sync: Nanos,
+    pub last_sync: Option<Nanos>,
     pub history: HpaHistory,
     pub decision: Option<HpaDecision>,
     pub current_replicas: u32,
     pub desired_replicas: u32,
     pub current_metric: Option<f64>,
-    pub last_scale_time: Option<i64>,
+    pub last_scale_time: Option<Nanos>,
     pub able_to_scale: Option<Condition>,
     pub scaling_active: Option<Condition>,
     pub scaling_limited: Option<Condition>,
@@ -445,7 +446,7 @@ pub struct Rescale {
 }
 
 impl HpaLoop {
-    pub fn new(first_sync: i64) -> Self {
+    pub fn new(first_sync: Nanos) -> Self {
         Self {
             next_sync: first_sync,
             last_sync: None,
@@ -466,7 +467,7 @@ impl HpaLoop {
     /// move `next_sync`.
     pub fn sync(
         &mut self,
-        now: i64,
+        now: Nanos,
         spec_replicas: u32,
         status_replicas: u32,
         metric: u64,
@@ -596,7 +597,7 @@ impl HpaLoop {
     /// is `ScalingDisabled` before any metric is read: call [`Self::sync`] for it.
     pub fn metric_failed(
         &mut self,
-        now: i64,
+        now: Nanos,
         status_replicas: u32,
         error: &str,
         config: &SimConfig,
@@ -627,7 +628,7 @@ impl HpaLoop {
         error
     }
 
-    pub fn view(&self, config: &SimConfig, at: impl Fn(i64) -> Timestamp) -> HpaView {
+    pub fn view(&self, config: &SimConfig, at: impl Fn(Nanos) -> Timestamp) -> HpaView {
         let conditions = [
             &self.able_to_scale,
             &self.scaling_active,

@@ -12,6 +12,7 @@ pub mod keda;
 pub mod loops;
 pub mod pods;
 pub mod queue;
+pub mod time;
 pub mod world;
 
 pub use config::{ConfigError, HpaBehavior, SimConfig};

@@ -1,6 +1,7 @@
 //! Pods of the scale target's ReplicaSet: lifecycle stages, kubectl's STATUS/READY, names, and
 //! which pods a scale-down deletes first (docs/keda-semantics.md §5).
 
+use super::time::Nanos;
 use std::cmp::Reverse;
 
 /// `k8s.io/apimachinery/pkg/util/rand`'s alphabet for generated name suffixes (§5.2).
@@ -24,14 +25,14 @@ pub struct Pod {
     pub serial: u32,
     pub name: Box<str>,
     pub suffix: u32,
-    pub created: i64,
+    pub created: Nanos,
     pub stage: PodStage,
-    pub ready_at: Option<i64>,
+    pub ready_at: Option<Nanos>,
     /// `metadata.deletionTimestamp`.
-    pub deleted_at: Option<i64>,
+    pub deleted_at: Option<Nanos>,
     pub in_flight: u32,
     /// When the last message it locked is due (its in-flight work ends then).
-    pub last_done_at: i64,
+    pub last_done_at: Nanos,
     /// It abandoned its in-flight messages while terminating: their completions never come.
     pub abandoned: bool,
     /// On the dispatcher's idle stack.
@@ -65,7 +66,12 @@ impl Pod {
 /// Sorting ascending by this key lists pods in deletion order.
 pub fn deletion_order_key(
     pod: &Pod,
-) -> (PodStage, Reverse<Option<i64>>, Reverse<i64>, Reverse<u32>) {
+) -> (
+    PodStage,
+    Reverse<Option<Nanos>>,
+    Reverse<Nanos>,
+    Reverse<u32>,
+) {
     (
         pod.stage,
         Reverse(pod.ready_at),
@@ -101,17 +107,18 @@ pub fn template_hash(rng: &mut fastrand::Rng) -> String {
 mod tests {
     use super::*;
 
+    /// A pod created at `created` ns, ready at `ready_at` ns.
     fn pod(serial: u32, stage: PodStage, created: i64, ready_at: Option<i64>) -> Pod {
         Pod {
             serial,
             name: format!("p{serial}").into(),
             suffix: 0,
-            created,
+            created: Nanos::from_nanos(created),
             stage,
-            ready_at,
+            ready_at: ready_at.map(Nanos::from_nanos),
             deleted_at: None,
             in_flight: 0,
-            last_done_at: 0,
+            last_done_at: Nanos::ZERO,
             abandoned: false,
             in_idle: false,
             node: 0,
@@ -149,7 +156,7 @@ mod tests {
         ];
         for (stage, deleting, expected) in cases {
             p.stage = stage;
-            p.deleted_at = deleting.then_some(1);
+            p.deleted_at = deleting.then_some(Nanos::from_nanos(1));
             assert_eq!(
                 p.kubectl_status(),
                 expected,

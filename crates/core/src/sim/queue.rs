@@ -7,12 +7,13 @@
 //! ones (they have older sequence numbers), and dead-lettered once they have been delivered
 //! `MaxDeliveryCount` times.
 
+use super::time::Nanos;
 use std::collections::VecDeque;
 
 /// A batch of messages one pod locked at the same instant, all delivered `deliveries` times.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Completion {
-    pub at: i64,
+    pub at: Nanos,
     pub pod: u32,
     pub count: u32,
     pub deliveries: u32,
@@ -33,7 +34,7 @@ pub struct Queue {
     max_delivery_count: u32,
     completions: VecDeque<Completion>,
     /// Locks of killed receivers: `(expires at, deliveries, count)`.
-    lock_expiries: VecDeque<(i64, u32, u64)>,
+    lock_expiries: VecDeque<(Nanos, u32, u64)>,
 }
 
 impl Queue {
@@ -85,7 +86,7 @@ impl Queue {
     }
 
     /// A receiver locks `count` active messages until `done_at`: redelivered ones first.
-    pub fn lock(&mut self, done_at: i64, pod: u32, mut count: u32) {
+    pub fn lock(&mut self, done_at: Nanos, pod: u32, mut count: u32) {
         debug_assert!(u64::from(count) <= self.active);
         debug_assert!(self.completions.back().is_none_or(|c| c.at <= done_at));
         self.active -= u64::from(count);
@@ -116,7 +117,7 @@ impl Queue {
         }
     }
 
-    pub fn next_due(&self) -> Option<i64> {
+    pub fn next_due(&self) -> Option<Nanos> {
         let completion = self.completions.front().map(|c| c.at);
         let expiry = self.lock_expiries.front().map(|e| e.0);
         match (completion, expiry) {
@@ -127,7 +128,7 @@ impl Queue {
 
     /// The next batch due by `now`. The caller settles it with [`Queue::complete`], or skips it
     /// when its pod abandoned it or is gone ([`Queue::abandon_pod`], [`Queue::orphan_pod`]).
-    pub fn pop_due_completion(&mut self, now: i64) -> Option<Completion> {
+    pub fn pop_due_completion(&mut self, now: Nanos) -> Option<Completion> {
         if self.completions.front().is_some_and(|c| c.at <= now) {
             self.completions.pop_front()
         } else {
@@ -173,7 +174,7 @@ impl Queue {
 
     /// A receiver died holding locks: they stay in flight until `unlock_at`. The caller must
     /// then skip the pod's batches.
-    pub fn orphan_pod(&mut self, pod: u32, unlock_at: i64) {
+    pub fn orphan_pod(&mut self, pod: u32, unlock_at: Nanos) {
         debug_assert!(self.lock_expiries.back().is_none_or(|e| e.0 <= unlock_at));
         let pending: Vec<_> = self.pending_of(pod).collect();
         for c in pending {
@@ -183,7 +184,7 @@ impl Queue {
     }
 
     /// Expired locks put their messages back (or in the dead-letter queue). Returns how many.
-    pub fn release_expired_locks(&mut self, now: i64) -> u64 {
+    pub fn release_expired_locks(&mut self, now: Nanos) -> u64 {
         let mut released = 0;
         while let Some(&(at, deliveries, count)) = self.lock_expiries.front() {
             if at > now {
@@ -205,32 +206,32 @@ mod tests {
     fn lock_complete_orphan_and_purge_conserve_messages() {
         let mut q = Queue::new(10);
         q.send(10);
-        q.lock(5, 1, 3);
-        q.lock(6, 2, 2);
+        q.lock(Nanos::from_nanos(5), 1, 3);
+        q.lock(Nanos::from_nanos(6), 2, 2);
         assert_eq!((q.active(), q.in_flight()), (5, 5));
         assert_eq!(q.purge(), 5, "purge leaves locked messages");
-        let c = q.pop_due_completion(5).unwrap();
+        let c = q.pop_due_completion(Nanos::from_nanos(5)).unwrap();
         assert_eq!(
             c,
             Completion {
-                at: 5,
+                at: Nanos::from_nanos(5),
                 pod: 1,
                 count: 3,
                 deliveries: 1
             }
         );
         q.complete(c.count);
-        assert_eq!(q.pop_due_completion(5), None);
+        assert_eq!(q.pop_due_completion(Nanos::from_nanos(5)), None);
         // pod 2 dies holding 2 locks
-        q.orphan_pod(2, 60);
+        q.orphan_pod(2, Nanos::from_nanos(60));
         assert_eq!(
-            q.pop_due_completion(6).unwrap().pod,
+            q.pop_due_completion(Nanos::from_nanos(6)).unwrap().pod,
             2,
             "the caller skips it"
         );
-        assert_eq!(q.next_due(), Some(60));
-        assert_eq!(q.release_expired_locks(59), 0);
-        assert_eq!(q.release_expired_locks(60), 2);
+        assert_eq!(q.next_due(), Some(Nanos::from_nanos(60)));
+        assert_eq!(q.release_expired_locks(Nanos::from_nanos(59)), 0);
+        assert_eq!(q.release_expired_locks(Nanos::from_nanos(60)), 2);
         assert_eq!((q.active(), q.in_flight()), (2, 0));
     }
 
@@ -240,15 +241,15 @@ mod tests {
     fn redelivery_order_and_dead_lettering() {
         let mut q = Queue::new(3);
         q.send(4);
-        q.lock(1, 7, 2);
+        q.lock(Nanos::from_nanos(1), 7, 2);
         assert_eq!(q.abandon_pod(7), 2);
         q.send(1);
         // 2 redelivered (delivered once) + 3 fresh
-        q.lock(2, 8, 3);
+        q.lock(Nanos::from_nanos(2), 8, 3);
         let batches: Vec<_> = q.pending_of(8).map(|c| (c.count, c.deliveries)).collect();
         assert_eq!(batches, [(2, 2), (1, 1)]);
         q.abandon_pod(8);
-        q.lock(3, 9, 5);
+        q.lock(Nanos::from_nanos(3), 9, 5);
         let batches: Vec<_> = q.pending_of(9).map(|c| (c.count, c.deliveries)).collect();
         assert_eq!(batches, [(2, 3), (1, 2), (2, 1)]);
         q.abandon_pod(9);
@@ -260,7 +261,7 @@ mod tests {
     fn metric_counts_locked_messages_only_when_asked() {
         let mut q = Queue::new(10);
         q.send(4);
-        q.lock(1, 0, 1);
+        q.lock(Nanos::from_nanos(1), 0, 1);
         assert_eq!(q.metric(false), 3);
         assert_eq!(q.metric(true), 4);
     }

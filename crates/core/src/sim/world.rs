@@ -6,6 +6,7 @@
 //! times whatever `dt` is, and the cost follows what happens, not how many pods exist.
 //! Events due at the same instant run in this order: messages, trickle, pods, HPA, KEDA.
 
+use super::time::Nanos;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet, VecDeque};
 
@@ -21,11 +22,10 @@ use crate::model::{
     ClusterEvent, DeploymentView, HpaView, PodView, QueueCounts, QueueSample, ScaledObjectView,
 };
 
-const NANOS_PER_SECOND: i64 = 1_000_000_000;
 /// A trickle is delivered in batches at most this often, like a batching sender.
-const TRICKLE_BATCH: i64 = NANOS_PER_SECOND / 10;
+const TRICKLE_BATCH: Nanos = Nanos::from_millis(100);
 /// How long a pod that never started a container takes to disappear once deleted.
-const SANDBOX_TEARDOWN: i64 = NANOS_PER_SECOND;
+const SANDBOX_TEARDOWN: Nanos = Nanos::from_secs(1);
 /// Recent events kept for `snapshot`.
 const RECENT_EVENTS: usize = 200;
 const NODES: u8 = 3;
@@ -82,16 +82,16 @@ enum PodStep {
 struct Trickle {
     per_second: f64,
     carry: f64,
-    last: i64,
-    next: i64,
+    last: Nanos,
+    next: Nanos,
 }
 
 impl Trickle {
     fn schedule_next(&mut self) {
         let missing = (1.0 - self.carry).max(0.0) / self.per_second;
-        let wait = (missing * NANOS_PER_SECOND as f64)
-            .ceil()
-            .min(i64::MAX as f64 / 4.0) as i64;
+        // Whole nanoseconds, rounded up so the message is due when it is.
+        let wait =
+            Nanos::from_nanos((missing * 1e9).ceil().min(Nanos::NEVER.as_nanos() as f64) as i64);
         self.next = self.last + wait.max(TRICKLE_BATCH);
     }
 }
@@ -100,11 +100,11 @@ pub struct World {
     config: SimConfig,
     rng: fastrand::Rng,
     start: Timestamp,
-    now: i64,
+    now: Nanos,
     // Durations in nanoseconds, converted once.
-    polling_interval: i64,
-    hpa_sync_period: i64,
-    processing: i64,
+    polling_interval: Nanos,
+    hpa_sync_period: Nanos,
+    processing: Nanos,
     metric_name: String,
     replica_set: String,
 
@@ -116,7 +116,7 @@ pub struct World {
     /// Index of the oldest pod that may still exist.
     oldest_pod: usize,
     used_suffixes: HashSet<u32>,
-    timeline: BinaryHeap<Reverse<(i64, u32, PodStep)>>,
+    timeline: BinaryHeap<Reverse<(Nanos, u32, PodStep)>>,
     idle: Vec<u32>,
 
     spec_replicas: u32,
@@ -169,14 +169,14 @@ impl World {
         );
         let metric_name = config.names.metric();
         let mut world = Self {
-            polling_interval: to_nanos(config.polling_interval).max(1),
-            hpa_sync_period: to_nanos(config.hpa_sync_period).max(1),
-            processing: to_nanos(config.processing_time).max(1),
+            polling_interval: to_nanos(config.polling_interval).max(Nanos::from_nanos(1)),
+            hpa_sync_period: to_nanos(config.hpa_sync_period).max(Nanos::from_nanos(1)),
+            processing: to_nanos(config.processing_time).max(Nanos::from_nanos(1)),
             metric_name,
             replica_set,
             rng,
             start,
-            now: 0,
+            now: Nanos::ZERO,
             queue: Queue::new(config.max_delivery_count),
             trickle: None,
             pods: Vec::new(),
@@ -187,11 +187,11 @@ impl World {
             spec_replicas: 0,
             status_replicas: 0,
             ready_replicas: 0,
-            keda: KedaLoop::new(0),
+            keda: KedaLoop::new(Nanos::ZERO),
             hpa: HpaLoop::new(if config.hpa_first_sync_after_period {
-                to_nanos(config.hpa_sync_period).max(1)
+                to_nanos(config.hpa_sync_period).max(Nanos::from_nanos(1))
             } else {
-                0
+                Nanos::ZERO
             }),
             pending: StepOutcome::default(),
             recent_events: VecDeque::new(),
@@ -211,7 +211,7 @@ impl World {
         world.stats.peak_ready_replicas = initial;
         if let Some(messages) = live_messages {
             if initial > 0 {
-                world.keda.last_active = Some(0);
+                world.keda.last_active = Some(Nanos::ZERO);
             }
             // The switch is not a poll: KEDA and the HPA act one period later, as their loops
             // would have (no jump in replicas at the moment the screen changes to SIM).
@@ -221,12 +221,12 @@ impl World {
             world.hpa.desired_replicas = initial;
             // Ready pods take their share at once, as the live receivers had.
             world.send(messages);
-            world.run_until(0, &mut out);
+            world.run_until(Nanos::ZERO, &mut out);
             // The Active condition KEDA's last poll would have left (§1.2), without its scaling.
             let metric = world.metric();
             world.keda.active = Some(
                 keda::request_scale(&KedaPoll {
-                    now: 0,
+                    now: Nanos::ZERO,
                     is_active: metric > world.config.activation_message_count,
                     current_replicas: world.spec_replicas,
                     min_replicas: world.config.min_replicas,
@@ -245,7 +245,7 @@ impl World {
         for started in loops::Recorded::keda_started(&so, "azure-servicebus") {
             world.emit(&mut out, started);
         }
-        world.run_until(0, &mut out);
+        world.run_until(Nanos::ZERO, &mut out);
         world.pending = out;
         world
     }
@@ -262,9 +262,9 @@ impl World {
         &self.stats
     }
 
-    fn at(&self, nanos: i64) -> Timestamp {
+    fn at(&self, nanos: Nanos) -> Timestamp {
         self.start
-            .saturating_add(SignedDuration::from_nanos(nanos))
+            .saturating_add(nanos.to_duration())
             .unwrap_or(self.start)
     }
 
@@ -318,7 +318,7 @@ impl World {
                     per_second,
                     carry: 0.0,
                     last: self.now,
-                    next: 0,
+                    next: Nanos::ZERO,
                 };
                 t.schedule_next();
                 t
@@ -329,7 +329,7 @@ impl World {
         self.trickle.as_ref().map(|t| t.per_second)
     }
 
-    fn next_event_time(&self) -> i64 {
+    fn next_event_time(&self) -> Nanos {
         let mut t = self.keda.next_poll.min(self.hpa.next_sync);
         if let Some(q) = self.queue.next_due() {
             t = t.min(q);
@@ -343,7 +343,7 @@ impl World {
         t
     }
 
-    fn run_until(&mut self, target: i64, out: &mut StepOutcome) {
+    fn run_until(&mut self, target: Nanos, out: &mut StepOutcome) {
         loop {
             let t = self.next_event_time();
             if t > target {
@@ -374,7 +374,7 @@ impl World {
         }
     }
 
-    fn settle_messages(&mut self, t: i64) {
+    fn settle_messages(&mut self, t: Nanos) {
         if self.queue.release_expired_locks(t) > 0 {
             self.stats.drained = None;
         }
@@ -411,11 +411,11 @@ impl World {
         }
     }
 
-    fn run_trickle(&mut self, t: i64) {
+    fn run_trickle(&mut self, t: Nanos) {
         let Some(trickle) = self.trickle.as_mut() else {
             return;
         };
-        trickle.carry += trickle.per_second * (t - trickle.last) as f64 / NANOS_PER_SECOND as f64;
+        trickle.carry += trickle.per_second * (t - trickle.last).as_secs_f64();
         let whole = trickle.carry.floor();
         trickle.carry -= whole;
         trickle.last = t;
@@ -492,7 +492,7 @@ impl World {
             ready_at: None,
             deleted_at: None,
             in_flight: 0,
-            last_done_at: 0,
+            last_done_at: Nanos::ZERO,
             abandoned: false,
             in_idle: false,
             node,
@@ -796,7 +796,7 @@ impl World {
         } else {
             (threshold - next) / self.polling_interval + 1
         };
-        Some(self.at(next + polls * self.polling_interval))
+        Some(self.at(next + self.polling_interval * polls))
     }
 
     /// When the HPA syncs next (every 15 s from the ScaledObject's creation).
