@@ -252,6 +252,15 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
     assert_eq!(locked_tree_names(&clean), ["app", "hyper"]);
 }
 
+/// A file's code with its comments stripped.
+fn code_of(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .map(|l| l.find("//").map_or(l, |i| &l[..i]))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Code (comments stripped) of every `.rs` file under `dir`.
 fn sources(dir: &Path) -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
@@ -260,12 +269,7 @@ fn sources(dir: &Path) -> Vec<(PathBuf, String)> {
         if path.is_dir() {
             out.extend(sources(&path));
         } else if path.extension().is_some_and(|e| e == "rs") {
-            let text = std::fs::read_to_string(&path).unwrap();
-            let code: String = text
-                .lines()
-                .map(|l| l.find("//").map_or(l, |i| &l[..i]))
-                .collect::<Vec<_>>()
-                .join("\n");
+            let code = code_of(&path);
             out.push((path, code));
         }
     }
@@ -461,12 +465,7 @@ fn upward_imports(root: &Path, layers: &[&[&str]]) -> Vec<String> {
                 sources(&dir)
             } else {
                 let path = root.join(format!("{module}.rs"));
-                let text = std::fs::read_to_string(&path).unwrap();
-                let code: String = text
-                    .lines()
-                    .map(|l| l.find("//").map_or(l, |i| &l[..i]))
-                    .collect::<Vec<_>>()
-                    .join("\n");
+                let code = code_of(&path);
                 vec![(path, code)]
             };
             for (path, code) in files {
