@@ -11,5 +11,6 @@ pub mod fixtures;
 pub mod kube;
 pub mod kubectl;
 pub mod model;
+pub mod rabbitmq;
 pub mod servicebus;
 pub mod sim;

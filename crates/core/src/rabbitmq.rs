@@ -1,0 +1,608 @@
+//! RabbitMQ as KEDA's rabbitmq scaler reads it, without I/O (docs/keda-semantics.md §10.1):
+//! the trigger's metadata, the connection URLs, the queue's counts from the management API or a
+//! passive declare, and the value and activity KEDA derives from them. Upstream:
+//! `pkg/scalers/rabbitmq_scaler.go` (`Validate`, `validateTrigger`, `getQueueStatus`,
+//! `GetMetricsAndActivity`).
+//!
+//! This is the first piece of the RabbitMQ queue source; the broker I/O is not written yet.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use reqwest::Url;
+use serde::Deserialize;
+
+/// KEDA's default `value` when a trigger sets neither `mode`, `value` nor `queueLength`.
+pub const DEFAULT_QUEUE_LENGTH: f64 = 20.0;
+/// The management plugin's default port.
+pub const MANAGEMENT_PORT: u16 = 15672;
+
+/// What the trigger's value measures (`mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Messages in the queue (`messages`, or `messages_ready` with `excludeUnacknowledged`).
+    QueueLength,
+    /// Messages published per second (`message_stats.publish_details.rate`).
+    MessageRate,
+    /// Messages delivered or fetched per second (`deliver_get_details.rate`).
+    DeliverGetRate,
+    /// Publish rate over deliver rate.
+    PublishedToDeliveredRatio,
+    /// Seconds until the queue is empty at the current rates.
+    ExpectedQueueConsumptionTime,
+}
+
+impl Mode {
+    /// The name KEDA's metadata uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::QueueLength => "QueueLength",
+            Mode::MessageRate => "MessageRate",
+            Mode::DeliverGetRate => "DeliverGetRate",
+            Mode::PublishedToDeliveredRatio => "PublishedToDeliveredRatio",
+            Mode::ExpectedQueueConsumptionTime => "ExpectedQueueConsumptionTime",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Mode> {
+        [
+            Mode::QueueLength,
+            Mode::MessageRate,
+            Mode::DeliverGetRate,
+            Mode::PublishedToDeliveredRatio,
+            Mode::ExpectedQueueConsumptionTime,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == text)
+    }
+
+    /// Every mode but QueueLength needs the management API's rates.
+    fn http_only(self) -> bool {
+        self != Mode::QueueLength
+    }
+}
+
+/// How KEDA reads the queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    /// The management API over HTTP: counts and rates.
+    Http,
+    /// A passive queue declare over AMQP: ready messages only, no rates.
+    Amqp,
+}
+
+/// A rabbitmq trigger's settings as KEDA validates them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trigger {
+    pub queue_name: String,
+    pub mode: Mode,
+    pub value: f64,
+    pub activation_value: f64,
+    pub protocol: Protocol,
+    pub exclude_unacknowledged: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TriggerError {
+    #[error("the rabbitmq trigger has no queueName")]
+    NoQueueName,
+    #[error("the rabbitmq trigger's {key} is not a number: {value:?}")]
+    NotANumber { key: &'static str, value: String },
+    #[error("the rabbitmq trigger's {key} is not true or false: {value:?}")]
+    NotABool { key: &'static str, value: String },
+    #[error("the rabbitmq trigger's protocol has to be amqp, http or auto, not {0:?}")]
+    Protocol(String),
+    #[error(
+        "the rabbitmq trigger's host has an unknown URL scheme {0:?} (amqp, amqps, http or https)"
+    )]
+    Scheme(String),
+    #[error("queueLength is deprecated; use mode and value")]
+    DeprecatedWithMode,
+    #[error("the rabbitmq trigger sets value without mode")]
+    NoMode,
+    #[error("the rabbitmq trigger sets mode without value")]
+    NoValue,
+    #[error(
+        "trigger mode {0} must be one of QueueLength, MessageRate, DeliverGetRate, PublishedToDeliveredRatio or ExpectedQueueConsumptionTime"
+    )]
+    UnknownMode(String),
+    #[error("mode {0} needs protocol http (the management API's rates)")]
+    HttpOnlyMode(&'static str),
+    #[error("excludeUnacknowledged=true works only with protocol http")]
+    ExcludeNeedsHttp,
+}
+
+impl Trigger {
+    /// From the trigger's `metadata` and its resolved `host`'s URL scheme (for `protocol: auto`),
+    /// in the order of KEDA's `Validate` and `validateTrigger`.
+    pub fn from_metadata(
+        metadata: &BTreeMap<String, String>,
+        host_scheme: &str,
+    ) -> Result<Trigger, TriggerError> {
+        let get = |key: &str| metadata.get(key).map(String::as_str);
+        let number = |key: &'static str| -> Result<f64, TriggerError> {
+            match get(key) {
+                None => Ok(0.0),
+                Some(v) => v.trim().parse().map_err(|_| TriggerError::NotANumber {
+                    key,
+                    value: v.to_owned(),
+                }),
+            }
+        };
+        let queue_name = get("queueName")
+            .filter(|q| !q.is_empty())
+            .ok_or(TriggerError::NoQueueName)?
+            .to_owned();
+        let exclude_unacknowledged = match get("excludeUnacknowledged") {
+            None => false,
+            Some(v) => v.parse().map_err(|_| TriggerError::NotABool {
+                key: "excludeUnacknowledged",
+                value: v.to_owned(),
+            })?,
+        };
+        let protocol = match get("protocol").unwrap_or("auto") {
+            "http" => Protocol::Http,
+            "amqp" => Protocol::Amqp,
+            "auto" => match host_scheme {
+                "amqp" | "amqps" => Protocol::Amqp,
+                "http" | "https" => Protocol::Http,
+                other => return Err(TriggerError::Scheme(other.to_owned())),
+            },
+            other => return Err(TriggerError::Protocol(other.to_owned())),
+        };
+        if exclude_unacknowledged && protocol != Protocol::Http {
+            return Err(TriggerError::ExcludeNeedsHttp);
+        }
+        let queue_length = number("queueLength")?;
+        let value = number("value")?;
+        let activation_value = number("activationValue")?;
+        let mode = get("mode");
+        let (mode, value) = match (queue_length, mode, value) {
+            (q, None, v) if q == 0.0 && v == 0.0 => (Mode::QueueLength, DEFAULT_QUEUE_LENGTH),
+            (q, m, v) if q != 0.0 && (m.is_some() || v != 0.0) => {
+                return Err(TriggerError::DeprecatedWithMode);
+            }
+            (q, _, _) if q != 0.0 => (Mode::QueueLength, q),
+            (_, None, _) => return Err(TriggerError::NoMode),
+            (_, Some(_), 0.0) => return Err(TriggerError::NoValue),
+            (_, Some(m), v) => (
+                Mode::parse(m).ok_or_else(|| TriggerError::UnknownMode(m.to_owned()))?,
+                v,
+            ),
+        };
+        if mode.http_only() && protocol != Protocol::Http {
+            return Err(TriggerError::HttpOnlyMode(mode.as_str()));
+        }
+        Ok(Trigger {
+            queue_name,
+            mode,
+            value,
+            activation_value,
+            protocol,
+            exclude_unacknowledged,
+        })
+    }
+}
+
+/// `GET /api/queues/{vhost}/{queue}`, the fields KEDA reads (absent ones are 0, as in Go).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct QueueInfo {
+    #[serde(default)]
+    pub messages: u64,
+    #[serde(default)]
+    pub messages_ready: u64,
+    #[serde(default)]
+    pub messages_unacknowledged: u64,
+    #[serde(default)]
+    pub message_stats: MessageStats,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct MessageStats {
+    #[serde(default)]
+    pub publish_details: Rate,
+    #[serde(default)]
+    pub deliver_get_details: Rate,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct Rate {
+    #[serde(default)]
+    pub rate: f64,
+}
+
+/// What KEDA's `getQueueStatus` returns: the message count it uses and the two rates.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QueueStatus {
+    pub messages: u64,
+    pub publish_rate: f64,
+    pub deliver_get_rate: f64,
+}
+
+impl QueueStatus {
+    /// Over HTTP: `messages` (ready + unacknowledged), or `messages_ready` alone.
+    pub fn from_http(info: &QueueInfo, exclude_unacknowledged: bool) -> Self {
+        QueueStatus {
+            messages: if exclude_unacknowledged {
+                info.messages_ready
+            } else {
+                info.messages
+            },
+            publish_rate: info.message_stats.publish_details.rate,
+            deliver_get_rate: info.message_stats.deliver_get_details.rate,
+        }
+    }
+
+    /// Over AMQP: a passive declare's message count (ready messages only), no rates.
+    pub fn from_declare(message_count: u32) -> Self {
+        QueueStatus {
+            messages: u64::from(message_count),
+            publish_rate: 0.0,
+            deliver_get_rate: 0.0,
+        }
+    }
+}
+
+/// The metric value KEDA serves to the HPA and whether the trigger is active
+/// (`GetMetricsAndActivity`).
+pub fn metric_and_activity(trigger: &Trigger, status: QueueStatus) -> (f64, bool) {
+    let activation = trigger.activation_value;
+    let messages = status.messages as f64;
+    let (publish, deliver) = (status.publish_rate, status.deliver_get_rate);
+    match trigger.mode {
+        Mode::QueueLength => (messages, messages > activation),
+        Mode::MessageRate => (publish, publish > activation || messages > activation),
+        Mode::DeliverGetRate => (deliver, deliver > activation),
+        Mode::PublishedToDeliveredRatio => {
+            let ratio = if publish > 0.0 && deliver == 0.0 {
+                activation
+            } else if publish > 0.0 && deliver > 0.0 {
+                publish / deliver
+            } else {
+                0.0
+            };
+            (
+                ratio,
+                ratio > activation || (publish > 0.0 && deliver == 0.0),
+            )
+        }
+        Mode::ExpectedQueueConsumptionTime => {
+            let eta = if status.messages == 0 {
+                0.0
+            } else if deliver == 0.0 {
+                activation
+            } else {
+                (publish - deliver) / deliver + messages / deliver
+            };
+            (
+                eta,
+                eta > activation || (deliver == 0.0 && status.messages > 0),
+            )
+        }
+    }
+}
+
+/// A RabbitMQ URL whose password never shows: `Display` and `Debug` print `***` for it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BrokerUrl(Url);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    #[error("RABBITMQ_URL is not a URL ({0})")]
+    Malformed(String),
+    #[error("RABBITMQ_URL has scheme {0:?}; it has to be amqp:// or amqps://")]
+    Scheme(String),
+    #[error("RABBITMQ_URL has no host")]
+    NoHost,
+}
+
+impl BrokerUrl {
+    /// An `amqp://` or `amqps://` URL. The error never repeats the text (it may hold the password).
+    pub fn parse_amqp(text: &str) -> Result<BrokerUrl, UrlError> {
+        let url = Url::parse(text.trim()).map_err(|e| UrlError::Malformed(e.to_string()))?;
+        if !matches!(url.scheme(), "amqp" | "amqps") {
+            return Err(UrlError::Scheme(url.scheme().to_owned()));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(UrlError::NoHost);
+        }
+        Ok(BrokerUrl(url))
+    }
+
+    pub fn url(&self) -> &Url {
+        &self.0
+    }
+
+    /// The vhost: the path without its leading `/`, percent-decoded; `/` when empty
+    /// (RabbitMQ's URI spec: `amqp://host` and `amqp://host/` both mean the default vhost).
+    pub fn vhost(&self) -> String {
+        let path = self.0.path().strip_prefix('/').unwrap_or("");
+        if path.is_empty() {
+            return "/".into();
+        }
+        percent_decode(path)
+    }
+
+    /// The management API's base URL when none is given: the same host and credentials on
+    /// port 15672, over https for amqps (the management plugin's defaults).
+    pub fn default_management(&self) -> BrokerUrl {
+        let scheme = if self.0.scheme() == "amqps" {
+            "https"
+        } else {
+            "http"
+        };
+        let host = self.0.host_str().unwrap_or("localhost");
+        let host = if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]")
+        } else {
+            host.to_owned()
+        };
+        let mut url = Url::parse(&format!("{scheme}://{host}:{MANAGEMENT_PORT}/"))
+            .expect("a host from a parsed URL makes a URL");
+        // Credentials carry over as they are (already percent-encoded in the URL).
+        let _ = url.set_username(self.0.username());
+        let _ = url.set_password(self.0.password());
+        BrokerUrl(url)
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl fmt::Display for BrokerUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut shown = self.0.clone();
+        if shown.password().is_some() {
+            let _ = shown.set_password(Some("***"));
+        }
+        write!(f, "{shown}")
+    }
+}
+
+impl fmt::Debug for BrokerUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BrokerUrl({self})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .chain([("queueName".to_string(), "q".to_string())])
+            .collect()
+    }
+
+    #[test]
+    fn trigger_metadata_as_keda_validates_it() {
+        use TriggerError as E;
+        // (metadata, host scheme, expected mode/value/protocol or error): cases from
+        // validateTrigger and Validate in pkg/scalers/rabbitmq_scaler.go.
+        type Want = Result<(Mode, f64, Protocol), TriggerError>;
+        type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, Want);
+        let cases: Vec<Case> = vec![
+            (
+                vec![],
+                "amqp",
+                Ok((Mode::QueueLength, 20.0, Protocol::Amqp)),
+            ),
+            (
+                vec![],
+                "https",
+                Ok((Mode::QueueLength, 20.0, Protocol::Http)),
+            ),
+            (
+                vec![("queueLength", "10")],
+                "amqp",
+                Ok((Mode::QueueLength, 10.0, Protocol::Amqp)),
+            ),
+            (
+                vec![("queueLength", "10"), ("mode", "QueueLength")],
+                "amqp",
+                Err(E::DeprecatedWithMode),
+            ),
+            (
+                vec![("queueLength", "10"), ("value", "5")],
+                "amqp",
+                Err(E::DeprecatedWithMode),
+            ),
+            (vec![("value", "5")], "amqp", Err(E::NoMode)),
+            (vec![("mode", "QueueLength")], "amqp", Err(E::NoValue)),
+            (
+                vec![("mode", "QueueLength"), ("value", "100")],
+                "amqp",
+                Ok((Mode::QueueLength, 100.0, Protocol::Amqp)),
+            ),
+            (
+                vec![("mode", "MessageRate"), ("value", "100")],
+                "amqp",
+                Err(E::HttpOnlyMode("MessageRate")),
+            ),
+            (
+                vec![
+                    ("mode", "MessageRate"),
+                    ("value", "100"),
+                    ("protocol", "http"),
+                ],
+                "amqp",
+                Ok((Mode::MessageRate, 100.0, Protocol::Http)),
+            ),
+            (
+                vec![("mode", "Bogus"), ("value", "1"), ("protocol", "http")],
+                "http",
+                Err(E::UnknownMode("Bogus".into())),
+            ),
+            (
+                vec![("protocol", "smtp")],
+                "amqp",
+                Err(E::Protocol("smtp".into())),
+            ),
+            (vec![], "ftp", Err(E::Scheme("ftp".into()))),
+            (
+                vec![("excludeUnacknowledged", "true")],
+                "amqp",
+                Err(E::ExcludeNeedsHttp),
+            ),
+            (
+                vec![("activationValue", "AA")],
+                "amqp",
+                Err(E::NotANumber {
+                    key: "activationValue",
+                    value: "AA".into(),
+                }),
+            ),
+        ];
+        for (pairs, scheme, want) in cases {
+            let got = Trigger::from_metadata(&meta(&pairs), scheme)
+                .map(|t| (t.mode, t.value, t.protocol));
+            assert_eq!(got, want, "{pairs:?} with a {scheme} host");
+        }
+        let no_queue = Trigger::from_metadata(&BTreeMap::new(), "amqp");
+        assert_eq!(no_queue, Err(E::NoQueueName));
+    }
+
+    #[test]
+    fn counts_are_what_the_scaler_reads() {
+        let body = r#"{"messages": 4, "messages_ready": 3, "messages_unacknowledged": 1,
+            "message_stats": {"publish_details": {"rate": 1.4}, "deliver_get_details": {"rate": 0.8}},
+            "name": "q", "consumers": 2}"#;
+        let info: QueueInfo = serde_json::from_str(body).unwrap();
+        let all = QueueStatus::from_http(&info, false);
+        assert_eq!(all.messages, 4, "messages counts ready and unacknowledged");
+        assert_eq!(
+            QueueStatus::from_http(&info, true).messages,
+            3,
+            "excludeUnacknowledged: ready only"
+        );
+        assert_eq!((all.publish_rate, all.deliver_get_rate), (1.4, 0.8));
+        // A queue with no traffic yet has no message_stats at all.
+        let idle: QueueInfo = serde_json::from_str(r#"{"messages": 0, "name": "q"}"#).unwrap();
+        assert_eq!(QueueStatus::from_http(&idle, false).publish_rate, 0.0);
+        assert_eq!(QueueStatus::from_declare(7).messages, 7);
+    }
+
+    #[test]
+    fn metric_and_activity_per_mode() {
+        let trigger = |mode, activation_value| Trigger {
+            queue_name: "q".into(),
+            mode,
+            value: 100.0,
+            activation_value,
+            protocol: Protocol::Http,
+            exclude_unacknowledged: false,
+        };
+        let status = |messages, publish_rate, deliver_get_rate| QueueStatus {
+            messages,
+            publish_rate,
+            deliver_get_rate,
+        };
+        // (mode, activationValue, status, metric, active): GetMetricsAndActivity's branches,
+        // with cases from pkg/scalers/rabbitmq_scaler_test.go.
+        let cases = [
+            (Mode::QueueLength, 0.0, status(4, 0.0, 0.0), 4.0, true),
+            (Mode::QueueLength, 4.0, status(4, 0.0, 0.0), 4.0, false),
+            (Mode::QueueLength, 0.0, status(0, 9.0, 9.0), 0.0, false),
+            (Mode::MessageRate, 0.0, status(0, 1.4, 0.0), 1.4, true),
+            (Mode::MessageRate, 2.0, status(3, 1.4, 0.0), 1.4, true),
+            (Mode::MessageRate, 2.0, status(1, 1.4, 0.0), 1.4, false),
+            (Mode::DeliverGetRate, 0.0, status(30, 5.0, 1.0), 1.0, true),
+            (Mode::DeliverGetRate, 0.0, status(0, 0.0, 0.0), 0.0, false),
+            (
+                Mode::PublishedToDeliveredRatio,
+                0.0,
+                status(10, 4.0, 2.0),
+                2.0,
+                true,
+            ),
+            (
+                Mode::PublishedToDeliveredRatio,
+                3.0,
+                status(10, 4.0, 0.0),
+                3.0,
+                true,
+            ),
+            (
+                Mode::PublishedToDeliveredRatio,
+                0.0,
+                status(10, 0.0, 2.0),
+                0.0,
+                false,
+            ),
+            (
+                Mode::ExpectedQueueConsumptionTime,
+                0.0,
+                status(0, 1.0, 1.0),
+                0.0,
+                false,
+            ),
+            (
+                Mode::ExpectedQueueConsumptionTime,
+                5.0,
+                status(3, 1.0, 0.0),
+                5.0,
+                true,
+            ),
+            (
+                Mode::ExpectedQueueConsumptionTime,
+                0.0,
+                status(10, 3.0, 2.0),
+                5.5,
+                true,
+            ),
+        ];
+        for (mode, activation, s, metric, active) in cases {
+            assert_eq!(
+                metric_and_activity(&trigger(mode, activation), s),
+                (metric, active),
+                "{mode:?}, activationValue {activation}, {s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn broker_urls_hide_their_password() {
+        let url = BrokerUrl::parse_amqp("amqp://demo:s3cr%40t@127.0.0.1:5673/talks").unwrap();
+        assert_eq!(url.to_string(), "amqp://demo:***@127.0.0.1:5673/talks");
+        assert!(!format!("{url:?}").contains("s3cr"));
+        assert_eq!(url.vhost(), "talks");
+        let management = url.default_management();
+        assert_eq!(
+            management.url().as_str(),
+            "http://demo:s3cr%40t@127.0.0.1:15672/"
+        );
+        assert_eq!(management.to_string(), "http://demo:***@127.0.0.1:15672/");
+        let tls = BrokerUrl::parse_amqp("amqps://broker.example/%2F").unwrap();
+        assert_eq!(tls.vhost(), "/");
+        assert_eq!(
+            tls.default_management().url().as_str(),
+            "https://broker.example:15672/"
+        );
+        assert_eq!(BrokerUrl::parse_amqp("amqp://h").unwrap().vhost(), "/");
+        let refused = BrokerUrl::parse_amqp("http://u:hunter2@h/").unwrap_err();
+        assert_eq!(refused, UrlError::Scheme("http".into()));
+        let malformed = BrokerUrl::parse_amqp("amqp://u:hunter2@[bad").unwrap_err();
+        assert!(!malformed.to_string().contains("hunter2"), "{malformed}");
+    }
+}
