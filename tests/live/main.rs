@@ -13,6 +13,7 @@ mod kube_stale;
 mod kube_watch;
 mod live_failures;
 mod live_mode;
+mod rabbitmq_broker;
 mod servicebus_fake;
 mod servicebus_live;
 mod why_tolerance;

@@ -8,6 +8,7 @@ use std::process::Command;
 
 pub mod kube;
 pub mod pty;
+pub mod rabbitmq;
 pub mod screen;
 
 /// A finished command's stdout then stderr, as one text to search.

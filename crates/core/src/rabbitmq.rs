@@ -4,13 +4,16 @@
 //! `pkg/scalers/rabbitmq_scaler.go` (`Validate`, `validateTrigger`, `getQueueStatus`,
 //! `GetMetricsAndActivity`).
 //!
-//! This is the first piece of the RabbitMQ queue source; the broker I/O is not written yet.
+//! [`ManagementApi`] reads a queue's counts over the management API (the HTTP side of KEDA's
+//! scaler). The rest of the RabbitMQ source (publishing, the console) is not written yet.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use reqwest::Url;
 use serde::Deserialize;
+
+use crate::event::{ErrorKind, SourceError};
 
 /// KEDA's default `value` when a trigger sets neither `mode`, `value` nor `queueLength`.
 pub const DEFAULT_QUEUE_LENGTH: f64 = 20.0;
@@ -288,11 +291,13 @@ pub struct BrokerUrl(Url);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UrlError {
-    #[error("RABBITMQ_URL is not a URL ({0})")]
+    #[error("the RabbitMQ URL is not a URL ({0})")]
     Malformed(String),
-    #[error("RABBITMQ_URL has scheme {0:?}; it has to be amqp:// or amqps://")]
+    #[error(
+        "the RabbitMQ URL has scheme {0:?}; RABBITMQ_URL is amqp:// or amqps://, the management URL http:// or https://"
+    )]
     Scheme(String),
-    #[error("RABBITMQ_URL has no host")]
+    #[error("the RabbitMQ URL has no host")]
     NoHost,
 }
 
@@ -301,6 +306,18 @@ impl BrokerUrl {
     pub fn parse_amqp(text: &str) -> Result<BrokerUrl, UrlError> {
         let url = Url::parse(text.trim()).map_err(|e| UrlError::Malformed(e.to_string()))?;
         if !matches!(url.scheme(), "amqp" | "amqps") {
+            return Err(UrlError::Scheme(url.scheme().to_owned()));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(UrlError::NoHost);
+        }
+        Ok(BrokerUrl(url))
+    }
+
+    /// A management API URL (`http://` or `https://`), for when it is not the default one.
+    pub fn parse_management(text: &str) -> Result<BrokerUrl, UrlError> {
+        let url = Url::parse(text.trim()).map_err(|e| UrlError::Malformed(e.to_string()))?;
+        if !matches!(url.scheme(), "http" | "https") {
             return Err(UrlError::Scheme(url.scheme().to_owned()));
         }
         if url.host_str().is_none_or(str::is_empty) {
@@ -380,6 +397,95 @@ impl fmt::Display for BrokerUrl {
 impl fmt::Debug for BrokerUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "BrokerUrl({self})")
+    }
+}
+
+/// The management API, as KEDA's scaler calls it with `protocol: http`.
+pub struct ManagementApi {
+    http: reqwest::Client,
+    /// The base URL without credentials (they go in a header, never in a logged URL).
+    base: Url,
+    user: String,
+    password: Option<String>,
+}
+
+impl ManagementApi {
+    pub fn new(management: &BrokerUrl, timeout: std::time::Duration) -> Result<Self, SourceError> {
+        let mut base = management.url().clone();
+        let user = percent_decode(base.username());
+        let password = base.password().map(percent_decode);
+        let _ = base.set_username("");
+        let _ = base.set_password(None);
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .build()
+            .map_err(|e| SourceError {
+                kind: ErrorKind::Other,
+                message: format!("cannot set up the HTTP client: {e}"),
+            })?;
+        Ok(ManagementApi {
+            http,
+            base,
+            user,
+            password,
+        })
+    }
+
+    /// `GET /api/queues/{vhost}/{queue}` (the vhost and queue percent-encoded, `/` as `%2F`).
+    pub fn queue_url(&self, vhost: &str, queue: &str) -> Url {
+        let mut url = self.base.clone();
+        url.path_segments_mut()
+            .expect("an http(s) URL has a path")
+            .pop_if_empty()
+            .extend(["api", "queues", vhost, queue]);
+        url
+    }
+
+    /// The queue's counts and rates as the scaler reads them. A 404 is a missing queue (or
+    /// vhost), a 401 refused credentials; the message never holds the password.
+    pub async fn queue_info(&self, vhost: &str, queue: &str) -> Result<QueueInfo, SourceError> {
+        let url = self.queue_url(vhost, queue);
+        let response = self
+            .http
+            .get(url.clone())
+            .basic_auth(&self.user, self.password.as_deref())
+            .send()
+            .await
+            .map_err(|e| SourceError {
+                kind: if e.is_timeout() {
+                    ErrorKind::Timeout
+                } else {
+                    ErrorKind::Unreachable
+                },
+                message: format!(
+                    "the RabbitMQ management API at {} did not answer: {e}",
+                    self.base
+                ),
+            })?;
+        let status = response.status().as_u16();
+        match status {
+            200 => response.json().await.map_err(|e| SourceError {
+                kind: ErrorKind::Other,
+                message: format!("the RabbitMQ management API sent an unreadable queue ({e})"),
+            }),
+            401 => Err(SourceError {
+                kind: ErrorKind::Unauthorized,
+                message: format!(
+                    "RabbitMQ refused the credentials of user `{}` (management API, 401)",
+                    self.user
+                ),
+            }),
+            404 => Err(SourceError {
+                kind: ErrorKind::NotFound,
+                message: format!(
+                    "queue `{queue}` not found in vhost `{vhost}` (management API, 404)"
+                ),
+            }),
+            _ => Err(SourceError {
+                kind: ErrorKind::Other,
+                message: format!("the RabbitMQ management API answered {status} for {url}"),
+            }),
+        }
     }
 }
 
@@ -602,6 +708,9 @@ mod tests {
         assert_eq!(BrokerUrl::parse_amqp("amqp://h").unwrap().vhost(), "/");
         let refused = BrokerUrl::parse_amqp("http://u:hunter2@h/").unwrap_err();
         assert_eq!(refused, UrlError::Scheme("http".into()));
+        assert!(BrokerUrl::parse_management("http://u:p@h:15672/").is_ok());
+        let amqp_as_management = BrokerUrl::parse_management("amqp://u:p@h/").unwrap_err();
+        assert_eq!(amqp_as_management, UrlError::Scheme("amqp".into()));
         let malformed = BrokerUrl::parse_amqp("amqp://u:hunter2@[bad").unwrap_err();
         assert!(!malformed.to_string().contains("hunter2"), "{malformed}");
     }
