@@ -34,18 +34,24 @@ fn install_if_missing() {
     if Path::new(SERVER).exists() {
         return;
     }
-    let status = Command::new("apt-get")
-        .args([
-            "install",
-            "-y",
-            "--no-install-recommends",
-            "rabbitmq-server",
-        ])
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .stdout(Stdio::null())
-        .status()
-        .expect("apt-get runs (the RabbitMQ tests install rabbitmq-server from Debian)");
-    assert!(status.success(), "apt-get install rabbitmq-server failed");
+    let apt = |args: &[&str]| {
+        Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdout(Stdio::null())
+            .status()
+            .expect("apt-get runs (the RabbitMQ tests install rabbitmq-server from Debian)")
+            .success()
+    };
+    let install = [
+        "install",
+        "-y",
+        "--no-install-recommends",
+        "rabbitmq-server",
+    ];
+    // A fresh machine may have no package lists yet.
+    let installed = apt(&install) || (apt(&["update"]) && apt(&install));
+    assert!(installed, "apt-get install rabbitmq-server failed");
     assert!(
         Path::new(SERVER).exists(),
         "{SERVER} missing after the install"
