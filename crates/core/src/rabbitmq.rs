@@ -304,20 +304,17 @@ pub enum UrlError {
 impl BrokerUrl {
     /// An `amqp://` or `amqps://` URL. The error never repeats the text (it may hold the password).
     pub fn parse_amqp(text: &str) -> Result<BrokerUrl, UrlError> {
-        let url = Url::parse(text.trim()).map_err(|e| UrlError::Malformed(e.to_string()))?;
-        if !matches!(url.scheme(), "amqp" | "amqps") {
-            return Err(UrlError::Scheme(url.scheme().to_owned()));
-        }
-        if url.host_str().is_none_or(str::is_empty) {
-            return Err(UrlError::NoHost);
-        }
-        Ok(BrokerUrl(url))
+        Self::parse(text, &["amqp", "amqps"])
     }
 
     /// A management API URL (`http://` or `https://`), for when it is not the default one.
     pub fn parse_management(text: &str) -> Result<BrokerUrl, UrlError> {
+        Self::parse(text, &["http", "https"])
+    }
+
+    fn parse(text: &str, schemes: &[&str]) -> Result<BrokerUrl, UrlError> {
         let url = Url::parse(text.trim()).map_err(|e| UrlError::Malformed(e.to_string()))?;
-        if !matches!(url.scheme(), "http" | "https") {
+        if !schemes.contains(&url.scheme()) {
             return Err(UrlError::Scheme(url.scheme().to_owned()));
         }
         if url.host_str().is_none_or(str::is_empty) {
@@ -348,12 +345,8 @@ impl BrokerUrl {
         } else {
             "http"
         };
+        // An IPv6 host comes bracketed (`[::1]`), ready to put in a URL.
         let host = self.0.host_str().unwrap_or("localhost");
-        let host = if host.contains(':') && !host.starts_with('[') {
-            format!("[{host}]")
-        } else {
-            host.to_owned()
-        };
         let mut url = Url::parse(&format!("{scheme}://{host}:{MANAGEMENT_PORT}/"))
             .expect("a host from a parsed URL makes a URL");
         // Credentials carry over as they are (already percent-encoded in the URL).
@@ -364,24 +357,9 @@ impl BrokerUrl {
 }
 
 fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-        {
-            out.push(b);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 impl fmt::Display for BrokerUrl {
@@ -706,6 +684,11 @@ mod tests {
             "https://broker.example:15672/"
         );
         assert_eq!(BrokerUrl::parse_amqp("amqp://h").unwrap().vhost(), "/");
+        let v6 = BrokerUrl::parse_amqp("amqp://[::1]:5672/").unwrap();
+        assert_eq!(
+            v6.default_management().url().as_str(),
+            "http://[::1]:15672/"
+        );
         let refused = BrokerUrl::parse_amqp("http://u:hunter2@h/").unwrap_err();
         assert_eq!(refused, UrlError::Scheme("http".into()));
         assert!(BrokerUrl::parse_management("http://u:p@h:15672/").is_ok());
