@@ -24,7 +24,7 @@ use super::{Fault, LabCommand, LabReport};
 use kedatui_core::crd::ScaledObject;
 use kedatui_core::servicebus::counts::CountProbe;
 use kedatui_core::sim::SimConfig;
-use kedatui_core::sim::loops::{self, HpaLoop, KedaLoop, to_nanos};
+use kedatui_core::sim::loops::{self, HpaLoop, KedaLoop};
 
 /// How often the loop looks at the clock when nothing else wakes it.
 const TICK: Duration = Duration::from_millis(100);
@@ -338,11 +338,11 @@ impl Controller {
         let now = self.now();
         self.advance_pods(now);
         if self.hpa.next_sync <= now {
-            self.hpa.next_sync = now + to_nanos(self.config.hpa_sync_period);
+            self.hpa.next_sync = now + Nanos::from_duration(self.config.hpa_sync_period);
             self.hpa_sync(now).await;
         }
         if self.keda.next_poll <= now {
-            self.keda.next_poll = now + to_nanos(self.config.polling_interval);
+            self.keda.next_poll = now + Nanos::from_duration(self.config.polling_interval);
             self.keda_poll(now).await;
         }
         self.reconcile_replica_set(now);
@@ -500,9 +500,9 @@ impl Controller {
     /// The scheduler and the kubelet: stages that are due, receivers to start, exits to show.
     fn advance_pods(&mut self, now: Nanos) {
         let timings = self.config.pod.clone();
-        let scheduling = to_nanos(timings.scheduling);
-        let creating = to_nanos(timings.container_creating);
-        let grace = to_nanos(timings.termination_grace_period);
+        let scheduling = Nanos::from_duration(timings.scheduling);
+        let creating = Nanos::from_duration(timings.container_creating);
+        let grace = Nanos::from_duration(timings.termination_grace_period);
         let ns = self.ns().to_string();
         let mut events = Vec::new();
         let mut start = Vec::new();
@@ -838,7 +838,7 @@ impl Controller {
             self.delete_pod(&name, now);
         }
         let deadline = Instant::now()
-            + to_nanos(self.config.pod.termination_grace_period).to_std()
+            + Nanos::from_duration(self.config.pod.termination_grace_period).to_std()
             + Duration::from_secs(1);
         while !self.processes.is_empty() && Instant::now() < deadline {
             match tokio::time::timeout(TICK, self.worker_rx.recv()).await {

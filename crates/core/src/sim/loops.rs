@@ -7,17 +7,12 @@
 //! Times are [`Nanos`] on the caller's clock (virtual in the simulator, real in the lab).
 
 use super::time::Nanos;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 use super::config::{HpaBehavior, SimConfig, SimNames};
 use super::hpa::{self, HpaHistory};
 use super::keda::{self, ActiveCondition, KedaPoll, KedaScale};
 use crate::model::{Condition, EventType, HpaDecision, HpaView, ScaledObjectView};
-
-/// A duration in nanoseconds on the loops' clock (negative counts as zero).
-pub fn to_nanos(d: SignedDuration) -> Nanos {
-    Nanos::from_duration(d)
-}
 
 pub(crate) fn condition(
     type_: &str,
@@ -79,8 +74,8 @@ impl KedaLoop {
             idle_replicas: config.idle_replicas,
             last_active: self.last_active,
             created: self.created,
-            cooldown: to_nanos(config.cooldown_period),
-            initial_cooldown: to_nanos(config.initial_cooldown_period),
+            cooldown: Nanos::from_duration(config.cooldown_period),
+            initial_cooldown: Nanos::from_duration(config.initial_cooldown_period),
         });
         self.last_poll = Some(now);
         self.scaler_failed = false;
@@ -534,7 +529,7 @@ impl HpaLoop {
             let normalized = match &config.hpa_behavior {
                 HpaBehavior::Legacy => self.history.normalize_legacy(
                     now,
-                    to_nanos(config.downscale_stabilization),
+                    Nanos::from_duration(config.downscale_stabilization),
                     current,
                     proposal,
                     min,

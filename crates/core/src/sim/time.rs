@@ -1,6 +1,6 @@
 //! The loops' clock: virtual in the simulator, the time since the lab started in the lab.
 
-use std::ops::{Add, AddAssign, Div, Mul, Sub, SubAssign};
+use std::ops::{Add, Div, Mul, Sub};
 
 use jiff::SignedDuration;
 
@@ -31,11 +31,6 @@ impl Nanos {
         Nanos(i64::try_from(d.as_nanos()).unwrap_or(Self::NEVER.0).max(0))
     }
 
-    /// Seconds, as a float (`f64` seconds times the warp, for example).
-    pub fn from_secs_f64(secs: f64) -> Self {
-        Nanos((secs * 1e9).clamp(0.0, Self::NEVER.0 as f64) as i64)
-    }
-
     /// A real elapsed time (the lab's clock); one too long is [`Nanos::NEVER`].
     pub fn from_std(d: std::time::Duration) -> Self {
         Nanos(
@@ -58,21 +53,12 @@ impl Nanos {
         self.0 as f64 / 1e9
     }
 
-    /// Whole seconds, rounded down.
-    pub const fn as_secs(self) -> i64 {
-        self.0.div_euclid(1_000_000_000)
-    }
-
     pub fn to_duration(self) -> SignedDuration {
         SignedDuration::from_nanos(self.0)
     }
 
     pub const fn saturating_add(self, other: Nanos) -> Nanos {
         Nanos(self.0.saturating_add(other.0))
-    }
-
-    pub const fn saturating_sub(self, other: Nanos) -> Nanos {
-        Nanos(self.0.saturating_sub(other.0))
     }
 }
 
@@ -87,18 +73,6 @@ impl Sub for Nanos {
     type Output = Nanos;
     fn sub(self, other: Nanos) -> Nanos {
         Nanos(self.0 - other.0)
-    }
-}
-
-impl AddAssign for Nanos {
-    fn add_assign(&mut self, other: Nanos) {
-        self.0 += other.0;
-    }
-}
-
-impl SubAssign for Nanos {
-    fn sub_assign(&mut self, other: Nanos) {
-        self.0 -= other.0;
     }
 }
 
@@ -118,13 +92,6 @@ impl Mul<Nanos> for i64 {
     }
 }
 
-impl Div<i64> for Nanos {
-    type Output = Nanos;
-    fn div(self, n: i64) -> Nanos {
-        Nanos(self.0 / n)
-    }
-}
-
 /// How many whole `other` spans fit in `self`.
 impl Div for Nanos {
     type Output = i64;
@@ -141,12 +108,6 @@ mod tests {
     fn units_and_bounds() {
         assert_eq!(Nanos::from_secs(2), Nanos::from_millis(2_000));
         assert_eq!(Nanos::from_secs(2).as_nanos(), 2_000_000_000);
-        assert_eq!(Nanos::from_millis(1_500).as_secs(), 1);
-        assert_eq!(
-            Nanos::from_nanos(-1).as_secs(),
-            -1,
-            "rounded down, not toward zero"
-        );
         assert_eq!(
             Nanos::from_duration(SignedDuration::from_secs(-5)),
             Nanos::ZERO

@@ -14,7 +14,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::config::SimConfig;
 use super::keda::{self, ActiveCondition, KedaPoll};
-use super::loops::{self, HpaLoop, KedaLoop, to_nanos};
+use super::loops::{self, HpaLoop, KedaLoop};
 use super::pods::{self, Pod, PodStage};
 use super::queue::Queue;
 use crate::event::{Health, SourceEvent, SourceKind};
@@ -169,9 +169,10 @@ impl World {
         );
         let metric_name = config.names.metric();
         let mut world = Self {
-            polling_interval: to_nanos(config.polling_interval).max(Nanos::from_nanos(1)),
-            hpa_sync_period: to_nanos(config.hpa_sync_period).max(Nanos::from_nanos(1)),
-            processing: to_nanos(config.processing_time).max(Nanos::from_nanos(1)),
+            polling_interval: Nanos::from_duration(config.polling_interval)
+                .max(Nanos::from_nanos(1)),
+            hpa_sync_period: Nanos::from_duration(config.hpa_sync_period).max(Nanos::from_nanos(1)),
+            processing: Nanos::from_duration(config.processing_time).max(Nanos::from_nanos(1)),
             metric_name,
             replica_set,
             rng,
@@ -189,7 +190,7 @@ impl World {
             ready_replicas: 0,
             keda: KedaLoop::new(Nanos::ZERO),
             hpa: HpaLoop::new(if config.hpa_first_sync_after_period {
-                to_nanos(config.hpa_sync_period).max(Nanos::from_nanos(1))
+                Nanos::from_duration(config.hpa_sync_period).max(Nanos::from_nanos(1))
             } else {
                 Nanos::ZERO
             }),
@@ -233,8 +234,8 @@ impl World {
                     idle_replicas: world.config.idle_replicas,
                     last_active: world.keda.last_active,
                     created: world.keda.created,
-                    cooldown: to_nanos(world.config.cooldown_period),
-                    initial_cooldown: to_nanos(world.config.initial_cooldown_period),
+                    cooldown: Nanos::from_duration(world.config.cooldown_period),
+                    initial_cooldown: Nanos::from_duration(world.config.initial_cooldown_period),
                 })
                 .active,
             );
@@ -271,7 +272,7 @@ impl World {
     /// Advances the clock by `dt` (negative counts as zero), running every event due up to and
     /// including the new `now`.
     pub fn step(&mut self, dt: SignedDuration) -> StepOutcome {
-        let target = self.now.saturating_add(to_nanos(dt));
+        let target = self.now.saturating_add(Nanos::from_duration(dt));
         let mut out = std::mem::take(&mut self.pending);
         self.run_until(target, &mut out);
         self.now = target;
@@ -498,7 +499,7 @@ impl World {
             node,
         }));
         self.status_replicas += 1;
-        let at = self.now + to_nanos(self.config.pod.scheduling);
+        let at = self.now + Nanos::from_duration(self.config.pod.scheduling);
         self.timeline
             .push(Reverse((at, serial, PodStep::Scheduled)));
         out.pods_changed = true;
@@ -525,8 +526,10 @@ impl World {
         if step == PodStep::Removed {
             let pod = self.pods[serial as usize].take().expect("checked above");
             if pod.in_flight > 0 {
-                self.queue
-                    .orphan_pod(serial, now + to_nanos(self.config.lock_duration));
+                self.queue.orphan_pod(
+                    serial,
+                    now + Nanos::from_duration(self.config.lock_duration),
+                );
             }
             self.used_suffixes.remove(&pod.suffix);
             while self.oldest_pod < self.pods.len() && self.pods[self.oldest_pod].is_none() {
@@ -583,7 +586,7 @@ impl World {
         };
         if let Some((delay, step)) = next {
             self.timeline
-                .push(Reverse((now + to_nanos(delay), serial, step)));
+                .push(Reverse((now + Nanos::from_duration(delay), serial, step)));
         }
         out.pods_changed = true;
         self.emit(out, recorded);
@@ -637,9 +640,9 @@ impl World {
         }
         candidates.truncate(count);
         candidates.sort_unstable();
-        let grace = to_nanos(self.config.pod.termination_grace_period);
-        let shutdown = to_nanos(self.config.pod.shutdown);
-        let drain_limit = to_nanos(self.config.pod.drain_limit);
+        let grace = Nanos::from_duration(self.config.pod.termination_grace_period);
+        let shutdown = Nanos::from_duration(self.config.pod.shutdown);
+        let drain_limit = Nanos::from_duration(self.config.pod.drain_limit);
         for (_, serial) in candidates {
             let now = self.now;
             let pod = self.pods[serial as usize]
@@ -787,8 +790,8 @@ impl World {
             return None;
         }
         let threshold = match self.keda.last_active {
-            Some(last) => last + to_nanos(c.cooldown_period),
-            None => self.keda.created + to_nanos(c.initial_cooldown_period),
+            Some(last) => last + Nanos::from_duration(c.cooldown_period),
+            None => self.keda.created + Nanos::from_duration(c.initial_cooldown_period),
         };
         let next = self.keda.next_poll;
         let polls = if threshold < next {
