@@ -9,12 +9,7 @@ use kedatui_core::sim::SimConfig;
 use kedatui_core::sim::loops;
 use serde_json::{Value, json};
 
-use super::pods::LabPod;
-
-/// RFC 3339 in whole seconds, as the API server stores `metav1.Time`.
-fn time(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
+use super::pods::{LabPod, metav1_time};
 
 /// The Deployment's `status` for its pods (those not being deleted), as the Deployment
 /// controller reports it.
@@ -44,7 +39,7 @@ pub fn scaled_object_status(
         "hpaName": config.names.hpa(),
         "triggersTypes": "azure-servicebus",
         "authenticationsTypes": names::TRIGGER_AUTHENTICATION,
-        "lastActiveTime": last_active.map(time),
+        "lastActiveTime": last_active.map(metav1_time),
         "conditions": conditions,
     })
 }
@@ -57,7 +52,7 @@ pub fn hpa_status(config: &SimConfig, view: &HpaView, since: Timestamp) -> Value
         .iter()
         .map(|c| {
             json!({"type": c.type_, "status": c.status, "reason": c.reason, "message": c.message,
-                        "lastTransitionTime": time(since)})
+                        "lastTransitionTime": metav1_time(since)})
         })
         .collect();
     let current_metrics = match view.current_metric {
@@ -71,7 +66,7 @@ pub fn hpa_status(config: &SimConfig, view: &HpaView, since: Timestamp) -> Value
         "desiredReplicas": view.desired_replicas,
         "currentMetrics": current_metrics,
         "conditions": conditions,
-        "lastScaleTime": view.last_scale_time.map(time),
+        "lastScaleTime": view.last_scale_time.map(metav1_time),
     })
 }
 
@@ -85,7 +80,7 @@ pub fn event_object(
 ) -> Value {
     let name = recorded.name.as_str();
     let component = recorded.component;
-    let at = time(now);
+    let at = metav1_time(now);
     json!({
         "apiVersion": "v1", "kind": "Event",
         "metadata": {"name": format!("{name}.{:x}{:06x}", now.as_millisecond(), serial),

@@ -164,12 +164,13 @@ pub struct PodTemplate {
     pub grace_period_seconds: i64,
 }
 
+/// RFC 3339 in whole seconds, as the API server stores `metav1.Time`.
+pub fn metav1_time(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
 fn rfc3339(start: Timestamp, nanos: Nanos) -> String {
-    start
-        .saturating_add(nanos.to_duration())
-        .unwrap_or(start)
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+    metav1_time(start.saturating_add(nanos.to_duration()).unwrap_or(start))
 }
 
 /// The Pod as created: scheduled later, so no status yet beyond Pending.
