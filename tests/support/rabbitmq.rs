@@ -22,12 +22,11 @@ pub struct Broker {
     pub dir: PathBuf,
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// `N` distinct free loopback ports: all bound at once, so none is handed out twice.
+fn free_ports<const N: usize>() -> [u16; N] {
+    let listeners: [TcpListener; N] =
+        std::array::from_fn(|_| TcpListener::bind("127.0.0.1:0").unwrap());
+    listeners.map(|l| l.local_addr().unwrap().port())
 }
 
 fn install_if_missing() {
@@ -66,8 +65,7 @@ impl Broker {
             .join(format!("rabbitmq-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let (amqp_port, management_port, dist_port, epmd_port) =
-            (free_port(), free_port(), free_port(), free_port());
+        let [amqp_port, management_port, dist_port, epmd_port] = free_ports();
         std::fs::write(
             dir.join("rabbitmq.conf"),
             format!(
