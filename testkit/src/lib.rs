@@ -4,4 +4,5 @@ pub mod entra_login;
 pub mod fake_az;
 pub mod kube;
 pub mod proxy;
+pub mod rabbitmq;
 pub mod servicebus;

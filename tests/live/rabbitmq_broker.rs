@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use crate::support::rabbitmq::Broker;
+use crate::support::rabbitmq::{self, Broker};
 use kedatui_core::event::ErrorKind;
 use kedatui_core::rabbitmq::{BrokerUrl, ManagementApi, QueueStatus, Trigger, metric_and_activity};
 
@@ -47,7 +47,7 @@ async fn wait_for_messages(api: &ManagementApi, want: u64) -> kedatui_core::rabb
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn counts_from_a_real_broker_are_what_keda_reads() {
-    let broker = Broker::start("counts");
+    let broker = rabbitmq::start("counts");
     let (code, body) = broker.api(
         "PUT",
         &format!("queues/%2F/{QUEUE}"),
