@@ -22,6 +22,45 @@ pub fn installed() -> bool {
     Path::new(SERVER).exists()
 }
 
+/// For tests (never the lab, which only uses a broker that is there): installs Debian's
+/// `rabbitmq-server` when the machine lacks it, so the suite runs on a fresh machine. Panics
+/// when the install fails.
+pub fn install_for_tests() {
+    if installed() {
+        return;
+    }
+    let apt = |args: &[&str]| {
+        Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdout(Stdio::null())
+            .status()
+            .expect("apt-get runs (the RabbitMQ tests install rabbitmq-server from Debian)")
+            .success()
+    };
+    let install = [
+        "install",
+        "-y",
+        "--no-install-recommends",
+        "rabbitmq-server",
+    ];
+    // A fresh machine may have no package lists yet.
+    let done = apt(&install) || (apt(&["update"]) && apt(&install));
+    assert!(done, "apt-get install rabbitmq-server failed");
+    assert!(installed(), "{SERVER} missing after the install");
+}
+
+/// For tests: [`install_for_tests`], then a broker named `name` with its files in
+/// `root/rabbitmq-<name>-<pid>`. Panics, with the server's log, when it does not start.
+pub fn start_for_test(root: &Path, name: &str) -> Broker {
+    install_for_tests();
+    let dir = root.join(format!("rabbitmq-{name}-{}", std::process::id()));
+    Broker::start_in(&dir, name).unwrap_or_else(|e| {
+        let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
+        panic!("{e}\n{log}")
+    })
+}
+
 /// Why a broker did not start.
 #[derive(Debug, thiserror::Error)]
 pub enum BrokerError {
