@@ -12,6 +12,7 @@ mod durations;
 mod entra_cli;
 mod kube_doctor;
 mod layers;
+mod rabbitmq_yaml;
 mod readme_flags;
 mod release_package;
 mod replay_cli;

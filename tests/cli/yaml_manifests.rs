@@ -128,6 +128,9 @@ struct Demo {
     scaled_objects: Vec<ScaledObject>,
     scaled_jobs: Vec<ScaledJob>,
     trigger_auths: Vec<TriggerAuthentication>,
+    /// The demo RabbitMQ broker (yaml/rabbitmq/; tests/cli/rabbitmq_yaml.rs checks it further).
+    stateful_sets: Vec<k8s_openapi::api::apps::v1::StatefulSet>,
+    services: Vec<k8s_openapi::api::core::v1::Service>,
 }
 
 fn kind_of(v: &Value) -> (String, String) {
@@ -151,6 +154,10 @@ fn load(docs: &[Doc]) -> Demo {
             (a, k) if a == "apps/v1" && k == "Deployment" => {
                 demo.deployments.push(strict(v, &what))
             }
+            (a, k) if a == "apps/v1" && k == "StatefulSet" => {
+                demo.stateful_sets.push(strict(v, &what))
+            }
+            (a, k) if a == "v1" && k == "Service" => demo.services.push(strict(v, &what)),
             (a, k) if a == "rbac.authorization.k8s.io/v1" && k == "Role" => {
                 demo.roles.push(strict(v, &what))
             }
@@ -381,6 +388,7 @@ fn every_document_parses_into_its_type_with_no_unknown_fields() {
     assert_eq!(demo.scaled_objects.len(), 1);
     assert_eq!(demo.scaled_jobs.len(), 1);
     assert_eq!(demo.trigger_auths.len(), 1);
+    assert_eq!((demo.stateful_sets.len(), demo.services.len()), (1, 1));
 }
 
 #[test]
