@@ -9,8 +9,20 @@ source "$SCRIPTS_DIR/lib.sh"
 
 # Set to use an image that is not in $ACR_NAME (e.g. docker.io/you); skips the ACR lookup.
 : "${IMAGE_REGISTRY:=}"
+# servicebus | rabbitmq: the queue the receiver reads and KEDA scales on.
+: "${SCALER:=servicebus}"
+# SCALER=rabbitmq: an AMQP URL (credentials and vhost included) of a broker you run; empty: the
+# demo broker of yaml/rabbitmq/ in the namespace, with user $RABBITMQ_USER and a generated password.
+: "${RABBITMQ_URL:=}"
+: "${RABBITMQ_USER:=kedatui}"
+# Fixed by yaml/overlays/rabbitmq/ and yaml/rabbitmq/ (tests/cli/rabbitmq_yaml.rs checks).
+RABBITMQ_SECRET=rabbitmq-connection
+RABBITMQ_BROKER_SECRET=rabbitmq-broker
 
 usage() {
+  # The URL may hold a password: --help says only whether it is set.
+  local rabbitmq_url_shown="<empty: the demo broker>"
+  [[ -n "$RABBITMQ_URL" ]] && rabbitmq_url_shown="<set, not shown>"
   print_text <<HELP
 Usage: scripts/deploy.sh [--dry-run]
 
@@ -28,14 +40,40 @@ Usage: scripts/deploy.sh [--dry-run]
   4. kubectl apply -k yaml/.deploy, then waits for KEDA's Ready condition ($WAIT_TIMEOUT)
 Idempotent: re-run after any change. Switching VARIANT deletes the other variant's scaler.
 
+SCALER=rabbitmq (VARIANT=deployment only; needs no az when IMAGE_REGISTRY is set and ATTACH_ACR=1):
+  1. without RABBITMQ_URL: Secret $RABBITMQ_BROKER_SECRET (keys 'username', 'password'; the password is
+     generated once and kept on re-runs) for the demo broker yaml/rabbitmq/ (rabbitmq:4-management,
+     not for production), and the URL amqp://$RABBITMQ_USER:<password>@rabbitmq.$K8S_NAMESPACE.svc:5672/%2F
+  2. Secret $RABBITMQ_SECRET (key 'host': the URL, for KEDA's TriggerAuthentication and the
+     receiver's RABBITMQ_URL), through stdin like the others
+  3. yaml/.deploy/ from yaml/overlays/rabbitmq/ (plus yaml/rabbitmq/), applied; then waits for the
+     broker and declares queue $QUEUE_NAME on it (durable), so KEDA finds it before any receiver
+     runs. With RABBITMQ_URL the queue must already exist on that broker.
+
 Needs: az (logged in), kubectl pointing at the cluster (scripts/azure-up.sh sets the context).
   IMAGE_REGISTRY=${IMAGE_REGISTRY:-<login server of $ACR_NAME>}
+  SCALER=$SCALER                servicebus | rabbitmq
+  RABBITMQ_URL=$rabbitmq_url_shown  RABBITMQ_USER=$RABBITMQ_USER
 $(common_env_help)
 HELP
 }
 
 parse_common_args "$@"
-require_tools az kubectl
+case "$SCALER" in
+  servicebus) ;;
+  rabbitmq)
+    [[ "$VARIANT" == deployment ]] ||
+      die_usage "SCALER=rabbitmq has the Deployment variant only (yaml/overlays/rabbitmq/), not VARIANT=$VARIANT"
+    ;;
+  *) die_usage "SCALER must be servicebus or rabbitmq, not '$SCALER'" ;;
+esac
+if [[ "$SCALER" == servicebus || -z "$IMAGE_REGISTRY" || "$ATTACH_ACR" == 0 ]]; then
+  require_tools az
+fi
+require_tools kubectl
+if [[ "$SCALER" == rabbitmq && -z "$RABBITMQ_URL" ]]; then
+  require_tools od
+fi
 
 case "$VARIANT" in
   deployment) overlay=base scaler_kind=scaledobject scaler_name=kedasbreceiver-scaler ;;
@@ -45,8 +83,73 @@ case "$VARIANT" in
     overlay=overlays/scaledjob-workload-identity scaler_kind=scaledjob scaler_name=kedasbreceiver-job
     ;;
 esac
+# 1: the demo broker of yaml/rabbitmq/ joins the apply (SCALER=rabbitmq without RABBITMQ_URL).
+demo_broker=0
+if [[ "$SCALER" == rabbitmq ]]; then
+  overlay=overlays/rabbitmq
+  [[ -z "$RABBITMQ_URL" ]] && demo_broker=1
+fi
 
-if variant_is_keyless; then
+# apply_secret NAME KEY VALUE [KEY VALUE]...: Secret NAME in the namespace from KEY=VALUE lines on
+# stdin. printf is a builtin, so the values never appear in a process list; the dry run shows the
+# keys only.
+apply_secret() {
+  local name="$1" keys=() lines=""
+  shift
+  while (($# >= 2)); do
+    keys+=("$1")
+    lines+="$1=$2"$'\n'
+    shift 2
+  done
+  local command=(kubectl create secret generic "$name" --namespace "$K8S_NAMESPACE"
+    --from-env-file=/dev/stdin --dry-run=client --output yaml)
+  if is_dry_run; then
+    print_command "${command[@]}" | {
+      read -r line
+      printf '%s <<< "%s" | kubectl apply -f -\n' "$line" "${keys[*]/%/=<value not shown>}"
+    }
+  else
+    printf '%s' "$lines" | "${command[@]}" | kubectl apply -f -
+  fi
+}
+
+# new_password VAR: 32 random hex digits (URL-safe, so they fit in the AMQP URL as they are).
+new_password() {
+  if is_dry_run; then
+    # shellcheck disable=SC2016  # a literal $( in the printed command
+    printf '+ %s=$(od -An -N16 -tx1 /dev/urandom)\n' "$1"
+    # shellcheck disable=SC2016  # the placeholder is the literal text ${VAR}
+    printf -v "$1" '${%s}' "$1"
+  else
+    local hex
+    hex="$(od -An -N16 -tx1 /dev/urandom)" || die "could not read /dev/urandom (for $1)"
+    hex="${hex//[[:space:]]/}"
+    [[ ${#hex} == 32 ]] || die "od gave no 16 random bytes (for $1)"
+    printf -v "$1" '%s' "$hex"
+  fi
+}
+
+if [[ "$SCALER" == rabbitmq ]]; then
+  step "Namespace $K8S_NAMESPACE"
+  pipe_to_apply kubectl create namespace "$K8S_NAMESPACE" --dry-run=client --output yaml
+  if [[ "$demo_broker" == 1 ]]; then
+    step "Demo broker's user: Secret $RABBITMQ_BROKER_SECRET (kept when it exists; the password is not printed)"
+    broker_secret=(kubectl get secret "$RABBITMQ_BROKER_SECRET" --namespace "$K8S_NAMESPACE")
+    if exists "${broker_secret[@]}" --ignore-not-found --output name; then
+      # RabbitMQ sets its default user on its first start only: a new password would lock us out.
+      capture RABBITMQ_USER "${broker_secret[@]}" --output 'go-template={{.data.username | base64decode}}'
+      capture RABBITMQ_PASSWORD "${broker_secret[@]}" --output 'go-template={{.data.password | base64decode}}'
+    else
+      new_password RABBITMQ_PASSWORD
+    fi
+    apply_secret "$RABBITMQ_BROKER_SECRET" username "$RABBITMQ_USER" password "$RABBITMQ_PASSWORD"
+    # %2F: the default vhost `/`, spelt out (KEDA's rabbitRootVhostPath; an empty path is read
+    # differently by different clients).
+    RABBITMQ_URL="amqp://$RABBITMQ_USER:$RABBITMQ_PASSWORD@rabbitmq.$K8S_NAMESPACE.svc:5672/%2F"
+  fi
+  step "Secret $RABBITMQ_SECRET (key: host, the AMQP URL; not printed)"
+  apply_secret "$RABBITMQ_SECRET" host "$RABBITMQ_URL"
+elif variant_is_keyless; then
   step "Keyless: the receiver signs in as $RECEIVER_IDENTITY_NAME (no key, no Secret)"
   capture RECEIVER_CLIENT_ID az identity show --resource-group "$RESOURCE_GROUP" --name "$RECEIVER_IDENTITY_NAME" \
     --query clientId --output tsv
@@ -63,20 +166,7 @@ else
 
   step "Namespace $K8S_NAMESPACE and Secret $SECRET_NAME (keys: ${secret_keys[*]})"
   pipe_to_apply kubectl create namespace "$K8S_NAMESPACE" --dry-run=client --output yaml
-  secret_command=(kubectl create secret generic "$SECRET_NAME" --namespace "$K8S_NAMESPACE"
-    --from-env-file=/dev/stdin --dry-run=client --output yaml)
-  if is_dry_run; then
-    print_command "${secret_command[@]}" | {
-      read -r line
-      printf '%s <<< "%s" | kubectl apply -f -\n' "$line" "${secret_keys[*]/%/=<value not shown>}"
-    }
-  else
-    # printf is a builtin: the values never appear in a process list.
-    {
-      printf 'receiver-connection=%s\n' "$RECEIVER_CONNECTION"
-      printf 'connection=%s\n' "$KEDA_CONNECTION"
-    } | "${secret_command[@]}" | kubectl apply -f -
-  fi
+  apply_secret "$SECRET_NAME" receiver-connection "$RECEIVER_CONNECTION" connection "$KEDA_CONNECTION"
 fi
 
 step "Removing the other variant's scaler, if any (kubectl apply does not prune)"
@@ -139,9 +229,23 @@ keyless_receiver_ops() {
         value: $QUEUE_NAME"
 }
 
-step "Generated overlay yaml/.deploy ($VARIANT, image $IMAGE_REGISTRY/$IMAGE_NAME:$IMAGE_TAG)"
+step "Generated overlay yaml/.deploy ($VARIANT, $SCALER, image $IMAGE_REGISTRY/$IMAGE_NAME:$IMAGE_TAG)"
 # Patches keep every name the environment may override in step with the scripts.
-if [[ "$VARIANT" == scaledjob ]]; then
+resources="  - ../$overlay"
+if [[ "$SCALER" == rabbitmq ]]; then
+  # The demo broker joins the same apply, so it gets the same namespace.
+  [[ "$demo_broker" == 1 ]] && resources+="
+  - ../rabbitmq"
+  # Env order is fixed in yaml/overlays/rabbitmq/: env/0 RABBITMQ_URL, env/1 QUEUE_NAME (a test checks).
+  name_patches="$(scaler_queue_patch ScaledObject kedasbreceiver-scaler)
+  - target:
+      kind: Deployment
+      name: kedasbreceiver
+    patch: |-
+      - op: replace
+        path: /spec/template/spec/containers/0/env/1/value
+        value: $QUEUE_NAME"
+elif [[ "$VARIANT" == scaledjob ]]; then
   # Container env order is fixed in yaml/overlays/scaledjob/scaledjob.yaml (a test checks).
   name_patches="$(scaler_queue_patch ScaledJob kedasbreceiver-job)
       - op: replace
@@ -207,7 +311,7 @@ if variant_is_keyless; then
       - op: replace
         path: /spec/triggers/0/metadata/namespace
         value: $SERVICEBUS_NAMESPACE"
-else
+elif [[ "$SCALER" == servicebus ]]; then
   name_patches+="
   - target:
       kind: TriggerAuthentication
@@ -237,7 +341,7 @@ apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 namespace: $K8S_NAMESPACE
 resources:
-  - ../$overlay
+$resources
 images:
   - name: kedasbreceiver
     newName: $IMAGE_REGISTRY/$IMAGE_NAME
@@ -247,8 +351,29 @@ $name_patches"
 
 step "Applying"
 run kubectl apply -k "$REPO_ROOT/yaml/.deploy"
+if [[ "$demo_broker" == 1 ]]; then
+  step "Waiting for the demo broker, then declaring queue $QUEUE_NAME (durable) on it"
+  run kubectl rollout status --namespace "$K8S_NAMESPACE" statefulset/rabbitmq --timeout="$WAIT_TIMEOUT"
+  # The credentials are the broker's own environment, expanded inside its pod, not on a command line here.
+  # shellcheck disable=SC2016  # expanded by the pod's shell
+  run kubectl exec --namespace "$K8S_NAMESPACE" rabbitmq-0 -- sh -c \
+    'rabbitmqadmin --username="$RABBITMQ_DEFAULT_USER" --password="$RABBITMQ_DEFAULT_PASS" declare queue name="$1" durable=true' \
+    sh "$QUEUE_NAME"
+fi
 run kubectl wait --namespace "$K8S_NAMESPACE" --for=condition=Ready --timeout="$WAIT_TIMEOUT" "$scaler_kind/$scaler_name"
 run kubectl get --namespace "$K8S_NAMESPACE" "$scaler_kind,triggerauthentication,deployment,hpa,pods"
 
-step "Done. Watch it: kubectl get pods --namespace $K8S_NAMESPACE --watch. kedatui in live mode:"
-print_console_commands
+if [[ "$SCALER" == rabbitmq ]]; then
+  step "Done. Watch it: kubectl get pods --namespace $K8S_NAMESPACE --watch"
+  if [[ "$demo_broker" == 1 ]]; then
+    print_text >&2 <<HINT
+    The demo broker from your machine (management UI on http://127.0.0.1:15672, user $RABBITMQ_USER;
+    the URL goes into the variable, not onto the screen):
+      kubectl port-forward --namespace $K8S_NAMESPACE svc/rabbitmq 5672 15672 &
+      export RABBITMQ_URL="amqp://$RABBITMQ_USER:\$(kubectl get secret $RABBITMQ_BROKER_SECRET --namespace $K8S_NAMESPACE --output 'go-template={{.data.password | base64decode}}')@127.0.0.1:5672/%2F"
+HINT
+  fi
+else
+  step "Done. Watch it: kubectl get pods --namespace $K8S_NAMESPACE --watch. kedatui in live mode:"
+  print_console_commands
+fi

@@ -1,7 +1,8 @@
 //! The RabbitMQ side of yaml/: the overlay yaml/overlays/rabbitmq/ (the base patched to KEDA's
 //! rabbitmq scaler) and the demo broker yaml/rabbitmq/, checked without kubectl or kustomize: the
 //! files are parsed with serde-saphyr, the overlay's JSON patches applied to the base as kustomize
-//! would, and the results read into the Kubernetes and KEDA types.
+//! would, and the results read into the Kubernetes and KEDA types. Names shared with
+//! scripts/deploy.sh are checked against its text and its dry run (tests/cli/scripts_dryrun.rs).
 
 use std::path::{Path, PathBuf};
 
@@ -9,8 +10,8 @@ use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{Container, EnvVar, Service};
 use kedatui_core::crd::{ScaledObject, TriggerAuthentication};
 use kedatui_core::model::names;
-use kedatui_core::rabbitmq::{Mode, Protocol, Trigger};
-use serde_json::Value;
+use kedatui_core::rabbitmq::{BrokerUrl, Mode, Protocol, Trigger};
+use serde_json::{Value, json};
 
 const OVERLAY: &str = "yaml/overlays/rabbitmq";
 const BROKER: &str = "yaml/rabbitmq";
@@ -136,6 +137,10 @@ fn secret_ref(e: &EnvVar) -> (String, String) {
         .and_then(|v| v.secret_key_ref.as_ref())
         .unwrap_or_else(|| panic!("{} does not come from a Secret", e.name));
     (r.name.clone(), r.key.clone())
+}
+
+fn deploy_sh() -> String {
+    std::fs::read_to_string(repo().join("scripts/deploy.sh")).unwrap()
 }
 
 #[test]
@@ -362,9 +367,11 @@ fn the_demo_broker_is_rabbitmq_with_management_from_its_secret() {
         Some(true)
     );
 
-    // Service rabbitmq (rabbitmq.<namespace>.svc) selects the pod and exposes both ports.
+    // The Service deploy.sh's URL names (rabbitmq.<namespace>.svc:5672) selects the pod and
+    // exposes both ports.
     assert_eq!(svc.metadata.name.as_deref(), Some("rabbitmq"));
     assert_eq!(spec.service_name.as_deref(), Some("rabbitmq"));
+    assert!(deploy_sh().contains("@rabbitmq.$K8S_NAMESPACE.svc:5672/%2F"));
     let labels = spec
         .template
         .metadata
@@ -408,4 +415,34 @@ fn the_demo_broker_is_rabbitmq_with_management_from_its_secret() {
     }
     assert!(text.contains("not for production"), "a demo broker");
     assert!(text.contains("RabbitMQ Cluster Operator"));
+}
+
+/// The names the manifests use are the ones deploy.sh creates, and the URL it builds for the
+/// demo broker parses as kedatui (and the receiver) read it: default vhost, port 5672.
+#[test]
+fn deploy_sh_and_the_manifests_agree_on_names_and_url() {
+    let script = deploy_sh();
+    for needle in [
+        format!("RABBITMQ_SECRET={SECRET}"),
+        format!("RABBITMQ_BROKER_SECRET={BROKER_SECRET}"),
+        "apply_secret \"$RABBITMQ_SECRET\" host \"$RABBITMQ_URL\"".to_owned(),
+        "username \"$RABBITMQ_USER\" password \"$RABBITMQ_PASSWORD\"".to_owned(),
+        "overlay=overlays/rabbitmq".to_owned(),
+        "  - ../rabbitmq".to_owned(),
+    ] {
+        assert!(script.contains(&needle), "scripts/deploy.sh lacks {needle}");
+    }
+    let url = BrokerUrl::parse_amqp(&format!(
+        "amqp://kedatui:0123456789abcdef0123456789abcdef@rabbitmq.{}.svc:5672/%2F",
+        names::NAMESPACE
+    ))
+    .unwrap();
+    assert_eq!(url.vhost(), "/");
+    assert_eq!(url.url().port(), Some(5672));
+    assert_eq!(
+        json!(url.url().host_str()),
+        json!(format!("rabbitmq.{}.svc", names::NAMESPACE))
+    );
+    // The password never shows when kedatui prints the URL.
+    assert!(!url.to_string().contains("0123456789abcdef"));
 }

@@ -593,6 +593,146 @@ fn deploy_prints_the_exports_for_the_send_and_manage_strings() {
     }
 }
 
+/// SCALER=rabbitmq: the demo broker's Secret (a generated password), the Secret with the AMQP
+/// URL for KEDA and the receiver, the rabbitmq overlay plus the broker in one apply, then the
+/// broker's rollout, the queue declared on it, and KEDA's Ready. No az at all with IMAGE_REGISTRY.
+#[test]
+fn deploy_with_rabbitmq_makes_the_broker_its_secrets_and_the_queue() {
+    let root = repo().display().to_string();
+    let env = [("SCALER", "rabbitmq"), ("IMAGE_REGISTRY", "docker.io/ana")];
+    let lines = dry_run("deploy.sh", &env);
+    assert_in_order(
+        &lines,
+        &[
+            "+ kubectl create namespace keda-demo --dry-run=client --output yaml | kubectl apply -f -",
+            "+ kubectl get secret rabbitmq-broker --namespace keda-demo --ignore-not-found --output name",
+            "+ RABBITMQ_PASSWORD=$(od -An -N16 -tx1 /dev/urandom)",
+            "+ kubectl create secret generic rabbitmq-broker --namespace keda-demo --from-env-file=/dev/stdin --dry-run=client --output yaml <<< \"username=<value not shown> password=<value not shown>\" | kubectl apply -f -",
+            "+ kubectl create secret generic rabbitmq-connection --namespace keda-demo --from-env-file=/dev/stdin --dry-run=client --output yaml <<< \"host=<value not shown>\" | kubectl apply -f -",
+            "+ kubectl delete --namespace keda-demo --ignore-not-found scaledjob/kedasbreceiver-job",
+            &format!("+ cat > {root}/yaml/.deploy/kustomization.yaml <<'EOF'"),
+            "namespace: keda-demo",
+            "  - ../overlays/rabbitmq",
+            "  - ../rabbitmq",
+            "    newName: docker.io/ana/kedasbreceiver",
+            "        path: /spec/triggers/0/metadata/queueName",
+            "        value: kedaqueue",
+            "        path: /spec/template/spec/containers/0/env/1/value",
+            "        value: kedaqueue",
+            "EOF",
+            &format!("+ kubectl apply -k {root}/yaml/.deploy"),
+            "+ kubectl rollout status --namespace keda-demo statefulset/rabbitmq --timeout=180s",
+            "+ kubectl exec --namespace keda-demo rabbitmq-0 -- sh -c 'rabbitmqadmin --username=\"$RABBITMQ_DEFAULT_USER\" --password=\"$RABBITMQ_DEFAULT_PASS\" declare queue name=\"$1\" durable=true' sh kedaqueue",
+            "+ kubectl wait --namespace keda-demo --for=condition=Ready --timeout=180s scaledobject/kedasbreceiver-scaler",
+        ],
+    );
+    // Nothing of Service Bus or Azure: no key read, no Service Bus Secret, no TriggerAuthentication
+    // patch to its Secret name, no az.
+    for l in &lines {
+        assert!(
+            !(l.contains("az ")
+                || l.contains("servicebus")
+                || l.contains("CONNECTION")
+                || l.contains("secretTargetRef")),
+            "{l}"
+        );
+    }
+    // The broker's Secret is kept when it exists: its user and password are read back instead.
+    let lines = dry_run(
+        "deploy.sh",
+        &[env[0], env[1], ("DRY_RUN_ASSUME_EXISTS", "1")],
+    );
+    assert_in_order(
+        &lines,
+        &[
+            "+ RABBITMQ_USER=$(kubectl get secret rabbitmq-broker --namespace keda-demo --output 'go-template={{.data.username | base64decode}}')",
+            "+ RABBITMQ_PASSWORD=$(kubectl get secret rabbitmq-broker --namespace keda-demo --output 'go-template={{.data.password | base64decode}}')",
+            "+ kubectl create secret generic rabbitmq-broker --namespace keda-demo --from-env-file=/dev/stdin --dry-run=client --output yaml <<< \"username=<value not shown> password=<value not shown>\" | kubectl apply -f -",
+        ],
+    );
+    assert!(!lines.iter().any(|l| l.contains("/dev/urandom")));
+    // Without IMAGE_REGISTRY the registry is still looked up in ACR.
+    let lines = dry_run("deploy.sh", &[env[0]]);
+    assert_in_order(
+        &lines,
+        &["+ IMAGE_REGISTRY=$(az acr show --name kedatuiacr --query loginServer --output tsv)"],
+    );
+}
+
+/// With RABBITMQ_URL (a broker you run) no demo broker is made or applied, and the URL, password
+/// and all, never shows: not in the commands, the steps, the hints or --help.
+#[test]
+fn deploy_with_an_external_rabbitmq_url_never_prints_it() {
+    let secret = "pa55-not-to-be-seen";
+    let url = format!("amqp://demo:{secret}@broker.example.net:5672/%2F");
+    let env = [
+        ("SCALER", "rabbitmq"),
+        ("IMAGE_REGISTRY", "docker.io/ana"),
+        ("RABBITMQ_URL", url.as_str()),
+        ("K8S_NAMESPACE", "ana-demo"),
+        ("QUEUE_NAME", "orders"),
+    ];
+    let out = script("deploy.sh", &["--dry-run"], &env);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<String> = stdout.lines().map(str::to_owned).collect();
+    assert_in_order(
+        &lines,
+        &[
+            "+ kubectl create secret generic rabbitmq-connection --namespace ana-demo --from-env-file=/dev/stdin --dry-run=client --output yaml <<< \"host=<value not shown>\" | kubectl apply -f -",
+            "namespace: ana-demo",
+            "  - ../overlays/rabbitmq",
+            "        value: orders",
+            "+ kubectl wait --namespace ana-demo --for=condition=Ready --timeout=180s scaledobject/kedasbreceiver-scaler",
+        ],
+    );
+    for l in &lines {
+        assert!(
+            !(l.contains("rabbitmq-broker")
+                || l == "  - ../rabbitmq"
+                || l.contains("rabbitmqadmin")
+                || l.contains("rollout status")),
+            "no demo broker with RABBITMQ_URL: {l}"
+        );
+    }
+    let help = String::from_utf8(script("deploy.sh", &["--help"], &env).stdout).unwrap();
+    assert!(help.contains("RABBITMQ_URL=<set, not shown>"), "{help}");
+    for text in [&stdout, &stderr, &help] {
+        assert!(!text.contains(secret), "{text}");
+        assert!(!text.contains("broker.example.net"), "{text}");
+    }
+}
+
+#[test]
+fn deploy_refuses_an_unknown_scaler_and_rabbitmq_with_a_scaledjob() {
+    for env in [
+        &[("SCALER", "kafka")][..],
+        &[("SCALER", "rabbitmq"), ("VARIANT", "scaledjob")][..],
+        &[("SCALER", "rabbitmq"), ("VARIANT", "workload-identity")][..],
+    ] {
+        let out = script("deploy.sh", &["--dry-run"], env);
+        assert_eq!(out.status.code(), Some(2), "{env:?}");
+        assert!(String::from_utf8(out.stdout).unwrap().is_empty(), "{env:?}");
+    }
+    // Without --dry-run, SCALER=rabbitmq with an image registry needs kubectl alone.
+    let out = script(
+        "deploy.sh",
+        &[],
+        &[("SCALER", "rabbitmq"), ("IMAGE_REGISTRY", "docker.io/ana")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("'kubectl' is not installed"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn build_receiver_image_builds_the_static_binary_then_the_image_from_it_alone() {
     let root = repo().display().to_string();
