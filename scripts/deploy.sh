@@ -9,7 +9,7 @@ source "$SCRIPTS_DIR/lib.sh"
 
 # Set to use an image that is not in $ACR_NAME (e.g. docker.io/you); skips the ACR lookup.
 : "${IMAGE_REGISTRY:=}"
-# servicebus | rabbitmq: the queue the receiver reads and KEDA scales on.
+# servicebus | rabbitmq: the queue the receiver reads and KEDA scales on (docs/rabbitmq.md).
 : "${SCALER:=servicebus}"
 # SCALER=rabbitmq: an AMQP URL (credentials and vhost included) of a broker you run; empty: the
 # demo broker of yaml/rabbitmq/ in the namespace, with user $RABBITMQ_USER and a generated password.
