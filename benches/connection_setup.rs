@@ -9,6 +9,7 @@
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use kedatui_core::queue::BatchSender;
 use kedatui_core::servicebus::sender::LiveSender;
 use kedatui_servicebus::connection;
 use testkit::servicebus::FakeServiceBus;

@@ -26,7 +26,7 @@ pub enum Commands {
     /// Send N messages to the queue (live Service Bus).
     Send(crate::commands::send::SendArgs),
     /// Print the queue's counts (live Service Bus management API).
-    Queue(crate::commands::queue::QueueArgs),
+    Queue(crate::commands::queue::CountsArgs),
     /// Drain the queue with a receive-and-delete loop (live Service Bus).
     Purge(crate::commands::purge::PurgeArgs),
     /// Play a recording made with `--record` through the console (keys: space, ←/→, +/-).

@@ -19,6 +19,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use crate::app::{App, AppConfig, Mode};
+use crate::args::queue::{QueueArgs, QueueEnv};
 use crate::args::servicebus::ServiceBusEnv;
 use crate::args::sim::SimArgs;
 use crate::event::{Command, Event};
@@ -54,9 +55,9 @@ pub struct ConsoleArgs {
     /// Take the simulator's numbers from a ScaledObject YAML (e.g. yaml/scaledobject.yaml).
     #[arg(long, value_name = "FILE")]
     pub scaledobject_file: Option<std::path::PathBuf>,
-    /// Live Service Bus connection: live mode when one is configured.
+    /// The live queue (Service Bus or RabbitMQ): live mode when one is configured.
     #[command(flatten)]
-    pub servicebus: crate::args::servicebus::ServiceBusArgs,
+    pub queue: QueueArgs,
     /// Live cluster to watch.
     #[command(flatten)]
     pub cluster: crate::args::cluster::ClusterArgs,
@@ -94,7 +95,8 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
     // Bad input is reported before the terminal changes, with exit code 2.
     let mut sim_args = args.sim.clone();
     sim_args.scaledobject = args.scaledobject_file.clone();
-    let mut sim_config = match sim_args.apply(SimConfig::demo()) {
+    let scaler = args.queue.scaler_flag().unwrap_or_default();
+    let mut sim_config = match sim_args.apply(SimConfig::demo().with_scaler(scaler)) {
         Ok(c) => c,
         Err(err) => {
             eprintln!("kedatui: {err}");
@@ -106,11 +108,8 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(BAD_INPUT));
     }
     if args.lab
-        && let Err(err) = live::check_lab_flags(
-            args.force_simulator,
-            &args.servicebus,
-            &ServiceBusEnv::from_process(),
-        )
+        && let Err(err) =
+            live::check_lab_flags(args.force_simulator, &args.queue, &QueueEnv::from_process())
     {
         eprintln!("kedatui: {err}");
         return Ok(ExitCode::from(BAD_INPUT));
@@ -158,17 +157,24 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
     } else {
         None
     };
-    let (servicebus_args, servicebus_env, cluster_args) = match &lab {
+    let (queue_args, queue_env, cluster_args) = match &lab {
         Some(lab) => (
-            crate::args::servicebus::ServiceBusArgs {
-                connection_string_file: None,
-                manage_connection_string_file: None,
-                management_url: Some(lab.management_url.clone()),
-                ..args.servicebus.clone()
+            QueueArgs {
+                scaler: Some(crate::args::queue::ScalerArg::Servicebus),
+                servicebus: crate::args::servicebus::ServiceBusArgs {
+                    connection_string_file: None,
+                    manage_connection_string_file: None,
+                    management_url: Some(lab.management_url.clone()),
+                    ..args.queue.servicebus.clone()
+                },
+                rabbitmq: Default::default(),
             },
-            ServiceBusEnv {
-                connection_string: Some(lab.send_connection.clone()),
-                manage_connection_string: Some(lab.manage_connection.clone()),
+            QueueEnv {
+                servicebus: ServiceBusEnv {
+                    connection_string: Some(lab.send_connection.clone()),
+                    manage_connection_string: Some(lab.manage_connection.clone()),
+                },
+                rabbitmq_url: None,
             },
             crate::args::cluster::ClusterArgs {
                 kubeconfig: Some(lab.kubeconfig.clone()),
@@ -182,15 +188,15 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
             },
         ),
         None => (
-            args.servicebus.clone(),
-            ServiceBusEnv::from_process(),
+            args.queue.clone(),
+            QueueEnv::from_process(),
             args.cluster.clone(),
         ),
     };
     let setup = match runtime.block_on(live::resolve(
         args.force_simulator && lab.is_none(),
-        &servicebus_args,
-        servicebus_env,
+        &queue_args,
+        queue_env,
         &cluster_args,
     )) {
         Ok(setup) => setup,
@@ -201,7 +207,7 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
     };
     if let Setup::Simulator = setup
         && let Err(err) =
-            live::name_the_simulator(&mut sim_config.names, &args.servicebus, &args.cluster)
+            live::name_the_simulator(&mut sim_config.names, &args.queue.servicebus, &args.cluster)
     {
         eprintln!("kedatui: {err}");
         return Ok(ExitCode::from(BAD_INPUT));
@@ -241,6 +247,7 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
             queue: sim_config.names.queue.clone(),
             scaled_object: sim_config.names.scaled_object.clone(),
             deployment: sim_config.names.deployment.clone(),
+            scaler: sim_config.scaler,
         },
         Setup::Live(live) => AppConfig {
             mode: Mode::Live,
@@ -248,7 +255,8 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
             trickle_per_second: args.trickle,
             warp: 1.0,
             namespace: args.cluster.namespace.clone(),
-            queue: live.servicebus.queue.clone(),
+            queue: live.queue.queue().to_owned(),
+            scaler: live.queue.scaler(),
             scaled_object: args.cluster.scaledobject.clone(),
             deployment: sim_config.names.deployment.clone(),
         },
@@ -275,7 +283,7 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
     app.presenter.theme = args.presenter.view.theme;
     app.presenter.big = args.presenter.view.big;
     if let Setup::Live(live) = &setup {
-        app.sign_in = live::sign_in_label(&live.servicebus);
+        app.sign_in = live::sign_in_label(&live.queue);
     }
     let session = Session {
         recorder,

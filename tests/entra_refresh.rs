@@ -8,7 +8,8 @@
 use std::time::Duration;
 
 use kedatui::args::servicebus::{ServiceBusArgs, ServiceBusEnv};
-use kedatui_core::servicebus::sender::{BurstSpec, LiveSender};
+use kedatui_core::queue::{BatchSender, BurstSpec, burst::send_burst};
+use kedatui_core::servicebus::sender::LiveSender;
 use serde_json::json;
 use testkit::fake_az::FakeAz;
 use testkit::servicebus::entra::{AUDIENCE, mint};
@@ -24,12 +25,7 @@ fn token(exp: i64) -> String {
 }
 
 fn burst(n: u64, count: u64) -> BurstSpec {
-    BurstSpec {
-        burst: n,
-        count,
-        batch_size: None,
-        rate: None,
-    }
+    BurstSpec::new(n, count)
 }
 
 #[tokio::test]
@@ -62,9 +58,7 @@ async fn an_expired_token_is_refreshed_mid_session() {
     let probe = cfg.count_probe().unwrap();
     let mut sender = LiveSender::new(cfg.connection.clone(), cfg.queue.clone());
 
-    let report = sender
-        .send_burst(&burst(1, 10), &|| false, &mut |_| {})
-        .await;
+    let report = send_burst(&mut sender, &burst(1, 10), &|| false, &mut |_| {}).await;
     assert_eq!((report.sent, report.error), (10, None));
     assert_eq!(probe.read().await.unwrap().active, 10);
     assert_eq!(az.calls(), 1, "one sign-in serves sends and counts");
@@ -85,9 +79,7 @@ async fn an_expired_token_is_refreshed_mid_session() {
     }
 
     // The same sender and probe carry on with the new token.
-    let report = sender
-        .send_burst(&burst(2, 10), &|| false, &mut |_| {})
-        .await;
+    let report = send_burst(&mut sender, &burst(2, 10), &|| false, &mut |_| {}).await;
     assert_eq!((report.sent, report.error), (10, None));
     assert_eq!(probe.read().await.unwrap().active, 20);
     assert_eq!(az.calls(), 2, "renewed once, then cached");

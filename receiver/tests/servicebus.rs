@@ -302,6 +302,7 @@ fn a_missing_queue_ends_with_exit_4() {
 
 #[test]
 fn messages_from_kedatuis_sender_are_logged_with_their_id_burst_and_seq() {
+    use kedatui_core::queue::{BatchSender, BurstSpec, burst};
     use kedatui_core::servicebus::{connection, sender};
     let bus = bus();
     let n = 5;
@@ -312,13 +313,8 @@ fn messages_from_kedatuis_sender_are_logged_with_their_id_burst_and_seq() {
     let report = runtime.block_on(async {
         let cs = connection::parse(&bus.connection_string_for("kedatui-send")).unwrap();
         let mut tx = sender::LiveSender::new(cs, QUEUE);
-        let spec = sender::BurstSpec {
-            burst: 7,
-            count: n,
-            batch_size: None,
-            rate: None,
-        };
-        let report = tx.send_burst(&spec, &|| false, &mut |_| {}).await;
+        let spec = BurstSpec::new(7, n);
+        let report = burst::send_burst(&mut tx, &spec, &|| false, &mut |_| {}).await;
         tx.dispose().await;
         report
     });

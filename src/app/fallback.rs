@@ -118,7 +118,7 @@ mod tests {
             status_replicas: 6,
             ready_replicas: 5,
         })));
-        app.update(health(SourceKind::ServiceBus, down()));
+        app.update(health(SourceKind::Queue, down()));
         app
     }
 
@@ -180,7 +180,7 @@ mod tests {
         for (name, sb, cluster, asks) in cases {
             let mut app = live_app();
             app.health.clear();
-            for (source, h) in [(SourceKind::ServiceBus, sb), (SourceKind::Cluster, cluster)] {
+            for (source, h) in [(SourceKind::Queue, sb), (SourceKind::Cluster, cluster)] {
                 if let Some(h) = h {
                     app.update(health(source, h));
                 }
@@ -203,7 +203,7 @@ mod tests {
         use super::super::InputMode;
         let healthy = || {
             let mut app = live_app();
-            app.update(health(SourceKind::ServiceBus, Health::Connected));
+            app.update(health(SourceKind::Queue, Health::Connected));
             app.update(health(SourceKind::Cluster, Health::Connected));
             app.update(key('s'));
             assert_eq!(app.prompt.input, InputMode::ConfirmFallback);

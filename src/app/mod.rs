@@ -71,6 +71,8 @@ pub struct AppConfig {
     pub queue: String,
     pub scaled_object: String,
     pub deployment: String,
+    /// Which scaler's queue the console shows (names the queue's health in the header).
+    pub scaler: kedatui_core::queue::Scaler,
 }
 
 impl Default for AppConfig {
@@ -84,6 +86,7 @@ impl Default for AppConfig {
             queue: names::QUEUE.into(),
             scaled_object: names::SCALED_OBJECT.into(),
             deployment: names::DEPLOYMENT.into(),
+            scaler: Default::default(),
         }
     }
 }
@@ -249,7 +252,7 @@ pub struct PromptState {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SourceKindKey {
     Simulator,
-    ServiceBus,
+    Queue,
     Cluster,
 }
 
@@ -257,7 +260,7 @@ impl From<SourceKind> for SourceKindKey {
     fn from(k: SourceKind) -> Self {
         match k {
             SourceKind::Simulator => SourceKindKey::Simulator,
-            SourceKind::ServiceBus => SourceKindKey::ServiceBus,
+            SourceKind::Queue => SourceKindKey::Queue,
             SourceKind::Cluster => SourceKindKey::Cluster,
         }
     }

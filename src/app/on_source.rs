@@ -121,7 +121,7 @@ impl App {
     }
 
     pub(super) fn on_health(&mut self, source: SourceKind, health: Health) {
-        if source == SourceKind::ServiceBus && !matches!(health, Health::Connected) {
+        if source == SourceKind::Queue && !matches!(health, Health::Connected) {
             self.queue.stale = true;
             self.queue.outage_since_sample = true;
         }

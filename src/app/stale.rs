@@ -68,13 +68,14 @@ fn state_word(health: Option<&Health>) -> &'static str {
 }
 
 impl App {
-    /// The queue counts: live, the last sample while Service Bus is down or reconnecting, or
+    /// The queue counts: live, the last sample while the broker is down or reconnecting, or
     /// none yet (before the first count, `active 0` would be a number nobody read).
     pub fn queue_freshness(&self) -> Freshness {
         let why = || {
             format!(
-                "Service Bus {}",
-                state_word(self.health.get(&SourceKindKey::ServiceBus))
+                "{} {}",
+                self.config.scaler.label(),
+                state_word(self.health.get(&SourceKindKey::Queue))
             )
         };
         match &self.queue.sample {
@@ -183,7 +184,7 @@ mod tests {
             },
         })));
         assert_eq!(app.queue_freshness(), Freshness::Live);
-        app.update(health(SourceKind::ServiceBus, down()));
+        app.update(health(SourceKind::Queue, down()));
         app.update(Event::Tick { now: at(13) });
         assert_eq!(
             app.queue_freshness(),

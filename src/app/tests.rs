@@ -975,19 +975,19 @@ fn consumers_paused_and_health_events() {
     a.update(Event::Source(SourceEvent::ConsumersPaused(true)));
     assert!(a.queue.consumers_paused);
     a.update(Event::Source(SourceEvent::Health {
-        source: SourceKind::ServiceBus,
+        source: SourceKind::Queue,
         health: Health::Reconnecting("AMQP link".into()),
     }));
     assert_eq!(
-        a.health.get(&SourceKindKey::ServiceBus),
+        a.health.get(&SourceKindKey::Queue),
         Some(&Health::Reconnecting("AMQP link".into()))
     );
     a.update(Event::Source(SourceEvent::Health {
-        source: SourceKind::ServiceBus,
+        source: SourceKind::Queue,
         health: Health::Connected,
     }));
     assert_eq!(
-        a.health.get(&SourceKindKey::ServiceBus),
+        a.health.get(&SourceKindKey::Queue),
         Some(&Health::Connected)
     );
 }

@@ -1,6 +1,7 @@
-//! The flag groups several commands share: where the Service Bus connection comes from, which
-//! cluster to watch, the simulator's knobs.
+//! The flag groups several commands share: which queue (Service Bus or RabbitMQ) and where its
+//! connection comes from, which cluster to watch, the simulator's knobs.
 
 pub mod cluster;
+pub mod queue;
 pub mod servicebus;
 pub mod sim;

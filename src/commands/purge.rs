@@ -1,37 +1,40 @@
-//! `kedatui purge`: drain the queue with a receive-and-delete loop.
+//! `kedatui purge`: empty the queue (Service Bus: a receive-and-delete loop; RabbitMQ:
+//! `queue.purge`).
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use kedatui_core::servicebus::purge::purge;
 use kedatui_servicebus::EXIT_BAD_INPUT;
 use kedatui_servicebus::client::runtime;
 
-use crate::args::servicebus::ServiceBusArgs;
+use crate::args::queue::QueueArgs;
 
 #[derive(Debug, clap::Args)]
 pub struct PurgeArgs {
     #[command(flatten)]
-    pub servicebus: ServiceBusArgs,
+    pub queue: QueueArgs,
     /// Do not ask for confirmation.
     #[arg(long, short = 'y')]
     pub yes: bool,
 }
 
 pub fn run_purge(args: PurgeArgs) -> color_eyre::Result<ExitCode> {
-    let cfg = match args.servicebus.require() {
-        Ok(c) => c,
+    let queue = match args.queue.require() {
+        Ok(q) => q,
         Err(code) => return Ok(code),
     };
     if !args.yes {
         if !std::io::stdin().is_terminal() {
             eprintln!(
                 "kedatui: refusing to purge `{}` without --yes (stdin is not a terminal)",
-                cfg.queue
+                queue.queue()
             );
             return Ok(ExitCode::from(EXIT_BAD_INPUT));
         }
-        eprint!("Delete every receivable message in `{}`? [y/N] ", cfg.queue);
+        eprint!(
+            "Delete every receivable message in `{}`? [y/N] ",
+            queue.queue()
+        );
         let _ = std::io::stderr().flush();
         let mut answer = String::new();
         std::io::stdin().read_line(&mut answer)?;
@@ -48,14 +51,14 @@ pub fn run_purge(args: PurgeArgs) -> color_eyre::Result<ExitCode> {
                 let _ = std::io::stderr().flush();
             }
         };
-        purge(cfg.purge_connection(), &cfg.queue, &|| false, &mut progress).await
+        queue.purge(&|| false, &mut progress).await
     });
     if tty {
         eprintln!();
     }
     match result {
         Ok(n) => {
-            println!("removed {n} messages from {}", cfg.queue);
+            println!("removed {n} messages from {}", queue.queue());
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {

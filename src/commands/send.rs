@@ -4,16 +4,16 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use kedatui_core::servicebus::sender::{BurstReport, BurstSpec, LiveSender};
+use kedatui_core::queue::{BurstReport, BurstSpec};
 use kedatui_servicebus::client::runtime;
 
-use crate::args::servicebus::ServiceBusArgs;
+use crate::args::queue::QueueArgs;
 use crate::parse::{parse_burst_size, parse_rate};
 
 #[derive(Debug, clap::Args)]
 pub struct SendArgs {
     #[command(flatten)]
-    pub servicebus: ServiceBusArgs,
+    pub queue: QueueArgs,
     /// How many messages to send: `10000`, `10_000` or `10k` (1 to 1 000 000, as a burst).
     // The burst prompt's parser, so the same text means the same everywhere.
     #[arg(long, short = 'n', value_name = "N", value_parser = parse_burst_size)]
@@ -46,7 +46,7 @@ fn progress_line(sent: u64, total: u64, started: Instant) -> String {
 }
 
 pub fn run_send(args: SendArgs) -> color_eyre::Result<ExitCode> {
-    let cfg = match args.servicebus.require() {
+    let queue = match args.queue.require() {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
@@ -59,32 +59,25 @@ pub fn run_send(args: SendArgs) -> color_eyre::Result<ExitCode> {
     let tty = std::io::stderr().is_terminal();
     let rt = runtime()?;
     let (report, elapsed) = rt.block_on(async {
-        let mut sender = LiveSender::new(cfg.connection.clone(), cfg.queue.clone());
-        // Connect before the clock starts, as a batch send would.
-        if let Err(e) = sender.ensure_sender().await {
-            let report = BurstReport {
-                failed: spec.count,
-                done: true,
-                error: Some(e),
-                ..BurstReport::default()
-            };
-            return (report, Duration::ZERO);
-        }
-        let started = Instant::now();
+        // The clock starts once connected, as a batch send would.
+        let started = std::sync::OnceLock::new();
         let mut last_print = Instant::now();
         let mut progress = |r: &BurstReport| {
             if let Some(e) = &r.retrying {
                 eprintln!("\nkedatui: retrying after: {}", e.message);
             }
+            let since = *started.get_or_init(Instant::now);
             if tty && (last_print.elapsed() > Duration::from_millis(100) || r.done) {
-                eprint!("\r{}", progress_line(r.sent, spec.count, started));
+                eprint!("\r{}", progress_line(r.sent, spec.count, since));
                 let _ = std::io::stderr().flush();
                 last_print = Instant::now();
             }
         };
-        let report = sender.send_burst(&spec, &|| false, &mut progress).await;
-        let elapsed = started.elapsed();
-        sender.dispose().await;
+        let mut start = || {
+            started.get_or_init(Instant::now);
+        };
+        let report = queue.send_once(&spec, &mut start, &mut progress).await;
+        let elapsed = started.get().map_or(Duration::ZERO, |s| s.elapsed());
         if tty {
             eprintln!();
         }
@@ -104,7 +97,7 @@ pub fn run_send(args: SendArgs) -> color_eyre::Result<ExitCode> {
                 "maybe_resent": report.maybe_resent,
                 "elapsed_s": elapsed.as_secs_f64(),
                 "rate": rate,
-                "queue": cfg.queue,
+                "queue": queue.queue(),
                 "error": report.error.as_ref().map(|e| e.message.clone()),
             })
         );
@@ -118,7 +111,7 @@ pub fn run_send(args: SendArgs) -> color_eyre::Result<ExitCode> {
             "sent {} of {} to {}, failed {}{resent}, in {:.3}s ({:.0} msg/s)",
             report.sent,
             args.count,
-            cfg.queue,
+            queue.queue(),
             report.failed,
             elapsed.as_secs_f64(),
             rate

@@ -81,6 +81,10 @@ pub struct SimulateArgs {
     pub step: SignedDuration,
     #[arg(long, value_enum, default_value_t = Format::Csv)]
     pub format: Format,
+    /// Which KEDA scaler reads the queue: servicebus (messageCount 5, ready messages) or
+    /// rabbitmq (QueueLength value 20, ready and unacknowledged messages).
+    #[arg(long, value_enum, default_value_t = crate::args::queue::ScalerArg::Servicebus)]
+    pub scaler: crate::args::queue::ScalerArg,
 }
 
 /// Most output rows `simulate` prints: a day at 1 s steps is 86 401.
@@ -92,7 +96,8 @@ use kedatui_servicebus::EXIT_BAD_INPUT as BAD_INPUT;
 pub fn run(args: SimulateArgs) -> color_eyre::Result<ExitCode> {
     let mut sim = args.sim.clone();
     sim.scaledobject = args.scaledobject.clone();
-    let config = match sim.apply(SimConfig::keda_defaults()) {
+    let base = SimConfig::keda_defaults().with_scaler(args.scaler.into());
+    let config = match sim.apply(base) {
         Ok(config) => config,
         Err(err) => {
             eprintln!("kedatui simulate: {err}");

@@ -372,7 +372,7 @@ impl Controller {
         let scale = self
             .keda
             .poll(now, metric, self.spec_replicas, &self.config);
-        let metric_name = self.config.names.metric();
+        let metric_name = self.config.names.metric(self.config.scaler);
         if let Some(scaled) = loops::Recorded::keda_scaled(scale, &self.config.names, &metric_name)
         {
             self.event(scaled);

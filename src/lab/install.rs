@@ -320,7 +320,7 @@ pub async fn install(
         "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": n.deployment},
                  "minReplicas": config.hpa_min_replicas(), "maxReplicas": config.max_replicas,
                  "metrics": [{"type": "External", "external": {
-                     "metric": {"name": n.metric(), "selector": {"matchLabels": {"scaledobject.keda.sh/name": n.scaled_object}}},
+                     "metric": {"name": n.metric(config.scaler), "selector": {"matchLabels": {"scaledobject.keda.sh/name": n.scaled_object}}},
                      "target": {"type": "AverageValue", "averageValue": config.message_count.to_string()}}}]},
     });
     hpa["spec"]["behavior"] = behavior;

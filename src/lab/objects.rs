@@ -35,9 +35,9 @@ pub fn scaled_object_status(
     json!({
         "scaleTargetKind": "apps/v1.Deployment",
         "scaleTargetGVKR": {"group": "apps", "version": "v1", "kind": "Deployment", "resource": "deployments"},
-        "externalMetricNames": [config.names.metric()],
+        "externalMetricNames": [config.names.metric(config.scaler)],
         "hpaName": config.names.hpa(),
-        "triggersTypes": "azure-servicebus",
+        "triggersTypes": config.scaler.trigger_type(),
         "authenticationsTypes": names::TRIGGER_AUTHENTICATION,
         "lastActiveTime": last_active.map(metav1_time),
         "conditions": conditions,
@@ -57,7 +57,7 @@ pub fn hpa_status(config: &SimConfig, view: &HpaView, since: Timestamp) -> Value
         .collect();
     let current_metrics = match view.current_metric {
         Some(avg) => json!([{"type": "External", "external": {
-            "metric": {"name": config.names.metric(), "selector": {"matchLabels": {"scaledobject.keda.sh/name": config.names.scaled_object}}},
+            "metric": {"name": config.names.metric(config.scaler), "selector": {"matchLabels": {"scaledobject.keda.sh/name": config.names.scaled_object}}},
             "current": {"averageValue": format!("{}m", (avg * 1000.0).round() as i64)}}}]),
         None => json!([]),
     };
@@ -139,7 +139,10 @@ mod tests {
         };
         let status = scaled_object_status(&config, &view, Some(t(7)));
         assert_eq!(status["hpaName"], "keda-hpa-kedasbreceiver-scaler");
-        assert_eq!(status["externalMetricNames"][0], config.names.metric());
+        assert_eq!(
+            status["externalMetricNames"][0],
+            config.names.metric(config.scaler)
+        );
         assert_eq!(status["triggersTypes"], "azure-servicebus");
         assert_eq!(status["lastActiveTime"], "2026-09-21T14:13:27Z");
         assert_eq!(status["conditions"][0]["reason"], "ScalerActive");

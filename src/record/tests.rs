@@ -199,6 +199,7 @@ fn the_header_never_holds_connection_details() {
             "namespace",
             "queue",
             "scaled_object",
+            "scaler",
             "trickle_per_second",
             "warp"
         ]

@@ -1,5 +1,6 @@
-//! Live mode: which world the console shows (live when a Service Bus connection is configured,
-//! the simulator otherwise), starting the live sources, and the Wi-Fi fallback to the simulator.
+//! Live mode: which world the console shows (live when a queue, Service Bus or RabbitMQ, is
+//! configured, the simulator otherwise), starting the live sources, and the Wi-Fi fallback to
+//! the simulator.
 
 use std::time::Duration;
 
@@ -9,11 +10,14 @@ use tokio::sync::mpsc::{self, UnboundedSender};
 use super::sim::SimDriver;
 use super::{Sources, clock, live_queue_accepts, simulator_accepts};
 use crate::args::cluster::ClusterArgs;
+use crate::args::queue::{QueueArgs, QueueConfigError, QueueEnv};
 use crate::args::servicebus::{ServiceBusArgs, ServiceBusEnv};
 use crate::event::{ErrorKind, Event, Health, SourceError, SourceEvent, SourceKind};
 use kedatui_core::kube::{ClusterConfig, run_cluster_source};
+use kedatui_core::queue::Queue;
+use kedatui_core::rabbitmq::RABBITMQ_URL_ENV;
 use kedatui_core::servicebus::CONNECTION_STRING_ENV;
-use kedatui_core::servicebus::{ConnectionStringError, ServiceBusConfig, spawn_queue_source};
+use kedatui_core::servicebus::ConnectionStringError;
 use kedatui_core::sim::fallback::FallbackSeed;
 use kedatui_core::sim::{SimConfig, World};
 
@@ -29,8 +33,12 @@ pub enum Setup {
 
 pub use crate::args::servicebus::ENTRA_SIGN_IN_TIMEOUT;
 
-/// The header's `Entra: <identity>` for a keyless connection (`None` with keys).
-pub fn sign_in_label(servicebus: &ServiceBusConfig) -> Option<String> {
+/// The header's `Entra: <identity>` for a keyless Service Bus connection (`None` with keys, and
+/// for brokers without Entra ID).
+pub fn sign_in_label(queue: &Queue) -> Option<String> {
+    let Queue::ServiceBus(servicebus) = queue else {
+        return None;
+    };
     let auth = servicebus.connection.entra.as_ref()?;
     Some(
         auth.identity()
@@ -41,7 +49,7 @@ pub fn sign_in_label(servicebus: &ServiceBusConfig) -> Option<String> {
 /// Everything live mode connects to.
 #[derive(Debug)]
 pub struct LiveConfig {
-    pub servicebus: ServiceBusConfig,
+    pub queue: Queue,
     /// The cluster, or why there is none: the queue side works without it.
     pub cluster: Result<ClusterConfig, SourceError>,
 }
@@ -59,14 +67,15 @@ pub struct SetupError(pub String);
 /// configuration only leaves the cluster side down.
 pub async fn resolve(
     force_simulator: bool,
-    servicebus: &ServiceBusArgs,
-    env: ServiceBusEnv,
+    queue_args: &QueueArgs,
+    env: QueueEnv,
     cluster: &ClusterArgs,
 ) -> Result<Setup, SetupError> {
     if force_simulator {
         return Ok(Setup::Simulator);
     }
-    let servicebus = match servicebus.resolve_env(env) {
+    let servicebus = &queue_args.servicebus;
+    let queue = match queue_args.resolve_env(env) {
         Ok(Some(cfg)) => cfg,
         // A cluster named on the command line with no queue to drive it would be ignored
         // silently: the speaker would rehearse on the simulator believing it was live.
@@ -77,33 +86,21 @@ pub async fn resolve(
                 "--context"
             };
             return Err(SetupError(format!(
-                "{flag} is given but no Service Bus is configured: live mode needs both; set \
-                 {CONNECTION_STRING_ENV} (or pass --connection-string-file FILE), or drop {flag} \
-                 to run the simulator"
+                "{flag} is given but no queue is configured: live mode needs both; set \
+                 {CONNECTION_STRING_ENV} (or pass --connection-string-file FILE) for Service Bus \
+                 or {RABBITMQ_URL_ENV} for RabbitMQ, or drop {flag} to run the simulator"
             )));
+        }
+        Ok(None) if queue_args.scaler_flag() == Some(kedatui_core::queue::Scaler::RabbitMq) => {
+            return Err(SetupError(QueueConfigError::NoRabbitMq.to_string()));
         }
         Ok(None) => return Ok(Setup::Simulator),
-        // These name their own source (the manage string, or both strings).
-        Err(
-            e @ (ConnectionStringError::Manage { .. }
-            | ConnectionStringError::EmptyVariable { .. }
-            | ConnectionStringError::NamespaceMismatch { .. }
-            | ConnectionStringError::ManageQueueMismatch { .. }
-            | ConnectionStringError::ManageWithoutConnection { .. }
-            | ConnectionStringError::BadNamespace { .. }
-            | ConnectionStringError::BothSignIns),
-        ) => return Err(SetupError(e.to_string())),
-        Err(e) => {
-            return Err(SetupError(format!(
-                "{e} (from {})",
-                servicebus.connection_string_file.as_ref().map_or_else(
-                    || format!("${CONNECTION_STRING_ENV}"),
-                    |p| { format!("--connection-string-file {}", p.display()) }
-                )
-            )));
-        }
+        Err(QueueConfigError::ServiceBus(e)) => return Err(servicebus_error(servicebus, e)),
+        Err(e) => return Err(SetupError(e.to_string())),
     };
-    if let Some(auth) = &servicebus.connection.entra {
+    if let Queue::ServiceBus(sb) = &queue
+        && let Some(auth) = &sb.connection.entra
+    {
         // Sign in before the terminal is taken, so the header can name the identity; a failure
         // here is not bad input: the Service Bus source reports it as its health.
         if let Ok(Err(e)) = tokio::time::timeout(ENTRA_SIGN_IN_TIMEOUT, auth.token()).await {
@@ -122,10 +119,28 @@ pub async fn resolve(
             message: format!("{e} (pass --kubeconfig/--context; the queue side works without)"),
         }),
     };
-    Ok(Setup::Live(Box::new(LiveConfig {
-        servicebus,
-        cluster,
-    })))
+    Ok(Setup::Live(Box::new(LiveConfig { queue, cluster })))
+}
+
+/// A Service Bus setting that cannot be used, naming where it came from.
+fn servicebus_error(servicebus: &ServiceBusArgs, e: ConnectionStringError) -> SetupError {
+    match e {
+        // These name their own source (the manage string, or both strings).
+        e @ (ConnectionStringError::Manage { .. }
+        | ConnectionStringError::EmptyVariable { .. }
+        | ConnectionStringError::NamespaceMismatch { .. }
+        | ConnectionStringError::ManageQueueMismatch { .. }
+        | ConnectionStringError::ManageWithoutConnection { .. }
+        | ConnectionStringError::BadNamespace { .. }
+        | ConnectionStringError::BothSignIns) => SetupError(e.to_string()),
+        e => SetupError(format!(
+            "{e} (from {})",
+            servicebus.connection_string_file.as_ref().map_or_else(
+                || format!("${CONNECTION_STRING_ENV}"),
+                |p| { format!("--connection-string-file {}", p.display()) }
+            )
+        )),
+    }
 }
 
 /// `--lab` brings its own loopback Service Bus: `--sim` contradicts it, and a Service Bus the
@@ -133,9 +148,11 @@ pub async fn resolve(
 /// Refused before anything starts (exit 2).
 pub fn check_lab_flags(
     force_simulator: bool,
-    servicebus: &ServiceBusArgs,
-    env: &ServiceBusEnv,
+    queue: &QueueArgs,
+    env: &QueueEnv,
 ) -> Result<(), SetupError> {
+    let (servicebus, rabbitmq) = (&queue.servicebus, &queue.rabbitmq);
+    let sb_env: &ServiceBusEnv = &env.servicebus;
     use kedatui_core::servicebus::MANAGE_CONNECTION_STRING_ENV;
     use kedatui_servicebus::entra::FULLY_QUALIFIED_NAMESPACE_ENV;
     if force_simulator {
@@ -154,9 +171,9 @@ pub fn check_lab_flags(
             servicebus.manage_connection_string_file.is_some(),
             "--manage-connection-string-file",
         ),
-        (env.connection_string.is_some(), CONNECTION_STRING_ENV),
+        (sb_env.connection_string.is_some(), CONNECTION_STRING_ENV),
         (
-            env.manage_connection_string.is_some(),
+            sb_env.manage_connection_string.is_some(),
             MANAGE_CONNECTION_STRING_ENV,
         ),
         (
@@ -167,11 +184,13 @@ pub fn check_lab_flags(
             servicebus.management_url.is_some(),
             "--management-url ($SERVICEBUS_MANAGEMENT_URL)",
         ),
+        (env.rabbitmq_url.is_some(), RABBITMQ_URL_ENV),
+        (rabbitmq.rabbitmq_url_file.is_some(), "--rabbitmq-url-file"),
     ];
     match configured.iter().find(|(set, _)| *set) {
         Some((_, what)) => Err(SetupError(format!(
-            "--lab uses its own loopback Service Bus, but {what} is set too: unset it for the \
-             lab, or drop --lab to use that Service Bus"
+            "--lab uses its own loopback broker, but {what} is set too: unset it for the lab, \
+             or drop --lab to use that broker"
         ))),
         None => Ok(()),
     }
@@ -221,15 +240,15 @@ pub fn name_the_simulator(
     Ok(())
 }
 
-/// Start the Service Bus source, the cluster watchers and the wall clock, all sending into
-/// `events`. The Service Bus source takes the queue commands; the rest only report.
+/// Start the queue source, the cluster watchers and the wall clock, all sending into `events`.
+/// The queue source takes the queue commands; the rest only report.
 pub fn spawn_live(
     live: LiveConfig,
     events: UnboundedSender<Event>,
     sources: &mut Sources,
 ) -> std::io::Result<()> {
-    let commands = spawn_queue_source(live.servicebus, events.clone())?;
-    sources.add("servicebus", live_queue_accepts, commands, None);
+    let commands = live.queue.spawn_source(events.clone())?;
+    sources.add("queue", live_queue_accepts, commands, None);
     match live.cluster {
         Ok(cfg) => sources.add_task(tokio::spawn(run_cluster_source(cfg, events.clone()))),
         Err(error) => {
@@ -276,6 +295,14 @@ pub fn world_channel() -> (UnboundedSender<Event>, mpsc::UnboundedReceiver<Event
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The Service Bus flags alone, as the console's other flags leave them.
+    fn sb_only(args: &ServiceBusArgs) -> QueueArgs {
+        QueueArgs {
+            servicebus: args.clone(),
+            ..QueueArgs::default()
+        }
+    }
 
     fn with_file(text: &str) -> (tempfile::NamedTempFile, ServiceBusArgs) {
         use std::io::Write;
@@ -326,20 +353,20 @@ mod tests {
                 "SERVICEBUS_CONNECTION_STRING is set but empty",
             ),
             (
-                "--kubeconfig without a Service Bus",
+                "--kubeconfig without a queue",
                 false,
                 &none,
                 None,
                 &no_cluster,
-                "--kubeconfig is given but no Service Bus is configured",
+                "--kubeconfig is given but no queue is configured",
             ),
             (
-                "--context without a Service Bus",
+                "--context without a queue",
                 false,
                 &none,
                 None,
                 &only_context,
-                "--context is given but no Service Bus is configured",
+                "--context is given but no queue is configured",
             ),
             (
                 "--sim wins",
@@ -379,7 +406,7 @@ mod tests {
                 connection_string: env,
                 manage_connection_string: None,
             };
-            let got = resolve(force, args, env, cluster).await;
+            let got = resolve(force, &sb_only(args), QueueEnv::servicebus(env), cluster).await;
             match (got, want) {
                 (Ok(Setup::Simulator), "sim") => {}
                 (Ok(Setup::Live(_)), "live") => {}
@@ -457,9 +484,14 @@ mod tests {
                 connection_string: send_env,
                 manage_connection_string: manage_env,
             };
-            match (resolve(false, &args, env, &cluster).await, want) {
+            match (
+                resolve(false, &sb_only(&args), QueueEnv::servicebus(env), &cluster).await,
+                want,
+            ) {
                 (Ok(Setup::Live(live)), "live") => {
-                    let sb = &live.servicebus;
+                    let Queue::ServiceBus(sb) = &live.queue else {
+                        panic!("{name}: Service Bus expected");
+                    };
                     assert_eq!(sb.connection.key_name, "kedatui-send", "{name}");
                     assert_eq!(sb.counts_connection().key_name, "keda-manage", "{name}");
                     assert_eq!(sb.purge_connection().key_name, "keda-manage", "{name}");

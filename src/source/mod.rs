@@ -5,7 +5,7 @@
 //! main loop does not know which is which: it hands every command to [`Sources::route`].
 //!
 //! Live mode plugs in the same way: the Service Bus source takes the event sender and returns its
-//! command sender (`sources.add("servicebus", live_queue_accepts, commands, None)`), the cluster
+//! command sender (`sources.add("queue", live_queue_accepts, commands, None)`), the cluster
 //! watchers only send events, and [`clock::spawn_wall_clock`] replaces the simulator's clock.
 
 pub mod clock;

@@ -132,7 +132,7 @@ fn settings_line(app: &App) -> Line<'static> {
     let problems: Vec<Span> = app
         .health
         .iter()
-        .map(|(source, health)| (source_name(*source), health))
+        .map(|(source, health)| (source_name(app, *source), health))
         .filter_map(|(source, health)| match health {
             Health::Connected => None,
             Health::Reconnecting(what) => Some(Span::styled(
@@ -185,16 +185,21 @@ fn settings_line(app: &App) -> Line<'static> {
     Line::from(spans)
 }
 
-/// Live mode: one word per source (Service Bus, cluster) so a failing link shows at a glance.
-/// `compact`: `SB ok k8s retry` for narrow screens.
+/// Live mode: one word per source (the queue's broker, cluster) so a failing link shows at a
+/// glance. `compact`: `SB ok k8s retry` (or `MQ ok …`) for narrow screens.
 fn live_health(app: &App, compact: bool) -> Vec<Span<'static>> {
     if app.config.mode != Mode::Live {
         return Vec::new();
     }
     let mut spans = Vec::new();
+    let scaler = app.config.scaler;
     for (key, label, short) in [
-        (crate::app::SourceKindKey::ServiceBus, "Service Bus ", "SB "),
-        (crate::app::SourceKindKey::Cluster, "cluster ", "k8s "),
+        (
+            crate::app::SourceKindKey::Queue,
+            scaler.label(),
+            scaler.short_label(),
+        ),
+        (crate::app::SourceKindKey::Cluster, "cluster", "k8s"),
     ] {
         let (word, short_word, style) = match app.health.get(&key) {
             None => ("connecting", "…", theme::dim()),
@@ -207,17 +212,17 @@ fn live_health(app: &App, compact: bool) -> Vec<Span<'static>> {
         } else {
             (label, word)
         };
-        spans.push(Span::styled(label, theme::label()));
+        spans.push(Span::styled(format!("{label} "), theme::label()));
         spans.push(Span::styled(word, style));
         spans.push(Span::raw(if compact { " " } else { "  " }));
     }
     spans
 }
 
-fn source_name(source: crate::app::SourceKindKey) -> &'static str {
+fn source_name(app: &App, source: crate::app::SourceKindKey) -> &'static str {
     match source {
         crate::app::SourceKindKey::Simulator => "simulator",
-        crate::app::SourceKindKey::ServiceBus => "Service Bus",
+        crate::app::SourceKindKey::Queue => app.config.scaler.label(),
         crate::app::SourceKindKey::Cluster => "cluster",
     }
 }

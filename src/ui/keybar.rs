@@ -219,7 +219,7 @@ mod tests {
             mode: Mode::Live,
             ..AppConfig::default()
         });
-        for source in [SourceKind::ServiceBus, SourceKind::Cluster] {
+        for source in [SourceKind::Queue, SourceKind::Cluster] {
             app.update(Event::Source(SourceEvent::Health {
                 source,
                 health: Health::Connected,

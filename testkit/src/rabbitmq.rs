@@ -64,7 +64,9 @@ pub fn start_for_test(root: &Path, name: &str) -> Broker {
 /// Why a broker did not start.
 #[derive(Debug, thiserror::Error)]
 pub enum BrokerError {
-    #[error("rabbitmq-server is not installed ({SERVER} is missing; `apt-get install rabbitmq-server`)")]
+    #[error(
+        "rabbitmq-server is not installed ({SERVER} is missing; `apt-get install rabbitmq-server`)"
+    )]
     NotInstalled,
     #[error("cannot prepare {dir}: {source}")]
     Files {

@@ -217,13 +217,13 @@ fn empty_connection_strings_and_a_lone_kubeconfig_exit_2() {
             &["--kubeconfig", kubeconfig],
             UNSET,
             UNSET,
-            "--kubeconfig is given but no Service Bus is configured",
+            "--kubeconfig is given but no queue is configured",
         ),
         (
             &["--context", "aks"],
             UNSET,
             UNSET,
-            "--context is given but no Service Bus is configured",
+            "--context is given but no queue is configured",
         ),
     ];
     for (args, send, manage, want) in cases {
@@ -506,7 +506,7 @@ fn flags_the_chosen_mode_would_ignore_exit_2() {
         (
             &["--lab"],
             &[("SERVICEBUS_CONNECTION_STRING", good)],
-            "--lab uses its own loopback Service Bus, but SERVICEBUS_CONNECTION_STRING is set too",
+            "--lab uses its own loopback broker, but SERVICEBUS_CONNECTION_STRING is set too",
         ),
         (
             &["--lab", "--connection-string-file", "/nonexistent/cs"],

@@ -23,7 +23,7 @@ fn a_bare_number_means_seconds_for_every_duration_flag() {
             "--cooldown {text}"
         );
         assert_eq!(
-            cli.console.servicebus.count_interval,
+            cli.console.queue.servicebus.count_interval,
             Duration::from_secs(secs as u64),
             "--count-interval {text}"
         );
@@ -48,12 +48,12 @@ fn fractions_and_milliseconds_agree_too() {
         Some(SignedDuration::from_millis(1500))
     );
     assert_eq!(
-        cli.console.servicebus.count_interval,
+        cli.console.queue.servicebus.count_interval,
         Duration::from_millis(1500)
     );
     let cli = console(&["--count-interval", "500ms"]);
     assert_eq!(
-        cli.console.servicebus.count_interval,
+        cli.console.queue.servicebus.count_interval,
         Duration::from_millis(500)
     );
 }

@@ -7,10 +7,9 @@ use std::time::Duration;
 
 use kedatui::app::{App, AppConfig, Mode};
 use kedatui::event::{ErrorKind, Event, Health, SourceError, SourceEvent, SourceKind};
+use kedatui_core::queue::Queue;
 use kedatui_core::servicebus::counts::{MANAGE_RIGHTS, needs_manage};
-use kedatui_core::servicebus::{
-    ServiceBusConfig, check_manage_rights, check_send_rights, connection,
-};
+use kedatui_core::servicebus::{ServiceBusConfig, connection};
 use kedatui_servicebus::errors::KEY_REFUSED;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -66,7 +65,7 @@ fn header_at_120(e: &SourceError) -> String {
         now: "2026-12-01T12:00:00Z".parse().unwrap(),
     });
     app.update(Event::Source(SourceEvent::Health {
-        source: SourceKind::ServiceBus,
+        source: SourceKind::Queue,
         health: Health::Down(e.clone()),
     }));
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
@@ -82,7 +81,8 @@ async fn a_wrong_key_says_so_and_only_a_missing_manage_claim_says_needs_manage()
     let wrong = with_wrong_key(&manage);
 
     // REST: InvalidSignature → the key was refused, not "needs Manage".
-    let e = check_manage_rights(&config(&wrong, &bus))
+    let e = Queue::ServiceBus(config(&wrong, &bus))
+        .read_counts()
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Unauthorized, "{e:?}");
@@ -97,7 +97,10 @@ async fn a_wrong_key_says_so_and_only_a_missing_manage_claim_says_needs_manage()
     assert!(header.contains("wrong key or policy name"), "{header}");
 
     // CBS: the put-token is refused with InvalidSignature → the same cause, no "needs Send".
-    let e = check_send_rights(&config(&wrong, &bus)).await.unwrap_err();
+    let e = Queue::ServiceBus(config(&wrong, &bus))
+        .check_send()
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Unauthorized, "{e:?}");
     assert!(e.message.starts_with(KEY_REFUSED), "{}", e.message);
     assert!(!e.message.contains("needs"), "{}", e.message);
@@ -109,14 +112,16 @@ async fn a_wrong_key_says_so_and_only_a_missing_manage_claim_says_needs_manage()
         "SharedAccessKeyName=keda-manage",
         "SharedAccessKeyName=nope",
     );
-    let e = check_manage_rights(&config(&renamed, &bus))
+    let e = Queue::ServiceBus(config(&renamed, &bus))
+        .read_counts()
         .await
         .unwrap_err();
     assert!(e.message.starts_with(KEY_REFUSED), "{}", e.message);
 
     // The right key of a Send-only policy: the 401 names the Manage claim → needs Manage.
     let send_only = bus.connection_string_for("kedatui-send");
-    let e = check_manage_rights(&config(&send_only, &bus))
+    let e = Queue::ServiceBus(config(&send_only, &bus))
+        .read_counts()
         .await
         .unwrap_err();
     assert!(needs_manage(&e), "{}", e.message);
@@ -124,5 +129,8 @@ async fn a_wrong_key_says_so_and_only_a_missing_manage_claim_says_needs_manage()
     let header = header_at_120(&e);
     assert!(header.contains("needs Manage rights"), "{header}");
     // ... and it may send.
-    check_send_rights(&config(&send_only, &bus)).await.unwrap();
+    Queue::ServiceBus(config(&send_only, &bus))
+        .check_send()
+        .await
+        .unwrap();
 }

@@ -1231,3 +1231,64 @@ fn a_closed_window_ends_the_console_with_its_recording() {
         }
     }
 }
+
+/// Live mode on a real `rabbitmq-server` (no cluster): the header names RabbitMQ, a burst lands
+/// on the broker and in the gauge (ready, as the management API reports it), the broker's stop
+/// turns the header to DOWN with the last count dimmed, and the password never shows.
+#[test]
+fn live_mode_on_a_real_rabbitmq() {
+    let broker = common::rabbitmq::start("console");
+    broker.declare_queue("kedaqueue");
+    let password = "pw-on-stage-7f3a";
+    let (code, body) = broker.api(
+        "PUT",
+        "users/speaker",
+        Some(&format!(
+            r#"{{"password":"{password}","tags":"monitoring"}}"#
+        )),
+    );
+    assert!(code == 201 || code == 204, "{code} {body}");
+    let (code, body) = broker.api(
+        "PUT",
+        "permissions/%2F/speaker",
+        Some(r#"{"configure":".*","write":".*","read":".*"}"#),
+    );
+    assert!(code == 201 || code == 204, "{code} {body}");
+    let url = format!(
+        "amqp://speaker:{password}@127.0.0.1:{}/%2F",
+        broker.amqp_port
+    );
+    let management = format!("http://127.0.0.1:{}/", broker.management_port);
+    let mut console = Console::start_with(
+        &["--count-interval", "200ms"],
+        &[
+            ("RABBITMQ_URL", &url),
+            ("RABBITMQ_MANAGEMENT_URL", &management),
+            ("KUBECONFIG", "/nonexistent/kubeconfig"),
+        ],
+        "the LIVE header with RabbitMQ connected",
+        |s| s.contains(" LIVE ") && s.contains("RabbitMQ ok"),
+    );
+    console.press(b"2");
+    console.wait_for("100 ready messages read from the management API", |s| {
+        s.contains("active 100")
+    });
+    assert_eq!(broker.queue_counts("kedaqueue"), Some((100, 100, 0)));
+    let mut broker = broker;
+    broker.stop();
+    console.wait_for("the header saying RabbitMQ is down", |s| {
+        s.contains("RabbitMQ DOWN")
+    });
+    assert!(
+        !console.pty.contents().contains(password),
+        "no password on screen"
+    );
+    let mut log_file = console.log.reopen().unwrap();
+    let (code, summary) = console.quit_confirmed();
+    assert_eq!(code, 0);
+    assert!(summary.contains("messages sent        100"), "{summary}");
+    let mut log = String::new();
+    log_file.read_to_string(&mut log).unwrap();
+    assert!(!log.contains(password), "no password in the log file");
+    assert!(!summary.contains(password), "no password in the summary");
+}

@@ -153,7 +153,7 @@ fn live_app() -> App {
         ..AppConfig::default()
     });
     app.update(Event::Tick { now: t0() });
-    for source in [SourceKind::ServiceBus, SourceKind::Cluster] {
+    for source in [SourceKind::Queue, SourceKind::Cluster] {
         app.update(Event::Source(SourceEvent::Health {
             source,
             health: Health::Connected,
@@ -338,7 +338,7 @@ fn event_and_error_texts_keep_their_point() {
         .unwrap_err();
     let mut app = live_app();
     app.update(Event::Source(SourceEvent::Health {
-        source: SourceKind::ServiceBus,
+        source: SourceKind::Queue,
         health: Health::Down(err),
     }));
     for (w, h, theme, rows, _) in screens(&mut app) {

@@ -360,7 +360,7 @@ fn live_mode_shows_health_and_disables_simulator_keys() {
     });
     app.update(tick(0));
     app.update(src(SourceEvent::Health {
-        source: SourceKind::ServiceBus,
+        source: SourceKind::Queue,
         health: Health::Reconnecting("AMQP connection".into()),
     }));
     app.update(src(SourceEvent::Health {

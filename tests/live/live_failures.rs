@@ -44,7 +44,7 @@ impl Rig {
         cfg.management_url = bus.management_url().parse().unwrap();
         cfg.count_interval = Duration::from_millis(100);
         let (tx, events) = kedatui::source::live::world_channel();
-        let commands = kedatui_core::servicebus::source::spawn_queue_source(cfg, tx).unwrap();
+        let commands = kedatui_core::queue::source::spawn_queue_source(cfg, tx).unwrap();
         let mut sources = Sources::default();
         sources.add(
             "servicebus",
@@ -75,7 +75,9 @@ fn screen(app: &App) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_lost_mid_burst_shows_failed_dashes_and_queue_reset() {
-    const BURST: u64 = 5_000;
+    // Large enough that a count (every 100 ms) lands mid-burst however fast the loopback is: 5 000
+    // went out between two counts on a quiet machine.
+    const BURST: u64 = 50_000;
     let Rig {
         mut bus,
         proxy,
@@ -194,7 +196,7 @@ async fn after_a_failed_burst_the_header_turns_ok_when_the_network_does() {
         sources,
         mut app,
     } = Rig::start(BURST);
-    let sb_health = |a: &App| a.health.get(&SourceKindKey::ServiceBus).cloned();
+    let sb_health = |a: &App| a.health.get(&SourceKindKey::Queue).cloned();
     common::pump_until(
         TIMEOUT,
         &mut app,

@@ -11,6 +11,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use kedatui::app::{App, AppConfig, Mode, SourceKindKey};
 use kedatui::args::cluster::ClusterArgs;
+use kedatui::args::queue::QueueArgs;
 use kedatui::args::servicebus::ServiceBusArgs;
 use kedatui::event::{ErrorKind, Event, Health};
 use kedatui::source::Sources;
@@ -29,11 +30,7 @@ use common::screen::key;
 
 /// The console's live flags against the fakes, as a speaker passes them: the connection string
 /// in a file, the REST fake's URL, a kubeconfig for the API server; the files go in `dir`.
-fn live_args(
-    bus: &FakeServiceBus,
-    api: &FakeApiServer,
-    dir: &Path,
-) -> (ServiceBusArgs, ClusterArgs) {
+fn live_args(bus: &FakeServiceBus, api: &FakeApiServer, dir: &Path) -> (QueueArgs, ClusterArgs) {
     let kubeconfig = dir.join("kubeconfig");
     api.write_kubeconfig(&kubeconfig, "default").unwrap();
     let cs_file = dir.join("connection-string");
@@ -48,7 +45,11 @@ fn live_args(
         kubeconfig: Some(kubeconfig),
         ..ClusterArgs::default()
     };
-    (servicebus, cluster)
+    let queue = QueueArgs {
+        servicebus,
+        ..QueueArgs::default()
+    };
+    (queue, cluster)
 }
 
 /// Spawns the live sources as the console does and a live-mode App to feed.
@@ -98,7 +99,7 @@ async fn live_sources_into_the_app_then_the_fallback() {
         &sources,
         "both sources connected",
         |a| {
-            a.health.get(&SourceKindKey::ServiceBus) == Some(&Health::Connected)
+            a.health.get(&SourceKindKey::Queue) == Some(&Health::Connected)
                 && a.health.get(&SourceKindKey::Cluster) == Some(&Health::Connected)
         },
     )
@@ -167,10 +168,10 @@ async fn live_sources_into_the_app_then_the_fallback() {
     // Wi-Fi gone: the Service Bus fake stops; the health turns Down with a classified reason.
     bus.stop();
     common::pump_until(TIMEOUT, &mut app, &mut events, &sources, "Service Bus down", |a| {
-        matches!(a.health.get(&SourceKindKey::ServiceBus), Some(Health::Down(e)) if e.kind == ErrorKind::Unreachable || e.kind == ErrorKind::Timeout)
+        matches!(a.health.get(&SourceKindKey::Queue), Some(Health::Down(e)) if e.kind == ErrorKind::Unreachable || e.kind == ErrorKind::Timeout)
     })
     .await;
-    let Some(Health::Down(err)) = app.health.get(&SourceKindKey::ServiceBus) else {
+    let Some(Health::Down(err)) = app.health.get(&SourceKindKey::Queue) else {
         unreachable!()
     };
     let key_text = bus.options().rules[0].key.clone();

@@ -14,6 +14,8 @@ mod kube_watch;
 mod live_failures;
 mod live_mode;
 mod rabbitmq_broker;
+mod rabbitmq_faults;
+mod rabbitmq_queue;
 mod servicebus_fake;
 mod servicebus_live;
 mod why_tolerance;

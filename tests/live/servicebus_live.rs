@@ -7,10 +7,10 @@ use kedatui::event::WorldCommand as Command;
 use kedatui::event::{
     ErrorKind, Event, Health, PurgeProgress, SendProgress, SourceError, SourceEvent,
 };
+use kedatui_core::queue::Queue;
+use kedatui_core::queue::source::spawn_queue_source;
 use kedatui_core::servicebus::counts::MANAGE_RIGHTS;
-use kedatui_core::servicebus::{
-    ServiceBusConfig, check_manage_rights, check_send_rights, connection, spawn_queue_source,
-};
+use kedatui_core::servicebus::{ServiceBusConfig, connection};
 use testkit::servicebus::{FakeServiceBus, FakeServiceBusOptions, Rights, SasRule, random_key};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
@@ -177,17 +177,26 @@ async fn errors_are_classified_clearly_and_carry_no_secret() {
         bus.amqp_port()
     ))
     .unwrap();
-    let e = check_send_rights(&wrong).await.unwrap_err();
+    let e = Queue::ServiceBus(wrong.clone())
+        .check_send()
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Unauthorized, "{e:?}");
     assert!(e.message.contains("credentials"), "{}", e.message);
     seen.push(e);
-    let e = check_manage_rights(&wrong).await.unwrap_err();
+    let e = Queue::ServiceBus(wrong.clone())
+        .read_counts()
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Unauthorized, "{e:?}");
     seen.push(e);
 
     // Unknown queue: AMQP and REST.
     let missing = config(&bus, "RootManageSharedAccessKey", "no-such-queue");
-    let e = check_manage_rights(&missing).await.unwrap_err();
+    let e = Queue::ServiceBus(missing.clone())
+        .read_counts()
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, ErrorKind::NotFound, "{e:?}");
     assert!(e.message.contains("no-such-queue"), "{}", e.message);
     seen.push(e);
@@ -211,14 +220,16 @@ async fn errors_are_classified_clearly_and_carry_no_secret() {
     drop(commands);
 
     // A Send-only policy cannot read counts.
-    let e = check_manage_rights(&config(&bus, "sender", "kedaqueue"))
+    let e = Queue::ServiceBus(config(&bus, "sender", "kedaqueue"))
+        .read_counts()
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Unauthorized);
     assert!(e.message.contains(MANAGE_RIGHTS), "{}", e.message);
     seen.push(e);
     // ... but can send.
-    check_send_rights(&config(&bus, "sender", "kedaqueue"))
+    Queue::ServiceBus(config(&bus, "sender", "kedaqueue"))
+        .check_send()
         .await
         .unwrap();
 
@@ -234,7 +245,10 @@ async fn errors_are_classified_clearly_and_carry_no_secret() {
     .unwrap();
     dead.management_url = format!("http://127.0.0.1:{port}/").parse().unwrap();
     let started = Instant::now();
-    let e = check_send_rights(&dead).await.unwrap_err();
+    let e = Queue::ServiceBus(dead.clone())
+        .check_send()
+        .await
+        .unwrap_err();
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "{:?}",
@@ -243,7 +257,10 @@ async fn errors_are_classified_clearly_and_carry_no_secret() {
     assert_eq!(e.kind, ErrorKind::Unreachable, "{e:?}");
     seen.push(e);
     let started = Instant::now();
-    let e = check_manage_rights(&dead).await.unwrap_err();
+    let e = Queue::ServiceBus(dead.clone())
+        .read_counts()
+        .await
+        .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(e.kind, ErrorKind::Unreachable, "{e:?}");
     seen.push(e);

@@ -10,11 +10,14 @@ use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 /// The Service Bus variables a developer's shell may hold: unset them so only the test decides
 /// the mode.
-pub const SERVICEBUS_VARS: [&str; 4] = [
+pub const SERVICEBUS_VARS: [&str; 7] = [
     "SERVICEBUS_CONNECTION_STRING",
     "SERVICEBUS_MANAGE_CONNECTION_STRING",
     "SERVICEBUS_QUEUE",
     "SERVICEBUS_MANAGEMENT_URL",
+    "RABBITMQ_URL",
+    "RABBITMQ_MANAGEMENT_URL",
+    "KEDATUI_SCALER",
 ];
 
 /// How long a wait blocks for output before it looks at the clock again.

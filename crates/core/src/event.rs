@@ -7,7 +7,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-pub use kedatui_servicebus::errors::{ErrorKind, SourceError};
+pub use kedatui_servicebus::errors::{ErrorKind, SourceError, is_transient};
 
 use crate::model::{ClusterEvent, DeploymentView, HpaView, PodView, QueueSample, ScaledObjectView};
 
@@ -89,7 +89,9 @@ pub struct PurgeProgress {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SourceKind {
     Simulator,
-    ServiceBus,
+    /// The live queue, whichever broker (recordings before RabbitMQ call it `ServiceBus`).
+    #[serde(alias = "ServiceBus")]
+    Queue,
     Cluster,
 }
 

@@ -9,6 +9,7 @@ use crate::model::{HpaBehaviorKind, ScaledObjectView, names};
 /// conditions or polls: callers fill those in (and any setting they vary).
 pub fn demo_scaled_object() -> ScaledObjectView {
     ScaledObjectView {
+        scaler: Some(crate::queue::Scaler::ServiceBus),
         namespace: names::NAMESPACE.into(),
         name: names::SCALED_OBJECT.into(),
         target_kind: "apps/v1.Deployment".into(),

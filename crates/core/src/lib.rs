@@ -11,6 +11,7 @@ pub mod fixtures;
 pub mod kube;
 pub mod kubectl;
 pub mod model;
+pub mod queue;
 pub mod rabbitmq;
 pub mod servicebus;
 pub mod sim;

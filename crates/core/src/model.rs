@@ -79,6 +79,10 @@ pub struct ScaledObjectView {
     pub idle_replicas: Option<u32>,
     pub message_count: u64,
     pub activation_message_count: u64,
+    /// The scaler of the trigger kedatui reads (`None`: a trigger type it does not speak).
+    /// Absent in older recordings, which were all Service Bus.
+    #[serde(default = "service_bus")]
+    pub scaler: Option<crate::queue::Scaler>,
     pub hpa_behavior: HpaBehaviorKind,
     /// Ready, Active, Fallback, Paused (and HPAActive on KEDA ≥ 2.20.2).
     pub conditions: Vec<Condition>,
@@ -90,6 +94,10 @@ pub struct ScaledObjectView {
     /// condition. The simulator knows it; a live cluster does not publish it.
     #[serde(default)]
     pub last_poll_metric: Option<u64>,
+}
+
+fn service_bus() -> Option<crate::queue::Scaler> {
+    Some(crate::queue::Scaler::ServiceBus)
 }
 
 /// Why the HPA's proposal was cut.

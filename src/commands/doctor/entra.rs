@@ -3,7 +3,8 @@
 
 use super::report::{Check, names};
 use kedatui_core::event::ErrorKind;
-use kedatui_core::servicebus::{ServiceBusConfig, check_manage_rights, check_send_rights};
+use kedatui_core::queue::Queue;
+use kedatui_core::servicebus::ServiceBusConfig;
 use kedatui_servicebus::entra::{EntraAuth, ROLE_OWNER, ROLE_SENDER, role_fix};
 
 /// The three Service Bus checks when `cfg` signs in with `auth`.
@@ -50,7 +51,7 @@ pub async fn keyless_checks(cfg: &ServiceBusConfig, auth: &EntraAuth) -> Vec<Che
             auth.via()
         ),
     )];
-    checks.push(match check_send_rights(cfg).await {
+    checks.push(match Queue::ServiceBus(cfg.clone()).check_send().await {
         Ok(()) => Check::pass(
             names::SEND,
             format!("a sender attached to {queue} ({who} holds \"{ROLE_SENDER}\" or more)"),
@@ -69,7 +70,7 @@ pub async fn keyless_checks(cfg: &ServiceBusConfig, auth: &EntraAuth) -> Vec<Che
             Check::fail(names::SEND, e.message, fix)
         }
     });
-    checks.push(match check_manage_rights(cfg).await {
+    checks.push(match Queue::ServiceBus(cfg.clone()).read_counts().await {
         Ok(c) => Check::pass(
             names::MANAGE,
             format!(

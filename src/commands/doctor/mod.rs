@@ -17,17 +17,17 @@ use kedatui_core::event::{ErrorKind, SourceError};
 use kedatui_core::kube::discovery::{deployment_name, hpa_name, selector_string};
 use kedatui_core::kube::errors::{Access, classify, keda_not_installed};
 use kedatui_core::kube::rows::{deployment_view, scaled_object_view};
+use kedatui_core::queue::Queue;
 use kedatui_core::servicebus::counts::needs_manage;
 use kedatui_core::servicebus::{CONNECTION_STRING_ENV, MANAGE_CONNECTION_STRING_ENV};
-use kedatui_core::servicebus::{
-    ConnectionStringError, ServiceBusConfig, check_manage_rights, check_send_rights,
-};
+use kedatui_core::servicebus::{ConnectionStringError, ServiceBusConfig};
 use kedatui_servicebus::errors::KEY_REFUSED;
 
 /// No single check may hang the preflight.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub mod entra;
+pub mod rabbitmq;
 pub mod report;
 
 pub use report::{Check, Outcome, Report, names};
@@ -154,7 +154,7 @@ async fn servicebus_checks_into(
     let queue = cfg.queue.as_str();
     let policy = cfg.connection.key_name.as_str();
     let counts_policy = cfg.counts_connection().key_name.as_str();
-    checks.push(match check_send_rights(&cfg).await {
+    checks.push(match Queue::ServiceBus(cfg.clone()).check_send().await {
         Ok(()) => Check::pass(names::SEND, format!("a sender attached to {queue} (policy {policy} may Send)")),
         Err(e) => {
             let fix = match e.kind {
@@ -171,7 +171,7 @@ async fn servicebus_checks_into(
             Check::fail(names::SEND, e.message, fix)
         }
     });
-    checks.push(match check_manage_rights(&cfg).await {
+    checks.push(match Queue::ServiceBus(cfg.clone()).read_counts().await {
         Ok(c) => Check::pass(
             names::MANAGE,
             format!("{queue}: {} active, {} dead-lettered, {} scheduled", c.active, c.dead_letter, c.scheduled),
@@ -586,24 +586,40 @@ pub struct DoctorArgs {
     #[command(flatten)]
     pub cluster: ClusterArgs,
     #[command(flatten)]
-    pub servicebus: crate::args::servicebus::ServiceBusArgs,
+    pub queue: crate::args::queue::QueueArgs,
     /// Print the results as JSON (`{"ok": bool, "checks": [{name, outcome, detail, fix}]}`).
     #[arg(long)]
     pub json: bool,
 }
 
-/// Every check, Service Bus side then cluster side.
+/// Every check, queue side (Service Bus or RabbitMQ) then cluster side.
 pub async fn doctor_report(args: &DoctorArgs) -> Report {
     doctor_report_streamed(args, &mut |_| {}).await
 }
 
-/// [`doctor_report`], handing each check to `on_check` as soon as it is made: the Service Bus
+/// [`doctor_report`], handing each check to `on_check` as soon as it is made: the queue's
 /// checks, then the cluster's.
 pub async fn doctor_report_streamed(
     args: &DoctorArgs,
     on_check: &mut (dyn FnMut(&Check) + Send),
 ) -> Report {
-    let mut checks = servicebus_checks_streamed(args.servicebus.resolve(), on_check).await;
+    let mut checks = match args.queue.resolve() {
+        Ok(Some(Queue::RabbitMq(cfg))) => rabbitmq::checks_streamed(Ok(cfg), on_check).await,
+        Err(crate::args::queue::QueueConfigError::ServiceBus(e)) => {
+            servicebus_checks_streamed(Err(e), on_check).await
+        }
+        Err(e) if args.queue.scaler_flag() != Some(kedatui_core::queue::Scaler::ServiceBus) => {
+            rabbitmq::checks_streamed(Err(e.to_string()), on_check).await
+        }
+        Ok(None) if args.queue.scaler_flag() == Some(kedatui_core::queue::Scaler::RabbitMq) => {
+            let e = crate::args::queue::QueueConfigError::NoRabbitMq;
+            rabbitmq::checks_streamed(Err(e.to_string()), on_check).await
+        }
+        Ok(Some(Queue::ServiceBus(cfg))) => {
+            servicebus_checks_streamed(Ok(Some(cfg)), on_check).await
+        }
+        _ => servicebus_checks_streamed(args.queue.servicebus.resolve(), on_check).await,
+    };
     checks.extend(cluster_checks_streamed(&args.cluster, on_check).await);
     Report::new(checks)
 }

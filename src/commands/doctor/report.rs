@@ -137,6 +137,9 @@ pub mod names {
     pub const CONNECTION_STRING: &str = "connection string parses";
     pub const SEND: &str = "AMQP connect + CBS (send rights)";
     pub const MANAGE: &str = "REST counts (manage rights)";
+    pub const RABBITMQ_URL: &str = "RabbitMQ URL parses";
+    pub const RABBITMQ_SEND: &str = "AMQP connect + queue exists (publish)";
+    pub const RABBITMQ_COUNTS: &str = "management API counts (what KEDA reads)";
     pub const REACHABLE: &str = "cluster reachable";
     pub const NAMESPACE: &str = "namespace exists";
     pub const CRDS: &str = "KEDA CRDs present";

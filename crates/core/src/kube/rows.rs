@@ -3,6 +3,7 @@
 //! Every rule here mirrors kubectl's server-side printers (docs/keda-semantics.md §5.1: `printPod`) or
 //! apimachinery's `duration.HumanDuration`, so the console reads exactly like `kubectl get pods`.
 
+use crate::queue::Scaler;
 use jiff::{SignedDuration, Timestamp};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
@@ -294,11 +295,13 @@ pub fn behavior_tolerance(
 pub fn scaled_object_view(so: &ScaledObject) -> ScaledObjectView {
     let spec = &so.spec;
     let status = so.status.clone().unwrap_or_default();
+    // The first trigger of a scaler kedatui speaks, else the first.
     let trigger = spec
         .triggers
         .iter()
-        .find(|t| t.type_ == "azure-servicebus")
+        .find(|t| Scaler::from_trigger_type(&t.type_).is_some())
         .or_else(|| spec.triggers.first());
+    let scaler = trigger.and_then(|t| Scaler::from_trigger_type(&t.type_));
     let meta = |key: &str| {
         trigger
             .and_then(|t| t.metadata.get(key))
@@ -350,11 +353,24 @@ pub fn scaled_object_view(so: &ScaledObject) -> ScaledObjectView {
             .unwrap_or(defaults::MAX_REPLICA_COUNT)
             .max(0) as u32,
         idle_replicas: spec.idle_replica_count.map(|n| n.max(0) as u32),
-        message_count: count("messageCount", defaults::MESSAGE_COUNT),
-        activation_message_count: count(
-            "activationMessageCount",
-            defaults::ACTIVATION_MESSAGE_COUNT,
-        ),
+        // Each scaler names its target and activation its own way (rabbitmq: `value`, or the
+        // deprecated `queueLength`, default 20; docs/keda-semantics.md §10.1).
+        message_count: match scaler {
+            Some(Scaler::RabbitMq) => meta("value")
+                .or_else(|| meta("queueLength"))
+                .and_then(|v| v.parse::<f64>().ok())
+                .map_or(crate::rabbitmq::DEFAULT_QUEUE_LENGTH as u64, |v| {
+                    v.max(0.0).ceil() as u64
+                }),
+            _ => count("messageCount", defaults::MESSAGE_COUNT),
+        },
+        activation_message_count: match scaler {
+            Some(Scaler::RabbitMq) => meta("activationValue")
+                .and_then(|v| v.parse::<f64>().ok())
+                .map_or(0, |v| v.max(0.0).floor() as u64),
+            _ => count("activationMessageCount", defaults::ACTIVATION_MESSAGE_COUNT),
+        },
+        scaler,
         hpa_behavior: if behavior_set {
             HpaBehaviorKind::Configured
         } else {

@@ -8,7 +8,6 @@
 pub mod counts;
 pub mod purge;
 pub mod sender;
-pub mod source;
 
 pub use kedatui_servicebus::{client, connection, entra, errors, sas};
 
@@ -17,10 +16,10 @@ use std::time::Duration;
 use url::Url;
 
 pub use connection::{ConnectionString, ConnectionStringError};
-pub use source::spawn_queue_source;
 
-use crate::event::{ErrorKind, SourceError};
+use crate::event::SourceError;
 use crate::model::QueueCounts;
+use crate::queue::{QueueBackend, QueueCounter};
 
 /// The environment variable holding the connection string (never a flag: flags show in `ps`).
 pub const CONNECTION_STRING_ENV: &str = "SERVICEBUS_CONNECTION_STRING";
@@ -75,52 +74,37 @@ impl ServiceBusConfig {
     }
 }
 
-/// For `kedatui doctor`: AMQP connect + CBS + sender attach, under timeouts. Runs on its own
-/// `current_thread` runtime whatever runtime the caller uses (docs/servicebus-amqp.md §2 gotcha 2).
-pub async fn check_send_rights(cfg: &ServiceBusConfig) -> Result<(), SourceError> {
-    let cfg = cfg.clone();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let spawned = std::thread::Builder::new()
-        .name("servicebus-check".into())
-        .stack_size(source::SOURCE_STACK)
-        .spawn(move || {
-            let result = match client::runtime() {
-                Ok(rt) => rt.block_on(async {
-                    let mut sender =
-                        sender::LiveSender::new(cfg.connection.clone(), cfg.queue.clone());
-                    let result = sender.ensure_sender().await;
-                    sender.dispose().await;
-                    result
-                }),
-                Err(e) => Err(SourceError {
-                    kind: ErrorKind::Other,
-                    message: format!("cannot start a runtime: {e}"),
-                }),
-            };
-            let _ = tx.send(result);
-        });
-    if let Err(e) = spawned {
-        return Err(SourceError {
-            kind: ErrorKind::Other,
-            message: format!("cannot start a thread: {e}"),
-        });
+impl QueueBackend for ServiceBusConfig {
+    type Sender = sender::LiveSender;
+    type Counter = counts::CountProbe;
+
+    fn queue(&self) -> &str {
+        &self.queue
     }
-    rx.await.unwrap_or_else(|_| {
-        Err(SourceError {
-            kind: ErrorKind::Other,
-            message: "the Service Bus check panicked".into(),
-        })
-    })
+
+    fn count_interval(&self) -> Duration {
+        self.count_interval
+    }
+
+    fn sender(&self) -> Self::Sender {
+        sender::LiveSender::new(self.connection.clone(), self.queue.clone())
+    }
+
+    fn counter(&self) -> Result<Self::Counter, SourceError> {
+        self.count_probe()
+    }
+
+    async fn purge(
+        &self,
+        cancelled: &(dyn Fn() -> bool + Sync),
+        progress: &mut (dyn FnMut(u64) + Send),
+    ) -> Result<u64, SourceError> {
+        purge::purge(self.purge_connection(), &self.queue, cancelled, progress).await
+    }
 }
 
-/// For `kedatui doctor`: one REST counts read (needs Manage).
-pub async fn check_manage_rights(cfg: &ServiceBusConfig) -> Result<QueueCounts, SourceError> {
-    let probe = cfg.count_probe()?;
-    match tokio::time::timeout(Duration::from_secs(15), probe.read()).await {
-        Ok(r) => r,
-        Err(_) => Err(SourceError {
-            kind: ErrorKind::Timeout,
-            message: format!("counts timed out (GET {})", cfg.management_url),
-        }),
+impl QueueCounter for counts::CountProbe {
+    async fn read(&self) -> Result<QueueCounts, SourceError> {
+        counts::CountProbe::read(self).await
     }
 }

@@ -5,6 +5,7 @@
 //! under-counts 5–8 bytes per message and an over-full batch corrupts the transfer); put
 //! `create_sender` and every send under a timeout (§4 "Hangs"); run each send in a spawned task
 //! so a panic inside azservicebus (§2 gotcha 1) is reported instead of killing the app.
+//! `crate::queue::burst` drives it (pacing, retries, "maybe resent") as it drives every broker.
 
 use std::time::{Duration, Instant};
 
@@ -17,44 +18,15 @@ use fe2o3_amqp_types::primitives::SimpleValue;
 use super::client::{self, Client};
 use super::connection::ConnectionString;
 use super::errors::{
-    Operation, broker_reason_since, classify, install_log_bridge, is_transient, join_unless_fatal,
+    Operation, broker_reason_since, classify, install_log_bridge, join_unless_fatal,
 };
 use crate::event::{ErrorKind, SourceError};
+use crate::queue::{BatchFailure, BatchSender, SOURCE, body_with, message_id, new_run_id};
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const CREATE_SENDER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longer than one azservicebus try (`client::send_retry_options`: no retries of its own).
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(45);
-/// Our attempts per batch on a transient error (same message ids). With [`retry_delay`] they
-/// ride out about 15 s of outage (a network blip, a broker restart). azservicebus itself does
-/// not retry sends (`client::send_retry_options`), so every resend is ours and counted.
-pub const BATCH_ATTEMPTS: u32 = 7;
-
-/// Pause before our attempt `attempt + 1` (a broker that is restarting needs a moment):
-/// 250 ms, 500 ms, 1 s, 2 s, then 4 s (so 7 attempts wait 15.75 s in all).
-pub fn retry_delay(attempt: u32) -> Duration {
-    Duration::from_millis(250u64 << attempt.saturating_sub(1).min(4))
-}
-/// `source` application property on every message.
-pub const SOURCE: &str = "kedatui";
-
-/// The JSON body: `{"burst":n,"seq":i,"sent_at":RFC3339}`.
-pub fn message_body(burst: u64, seq: u64, sent_at: jiff::Timestamp) -> String {
-    body_with(burst, seq, &sent_at.to_string())
-}
-
-/// The body with `sent_at` already formatted (once per batch: the batch's send time).
-fn body_with(burst: u64, seq: u64, sent_at: &str) -> String {
-    // An RFC 3339 timestamp needs no JSON escaping.
-    format!(r#"{{"burst":{burst},"seq":{seq},"sent_at":"{sent_at}"}}"#)
-}
-
-/// Stable per (run, burst, seq): a retried batch carries the same ids, so a queue with duplicate
-/// detection keeps exactly one copy.
-pub fn message_id(run: &str, burst: u64, seq: u64) -> String {
-    format!("{run}-{burst}-{seq}")
-}
-
 /// A batch size the broker accepts: azservicebus counts `serialized_size` per message but the
 /// wire adds a data-section header of up to 8 bytes each, so scale the link's limit by
 /// `avg / (avg + 8)` and keep 1 KiB for the envelope (docs/servicebus-amqp.md §1 "Batch size bug").
@@ -62,14 +34,6 @@ pub fn safe_batch_bytes(link_max: u64, avg_message_bytes: u64) -> u64 {
     let avg = avg_message_bytes.max(1);
     let scaled = link_max.saturating_mul(avg) / (avg + 8);
     scaled.saturating_sub(1024).max(1024)
-}
-
-/// When message number `sent` may go out at `rate` messages per second.
-pub fn due_at(start: Instant, sent: u64, rate: Option<f64>) -> Instant {
-    match rate {
-        Some(r) if r > 0.0 => start + Duration::from_secs_f64(sent as f64 / r),
-        _ => start,
-    }
 }
 
 /// One message of a burst, as sent: body, message id, content type, `burst` and `source`.
@@ -86,47 +50,6 @@ pub fn build_message(run: &str, burst: u64, seq: u64, sent_at: &str) -> ServiceB
     message
 }
 
-/// What one burst asks for.
-#[derive(Clone, Debug, PartialEq)]
-pub struct BurstSpec {
-    pub burst: u64,
-    pub count: u64,
-    /// At most this many messages per batch (else as many as fit).
-    pub batch_size: Option<usize>,
-    /// Messages per second (else as fast as the broker accepts).
-    pub rate: Option<f64>,
-}
-
-/// Progress of a burst; `done` on the last report. The default is "nothing sent yet".
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct BurstReport {
-    pub sent: u64,
-    pub failed: u64,
-    pub done: bool,
-    pub cancelled: bool,
-    pub error: Option<SourceError>,
-    /// Set while azservicebus is being reconnected.
-    pub retrying: Option<SourceError>,
-    /// Messages sent again after a send whose outcome was lost (the connection died after the
-    /// transfer began): the broker may hold them twice. Resends keep their message ids, so a
-    /// queue with duplicate detection keeps one copy.
-    pub maybe_resent: u64,
-}
-
-/// Why a batch did not go out.
-#[derive(Clone, Debug, PartialEq)]
-pub struct BatchFailure {
-    pub error: SourceError,
-    /// Messages whose transfer had begun when it failed: the broker may have taken them.
-    pub in_doubt: u64,
-}
-
-impl BatchFailure {
-    fn before_transfer(error: SourceError) -> Self {
-        Self { error, in_doubt: 0 }
-    }
-}
-
 /// The sending half of a live queue source. Owns one client and one sender, rebuilt after a
 /// failure or panic.
 pub struct LiveSender {
@@ -140,7 +63,7 @@ pub struct LiveSender {
 
 impl LiveSender {
     pub fn new(connection: ConnectionString, queue: impl Into<String>) -> Self {
-        let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+        let run = new_run_id();
         Self::with_run(connection, queue, run)
     }
 
@@ -233,7 +156,7 @@ impl LiveSender {
 
     /// Sends messages `seqs` of `burst` as one batch (one transfer when they fit).
     /// Returns how many went out, or the classified failure.
-    async fn send_batch(
+    async fn send_one_batch(
         &mut self,
         burst: u64,
         seqs: std::ops::Range<u64>,
@@ -282,6 +205,7 @@ impl LiveSender {
         // From here on a failure may come after the broker took the batch.
         let in_doubt = |error| BatchFailure {
             error,
+            delivered: 0,
             in_doubt: added,
         };
         let joined = match join_unless_fatal(&mut task, since, &self.queue).await {
@@ -335,106 +259,32 @@ impl LiveSender {
             }
         }
     }
+}
 
-    /// The most messages the next batch may carry (fewer go when fewer fit): capped by
-    /// `batch_size` and, when rate-limited, by a tenth of a second's worth.
-    fn batch_len(&self, spec: &BurstSpec, remaining: u64) -> u64 {
-        let mut n = u64::MAX;
-        if let Some(b) = spec.batch_size {
-            n = n.min(b.max(1) as u64);
-        }
-        if let Some(r) = spec.rate {
-            n = n.min(((r / 10.0).ceil() as u64).max(1));
-        }
-        n.min(remaining)
+impl BatchSender for LiveSender {
+    async fn ensure_ready(&mut self) -> Result<(), SourceError> {
+        self.ensure_sender().await
     }
 
-    /// Sends a burst, reporting after every batch. `cancelled()` is checked between batches.
-    pub async fn send_burst(
-        &mut self,
-        spec: &BurstSpec,
-        cancelled: &(dyn Fn() -> bool + Sync),
-        progress: &mut (dyn FnMut(&BurstReport) + Send),
-    ) -> BurstReport {
-        self.send_range(spec, 0..spec.count, cancelled, progress)
-            .await
+    /// The link's max-message-size is learnt on the first attach.
+    fn has_been_ready(&self) -> bool {
+        self.link_max.is_some()
     }
 
-    /// Sends messages `seqs` of a burst; `report.sent` counts within the range.
-    pub async fn send_range(
+    /// As many as fit in one transfer: `send_batch` adds messages until the batch is full.
+    fn max_batch(&self) -> u64 {
+        u64::MAX
+    }
+
+    async fn send_batch(
         &mut self,
-        spec: &BurstSpec,
+        burst: u64,
         seqs: std::ops::Range<u64>,
-        cancelled: &(dyn Fn() -> bool + Sync),
-        progress: &mut (dyn FnMut(&BurstReport) + Send),
-    ) -> BurstReport {
-        let count = seqs.end - seqs.start;
-        let start = Instant::now();
-        let mut report = BurstReport::default();
-        while report.sent < count {
-            if cancelled() {
-                report.cancelled = true;
-                break;
-            }
-            let due = due_at(start, report.sent, spec.rate);
-            if due > Instant::now() {
-                tokio::time::sleep_until(due.into()).await;
-            }
-            if self.link_max.is_none() {
-                // Learn the link's max-message-size before sizing the first batch.
-                if let Err(e) = self.ensure_sender().await {
-                    report.error = Some(e);
-                    break;
-                }
-            }
-            let n = self.batch_len(spec, count - report.sent);
-            let batch = seqs.start + report.sent..seqs.start + report.sent + n;
-            let mut attempt = 0;
-            // Messages of a failed transfer the broker may have taken: they count as maybe
-            // resent once a later attempt transfers them again (not when it fails to connect).
-            let mut in_doubt = 0;
-            let outcome = loop {
-                attempt += 1;
-                let result = self.send_batch(spec.burst, batch.clone()).await;
-                let transferred = match &result {
-                    Ok(_) => true,
-                    Err(f) => f.in_doubt > 0,
-                };
-                if transferred {
-                    report.maybe_resent += std::mem::take(&mut in_doubt);
-                }
-                match result {
-                    Ok(added) => break Ok(added),
-                    Err(f)
-                        if attempt < BATCH_ATTEMPTS
-                            && is_transient(&f.error.kind)
-                            && !cancelled() =>
-                    {
-                        in_doubt = in_doubt.max(f.in_doubt);
-                        report.retrying = Some(f.error);
-                        progress(&report);
-                        tokio::time::sleep(retry_delay(attempt)).await;
-                    }
-                    Err(f) => break Err(f.error),
-                }
-            };
-            report.retrying = None;
-            match outcome {
-                Ok(added) => report.sent += added,
-                Err(e) => {
-                    report.error = Some(e);
-                    break;
-                }
-            }
-            progress(&report);
-        }
-        report.failed = count - report.sent;
-        report.done = true;
-        progress(&report);
-        report
+    ) -> Result<u64, BatchFailure> {
+        self.send_one_batch(burst, seqs).await
     }
 
-    pub async fn dispose(mut self) {
+    async fn dispose(mut self) {
         if let Some(sender) = self.sender.take() {
             let _ = tokio::time::timeout(Duration::from_secs(2), sender.dispose()).await;
         }
@@ -470,14 +320,7 @@ mod tests {
     }
 
     #[test]
-    fn body_and_id_are_what_the_receiver_expects() {
-        let at: jiff::Timestamp = "2026-11-27T22:00:00Z".parse().unwrap();
-        let body: serde_json::Value = serde_json::from_str(&message_body(3, 41, at)).unwrap();
-        assert_eq!(
-            body,
-            serde_json::json!({"burst": 3, "seq": 41, "sent_at": "2026-11-27T22:00:00Z"})
-        );
-        assert_eq!(message_id("ab12cd34", 3, 41), "ab12cd34-3-41");
+    fn messages_carry_the_body_and_properties_the_receiver_expects() {
         let m = build_message("r", 3, 41, "2026-11-27T22:00:00Z");
         let body: serde_json::Value = serde_json::from_slice(m.body()).unwrap();
         assert_eq!(body["seq"], 41);
@@ -486,22 +329,6 @@ mod tests {
         assert_eq!(
             props.0.get("source"),
             Some(&SimpleValue::String("kedatui".into()))
-        );
-    }
-
-    #[test]
-    fn retries_back_off() {
-        let delays: Vec<u64> = (1..=6).map(|a| retry_delay(a).as_millis() as u64).collect();
-        assert_eq!(delays, [250, 500, 1_000, 2_000, 4_000, 4_000]);
-    }
-
-    #[test]
-    fn pacing() {
-        let start = Instant::now();
-        assert_eq!(due_at(start, 500, None), start);
-        assert_eq!(
-            due_at(start, 500, Some(100.0)),
-            start + Duration::from_secs(5)
         );
     }
 }

@@ -1,5 +1,6 @@
 //! The simulator's knobs: KEDA's ScaledObject numbers, the HPA's behavior, the receivers and pods.
 
+use crate::queue::Scaler;
 use jiff::SignedDuration;
 use k8s_openapi::api::autoscaling::v2::{HPAScalingRules, HorizontalPodAutoscalerBehavior};
 
@@ -35,9 +36,23 @@ impl SimNames {
         format!("keda-hpa-{}", self.scaled_object)
     }
 
-    /// The external metric name for trigger 0: `s0-azure-servicebus-<queue>` (docs/keda-semantics.md §1.3).
-    pub fn metric(&self) -> String {
-        format!("s0-azure-servicebus-{}", normalize_metric_part(&self.queue))
+    /// The external metric name for trigger 0 (docs/keda-semantics.md §1.3):
+    /// `s0-azure-servicebus-<queue>`, or `s0-rabbitmq-<queue>` with the queue query-escaped
+    /// first (`pkg/scalers/rabbitmq_scaler.go`, `GetMetricSpecForScaling`).
+    pub fn metric(&self, scaler: Scaler) -> String {
+        match scaler {
+            Scaler::ServiceBus => {
+                format!("s0-azure-servicebus-{}", normalize_metric_part(&self.queue))
+            }
+            Scaler::RabbitMq => {
+                let escaped: String =
+                    url::form_urlencoded::byte_serialize(self.queue.as_bytes()).collect();
+                format!(
+                    "s0-{}",
+                    normalize_metric_part(&format!("rabbitmq-{escaped}"))
+                )
+            }
+        }
     }
 }
 
@@ -315,6 +330,8 @@ pub struct PodTimings {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SimConfig {
     pub names: SimNames,
+    /// Which KEDA scaler reads the queue: what it counts, its default target and metric name.
+    pub scaler: Scaler,
     pub polling_interval: SignedDuration,
     pub cooldown_period: SignedDuration,
     pub initial_cooldown_period: SignedDuration,
@@ -410,6 +427,7 @@ impl SimConfig {
     pub fn keda_defaults() -> Self {
         Self {
             names: SimNames::default(),
+            scaler: Scaler::ServiceBus,
             polling_interval: SignedDuration::from_secs(i64::from(defaults::POLLING_INTERVAL_S)),
             cooldown_period: SignedDuration::from_secs(i64::from(defaults::COOLDOWN_PERIOD_S)),
             initial_cooldown_period: SignedDuration::ZERO,
@@ -442,6 +460,28 @@ impl SimConfig {
         }
     }
 
+    /// The queue read by `scaler`'s rules, with its defaults: for RabbitMQ, `QueueLength` counts
+    /// `messages` (ready and unacknowledged, docs/keda-semantics.md §10.1), so in-flight
+    /// messages count, and the target `value` defaults to 20.
+    pub fn with_scaler(self, scaler: Scaler) -> Self {
+        match scaler {
+            Scaler::ServiceBus => Self {
+                scaler,
+                message_count: defaults::MESSAGE_COUNT as u64,
+                activation_message_count: defaults::ACTIVATION_MESSAGE_COUNT as u64,
+                count_in_flight_as_active: false,
+                ..self
+            },
+            Scaler::RabbitMq => Self {
+                scaler,
+                message_count: crate::rabbitmq::DEFAULT_QUEUE_LENGTH as u64,
+                activation_message_count: 0,
+                count_in_flight_as_active: true,
+                ..self
+            },
+        }
+    }
+
     /// Demo-friendly: a 5 s poll and a 30 s cooldown, so a talk sees a whole cycle in two minutes.
     pub fn demo() -> Self {
         Self {
@@ -466,15 +506,19 @@ impl SimConfig {
     /// knobs come from `base`.
     pub fn from_scaled_object(so: &ScaledObject, base: Self) -> Result<Self, ConfigError> {
         let spec = &so.spec;
-        let trigger = spec
+        let Some((scaler, trigger)) = spec
             .triggers
             .iter()
-            .find(|t| t.type_ == "azure-servicebus")
-            .ok_or_else(|| {
-                ConfigError::ScaledObject(
-                    "no trigger of type azure-servicebus (the simulator models that scaler)".into(),
-                )
-            })?;
+            .find_map(|t| Scaler::from_trigger_type(&t.type_).map(|s| (s, t)))
+        else {
+            return Err(ConfigError::ScaledObject(
+                "no trigger of type azure-servicebus or rabbitmq (the scalers the simulator models)"
+                    .into(),
+            ));
+        };
+        if scaler == Scaler::RabbitMq {
+            return Self::from_rabbitmq_scaled_object(so, trigger, base);
+        }
         let queue = match (
             trigger.metadata.get("queueName"),
             trigger.metadata.get("topicName"),
@@ -568,6 +612,57 @@ impl SimConfig {
         };
         config.validate()?;
         Ok(config)
+    }
+
+    /// [`from_scaled_object`](Self::from_scaled_object) for a `rabbitmq` trigger: its `value`
+    /// and `activationValue` (KEDA's `Validate`, docs/keda-semantics.md §10.1), `QueueLength`
+    /// only. In-flight (unacknowledged) messages count over HTTP unless `excludeUnacknowledged`;
+    /// over AMQP (a passive declare) only ready ones do. `protocol: auto` is taken as AMQP: the
+    /// host is in a Secret the file does not show, and the demo's is an `amqp://` URL.
+    fn from_rabbitmq_scaled_object(
+        so: &ScaledObject,
+        trigger: &crate::crd::ScaleTrigger,
+        base: Self,
+    ) -> Result<Self, ConfigError> {
+        let bad = |e: String| ConfigError::ScaledObject(format!("the rabbitmq trigger: {e}"));
+        let t = crate::rabbitmq::Trigger::from_metadata(&trigger.metadata, "amqp")
+            .map_err(|e| ConfigError::ScaledObject(e.to_string()))?;
+        if t.mode != crate::rabbitmq::Mode::QueueLength {
+            return Err(bad(format!(
+                "mode {} is not modelled (the simulator models QueueLength)",
+                t.mode.as_str()
+            )));
+        }
+        let whole = |what: &str, v: f64| {
+            if v.fract() == 0.0 && v >= 0.0 {
+                Ok(v as u64)
+            } else {
+                Err(bad(format!("{what} must be a whole number here, got {v}")))
+            }
+        };
+        let (value, activation) = (
+            whole("value", t.value)?,
+            whole("activationValue", t.activation_value)?,
+        );
+        // The spec's numbers as for any trigger: reuse the Service Bus path with the queue's
+        // name and numbers put where it reads them.
+        let mut as_servicebus = so.clone();
+        as_servicebus.spec.triggers = vec![crate::crd::ScaleTrigger {
+            type_: "azure-servicebus".into(),
+            metadata: [
+                ("queueName".to_string(), t.queue_name.clone()),
+                ("messageCount".to_string(), value.to_string()),
+                ("activationMessageCount".to_string(), activation.to_string()),
+            ]
+            .into_iter()
+            .collect(),
+            ..trigger.clone()
+        }];
+        let mut c = Self::from_scaled_object(&as_servicebus, base)?;
+        c.scaler = Scaler::RabbitMq;
+        c.count_in_flight_as_active =
+            t.protocol == crate::rabbitmq::Protocol::Http && !t.exclude_unacknowledged;
+        Ok(c)
     }
 
     /// Parses a YAML file's text (one or several documents) and uses its ScaledObject.

@@ -143,6 +143,7 @@ impl KedaLoop {
     pub fn view(&self, config: &SimConfig, at: impl Fn(Nanos) -> Timestamp) -> ScaledObjectView {
         let c = config;
         ScaledObjectView {
+            scaler: Some(config.scaler),
             namespace: c.names.namespace.clone(),
             name: c.names.scaled_object.clone(),
             target_kind: "apps/v1.Deployment".to_string(),
@@ -473,8 +474,10 @@ impl HpaLoop {
         let current = spec_replicas;
         let min = config.hpa_min_replicas();
         let max = config.max_replicas;
-        let metric_description =
-            hpa::metric_description(&config.names.metric(), &config.names.scaled_object);
+        let metric_description = hpa::metric_description(
+            &config.names.metric(config.scaler),
+            &config.names.scaled_object,
+        );
         self.history.record_initial(current, now);
         self.current_replicas = status_replicas;
         self.able_to_scale = Some(condition(
@@ -611,7 +614,7 @@ impl HpaLoop {
         let error = format!(
             "unable to get external metric {}/{}/&LabelSelector{{MatchLabels:map[string]string{{scaledobject.keda.sh/name: {},}},MatchExpressions:[]LabelSelectorRequirement{{}},}}: unable to fetch metrics from external metrics API: {error}",
             config.names.namespace,
-            config.names.metric(),
+            config.names.metric(config.scaler),
             config.names.scaled_object,
         );
         self.scaling_active = Some(condition(

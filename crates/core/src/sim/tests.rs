@@ -933,3 +933,90 @@ fn a_behavior_round_trips_through_the_hpa_spec() {
     assert_eq!(spec["scaleDown"]["stabilizationWindowSeconds"], 300);
     assert_eq!(spec["scaleUp"]["policies"][0]["type"], "Pods");
 }
+
+/// The rabbitmq scaler (docs/keda-semantics.md §10.1): `QueueLength` counts `messages`, ready
+/// and unacknowledged, against a default `value` of 20; Service Bus counts ready messages
+/// against a `messageCount` of 5. Same 100 messages, two receivers busy with 10 of them.
+#[test]
+fn rabbitmq_counts_unacked_messages_against_a_target_of_20() {
+    use crate::queue::Scaler;
+    // (scaler, metric the HPA sees, the replicas it proposes)
+    let cases = [(Scaler::ServiceBus, 90, 18), (Scaler::RabbitMq, 100, 5)];
+    for (scaler, metric, proposal) in cases {
+        let mut config = SimConfig::keda_defaults().with_scaler(scaler);
+        // Two receivers, no more, each holding 5 messages for longer than the test.
+        (config.min_replicas, config.max_replicas) = (2, 2);
+        config.concurrency = 5;
+        config.processing_time = secs(3_600);
+        let mut world = World::new(config, 1, START);
+        // Two Ready receivers first, then the burst.
+        spec_changes(&mut world, 60);
+        world.send(100);
+        spec_changes(&mut world, 200);
+        let decision = world.hpa().unwrap().decision.unwrap();
+        assert_eq!(
+            (decision.metric, decision.proposal),
+            (metric, proposal),
+            "{scaler:?}"
+        );
+    }
+    let rabbit = SimConfig::keda_defaults().with_scaler(Scaler::RabbitMq);
+    assert_eq!(
+        (rabbit.message_count, rabbit.names.metric(rabbit.scaler)),
+        (20, "s0-rabbitmq-kedaqueue".to_string())
+    );
+}
+
+/// A ScaledObject with a `rabbitmq` trigger sets the simulator's scaler and numbers; what it
+/// counts follows the protocol (HTTP: ready + unacknowledged unless excluded; AMQP: ready).
+#[test]
+fn a_rabbitmq_scaled_object_sets_the_scaler_its_target_and_what_counts() {
+    use crate::queue::Scaler;
+    let yaml = |metadata: &str| {
+        format!(
+            "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {{name: consumer, namespace: demo}}\n\
+             spec:\n  scaleTargetRef: {{name: receiver}}\n  triggers:\n  - type: rabbitmq\n    metadata: {{queueName: orders, {metadata}}}\n"
+        )
+    };
+    // (metadata, value, activation, in flight counts) or an error's part
+    type Case = (&'static str, Result<(u64, u64, bool), &'static str>);
+    let cases: [Case; 5] = [
+        (
+            "protocol: http, mode: QueueLength, value: '30', activationValue: '2'",
+            Ok((30, 2, true)),
+        ),
+        (
+            "protocol: http, excludeUnacknowledged: 'true'",
+            Ok((20, 0, false)),
+        ),
+        ("protocol: amqp", Ok((20, 0, false))),
+        (
+            "mode: MessageRate, value: '5', protocol: http",
+            Err("not modelled"),
+        ),
+        (
+            "protocol: http, mode: QueueLength, value: '2.5'",
+            Err("whole number"),
+        ),
+    ];
+    for (metadata, want) in cases {
+        let got = SimConfig::from_scaled_object_yaml(&yaml(metadata), SimConfig::keda_defaults());
+        match (got, want) {
+            (Ok(c), Ok((value, activation, in_flight))) => {
+                assert_eq!(c.scaler, Scaler::RabbitMq, "{metadata}");
+                assert_eq!(
+                    (
+                        c.message_count,
+                        c.activation_message_count,
+                        c.count_in_flight_as_active,
+                        c.names.queue.as_str()
+                    ),
+                    (value, activation, in_flight, "orders"),
+                    "{metadata}"
+                );
+            }
+            (Err(e), Err(part)) => assert!(e.to_string().contains(part), "{metadata}: {e}"),
+            (got, want) => panic!("{metadata}: {got:?} vs {want:?}"),
+        }
+    }
+}

@@ -167,7 +167,7 @@ impl World {
             config.names.deployment,
             pods::template_hash(&mut rng)
         );
-        let metric_name = config.names.metric();
+        let metric_name = config.names.metric(config.scaler);
         let mut world = Self {
             polling_interval: Nanos::from_duration(config.polling_interval)
                 .max(Nanos::from_nanos(1)),
@@ -243,7 +243,7 @@ impl World {
             return world;
         }
         let so = world.config.names.scaled_object.clone();
-        for started in loops::Recorded::keda_started(&so, "azure-servicebus") {
+        for started in loops::Recorded::keda_started(&so, world.config.scaler.trigger_type()) {
             world.emit(&mut out, started);
         }
         world.run_until(Nanos::ZERO, &mut out);

@@ -1,5 +1,6 @@
-//! The live queue source for the console: its own thread and `current_thread` runtime (all
-//! azservicebus I/O stays there, docs/servicebus-amqp.md §4), talking to the App only through channels.
+//! The live queue source for the console, for any [`QueueBackend`]: its own thread and
+//! `current_thread` runtime (all broker I/O stays there; azservicebus needs it,
+//! docs/servicebus-amqp.md §4), talking to the App only through channels.
 //!
 //! Handles `Command::{Burst, CancelBursts, SetTrickle, Purge}` and emits
 //! `SourceEvent::{Queue, Send, Purge, Trickle, Health}`.
@@ -11,8 +12,8 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-use super::sender::{BurstReport, BurstSpec, LiveSender};
-use super::{ServiceBusConfig, client};
+use super::burst::{BurstReport, BurstSpec, send_burst};
+use super::{BatchSender, QueueBackend, QueueCounter};
 use crate::event::{
     Command, FromSource, Health, PurgeProgress, SendProgress, SourceError, SourceEvent, SourceKind,
 };
@@ -36,7 +37,7 @@ fn health<E: FromSource>(events: &UnboundedSender<E>, h: Health) -> bool {
     emit(
         events,
         SourceEvent::Health {
-            source: SourceKind::ServiceBus,
+            source: SourceKind::Queue,
             health: h,
         },
     )
@@ -51,14 +52,14 @@ pub fn count_backoff(interval: Duration, consecutive_errors: u32) -> Duration {
 }
 
 /// Starts the source; returns where to send commands. Dropping that sender stops it.
-pub fn spawn_queue_source<E: FromSource>(
-    cfg: ServiceBusConfig,
+pub fn spawn_queue_source<B: QueueBackend, E: FromSource>(
+    cfg: B,
     events: UnboundedSender<E>,
 ) -> std::io::Result<UnboundedSender<Command>> {
     let (commands, rx) = unbounded_channel();
-    let runtime = client::runtime()?;
+    let runtime = kedatui_servicebus::client::runtime()?;
     std::thread::Builder::new()
-        .name("servicebus-source".into())
+        .name("queue-source".into())
         .stack_size(SOURCE_STACK)
         .spawn(move || runtime.block_on(run(cfg, events, rx)))?;
     Ok(commands)
@@ -69,8 +70,8 @@ enum Job {
     Trickle(Option<f64>),
 }
 
-async fn run<E: FromSource>(
-    cfg: ServiceBusConfig,
+async fn run<B: QueueBackend, E: FromSource>(
+    cfg: B,
     events: UnboundedSender<E>,
     mut commands: UnboundedReceiver<Command>,
 ) {
@@ -88,12 +89,7 @@ async fn run<E: FromSource>(
     while let Some(command) = commands.recv().await {
         match command {
             Command::Burst { burst, count } => {
-                let spec = BurstSpec {
-                    burst,
-                    count,
-                    batch_size: None,
-                    rate: None,
-                };
+                let spec = BurstSpec::new(burst, count);
                 let _ = jobs.send(Job::Burst {
                     spec,
                     generation: generation.load(Ordering::SeqCst),
@@ -129,13 +125,9 @@ async fn run<E: FromSource>(
                             }),
                         );
                     };
-                    let result = super::purge::purge(
-                        cfg.purge_connection(),
-                        &cfg.queue,
-                        &|| cancel.load(Ordering::SeqCst),
-                        &mut progress,
-                    )
-                    .await;
+                    let result = cfg
+                        .purge(&|| cancel.load(Ordering::SeqCst), &mut progress)
+                        .await;
                     let (removed, error) = match result {
                         Ok(n) => (n, None),
                         Err(e) => (0, Some(e)),
@@ -153,7 +145,7 @@ async fn run<E: FromSource>(
                 });
             }
             Command::SetConsumersPaused(_) | Command::SetWarp(_) => {
-                tracing::debug!("the live Service Bus source ignores {command:?}");
+                tracing::debug!("the live queue source ignores {command:?}");
             }
         }
     }
@@ -165,8 +157,8 @@ async fn run<E: FromSource>(
     let _ = sender.await;
 }
 
-async fn count_loop<E: FromSource>(cfg: ServiceBusConfig, events: UnboundedSender<E>) {
-    let probe = match cfg.count_probe() {
+async fn count_loop<B: QueueBackend, E: FromSource>(cfg: B, events: UnboundedSender<E>) {
+    let probe = match cfg.counter() {
         Ok(p) => p,
         Err(e) => {
             health(&events, Health::Down(e));
@@ -199,7 +191,7 @@ async fn count_loop<E: FromSource>(cfg: ServiceBusConfig, events: UnboundedSende
         if !ok {
             return;
         }
-        tokio::time::sleep(count_backoff(cfg.count_interval, errors)).await;
+        tokio::time::sleep(count_backoff(cfg.count_interval(), errors)).await;
     }
 }
 
@@ -256,10 +248,10 @@ fn progress_event(burst: &BurstSpec, r: &BurstReport) -> SourceEvent {
 
 type Jobs = Arc<tokio::sync::Mutex<UnboundedReceiver<Job>>>;
 
-/// Restarts the send loop if azservicebus panics outside a send (connecting, attaching), so
+/// Restarts the send loop if the broker client panics outside a send (connecting, attaching), so
 /// later bursts still go out; the panic is reported in the header.
-async fn supervise_sending<E: FromSource>(
-    cfg: ServiceBusConfig,
+async fn supervise_sending<B: QueueBackend, E: FromSource>(
+    cfg: B,
     events: UnboundedSender<E>,
     jobs: Jobs,
     generation: Arc<AtomicU64>,
@@ -275,7 +267,9 @@ async fn supervise_sending<E: FromSource>(
             Err(e) if e.is_panic() => {
                 let error = SourceError {
                     kind: crate::event::ErrorKind::Other,
-                    message: "the Service Bus sender panicked and was restarted; queued bursts were dropped".into(),
+                    message:
+                        "the queue sender panicked and was restarted; queued bursts were dropped"
+                            .into(),
                 };
                 if !health(&events, Health::Down(error)) {
                     return;
@@ -286,15 +280,15 @@ async fn supervise_sending<E: FromSource>(
     }
 }
 
-async fn send_loop<E: FromSource>(
-    cfg: ServiceBusConfig,
+async fn send_loop<B: QueueBackend, E: FromSource>(
+    cfg: B,
     events: UnboundedSender<E>,
     jobs: Jobs,
     generation: Arc<AtomicU64>,
 ) {
     // Held for the loop's life; a panic releases it for the restarted loop.
     let mut jobs = jobs.lock().await;
-    let mut sender = LiveSender::new(cfg.connection.clone(), cfg.queue.clone());
+    let mut sender = cfg.sender();
     let mut pending: VecDeque<(BurstSpec, u64)> = VecDeque::new();
     let mut trickle: Option<f64> = None;
     let mut trickle_sent = 0u64;
@@ -313,13 +307,8 @@ async fn send_loop<E: FromSource>(
                         Err(_) => {
                             // One tick's worth of trickle messages.
                             let n = (rate * tick.as_secs_f64()).round().max(1.0) as u64;
-                            let spec = BurstSpec {
-                                burst: TRICKLE_BURST,
-                                count: n,
-                                batch_size: None,
-                                rate: None,
-                            };
-                            let r = sender.send_burst(&spec, &|| false, &mut |_| {}).await;
+                            let spec = BurstSpec::new(TRICKLE_BURST, n);
+                            let r = send_burst(&mut sender, &spec, &|| false, &mut |_| {}).await;
                             trickle_sent += r.sent;
                             trickle_failed += r.failed;
                             trickle_resent += r.maybe_resent;
@@ -336,14 +325,14 @@ async fn send_loop<E: FromSource>(
                 }
                 None if last_error
                     .as_ref()
-                    .is_some_and(|e| kedatui_servicebus::errors::is_transient(&e.kind)) =>
+                    .is_some_and(|e| crate::event::is_transient(&e.kind)) =>
                 {
                     match tokio::time::timeout(SEND_RECHECK, jobs.recv()).await {
                         Ok(Some(job)) => Some(job),
                         Ok(None) => break,
-                        // Attaching a sender link is the check: no message is sent.
+                        // Connecting is the check: no message is sent.
                         Err(_) => {
-                            if sender.ensure_sender().await.is_ok() {
+                            if sender.ensure_ready().await.is_ok() {
                                 sender_health(&events, &mut last_error, None, false);
                             }
                             None
@@ -382,7 +371,7 @@ async fn send_loop<E: FromSource>(
         };
         // Nothing sent yet: the console times the burst ("500 sent in 40 ms") from here.
         progress(&BurstReport::default());
-        let report = sender.send_burst(&spec, &cancelled, &mut progress).await;
+        let report = send_burst(&mut sender, &spec, &cancelled, &mut progress).await;
         sender_health(&events, &mut last_error, report.error.clone(), retried);
         tracing::debug!(
             burst = spec.burst,

@@ -5,7 +5,14 @@
 //! `GetMetricsAndActivity`).
 //!
 //! [`ManagementApi`] reads a queue's counts over the management API (the HTTP side of KEDA's
-//! scaler). The rest of the RabbitMQ source (publishing, the console) is not written yet.
+//! scaler). [`publisher`] sends bursts (persistent, confirmed, pipelined) and [`queue`] puts
+//! them behind the one queue interface (`crate::queue`).
+
+pub mod errors;
+pub mod publisher;
+pub mod queue;
+
+pub use queue::{RABBITMQ_MANAGEMENT_URL_ENV, RABBITMQ_URL_ENV, RabbitMqConfig};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -335,6 +342,48 @@ impl BrokerUrl {
             return "/".into();
         }
         percent_decode(path)
+    }
+
+    /// The URL handed to the AMQP client: the vhost spelled out (`/%2F` for `/`), since lapin
+    /// reads an empty path as the vhost `""`. Holds the password: never shown or logged.
+    pub fn client_uri(&self) -> String {
+        let mut url = self.0.clone();
+        let vhost = percent_encoding::utf8_percent_encode(
+            &self.vhost(),
+            percent_encoding::NON_ALPHANUMERIC,
+        )
+        .to_string();
+        url.set_path(&format!("/{vhost}"));
+        url.to_string()
+    }
+
+    /// The user name (for messages: which credentials were refused).
+    pub fn user(&self) -> String {
+        percent_decode(self.0.username())
+    }
+
+    /// `host:port` (for messages), the port defaulting to 5672, or 5671 for amqps.
+    pub fn host_port(&self) -> String {
+        let default = if self.0.scheme() == "amqps" {
+            5671
+        } else {
+            5672
+        };
+        format!(
+            "{}:{}",
+            self.0.host_str().unwrap_or(""),
+            self.0.port().unwrap_or(default)
+        )
+    }
+
+    /// This management URL, with `amqp`'s user and password when it names none (a
+    /// `--rabbitmq-management-url http://host:15672/` means the same user as `RABBITMQ_URL`).
+    pub fn with_credentials_of(mut self, amqp: &BrokerUrl) -> BrokerUrl {
+        if self.0.username().is_empty() {
+            let _ = self.0.set_username(amqp.0.username());
+            let _ = self.0.set_password(amqp.0.password());
+        }
+        self
     }
 
     /// The management API's base URL when none is given: the same host and credentials on
