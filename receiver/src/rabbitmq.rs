@@ -6,8 +6,10 @@
 //!
 //! Connection loss fails the receive call in progress (classified like any other failure; the
 //! shared loop retries a few times, then exits). The next call connects again; the broker has
-//! requeued what the lost channel held unacked, so those messages are delivered again and their
-//! old acks fail (`complete_failed`): processed twice at worst, never acked unprocessed.
+//! requeued what the lost channel held unacked, so those messages are delivered again (flagged
+//! redelivered) and their old acks fail (`complete_failed`). AMQP 0-9-1 acks are not confirmed:
+//! an ack sent as the connection drops may be lost, so that message too is processed and logged
+//! again. At least once, never acked unprocessed.
 
 use std::time::Duration;
 
@@ -114,7 +116,7 @@ pub fn explain(stage: Stage, cause: &Cause, url: &RabbitUrl, queue: &str) -> Fat
         Cause::Amqp { code, text } => (
             Failure::Other,
             format!(
-                "{at}, queue `{queue}` in vhost `{vhost}`: {} {code}: {text}",
+                "{at} answered {code} ({text}) while {} queue `{queue}` in vhost `{vhost}`",
                 stage_verb(stage)
             ),
         ),

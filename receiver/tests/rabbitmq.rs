@@ -448,3 +448,142 @@ fn a_missing_queue_exits_4_and_is_not_created() {
     let (code, _) = broker.api("GET", "queues/%2F/no-such-queue", None);
     assert_eq!(code, 404, "the receiver must not declare the queue");
 }
+
+/// (ready, unacked) of `queue` in `vhost`, asked of the queue itself.
+fn vhost_counts(broker: &Broker, vhost: &str, queue: &str) -> Option<(u64, u64)> {
+    let out = broker.ctl(&[
+        "-q",
+        "list_queues",
+        "-p",
+        vhost,
+        "--formatter",
+        "json",
+        "name",
+        "messages_ready",
+        "messages_unacknowledged",
+    ])?;
+    let rows: Vec<Value> = serde_json::from_str(out.trim()).ok()?;
+    let row = rows.iter().find(|r| r["name"] == queue)?;
+    Some((
+        row["messages_ready"].as_u64()?,
+        row["messages_unacknowledged"].as_u64()?,
+    ))
+}
+
+#[test]
+fn a_lost_connection_is_retried_and_loses_nothing() {
+    // Its own vhost: closing every connection there leaves the other tests' alone.
+    let broker = broker();
+    let (vhost, queue, n) = ("reconnect", "q", 6u64);
+    let (code, body) = broker.api("PUT", &format!("vhosts/{vhost}"), None);
+    assert!(code == 201 || code == 204, "{code} {body}");
+    let (code, body) = broker.api(
+        "PUT",
+        &format!("permissions/{vhost}/guest"),
+        Some(r#"{"configure":".*","write":".*","read":".*"}"#),
+    );
+    assert!(code == 201 || code == 204, "{code} {body}");
+    let (code, body) = broker.api(
+        "PUT",
+        &format!("queues/{vhost}/{queue}"),
+        Some(r#"{"durable":true}"#),
+    );
+    assert!(code == 201 || code == 204, "{code} {body}");
+    for seq in 0..n {
+        let payload = json!({"burst": 2, "seq": seq, "sent_at": jiff::Timestamp::now()});
+        let publish = json!({
+            "properties": {"delivery_mode": 2},
+            "routing_key": queue,
+            "payload": payload.to_string(),
+            "payload_encoding": "string",
+        });
+        let (code, answer) = broker.api(
+            "POST",
+            &format!("exchanges/{vhost}/amq.default/publish"),
+            Some(&publish.to_string()),
+        );
+        assert!(
+            code == 200 && answer.contains(r#""routed":true"#),
+            "{answer}"
+        );
+    }
+    let url = format!("amqp://guest:guest@127.0.0.1:{}/{vhost}", broker.amqp_port);
+    let mut rx = spawn(
+        &receiver_env(
+            &url,
+            queue,
+            &[("PROCESSING_MS", "1500"), ("CONCURRENCY", "2")],
+        ),
+        &[],
+    );
+    wait_for("two messages in flight", || {
+        (vhost_counts(&broker, vhost, queue)? == (n - 2, 2)).then_some(())
+    });
+    broker
+        .ctl(&[
+            "close_all_connections",
+            "-p",
+            vhost,
+            "the test drops the connection",
+        ])
+        .expect("rabbitmqctl close_all_connections");
+    // The broker requeues the two in flight; the receiver connects again and takes everything.
+    let deadline = std::time::Instant::now() + common::WAIT;
+    loop {
+        let c = vhost_counts(&broker, vhost, queue);
+        if c == Some((0, 0)) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not all acked: {c:?}; running {}; {:?}",
+            rx.running(),
+            rx.lines_now()
+        );
+        std::thread::park_timeout(std::time::Duration::from_millis(25));
+    }
+    assert!(rx.running(), "one lost connection is not fatal");
+    rx.sigterm();
+    let (status, lines, stderr) = rx.finish();
+    assert!(status.success(), "{status:?} {stderr}");
+    let failed = events(&lines, "receive_failed");
+    assert!(!failed.is_empty(), "{lines:?}");
+    assert!(
+        failed[0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("CONNECTION_FORCED")),
+        "{failed:?}"
+    );
+    // Every message was worked on and acked. The two in flight when the connection dropped were
+    // requeued: their acks failed (`complete_failed`) or, sent as it dropped, were lost (AMQP
+    // 0-9-1 acks are not confirmed), so they were delivered and completed again, as
+    // redeliveries (no delivery count).
+    let completed = events(&lines, "completed");
+    let mut per_seq: BTreeMap<u64, Vec<&Value>> = BTreeMap::new();
+    for line in &completed {
+        per_seq
+            .entry(line["seq"].as_u64().unwrap())
+            .or_default()
+            .push(line);
+    }
+    assert_eq!(
+        per_seq.keys().copied().collect::<Vec<_>>(),
+        (0..n).collect::<Vec<_>>()
+    );
+    let again: Vec<_> = per_seq.values().filter(|l| l.len() > 1).collect();
+    assert!(
+        again.len() <= 2,
+        "only the two in flight come again: {again:?}"
+    );
+    for twice in again {
+        assert_eq!(twice.len(), 2, "{twice:?}");
+        assert!(
+            twice[1]["delivery_count"].is_null(),
+            "a redelivery: {twice:?}"
+        );
+    }
+    assert!(
+        completed.len() + events(&lines, "complete_failed").len() <= n as usize + 2,
+        "{lines:?}"
+    );
+}
