@@ -7,9 +7,10 @@
 //! Connection loss fails the receive call in progress (classified like any other failure; the
 //! shared loop retries a few times, then exits). The next call connects again; the broker has
 //! requeued what the lost channel held unacked, so those messages are delivered again (flagged
-//! redelivered) and their old acks fail (`complete_failed`). AMQP 0-9-1 acks are not confirmed:
-//! an ack sent as the connection drops may be lost, so that message too is processed and logged
-//! again. At least once, never acked unprocessed.
+//! redelivered), and the work still running on them is not acked (`complete_failed`): delivery
+//! tags belong to their channel. AMQP 0-9-1 does not answer acks, so each turn's acks are
+//! followed by one round trip on their channel before they are logged `completed`; an ack lost
+//! as the connection drops is logged `complete_failed`. At least once, never acked unprocessed.
 
 use std::time::Duration;
 
@@ -38,6 +39,8 @@ pub struct RabbitQueue {
     pod: Option<String>,
     /// `None` after the connection or channel failed: the next receive connects again.
     link: Option<Link>,
+    /// Counts the links opened, so a message is settled only on the channel it came on.
+    generation: u64,
     /// A failure seen after a receive already had messages to return: the next call reports it.
     pending: Option<Fatal>,
 }
@@ -213,12 +216,14 @@ pub async fn connect(
         create_timeout: config.create_timeout,
         pod: std::env::var("HOSTNAME").ok(),
         link: None,
+        generation: 0,
         pending: None,
     };
     let Some(link) = unless_signalled(queue.open(), shutdown).await else {
         return Ok(None);
     };
     queue.link = Some(link?);
+    queue.generation = 1;
     Ok(Some(queue))
 }
 
@@ -301,6 +306,15 @@ impl RabbitQueue {
         }
     }
 
+    /// A message can be settled only on the channel it came on: delivery tags are per channel.
+    fn current(&self, generation: u64) -> Result<(), String> {
+        if self.link.is_some() && generation == self.generation {
+            Ok(())
+        } else {
+            Err(LOST.to_owned())
+        }
+    }
+
     /// The link failed: drop it (the broker requeues what it held unacked).
     fn broken(&mut self, stage: Stage, cause: &Cause) -> Fatal {
         self.link = None;
@@ -308,8 +322,13 @@ impl RabbitQueue {
     }
 }
 
+/// Why a message from a lost link is not settled.
+const LOST: &str =
+    "its connection was lost, so the broker has requeued it and will deliver it again";
+
 impl Queue for RabbitQueue {
-    type Message = Acker;
+    /// The acker and the link it came on.
+    type Message = (Acker, u64);
 
     fn describe(&self) -> serde_json::Value {
         json!({
@@ -330,7 +349,9 @@ impl Queue for RabbitQueue {
         }
         if self.link.is_none() {
             self.link = Some(self.open().await?);
+            self.generation += 1;
         }
+        let generation = self.generation;
         let link = self.link.as_mut().expect("connected above");
         // Waiting on the stream loses nothing when the wait ends: deliveries stay buffered.
         let first = match tokio::time::timeout(wait, link.consumer.next()).await {
@@ -339,11 +360,11 @@ impl Queue for RabbitQueue {
             Ok(Some(Err(e))) => return Err(self.broken(Stage::Receive, &cause(&e))),
             Ok(None) => return Err(self.broken(Stage::Receive, &Cause::Cancelled)),
         };
-        let mut batch = vec![taken(first)];
+        let mut batch = vec![taken(first, generation)];
         // Whatever else is already here, without waiting.
         while batch.len() < max as usize {
             match link.consumer.next().now_or_never() {
-                Some(Some(Ok(delivery))) => batch.push(taken(delivery)),
+                Some(Some(Ok(delivery))) => batch.push(taken(delivery, generation)),
                 Some(Some(Err(e))) => {
                     let fatal = self.broken(Stage::Receive, &cause(&e));
                     self.pending = Some(fatal);
@@ -360,7 +381,10 @@ impl Queue for RabbitQueue {
         Ok(batch)
     }
 
-    async fn complete(&mut self, acker: Self::Message) -> Result<(), String> {
+    /// Sends `basic.ack`, which the broker does not answer: [`Queue::confirm_completed`]
+    /// makes sure it arrived.
+    async fn complete(&mut self, (acker, generation): Self::Message) -> Result<(), String> {
+        self.current(generation)?;
         acker
             .ack(BasicAckOptions::default())
             .await
@@ -368,7 +392,40 @@ impl Queue for RabbitQueue {
             .map_err(|e| self.fatal(Stage::Receive, &cause(&e)).reason)
     }
 
-    async fn abandon(&mut self, acker: Self::Message) -> Result<(), String> {
+    /// A round trip on the channel the acks went out on (`basic.qos` again, unchanged): a
+    /// channel is ordered, so its answer means the broker has applied every ack sent before.
+    /// Without it, an ack written as the connection drops is lost silently and the message
+    /// comes back although it was logged `completed`.
+    async fn confirm_completed(&mut self) -> Result<(), String> {
+        let Some(link) = self.link.as_mut() else {
+            return Err(LOST.to_owned());
+        };
+        let qos = link
+            .channel
+            .basic_qos(self.prefetch, BasicQosOptions::default());
+        match tokio::time::timeout(CLOSE_TIMEOUT, qos).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => {
+                // The broker's reason (CONNECTION_FORCED…) went to the consumer; the call
+                // itself only knows the channel is closed.
+                let reason = match link.consumer.next().now_or_never() {
+                    Some(Some(Err(consumer_error))) => cause(&consumer_error),
+                    _ => cause(&e),
+                };
+                let fatal = self.broken(Stage::Receive, &reason);
+                let error = format!("the acks may not have arrived: {}", fatal.reason);
+                // The next receive reports the loss (counted, logged, not ready) and reconnects.
+                self.pending = Some(fatal);
+                Err(error)
+            }
+            Err(_) => Err(format!(
+                "the acks were not confirmed within {CLOSE_TIMEOUT:?}"
+            )),
+        }
+    }
+
+    async fn abandon(&mut self, (acker, generation): Self::Message) -> Result<(), String> {
+        self.current(generation)?;
         let requeue = BasicNackOptions {
             requeue: true,
             multiple: false,
@@ -393,7 +450,7 @@ impl Queue for RabbitQueue {
         let _ = tokio::time::timeout(CLOSE_TIMEOUT, cancel).await;
         let mut left = Vec::new();
         while let Some(Some(Ok(delivery))) = link.consumer.next().now_or_never() {
-            left.push(taken(delivery));
+            left.push(taken(delivery, self.generation));
         }
         left
     }
@@ -408,9 +465,9 @@ impl Queue for RabbitQueue {
     }
 }
 
-fn taken(delivery: lapin::message::Delivery) -> (Acker, Received) {
+fn taken(delivery: lapin::message::Delivery, generation: u64) -> ((Acker, u64), Received) {
     let info = received(&delivery);
-    (delivery.acker, info)
+    ((delivery.acker, generation), info)
 }
 
 /// An AMQP header value, reduced to what the log line can use.

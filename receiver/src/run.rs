@@ -51,6 +51,13 @@ pub(crate) trait Queue {
     /// The work is done: remove the message from the queue.
     async fn complete(&mut self, message: Self::Message) -> Result<(), String>;
 
+    /// After a turn's [`Queue::complete`] calls: returns once the broker surely has them, so a
+    /// `completed` line is never logged for a settlement that was lost on the way. Service Bus
+    /// settles with a round trip per message already.
+    async fn confirm_completed(&mut self) -> Result<(), String> {
+        Ok(())
+    }
+
     /// The work will not be done: give the message back to the queue now.
     async fn abandon(&mut self, message: Self::Message) -> Result<(), String>;
 
@@ -163,23 +170,34 @@ async fn drive<Q: Queue>(
         }
 
         let settle = pump.poll(Instant::now());
+        let mut completed = Vec::new();
         for key in settle.complete {
             let (msg, info, started) = held
                 .remove(&key)
                 .expect("the pump returns only accepted keys");
             match queue.complete(msg).await {
+                Ok(()) => completed.push((info, started)),
+                Err(error) => log_complete_failed(&info, &error),
+            }
+        }
+        // `completed` is logged only for what the broker surely has.
+        if !completed.is_empty() {
+            match queue.confirm_completed().await {
                 Ok(()) => {
-                    let line = message::describe(&info, started, Timestamp::now(), pod.as_deref());
-                    println!(
-                        "{}",
-                        serde_json::to_string(&line).expect("plain data serialises")
-                    );
+                    for (info, started) in completed {
+                        let line =
+                            message::describe(&info, started, Timestamp::now(), pod.as_deref());
+                        println!(
+                            "{}",
+                            serde_json::to_string(&line).expect("plain data serialises")
+                        );
+                    }
                 }
-                Err(error) => log_event(
-                    "warn",
-                    "complete_failed",
-                    json!({"id": info.message_id, "sequence_number": info.sequence_number, "error": error}),
-                ),
+                Err(error) => {
+                    for (info, _) in completed {
+                        log_complete_failed(&info, &error);
+                    }
+                }
             }
         }
         for key in settle.abandon {
@@ -252,6 +270,15 @@ async fn drive<Q: Queue>(
         log_event("info", "stopped", json!({"pod": pod}));
     }
     outcome
+}
+
+/// The broker may deliver the message again: processed twice, never lost.
+fn log_complete_failed(info: &Received, error: &str) {
+    log_event(
+        "warn",
+        "complete_failed",
+        json!({"id": info.message_id, "sequence_number": info.sequence_number, "error": error}),
+    );
 }
 
 fn log_abandoned(info: &Received, reason: &str, result: Result<(), String>) {

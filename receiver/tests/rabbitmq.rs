@@ -554,10 +554,10 @@ fn a_lost_connection_is_retried_and_loses_nothing() {
             .is_some_and(|e| e.contains("CONNECTION_FORCED")),
         "{failed:?}"
     );
-    // Every message was worked on and acked. The two in flight when the connection dropped were
-    // requeued: their acks failed (`complete_failed`) or, sent as it dropped, were lost (AMQP
-    // 0-9-1 acks are not confirmed), so they were delivered and completed again, as
-    // redeliveries (no delivery count).
+    // Every message was worked on and acked, and logged `completed` at most once: the two in flight
+    // when the connection dropped were requeued, their acks failed or went unconfirmed
+    // (`complete_failed`), and they were delivered and completed again, as redeliveries (no
+    // delivery count).
     let completed = events(&lines, "completed");
     let mut per_seq: BTreeMap<u64, Vec<&Value>> = BTreeMap::new();
     for line in &completed {
@@ -566,24 +566,18 @@ fn a_lost_connection_is_retried_and_loses_nothing() {
             .or_default()
             .push(line);
     }
-    assert_eq!(
-        per_seq.keys().copied().collect::<Vec<_>>(),
-        (0..n).collect::<Vec<_>>()
-    );
-    let again: Vec<_> = per_seq.values().filter(|l| l.len() > 1).collect();
+    assert!(per_seq.values().all(|l| l.len() == 1), "{per_seq:?}");
+    let failed = events(&lines, "complete_failed");
+    assert!(failed.len() <= 2, "only the two in flight: {lines:?}");
+    // (An ack that reached the broker just before its confirmation was cut off is logged
+    // `complete_failed` and not delivered again: the queue's (0, 0) above says nothing is lost.)
     assert!(
-        again.len() <= 2,
-        "only the two in flight come again: {again:?}"
+        per_seq.len() + failed.len() >= n as usize,
+        "{per_seq:?} {failed:?}"
     );
-    for twice in again {
-        assert_eq!(twice.len(), 2, "{twice:?}");
-        assert!(
-            twice[1]["delivery_count"].is_null(),
-            "a redelivery: {twice:?}"
-        );
-    }
-    assert!(
-        completed.len() + events(&lines, "complete_failed").len() <= n as usize + 2,
-        "{lines:?}"
-    );
+    let redelivered = completed
+        .iter()
+        .filter(|l| l["delivery_count"].is_null())
+        .count();
+    assert!(redelivered >= failed.len(), "{lines:?}");
 }
