@@ -1,7 +1,8 @@
 //! Readiness and liveness for the kubelet's probes, served over plain HTTP so they work in a
 //! `FROM scratch` image (no shell or curl for an exec probe).
 //!
-//! - `GET /readyz`: 200 once the receiver link is attached and its last receive succeeded;
+//! - `GET /readyz`: 200 once the receiver link is attached (RabbitMQ: the consumer is
+//!   registered) and its last receive succeeded;
 //!   503 before that, after a failed receive, and from SIGTERM on (the pod leaves `Ready` as
 //!   soon as it starts draining).
 //! - `GET /livez`: 200 while the receive loop keeps coming round (each turn is bounded by the

@@ -88,6 +88,14 @@ pub fn describe(
     }
 }
 
+/// kedatui's `sent_at` (RFC 3339) in a JSON body: when a broker stamps no enqueue time
+/// (RabbitMQ stamps none; a publisher may set the `timestamp` property), the latency is
+/// counted from the send.
+pub fn sent_at(body: &[u8]) -> Option<Timestamp> {
+    let body: serde_json::Value = serde_json::from_slice(body).ok()?;
+    body.get("sent_at")?.as_str()?.parse().ok()
+}
+
 /// True when the work would outlast the message's lock: completing it would then fail and the
 /// broker would deliver the message again. The fix is configuration (the queue's lock duration or
 /// PROCESSING_MS), so the receiver warns instead of renewing locks.
@@ -263,6 +271,14 @@ mod tests {
             ts("2026-11-27T10:00:00Z"),
             std::time::Duration::from_secs(600)
         ));
+    }
+
+    #[test]
+    fn sent_at_comes_from_kedatuis_json_body() {
+        let body = br#"{"burst":1,"seq":0,"sent_at":"2026-12-07T00:00:00Z"}"#;
+        assert_eq!(sent_at(body), Some(ts("2026-12-07T00:00:00Z")));
+        assert_eq!(sent_at(br#"{"sent_at":"yesterday"}"#), None);
+        assert_eq!(sent_at(b"hello"), None);
     }
 
     #[test]

@@ -1,34 +1,28 @@
-//! The I/O loop: connects, receives in peek-lock, lets the [`Pump`] decide, settles what it
-//! hands back. It never cancels a receive call (messages delivered into a dropped call would sit
-//! locked until their lock expires); a SIGTERM is noticed between calls, which the pump keeps
-//! short (`max_receive_wait`).
+//! The I/O loop every broker shares: connects (through the broker's module), receives what the
+//! [`Pump`] asks for, settles what it hands back, serves the probes and logs one JSON line per
+//! event. A broker is one [`Queue`] implementation: `servicebus.rs` (peek-lock) and
+//! `rabbitmq.rs` (AMQP 0-9-1, manual acks). A SIGTERM is noticed between receive calls, which the
+//! pump keeps short (`max_receive_wait`).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use azservicebus::prelude::*;
-use fe2o3_amqp_types::primitives::SimpleValue;
 use jiff::Timestamp;
 use serde_json::json;
 use tokio::sync::watch;
 
-use kedatui_servicebus::{client, errors};
-
-use crate::config::Config;
-use crate::failure::{self, Failure};
+use crate::config::{Broker, Config};
+use crate::failure::Failure;
 use crate::health::{self, Health};
-use crate::message::{self, PropValue, Received};
+use crate::message::{self, Received};
 use crate::pump::{Key, Pump, Settings};
-use crate::watchdog::Watchdog;
 
 /// Longest receive call while waiting for messages: bounds how late a SIGTERM is noticed.
 const MAX_RECEIVE_WAIT: Duration = Duration::from_millis(500);
-/// How much longer than its own wait a receive call may take before it counts as failed.
-const RECEIVE_OVERRUN: Duration = Duration::from_secs(10);
 /// Transient receive failures in a row before giving up (Kubernetes then restarts the pod).
 const MAX_CONSECUTIVE_FAILURES: u32 = 5;
 /// Limit on closing the link and connection at exit.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why the receiver stopped early: printed as one line, then the exit code.
 #[derive(Debug)]
@@ -37,18 +31,52 @@ pub struct Fatal {
     pub reason: String,
 }
 
-fn log_event(level: &str, event: &str, fields: serde_json::Value) {
+/// One broker's queue, connected and attached. Each message the loop takes comes back exactly
+/// once, to [`Queue::complete`] (its work is done) or [`Queue::abandon`] (back to the queue).
+pub(crate) trait Queue {
+    /// What settling a message needs (a locked message, an acker).
+    type Message;
+
+    /// Fields for the `started` line saying where it receives from.
+    fn describe(&self) -> serde_json::Value;
+
+    /// Up to `max` messages, waiting at most about `wait` for the first. A failure is
+    /// classified (`Fatal`); the loop retries the transient ones a few times.
+    async fn receive(
+        &mut self,
+        max: u32,
+        wait: Duration,
+    ) -> Result<Vec<(Self::Message, Received)>, Fatal>;
+
+    /// The work is done: remove the message from the queue.
+    async fn complete(&mut self, message: Self::Message) -> Result<(), String>;
+
+    /// After a turn's [`Queue::complete`] calls: returns once the broker surely has them, so a
+    /// `completed` line is never logged for a settlement that was lost on the way. Service Bus
+    /// settles with a round trip per message already.
+    async fn confirm_completed(&mut self) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// The work will not be done: give the message back to the queue now.
+    async fn abandon(&mut self, message: Self::Message) -> Result<(), String>;
+
+    /// SIGTERM: make the broker hand out no more. Returns messages it had already delivered
+    /// that no receive call returned, for the loop to abandon.
+    async fn stop_taking(&mut self) -> Vec<(Self::Message, Received)>;
+
+    async fn close(self);
+}
+
+pub(crate) fn log_event(level: &str, event: &str, fields: serde_json::Value) {
     println!("{}", message::event_line(level, event, fields));
 }
 
 pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<(), Fatal> {
-    // The broker's own reason (amqp:not-found, unauthorized-access) reaches only `log`; kedatui's
-    // bridge keeps it for the classification. The receiver prints its own JSON lines, so tracing
-    // gets a subscriber that drops everything: with none, tracing hands the bridge's events back
-    // to `log` (that recursion overflowed the stack before the bridge learnt to refuse it).
+    // The receiver prints its own JSON lines, so tracing gets a subscriber that drops
+    // everything: with none, tracing hands events back to `log`, where kedatui's Service Bus
+    // bridge listens (that recursion overflowed the stack before the bridge learnt to refuse it).
     let _ = tracing::subscriber::set_global_default(tracing::subscriber::NoSubscriber::default());
-    errors::install_log_bridge();
-    let watchdog = Watchdog::start_for(config.queue_name.clone(), Some(config.connection.clone()));
     // Probes first: `/readyz` answers 503 while connecting, and a taken port fails at once.
     let health = Health::new();
     if let Some(addr) = config.health_addr {
@@ -64,85 +92,48 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         );
         tokio::spawn(health::serve(listener, health.clone(), shutdown.clone()));
     }
-    let namespace = config.connection.host.clone();
-    let queue = config.queue_name.clone();
-    let fatal = |operation: errors::Operation, detail: String, since: Instant| {
-        let broker = errors::broker_reason_since(since);
-        let error = errors::classify(operation, &queue, &detail, broker.as_deref());
-        // Keyless: a refusal names the role to grant, a failed sign-in says why.
-        let error =
-            config
-                .connection
-                .explain(error, kedatui_servicebus::entra::ROLE_RECEIVER, "receiving");
-        Fatal {
-            failure: Failure::from_kind(&error.kind),
-            reason: failure::one_line(&error.message),
+    // The one place that knows which brokers exist.
+    match &config.broker {
+        Broker::ServiceBus(connection) => {
+            let queue = crate::servicebus::connect(connection, &config, &mut shutdown).await?;
+            drive(queue, &config, health, shutdown).await
         }
-    };
+        Broker::RabbitMq(url) => {
+            let queue = crate::rabbitmq::connect(url, &config, &mut shutdown).await?;
+            drive(queue, &config, health, shutdown).await
+        }
+    }
+}
 
-    // kedatui's builder keeps the connection string's port, which azservicebus's own parser drops
-    // (docs/servicebus-amqp.md §1). Create calls have no overall timeout of their own (§4).
-    let since = Instant::now();
-    let connect = client::connect(&config.connection, client::retry_options());
-    let connect = tokio::time::timeout(config.create_timeout, connect);
-    let Some(connected) = unless_signalled(connect, &mut shutdown).await else {
-        stopped_before_start();
-        return Ok(());
-    };
-    let mut client = match connected {
-        Ok(Ok(client)) => client,
-        Ok(Err(e)) => return Err(fatal(errors::Operation::Connect, e.to_string(), since)),
-        Err(_) => {
-            let detail = format!(
-                "connecting to {namespace} timed out after {:?} (queue {queue})",
-                config.create_timeout
-            );
-            return Err(fatal(errors::Operation::Connect, detail, since));
-        }
-    };
-    let receiver_options = ServiceBusReceiverOptions {
-        prefetch_count: config.prefetch,
-        receive_mode: ServiceBusReceiveMode::PeekLock,
-        ..Default::default()
-    };
-    let created = tokio::time::timeout(
-        config.create_timeout,
-        client.create_receiver_for_queue(config.queue_name.clone(), receiver_options),
-    );
-    let Some(created) = unless_signalled(created, &mut shutdown).await else {
-        let _ = tokio::time::timeout(CLOSE_TIMEOUT, client.dispose()).await;
-        stopped_before_start();
-        return Ok(());
-    };
-    let mut receiver = match created {
-        Ok(Ok(receiver)) => receiver,
-        Ok(Err(e)) => return Err(fatal(errors::Operation::Receive, e.to_string(), since)),
-        Err(_) => {
-            // A missing queue can make the attach hang rather than fail (docs/servicebus-amqp.md §2);
-            // the broker's logged reason, if any, still classifies it.
-            let detail = format!(
-                "attaching a receiver to queue {queue} timed out after {:?}; does the queue exist and does the rule have Listen?",
-                config.create_timeout
-            );
-            return Err(fatal(errors::Operation::Receive, detail, since));
-        }
-    };
-
-    health.receiving();
+/// The receive loop, once connected (`None`: SIGTERM came while connecting).
+async fn drive<Q: Queue>(
+    queue: Option<Q>,
+    config: &Config,
+    health: Health,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), Fatal> {
     let pod = std::env::var("HOSTNAME").ok();
-    log_event(
-        "info",
-        "started",
-        json!({
-            "queue": config.queue_name,
-            "namespace": namespace,
-            "processing_ms": config.processing.as_millis() as u64,
-            "concurrency": config.concurrency,
-            "prefetch": config.prefetch,
-            "once": config.once,
-            "pod": pod,
-        }),
-    );
+    let Some(mut queue) = queue else {
+        // No message was taken.
+        log_event("info", "stopped", json!({"before_start": true, "pod": pod}));
+        return Ok(());
+    };
+    // Attached (Service Bus) or the consumer registered (RabbitMQ): ready.
+    health.receiving();
+    let mut started = json!({
+        "queue": config.queue_name,
+        "processing_ms": config.processing.as_millis() as u64,
+        "concurrency": config.concurrency,
+        "prefetch": config.prefetch,
+        "once": config.once,
+        "pod": pod,
+    });
+    if let (Some(line), serde_json::Value::Object(extra)) =
+        (started.as_object_mut(), queue.describe())
+    {
+        line.extend(extra);
+    }
+    log_event("info", "started", started);
 
     let mut pump = Pump::new(Settings {
         concurrency: config.concurrency,
@@ -152,10 +143,10 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         exit_when_done: config.exit_when_done,
         max_receive_wait: MAX_RECEIVE_WAIT,
     });
-    let mut held: HashMap<Key, (ServiceBusReceivedMessage, Received, Timestamp)> = HashMap::new();
+    let mut held: HashMap<Key, (Q::Message, Received, Timestamp)> = HashMap::new();
     let mut next_key: Key = 0;
     let mut failures = 0u32;
-    let mut draining_logged = false;
+    let mut draining = false;
     let mut outcome = Ok(());
 
     loop {
@@ -163,53 +154,58 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         if *shutdown.borrow() {
             health.draining();
             pump.shutdown(Instant::now());
-            if !draining_logged {
-                draining_logged = true;
+            if !draining {
+                draining = true;
                 log_event(
                     "info",
                     "draining",
                     json!({"in_flight": pump.in_flight(), "grace_ms": config.shutdown_grace.as_millis() as u64}),
                 );
+                // Delivered but never started: back to the queue at once.
+                for (msg, info) in queue.stop_taking().await {
+                    let result = queue.abandon(msg).await;
+                    log_abandoned(&info, "delivered after SIGTERM, not started", result);
+                }
             }
         }
 
         let settle = pump.poll(Instant::now());
+        let mut completed = Vec::new();
         for key in settle.complete {
             let (msg, info, started) = held
                 .remove(&key)
                 .expect("the pump returns only accepted keys");
-            match receiver.complete_message(&msg).await {
+            match queue.complete(msg).await {
+                Ok(()) => completed.push((info, started)),
+                Err(error) => log_complete_failed(&info, &error),
+            }
+        }
+        // `completed` is logged only for what the broker surely has.
+        if !completed.is_empty() {
+            match queue.confirm_completed().await {
                 Ok(()) => {
-                    let line = message::describe(&info, started, Timestamp::now(), pod.as_deref());
-                    println!(
-                        "{}",
-                        serde_json::to_string(&line).expect("plain data serialises")
-                    );
+                    for (info, started) in completed {
+                        let line =
+                            message::describe(&info, started, Timestamp::now(), pod.as_deref());
+                        println!(
+                            "{}",
+                            serde_json::to_string(&line).expect("plain data serialises")
+                        );
+                    }
                 }
-                // The lock is lost (expired, or the link dropped): the broker redelivers the
-                // message, so it is processed again but never completed twice.
-                Err(e) => log_event(
-                    "warn",
-                    "complete_failed",
-                    json!({"id": info.message_id, "sequence_number": info.sequence_number, "error": errors::redact(&e.to_string())}),
-                ),
+                Err(error) => {
+                    for (info, _) in completed {
+                        log_complete_failed(&info, &error);
+                    }
+                }
             }
         }
         for key in settle.abandon {
             let (msg, info, _) = held
                 .remove(&key)
                 .expect("the pump returns only accepted keys");
-            let result = receiver.abandon_message(&msg, None).await;
-            log_event(
-                if result.is_ok() { "info" } else { "warn" },
-                "abandoned",
-                json!({
-                    "id": info.message_id,
-                    "sequence_number": info.sequence_number,
-                    "reason": "shutdown before the work could finish",
-                    "error": result.err().map(|e| errors::redact(&e.to_string())),
-                }),
-            );
+            let result = queue.abandon(msg).await;
+            log_abandoned(&info, "shutdown before the work could finish", result);
         }
         if pump.stopped() {
             break;
@@ -225,21 +221,13 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
             continue;
         }
 
-        let call_started = Instant::now();
-        // A receive on a link the broker refused never returns (see `watchdog`).
-        watchdog.arm(errors::Operation::Receive, wait + RECEIVE_OVERRUN);
-        let result = receiver
-            .receive_messages_with_max_wait_time(wanted, wait)
-            .await;
-        watchdog.disarm();
-        match result.map_err(|e| e.to_string()) {
+        match queue.receive(wanted, wait).await {
             Ok(batch) => {
                 failures = 0;
                 health.receiving();
                 let now = Instant::now();
                 let started = Timestamp::now();
-                for msg in batch {
-                    let info = received(&msg);
+                for (msg, info) in batch {
                     if message::lock_expires_first(&info, started, config.processing) {
                         log_event(
                             "warn",
@@ -257,8 +245,7 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
                     pump.accept([next_key], now);
                 }
             }
-            Err(detail) => {
-                let error = fatal(errors::Operation::Receive, detail, call_started);
+            Err(error) => {
                 failures += 1;
                 health.receive_failed();
                 log_event(
@@ -267,7 +254,8 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
                     json!({"error": error.reason, "attempt": failures}),
                 );
                 if error.failure.is_permanent() || failures >= MAX_CONSECUTIVE_FAILURES {
-                    // Settle nothing more: in-flight messages go back when their locks expire.
+                    // Settle nothing more: in-flight messages go back when their locks expire
+                    // (Service Bus) or when the connection closes (RabbitMQ).
                     outcome = Err(error);
                     break;
                 }
@@ -277,17 +265,38 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         }
     }
 
-    let _ = tokio::time::timeout(CLOSE_TIMEOUT, receiver.dispose()).await;
-    let _ = tokio::time::timeout(CLOSE_TIMEOUT, client.dispose()).await;
+    queue.close().await;
     if outcome.is_ok() {
         log_event("info", "stopped", json!({"pod": pod}));
     }
     outcome
 }
 
+/// The broker may deliver the message again: processed twice, never lost.
+fn log_complete_failed(info: &Received, error: &str) {
+    log_event(
+        "warn",
+        "complete_failed",
+        json!({"id": info.message_id, "sequence_number": info.sequence_number, "error": error}),
+    );
+}
+
+fn log_abandoned(info: &Received, reason: &str, result: Result<(), String>) {
+    log_event(
+        if result.is_ok() { "info" } else { "warn" },
+        "abandoned",
+        json!({
+            "id": info.message_id,
+            "sequence_number": info.sequence_number,
+            "reason": reason,
+            "error": result.err(),
+        }),
+    );
+}
+
 /// Runs `work` unless SIGTERM arrives first (connecting and attaching can take up to
 /// CREATE_TIMEOUT_MS; a pod stopped meanwhile should not wait for it). `None`: signalled.
-async fn unless_signalled<T>(
+pub(crate) async fn unless_signalled<T>(
     work: impl Future<Output = T>,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Option<T> {
@@ -300,15 +309,6 @@ async fn unless_signalled<T>(
     }
 }
 
-/// SIGTERM before the receiver link was attached: no message was taken.
-fn stopped_before_start() {
-    log_event(
-        "info",
-        "stopped",
-        json!({"before_start": true, "pod": std::env::var("HOSTNAME").ok()}),
-    );
-}
-
 /// Sleeps, waking early for the first signal. Once signalled, only sleeps: the signal task has
 /// then dropped its sender, and `changed()` would return at once for ever (a busy loop).
 async fn sleep_or_signal(duration: Duration, shutdown: &mut watch::Receiver<bool>) {
@@ -319,53 +319,5 @@ async fn sleep_or_signal(duration: Duration, shutdown: &mut watch::Receiver<bool
             _ = tokio::time::sleep(duration) => {}
             _ = shutdown.changed() => {}
         }
-    }
-}
-
-/// Copies what the log line needs out of the azservicebus message.
-fn received(msg: &ServiceBusReceivedMessage) -> Received {
-    let properties = msg
-        .application_properties()
-        .map(|props| {
-            props
-                .0
-                .iter()
-                .map(|(k, v)| {
-                    let v = match v {
-                        SimpleValue::Long(n) => PropValue::Int(*n),
-                        SimpleValue::Int(n) => PropValue::Int(i64::from(*n)),
-                        SimpleValue::Short(n) => PropValue::Int(i64::from(*n)),
-                        SimpleValue::Uint(n) => PropValue::Int(i64::from(*n)),
-                        SimpleValue::Ushort(n) => PropValue::Int(i64::from(*n)),
-                        SimpleValue::Ubyte(n) => PropValue::Int(i64::from(*n)),
-                        SimpleValue::Ulong(n) => {
-                            i64::try_from(*n).map_or(PropValue::Other, PropValue::Int)
-                        }
-                        SimpleValue::String(s) => PropValue::Text(s.clone()),
-                        _ => PropValue::Other,
-                    };
-                    (k.clone(), v)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    // azservicebus answers a default date when the broker stamped none.
-    let timestamp = |nanos: i128| {
-        Timestamp::from_nanosecond(nanos)
-            .ok()
-            .filter(|t| t.as_second() > 0)
-    };
-    let enqueued_at = timestamp(msg.enqueued_time().unix_timestamp_nanos());
-    let locked_until = msg
-        .locked_until()
-        .and_then(|t| timestamp(t.unix_timestamp_nanos()));
-    Received {
-        message_id: msg.message_id().map(|id| id.into_owned()),
-        sequence_number: msg.sequence_number(),
-        delivery_count: msg.delivery_count(),
-        enqueued_at,
-        locked_until,
-        properties,
-        body: msg.body().ok().map(<[u8]>::to_vec),
     }
 }

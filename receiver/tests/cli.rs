@@ -1,5 +1,6 @@
 //! The receiver binary's start-up: bad input exits 2 with one line naming the problem, never the
-//! key; a broker that never answers is given up on after CREATE_TIMEOUT_MS.
+//! key or password; a broker that is not there fails at once, and one that never answers is
+//! given up on after CREATE_TIMEOUT_MS.
 
 use std::net::TcpListener;
 use std::process::{Command, Output};
@@ -147,4 +148,91 @@ fn a_taken_probe_port_exits_1_before_connecting() {
         "{err}"
     );
     drop((taken, silent));
+}
+
+#[test]
+fn rabbitmq_bad_configuration_exits_2_with_one_line_and_no_password() {
+    let password = format!("pw{}", uuid::Uuid::new_v4().simple());
+    let key = fake_key();
+    let cases: Vec<(Vec<(&str, String)>, &str)> = vec![
+        (
+            vec![
+                (
+                    "SERVICEBUS_CONNECTION_STRING",
+                    format!(
+                        "Endpoint=sb://127.0.0.1:1/;SharedAccessKeyName=listen;SharedAccessKey={key}"
+                    ),
+                ),
+                ("RABBITMQ_URL", format!("amqp://u:{password}@127.0.0.1:1/")),
+            ],
+            "both a Service Bus connection (SERVICEBUS_CONNECTION_STRING) and RABBITMQ_URL are set",
+        ),
+        (
+            vec![("RABBITMQ_URL", format!("http://u:{password}@127.0.0.1:1/"))],
+            "RABBITMQ_URL is not a RabbitMQ URL",
+        ),
+        (
+            vec![("RABBITMQ_URL", format!("amqp://u:{password}@h/a/b"))],
+            "its vhost must be one path segment",
+        ),
+        (
+            vec![("RABBITMQ_URL_FILE", "/nonexistent/url".into())],
+            "cannot read RABBITMQ_URL_FILE /nonexistent/url",
+        ),
+    ];
+    for (env, expected) in cases {
+        let out = receiver(&env, &[]);
+        assert_eq!(out.status.code(), Some(2), "{expected}");
+        let err = one_line(&out.stderr);
+        assert!(
+            err.contains(expected),
+            "{err:?} should contain {expected:?}"
+        );
+        assert!(!err.contains(&password), "the password leaked: {err}");
+        assert!(!err.contains(&key), "the key leaked: {err}");
+    }
+}
+
+#[test]
+fn a_rabbitmq_broker_that_is_not_there_or_never_answers_exits_1() {
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let password = format!("pw{}", uuid::Uuid::new_v4().simple());
+    let out = receiver(
+        &[(
+            "RABBITMQ_URL",
+            format!("amqp://u:{password}@127.0.0.1:{port}/"),
+        )],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = one_line(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot connect to RabbitMQ at 127.0.0.1:{port}")),
+        "{err}"
+    );
+    assert!(!err.contains(&password));
+
+    // Accepts TCP and then says nothing: given up on after CREATE_TIMEOUT_MS.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let started = Instant::now();
+    let out = receiver(
+        &[
+            (
+                "RABBITMQ_URL",
+                format!("amqp://u:{password}@127.0.0.1:{port}/"),
+            ),
+            ("CREATE_TIMEOUT_MS", "300".into()),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = one_line(&out.stderr);
+    assert!(err.contains("timed out after 300ms"), "{err}");
+    assert!(err.contains("kedaqueue"), "{err}");
+    assert!(!err.contains(&password));
+    assert!(started.elapsed() < Duration::from_secs(30));
+    drop(silent);
 }

@@ -3,17 +3,17 @@
 //! without Listen and a missing queue each end it with a clear one-line reason; the probes say
 //! ready only between the link's attach and SIGTERM.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use testkit::servicebus::{FakeCounts, FakeServiceBus, FakeServiceBusOptions, Rights, SasRule};
 
+use common::{Receiver, WAIT, assert_clear_exit, events, probe, wait_probe};
+
 const QUEUE: &str = "kedaqueue";
-const WAIT: Duration = Duration::from_secs(30);
 
 fn bus() -> FakeServiceBus {
     FakeServiceBus::start(FakeServiceBusOptions {
@@ -40,102 +40,14 @@ fn preload(bus: &FakeServiceBus, n: u64) {
     assert_eq!(bus.preload(QUEUE, bodies), n as usize);
 }
 
-struct Receiver {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<Value>,
-}
-
+/// The receiver on `connection`, receiving from [`QUEUE`].
 fn spawn(connection: &str, env: &[(&str, &str)], args: &[&str]) -> Receiver {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_receiver"));
-    cmd.args(args)
-        .env_clear()
-        .env("SERVICEBUS_CONNECTION_STRING", connection)
-        .env("QUEUE_NAME", QUEUE)
-        .env("CREATE_TIMEOUT_MS", "10000")
-        .env("HEALTH_ADDR", "127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    Receiver {
-        child,
-        lines,
-        seen: Vec::new(),
-    }
-}
-
-impl Receiver {
-    /// Waits for a log line with this `event`.
-    fn wait_event(&mut self, event: &str) -> Value {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Some(v) = self.seen.iter().find(|v| v["event"] == event) {
-                return v.clone();
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => self.seen.push(
-                    serde_json::from_str(&line)
-                        .unwrap_or_else(|e| panic!("not one JSON line: {line:?}: {e}")),
-                ),
-                Err(_) => panic!("no {event} line; saw {:?}", self.seen),
-            }
-        }
-    }
-
-    fn sigterm(&self) {
-        // nix, not the `kill` program: a minimal system has no procps.
-        nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(self.child.id() as i32),
-            nix::sys::signal::Signal::SIGTERM,
-        )
-        .expect("SIGTERM the receiver");
-    }
-
-    /// Waits for the exit, then returns the status, every stdout line, and stderr.
-    fn finish(mut self) -> (ExitStatus, Vec<Value>, String) {
-        let deadline = Instant::now() + WAIT;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            if Instant::now() >= deadline {
-                let _ = self.child.kill();
-                panic!("the receiver did not exit; saw {:?}", self.seen);
-            }
-            std::thread::park_timeout(Duration::from_millis(10));
-        };
-        // The reader thread ends at EOF, so this drains every line.
-        for line in self.lines.iter() {
-            self.seen.push(serde_json::from_str(&line).unwrap());
-        }
-        let mut stderr = String::new();
-        use std::io::Read;
-        self.child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut stderr)
-            .unwrap();
-        (status, self.seen, stderr)
-    }
-}
-
-fn events<'a>(lines: &'a [Value], event: &str) -> Vec<&'a Value> {
-    lines.iter().filter(|v| v["event"] == event).collect()
+    let mut all = vec![
+        ("SERVICEBUS_CONNECTION_STRING", connection),
+        ("QUEUE_NAME", QUEUE),
+    ];
+    all.extend_from_slice(env);
+    common::spawn(&all, args)
 }
 
 fn counts(bus: &FakeServiceBus) -> FakeCounts {
@@ -248,16 +160,6 @@ fn once_with_exit_when_done_takes_exactly_one_message() {
     assert_eq!(events(&lines, "completed").len(), 1);
 }
 
-fn assert_clear_exit(status: ExitStatus, stderr: &str, code: i32, expected: &str, key: &str) {
-    assert_eq!(status.code(), Some(code), "{stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr:?}");
-    assert!(
-        stderr.contains(expected),
-        "{stderr:?} should say {expected:?}"
-    );
-    assert!(!stderr.contains(key), "the key leaked: {stderr}");
-}
-
 #[test]
 fn a_bad_key_ends_with_exit_3_and_one_clear_line() {
     let bus = bus();
@@ -345,49 +247,6 @@ fn messages_from_kedatuis_sender_are_logged_with_their_id_burst_and_seq() {
     assert_eq!(seqs.len() as u64, n);
     seqs.dedup();
     assert_eq!(seqs.len() as u64, n);
-}
-
-/// One probe request, as the kubelet makes it: the status code, or `None` if nothing answers.
-fn probe(addr: &str, path: &str) -> Option<u16> {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).ok()?;
-    stream.set_read_timeout(Some(WAIT)).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: kube-probe/1.33\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    response.split(' ').nth(1)?.parse().ok()
-}
-
-/// Polls a probe until it answers `want` (probes are polled by the kubelet too).
-fn wait_probe(addr: &str, path: &str, want: Option<u16>) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let got = probe(addr, path);
-        if got == want {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{path} answered {got:?}, not {want:?}"
-        );
-        std::thread::park_timeout(Duration::from_millis(20));
-    }
-}
-
-impl Receiver {
-    /// The address its probes listen on, from its `health` line.
-    fn health_addr(&mut self) -> String {
-        let line = self.wait_event("health");
-        line["addr"].as_str().expect("an addr").to_owned()
-    }
-
-    fn running(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
-    }
 }
 
 #[test]
