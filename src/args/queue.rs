@@ -192,6 +192,17 @@ impl QueueArgs {
         }
     }
 
+    /// These flags with `--scaler` set to `scaler` (live mode's pick from the ScaledObject).
+    pub fn with_scaler(&self, scaler: Scaler) -> QueueArgs {
+        QueueArgs {
+            scaler: Some(match scaler {
+                Scaler::ServiceBus => ScalerArg::Servicebus,
+                Scaler::RabbitMq => ScalerArg::Rabbitmq,
+            }),
+            ..self.clone()
+        }
+    }
+
     /// The scaler the flags pick, when they pick one (live mode otherwise asks the ScaledObject).
     pub fn scaler_flag(&self) -> Option<Scaler> {
         self.scaler.map(Scaler::from)

@@ -14,7 +14,7 @@ use crate::args::queue::{QueueArgs, QueueConfigError, QueueEnv};
 use crate::args::servicebus::{ServiceBusArgs, ServiceBusEnv};
 use crate::event::{ErrorKind, Event, Health, SourceError, SourceEvent, SourceKind};
 use kedatui_core::kube::{ClusterConfig, run_cluster_source};
-use kedatui_core::queue::Queue;
+use kedatui_core::queue::{Queue, Scaler};
 use kedatui_core::rabbitmq::RABBITMQ_URL_ENV;
 use kedatui_core::servicebus::CONNECTION_STRING_ENV;
 use kedatui_core::servicebus::ConnectionStringError;
@@ -75,8 +75,12 @@ pub async fn resolve(
         return Ok(Setup::Simulator);
     }
     let servicebus = &queue_args.servicebus;
-    let queue = match queue_args.resolve_env(env) {
-        Ok(Some(cfg)) => cfg,
+    let resolved = queue_args.resolve_env(env.clone());
+    // Both brokers configured and no flag: the ScaledObject's trigger decides, below.
+    let both = matches!(resolved, Err(QueueConfigError::BothConfigured));
+    let queue = match resolved {
+        _ if both => None,
+        Ok(Some(cfg)) => Some(cfg),
         // A cluster named on the command line with no queue to drive it would be ignored
         // silently: the speaker would rehearse on the simulator believing it was live.
         Ok(None) if cluster.kubeconfig.is_some() || cluster.context.is_some() => {
@@ -91,23 +95,14 @@ pub async fn resolve(
                  or {RABBITMQ_URL_ENV} for RabbitMQ, or drop {flag} to run the simulator"
             )));
         }
-        Ok(None) if queue_args.scaler_flag() == Some(kedatui_core::queue::Scaler::RabbitMq) => {
-            return Err(SetupError(QueueConfigError::NoRabbitMq.to_string()));
-        }
+        // `--scaler` alone picks the simulator's scaler (its rehearsal), as `kedatui` alone
+        // runs the simulator.
         Ok(None) => return Ok(Setup::Simulator),
         Err(QueueConfigError::ServiceBus(e)) => return Err(servicebus_error(servicebus, e)),
         Err(e) => return Err(SetupError(e.to_string())),
     };
-    if let Queue::ServiceBus(sb) = &queue
-        && let Some(auth) = &sb.connection.entra
-    {
-        // Sign in before the terminal is taken, so the header can name the identity; a failure
-        // here is not bad input: the Service Bus source reports it as its health.
-        if let Ok(Err(e)) = tokio::time::timeout(ENTRA_SIGN_IN_TIMEOUT, auth.token()).await {
-            tracing::warn!("Entra ID sign-in: {e}");
-        }
-    }
     let explicit = cluster.kubeconfig.is_some() || cluster.context.is_some();
+    let so_name = format!("{}/{}", cluster.namespace, cluster.scaledobject);
     let cluster = match cluster.client().await {
         Ok((_, cfg)) => Ok(cfg),
         // A timed-out exec plugin may still be reading the terminal: the TUI must not start.
@@ -119,7 +114,90 @@ pub async fn resolve(
             message: format!("{e} (pass --kubeconfig/--context; the queue side works without)"),
         }),
     };
+    let triggers = match &cluster {
+        Ok(cfg) => trigger_types(cfg).await,
+        Err(_) => Vec::new(),
+    };
+    let configured = queue.as_ref().map(Queue::scaler);
+    let queue = match pick_scaler(queue_args.scaler_flag(), configured, &triggers, &so_name)
+        .map_err(SetupError)?
+    {
+        Some(scaler) => match queue_args.with_scaler(scaler).resolve_env(env) {
+            Ok(Some(q)) => q,
+            Ok(None) => {
+                return Err(SetupError(format!(
+                    "ScaledObject {so_name} scales on a `{}` trigger, but no {} is configured: {}",
+                    scaler.trigger_type(),
+                    scaler.label(),
+                    match scaler {
+                        Scaler::RabbitMq => QueueConfigError::NoRabbitMq.to_string(),
+                        Scaler::ServiceBus => format!("set {CONNECTION_STRING_ENV}"),
+                    }
+                )));
+            }
+            Err(QueueConfigError::ServiceBus(e)) => return Err(servicebus_error(servicebus, e)),
+            Err(e) => return Err(SetupError(e.to_string())),
+        },
+        None => match queue {
+            Some(q) => q,
+            None => return Err(SetupError(QueueConfigError::BothConfigured.to_string())),
+        },
+    };
+    if let Queue::ServiceBus(sb) = &queue
+        && let Some(auth) = &sb.connection.entra
+    {
+        // Sign in before the terminal is taken, so the header can name the identity; a failure
+        // here is not bad input: the Service Bus source reports it as its health.
+        if let Ok(Err(e)) = tokio::time::timeout(ENTRA_SIGN_IN_TIMEOUT, auth.token()).await {
+            tracing::warn!("Entra ID sign-in: {e}");
+        }
+    }
     Ok(Setup::Live(Box::new(LiveConfig { queue, cluster })))
+}
+
+/// How long the start-up look at the ScaledObject's triggers may take.
+const TRIGGER_LOOKUP: Duration = Duration::from_secs(5);
+
+/// The watched ScaledObject's trigger types, or none when it cannot be read now (missing,
+/// forbidden, unreachable: the watchers report that on screen).
+async fn trigger_types(cfg: &ClusterConfig) -> Vec<String> {
+    let api: kube::Api<kedatui_core::crd::ScaledObject> =
+        kube::Api::namespaced(cfg.client.clone(), &cfg.namespace);
+    match tokio::time::timeout(TRIGGER_LOOKUP, api.get_opt(&cfg.scaled_object)).await {
+        Ok(Ok(Some(so))) => so.spec.triggers.into_iter().map(|t| t.type_).collect(),
+        Ok(Ok(None)) => Vec::new(),
+        Ok(Err(e)) => {
+            tracing::info!("reading the ScaledObject's triggers: {e}");
+            Vec::new()
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Which scaler live mode uses, given the `--scaler` flag, the queue the settings picked
+/// (`None`: both brokers are configured) and the ScaledObject's trigger types. `Ok(None)`: the
+/// one configured; `Ok(Some(s))`: switch to `s`, the ScaledObject's; `Err`: a mismatch, which
+/// would show a queue KEDA does not read.
+pub fn pick_scaler(
+    flag: Option<Scaler>,
+    configured: Option<Scaler>,
+    triggers: &[String],
+    so: &str,
+) -> Result<Option<Scaler>, String> {
+    let Some(wanted) = triggers.iter().find_map(|t| Scaler::from_trigger_type(t)) else {
+        return Ok(None);
+    };
+    match (flag, configured) {
+        (_, Some(c)) if c == wanted => Ok(None),
+        (Some(f), _) => Err(format!(
+            "--scaler {} is given, but ScaledObject {so} scales on a `{}` trigger: the console \
+             would show a queue KEDA does not read; drop --scaler, or watch another ScaledObject \
+             (--namespace, --scaledobject)",
+            f.flag(),
+            wanted.trigger_type()
+        )),
+        (None, _) => Ok(Some(wanted)),
+    }
 }
 
 /// A Service Bus setting that cannot be used, naming where it came from.
@@ -295,6 +373,50 @@ pub fn world_channel() -> (UnboundedSender<Event>, mpsc::UnboundedReceiver<Event
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ScaledObject's trigger picks the scaler without `--scaler`, and contradicts it with.
+    #[test]
+    fn the_scaled_objects_trigger_picks_or_checks_the_scaler() {
+        use Scaler::{RabbitMq as Mq, ServiceBus as Sb};
+        let t = |types: &[&str]| types.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // (flag, configured, triggers, want: Ok(switch to) or Err(part of the message))
+        type Case = (
+            Option<Scaler>,
+            Option<Scaler>,
+            Vec<String>,
+            Result<Option<Scaler>, &'static str>,
+        );
+        let cases: [Case; 8] = [
+            (None, Some(Sb), t(&[]), Ok(None)),
+            (None, Some(Sb), t(&["kafka"]), Ok(None)),
+            (None, Some(Sb), t(&["azure-servicebus"]), Ok(None)),
+            (None, Some(Sb), t(&["rabbitmq"]), Ok(Some(Mq))),
+            (None, None, t(&["cpu", "rabbitmq"]), Ok(Some(Mq))),
+            (Some(Mq), Some(Mq), t(&["rabbitmq"]), Ok(None)),
+            (
+                Some(Sb),
+                Some(Sb),
+                t(&["rabbitmq"]),
+                Err(
+                    "--scaler servicebus is given, but ScaledObject demo/so scales on a `rabbitmq` trigger",
+                ),
+            ),
+            (
+                Some(Mq),
+                Some(Mq),
+                t(&["azure-servicebus"]),
+                Err("`azure-servicebus` trigger"),
+            ),
+        ];
+        for (flag, configured, triggers, want) in cases {
+            let got = pick_scaler(flag, configured, &triggers, "demo/so");
+            match (&got, &want) {
+                (Ok(g), Ok(w)) => assert_eq!(g, w, "{flag:?} {configured:?} {triggers:?}"),
+                (Err(e), Err(part)) => assert!(e.contains(part), "{e}"),
+                _ => panic!("{flag:?} {configured:?} {triggers:?}: {got:?} vs {want:?}"),
+            }
+        }
+    }
 
     /// The Service Bus flags alone, as the console's other flags leave them.
     fn sb_only(args: &ServiceBusArgs) -> QueueArgs {

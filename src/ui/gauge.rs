@@ -44,8 +44,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     };
     let pair =
         |label: &str, value: String, style: Style| labelled(label, Span::styled(value, style));
+    let (active_label, in_flight_label) = app.config.scaler.count_labels();
     let mut active = labelled(
-        "active ",
+        &format!("{active_label} "),
         count(Some(counts.active), theme::value().fg(theme::DEPTH)),
     );
     if let Some(marker) = freshness.marker() {
@@ -56,7 +57,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Part::new(
             3,
             labelled(
-                "in flight ",
+                &format!("{in_flight_label} "),
                 count(in_flight, theme::value().fg(theme::IN_FLIGHT)),
             ),
         ),

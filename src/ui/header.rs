@@ -165,21 +165,23 @@ fn settings_line(app: &App) -> Line<'static> {
     } else {
         "settings "
     };
+    // Named as the trigger's metadata names them.
+    let (target, activation) = so.scaler.unwrap_or(app.config.scaler).target_names();
     let pairs = [
-        ("polling ", short_duration(so.polling_interval)),
-        ("cooldown ", short_duration(so.cooldown_period)),
-        ("min ", so.min_replicas.to_string()),
-        ("max ", so.max_replicas.to_string()),
-        ("messageCount ", so.message_count.to_string()),
-        ("activation ", so.activation_message_count.to_string()),
-        ("HPA ", behavior.to_string()),
+        ("polling", short_duration(so.polling_interval)),
+        ("cooldown", short_duration(so.cooldown_period)),
+        ("min", so.min_replicas.to_string()),
+        ("max", so.max_replicas.to_string()),
+        (target, so.message_count.to_string()),
+        (activation, so.activation_message_count.to_string()),
+        ("HPA", behavior.to_string()),
     ];
     spans.push(Span::styled(prefix, theme::dim()));
     for (i, (k, v)) in pairs.into_iter().enumerate() {
         if i > 0 {
             spans.push(Span::styled(" · ", theme::dim()));
         }
-        spans.push(Span::styled(k, theme::label()));
+        spans.push(Span::styled(format!("{k} "), theme::label()));
         spans.push(Span::styled(v, Style::new().fg(Color::White)));
     }
     Line::from(spans)

@@ -314,3 +314,44 @@ spec:
         assert_eq!(first, Some(first_scale_up), "{extra:?}: {specs:?}");
     }
 }
+
+/// `--scaler rabbitmq`: the same 100 waiting messages, `value` 20 instead of `messageCount` 5,
+/// so 5 replicas where Service Bus gets 20; and KEDA's events name the rabbitmq metric.
+#[test]
+fn the_rabbitmq_scaler_has_its_own_target_and_metric() {
+    let last = |scaler: &str| {
+        let o = simulate(&[
+            "--scaler",
+            scaler,
+            "--burst",
+            "0:100",
+            "--no-consume",
+            "--duration",
+            "3m",
+            "--step",
+            "30s",
+            "--format",
+            "jsonl",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let text = stdout(&o);
+        let rows: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let events = rows
+            .iter()
+            .flat_map(|r| r["events"].as_array().cloned().unwrap_or_default())
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n");
+        (
+            rows.last().unwrap()["spec_replicas"].as_u64().unwrap(),
+            events,
+        )
+    };
+    let (servicebus, _) = last("servicebus");
+    let (rabbitmq, events) = last("rabbitmq");
+    assert_eq!((servicebus, rabbitmq), (20, 5));
+    assert!(events.contains("s0-rabbitmq-kedaqueue"), "{events}");
+}

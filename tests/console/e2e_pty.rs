@@ -1271,7 +1271,7 @@ fn live_mode_on_a_real_rabbitmq() {
     );
     console.press(b"2");
     console.wait_for("100 ready messages read from the management API", |s| {
-        s.contains("active 100")
+        s.contains("ready 100") && s.contains("unacked 0")
     });
     assert_eq!(broker.queue_counts("kedaqueue"), Some((100, 100, 0)));
     let mut broker = broker;
@@ -1291,4 +1291,22 @@ fn live_mode_on_a_real_rabbitmq() {
     log_file.read_to_string(&mut log).unwrap();
     assert!(!log.contains(password), "no password in the log file");
     assert!(!summary.contains(password), "no password in the summary");
+}
+
+/// `--scaler rabbitmq` with no broker configured rehearses on the simulator with the rabbitmq
+/// scaler's rules: the header shows its `value` 20, and 100 messages make 5 replicas, not 20.
+#[test]
+fn the_simulator_rehearses_the_rabbitmq_scaler() {
+    let mut console = Console::start_sim(&["--scaler", "rabbitmq", "--no-consume"]);
+    console.wait_for("the rabbitmq trigger's settings", |s| {
+        let settings = s.lines().nth(1).unwrap_or_default();
+        settings.contains("value 20") && settings.contains("activationValue 0")
+    });
+    console.press(b"2");
+    console.wait_for(
+        "KEDA's rabbitmq metric in the events and 5 ready pods",
+        |s| s.contains("s0-rabbitmq-kedaqueue") && s.contains("Pods 5 (5 ready)"),
+    );
+    let (code, _) = console.quit_confirmed();
+    assert_eq!(code, 0);
 }

@@ -661,3 +661,35 @@ fn the_send_rate_shows_a_burst_going_out() {
         assert!(gauge.contains("send 166 611/s"), "{w}×{h}:\n{gauge}");
     }
 }
+
+/// Live mode on RabbitMQ: the header names the broker and the trigger's `value`, the gauge the
+/// broker's ready and unacked counts.
+#[test]
+fn live_rabbitmq_names_the_broker_and_its_counts() {
+    use kedatui::app::Mode;
+    use kedatui::event::{Health, SourceKind};
+    use kedatui_core::queue::Scaler;
+    let mut app = App::new(AppConfig {
+        mode: Mode::Live,
+        scaler: Scaler::RabbitMq,
+        ..AppConfig::default()
+    });
+    for e in [
+        tick(0),
+        queue(0, 30, 8),
+        src(SourceEvent::Health {
+            source: SourceKind::Queue,
+            health: Health::Connected,
+        }),
+        deployment(2, 2, 2),
+        src(SourceEvent::ScaledObject(Box::new(ScaledObjectView {
+            scaler: Some(Scaler::RabbitMq),
+            message_count: 20,
+            activation_message_count: 0,
+            ..scaled_object(true, "ScalerActive", Some(0), 5)
+        }))),
+    ] {
+        app.update(e);
+    }
+    insta::assert_snapshot!(render(&app, 120, 40));
+}

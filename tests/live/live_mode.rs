@@ -401,3 +401,61 @@ async fn first_ready_pod_ignores_events_listed_from_before_the_run() {
     );
     sources.shutdown().await;
 }
+
+/// The watched ScaledObject's trigger picks the broker when `--scaler` is not given, and a
+/// contradiction is refused before the terminal is touched: the demo's ScaledObject has an
+/// `azure-servicebus` trigger.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scaled_objects_trigger_picks_the_broker_or_refuses_a_mismatch() {
+    use kedatui::args::queue::{QueueEnv, ScalerArg};
+    use kedatui_core::queue::Scaler;
+    let bus = FakeServiceBus::start(FakeServiceBusOptions::default()).unwrap();
+    let api = FakeApiServer::start_with(Options {
+        seed_demo: true,
+        ..Options::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (queue_args, cluster) = live_args(&bus, &api, dir.path());
+    let rabbit = QueueEnv {
+        rabbitmq_url: Some("amqp://speaker:pw@127.0.0.1:5672/%2F".into()),
+        ..QueueEnv::default()
+    };
+    // Both brokers configured, no flag: the trigger decides.
+    let Setup::Live(live_config) = live::resolve(false, &queue_args, rabbit.clone(), &cluster)
+        .await
+        .unwrap()
+    else {
+        panic!("live mode expected");
+    };
+    assert_eq!(live_config.queue.scaler(), Scaler::ServiceBus);
+    // `--scaler rabbitmq` against an azure-servicebus trigger.
+    let flagged = QueueArgs {
+        scaler: Some(ScalerArg::Rabbitmq),
+        ..queue_args.clone()
+    };
+    let e = live::resolve(false, &flagged, rabbit.clone(), &cluster)
+        .await
+        .unwrap_err();
+    assert!(
+        e.0.contains("--scaler rabbitmq is given, but ScaledObject keda-demo/kedasbreceiver-scaler scales on a `azure-servicebus` trigger"),
+        "{e}"
+    );
+    // Only RabbitMQ configured: the trigger asks for Service Bus, which is not there.
+    let rabbit_only = QueueArgs {
+        servicebus: ServiceBusArgs {
+            connection_string_file: None,
+            ..queue_args.servicebus.clone()
+        },
+        ..queue_args.clone()
+    };
+    let e = live::resolve(false, &rabbit_only, rabbit, &cluster)
+        .await
+        .unwrap_err();
+    assert!(
+        e.0.contains("scales on a `azure-servicebus` trigger, but no Service Bus is configured"),
+        "{e}"
+    );
+    assert!(!e.0.contains("pw@"), "{e}");
+}

@@ -152,6 +152,22 @@ impl Scaler {
         }
     }
 
+    /// The trigger's target and activation, as its metadata names them (the header's settings).
+    pub fn target_names(self) -> (&'static str, &'static str) {
+        match self {
+            Scaler::ServiceBus => ("messageCount", "activation"),
+            Scaler::RabbitMq => ("value", "activationValue"),
+        }
+    }
+
+    /// The gauge's two counts, as the broker names them: waiting, and delivered but not settled.
+    pub fn count_labels(self) -> (&'static str, &'static str) {
+        match self {
+            Scaler::ServiceBus => ("active", "in flight"),
+            Scaler::RabbitMq => ("ready", "unacked"),
+        }
+    }
+
     /// The header's compact label, for narrow screens.
     pub fn short_label(self) -> &'static str {
         match self {
