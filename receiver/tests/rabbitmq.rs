@@ -45,21 +45,7 @@ fn broker() -> Arc<Broker> {
 fn publish(broker: &Broker, queue: &str, n: u64) {
     for seq in 0..n {
         let payload = json!({"burst": 1, "seq": seq, "sent_at": jiff::Timestamp::now()});
-        let body = json!({
-            "properties": {"delivery_mode": 2},
-            "routing_key": queue,
-            "payload": payload.to_string(),
-            "payload_encoding": "string",
-        });
-        let (code, answer) = broker.api(
-            "POST",
-            "exchanges/%2F/amq.default/publish",
-            Some(&body.to_string()),
-        );
-        assert!(
-            code == 200 && answer.contains(r#""routed":true"#),
-            "publish to {queue}: {code} {answer}"
-        );
+        broker.publish(queue, &payload.to_string());
     }
 }
 
@@ -258,8 +244,9 @@ fn ready_only_once_the_consumer_is_registered_and_not_while_draining() {
         &receiver_env(
             &url,
             queue,
-            // The work fits in the grace period, so draining lasts until it ends.
-            &[("PROCESSING_MS", "3000"), ("SHUTDOWN_GRACE_MS", "600000")],
+            // The work fits in the grace period, so draining lasts until it ends; and it outlasts
+            // the checks before SIGTERM (rabbitmqctl takes seconds on a loaded machine).
+            &[("PROCESSING_MS", "10000"), ("SHUTDOWN_GRACE_MS", "600000")],
         ),
         &[],
     );

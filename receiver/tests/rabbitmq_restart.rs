@@ -18,21 +18,7 @@ fn a_broker_that_goes_away_ends_it_with_exit_1_and_loses_nothing() {
     broker.declare_queue(queue);
     for seq in 0..n {
         let payload = json!({"burst": 3, "seq": seq, "sent_at": jiff::Timestamp::now()});
-        let body = json!({
-            "properties": {"delivery_mode": 2},
-            "routing_key": queue,
-            "payload": payload.to_string(),
-            "payload_encoding": "string",
-        });
-        let (code, answer) = broker.api(
-            "POST",
-            "exchanges/%2F/amq.default/publish",
-            Some(&body.to_string()),
-        );
-        assert!(
-            code == 200 && answer.contains(r#""routed":true"#),
-            "{answer}"
-        );
+        broker.publish(queue, &payload.to_string());
     }
     let url = broker.amqp_url();
     let rx = spawn(

@@ -288,6 +288,27 @@ impl Broker {
         Some((code, body.to_owned()))
     }
 
+    /// Publishes one persistent message with `payload` to `queue` on the default vhost, through
+    /// the default exchange (the management API's publish, an independent client); panics unless
+    /// the broker routed it.
+    pub fn publish(&self, queue: &str, payload: &str) {
+        let body = serde_json::json!({
+            "properties": {"delivery_mode": 2},
+            "routing_key": queue,
+            "payload": payload,
+            "payload_encoding": "string",
+        });
+        let (code, answer) = self.api(
+            "POST",
+            "exchanges/%2F/amq.default/publish",
+            Some(&body.to_string()),
+        );
+        assert!(
+            code == 200 && answer.contains(r#""routed":true"#),
+            "publish to {queue}: {code} {answer}"
+        );
+    }
+
     /// Declares a durable queue on the default vhost.
     pub fn declare_queue(&self, queue: &str) {
         let (code, body) = self.api(

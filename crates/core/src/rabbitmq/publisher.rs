@@ -72,38 +72,22 @@ impl Publisher {
     }
 
     async fn connect(&self) -> Result<(Connection, Channel), SourceError> {
-        let properties = ConnectionProperties::default().with_connection_name("kedatui".into());
-        let uri = self.url.client_uri();
-        let connect = Connection::connect(&uri, properties);
-        let connection = match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
-            Ok(Ok(c)) => c,
+        let (connection, channel) = open_channel(&self.url, &|step, code, text| {
+            self.error_text(step, code, text)
+        })
+        .await?;
+        let confirm = channel.confirm_select(ConfirmSelectOptions::default());
+        match tokio::time::timeout(CONNECT_TIMEOUT, confirm).await {
+            Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(self.error(Step::Connect, &e)),
             Err(_) => {
                 return Err(self.error_text(
                     Step::Connect,
                     None,
-                    &format!("connecting timed out after {CONNECT_TIMEOUT:?}"),
+                    &format!("confirm mode timed out after {CONNECT_TIMEOUT:?}"),
                 ));
             }
-        };
-        let channel = async {
-            let channel = connection.create_channel().await?;
-            channel
-                .confirm_select(ConfirmSelectOptions::default())
-                .await?;
-            Ok::<_, lapin::Error>(channel)
-        };
-        let channel = match tokio::time::timeout(CONNECT_TIMEOUT, channel).await {
-            Ok(Ok(c)) => c,
-            Ok(Err(e)) => return Err(self.error(Step::Connect, &e)),
-            Err(_) => {
-                return Err(self.error_text(
-                    Step::Connect,
-                    None,
-                    &format!("opening a channel timed out after {CONNECT_TIMEOUT:?}"),
-                ));
-            }
-        };
+        }
         // Passive: kedatui never creates the queue (the demo's YAML or the speaker does).
         let declare = channel.queue_declare(
             self.queue.as_str().into(),
@@ -148,6 +132,38 @@ impl Publisher {
             .with_content_type("application/json".into())
             .with_message_id(ShortString::from(message_id(&self.run, burst, seq)))
             .with_headers(headers)
+    }
+}
+
+/// How a failure is told: the step, the broker's reply code (if any) and its text.
+pub type Explain<'a> = &'a (dyn Fn(Step, Option<u16>, &str) -> SourceError + Sync);
+
+/// Connects to `url` and opens one channel, each step under [`CONNECT_TIMEOUT`].
+pub async fn open_channel(
+    url: &BrokerUrl,
+    explain: Explain<'_>,
+) -> Result<(Connection, Channel), SourceError> {
+    let timed_out = |what: &str| {
+        explain(
+            Step::Connect,
+            None,
+            &format!("{what} timed out after {CONNECT_TIMEOUT:?}"),
+        )
+    };
+    let lapin_error = |e: &lapin::Error| {
+        let (code, text) = code_and_text(e);
+        explain(Step::Connect, code, &text)
+    };
+    let properties = ConnectionProperties::default().with_connection_name("kedatui".into());
+    let uri = url.client_uri();
+    let connection = tokio::time::timeout(CONNECT_TIMEOUT, Connection::connect(&uri, properties))
+        .await
+        .map_err(|_| timed_out("connecting"))?
+        .map_err(|e| lapin_error(&e))?;
+    match tokio::time::timeout(CONNECT_TIMEOUT, connection.create_channel()).await {
+        Ok(Ok(channel)) => Ok((connection, channel)),
+        Ok(Err(e)) => Err(lapin_error(&e)),
+        Err(_) => Err(timed_out("opening a channel")),
     }
 }
 

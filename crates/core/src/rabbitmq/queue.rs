@@ -5,10 +5,9 @@
 use std::time::Duration;
 
 use lapin::options::QueuePurgeOptions;
-use lapin::{Connection, ConnectionProperties};
 
 use super::errors::{Context, Step, classify, code_and_text};
-use super::publisher::{CONNECT_TIMEOUT, Publisher};
+use super::publisher::{Publisher, open_channel};
 use super::{BrokerUrl, ManagementApi, QueueInfo};
 use crate::event::SourceError;
 use crate::model::QueueCounts;
@@ -114,36 +113,15 @@ impl QueueBackend for RabbitMqConfig {
     ) -> Result<u64, SourceError> {
         let (host_port, vhost, user) = (self.url.host_port(), self.url.vhost(), self.url.user());
         let cx = self.context(&host_port, &vhost, &user);
-        let fail = |step, e: &lapin::Error| {
-            let (code, text) = code_and_text(e);
-            classify(step, code, &text, &cx)
-        };
-        let properties = ConnectionProperties::default().with_connection_name("kedatui".into());
-        let connection = tokio::time::timeout(
-            CONNECT_TIMEOUT,
-            Connection::connect(&self.url.client_uri(), properties),
-        )
-        .await
-        .map_err(|_| {
-            classify(
-                Step::Connect,
-                None,
-                &format!("connecting timed out after {CONNECT_TIMEOUT:?}"),
-                &cx,
-            )
-        })?
-        .map_err(|e| fail(Step::Connect, &e))?;
-        let result = async {
-            let channel = connection
-                .create_channel()
-                .await
-                .map_err(|e| fail(Step::Connect, &e))?;
-            channel
-                .queue_purge(self.queue.as_str().into(), QueuePurgeOptions::default())
-                .await
-                .map_err(|e| fail(Step::Purge, &e))
-        }
-        .await;
+        let explain = |step, code, text: &str| classify(step, code, text, &cx);
+        let (connection, channel) = open_channel(&self.url, &explain).await?;
+        let result = channel
+            .queue_purge(self.queue.as_str().into(), QueuePurgeOptions::default())
+            .await
+            .map_err(|e| {
+                let (code, text) = code_and_text(&e);
+                classify(Step::Purge, code, &text, &cx)
+            });
         let _ = tokio::time::timeout(
             Duration::from_secs(2),
             connection.close(200, "kedatui".into()),
