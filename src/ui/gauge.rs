@@ -61,7 +61,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 count(in_flight, theme::value().fg(theme::IN_FLIGHT)),
             ),
         ),
-        Part::new(
+    ];
+    // Only a broker that counts dead letters per queue shows them (a RabbitMQ queue's go to
+    // another queue, through its dead-letter exchange).
+    if app.config.scaler.counts_dead_letters() {
+        first.push(Part::new(
             5,
             labelled(
                 "dead-lettered ",
@@ -74,16 +78,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                     },
                 ),
             ),
+        ));
+    }
+    first.push(Part::new(
+        1,
+        pair(
+            "sent ",
+            group_thousands(app.queue.rates.sent_total()),
+            theme::value(),
         ),
-        Part::new(
-            1,
-            pair(
-                "sent ",
-                group_thousands(app.queue.rates.sent_total()),
-                theme::value(),
-            ),
-        ),
-    ];
+    ));
     let rates = app.rates();
     // Counts stopped with the source: no rate is known, rather than a frozen or invented one.
     let per_second = |r: f64| {

@@ -168,6 +168,12 @@ impl Scaler {
         }
     }
 
+    /// Whether the queue's counts include its dead letters (Service Bus keeps a dead-letter
+    /// sub-queue per queue; RabbitMQ routes them to another queue).
+    pub fn counts_dead_letters(self) -> bool {
+        self == Scaler::ServiceBus
+    }
+
     /// The header's compact label, for narrow screens.
     pub fn short_label(self) -> &'static str {
         match self {
