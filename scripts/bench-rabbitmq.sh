@@ -37,7 +37,7 @@ DIR="$PWD/target/bench-rabbitmq"
 NODE="kedatui-bench-$$@localhost"
 
 if [ "$DRY_RUN" = 1 ]; then
-  echo "would build: cargo build --release -p kedatui --bin kedatui"
+  [ -x "$BIN" ] || echo "would build: cargo build --release -p kedatui --bin kedatui"
   [ -x "$SERVER" ] || echo "would install: apt-get install -y --no-install-recommends rabbitmq-server"
   echo "would pip-install $PIKA into $PY_SITE (if missing)"
   echo "would start $SERVER as node $NODE on loopback ports, files in $DIR"
@@ -50,8 +50,12 @@ if [ "$DRY_RUN" = 1 ]; then
   exit 0
 fi
 
-echo "building $BIN (release)..." >&2
-cargo build --quiet --release -p kedatui --bin kedatui
+# Built when missing only (the machine is shared; build.rs rebuilds on every new commit): after
+# changing the code, rebuild with the command below. The summary names the binary's commit.
+if [ ! -x "$BIN" ]; then
+  echo "building $BIN (release)..." >&2
+  cargo build --quiet --release -p kedatui --bin kedatui
+fi
 
 if [ ! -x "$SERVER" ]; then
   echo "installing rabbitmq-server (Debian)..." >&2
@@ -128,6 +132,7 @@ if ! helper wait "$SERVER_PID"; then
   echo "server log: $DIR/server.log" >&2
   exit 1
 fi
+echo "broker ready after ${SECONDS}s" >&2
 
 send_kedatui() { "$BIN" send --scaler rabbitmq -n "$COUNT" --json --queue "$1"; }
 send_seed() { helper seed "$1" "$COUNT"; }
@@ -154,4 +159,5 @@ done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 helper summary "$COUNT" "$ROUNDS" "$RESULTS"
-echo "versions: rabbitmq-server $(dpkg-query -W -f='${Version}' rabbitmq-server 2>/dev/null || echo '?'), $PIKA, $("$BIN" --version)"
+echo "versions: rabbitmq-server $(dpkg-query -W -f='${Version}' rabbitmq-server 2>/dev/null || echo '?'), $PIKA, $("$BIN" --version | head -n 2 | tr '\n' ' ')"
+echo "whole run ${SECONDS}s" >&2
