@@ -417,6 +417,24 @@ impl Process {
     }
 }
 
+/// The report's `lab broker` line: what the lab's broker saw, or your RabbitMQ queue's figures
+/// now. The lab's own broker stops once the last handle on it is dropped (SIGTERM).
+pub async fn summary(process: Arc<Process>, queue: Queue) -> Option<String> {
+    if let Process::RabbitMq(None) = *process {
+        let c = queue.read_counts().await.ok()?;
+        return Some(format!(
+            "RabbitMQ (your broker): still queued {} (unacked {})",
+            c.active,
+            c.in_flight.unwrap_or(0)
+        ));
+    }
+    let name = queue.queue().to_owned();
+    tokio::task::spawn_blocking(move || process.summary(&name))
+        .await
+        .ok()
+        .flatten()
+}
+
 fn rule(name: &str, rights: Rights) -> SasRule {
     SasRule {
         name: name.into(),

@@ -463,6 +463,7 @@ async fn run_lab(
     }
 
     let queue = endpoints.queue(&names.queue).map_err(fail)?;
+    let report_queue = queue.clone();
     let sim = &config.sim;
     let mut vars = endpoints.receiver_vars();
     vars.extend([
@@ -573,10 +574,7 @@ async fn run_lab(
     let mut report = controller.run().await;
     faults.abort();
     // The summary, then the broker stops (the lab's own rabbitmq-server: SIGTERM, on drop).
-    report.broker = tokio::task::spawn_blocking(move || process.summary(&names.queue))
-        .await
-        .ok()
-        .flatten();
+    report.broker = broker::summary(process, report_queue).await;
     Ok(report)
 }
 

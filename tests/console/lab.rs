@@ -1692,7 +1692,12 @@ fn headless_lab_rabbitmq_runs_on_its_own_broker_and_stops_it() {
     }
     let rest = rest.join("\n");
     assert!(status.success(), "{rest}");
-    assert!(rest.contains("still queued 0 (unacked 0)"), "{rest}");
+    assert!(
+        rest.contains(
+            "lab broker           RabbitMQ: published 20, acked 20, still queued 0 (unacked 0)"
+        ),
+        "{rest}"
+    );
     let port: u16 = url
         .rsplit(':')
         .next()
@@ -1702,5 +1707,116 @@ fn headless_lab_rabbitmq_runs_on_its_own_broker_and_stops_it() {
     assert!(
         std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
         "the lab's rabbitmq-server stopped with the lab"
+    );
+}
+
+/// `kedatui lab --scaler rabbitmq` with `$RABBITMQ_URL` set: the lab uses that broker (here a
+/// private rabbitmq-server the test runs) instead of starting one, declares the queue it lacks,
+/// never prints its password, refuses `broker-down`, and leaves the broker running at quit.
+#[test]
+fn headless_lab_rabbitmq_uses_the_broker_rabbitmq_url_names() {
+    let receiver = receiver_binary();
+    let dir = tempfile::tempdir().unwrap();
+    let mut broker = testkit::rabbitmq::start_for_test(dir.path(), "lab-yours");
+    let lab_dir = dir.path().join("lab");
+    let mut lab = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+        .arg("lab")
+        .args(["--scaler", "rabbitmq"])
+        .args(LAB_FLAGS)
+        .arg("--receiver")
+        .arg(&receiver)
+        .arg("--lab-dir")
+        .arg(&lab_dir)
+        .arg("--log-file")
+        .arg(dir.path().join("lab.log"))
+        .env("RABBITMQ_URL", broker.amqp_url())
+        .env(
+            "RABBITMQ_MANAGEMENT_URL",
+            format!("http://127.0.0.1:{}/", broker.management_port),
+        )
+        .env_remove("KEDATUI_SCALER")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines_tx, lines) = mpsc::channel::<String>();
+    let stdout = lab.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut printed = Vec::new();
+    let deadline = Instant::now() + TIMEOUT;
+    while !printed.iter().any(|l: &String| l.starts_with("faults")) {
+        let line = lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| panic!("the lab started on your broker: {printed:#?}"));
+        printed.push(line);
+    }
+    let all = printed.join("\n");
+    assert!(all.contains("over your RabbitMQ broker"), "{all}");
+    assert!(all.contains("your broker from $RABBITMQ_URL"), "{all}");
+    assert!(
+        !all.contains("guest:guest"),
+        "the password is never printed: {all}"
+    );
+    assert!(
+        !lab_dir.join("rabbitmq").exists(),
+        "no broker of the lab's own"
+    );
+    assert!(
+        broker.live_queue_counts("kedaqueue").is_some(),
+        "the lab declared the queue"
+    );
+    lab.stdin
+        .as_mut()
+        .unwrap()
+        .write_all(b"broker-down 5s\n")
+        .unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let line = lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("the lab answers broker-down");
+        if line.contains("broker-down needs a broker the lab runs") {
+            break;
+        }
+    }
+    let sent = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+        .args(["send", "--scaler", "rabbitmq", "--count", "20"])
+        .env("RABBITMQ_URL", broker.amqp_url())
+        .env(
+            "RABBITMQ_MANAGEMENT_URL",
+            format!("http://127.0.0.1:{}/", broker.management_port),
+        )
+        .output()
+        .unwrap();
+    assert!(sent.status.success(), "{sent:?}");
+    let deadline = Instant::now() + TIMEOUT;
+    while completed_ids(&lab_dir).len() < 20 {
+        assert!(Instant::now() < deadline, "the receivers drained the burst");
+        std::thread::park_timeout(Duration::from_millis(200));
+    }
+    lab.stdin.as_mut().unwrap().write_all(b"quit\n").unwrap();
+    let status = wait_exit(&mut lab);
+    let mut rest = Vec::new();
+    while let Ok(line) = lines.recv_timeout(Duration::from_secs(5)) {
+        rest.push(line);
+    }
+    let rest = rest.join("\n");
+    assert!(status.success(), "{rest}");
+    assert!(
+        rest.contains("lab broker           RabbitMQ (your broker): still queued"),
+        "{rest}"
+    );
+    assert!(broker.running(), "your broker keeps running after the lab");
+    assert_eq!(
+        broker.live_queue_counts("kedaqueue"),
+        Some((0, 0)),
+        "every message acked"
     );
 }
