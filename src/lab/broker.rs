@@ -360,7 +360,9 @@ impl Process {
         match self {
             Process::ServiceBus(bus) => bus.lock().unwrap().stop(),
             Process::RabbitMq(Some(broker)) => broker.lock().unwrap().stop(),
-            Process::RabbitMq(None) => {}
+            Process::RabbitMq(None) => tracing::warn!(
+                "lab: broker-down needs a broker the lab runs; your RabbitMQ broker stays up"
+            ),
         }
     }
 
