@@ -43,7 +43,7 @@ pub enum BrokerChoice {
     OwnRabbitMq,
     /// The RabbitMQ broker the user configured (`$RABBITMQ_URL`, `--rabbitmq-url-file`).
     RabbitMq {
-        config: RabbitMqConfig,
+        config: Box<RabbitMqConfig>,
         from: String,
     },
 }
@@ -86,7 +86,10 @@ pub fn choose(
         rabbitmq_url: env_url,
     };
     match args.resolve_env(env).map_err(|e| e.to_string())? {
-        Some(Queue::RabbitMq(config)) => Ok(BrokerChoice::RabbitMq { config, from }),
+        Some(Queue::RabbitMq(config)) => Ok(BrokerChoice::RabbitMq {
+            config: Box::new(config),
+            from,
+        }),
         Some(Queue::ServiceBus(_)) => unreachable!("--scaler rabbitmq resolves to RabbitMQ"),
         None if rabbitmq.rabbitmq_management_url.is_some() => Err(
             "--rabbitmq-management-url ($RABBITMQ_MANAGEMENT_URL) names the management API of your broker, but no broker is given ($RABBITMQ_URL or --rabbitmq-url-file): unset it for the lab's own rabbitmq-server".into(),
@@ -520,7 +523,7 @@ pub async fn start(config: &LabConfig, dir: &Path) -> Result<(Endpoints, Process
                 .await
                 .map_err(|e| format!("{e} (the broker from {from})"))?;
             let endpoints = Endpoints::RabbitMq {
-                config: c.clone(),
+                config: (**c).clone(),
                 own: None,
                 from: from.clone(),
             };
