@@ -20,7 +20,6 @@ use tokio::sync::mpsc;
 
 use crate::app::{App, AppConfig, Mode};
 use crate::args::queue::{QueueArgs, QueueEnv};
-use crate::args::servicebus::ServiceBusEnv;
 use crate::args::sim::SimArgs;
 use crate::event::{Command, Event};
 use crate::parse::{BurstSizes, parse_bursts, parse_trickle, parse_warp};
@@ -107,13 +106,22 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
         eprintln!("kedatui: {err}");
         return Ok(ExitCode::from(BAD_INPUT));
     }
-    if args.lab
-        && let Err(err) =
-            live::check_lab_flags(args.force_simulator, &args.queue, &QueueEnv::from_process())
-    {
-        eprintln!("kedatui: {err}");
-        return Ok(ExitCode::from(BAD_INPUT));
-    }
+    let lab_broker = if args.lab {
+        match crate::lab::broker::console_broker(
+            args.force_simulator,
+            &args.queue,
+            &QueueEnv::from_process(),
+            &sim_config.names.queue,
+        ) {
+            Ok(broker) => broker,
+            Err(err) => {
+                eprintln!("kedatui: {err}");
+                return Ok(ExitCode::from(BAD_INPUT));
+            }
+        }
+    } else {
+        Default::default()
+    };
     // Flags the lab would ignore are bad input whether or not there is a terminal.
     let lab_setup = if args.lab {
         match crate::lab::console_lab(&args.cluster, &sim_config) {
@@ -147,6 +155,7 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
             http_port: 0,
             api_port: 0,
             seed: args.sim.seed.unwrap_or_else(|| fastrand::u64(..)),
+            broker: lab_broker,
         }) {
             Ok(lab) => Some(lab),
             Err(err) => {
@@ -158,35 +167,23 @@ pub fn run(args: ConsoleArgs) -> Result<ExitCode> {
         None
     };
     let (queue_args, queue_env, cluster_args) = match &lab {
-        Some(lab) => (
-            QueueArgs {
-                scaler: Some(crate::args::queue::ScalerArg::Servicebus),
-                servicebus: crate::args::servicebus::ServiceBusArgs {
-                    connection_string_file: None,
-                    manage_connection_string_file: None,
-                    management_url: Some(lab.management_url.clone()),
-                    ..args.queue.servicebus.clone()
+        Some(lab) => {
+            let (queue_args, queue_env) = lab.broker.console(&args.queue);
+            (
+                queue_args,
+                queue_env,
+                crate::args::cluster::ClusterArgs {
+                    kubeconfig: Some(lab.kubeconfig.clone()),
+                    // The loopback API server's kubeconfig has one context; yours keeps --context.
+                    context: if lab.in_process_api {
+                        None
+                    } else {
+                        args.cluster.context.clone()
+                    },
+                    ..args.cluster.clone()
                 },
-                rabbitmq: Default::default(),
-            },
-            QueueEnv {
-                servicebus: ServiceBusEnv {
-                    connection_string: Some(lab.send_connection.clone()),
-                    manage_connection_string: Some(lab.manage_connection.clone()),
-                },
-                rabbitmq_url: None,
-            },
-            crate::args::cluster::ClusterArgs {
-                kubeconfig: Some(lab.kubeconfig.clone()),
-                // The loopback API server's kubeconfig has one context; yours keeps --context.
-                context: if lab.in_process_api {
-                    None
-                } else {
-                    args.cluster.context.clone()
-                },
-                ..args.cluster.clone()
-            },
-        ),
+            )
+        }
         None => (
             args.queue.clone(),
             QueueEnv::from_process(),

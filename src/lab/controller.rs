@@ -1,7 +1,8 @@
 //! The lab's controllers: KEDA's scale loop, the HPA, the Deployment and ReplicaSet controllers
 //! and a kubelet, in one loop over real objects in a real API server (kube-rs). The decisions are
-//! the simulator's ([`kedatui_core::sim::loops`]): fed the broker's ActiveMessageCount from the
-//! management REST (as KEDA's azure-servicebus scaler reads it) and the pods the lab runs.
+//! the simulator's ([`kedatui_core::sim::loops`]): fed the queue's count as KEDA's scaler reads
+//! it (Service Bus's ActiveMessageCount from the management REST, RabbitMQ's `messages` from the
+//! management API) and the pods the lab runs.
 //! The containers are real `receiver` processes ([`super::worker`]).
 
 use kedatui_core::sim::time::Nanos;
@@ -22,7 +23,7 @@ use super::pods::{self, LabPod, PodTemplate, Stage};
 use super::worker::{self, WorkerEnv, WorkerEvent};
 use super::{Fault, LabCommand, LabReport};
 use kedatui_core::crd::ScaledObject;
-use kedatui_core::servicebus::counts::CountProbe;
+use kedatui_core::queue::Queue;
 use kedatui_core::sim::SimConfig;
 use kedatui_core::sim::loops::{self, HpaLoop, KedaLoop};
 
@@ -139,7 +140,9 @@ impl ApiHealth {
 /// What the controller needs besides the configuration.
 pub struct Wiring {
     pub client: kube::Client,
-    pub probe: CountProbe,
+    /// The queue as KEDA's scaler reads it (Service Bus's Manage rule, RabbitMQ's management
+    /// API).
+    pub queue: Queue,
     pub worker_env: WorkerEnv,
     pub template: PodTemplate,
     pub restart_backoff: Duration,
@@ -161,7 +164,7 @@ pub struct Controller {
     start: Timestamp,
     clock: Instant,
     client: kube::Client,
-    probe: CountProbe,
+    queue: Queue,
     keda: KedaLoop,
     hpa: HpaLoop,
     spec_replicas: u32,
@@ -208,7 +211,7 @@ impl Controller {
             start: Timestamp::now(),
             clock: Instant::now(),
             client: wiring.client,
-            probe: wiring.probe,
+            queue: wiring.queue,
             keda: KedaLoop::new(Nanos::ZERO),
             hpa: HpaLoop::new(Nanos::ZERO),
             spec_replicas: 0,
@@ -349,7 +352,9 @@ impl Controller {
     }
 
     async fn metric(&self) -> Result<u64, String> {
-        let counts = self.probe.read().await.map_err(|e| e.message)?;
+        // KEDA's metric: Service Bus's ActiveMessageCount; RabbitMQ's QueueLength over the
+        // management API, `messages` (ready + unacknowledged: `count_in_flight_as_active`).
+        let counts = self.queue.read_counts().await.map_err(|e| e.message)?;
         let mut metric = counts.active;
         if self.config.count_in_flight_as_active {
             metric += counts.in_flight.unwrap_or(0);

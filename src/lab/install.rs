@@ -221,8 +221,7 @@ where
 /// The receiver's environment as the Deployment declares it (values the lab passes itself).
 pub fn deployment_env(config: &SimConfig) -> Value {
     json!([
-        {"name": "SERVICEBUS_CONNECTION_STRING",
-         "valueFrom": {"secretKeyRef": {"name": "servicebus-connection", "key": "receiver-connection"}}},
+        super::broker::deployment_secret_env(config.scaler),
         {"name": "QUEUE_NAME", "value": config.names.queue},
         {"name": "PROCESSING_MS", "value": config.processing_time.as_millis().to_string()},
         {"name": "CONCURRENCY", "value": config.concurrency.to_string()},
@@ -292,11 +291,7 @@ pub async fn install(
                  "pollingInterval": config.polling_interval.as_secs(),
                  "cooldownPeriod": config.cooldown_period.as_secs(),
                  "minReplicaCount": config.min_replicas, "maxReplicaCount": config.max_replicas,
-                 "triggers": [{"type": "azure-servicebus",
-                               "metadata": {"queueName": n.queue,
-                                            "messageCount": config.message_count.to_string(),
-                                            "activationMessageCount": config.activation_message_count.to_string()},
-                               "authenticationRef": {"name": "kedasbreceiver-auth"}}]},
+                 "triggers": [super::broker::trigger(config)]},
     });
     if let Some(idle) = config.idle_replicas {
         so["spec"]["idleReplicaCount"] = json!(idle);

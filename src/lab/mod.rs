@@ -8,6 +8,7 @@
 //! containers are real `receiver` processes ([`worker`]). It is not KEDA: no scaler code, no
 //! metrics server, no admission webhooks.
 
+pub mod broker;
 pub mod controller;
 pub mod install;
 pub mod objects;
@@ -22,14 +23,12 @@ use std::time::Duration;
 
 use jiff::SignedDuration;
 use serde_json::{Map, json};
-use testkit::servicebus::{FakeCounts, FakeServiceBus, FakeServiceBusOptions, Rights, SasRule};
 use tokio::sync::mpsc::{self, UnboundedSender};
 
 use crate::args::cluster::ClusterArgs;
 use kedatui_core::duration::parse_duration;
-use kedatui_core::servicebus::counts::CountProbe;
+use kedatui_core::queue::Scaler;
 use kedatui_core::sim::SimConfig;
-use kedatui_servicebus::connection;
 
 pub const SEND_RULE: &str = "kedatui-send";
 pub const LISTEN_RULE: &str = "receiver-listen";
@@ -86,6 +85,13 @@ pub struct LabArgs {
     /// Where the lab logs [default: kedatui-lab.log in the temp directory].
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+    /// The lab's broker: servicebus (a loopback Service Bus) or rabbitmq (its own
+    /// rabbitmq-server, or yours from $RABBITMQ_URL / --rabbitmq-url-file) [default: servicebus].
+    #[arg(long, value_enum, env = "KEDATUI_SCALER")]
+    pub scaler: Option<crate::args::queue::ScalerArg>,
+    /// With --scaler rabbitmq: your broker instead of the lab's own.
+    #[command(flatten)]
+    pub rabbitmq: crate::args::queue::RabbitMqArgs,
 }
 
 /// A fault to rehearse.
@@ -203,17 +209,14 @@ pub struct LabReport {
     pub crashes: u32,
     /// Exit codes of receivers stopped by a pod deletion (SIGTERM).
     pub exits_when_deleted: Vec<i32>,
-    pub broker: Option<FakeCounts>,
+    /// What the broker saw (`broker::Process::summary`).
+    pub broker: Option<String>,
 }
 
 impl fmt::Display for LabReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(b) = &self.broker {
-            writeln!(
-                f,
-                "  lab broker           sent {}, completed {}, dead-lettered {}, still queued {} (locked {})",
-                b.enqueued_total, b.completed_total, b.dead_letter, b.active, b.locked
-            )?;
+            writeln!(f, "  lab broker           {b}")?;
         }
         let clean = self.exits_when_deleted.iter().filter(|c| **c == 0).count();
         write!(
@@ -238,17 +241,14 @@ pub struct LabConfig {
     pub http_port: u16,
     pub api_port: u16,
     pub seed: u64,
+    /// The loopback Service Bus, or RabbitMQ (the lab's own broker or yours).
+    pub broker: broker::BrokerChoice,
 }
 
 /// A running lab.
 pub struct Lab {
-    /// Send only: what the console's bursts use.
-    pub send_connection: String,
-    /// Listen only: what the receivers use.
-    pub listen_connection: String,
-    /// Manage: counts and purge (and KEDA's scaler).
-    pub manage_connection: String,
-    pub management_url: String,
+    /// How the console, KEDA and the receivers reach the broker.
+    pub broker: broker::Endpoints,
     pub kubeconfig: PathBuf,
     pub api_url: String,
     pub dir: PathBuf,
@@ -263,8 +263,7 @@ pub struct Lab {
 }
 
 struct Ready {
-    management_url: String,
-    connections: [String; 3],
+    endpoints: broker::Endpoints,
     api_url: String,
     leftover_pods: Vec<String>,
     notes: Vec<String>,
@@ -301,6 +300,7 @@ impl Lab {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<Ready, String>>();
         let in_process_api = config.cluster.is_none();
         let kubeconfig_path = kubeconfig.clone();
+        let lab_dir = dir.clone();
         let thread = std::thread::Builder::new()
             .name("kedatui-lab".into())
             .spawn(move || {
@@ -311,6 +311,7 @@ impl Lab {
                     .map_err(|e| format!("cannot start the lab's runtime: {e}"))?;
                 runtime.block_on(run_lab(
                     config,
+                    lab_dir,
                     receiver,
                     logs,
                     kubeconfig_path,
@@ -320,24 +321,18 @@ impl Lab {
             })
             .map_err(|e| format!("cannot start the lab's thread: {e}"))?;
         match ready_rx.recv() {
-            Ok(Ok(ready)) => {
-                let [send, listen, manage] = ready.connections;
-                Ok(Lab {
-                    send_connection: send,
-                    listen_connection: listen,
-                    manage_connection: manage,
-                    management_url: ready.management_url,
-                    kubeconfig,
-                    api_url: ready.api_url,
-                    dir,
-                    in_process_api,
-                    leftover_pods: ready.leftover_pods,
-                    notes: ready.notes,
-                    commands,
-                    thread: Some(thread),
-                    _tempdir: tempdir,
-                })
-            }
+            Ok(Ok(ready)) => Ok(Lab {
+                broker: ready.endpoints,
+                kubeconfig,
+                api_url: ready.api_url,
+                dir,
+                in_process_api,
+                leftover_pods: ready.leftover_pods,
+                notes: ready.notes,
+                commands,
+                thread: Some(thread),
+                _tempdir: tempdir,
+            }),
             Ok(Err(e)) => {
                 let _ = thread.join();
                 Err(e)
@@ -368,19 +363,10 @@ impl Lab {
         }
     }
 
-    /// How to point kedatui (or anything else) at this lab. Holds the loopback fake's own
-    /// per-run keys, as `servicebus-fake` prints them.
+    /// How to point kedatui (or anything else) at this lab. Holds the lab's own broker's
+    /// per-run secrets, as `servicebus-fake` prints them.
     pub fn instructions(&self) -> String {
-        let mut s = String::new();
-        let rules = [
-            (SEND_RULE, "send", &self.send_connection),
-            (LISTEN_RULE, "listen", &self.listen_connection),
-            (MANAGE_RULE, "manage,send,listen", &self.manage_connection),
-        ];
-        for (name, rights, cs) in rules {
-            s.push_str(&format!("# rule {name}: {rights}\n{cs}\n"));
-        }
-        s.push_str(&format!("management URL: {}\n", self.management_url));
+        let mut s = self.broker.describe_lines();
         s.push_str(&format!(
             "kubeconfig: {} (API server {})\n",
             self.kubeconfig.display(),
@@ -391,21 +377,11 @@ impl Lab {
             self.dir.join("receivers").display()
         ));
         s.push_str("point kedatui at it:\n");
-        s.push_str(&format!(
-            "  export SERVICEBUS_CONNECTION_STRING='{}'\n",
-            self.send_connection
-        ));
-        s.push_str(&format!(
-            "  export SERVICEBUS_MANAGE_CONNECTION_STRING='{}'\n",
-            self.manage_connection
-        ));
-        s.push_str(&format!(
-            "  export SERVICEBUS_MANAGEMENT_URL={}\n",
-            self.management_url
-        ));
+        let (exports, scaler) = self.broker.exports();
+        s.push_str(&exports);
         let kc = self.kubeconfig.display();
         s.push_str(&format!(
-            "  then: kedatui --kubeconfig {kc}   |   kedatui doctor --kubeconfig {kc}   |   kedatui send --count 100   |   kedatui queue\n"
+            "  then: kedatui{scaler} --kubeconfig {kc}   |   kedatui doctor{scaler} --kubeconfig {kc}   |   kedatui send{scaler} --count 100   |   kedatui queue{scaler}\n"
         ));
         s
     }
@@ -420,16 +396,9 @@ impl Drop for Lab {
     }
 }
 
-fn rule(name: &str, rights: Rights) -> SasRule {
-    SasRule {
-        name: name.into(),
-        key: testkit::servicebus::random_key(),
-        rights,
-    }
-}
-
 async fn run_lab(
     config: LabConfig,
+    dir: PathBuf,
     receiver: PathBuf,
     logs: PathBuf,
     kubeconfig: PathBuf,
@@ -441,36 +410,8 @@ async fn run_lab(
         e
     };
     let names = config.sim.names.clone();
-    let listen_only = Rights {
-        manage: false,
-        send: false,
-        listen: true,
-    };
-    let send_only = Rights {
-        manage: false,
-        send: true,
-        listen: false,
-    };
-    let bus = FakeServiceBus::start(FakeServiceBusOptions {
-        amqp_port: config.amqp_port,
-        http_port: config.http_port,
-        queues: vec![names.queue.clone()],
-        rules: vec![
-            rule(SEND_RULE, send_only),
-            rule(LISTEN_RULE, listen_only),
-            rule(MANAGE_RULE, Rights::ALL),
-        ],
-        lock_duration: Duration::from_nanos(config.flags.lock_duration.as_nanos().max(1) as u64),
-        ..FakeServiceBusOptions::default()
-    })
-    .map_err(|e| fail(format!("the lab's Service Bus cannot listen: {e}")))?;
-    let connections = [
-        bus.connection_string_for(SEND_RULE),
-        bus.connection_string_for(LISTEN_RULE),
-        bus.connection_string_for(MANAGE_RULE),
-    ];
-    let management_url = bus.management_url();
-    let bus = Arc::new(Mutex::new(bus));
+    let (endpoints, process) = broker::start(&config, &dir).await.map_err(fail)?;
+    let process = Arc::new(process);
 
     let (api, cluster) = match &config.cluster {
         Some(c) => (None, c.clone()),
@@ -521,30 +462,26 @@ async fn run_lab(
         tracing::warn!("lab: {note}");
     }
 
-    let manage = connection::parse(&connections[2])
-        .map_err(|e| fail(format!("the lab's manage string: {e}")))?;
-    let url = url::Url::parse(&management_url).map_err(|e| fail(e.to_string()))?;
-    let probe = CountProbe::new(manage, &url, &names.queue).map_err(|e| fail(e.message))?;
+    let queue = endpoints.queue(&names.queue).map_err(fail)?;
+    let report_queue = queue.clone();
     let sim = &config.sim;
+    let mut vars = endpoints.receiver_vars();
+    vars.extend([
+        ("QUEUE_NAME".into(), names.queue.clone()),
+        (
+            "PROCESSING_MS".into(),
+            sim.processing_time.as_millis().to_string(),
+        ),
+        ("CONCURRENCY".into(), sim.concurrency.to_string()),
+        (
+            "SHUTDOWN_GRACE_MS".into(),
+            sim.pod.drain_limit.as_millis().to_string(),
+        ),
+        ("RUST_LOG".into(), "warn".into()),
+    ]);
     let worker_env = worker::WorkerEnv {
         binary: receiver,
-        vars: vec![
-            (
-                "SERVICEBUS_CONNECTION_STRING".into(),
-                connections[1].clone(),
-            ),
-            ("QUEUE_NAME".into(), names.queue.clone()),
-            (
-                "PROCESSING_MS".into(),
-                sim.processing_time.as_millis().to_string(),
-            ),
-            ("CONCURRENCY".into(), sim.concurrency.to_string()),
-            (
-                "SHUTDOWN_GRACE_MS".into(),
-                sim.pod.drain_limit.as_millis().to_string(),
-            ),
-            ("RUST_LOG".into(), "warn".into()),
-        ],
+        vars,
         log_dir: logs,
     };
     let mut labels = Map::new();
@@ -564,7 +501,7 @@ async fn run_lab(
         sim_config,
         controller::Wiring {
             client,
-            probe,
+            queue,
             worker_env,
             template,
             restart_backoff: Duration::from_nanos(
@@ -577,15 +514,15 @@ async fn run_lab(
         },
     );
     let _ = ready.send(Ok(Ready {
-        management_url,
-        connections,
+        endpoints,
         api_url,
         leftover_pods,
         notes,
     }));
 
-    // Broker and API server faults: the fakes' own switches, on their real sockets.
-    let fault_bus = bus.clone();
+    // Broker and API server faults: the fakes' (or the lab's rabbitmq-server's) own switches,
+    // on their real sockets.
+    let fault_bus = process.clone();
     let fault_api = api.clone();
     let broker_outage = Arc::new(Mutex::new(BrokerOutage::default()));
     let faults = tokio::spawn(async move {
@@ -599,22 +536,17 @@ async fn run_lab(
                     tokio::spawn(async move {
                         if stop {
                             let stopping = bus.clone();
-                            let _ = tokio::task::spawn_blocking(move || {
-                                stopping.lock().unwrap().stop()
-                            })
-                            .await;
+                            let _ = tokio::task::spawn_blocking(move || stopping.stop()).await;
                         }
                         tokio::time::sleep(d).await;
                         // A later, longer outage is not ended by this one's timer.
                         if !outage.lock().unwrap().end(std::time::Instant::now()) {
                             return;
                         }
-                        let _ = tokio::task::spawn_blocking(move || {
-                            match bus.lock().unwrap().restart() {
-                                Ok(()) => tracing::info!("lab: the broker is back"),
-                                Err(e) => {
-                                    tracing::warn!(error = %e, "lab: the broker cannot listen again")
-                                }
+                        let _ = tokio::task::spawn_blocking(move || match bus.restart() {
+                            Ok(()) => tracing::info!("lab: the broker is back"),
+                            Err(e) => {
+                                tracing::warn!(error = %e, "lab: the broker cannot listen again")
                             }
                         })
                         .await;
@@ -641,17 +573,8 @@ async fn run_lab(
     });
     let mut report = controller.run().await;
     faults.abort();
-    let bus = tokio::task::spawn_blocking(move || {
-        let mut bus = bus.lock().unwrap();
-        if !bus.is_running() {
-            let _ = bus.restart();
-        }
-        bus.counts(&names.queue)
-    })
-    .await
-    .ok()
-    .flatten();
-    report.broker = bus;
+    // The summary, then the broker stops (the lab's own rabbitmq-server: SIGTERM, on drop).
+    report.broker = broker::summary(process, report_queue).await;
     Ok(report)
 }
 
@@ -809,10 +732,21 @@ pub fn run_headless(args: LabArgs) -> color_eyre::Result<std::process::ExitCode>
         complain(&e);
         return Ok(ExitCode::from(kedatui_servicebus::EXIT_BAD_INPUT));
     }
-    let sim = match args.sim.apply(SimConfig::demo()) {
+    let scaler = args.scaler.map(Scaler::from).unwrap_or_default();
+    let sim = match args.sim.apply(SimConfig::demo().with_scaler(scaler)) {
         Ok(c) => c,
         Err(e) => {
             complain(&e.to_string());
+            return Ok(ExitCode::from(kedatui_servicebus::EXIT_BAD_INPUT));
+        }
+    };
+    let env_url = std::env::var(kedatui_core::rabbitmq::RABBITMQ_URL_ENV).ok();
+    let broker = match broker::choose(scaler, &args.rabbitmq, env_url, &sim.names.queue)
+        .and_then(|b| broker::check_ports(&b, args.amqp_port, args.http_port).map(|()| b))
+    {
+        Ok(b) => b,
+        Err(e) => {
+            complain(&e);
             return Ok(ExitCode::from(kedatui_servicebus::EXIT_BAD_INPUT));
         }
     };
@@ -833,6 +767,7 @@ pub fn run_headless(args: LabArgs) -> color_eyre::Result<std::process::ExitCode>
         amqp_port: args.amqp_port,
         http_port: args.http_port,
         api_port: args.api_port,
+        broker,
     }) {
         Ok(lab) => lab,
         Err(e) => {
@@ -849,7 +784,8 @@ pub fn run_headless(args: LabArgs) -> color_eyre::Result<std::process::ExitCode>
     #[cfg(unix)]
     out.watch();
     let mut banner = format!(
-        "kedatui lab: KEDA's and the HPA's rules (the simulator's) over a loopback Service Bus and {}; every pod runs a real receiver. Not KEDA itself.\n",
+        "kedatui lab: KEDA's and the HPA's rules (the simulator's) over {} and {}; every pod runs a real receiver. Not KEDA itself.\n",
+        lab.broker.describe(),
         if lab.in_process_api {
             "a loopback Kubernetes API server"
         } else {
@@ -881,6 +817,7 @@ pub fn run_headless(args: LabArgs) -> color_eyre::Result<std::process::ExitCode>
 
     let commands = lab.commands();
     let in_process_api = lab.in_process_api;
+    let endpoints = lab.broker.clone();
     let stdin_quit = quit_tx.clone();
     let stdin_out = out.clone();
     std::thread::spawn(move || {
@@ -894,13 +831,15 @@ pub fn run_headless(args: LabArgs) -> color_eyre::Result<std::process::ExitCode>
                 Ok(_) => {}
             }
             match parse_command(&line) {
-                Ok(Typed::Fault(f)) => match refuse_fault(&f, in_process_api) {
-                    Some(why) => out.say(&format!("lab: {why}\n")),
-                    None => {
-                        out.say(&format!("lab: {f}\n"));
-                        let _ = commands.send(LabCommand::Fault(f));
+                Ok(Typed::Fault(f)) => {
+                    match refuse_fault(&f, in_process_api).or_else(|| endpoints.refuse_fault(&f)) {
+                        Some(why) => out.say(&format!("lab: {why}\n")),
+                        None => {
+                            out.say(&format!("lab: {f}\n"));
+                            let _ = commands.send(LabCommand::Fault(f));
+                        }
                     }
-                },
+                }
                 Ok(Typed::Help) => out.say(&format!("{}\n", fault_help(in_process_api))),
                 Ok(Typed::Quit) => {
                     let _ = stdin_quit.send("quit");

@@ -21,7 +21,7 @@ pub fn deployment_status(pods: &[LabPod]) -> Value {
            "unavailableReplicas": live.len() - ready})
 }
 
-/// The ScaledObject's `status` as KEDA's operator writes it for an azure-servicebus trigger.
+/// The ScaledObject's `status` as KEDA's operator writes it for the lab's trigger.
 pub fn scaled_object_status(
     config: &SimConfig,
     view: &ScaledObjectView,

@@ -514,6 +514,21 @@ fn flags_the_chosen_mode_would_ignore_exit_2() {
             "but --connection-string-file is set too",
         ),
         (
+            &["--lab"],
+            &[("RABBITMQ_URL", "amqp://u:p@127.0.0.1:1/")],
+            "--lab uses its own loopback broker, but RABBITMQ_URL is set too",
+        ),
+        (
+            &["--lab", "--scaler", "rabbitmq"],
+            &[("SERVICEBUS_CONNECTION_STRING", good)],
+            "--lab uses its own loopback broker, but SERVICEBUS_CONNECTION_STRING is set too",
+        ),
+        (
+            &["--lab", "--scaler", "rabbitmq"],
+            &[("RABBITMQ_URL", "http://u:s3cret@127.0.0.1:1/")],
+            "$RABBITMQ_URL: the RabbitMQ URL has scheme \"http\"",
+        ),
+        (
             &["--selector", "app=x"],
             &[],
             "--selector picks pods of a live cluster",

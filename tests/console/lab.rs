@@ -1262,7 +1262,21 @@ fn headless_lab_refuses_api_faults_against_your_api_server() {
 /// Flags `kedatui lab` and `kedatui --lab` would ignore are refused with exit 2 and a sentence.
 #[test]
 fn lab_flags_that_would_do_nothing_are_refused() {
-    let cases: [(&[&str], &str); 3] = [
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["lab", "--scaler", "rabbitmq", "--amqp-port", "5672"],
+            "kedatui lab: --amqp-port and --http-port are the loopback Service Bus's ports",
+        ),
+        (
+            &[
+                "lab",
+                "--scaler",
+                "rabbitmq",
+                "--rabbitmq-management-url",
+                "http://h:15672/",
+            ],
+            "kedatui lab: --rabbitmq-management-url ($RABBITMQ_MANAGEMENT_URL) names the management API of your broker, but no broker is given",
+        ),
         (
             &["lab", "--context", "real"],
             "kedatui lab: --context needs --kubeconfig: without it the lab runs its own loopback API server",
@@ -1281,6 +1295,9 @@ fn lab_flags_that_would_do_nothing_are_refused() {
         let mut child = Command::new(env!("CARGO_BIN_EXE_kedatui"))
             .args(args)
             .env_remove("KUBECONFIG")
+            .env_remove("RABBITMQ_URL")
+            .env_remove("RABBITMQ_MANAGEMENT_URL")
+            .env_remove("KEDATUI_SCALER")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -1422,4 +1439,384 @@ fn lab_until_it_exits(kubeconfig: &Path, receiver: &Path, dir: &Path) -> std::pr
         .stdin(Stdio::null())
         .output()
         .unwrap()
+}
+
+/// `kedatui --lab --scaler rabbitmq`: the lab starts its own rabbitmq-server in `--lab-dir`,
+/// the console sends a burst of 150 to it, "KEDA" reads the queue's `messages` over the
+/// management API and scales real receivers out; they drain the real broker and the cooldown
+/// takes the pods back to none. No password reaches the screen; the broker stops with the lab.
+#[test]
+fn lab_rabbitmq_burst_scales_real_receivers_on_a_real_broker() {
+    testkit::rabbitmq::install_for_tests();
+    let receiver = receiver_binary();
+    let lab_dir = tempfile::tempdir().unwrap();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let mut args: Vec<&str> = vec!["--lab", "--scaler", "rabbitmq", "--bursts", "150"];
+    args.extend_from_slice(LAB_FLAGS);
+    let receiver_arg = receiver.to_string_lossy().into_owned();
+    let dir_arg = lab_dir.path().to_string_lossy().into_owned();
+    let log_arg = log.path().to_string_lossy().into_owned();
+    args.extend_from_slice(&[
+        "--receiver",
+        &receiver_arg,
+        "--lab-dir",
+        &dir_arg,
+        "--log-file",
+        &log_arg,
+    ]);
+    let mut console = start(&args);
+    console.wait_for("the lab's live header on RabbitMQ", |s, _| {
+        s.contains("LIVE (lab)") && s.contains("RabbitMQ ok") && s.contains("cluster ok")
+    });
+    // The lab's own broker: its files in the lab's directory, its URL (with the per-run
+    // password) in a file only the user can read.
+    assert!(lab_dir.path().join("rabbitmq/rabbitmq.conf").is_file());
+    let url_file = lab_dir.path().join("rabbitmq-url");
+    let url = std::fs::read_to_string(&url_file).unwrap();
+    let password = url
+        .trim()
+        .strip_prefix("amqp://kedatui-lab:")
+        .and_then(|rest| rest.split('@').next())
+        .unwrap_or_else(|| panic!("a URL with the lab's user: {url}"))
+        .to_string();
+    assert!(password.len() >= 16, "a real password");
+    let amqp_port: u16 = url
+        .trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("a port in {url}"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&url_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the URL file is the user's only: {mode:o}");
+    }
+    console.press(b"1");
+    console.wait_for("the burst in the queue", |s, _| s.contains("sent 150"));
+    console.wait_for("two pods Running 1/1", |_, pods| pods.most_ready >= 2);
+    console.wait_for("the queue drained", |s, _| {
+        s.contains("active 0 ") && s.contains("in flight 0 ")
+    });
+    console.wait_for("pods Terminating after the cooldown", |_, pods| {
+        pods.statuses.contains("Terminating")
+    });
+    console.wait_for("no pods left", |s, _| pod_rows(s) == 0);
+    assert!(
+        !console.output().contains(&password),
+        "the broker's password never reaches the screen"
+    );
+    console.press(b"q");
+    let (code, after) = console.wait_exit();
+    assert_eq!(code, 0, "{after}");
+    assert!(!after.contains(&password), "{after}");
+    assert!(
+        after.contains("still queued 0 (unacked 0)"),
+        "the broker's queue is empty:\n{after}"
+    );
+    let receivers_line = after
+        .lines()
+        .find(|l| l.contains("lab receivers"))
+        .unwrap_or_else(|| panic!("the lab reports its receivers:\n{after}"));
+    let numbers: Vec<u32> = receivers_line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let [started, stopped, clean, 0, crashed] = numbers[..] else {
+        panic!("unexpected receivers line: {receivers_line}");
+    };
+    assert!(started >= 2, "{receivers_line}");
+    assert_eq!(
+        (stopped, clean, crashed),
+        (started, started, 0),
+        "{receivers_line}"
+    );
+    let ids = completed_ids(lab_dir.path());
+    let unique: HashSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len() as u64, BURST, "every message completed");
+    assert_eq!(ids.len(), unique.len(), "and none twice");
+    // The lab stopped its broker: nothing listens on its AMQP port any more.
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", amqp_port)).is_err(),
+        "the lab's rabbitmq-server stopped with the lab"
+    );
+}
+
+/// `kedatui lab --scaler rabbitmq` headless: it prints how to reach its own broker; `kedatui
+/// send` and `queue` with that URL work; the receivers drain a burst; `quit` stops the broker.
+/// The ScaledObject carries a `rabbitmq` trigger and the HPA the rabbitmq metric's name.
+#[test]
+fn headless_lab_rabbitmq_runs_on_its_own_broker_and_stops_it() {
+    testkit::rabbitmq::install_for_tests();
+    let receiver = receiver_binary();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let api = runtime
+        .block_on(testkit::kube::FakeApiServer::start())
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    api.write_kubeconfig(&kubeconfig, "keda-demo").unwrap();
+    let lab_dir = dir.path().join("lab");
+    let mut lab = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+        .arg("lab")
+        .args(["--scaler", "rabbitmq"])
+        .args(LAB_FLAGS)
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .arg("--receiver")
+        .arg(&receiver)
+        .arg("--lab-dir")
+        .arg(&lab_dir)
+        .arg("--log-file")
+        .arg(dir.path().join("lab.log"))
+        .env_remove("RABBITMQ_URL")
+        .env_remove("RABBITMQ_MANAGEMENT_URL")
+        .env_remove("KEDATUI_SCALER")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines_tx, lines) = mpsc::channel::<String>();
+    let stdout = lab.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut printed = Vec::new();
+    let deadline = Instant::now() + TIMEOUT;
+    while !printed.iter().any(|l: &String| l.starts_with("faults")) {
+        let line = lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| panic!("the lab printed how to reach it: {printed:#?}"));
+        printed.push(line);
+    }
+    assert!(
+        printed[0].contains("over its own rabbitmq-server and your API server"),
+        "{printed:#?}"
+    );
+    let url = printed
+        .iter()
+        .find_map(|l| l.strip_prefix("  export RABBITMQ_URL="))
+        .unwrap_or_else(|| panic!("RABBITMQ_URL in {printed:#?}"))
+        .trim_matches('\'')
+        .to_string();
+    assert!(url.starts_with("amqp://kedatui-lab:"), "{url}");
+    let management = printed
+        .iter()
+        .find_map(|l| l.strip_prefix("  export RABBITMQ_MANAGEMENT_URL="))
+        .unwrap_or_else(|| panic!("RABBITMQ_MANAGEMENT_URL in {printed:#?}"))
+        .to_string();
+    assert!(management.starts_with("http://127.0.0.1:"), "{management}");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+            .args(args)
+            .env("RABBITMQ_URL", &url)
+            .env("RABBITMQ_MANAGEMENT_URL", &management)
+            .env_remove("KEDATUI_SCALER")
+            .env_remove("SERVICEBUS_CONNECTION_STRING")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (code, sent) = run(&["send", "--scaler", "rabbitmq", "--count", "20"]);
+    assert_eq!(code, Some(0), "{sent}");
+    // Every message completed by a receiver (their logs), then the queue empty.
+    let deadline = Instant::now() + TIMEOUT;
+    while completed_ids(&lab_dir).len() < 20 {
+        assert!(Instant::now() < deadline, "the receivers drained the burst");
+        std::thread::park_timeout(Duration::from_millis(200));
+    }
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let (_, queue) = run(&["queue", "--scaler", "rabbitmq"]);
+        if queue.contains("messages 0 ") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the queue drained: {queue}");
+        std::thread::park_timeout(Duration::from_millis(200));
+    }
+    // What the lab installed: KEDA's rabbitmq trigger over the management API, the HPA on the
+    // rabbitmq metric, the receivers' RABBITMQ_URL from the overlay's Secret.
+    let so = api
+        .get(
+            testkit::kube::SCALED_OBJECTS,
+            "keda-demo",
+            "kedasbreceiver-scaler",
+        )
+        .unwrap();
+    let trigger = &so["spec"]["triggers"][0];
+    assert_eq!(trigger["type"], "rabbitmq", "{so}");
+    assert_eq!(trigger["metadata"]["protocol"], "http", "{so}");
+    assert_eq!(trigger["metadata"]["mode"], "QueueLength", "{so}");
+    assert_eq!(trigger["metadata"]["value"], "20", "{so}");
+    assert_eq!(trigger["authenticationRef"]["name"], "kedasbreceiver-auth");
+    assert_eq!(so["status"]["triggersTypes"], "rabbitmq", "{so}");
+    assert_eq!(
+        so["status"]["externalMetricNames"][0], "s0-rabbitmq-kedaqueue",
+        "{so}"
+    );
+    let hpa = api
+        .get(
+            testkit::kube::HPAS,
+            "keda-demo",
+            "keda-hpa-kedasbreceiver-scaler",
+        )
+        .unwrap();
+    assert_eq!(
+        hpa["spec"]["metrics"][0]["external"]["metric"]["name"], "s0-rabbitmq-kedaqueue",
+        "{hpa}"
+    );
+    let deployment = api
+        .get(testkit::kube::DEPLOYMENTS, "keda-demo", "kedasbreceiver")
+        .unwrap();
+    let env = &deployment["spec"]["template"]["spec"]["containers"][0]["env"];
+    assert_eq!(env[0]["name"], "RABBITMQ_URL", "{deployment}");
+    assert_eq!(
+        env[0]["valueFrom"]["secretKeyRef"]["name"], "rabbitmq-connection",
+        "{deployment}"
+    );
+    lab.stdin.as_mut().unwrap().write_all(b"quit\n").unwrap();
+    let status = wait_exit(&mut lab);
+    let mut rest = Vec::new();
+    while let Ok(line) = lines.recv_timeout(Duration::from_secs(5)) {
+        rest.push(line);
+    }
+    let rest = rest.join("\n");
+    assert!(status.success(), "{rest}");
+    assert!(
+        rest.contains(
+            "lab broker           RabbitMQ: published 20, acked 20, still queued 0 (unacked 0)"
+        ),
+        "{rest}"
+    );
+    let port: u16 = url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap();
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "the lab's rabbitmq-server stopped with the lab"
+    );
+}
+
+/// `kedatui lab --scaler rabbitmq` with `$RABBITMQ_URL` set: the lab uses that broker (here a
+/// private rabbitmq-server the test runs) instead of starting one, declares the queue it lacks,
+/// never prints its password, refuses `broker-down`, and leaves the broker running at quit.
+#[test]
+fn headless_lab_rabbitmq_uses_the_broker_rabbitmq_url_names() {
+    let receiver = receiver_binary();
+    let dir = tempfile::tempdir().unwrap();
+    let mut broker = testkit::rabbitmq::start_for_test(dir.path(), "lab-yours");
+    let lab_dir = dir.path().join("lab");
+    let mut lab = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+        .arg("lab")
+        .args(["--scaler", "rabbitmq"])
+        .args(LAB_FLAGS)
+        .arg("--receiver")
+        .arg(&receiver)
+        .arg("--lab-dir")
+        .arg(&lab_dir)
+        .arg("--log-file")
+        .arg(dir.path().join("lab.log"))
+        .env("RABBITMQ_URL", broker.amqp_url())
+        .env(
+            "RABBITMQ_MANAGEMENT_URL",
+            format!("http://127.0.0.1:{}/", broker.management_port),
+        )
+        .env_remove("KEDATUI_SCALER")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines_tx, lines) = mpsc::channel::<String>();
+    let stdout = lab.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut printed = Vec::new();
+    let deadline = Instant::now() + TIMEOUT;
+    while !printed.iter().any(|l: &String| l.starts_with("faults")) {
+        let line = lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| panic!("the lab started on your broker: {printed:#?}"));
+        printed.push(line);
+    }
+    let all = printed.join("\n");
+    assert!(all.contains("over your RabbitMQ broker"), "{all}");
+    assert!(all.contains("your broker from $RABBITMQ_URL"), "{all}");
+    assert!(
+        !all.contains("guest:guest"),
+        "the password is never printed: {all}"
+    );
+    assert!(
+        !lab_dir.join("rabbitmq").exists(),
+        "no broker of the lab's own"
+    );
+    assert!(
+        broker.live_queue_counts("kedaqueue").is_some(),
+        "the lab declared the queue"
+    );
+    lab.stdin
+        .as_mut()
+        .unwrap()
+        .write_all(b"broker-down 5s\n")
+        .unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let line = lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("the lab answers broker-down");
+        if line.contains("broker-down needs a broker the lab runs") {
+            break;
+        }
+    }
+    let sent = Command::new(env!("CARGO_BIN_EXE_kedatui"))
+        .args(["send", "--scaler", "rabbitmq", "--count", "20"])
+        .env("RABBITMQ_URL", broker.amqp_url())
+        .env(
+            "RABBITMQ_MANAGEMENT_URL",
+            format!("http://127.0.0.1:{}/", broker.management_port),
+        )
+        .output()
+        .unwrap();
+    assert!(sent.status.success(), "{sent:?}");
+    let deadline = Instant::now() + TIMEOUT;
+    while completed_ids(&lab_dir).len() < 20 {
+        assert!(Instant::now() < deadline, "the receivers drained the burst");
+        std::thread::park_timeout(Duration::from_millis(200));
+    }
+    lab.stdin.as_mut().unwrap().write_all(b"quit\n").unwrap();
+    let status = wait_exit(&mut lab);
+    let mut rest = Vec::new();
+    while let Ok(line) = lines.recv_timeout(Duration::from_secs(5)) {
+        rest.push(line);
+    }
+    let rest = rest.join("\n");
+    assert!(status.success(), "{rest}");
+    assert!(
+        rest.contains("lab broker           RabbitMQ (your broker): still queued"),
+        "{rest}"
+    );
+    assert!(broker.running(), "your broker keeps running after the lab");
+    assert_eq!(
+        broker.live_queue_counts("kedaqueue"),
+        Some((0, 0)),
+        "every message acked"
+    );
 }

@@ -468,6 +468,48 @@ impl ManagementApi {
         url
     }
 
+    /// `PUT /api/queues/{vhost}/{queue}` with `{"durable":true}`: declares the queue (the lab's,
+    /// when it is missing). A queue that exists with other arguments is refused (400), not
+    /// changed.
+    pub async fn declare_durable_queue(&self, vhost: &str, queue: &str) -> Result<(), SourceError> {
+        let url = self.queue_url(vhost, queue);
+        let response = self
+            .http
+            .put(url)
+            .basic_auth(&self.user, self.password.as_deref())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(r#"{"durable":true}"#)
+            .send()
+            .await
+            .map_err(|e| SourceError {
+                kind: if e.is_timeout() {
+                    ErrorKind::Timeout
+                } else {
+                    ErrorKind::Unreachable
+                },
+                message: format!(
+                    "the RabbitMQ management API at {} did not answer: {e}",
+                    self.base
+                ),
+            })?;
+        match response.status().as_u16() {
+            200..=299 => Ok(()),
+            401 => Err(SourceError {
+                kind: ErrorKind::Unauthorized,
+                message: format!(
+                    "RabbitMQ refused the credentials of user `{}` (management API, 401)",
+                    self.user
+                ),
+            }),
+            status => Err(SourceError {
+                kind: ErrorKind::Other,
+                message: format!(
+                    "RabbitMQ did not declare queue `{queue}` in vhost `{vhost}` (management API, {status})"
+                ),
+            }),
+        }
+    }
+
     /// The queue's counts and rates as the scaler reads them. A 404 is a missing queue (or
     /// vhost), a 401 refused credentials; the message never holds the password.
     pub async fn queue_info(&self, vhost: &str, queue: &str) -> Result<QueueInfo, SourceError> {
