@@ -152,7 +152,7 @@ fn messages_stay_unacked_until_their_work_is_done() {
         &receiver_env(
             &url,
             queue,
-            &[("PROCESSING_MS", "4000"), ("CONCURRENCY", "2")],
+            &[("PROCESSING_MS", "8000"), ("CONCURRENCY", "2")],
         ),
         &[],
     );
@@ -499,7 +499,9 @@ fn a_lost_connection_is_retried_and_loses_nothing() {
         &receiver_env(
             &url,
             queue,
-            &[("PROCESSING_MS", "1500"), ("CONCURRENCY", "2")],
+            // Long enough that the state below outlasts a rabbitmqctl poll, which takes seconds
+            // on a loaded machine.
+            &[("PROCESSING_MS", "5000"), ("CONCURRENCY", "2")],
         ),
         &[],
     );

@@ -27,7 +27,7 @@ fn a_broker_that_goes_away_ends_it_with_exit_1_and_loses_nothing() {
             ("QUEUE_NAME", queue),
             // Both held, unacked, when the broker goes. A full receiver notices the loss at its
             // next receive, once this work is done and its acks have failed.
-            ("PROCESSING_MS", "2000"),
+            ("PROCESSING_MS", "5000"),
             ("CONCURRENCY", "2"),
         ],
         &[],
