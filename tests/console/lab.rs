@@ -1497,7 +1497,7 @@ fn lab_rabbitmq_burst_scales_real_receivers_on_a_real_broker() {
     console.wait_for("the burst in the queue", |s, _| s.contains("sent 150"));
     console.wait_for("two pods Running 1/1", |_, pods| pods.most_ready >= 2);
     console.wait_for("the queue drained", |s, _| {
-        s.contains("active 0 ") && s.contains("in flight 0 ")
+        s.contains("ready 0 ") && s.contains("unacked 0 ")
     });
     console.wait_for("pods Terminating after the cooldown", |_, pods| {
         pods.statuses.contains("Terminating")
