@@ -115,12 +115,18 @@ pub async fn resolve(
         }),
     };
     let triggers = match &cluster {
-        Ok(cfg) => trigger_types(cfg).await,
+        Ok(cfg) => scaled_object_triggers(cfg).await,
         Err(_) => Vec::new(),
     };
+    let trigger_types: Vec<String> = triggers.iter().map(|t| t.type_.clone()).collect();
     let configured = queue.as_ref().map(Queue::scaler);
-    let queue = match pick_scaler(queue_args.scaler_flag(), configured, &triggers, &so_name)
-        .map_err(SetupError)?
+    let mut queue = match pick_scaler(
+        queue_args.scaler_flag(),
+        configured,
+        &trigger_types,
+        &so_name,
+    )
+    .map_err(SetupError)?
     {
         Some(scaler) => match queue_args.with_scaler(scaler).resolve_env(env) {
             Ok(Some(q)) => q,
@@ -143,6 +149,13 @@ pub async fn resolve(
             None => return Err(SetupError(QueueConfigError::BothConfigured.to_string())),
         },
     };
+    // Counts read as KEDA reads them for this trigger (RabbitMQ: its `protocol`).
+    if let Some(trigger) = triggers
+        .iter()
+        .find(|t| Scaler::from_trigger_type(&t.type_) == Some(queue.scaler()))
+    {
+        queue.follow_trigger(trigger);
+    }
     if let Queue::ServiceBus(sb) = &queue
         && let Some(auth) = &sb.connection.entra
     {
@@ -158,13 +171,13 @@ pub async fn resolve(
 /// How long the start-up look at the ScaledObject's triggers may take.
 const TRIGGER_LOOKUP: Duration = Duration::from_secs(5);
 
-/// The watched ScaledObject's trigger types, or none when it cannot be read now (missing,
+/// The watched ScaledObject's triggers, or none when it cannot be read now (missing,
 /// forbidden, unreachable: the watchers report that on screen).
-async fn trigger_types(cfg: &ClusterConfig) -> Vec<String> {
+async fn scaled_object_triggers(cfg: &ClusterConfig) -> Vec<kedatui_core::crd::ScaleTrigger> {
     let api: kube::Api<kedatui_core::crd::ScaledObject> =
         kube::Api::namespaced(cfg.client.clone(), &cfg.namespace);
     match tokio::time::timeout(TRIGGER_LOOKUP, api.get_opt(&cfg.scaled_object)).await {
-        Ok(Ok(Some(so))) => so.spec.triggers.into_iter().map(|t| t.type_).collect(),
+        Ok(Ok(Some(so))) => so.spec.triggers,
         Ok(Ok(None)) => Vec::new(),
         Ok(Err(e)) => {
             tracing::info!("reading the ScaledObject's triggers: {e}");

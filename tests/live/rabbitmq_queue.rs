@@ -93,6 +93,25 @@ async fn bursts_counts_purge_and_refusals_on_a_real_broker() {
         "kedatui's reading is the broker's: {counts:?}"
     );
 
+    // With `protocol: amqp` KEDA reads a passive declare: ready messages, at once.
+    let Queue::RabbitMq(mut amqp) = q.clone() else {
+        unreachable!()
+    };
+    amqp.protocol = kedatui_core::rabbitmq::Protocol::Amqp;
+    let amqp = Queue::RabbitMq(amqp);
+    let counts = amqp.read_counts().await.unwrap();
+    assert_eq!(
+        (counts.active, counts.in_flight),
+        (10_000, None),
+        "{counts:?}"
+    );
+    let Queue::RabbitMq(mut missing) = queue_of(&broker, &url, "missing") else {
+        unreachable!()
+    };
+    missing.protocol = kedatui_core::rabbitmq::Protocol::Amqp;
+    let e = Queue::RabbitMq(missing).read_counts().await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound, "{e:?}");
+
     // A confirm means written to disk: a restart keeps every message.
     tokio::task::block_in_place(|| broker.restart().unwrap());
     let (messages, _) = settled_counts(&broker, "bursts", |m| m == 10_000);

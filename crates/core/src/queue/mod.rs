@@ -198,6 +198,19 @@ impl Queue {
         }
     }
 
+    /// Reads the counts the way this `trigger` of the watched ScaledObject makes KEDA read them
+    /// (RabbitMQ's `protocol`; Service Bus has one way). A trigger of another scaler changes
+    /// nothing.
+    pub fn follow_trigger(&mut self, trigger: &crate::crd::ScaleTrigger) {
+        if Scaler::from_trigger_type(&trigger.type_) != Some(self.scaler()) {
+            return;
+        }
+        match self {
+            Queue::ServiceBus(_) => {}
+            Queue::RabbitMq(q) => q.follow_trigger(&trigger.metadata),
+        }
+    }
+
     /// One read of the counts, under [`COUNTS_TIMEOUT`] (`queue`, `doctor`).
     pub async fn read_counts(&self) -> Result<QueueCounts, SourceError> {
         async fn read<B: QueueBackend>(q: &B) -> Result<QueueCounts, SourceError> {
@@ -312,6 +325,34 @@ mod tests {
         );
         assert_eq!(message_id("ab12cd34", 3, 41), "ab12cd34-3-41");
         assert_eq!(new_run_id().len(), 8);
+    }
+
+    #[test]
+    fn only_a_trigger_of_the_queues_own_scaler_changes_how_it_is_read() {
+        use crate::rabbitmq::{BrokerUrl, Protocol, RabbitMqConfig};
+        let trigger = |type_: &str| crate::crd::ScaleTrigger {
+            type_: type_.into(),
+            name: None,
+            metadata: [("queueName", "q"), ("protocol", "amqp")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            authentication_ref: None,
+            metric_type: None,
+            use_cached_metrics: None,
+        };
+        let url = BrokerUrl::parse_amqp("amqp://u:p@b/").unwrap();
+        let mut queue = Queue::RabbitMq(RabbitMqConfig::new(url, "q"));
+        queue.follow_trigger(&trigger("azure-servicebus"));
+        let Queue::RabbitMq(cfg) = &queue else {
+            unreachable!()
+        };
+        assert_eq!(cfg.protocol, Protocol::Http);
+        queue.follow_trigger(&trigger("rabbitmq"));
+        let Queue::RabbitMq(cfg) = &queue else {
+            unreachable!()
+        };
+        assert_eq!(cfg.protocol, Protocol::Amqp);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! RabbitMQ behind the one queue interface (`crate::queue`): sends through [`Publisher`],
-//! counts through the management API as KEDA's scaler reads them with `protocol: http`, purge
-//! with AMQP `queue.purge`.
+//! counts as KEDA's scaler reads them (the management API with `protocol: http`, a passive
+//! declare with `protocol: amqp`), purge with AMQP `queue.purge`.
 
 use std::time::Duration;
 
@@ -8,7 +8,7 @@ use lapin::options::QueuePurgeOptions;
 
 use super::errors::{Context, Step, classify, code_and_text};
 use super::publisher::{Publisher, open_channel};
-use super::{BrokerUrl, ManagementApi, QueueInfo};
+use super::{BrokerUrl, ManagementApi, Protocol, QueueInfo};
 use crate::event::SourceError;
 use crate::model::QueueCounts;
 use crate::queue::{QueueBackend, QueueCounter};
@@ -29,6 +29,9 @@ pub struct RabbitMqConfig {
     pub management: BrokerUrl,
     pub queue: String,
     pub count_interval: Duration,
+    /// How the counts are read, as KEDA's trigger reads them: the management API (ready and
+    /// unacknowledged apart) or a passive declare (ready only, no statistics lag).
+    pub protocol: Protocol,
 }
 
 impl RabbitMqConfig {
@@ -40,6 +43,17 @@ impl RabbitMqConfig {
             management,
             queue: queue.into(),
             count_interval: Duration::from_secs(1),
+            protocol: Protocol::Http,
+        }
+    }
+
+    /// Reads the counts the way `trigger` (a `rabbitmq` trigger's metadata) makes KEDA read
+    /// them. `protocol: auto` takes this URL's scheme: KEDA's `host` is in a Secret kedatui
+    /// cannot read, and the demo's is the same broker's AMQP URL. Metadata KEDA would refuse
+    /// leaves the reading as it is.
+    pub fn follow_trigger(&mut self, metadata: &std::collections::BTreeMap<String, String>) {
+        if let Ok(t) = super::Trigger::from_metadata(metadata, self.url.url().scheme()) {
+            self.protocol = t.protocol;
         }
     }
 
@@ -53,11 +67,18 @@ impl RabbitMqConfig {
     }
 }
 
-/// The management API reader for one queue.
-pub struct Counts {
-    api: ManagementApi,
-    vhost: String,
-    queue: String,
+/// The counts' reader for one queue: the management API, or a passive declare on a connection
+/// kept between reads (opened again after a failure).
+pub enum Counts {
+    Http {
+        api: ManagementApi,
+        vhost: String,
+        queue: String,
+    },
+    Amqp {
+        cfg: Box<RabbitMqConfig>,
+        link: tokio::sync::Mutex<Option<(lapin::Connection, lapin::Channel)>>,
+    },
 }
 
 /// What the console shows from the management API's queue: `ready` as active, `unacknowledged`
@@ -73,10 +94,64 @@ pub fn counts_from(info: &QueueInfo) -> QueueCounts {
     }
 }
 
+/// What a passive declare tells: ready messages only (KEDA's AMQP reading); nothing is known
+/// of the unacknowledged ones.
+pub fn counts_from_declare(message_count: u32) -> QueueCounts {
+    QueueCounts {
+        active: u64::from(message_count),
+        in_flight: None,
+        dead_letter: 0,
+        scheduled: 0,
+        total: None,
+    }
+}
+
 impl QueueCounter for Counts {
     async fn read(&self) -> Result<QueueCounts, SourceError> {
-        let info = self.api.queue_info(&self.vhost, &self.queue).await?;
-        Ok(counts_from(&info))
+        match self {
+            Counts::Http { api, vhost, queue } => {
+                let info = api.queue_info(vhost, queue).await?;
+                Ok(counts_from(&info))
+            }
+            Counts::Amqp { cfg, link } => {
+                let (host_port, vhost, user) =
+                    (cfg.url.host_port(), cfg.url.vhost(), cfg.url.user());
+                let cx = cfg.context(&host_port, &vhost, &user);
+                let explain = |step, code, text: &str| classify(step, code, text, &cx);
+                let mut link = link.lock().await;
+                if link.is_none() {
+                    *link = Some(open_channel(&cfg.url, &explain).await?);
+                }
+                let channel = &link.as_ref().expect("opened above").1;
+                let declare = channel.queue_declare(
+                    cfg.queue.as_str().into(),
+                    lapin::options::QueueDeclareOptions {
+                        passive: true,
+                        ..Default::default()
+                    },
+                    lapin::types::FieldTable::default(),
+                );
+                match tokio::time::timeout(HTTP_TIMEOUT, declare).await {
+                    Ok(Ok(q)) => Ok(counts_from_declare(q.message_count())),
+                    failed => {
+                        // A failed declare closes the channel: open a new one next time.
+                        *link = None;
+                        Err(match failed {
+                            Ok(Err(e)) => {
+                                let (code, text) = code_and_text(&e);
+                                classify(Step::Declare, code, &text, &cx)
+                            }
+                            _ => classify(
+                                Step::Declare,
+                                None,
+                                &format!("a passive declare timed out after {HTTP_TIMEOUT:?}"),
+                                &cx,
+                            ),
+                        })
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -97,10 +172,16 @@ impl QueueBackend for RabbitMqConfig {
     }
 
     fn counter(&self) -> Result<Counts, SourceError> {
-        Ok(Counts {
-            api: ManagementApi::new(&self.management, HTTP_TIMEOUT)?,
-            vhost: self.url.vhost(),
-            queue: self.queue.clone(),
+        Ok(match self.protocol {
+            Protocol::Http => Counts::Http {
+                api: ManagementApi::new(&self.management, HTTP_TIMEOUT)?,
+                vhost: self.url.vhost(),
+                queue: self.queue.clone(),
+            },
+            Protocol::Amqp => Counts::Amqp {
+                cfg: Box::new(self.clone()),
+                link: tokio::sync::Mutex::new(None),
+            },
         })
     }
 
@@ -150,6 +231,53 @@ mod tests {
             (c.active, c.in_flight, c.total),
             (22, Some(8), Some(30)),
             "{c:?}"
+        );
+    }
+
+    #[test]
+    fn the_trigger_decides_how_counts_are_read() {
+        let meta = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .chain(&[("queueName", "q")])
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        // (RABBITMQ_URL, trigger metadata, how counts are read)
+        let cases = [
+            (
+                "amqp://u:p@b/",
+                meta(&[("protocol", "http")]),
+                Protocol::Http,
+            ),
+            (
+                "amqp://u:p@b/",
+                meta(&[("protocol", "amqp")]),
+                Protocol::Amqp,
+            ),
+            ("amqp://u:p@b/", meta(&[]), Protocol::Amqp),
+            (
+                "amqps://u:p@b/",
+                meta(&[("protocol", "auto")]),
+                Protocol::Amqp,
+            ),
+            // Refused by KEDA (excludeUnacknowledged needs http): the reading stays as it was.
+            (
+                "amqp://u:p@b/",
+                meta(&[("excludeUnacknowledged", "true")]),
+                Protocol::Http,
+            ),
+        ];
+        for (url, metadata, want) in cases {
+            let mut cfg = RabbitMqConfig::new(BrokerUrl::parse_amqp(url).unwrap(), "q");
+            cfg.follow_trigger(&metadata);
+            assert_eq!(cfg.protocol, want, "{url} {metadata:?}");
+        }
+        let declared = counts_from_declare(7);
+        assert_eq!(
+            (declared.active, declared.in_flight, declared.total),
+            (7, None, None),
+            "a passive declare knows the ready messages only"
         );
     }
 
