@@ -958,6 +958,11 @@ struct PipedLab {
 impl PipedLab {
     /// Starts `kedatui lab` with `args` and the test's short timings; waits for its help line.
     fn start(args: &[&std::ffi::OsStr]) -> Self {
+        Self::start_with(args, &[])
+    }
+
+    /// [`PipedLab::start`] with environment variables set (`Some`) or removed (`None`).
+    fn start_with(args: &[&std::ffi::OsStr], envs: &[(&str, Option<&str>)]) -> Self {
         let receiver = receiver_binary();
         let dir = tempfile::tempdir().unwrap();
         // A test that names its own --log-file keeps it.
@@ -976,6 +981,12 @@ impl PipedLab {
             .arg(dir.path().join("lab"));
         if !args.contains(&"--log-file".as_ref()) {
             command.arg("--log-file").arg(&log);
+        }
+        for (name, value) in envs {
+            match value {
+                Some(v) => command.env(name, v),
+                None => command.env_remove(name),
+            };
         }
         let mut child = command
             .env_remove("KUBECONFIG")
@@ -1002,6 +1013,11 @@ impl PipedLab {
         };
         lab.printed = lab.read_until("its fault help", |l| l.starts_with("faults"));
         lab
+    }
+
+    /// The lab's directory (`--lab-dir`).
+    fn lab_dir(&self) -> PathBuf {
+        self._dir.path().join("lab")
     }
 
     /// Lines printed until one matches (included).
@@ -1549,7 +1565,6 @@ fn lab_rabbitmq_burst_scales_real_receivers_on_a_real_broker() {
 #[test]
 fn headless_lab_rabbitmq_runs_on_its_own_broker_and_stops_it() {
     testkit::rabbitmq::install_for_tests();
-    let receiver = receiver_binary();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let api = runtime
         .block_on(testkit::kube::FakeApiServer::start())
@@ -1557,44 +1572,20 @@ fn headless_lab_rabbitmq_runs_on_its_own_broker_and_stops_it() {
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
     api.write_kubeconfig(&kubeconfig, "keda-demo").unwrap();
-    let lab_dir = dir.path().join("lab");
-    let mut lab = Command::new(env!("CARGO_BIN_EXE_kedatui"))
-        .arg("lab")
-        .args(["--scaler", "rabbitmq"])
-        .args(LAB_FLAGS)
-        .arg("--kubeconfig")
-        .arg(&kubeconfig)
-        .arg("--receiver")
-        .arg(&receiver)
-        .arg("--lab-dir")
-        .arg(&lab_dir)
-        .arg("--log-file")
-        .arg(dir.path().join("lab.log"))
-        .env_remove("RABBITMQ_URL")
-        .env_remove("RABBITMQ_MANAGEMENT_URL")
-        .env_remove("KEDATUI_SCALER")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (lines_tx, lines) = mpsc::channel::<String>();
-    let stdout = lab.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines_tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut printed = Vec::new();
-    let deadline = Instant::now() + TIMEOUT;
-    while !printed.iter().any(|l: &String| l.starts_with("faults")) {
-        let line = lines
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .unwrap_or_else(|_| panic!("the lab printed how to reach it: {printed:#?}"));
-        printed.push(line);
-    }
+    let lab = PipedLab::start_with(
+        &[
+            "--scaler".as_ref(),
+            "rabbitmq".as_ref(),
+            "--kubeconfig".as_ref(),
+            kubeconfig.as_os_str(),
+        ],
+        &[
+            ("RABBITMQ_URL", None),
+            ("RABBITMQ_MANAGEMENT_URL", None),
+            ("KEDATUI_SCALER", None),
+        ],
+    );
+    let (printed, lab_dir) = (lab.printed.clone(), lab.lab_dir());
     assert!(
         printed[0].contains("over its own rabbitmq-server and your API server"),
         "{printed:#?}"
@@ -1684,13 +1675,7 @@ fn headless_lab_rabbitmq_runs_on_its_own_broker_and_stops_it() {
         env[0]["valueFrom"]["secretKeyRef"]["name"], "rabbitmq-connection",
         "{deployment}"
     );
-    lab.stdin.as_mut().unwrap().write_all(b"quit\n").unwrap();
-    let status = wait_exit(&mut lab);
-    let mut rest = Vec::new();
-    while let Ok(line) = lines.recv_timeout(Duration::from_secs(5)) {
-        rest.push(line);
-    }
-    let rest = rest.join("\n");
+    let (status, rest, _) = lab.quit();
     assert!(status.success(), "{rest}");
     assert!(
         rest.contains(
@@ -1715,48 +1700,19 @@ fn headless_lab_rabbitmq_runs_on_its_own_broker_and_stops_it() {
 /// never prints its password, refuses `broker-down`, and leaves the broker running at quit.
 #[test]
 fn headless_lab_rabbitmq_uses_the_broker_rabbitmq_url_names() {
-    let receiver = receiver_binary();
     let dir = tempfile::tempdir().unwrap();
     let mut broker = testkit::rabbitmq::start_for_test(dir.path(), "lab-yours");
-    let lab_dir = dir.path().join("lab");
-    let mut lab = Command::new(env!("CARGO_BIN_EXE_kedatui"))
-        .arg("lab")
-        .args(["--scaler", "rabbitmq"])
-        .args(LAB_FLAGS)
-        .arg("--receiver")
-        .arg(&receiver)
-        .arg("--lab-dir")
-        .arg(&lab_dir)
-        .arg("--log-file")
-        .arg(dir.path().join("lab.log"))
-        .env("RABBITMQ_URL", broker.amqp_url())
-        .env(
-            "RABBITMQ_MANAGEMENT_URL",
-            format!("http://127.0.0.1:{}/", broker.management_port),
-        )
-        .env_remove("KEDATUI_SCALER")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (lines_tx, lines) = mpsc::channel::<String>();
-    let stdout = lab.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines_tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut printed = Vec::new();
-    let deadline = Instant::now() + TIMEOUT;
-    while !printed.iter().any(|l: &String| l.starts_with("faults")) {
-        let line = lines
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .unwrap_or_else(|_| panic!("the lab started on your broker: {printed:#?}"));
-        printed.push(line);
-    }
+    let management = format!("http://127.0.0.1:{}/", broker.management_port);
+    let amqp = broker.amqp_url();
+    let mut lab = PipedLab::start_with(
+        &["--scaler".as_ref(), "rabbitmq".as_ref()],
+        &[
+            ("RABBITMQ_URL", Some(&amqp)),
+            ("RABBITMQ_MANAGEMENT_URL", Some(&management)),
+            ("KEDATUI_SCALER", None),
+        ],
+    );
+    let (printed, lab_dir) = (lab.printed.clone(), lab.lab_dir());
     let all = printed.join("\n");
     assert!(all.contains("over your RabbitMQ broker"), "{all}");
     assert!(all.contains("your broker from $RABBITMQ_URL"), "{all}");
@@ -1772,20 +1728,10 @@ fn headless_lab_rabbitmq_uses_the_broker_rabbitmq_url_names() {
         broker.live_queue_counts("kedaqueue").is_some(),
         "the lab declared the queue"
     );
-    lab.stdin
-        .as_mut()
-        .unwrap()
-        .write_all(b"broker-down 5s\n")
-        .unwrap();
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        let line = lines
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .expect("the lab answers broker-down");
-        if line.contains("broker-down needs a broker the lab runs") {
-            break;
-        }
-    }
+    lab.type_line("broker-down 5s");
+    lab.read_until("its answer to broker-down", |l| {
+        l.contains("broker-down needs a broker the lab runs")
+    });
     let sent = Command::new(env!("CARGO_BIN_EXE_kedatui"))
         .args(["send", "--scaler", "rabbitmq", "--count", "20"])
         .env("RABBITMQ_URL", broker.amqp_url())
@@ -1801,13 +1747,7 @@ fn headless_lab_rabbitmq_uses_the_broker_rabbitmq_url_names() {
         assert!(Instant::now() < deadline, "the receivers drained the burst");
         std::thread::park_timeout(Duration::from_millis(200));
     }
-    lab.stdin.as_mut().unwrap().write_all(b"quit\n").unwrap();
-    let status = wait_exit(&mut lab);
-    let mut rest = Vec::new();
-    while let Ok(line) = lines.recv_timeout(Duration::from_secs(5)) {
-        rest.push(line);
-    }
-    let rest = rest.join("\n");
+    let (status, rest, _) = lab.quit();
     assert!(status.success(), "{rest}");
     assert!(
         rest.contains("lab broker           RabbitMQ (your broker): still queued"),
