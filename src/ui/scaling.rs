@@ -135,6 +135,8 @@ fn keda_entries(app: &App, indent: usize, out: &mut Vec<Entry>) {
             "≤"
         }
     };
+    // What the scaler compared, in its words (rabbitmq's QueueLength: `messages`).
+    let value_name = so.scaler.unwrap_or(app.config.scaler).value_name();
     match (so.last_poll, so.last_poll_metric) {
         (Some(at), Some(metric)) => {
             let ago = floor_secs(now.duration_since(at));
@@ -147,7 +149,7 @@ fn keda_entries(app: &App, indent: usize, out: &mut Vec<Entry>) {
                         pad(indent),
                         Span::styled(format!("last poll {ago} ago: "), theme::label()),
                         Span::styled(
-                            format!("queue {metric} {} {act} ", cmp(metric)),
+                            format!("{value_name} {metric} {} {act} ", cmp(metric)),
                             theme::value(),
                         ),
                         Span::styled(format!("→ {word}"), style),

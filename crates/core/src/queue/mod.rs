@@ -160,6 +160,16 @@ impl Scaler {
         }
     }
 
+    /// What the why panel calls the value KEDA's last poll compared with the activation:
+    /// rabbitmq's `QueueLength` counts `messages` (docs/keda-semantics.md §10.1); Service Bus's
+    /// active messages are the queue as the gauge shows it.
+    pub fn value_name(self) -> &'static str {
+        match self {
+            Scaler::ServiceBus => "queue",
+            Scaler::RabbitMq => "messages",
+        }
+    }
+
     /// The gauge's two counts, as the broker names them: waiting, and delivered but not settled.
     pub fn count_labels(self) -> (&'static str, &'static str) {
         match self {
