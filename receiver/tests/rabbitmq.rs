@@ -436,27 +436,6 @@ fn a_missing_queue_exits_4_and_is_not_created() {
     assert_eq!(code, 404, "the receiver must not declare the queue");
 }
 
-/// (ready, unacked) of `queue` in `vhost`, asked of the queue itself.
-fn vhost_counts(broker: &Broker, vhost: &str, queue: &str) -> Option<(u64, u64)> {
-    let out = broker.ctl(&[
-        "-q",
-        "list_queues",
-        "-p",
-        vhost,
-        "--formatter",
-        "json",
-        "name",
-        "messages_ready",
-        "messages_unacknowledged",
-    ])?;
-    let rows: Vec<Value> = serde_json::from_str(out.trim()).ok()?;
-    let row = rows.iter().find(|r| r["name"] == queue)?;
-    Some((
-        row["messages_ready"].as_u64()?,
-        row["messages_unacknowledged"].as_u64()?,
-    ))
-}
-
 #[test]
 fn a_lost_connection_is_retried_and_loses_nothing() {
     // Its own vhost: closing every connection there leaves the other tests' alone.
@@ -506,7 +485,7 @@ fn a_lost_connection_is_retried_and_loses_nothing() {
         &[],
     );
     wait_for("two messages in flight", || {
-        (vhost_counts(&broker, vhost, queue)? == (n - 2, 2)).then_some(())
+        (broker.live_queue_counts_in(vhost, queue)? == (n - 2, 2)).then_some(())
     });
     broker
         .ctl(&[
@@ -519,7 +498,7 @@ fn a_lost_connection_is_retried_and_loses_nothing() {
     // The broker requeues the two in flight; the receiver connects again and takes everything.
     let deadline = std::time::Instant::now() + common::WAIT;
     loop {
-        let c = vhost_counts(&broker, vhost, queue);
+        let c = broker.live_queue_counts_in(vhost, queue);
         if c == Some((0, 0)) {
             break;
         }

@@ -361,9 +361,16 @@ impl Broker {
     /// `messages_ready`, `messages_unacknowledged` of a queue on the default vhost, asked of
     /// the queue itself now (see [`Broker::ctl`]); `None` when there is no such queue.
     pub fn live_queue_counts(&self, queue: &str) -> Option<(u64, u64)> {
+        self.live_queue_counts_in("/", queue)
+    }
+
+    /// [`Broker::live_queue_counts`] of a queue on `vhost`.
+    pub fn live_queue_counts_in(&self, vhost: &str, queue: &str) -> Option<(u64, u64)> {
         let out = self.ctl(&[
             "-q",
             "list_queues",
+            "-p",
+            vhost,
             "--formatter",
             "json",
             "name",
