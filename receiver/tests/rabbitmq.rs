@@ -457,21 +457,7 @@ fn a_lost_connection_is_retried_and_loses_nothing() {
     assert!(code == 201 || code == 204, "{code} {body}");
     for seq in 0..n {
         let payload = json!({"burst": 2, "seq": seq, "sent_at": jiff::Timestamp::now()});
-        let publish = json!({
-            "properties": {"delivery_mode": 2},
-            "routing_key": queue,
-            "payload": payload.to_string(),
-            "payload_encoding": "string",
-        });
-        let (code, answer) = broker.api(
-            "POST",
-            &format!("exchanges/{vhost}/amq.default/publish"),
-            Some(&publish.to_string()),
-        );
-        assert!(
-            code == 200 && answer.contains(r#""routed":true"#),
-            "{answer}"
-        );
+        broker.publish_in(vhost, queue, &payload.to_string());
     }
     let url = format!("amqp://guest:guest@127.0.0.1:{}/{vhost}", broker.amqp_port);
     let mut rx = spawn(

@@ -292,6 +292,11 @@ impl Broker {
     /// the default exchange (the management API's publish, an independent client); panics unless
     /// the broker routed it.
     pub fn publish(&self, queue: &str, payload: &str) {
+        self.publish_in("%2F", queue, payload)
+    }
+
+    /// [`Broker::publish`] on `vhost` (as the management API's path spells it).
+    pub fn publish_in(&self, vhost: &str, queue: &str, payload: &str) {
         let body = serde_json::json!({
             "properties": {"delivery_mode": 2},
             "routing_key": queue,
@@ -300,7 +305,7 @@ impl Broker {
         });
         let (code, answer) = self.api(
             "POST",
-            "exchanges/%2F/amq.default/publish",
+            &format!("exchanges/{vhost}/amq.default/publish"),
             Some(&body.to_string()),
         );
         assert!(
